@@ -1,0 +1,3 @@
+from mixite.cli import main
+
+main()

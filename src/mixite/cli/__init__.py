@@ -1,0 +1,8 @@
+"""Command-line interface (French). Each command lives in its own module of this package and
+registers itself on the shared ``app``; the registration imports are listed below, one per line."""
+
+from mixite.cli._app import app, main
+
+__all__ = ["app", "main"]
+
+# Command registration (one line per command module):

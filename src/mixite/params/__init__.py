@@ -1,0 +1,282 @@
+"""Dated legal parameters: the law as data.
+
+Each YAML file in this folder is one legal table or text. A file is a tree of nodes; a node that
+has ``values`` is a leaf, anything else is a group of named children. The schema follows
+OpenFisca's parameters:
+
+.. code-block:: yaml
+
+    description: Part minimale des attributions hors QPV aux demandeurs du premier quartile
+    unit: /1                      # /1 = ratio, currency = €, year, month…
+    values:
+      2017-01-28:
+        value: 0.25
+        reference: CCH art. L441-1 (loi n° 2017-86 du 27 janvier 2017, art. 70)
+        unconfirmed: false        # optional; true when domaine.md marks the value UNCONFIRMED
+    last_value_still_valid_on: "2026-11-29"
+
+A leaf's ``value`` is a number, a string, a boolean, or a mapping (for tables such as the Q1
+thresholds per EPCI). A value applies from its date until the next one; ``null`` ends it.
+Parameter names are the file stem followed by the path: ``quotas.q1_hors_qpv``.
+
+Loading is strict: duplicate keys, unknown keys, a value without ``reference`` and a date that is
+not ISO are errors (``ParameterError``, in French).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mixite.errors import ParameterError
+
+PARAMS_DIR = Path(__file__).parent
+LEAF_KEYS = {
+    "description",
+    "unit",
+    "values",
+    "last_value_still_valid_on",
+    "documentation",
+    "metadata",
+}
+NODE_KEYS = {"description", "documentation", "metadata"}
+VALUE_KEYS = {"value", "reference", "unconfirmed", "note"}
+
+__all__ = [
+    "ParamValue",
+    "Parameter",
+    "Parameters",
+    "as_date",
+    "default_parameters",
+    "load_parameters",
+    "param",
+]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys and keeps dates as ISO strings."""
+
+
+def _construct_mapping(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, dt.date):
+            key = key.isoformat()
+        if key in mapping:
+            raise ParameterError(
+                f"Clé « {key} » en double (ligne {key_node.start_mark.line + 1} du fichier "
+                f"« {key_node.start_mark.name} »). Supprimez l'une des deux occurrences."
+            )
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    """Parse ``YYYY-MM-DD`` (or ``YYYY-MM``, first of month) into a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) == 7:
+            return dt.date.fromisoformat(text + "-01")
+        if len(text) == 4:
+            return dt.date(int(text), 1, 1)
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ParameterError(
+            f"Date « {text} » illisible. Écrivez-la au format AAAA-MM-JJ (par exemple 2025-06-01)."
+        ) from exc
+
+
+@dataclass(frozen=True)
+class ParamValue:
+    """The value of a parameter at a date, with its legal source."""
+
+    name: str
+    start: dt.date
+    value: Any
+    reference: str
+    unit: str | None
+    description: str
+    unconfirmed: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A leaf: dated values sorted by start date."""
+
+    name: str
+    description: str
+    unit: str | None
+    values: tuple[tuple[dt.date, Any, str, bool, str | None], ...]
+    last_value_still_valid_on: dt.date | None
+
+    def at(self, when: dt.date | str) -> ParamValue:
+        day = as_date(when)
+        current = None
+        for entry in self.values:
+            if entry[0] <= day:
+                current = entry
+        if current is None or current[1] is None:
+            first = self.values[0][0].isoformat() if self.values else "?"
+            raise ParameterError(
+                f"Le paramètre « {self.name} » n'a pas de valeur au {day.isoformat()} "
+                f"(première valeur au {first}). Choisissez une autre date ou complétez "
+                f"le fichier de paramètres."
+            )
+        start, value, reference, unconfirmed, note = current
+        return ParamValue(
+            self.name, start, value, reference, self.unit, self.description, unconfirmed, note
+        )
+
+
+class Parameters:
+    """All parameters loaded from a folder, looked up by dotted name."""
+
+    def __init__(self, leaves: dict[str, Parameter]) -> None:
+        self._leaves = dict(leaves)
+
+    def names(self) -> list[str]:
+        return sorted(self._leaves)
+
+    def parameter(self, name: str) -> Parameter:
+        try:
+            return self._leaves[name]
+        except KeyError:
+            close = [n for n in self._leaves if n.startswith(name.split(".")[0])][:8]
+            hint = f" Paramètres voisins : {', '.join(close)}." if close else ""
+            raise ParameterError(f"Paramètre inconnu « {name} ».{hint}") from None
+
+    def get(self, name: str, when: dt.date | str) -> ParamValue:
+        return self.parameter(name).at(when)
+
+    def value(self, name: str, when: dt.date | str) -> Any:
+        return self.get(name, when).value
+
+    def group(self, prefix: str, when: dt.date | str) -> dict[str, Any]:
+        """Values of every leaf under ``prefix`` at a date, keyed by the rest of the name."""
+        out = {
+            n[len(prefix) + 1 :]: self.value(n, when)
+            for n in self._leaves
+            if n.startswith(prefix + ".")
+        }
+        if not out:
+            raise ParameterError(f"Aucun paramètre sous « {prefix} ».")
+        return out
+
+
+def _parse_values(
+    name: str, raw: Any, source: str
+) -> tuple[tuple[dt.date, Any, str, bool, str | None], ...]:
+    if not isinstance(raw, dict) or not raw:
+        raise ParameterError(
+            f"« {name} » ({source}) : « values » doit être une liste de dates non vide."
+        )
+    out = []
+    for key, entry in raw.items():
+        start = as_date(str(key))
+        if not isinstance(entry, dict):
+            raise ParameterError(
+                f"« {name} » ({source}), date {key} : attendu « value » et « reference »."
+            )
+        unknown = set(entry) - VALUE_KEYS
+        if unknown:
+            raise ParameterError(
+                f"« {name} » ({source}), date {key} : clé inconnue « {sorted(unknown)[0]} ». "
+                f"Clés permises : {', '.join(sorted(VALUE_KEYS))}."
+            )
+        if "value" not in entry:
+            raise ParameterError(f"« {name} » ({source}), date {key} : « value » manquant.")
+        reference = entry.get("reference")
+        if entry["value"] is not None and not reference:
+            raise ParameterError(
+                f"« {name} » ({source}), date {key} : « reference » manquante. "
+                "Chaque valeur doit citer son texte légal ou sa source."
+            )
+        out.append(
+            (
+                start,
+                entry["value"],
+                str(reference or ""),
+                bool(entry.get("unconfirmed", False)),
+                entry.get("note"),
+            )
+        )
+    out.sort(key=lambda e: e[0])
+    return tuple(out)
+
+
+def _walk(prefix: str, node: Any, source: str, leaves: dict[str, Parameter]) -> None:
+    if not isinstance(node, dict):
+        raise ParameterError(f"« {prefix} » ({source}) : un groupe ou une feuille est attendu.")
+    if "values" in node:
+        unknown = set(node) - LEAF_KEYS
+        if unknown:
+            raise ParameterError(
+                f"« {prefix} » ({source}) : clé inconnue « {sorted(unknown)[0]} ». "
+                f"Clés permises : {', '.join(sorted(LEAF_KEYS))}."
+            )
+        checked = node.get("last_value_still_valid_on")
+        leaves[prefix] = Parameter(
+            name=prefix,
+            description=str(node.get("description", "")),
+            unit=node.get("unit"),
+            values=_parse_values(prefix, node["values"], source),
+            last_value_still_valid_on=as_date(str(checked)) if checked else None,
+        )
+        return
+    for key, child in node.items():
+        if key in NODE_KEYS:
+            continue
+        if not isinstance(child, dict):
+            raise ParameterError(
+                f"« {prefix}.{key} » ({source}) : clé inconnue ou mal placée. "
+                "Un groupe ne contient que description, documentation, metadata et des sous-paramètres."
+            )
+        _walk(f"{prefix}.{key}", child, source, leaves)
+
+
+def load_file(path: Path) -> dict[str, Parameter]:
+    """Load one YAML parameter file into its leaves."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        tree = yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"Fichier de paramètres « {path.name} » illisible : {exc}") from exc
+    leaves: dict[str, Parameter] = {}
+    _walk(path.stem, tree, path.name, leaves)
+    return leaves
+
+
+def load_parameters(directory: Path | None = None) -> Parameters:
+    """Load every ``*.yaml`` of ``directory`` (default: the packaged legal parameters)."""
+    folder = directory or PARAMS_DIR
+    leaves: dict[str, Parameter] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        leaves.update(load_file(path))
+    return Parameters(leaves)
+
+
+@lru_cache(maxsize=1)
+def default_parameters() -> Parameters:
+    """The packaged parameters (loaded once; ``Parameters`` is read-only)."""
+    return load_parameters()
+
+
+def param(name: str, when: dt.date | str) -> Any:
+    """Value of a packaged parameter at a date: ``param("quotas.q1_hors_qpv", "2025-06-01")``."""
+    return default_parameters().value(name, when)

@@ -1,0 +1,630 @@
+"""Canonical tables of mixite: the single source of truth for column names, types and codes.
+
+Every reader maps an official file to one of these tables; every computation reads them from the
+store. Each ``Column`` has a canonical English ``name`` (used in code and in the store) and a French
+``header`` (used in mixite's own CSV formats, documented in ``docs/formats.md``). RPLS columns keep
+their official names in ``io/rpls.py``, which maps them to the ``dwellings`` table.
+
+Conventions: codes are strings; money in euros; rents and charges monthly; resources annual unless
+the name says ``_monthly``; dates are ISO ``YYYY-MM-DD`` in files (``JJ/MM/AAAA`` is also read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+DType = Literal["str", "int", "float", "bool", "date", "list"]
+
+# ---------------------------------------------------------------------------------------------
+# Code lists
+# ---------------------------------------------------------------------------------------------
+
+#: RPLS FINAN_CODE → financing family (``donnees.md`` §1.4). ``pre1977`` is the old HLM stock.
+FINAN_FAMILY: dict[str, str] = {
+    "10": "plai",
+    "11": "plai",
+    "12": "plus",
+    "13": "plus",
+    "14": "pls",
+    "15": "autre",
+    "16": "pls",
+    "17": "pls",
+    "49": "autre",
+    "50": "pre1977",
+    "51": "pre1977",
+    "52": "pre1977",
+    "53": "pre1977",
+    "54": "pre1977",
+    "55": "pre1977",
+    "99": "pre1977",
+}
+FINAN_FAMILIES = ("plai", "plus", "pls", "pre1977", "autre")
+
+#: RPLS restricted MODE (occupancy status) codes.
+OCCUPANCY_MODES: dict[str, str] = {
+    "1": "loué",
+    "2": "vacant (proposé à la location)",
+    "3": "vide (travaux, démolition, vente)",
+    "4": "loué à une association",
+    "5": "occupé autrement",
+    "9": "sans objet",
+}
+
+#: Reservataires (``domaine.md`` §2.3, §2.4, §6).
+RESERVATAIRES: dict[str, str] = {
+    "etat_prioritaire": "État – publics prioritaires et DALO",
+    "etat_agents": "État – agents civils et militaires",
+    "action_logement": "Action Logement Services",
+    "commune": "Commune",
+    "epci": "EPCI",
+    "departement": "Département",
+    "bailleur": "Bailleur (logements non réservés)",
+    "autre": "Autre réservataire",
+}
+
+#: Priority publics of CCH L441-1 (``domaine.md`` §4); letters of the recent ones are UNCONFIRMED.
+PRIORITY_CODES: dict[str, str] = {
+    "a": "handicap",
+    "a_bis": "sortie d'appartement de coordination thérapeutique",
+    "b": "mal logé ou défavorisé",
+    "c": "hébergé ou logé temporairement",
+    "d": "reprise d'activité après chômage de longue durée",
+    "d_bis": "habitat indigne",
+    "e": "violences conjugales",
+    "e_bis": "sortie de la prostitution",
+    "e_ter": "traite des êtres humains",
+    "f": "suroccupation ou logement non décent avec enfant mineur",
+    "g": "dépourvu de logement, y compris hébergé chez des tiers",
+    "h": "menacé d'expulsion sans relogement",
+    "ase": "jeune sortant de l'aide sociale à l'enfance",
+    "viol": "victime de viol ou d'agression sexuelle au domicile",
+}
+
+#: Current housing situation of an applicant (CERFA 14069 rubric f).
+HOUSING_SITUATIONS: dict[str, str] = {
+    "locataire_hlm": "locataire du parc social",
+    "locataire_prive": "locataire du parc privé",
+    "heberge_famille": "hébergé par la famille",
+    "heberge_tiers": "hébergé par des tiers",
+    "structure": "structure d'hébergement ou logement temporaire",
+    "hotel": "hôtel",
+    "sans_abri": "sans abri ou abri de fortune",
+    "proprietaire": "propriétaire occupant",
+    "residence_etudiante": "résidence étudiante ou foyer",
+    "autre": "autre",
+}
+
+#: Main reason of the application (CERFA 14069 rubric g).
+REASONS: dict[str, str] = {
+    "sans_logement": "sans logement propre",
+    "heberge": "hébergé",
+    "trop_cher": "logement trop cher",
+    "trop_petit": "logement trop petit",
+    "trop_grand": "logement trop grand",
+    "indecent": "logement indécent ou insalubre",
+    "separation": "divorce ou séparation",
+    "violences": "violences familiales",
+    "sante_handicap": "santé ou handicap",
+    "rapprochement_travail": "rapprochement du lieu de travail",
+    "rapprochement_famille": "rapprochement familial",
+    "expulsion": "procédure d'expulsion",
+    "demolition": "démolition",
+    "vente": "logement repris ou mis en vente",
+    "mobilite_pro": "mobilité professionnelle",
+    "futur_couple": "futur couple",
+    "autre": "autre motif",
+}
+
+#: Professional situation of the applicant or occupant reference person.
+EMPLOYMENT: dict[str, str] = {
+    "cdi": "CDI ou fonctionnaire",
+    "cdd_interim": "CDD, intérim",
+    "apprenti": "apprenti",
+    "etudiant": "étudiant",
+    "chomage": "demandeur d'emploi",
+    "retraite": "retraité",
+    "inactif": "autre inactif",
+}
+
+#: Construction type (RPLS TYPECONST, by label).
+CONSTRUCTION_TYPES = ("collectif", "individuel", "etudiant")
+
+#: Zones: housing-benefit zones (1, 2, 3) and income-ceiling zones (P = Paris and bordering
+#: communes, I = rest of Île-de-France, A = other regions).
+APL_ZONES = ("1", "2", "3")
+CEILING_ZONES = ("P", "I", "A")
+LANDLORD_KINDS = ("OPH", "ESH", "SEM", "COOP", "AUTRE")
+
+QPV_CODE_PATTERN = r"^Q[NP](\d{3}|02A|02B|2A0|2B0)[0-9A-Z]{2,3}$"
+COMMUNE_CODE_PATTERN = r"^(\d{5}|2[AB]\d{3})$"
+SIREN_PATTERN = r"^\d{9}$"
+
+
+# ---------------------------------------------------------------------------------------------
+# Table specifications
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table.
+
+    ``header`` is the column name in mixite's CSV format; ``codes`` restricts string values;
+    ``min``/``max`` bound numbers (inclusive); ``pattern`` is a regex for string codes.
+    """
+
+    name: str
+    header: str
+    dtype: DType
+    description: str
+    required: bool = True
+    nullable: bool = False
+    codes: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its store name, columns, primary key and pseudonymised identifiers."""
+
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    pseudonymised: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """French header → canonical name."""
+        return {c.header: c.name for c in self.columns}
+
+
+def _codes(d: dict[str, str]) -> tuple[str, ...]:
+    return tuple(d)
+
+
+DWELLINGS = Table(
+    name="dwellings",
+    label="logements (RPLS)",
+    key=("dwelling_id",),
+    columns=(
+        Column("dwelling_id", "IDENT_INT", "str", "identifiant du logement"),
+        Column("residence_id", "PROGRAMME", "str", "identifiant de la résidence (programme)"),
+        Column("landlord_id", "IDENT_REP", "str", "SIREN du bailleur", nullable=True),
+        Column("landlord_name", "RAISON_SOCIALE", "str", "nom du bailleur", nullable=True),
+        Column(
+            "depcom",
+            "DEPCOM",
+            "str",
+            "code INSEE (arrondissement à Paris, Lyon, Marseille)",
+            pattern=COMMUNE_CODE_PATTERN,
+        ),
+        Column(
+            "commune",
+            "COMMUNE",
+            "str",
+            "code INSEE de la commune (arrondissements regroupés)",
+            pattern=COMMUNE_CODE_PATTERN,
+        ),
+        Column("epci", "EPCI_CODE", "str", "SIREN de l'EPCI", nullable=True),
+        Column("address", "ADRESSE", "str", "adresse", nullable=True),
+        Column(
+            "qpv_code",
+            "QPV",
+            "str",
+            "code du QPV où se trouve le logement (vide hors QPV)",
+            nullable=True,
+            pattern=QPV_CODE_PATTERN,
+        ),
+        Column("in_qpv", "EN_QPV", "bool", "le logement est situé en QPV"),
+        Column("iris", "IRIS", "str", "code IRIS", nullable=True),
+        Column("x", "X", "float", "abscisse Lambert-93 (m)", nullable=True),
+        Column("y", "Y", "float", "ordonnée Lambert-93 (m)", nullable=True),
+        Column(
+            "construction_type",
+            "TYPECONST",
+            "str",
+            "type de construction",
+            codes=CONSTRUCTION_TYPES,
+        ),
+        Column("rooms", "NBPIECE", "int", "nombre de pièces principales", min=1, max=20),
+        Column("surface", "SURFHAB", "float", "surface habitable (m²)", min=5, max=400),
+        Column("construction_year", "CONSTRUCT", "int", "année d'achèvement", min=1800),
+        Column(
+            "first_letting_year",
+            "LOCAT",
+            "int",
+            "année de première mise en location",
+            min=1800,
+            nullable=True,
+        ),
+        Column(
+            "finan_code",
+            "FINAN_CODE",
+            "str",
+            "financement initial (code RPLS)",
+            codes=tuple(FINAN_FAMILY),
+        ),
+        Column(
+            "finan_family", "FAMILLE_FINAN", "str", "famille de financement", codes=FINAN_FAMILIES
+        ),
+        Column("conventionne", "CONV", "bool", "logement conventionné à l'APL"),
+        Column("new_dwelling", "NEWLOGT", "bool", "mis en service l'année précédente"),
+        Column(
+            "dpe_energy",
+            "DPEENERGIE",
+            "str",
+            "classe DPE énergie",
+            nullable=True,
+            codes=tuple("ABCDEFG"),
+        ),
+        Column(
+            "rent",
+            "LOYERPRINC",
+            "float",
+            "loyer principal mensuel (€)",
+            nullable=True,
+            min=0,
+            max=5000,
+        ),
+        Column(
+            "occupancy_mode",
+            "MODE",
+            "str",
+            "mode d'occupation (RPLS)",
+            nullable=True,
+            codes=_codes(OCCUPANCY_MODES),
+        ),
+        Column(
+            "lease_start", "BAIL", "date", "date de prise d'effet du bail en cours", nullable=True
+        ),
+        Column(
+            "vacancy_start",
+            "REMLOCDATE",
+            "date",
+            "date de remise en location (logement vacant)",
+            nullable=True,
+        ),
+    ),
+)
+
+APPLICATIONS = Table(
+    name="applications",
+    label="demandes de logement social (SNE)",
+    key=("application_id",),
+    pseudonymised=("application_id",),
+    columns=(
+        Column("application_id", "numero_unique", "str", "numéro unique de la demande"),
+        Column("filing_date", "date_depot", "date", "date de dépôt initial"),
+        Column(
+            "renewal_date",
+            "date_renouvellement",
+            "date",
+            "date du dernier renouvellement",
+            nullable=True,
+        ),
+        Column(
+            "commune_residence",
+            "commune_residence",
+            "str",
+            "commune de résidence actuelle",
+            nullable=True,
+            pattern=COMMUNE_CODE_PATTERN,
+        ),
+        Column(
+            "housing_situation",
+            "logement_actuel",
+            "str",
+            "situation de logement actuelle",
+            codes=_codes(HOUSING_SITUATIONS),
+        ),
+        Column("is_mutation", "mutation", "bool", "demandeur déjà locataire du parc social"),
+        Column(
+            "reason",
+            "motif_principal",
+            "str",
+            "motif principal de la demande",
+            codes=_codes(REASONS),
+        ),
+        Column(
+            "applicant_age", "age_demandeur", "int", "âge du demandeur (années)", min=16, max=110
+        ),
+        Column(
+            "employment",
+            "situation_pro",
+            "str",
+            "situation professionnelle du demandeur",
+            codes=_codes(EMPLOYMENT),
+        ),
+        Column(
+            "household_size", "nb_personnes", "int", "nombre de personnes à loger", min=1, max=20
+        ),
+        Column(
+            "adults",
+            "nb_adultes",
+            "int",
+            "nombre d'adultes (demandeur et co-demandeur)",
+            min=1,
+            max=2,
+        ),
+        Column(
+            "persons_14plus",
+            "nb_14_ans_et_plus",
+            "int",
+            "personnes de 14 ans ou plus",
+            min=1,
+            max=20,
+        ),
+        Column("dependants", "nb_personnes_a_charge", "int", "personnes à charge", min=0, max=18),
+        Column("single_parent", "famille_monoparentale", "bool", "famille monoparentale"),
+        Column("disability", "handicap", "bool", "handicap ou perte d'autonomie dans le ménage"),
+        Column(
+            "monthly_resources",
+            "ressources_mensuelles",
+            "float",
+            "ressources mensuelles déclarées du ménage (€)",
+            min=0,
+            max=100000,
+        ),
+        Column(
+            "tax_income",
+            "revenu_fiscal_reference",
+            "float",
+            "revenu fiscal de référence N-2 du ménage (€/an)",
+            nullable=True,
+            min=0,
+        ),
+        Column(
+            "current_rent",
+            "loyer_actuel",
+            "float",
+            "loyer actuel charges comprises (€/mois)",
+            nullable=True,
+            min=0,
+        ),
+        Column(
+            "current_rooms",
+            "pieces_actuelles",
+            "int",
+            "pièces du logement actuel",
+            nullable=True,
+            min=0,
+            max=20,
+        ),
+        Column(
+            "wished_communes",
+            "communes_souhaitees",
+            "list",
+            "communes souhaitées, par ordre de préférence, séparées par « | »",
+        ),
+        Column(
+            "rooms_min", "typologie_min", "int", "nombre de pièces minimum souhaité", min=1, max=10
+        ),
+        Column(
+            "rooms_max", "typologie_max", "int", "nombre de pièces maximum souhaité", min=1, max=10
+        ),
+        Column(
+            "priority_codes",
+            "priorites",
+            "list",
+            "publics prioritaires L441-1 (codes séparés par « | »)",
+            codes=_codes(PRIORITY_CODES),
+        ),
+        Column(
+            "priority_justified",
+            "priorite_justifiee",
+            "bool",
+            "priorité justifiée (sinon déclarative)",
+        ),
+        Column("dalo", "dalo", "bool", "ménage reconnu prioritaire DALO"),
+        Column("npnru_relocation", "relogement_npnru", "bool", "ménage à reloger (NPNRU/ORCOD)"),
+        Column("refusals", "nb_refus", "int", "refus de propositions adaptées", min=0, max=50),
+    ),
+)
+
+ATTRIBUTIONS = Table(
+    name="attributions",
+    label="attributions suivies de baux signés",
+    key=("attribution_id",),
+    pseudonymised=("application_id",),
+    columns=(
+        Column("attribution_id", "id_attribution", "str", "identifiant de l'attribution"),
+        Column("application_id", "numero_unique", "str", "numéro unique de la demande satisfaite"),
+        Column(
+            "dwelling_id", "IDENT_INT", "str", "identifiant du logement attribué", nullable=True
+        ),
+        Column("landlord_id", "IDENT_REP", "str", "SIREN du bailleur"),
+        Column("commune", "commune", "str", "commune du logement", pattern=COMMUNE_CODE_PATTERN),
+        Column("in_qpv", "en_qpv", "bool", "logement situé en QPV (à la date du bail)"),
+        Column(
+            "qpv_code",
+            "qpv",
+            "str",
+            "code du QPV du logement",
+            nullable=True,
+            pattern=QPV_CODE_PATTERN,
+        ),
+        Column("lease_date", "date_bail", "date", "date de signature du bail"),
+        Column(
+            "reservataire",
+            "reservataire",
+            "str",
+            "contingent sur lequel le logement a été attribué",
+            codes=_codes(RESERVATAIRES),
+        ),
+        Column("rooms", "nb_pieces", "int", "pièces du logement attribué", min=1, max=20),
+        Column("rent", "loyer", "float", "loyer principal mensuel (€)", nullable=True, min=0),
+        Column("household_size", "nb_personnes", "int", "personnes du ménage", min=1, max=20),
+        Column("adults", "nb_adultes", "int", "adultes du ménage", min=1, max=2),
+        Column(
+            "persons_14plus",
+            "nb_14_ans_et_plus",
+            "int",
+            "personnes de 14 ans ou plus",
+            min=1,
+            max=20,
+        ),
+        Column(
+            "monthly_resources",
+            "ressources_mensuelles",
+            "float",
+            "ressources mensuelles déclarées dans la demande (€)",
+            min=0,
+        ),
+        Column("is_mutation", "mutation", "bool", "mutation au sein du parc social"),
+        Column("npnru_relocation", "relogement_npnru", "bool", "relogement NPNRU/ORCOD"),
+        Column("dalo", "dalo", "bool", "ménage DALO"),
+        Column("priority", "prioritaire", "bool", "ménage prioritaire L441-1 (hors DALO compris)"),
+    ),
+)
+
+HOUSEHOLDS = Table(
+    name="households",
+    label="ménages occupants (OPS)",
+    key=("household_id",),
+    pseudonymised=("household_id",),
+    columns=(
+        Column("household_id", "id_menage", "str", "identifiant du ménage"),
+        Column("dwelling_id", "IDENT_INT", "str", "logement occupé"),
+        Column("entry_date", "date_entree", "date", "date d'entrée dans le logement"),
+        Column("household_size", "nb_personnes", "int", "personnes du ménage", min=1, max=20),
+        Column("adults", "nb_adultes", "int", "adultes", min=1, max=10),
+        Column(
+            "persons_14plus",
+            "nb_14_ans_et_plus",
+            "int",
+            "personnes de 14 ans ou plus",
+            min=1,
+            max=20,
+        ),
+        Column("dependants", "nb_personnes_a_charge", "int", "personnes à charge", min=0, max=18),
+        Column(
+            "reference_age",
+            "age_reference",
+            "int",
+            "âge de la personne de référence",
+            min=16,
+            max=110,
+        ),
+        Column("single_parent", "famille_monoparentale", "bool", "famille monoparentale"),
+        Column(
+            "employment",
+            "situation_pro",
+            "str",
+            "situation de la personne de référence",
+            codes=_codes(EMPLOYMENT),
+        ),
+        Column(
+            "annual_resources",
+            "ressources_annuelles",
+            "float",
+            "ressources annuelles du ménage (€)",
+            min=0,
+        ),
+        Column(
+            "housing_benefit", "aide_logement", "float", "aide au logement mensuelle (€)", min=0
+        ),
+    ),
+)
+
+QPV = Table(
+    name="qpv",
+    label="quartiers prioritaires (QPV)",
+    key=("qpv_code",),
+    columns=(
+        Column("qpv_code", "code_qp", "str", "code du QPV", pattern=QPV_CODE_PATTERN),
+        Column("qpv_name", "lib_qp", "str", "nom du QPV"),
+        Column("commune", "insee_com", "str", "commune principale", nullable=True),
+        Column(
+            "generation",
+            "generation",
+            "int",
+            "génération de la géographie (2015 ou 2024)",
+            min=2015,
+            max=2030,
+        ),
+        Column("geometry_wkt", "geometry", "str", "périmètre (WKT, WGS84)", nullable=True),
+    ),
+)
+
+RESERVATIONS = Table(
+    name="reservations",
+    label="conventions de réservation en flux",
+    key=("landlord_id", "reservataire", "reservataire_id"),
+    columns=(
+        Column("landlord_id", "IDENT_REP", "str", "SIREN du bailleur"),
+        Column(
+            "reservataire",
+            "reservataire",
+            "str",
+            "type de réservataire",
+            codes=_codes(RESERVATAIRES),
+        ),
+        Column(
+            "reservataire_id",
+            "id_reservataire",
+            "str",
+            "identifiant du réservataire (commune, SIREN…)",
+            nullable=True,
+        ),
+        Column("share", "part_flux", "float", "part du flux annuel réservée (0 à 1)", min=0, max=1),
+    ),
+)
+
+COMMUNES = Table(
+    name="communes",
+    label="communes du territoire",
+    key=("commune",),
+    columns=(
+        Column("commune", "code_commune", "str", "code INSEE", pattern=COMMUNE_CODE_PATTERN),
+        Column("commune_name", "nom_commune", "str", "nom"),
+        Column("epci", "siren_epci", "str", "SIREN de l'EPCI", pattern=SIREN_PATTERN),
+        Column("epci_name", "nom_epci", "str", "nom de l'EPCI"),
+        Column("apl_zone", "zone_apl", "str", "zone des aides au logement", codes=APL_ZONES),
+        Column(
+            "ceiling_zone",
+            "zone_plafonds",
+            "str",
+            "zone des plafonds de ressources",
+            codes=CEILING_ZONES,
+        ),
+    ),
+)
+
+LANDLORDS = Table(
+    name="landlords",
+    label="bailleurs",
+    key=("landlord_id",),
+    columns=(
+        Column("landlord_id", "IDENT_REP", "str", "SIREN du bailleur", pattern=SIREN_PATTERN),
+        Column("landlord_name", "RAISON_SOCIALE", "str", "raison sociale"),
+        Column("landlord_kind", "categorie", "str", "catégorie d'organisme", codes=LANDLORD_KINDS),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        DWELLINGS,
+        APPLICATIONS,
+        ATTRIBUTIONS,
+        HOUSEHOLDS,
+        QPV,
+        RESERVATIONS,
+        COMMUNES,
+        LANDLORDS,
+    )
+}
