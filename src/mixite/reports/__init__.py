@@ -1,0 +1,1 @@
+"""Presentation: HTML, XLSX, CSV, GeoPackage and DOCX outputs built from computed tables."""
