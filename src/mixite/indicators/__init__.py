@@ -1,0 +1,44 @@
+"""Territorial diagnostic and legal quota indicators (issue 4).
+
+Pure functions from canonical frames (``schema.py``) and dated parameters to tidy DataFrames.
+Each family module exposes a ``DEFINITIONS`` dict mapping its output columns to a ``Definition``
+(French label, unit, definition, legal source) for the reports; ``DEFINITIONS`` below merges them
+per family. Column names are English snake_case; the French labels live in the definitions.
+Methods are documented in ``docs/indicateurs.md``.
+"""
+
+from __future__ import annotations
+
+from mixite.indicators import demand, fragility, occupancy, quotas, rents, segregation, stock
+from mixite.indicators._common import (
+    Definition,
+    indicator_parameters,
+    small_cell_threshold,
+    suppress_small_cells,
+)
+
+__all__ = [
+    "DEFINITIONS",
+    "Definition",
+    "demand",
+    "fragility",
+    "indicator_parameters",
+    "occupancy",
+    "quotas",
+    "rents",
+    "segregation",
+    "small_cell_threshold",
+    "stock",
+    "suppress_small_cells",
+]
+
+#: family → output column → definition.
+DEFINITIONS: dict[str, dict[str, Definition]] = {
+    "stock": stock.DEFINITIONS,
+    "loyers": rents.DEFINITIONS,
+    "occupation": occupancy.DEFINITIONS,
+    "fragilite": fragility.DEFINITIONS,
+    "demande": demand.DEFINITIONS,
+    "quotas": quotas.DEFINITIONS,
+    "segregation": segregation.DEFINITIONS,
+}

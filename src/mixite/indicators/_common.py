@@ -1,0 +1,156 @@
+"""Shared pieces of the indicator families: definitions, parameters, labels, small-cell suppression.
+
+The statistical conventions of the diagnostic (typology classes, vacancy modes, fragility weights…)
+are dated parameters in ``indicateurs.yaml`` beside this module, loaded with the same strict loader
+as the legal parameters of ``mixite.params`` and merged with them: ``indicator_parameters()`` is a
+``Parameters`` object holding both, so every function takes ``params: Parameters | None`` and reads
+``indicateurs.*``, ``uc.*``, ``quotas.*`` and ``secret_statistique.seuil`` from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mixite.errors import InputError, Location
+from mixite.params import Parameters, default_parameters, load_file
+
+__all__ = [
+    "Definition",
+    "consumption_units",
+    "indicator_parameters",
+    "require_columns",
+    "safe_ratio",
+    "small_cell_threshold",
+    "suppress_small_cells",
+    "typology_label",
+]
+
+CONVENTIONS_FILE = Path(__file__).with_name("indicateurs.yaml")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """How a report presents one output column: French label, unit, definition and source."""
+
+    label: str
+    unit: str
+    definition: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def indicator_parameters() -> Parameters:
+    """Packaged legal parameters merged with the diagnostic conventions of ``indicateurs.yaml``."""
+    base = default_parameters()
+    leaves = {name: base.parameter(name) for name in base.names()}
+    leaves.update(load_file(CONVENTIONS_FILE))
+    return Parameters(leaves)
+
+
+def resolve(params: Parameters | None) -> Parameters:
+    """The parameters to use: the caller's, or the packaged ones."""
+    return params if params is not None else indicator_parameters()
+
+
+def value(params: Parameters | None, name: str, when: dt.date | str) -> Any:
+    """Value of parameter ``name`` at ``when``; the diagnostic conventions are looked up as well."""
+    p = resolve(params)
+    if not name.startswith("indicateurs.") or name in p.names():
+        return p.value(name, when)
+    return indicator_parameters().value(name, when)
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    """Raise an ``InputError`` in French when ``frame`` lacks one of ``columns``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"Colonne « {missing[0]} » absente de la table « {table} »",
+            Location(table, column=missing[0]),
+            "Importez la table avec les colonnes canoniques de mixite (voir schema.py et "
+            "docs/formats.md).",
+        )
+
+
+def safe_ratio(numerator: Any, denominator: Any) -> Any:
+    """``numerator / denominator`` as float, NaN where the denominator is zero."""
+    num = np.asarray(numerator, dtype="float64")
+    den = np.asarray(denominator, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    if isinstance(numerator, pd.Series):
+        return pd.Series(out, index=numerator.index)
+    return out
+
+
+def typology_label(rooms: pd.Series, max_rooms: int) -> pd.Series:
+    """``T1`` … ``T{max}+`` labels from a number of main rooms (``T5+`` reads « T5 et plus »)."""
+    r = pd.to_numeric(rooms, errors="coerce")
+    capped = r.clip(upper=max_rooms)
+    labels = "T" + capped.astype("Int64").astype("string")
+    labels = labels.where(r < max_rooms, f"T{max_rooms}+")
+    return labels.where(r.notna(), None).astype(object)
+
+
+def consumption_units(
+    adults: Any, persons_14plus: Any, household_size: Any, params: Parameters | None, when: Any
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Consumption units of households (modified OECD scale, weights from ``uc.*``).
+
+    ``1`` for the first adult, ``uc.autre_14_ans_et_plus`` for each other person aged 14 or more
+    and ``uc.enfant_moins_14_ans`` for each younger person (domaine.md §3; the scale used by the
+    Q1 arrêté is UNCONFIRMED, hence parameters). ``adults`` is accepted for symmetry with
+    ``mixite.ceilings.consumption_units`` but the scale only needs the 14+ count.
+    """
+    del adults
+    first = float(value(params, "uc.premier_adulte", when))
+    other = float(value(params, "uc.autre_14_ans_et_plus", when))
+    child = float(value(params, "uc.enfant_moins_14_ans", when))
+    p14 = np.asarray(persons_14plus, dtype="float64")
+    size = np.asarray(household_size, dtype="float64")
+    p14 = np.clip(p14, 1.0, None)
+    children = np.clip(size - p14, 0.0, None)
+    out: np.ndarray[Any, np.dtype[np.float64]] = first + other * (p14 - 1.0) + child * children
+    return out
+
+
+def small_cell_threshold(params: Parameters | None, when: dt.date | str) -> int:
+    """The statistical-secrecy threshold ``secret_statistique.seuil`` at a date."""
+    return int(value(params, "secret_statistique.seuil", when))
+
+
+def suppress_small_cells(
+    frame: pd.DataFrame,
+    count_cols: Sequence[str],
+    threshold: int,
+    derived: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """A copy of ``frame`` where counts from 1 to ``threshold - 1`` are blanked (primary secrecy).
+
+    ``count_cols`` are the count columns to check; a count of 0 is kept (it reveals nobody) and a
+    count at or above ``threshold`` is kept. ``derived`` maps a count column to the columns computed
+    from it (rates, means, shares): they are blanked on the rows where that count was blanked,
+    since a rate and its denominator would give the hidden count back. Blanked counts become
+    ``<NA>`` in a nullable ``Int64`` column, blanked derived values become ``NaN``. The threshold is
+    ``secret_statistique.seuil`` (see ``small_cell_threshold``). Only primary suppression is done:
+    a total row may still allow a hidden cell to be recomputed by difference.
+    """
+    if threshold < 1:
+        raise ValueError("threshold must be at least 1")
+    out = frame.copy()
+    derived = derived or {}
+    for col in count_cols:
+        counts = pd.to_numeric(out[col], errors="coerce")
+        small = (counts >= 1) & (counts < threshold)
+        out[col] = counts.round().astype("Int64").mask(small)
+        for dcol in derived.get(col, ()):
+            out[dcol] = pd.to_numeric(out[dcol], errors="coerce").astype("float64").mask(small)
+    return out
