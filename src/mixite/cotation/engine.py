@@ -1,0 +1,736 @@
+"""Vectorised scoring of applications with a grid, explanations, positions and waiting times.
+
+Score of an application (CCH L441-2-8, décret n° 2019-1378; ``domaine.md`` §5), in the section
+that applies to it (first application or mutation)::
+
+    score = seniority points + Σ rubrics − refusal penalty
+
+* a criterion *counts* when its condition holds and, for a criterion marked ``justifie``, when
+  the application's ``priority_justified`` flag is true (the only proof status of the SNE
+  extract); otherwise it is declared and counts on the declaration;
+* an ``exclusive`` rubric contributes the points of its best counted criterion (the first one
+  in grid order on ties), a ``cumulative`` rubric the sum of its counted criteria;
+* seniority: ``points_par_mois`` × full months since ``filing_date`` at the reference date,
+  capped at ``plafond``;
+* refusals: ``penalite_par_refus`` × (refusals − ``franchise``, floored at 0), capped at
+  ``penalite_max``.
+
+Everything is computed in hundredths of a point (int64), so explanations add up exactly.
+Applications matching ``hors_cotation`` are not scored (score NaN, no rank).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from mixite.cotation.fields import (
+    FieldSpec,
+    FieldValues,
+    ScoringContext,
+    evaluate_field,
+    field_spec,
+)
+from mixite.cotation.grid import AllOf, Condition, Grid, Leaf, NotOf, Section
+from mixite.errors import ConfigError
+from mixite.schema import (
+    EMPLOYMENT,
+    HOUSING_SITUATIONS,
+    PRIORITY_CODES,
+    REASONS,
+)
+
+__all__ = [
+    "Explanation",
+    "ExplanationLine",
+    "applicant_text",
+    "criterion_counts",
+    "describe_condition",
+    "explain",
+    "positions",
+    "score_applications",
+    "waiting_times",
+]
+
+_CODE_LABELS: dict[str, dict[str, str]] = {
+    "reason": REASONS,
+    "housing_situation": HOUSING_SITUATIONS,
+    "employment": EMPLOYMENT,
+    "priority_codes": PRIORITY_CODES,
+}
+
+# ---------------------------------------------------------------------------------------------
+# Conditions
+# ---------------------------------------------------------------------------------------------
+
+
+def _leaf_mask(leaf: Leaf, fv: FieldValues, n: int) -> np.ndarray:
+    op, value = leaf.op, leaf.value
+    if fv.kind == "list":
+        assert fv.parents is not None
+        wanted = value if isinstance(value, tuple) else (value,)
+        indexes = [fv.uniques.index(v) for v in wanted if v in fv.uniques]
+        out = np.zeros(n, dtype=bool)
+        if indexes:
+            out[fv.parents[np.isin(fv.values, indexes)]] = True
+        return out
+    if fv.kind == "str":
+        if op == "in":
+            indexes = [fv.uniques.index(v) for v in value if v in fv.uniques]
+            return np.asarray(np.isin(fv.values, indexes) & fv.valid, dtype=bool)
+        index = fv.uniques.index(value) if value in fv.uniques else -2
+        hit = fv.values == index
+        return np.asarray((hit if op == "==" else ~hit) & fv.valid, dtype=bool)
+    data = fv.values
+    if fv.kind == "date":
+        value = np.datetime64(value, "ns")
+    if op == "in":
+        return np.asarray(np.isin(data, np.asarray(value, dtype=np.float64)) & fv.valid, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        result = {
+            "==": lambda: data == value,
+            "!=": lambda: data != value,
+            "<": lambda: data < value,
+            "<=": lambda: data <= value,
+            ">": lambda: data > value,
+            ">=": lambda: data >= value,
+        }[op]()
+    return np.asarray(np.asarray(result, dtype=bool) & fv.valid, dtype=bool)
+
+
+def _mask(
+    cond: Condition, frame: pd.DataFrame, context: ScoringContext, cache: dict[str, FieldValues]
+) -> np.ndarray:
+    n = len(frame)
+    if isinstance(cond, Leaf):
+        return _leaf_mask(cond, evaluate_field(frame, cond.field, context, cache), n)
+    if isinstance(cond, NotOf):
+        return ~_mask(cond.item, frame, context, cache)
+    masks = (_mask(item, frame, context, cache) for item in cond.items)
+    out = next(masks).copy()
+    for m in masks:
+        if isinstance(cond, AllOf):
+            out &= m
+        else:
+            out |= m
+    return out
+
+
+def _leaves(cond: Condition) -> list[Leaf]:
+    if isinstance(cond, Leaf):
+        return [cond]
+    if isinstance(cond, NotOf):
+        return _leaves(cond.item)
+    return [leaf for item in cond.items for leaf in _leaves(item)]
+
+
+_OPS_FR = {
+    "==": "=",
+    "!=": "≠",
+    "<": "<",
+    "<=": "≤",
+    ">": ">",
+    ">=": "≥",
+    "in": "parmi",
+    "contains": "contient",
+}
+
+
+def _value_fr(spec: FieldSpec, value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_value_fr(spec, v) for v in value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    labels = _CODE_LABELS.get(spec.name)
+    if labels is not None and isinstance(value, str) and value in labels:
+        return f"« {labels[value]} »"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return f"« {value} »" if isinstance(value, str) else str(value)
+
+
+def describe_condition(cond: Condition) -> str:
+    """The condition in French, e.g. « motif principal de la demande = « procédure d'expulsion » »."""
+    if isinstance(cond, Leaf):
+        if cond.field.kind == "bool" and cond.op in ("==", "!=") and isinstance(cond.value, bool):
+            positive = cond.value == (cond.op == "==")
+            return cond.field.label if positive else f"non ({cond.field.label})"
+        return f"{cond.field.label} {_OPS_FR[cond.op]} {_value_fr(cond.field, cond.value)}"
+    if isinstance(cond, NotOf):
+        return f"non ({describe_condition(cond.item)})"
+    joiner = " et " if isinstance(cond, AllOf) else " ou "
+    parts = [describe_condition(item) for item in cond.items]
+    text = joiner.join(parts)
+    return f"({text})" if len(parts) > 1 else text
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """Per-application arrays (hundredths of a point) and per-criterion masks."""
+
+    section: np.ndarray  # index into grid.sections
+    excluded: np.ndarray
+    seniority: np.ndarray
+    penalty: np.ndarray
+    rubric_cents: dict[tuple[int, int], np.ndarray]
+    holds: dict[tuple[int, int, int], np.ndarray]
+    counts: dict[tuple[int, int, int], np.ndarray]
+    winner: dict[tuple[int, int], np.ndarray]  # exclusive rubrics: index of the retained one
+    total: np.ndarray
+
+
+def _section_index(grid: Grid, mutation: np.ndarray) -> np.ndarray:
+    first = grid.sections.index(grid.section_for(False))
+    second = grid.sections.index(grid.section_for(True))
+    return np.where(mutation, second, first).astype(np.int64)
+
+
+def _seniority_cents(section: Section, months: np.ndarray) -> np.ndarray:
+    assert section.seniority is not None
+    rule = section.seniority
+    safe = np.where(np.isnan(months), 0, np.maximum(months, 0)).astype(np.int64)
+    cents = safe * rule.cents_per_month
+    if rule.cap_cents is not None:
+        cents = np.minimum(cents, rule.cap_cents)
+    return cents
+
+
+def _penalty_cents(section: Section, refusals: np.ndarray) -> np.ndarray:
+    assert section.refusals is not None
+    rule = section.refusals
+    safe = np.where(np.isnan(refusals), 0, refusals).astype(np.int64)
+    cents = np.maximum(safe - rule.free, 0) * rule.cents_per_refusal
+    if rule.cap_cents is not None:
+        cents = np.minimum(cents, rule.cap_cents)
+    return cents
+
+
+def _spec(name: str) -> FieldSpec:
+    spec = field_spec(name)
+    assert spec is not None
+    return spec
+
+
+def _evaluate(frame: pd.DataFrame, grid: Grid, context: ScoringContext) -> _Evaluation:
+    n = len(frame)
+    cache: dict[str, FieldValues] = {}
+    mutation = evaluate_field(frame, _spec("is_mutation"), context, cache).values
+    section_of = _section_index(grid, mutation)
+    excluded = (
+        _mask(grid.excluded, frame, context, cache)
+        if grid.excluded is not None
+        else np.zeros(n, dtype=bool)
+    )
+    proof = evaluate_field(frame, _spec("priority_justified"), context, cache).values
+    seniority = np.zeros(n, dtype=np.int64)
+    penalty = np.zeros(n, dtype=np.int64)
+    rubric_cents: dict[tuple[int, int], np.ndarray] = {}
+    holds: dict[tuple[int, int, int], np.ndarray] = {}
+    counts: dict[tuple[int, int, int], np.ndarray] = {}
+    winner: dict[tuple[int, int], np.ndarray] = {}
+    total = np.zeros(n, dtype=np.int64)
+    for s, section in enumerate(grid.sections):
+        rows = section_of == s
+        if not rows.any():
+            continue
+        part = np.zeros(n, dtype=np.int64)
+        if section.seniority is not None:
+            months = evaluate_field(frame, _spec("seniority_months"), context, cache).values
+            seniority = np.where(rows, _seniority_cents(section, months), seniority)
+            part += seniority * rows
+        for r, rubric in enumerate(section.rubrics):
+            if rubric.mode == "cumulative":
+                acc = np.zeros(n, dtype=np.int64)
+            else:
+                best = np.zeros(n, dtype=np.int64)
+                found = np.zeros(n, dtype=bool)
+                best_index = np.full(n, -1, dtype=np.int64)
+            for c, criterion in enumerate(rubric.criteria):
+                hold = _mask(criterion.condition, frame, context, cache) & rows
+                count = hold & proof if criterion.justified else hold
+                holds[(s, r, c)] = hold
+                counts[(s, r, c)] = count
+                if rubric.mode == "cumulative":
+                    acc += count * criterion.cents
+                else:
+                    better = count & (~found | (criterion.cents > best))
+                    best = np.where(better, criterion.cents, best)
+                    best_index = np.where(better, c, best_index)
+                    found |= count
+            if rubric.mode == "exclusive":
+                acc = np.where(found, best, 0)
+                winner[(s, r)] = best_index
+            rubric_cents[(s, r)] = acc
+            part += acc
+        if section.refusals is not None:
+            refusals = evaluate_field(frame, _spec("refusals"), context, cache).values
+            penalty = np.where(rows, _penalty_cents(section, refusals), penalty)
+            part -= penalty * rows
+        total = np.where(rows, part, total)
+    return _Evaluation(
+        section_of, excluded, seniority, penalty, rubric_cents, holds, counts, winner, total
+    )
+
+
+def _check_columns(frame: pd.DataFrame, grid: Grid) -> None:
+    if "application_id" not in frame.columns or "is_mutation" not in frame.columns:
+        raise ConfigError(
+            "La table des demandes doit contenir au moins les colonnes application_id et "
+            "is_mutation (format canonique, voir schema.py)."
+        )
+    if grid.sections and len(frame) and frame["application_id"].duplicated().any():
+        dup = frame.loc[frame["application_id"].duplicated(), "application_id"].iloc[0]
+        raise ConfigError(
+            f"La demande « {dup} » apparaît deux fois dans la table des demandes ; "
+            "chaque numéro unique doit être présent une seule fois."
+        )
+
+
+def score_applications(
+    applications: pd.DataFrame, grid: Grid, context: ScoringContext
+) -> pd.DataFrame:
+    """Score every application (vectorised; no loop over rows).
+
+    Returns one row per application, in input order, with columns ``application_id``,
+    ``section`` (section name), ``excluded`` (hors cotation), ``seniority_points``,
+    ``refusal_penalty``, ``score`` (points, NaN when excluded) and ``score_cents`` (int64,
+    hundredths of a point, the exact value).
+    """
+    _check_columns(applications, grid)
+    ev = _evaluate(applications, grid, context)
+    names = np.array([s.name for s in grid.sections], dtype=object)
+    score = np.where(ev.excluded, np.nan, ev.total / 100.0)
+    return pd.DataFrame(
+        {
+            "application_id": applications["application_id"].to_numpy(dtype=object),
+            "section": names[ev.section],
+            "excluded": ev.excluded,
+            "seniority_points": ev.seniority / 100.0,
+            "refusal_penalty": ev.penalty / 100.0,
+            "score": score,
+            "score_cents": ev.total,
+        }
+    )
+
+
+def criterion_counts(
+    applications: pd.DataFrame, grid: Grid, context: ScoringContext
+) -> pd.DataFrame:
+    """How many applications satisfy, and are credited, each criterion.
+
+    Columns: ``section``, ``rubric``, ``criterion``, ``points``, ``justified``,
+    ``condition`` (French), ``holds`` (condition satisfied), ``counted`` (points credited,
+    i.e. proof present and, in an exclusive rubric, the retained criterion).
+    """
+    _check_columns(applications, grid)
+    ev = _evaluate(applications, grid, context)
+    rows = []
+    for s, section in enumerate(grid.sections):
+        for r, rubric in enumerate(section.rubrics):
+            for c, criterion in enumerate(rubric.criteria):
+                key = (s, r, c)
+                hold = ev.holds.get(key)
+                count = ev.counts.get(key)
+                if rubric.mode == "exclusive" and count is not None:
+                    count = count & (ev.winner[(s, r)] == c)
+                credited = count & ~ev.excluded if count is not None else None
+                rows.append(
+                    {
+                        "section": section.name,
+                        "rubric": rubric.name,
+                        "criterion": criterion.name,
+                        "points": criterion.cents / 100.0,
+                        "justified": criterion.justified,
+                        "condition": describe_condition(criterion.condition),
+                        "holds": int((hold & ~ev.excluded).sum()) if hold is not None else 0,
+                        "counted": int(credited.sum()) if credited is not None else 0,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Explanation of one application
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExplanationLine:
+    """One line of an explanation: ``points`` is what the line adds to the score (0 when the
+    condition holds but the criterion is not credited; ``note`` says why)."""
+
+    rubric: str
+    criterion: str
+    points: Decimal
+    credited: bool
+    note: str
+    values: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why an application has its score. ``score`` is None for an application hors cotation."""
+
+    application_id: str
+    section: str
+    excluded: bool
+    exclusion_reason: str | None
+    score: Decimal | None
+    lines: tuple[ExplanationLine, ...]
+
+    def total(self) -> Decimal:
+        """Sum of the lines (equals ``score`` for a scored application)."""
+        return sum((line.points for line in self.lines), Decimal(0))
+
+
+def _shown_value(fv: FieldValues, spec: FieldSpec) -> str:
+    if fv.kind == "list":
+        assert fv.parents is not None
+        items = [fv.uniques[v] for v in fv.values]
+        return ", ".join(_value_fr(spec, i) for i in items) if items else "aucun"
+    if not bool(fv.valid[0]):
+        return "non renseigné"
+    if fv.kind == "str":
+        return _value_fr(spec, fv.uniques[int(fv.values[0])])
+    if fv.kind == "bool":
+        return "oui" if bool(fv.values[0]) else "non"
+    if fv.kind == "date":
+        return pd.Timestamp(fv.values[0]).strftime("%d/%m/%Y")
+    value = float(fv.values[0])
+    if fv.kind == "int" or value.is_integer():
+        return str(int(value))
+    return f"{value:.3f}".rstrip("0").replace(".", ",")
+
+
+def _values_of(
+    cond: Condition, row: pd.DataFrame, context: ScoringContext, cache: dict[str, FieldValues]
+) -> tuple[tuple[str, str], ...]:
+    seen: dict[str, str] = {}
+    for leaf in _leaves(cond):
+        if leaf.field.label not in seen:
+            fv = evaluate_field(row, leaf.field, context, cache)
+            seen[leaf.field.label] = _shown_value(fv, leaf.field)
+    return tuple(seen.items())
+
+
+def _pts(cents: int) -> Decimal:
+    return Decimal(cents) / 100
+
+
+def explain(
+    applications: pd.DataFrame, grid: Grid, context: ScoringContext, application_id: str
+) -> Explanation:
+    """Criterion-by-criterion explanation of one application's score.
+
+    Runs the same vectorised evaluation as ``score_applications`` on that application's row, so
+    the lines add up exactly to the score. Lists the seniority points, every criterion whose
+    condition holds (credited or not, with the reason) and the refusal penalty.
+    """
+    _check_columns(applications, grid)
+    row = applications.loc[applications["application_id"] == application_id]
+    if row.empty:
+        raise ConfigError(
+            f"Demande « {application_id} » introuvable dans la base. Les numéros des demandes "
+            "sont pseudonymisés à l'import : indiquez le pseudonyme affiché par mixite."
+        )
+    row = row.reset_index(drop=True)
+    ev = _evaluate(row, grid, context)
+    cache: dict[str, FieldValues] = {}
+    s = int(ev.section[0])
+    section = grid.sections[s]
+    lines: list[ExplanationLine] = []
+    if section.seniority is not None:
+        months_fv = evaluate_field(row, _spec("seniority_months"), context, cache)
+        months = months_fv.values[0]
+        shown = "non renseignée" if math.isnan(months) else str(int(months))
+        cap = section.seniority.cap_cents
+        cap_note = f", plafonnés à {_pts(cap)}" if cap is not None else ""
+        lines.append(
+            ExplanationLine(
+                "Ancienneté",
+                "Ancienneté de la demande",
+                _pts(int(ev.seniority[0])),
+                True,
+                f"{_pts(section.seniority.cents_per_month)} point(s) par mois{cap_note}",
+                (("ancienneté de la demande (mois)", shown),),
+            )
+        )
+    for r, rubric in enumerate(section.rubrics):
+        for c, criterion in enumerate(rubric.criteria):
+            if not bool(ev.holds[(s, r, c)][0]):
+                continue
+            counted = bool(ev.counts[(s, r, c)][0])
+            if rubric.mode == "exclusive":
+                retained = counted and int(ev.winner[(s, r)][0]) == c
+            else:
+                retained = counted
+            if retained:
+                note = "retenu"
+            elif not counted:
+                note = "condition remplie, mais justificatif non validé : non compté"
+            else:
+                note = "non retenu : un critère mieux noté de la même rubrique est retenu"
+            lines.append(
+                ExplanationLine(
+                    rubric.name,
+                    criterion.name,
+                    _pts(criterion.cents) if retained else Decimal(0),
+                    retained,
+                    note,
+                    _values_of(criterion.condition, row, context, cache),
+                )
+            )
+    if section.refusals is not None:
+        refusals_fv = evaluate_field(row, _spec("refusals"), context, cache)
+        lines.append(
+            ExplanationLine(
+                "Refus",
+                "Refus de propositions adaptées",
+                -_pts(int(ev.penalty[0])),
+                bool(ev.penalty[0] > 0),
+                _refusal_rule(section),
+                (("refus de propositions adaptées", _shown_value(refusals_fv, _spec("refusals"))),),
+            )
+        )
+    excluded = bool(ev.excluded[0])
+    reason = describe_condition(grid.excluded) if excluded and grid.excluded else None
+    return Explanation(
+        application_id=application_id,
+        section=section.name,
+        excluded=excluded,
+        exclusion_reason=reason,
+        score=None if excluded else _pts(int(ev.total[0])),
+        lines=tuple(lines),
+    )
+
+
+def _refusal_rule(section: Section) -> str:
+    rule = section.refusals
+    if rule is None or rule.cents_per_refusal == 0:
+        return "Le refus d'une proposition ne modifie pas la cotation."
+    start = "chaque refus" if rule.free == 0 else f"chaque refus à partir du {rule.free + 1}ᵉ"
+    cap = f", dans la limite de {_pts(rule.cap_cents)} points" if rule.cap_cents is not None else ""
+    return (
+        f"Après une proposition adaptée à vos besoins et capacités, {start} retire "
+        f"{_pts(rule.cents_per_refusal)} point(s){cap}."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Position among similar applications and indicative waiting time
+# ---------------------------------------------------------------------------------------------
+
+
+def _group_keys(
+    frame: pd.DataFrame, fields: tuple[FieldSpec, ...], context: ScoringContext
+) -> pd.DataFrame:
+    cache: dict[str, FieldValues] = {}
+    keys = {}
+    for spec in fields:
+        fv = evaluate_field(frame, spec, context, cache)
+        if fv.kind == "str":
+            labels = np.array((*fv.uniques, None), dtype=object)
+            keys[spec.name] = labels[np.where(fv.valid, fv.values, len(fv.uniques))]
+        elif fv.kind == "bool":
+            keys[spec.name] = fv.values
+        else:
+            keys[spec.name] = np.where(fv.valid, fv.values, np.nan)
+    return pd.DataFrame(keys)
+
+
+def positions(
+    applications: pd.DataFrame,
+    scores: pd.DataFrame,
+    grid: Grid,
+    context: ScoringContext,
+    similarity: tuple[FieldSpec, ...] | None = None,
+) -> pd.DataFrame:
+    """Rank of each scored application among similar ones: « rang r sur n ».
+
+    Similar = same values of the grid's ``similarite`` fields (default: minimum typology and
+    first wished commune), or of ``similarity``. Rank 1 = highest score; equal scores share the
+    best rank (1, 2, 2, 4). Applications hors cotation get no rank and are not counted in n.
+    Columns: ``application_id``, the key fields, ``rank`` and ``group_size`` (Int64).
+    """
+    fields = similarity if similarity is not None else grid.similarity
+    keys = _group_keys(applications, fields, context)
+    names = list(keys.columns)
+    work = keys.copy()
+    work["score"] = scores["score"].to_numpy()
+    scored = ~scores["excluded"].to_numpy()
+    grouped = work.loc[scored].groupby(names, dropna=False, sort=False)["score"]
+    rank = pd.Series(pd.NA, index=work.index, dtype="Int64")
+    size = pd.Series(pd.NA, index=work.index, dtype="Int64")
+    if scored.any():
+        rank.loc[scored] = grouped.rank(method="min", ascending=False).astype("int64")
+        size.loc[scored] = grouped.transform("size").astype("int64")
+    out = keys.copy()
+    out.insert(0, "application_id", applications["application_id"].to_numpy(dtype=object))
+    out["rank"] = rank.array
+    out["group_size"] = size.array
+    return out
+
+
+#: Application field → attribution column used to find "similar" attributions.
+ATTRIBUTION_KEYS: dict[str, str] = {
+    "rooms_min": "rooms",
+    "first_wished_commune": "commune",
+    "household_size": "household_size",
+    "is_mutation": "is_mutation",
+    "dalo": "dalo",
+    "adults": "adults",
+}
+
+
+def waiting_times(
+    applications: pd.DataFrame,
+    attributions: pd.DataFrame,
+    grid: Grid,
+    context: ScoringContext,
+    years: float | None = None,
+    similarity: tuple[FieldSpec, ...] | None = None,
+) -> pd.DataFrame:
+    """Indicative waiting time for similar applications, by stock depletion (Little's law).
+
+    The attributions table has no filing date, so the observed waiting time of satisfied
+    applications cannot be measured. In a steady state the mean wait equals the pending stock
+    divided by the flow out of it (Little's law), hence for each group of similar applications::
+
+        months = 12 × pending similar applications / similar attributions per year
+
+    ``years`` is the period the attributions cover (default: number of distinct calendar
+    years of ``lease_date``). Attributions are matched on the similarity fields that have an
+    attribution counterpart (``ATTRIBUTION_KEYS``: typology → rooms, first wished commune →
+    commune…); other fields are ignored. A group without attribution gets NaN (not estimable).
+
+    Returns one row per group: the key fields, ``pending``, ``attributions_per_year``,
+    ``waiting_months``.
+    """
+    fields = similarity if similarity is not None else grid.similarity
+    usable = tuple(f for f in fields if f.name in ATTRIBUTION_KEYS)
+    if not usable:
+        raise ConfigError(
+            "Aucun champ de similarité ne correspond à une colonne des attributions : le délai "
+            f"d'attente ne peut pas être estimé. Champs utilisables : {', '.join(ATTRIBUTION_KEYS)}."
+        )
+    names = [f.name for f in usable]
+    keys = _group_keys(applications, usable, context)
+    pending = keys.groupby(names, dropna=False, sort=True).size().rename("pending")
+    if years is None:
+        lease_years = pd.to_datetime(attributions["lease_date"]).dt.year.dropna().unique()
+        years = float(len(lease_years)) if len(lease_years) else 1.0
+    matched = pd.DataFrame(
+        {name: attributions[ATTRIBUTION_KEYS[name]].to_numpy() for name in names}
+    )
+    for spec in usable:
+        if spec.kind in ("int", "float"):
+            matched[spec.name] = matched[spec.name].astype(np.float64)
+        if spec.kind in ("int", "float"):
+            keys[spec.name] = keys[spec.name].astype(np.float64)
+    flow = matched.groupby(names, dropna=False).size().rename("attributed") / years
+    table = pending.to_frame().join(flow.rename("attributions_per_year"), how="left")
+    table["attributions_per_year"] = table["attributions_per_year"].fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        months = 12.0 * table["pending"].to_numpy() / table["attributions_per_year"].to_numpy()
+    table["waiting_months"] = np.where(table["attributions_per_year"] > 0, months, np.nan)
+    return table.reset_index()
+
+
+def applicant_text(
+    explanation: Explanation,
+    grid: Grid,
+    applications: pd.DataFrame,
+    position: pd.Series | None = None,
+    waiting: pd.Series | None = None,
+) -> str:
+    """The text an applicant receives (décret n° 2019-1378): score and detail, position among
+    similar applications, indicative waiting time, priority status and the refusal rule.
+
+    ``position`` is this application's row of ``positions``; ``waiting`` its group's row of
+    ``waiting_times`` (both optional).
+    """
+    row = applications.loc[applications["application_id"] == explanation.application_id].iloc[0]
+    out: list[str] = []
+    title = f"Cotation de votre demande n° {explanation.application_id}"
+    out += [title, "=" * len(title), ""]
+    out.append(f"Grille : {grid.name}" + (" (grille illustrative)" if grid.illustrative else ""))
+    out.append(f"Section de la grille : {explanation.section}")
+    out.append("")
+    if explanation.excluded:
+        out.append(
+            "Votre demande n'est pas cotée : elle relève d'un autre circuit de désignation "
+            f"({explanation.exclusion_reason})."
+        )
+    else:
+        out.append(f"Votre cotation : {_fr_points(explanation.score)} points")
+        out.append("")
+        out.append("Détail :")
+        for line in explanation.lines:
+            values = "; ".join(f"{k} : {v}" for k, v in line.values)
+            sign = "+" if line.points >= 0 else "−"
+            out.append(
+                f"  {sign} {_fr_points(abs(line.points))} — {line.rubric} / {line.criterion}"
+                f" ({line.note}) [{values}]"
+            )
+        out.append(f"  = {_fr_points(explanation.total())} points")
+    out.append("")
+    if position is not None and not pd.isna(position["rank"]):
+        out.append(
+            f"Position parmi les demandes similaires : rang {int(position['rank'])} sur "
+            f"{int(position['group_size'])} (demandes de même {_similarity_text(grid)})."
+        )
+    if waiting is not None:
+        months = waiting["waiting_months"]
+        if pd.isna(months):
+            out.append(
+                "Délai d'attente indicatif : non estimable (aucune attribution similaire sur la "
+                "période observée)."
+            )
+        else:
+            out.append(
+                f"Délai d'attente indicatif pour des demandes similaires : environ "
+                f"{round(float(months))} mois (estimation : demandes similaires en attente / "
+                "attributions similaires par an ; ce n'est pas un engagement)."
+            )
+    out.append("")
+    codes = list(row["priority_codes"]) if "priority_codes" in row.index else []
+    if bool(row.get("dalo", False)):
+        out.append("Votre ménage est reconnu prioritaire et devant être logé d'urgence (DALO).")
+    if codes:
+        status = "justifiée" if bool(row.get("priority_justified", False)) else "déclarée"
+        labels = ", ".join(PRIORITY_CODES.get(c, c) for c in codes)
+        out.append(
+            f"Votre demande est prioritaire au sens de l'article L441-1 ({status}) : {labels}."
+        )
+    elif not bool(row.get("dalo", False)):
+        out.append(
+            "Votre demande ne relève pas d'un public prioritaire au sens de l'article L441-1."
+        )
+    section = grid.sections[[s.name for s in grid.sections].index(explanation.section)]
+    out.append(f"Refus : {_refusal_rule(section)}")
+    out.append("")
+    out.append(
+        "La cotation est une aide à la décision : les logements ne sont pas attribués "
+        "automatiquement dans l'ordre des points."
+    )
+    return "\n".join(out)
+
+
+def _fr_points(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value.normalize():f}" if value != value.to_integral() else str(int(value))
+    return text.replace(".", ",")
+
+
+def _similarity_text(grid: Grid) -> str:
+    return " et même ".join(spec.label for spec in grid.similarity)
