@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mixite.cotation.fields import ScoringContext, UcScale
-from mixite.schema import APPLICATIONS
+from mixite.schema import APPLICATIONS, EMPLOYMENT, HOUSING_SITUATIONS, PRIORITY_CODES, REASONS
 
 #: Modified OECD scale (domaine.md §3: 1 / 0.5 / 0.3), written here so tests do not depend on
 #: the packaged parameters.
@@ -65,3 +66,55 @@ def applications(*rows: dict[str, Any]) -> pd.DataFrame:
         elif col.dtype == "str":
             frame[col.name] = frame[col.name].astype(object)
     return frame
+
+
+def random_applications(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """``n`` random but consistent canonical applications (for property tests)."""
+    size = rng.integers(1, 7, n)
+    adults = np.minimum(rng.integers(1, 3, n), size)
+    older = np.minimum(size, adults + rng.integers(0, 3, n))
+    codes = list(PRIORITY_CODES)
+    communes = ["69123", "69266", "69259", "69034"]
+    priority = [list(rng.choice(codes, size=k, replace=False)) for k in rng.integers(0, 3, n)]
+    wished = [list(rng.choice(communes, size=k, replace=False)) for k in rng.integers(0, 4, n)]
+    rooms = rng.integers(0, 6, n).astype(float)
+    rent = rng.uniform(200, 1200, n)
+    frame = pd.DataFrame(
+        {
+            "application_id": [f"D{i:05d}" for i in range(n)],
+            "filing_date": pd.to_datetime("2015-01-01")
+            + pd.to_timedelta(rng.integers(0, 3650, n), unit="D"),
+            "renewal_date": pd.NaT,
+            "commune_residence": rng.choice(np.array([*communes, None], dtype=object), n),
+            "housing_situation": rng.choice(list(HOUSING_SITUATIONS), n).astype(object),
+            "is_mutation": rng.random(n) < 0.3,
+            "reason": rng.choice(list(REASONS), n).astype(object),
+            "applicant_age": rng.integers(18, 90, n),
+            "employment": rng.choice(list(EMPLOYMENT), n).astype(object),
+            "household_size": size,
+            "adults": adults,
+            "persons_14plus": older,
+            "dependants": size - adults,
+            "single_parent": (adults == 1) & (size > 1),
+            "disability": rng.random(n) < 0.1,
+            "monthly_resources": rng.uniform(0, 4000, n).round(2),
+            "tax_income": np.nan,
+            "current_rent": np.where(rng.random(n) < 0.7, rent, np.nan),
+            "current_rooms": pd.array(np.where(rooms > 0, rooms, np.nan), dtype="Float64").astype(
+                "Int64"
+            ),
+            "wished_communes": wished,
+            "rooms_min": rng.integers(1, 5, n),
+            "rooms_max": rng.integers(5, 7, n),
+            "priority_codes": priority,
+            "priority_justified": rng.random(n) < 0.5,
+            "dalo": rng.random(n) < 0.05,
+            "npnru_relocation": rng.random(n) < 0.02,
+            "refusals": rng.integers(0, 4, n),
+        }
+    )
+    frame["renewal_date"] = frame["renewal_date"].astype("datetime64[ns]")
+    frame["filing_date"] = frame["filing_date"].astype("datetime64[ns]")
+    frame["priority_codes"] = [[str(c) for c in codes_] for codes_ in frame["priority_codes"]]
+    frame["wished_communes"] = [[str(c) for c in w] for w in frame["wished_communes"]]
+    return frame[APPLICATIONS.names]

@@ -368,10 +368,15 @@ def load_grid(path: Path | str) -> Grid:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None)
+        detail = (
+            problem
+            if isinstance(problem, str) and "en double" in problem
+            else "syntaxe YAML incorrecte"
+        )
         raise ConfigError(
-            f"Grille « {path.name} »{where} : YAML illisible ({problem}). "
-            "Corrigez la syntaxe (indentation, deux-points, guillemets)."
+            f"Grille « {path.name} »{where} : {detail}. "
+            "Corrigez le fichier (indentation, deux-points, crochets, guillemets, clés uniques)."
         ) from None
     return parse_grid(raw, path.name)
 
@@ -481,7 +486,9 @@ def _translate(source: str, raw: Any, error: ValidationError) -> ConfigError:
     place, key = _describe_location(raw, loc)
     shown = f" (valeur « {value} »)" if not isinstance(value, dict | list) else ""
     if kind == "literal_error":
-        expected = str(first.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
+        expected = (
+            str(first.get("ctx", {}).get("expected", "")).replace(" or ", ", ").replace("'", "")
+        )
         return _fail(
             source, place, key, f"valeur non permise{shown}", f"Valeurs permises : {expected}."
         )
@@ -490,8 +497,8 @@ def _translate(source: str, raw: Any, error: ValidationError) -> ConfigError:
             source,
             place,
             key,
-            f"{_TYPE_NAMES[kind]} est attendu{shown}",
-            "Corrigez la valeur.",
+            f"valeur incorrecte{shown}",
+            f"Il faut {_TYPE_NAMES[kind]}.",
         )
     if kind == "too_short":
         return _fail(source, place, key, "la liste est vide", "Ajoutez au moins un élément.")
