@@ -334,7 +334,7 @@ def test_duplicate_ids_are_refused() -> None:
     frame = applications({}, {})
     frame.loc[1, "application_id"] = "D1"
     with pytest.raises(ConfigError, match="apparaît deux fois"):
-        score_applications(frame, one({"champ": "dalo", "op": "==", "valeur": True}), CONTEXT)
+        explain(frame, one({"champ": "dalo", "op": "==", "valeur": True}), CONTEXT, "D1")
 
 
 def test_criterion_counts() -> None:

@@ -106,8 +106,9 @@ def group_labels(
         np.clip(np.nan_to_num(size, nan=1).astype(np.int64), 1, 5) - 1
     ]
     commune = _field(applications, "commune_residence", context, cache)
-    names = np.array((*commune.uniques, "non renseignée"), dtype=object)
-    out["commune_residence"] = names[np.where(commune.valid, commune.values, len(commune.uniques))]
+    out["commune_residence"] = np.where(commune.valid, commune.labels(), "non renseignée").astype(
+        object
+    )
     months = _field(applications, "seniority_months", context, cache).values
     band_names = np.array(_band_labels(bands), dtype=object)
     index = np.searchsorted(

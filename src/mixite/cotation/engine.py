@@ -27,6 +27,8 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mixite.cotation.fields import (
     FieldSpec,
@@ -68,23 +70,28 @@ _CODE_LABELS: dict[str, dict[str, str]] = {
 # ---------------------------------------------------------------------------------------------
 
 
+def _as_bool(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _leaf_mask(leaf: Leaf, fv: FieldValues, n: int) -> np.ndarray:
     op, value = leaf.op, leaf.value
     if fv.kind == "list":
-        assert fv.parents is not None
+        assert fv.parents is not None and fv.text is not None
         wanted = value if isinstance(value, tuple) else (value,)
-        indexes = [fv.uniques.index(v) for v in wanted if v in fv.uniques]
         out = np.zeros(n, dtype=bool)
-        if indexes:
-            out[fv.parents[np.isin(fv.values, indexes)]] = True
+        hit = pc.is_in(fv.text, value_set=pa.array(wanted, type=fv.text.type))
+        out[fv.parents[_as_bool(hit)]] = True
         return out
     if fv.kind == "str":
+        assert fv.text is not None
         if op == "in":
-            indexes = [fv.uniques.index(v) for v in value if v in fv.uniques]
-            return np.asarray(np.isin(fv.values, indexes) & fv.valid, dtype=bool)
-        index = fv.uniques.index(value) if value in fv.uniques else -2
-        hit = fv.values == index
-        return np.asarray((hit if op == "==" else ~hit) & fv.valid, dtype=bool)
+            found = pc.is_in(fv.text, value_set=pa.array(value, type=fv.text.type))
+        elif op == "==":
+            found = pc.equal(fv.text, value)
+        else:
+            found = pc.not_equal(fv.text, value)
+        return np.asarray(_as_bool(found.fill_null(False)) & fv.valid, dtype=bool)
     data = fv.values
     if fv.kind == "date":
         value = np.datetime64(value, "ns")
@@ -287,12 +294,6 @@ def _check_columns(frame: pd.DataFrame, grid: Grid) -> None:
             "La table des demandes doit contenir au moins les colonnes application_id et "
             "is_mutation (format canonique, voir schema.py)."
         )
-    if grid.sections and len(frame) and frame["application_id"].duplicated().any():
-        dup = frame.loc[frame["application_id"].duplicated(), "application_id"].iloc[0]
-        raise ConfigError(
-            f"La demande « {dup} » apparaît deux fois dans la table des demandes ; "
-            "chaque numéro unique doit être présent une seule fois."
-        )
 
 
 def score_applications(
@@ -311,7 +312,7 @@ def score_applications(
     score = np.where(ev.excluded, np.nan, ev.total / 100.0)
     return pd.DataFrame(
         {
-            "application_id": applications["application_id"].to_numpy(dtype=object),
+            "application_id": applications["application_id"].reset_index(drop=True),
             "section": names[ev.section],
             "excluded": ev.excluded,
             "seniority_points": ev.seniority / 100.0,
@@ -394,13 +395,12 @@ class Explanation:
 
 def _shown_value(fv: FieldValues, spec: FieldSpec) -> str:
     if fv.kind == "list":
-        assert fv.parents is not None
-        items = [fv.uniques[v] for v in fv.values]
+        items = [str(i) for i in fv.labels()]
         return ", ".join(_value_fr(spec, i) for i in items) if items else "aucun"
     if not bool(fv.valid[0]):
         return "non renseigné"
     if fv.kind == "str":
-        return _value_fr(spec, fv.uniques[int(fv.values[0])])
+        return _value_fr(spec, str(fv.labels()[0]))
     if fv.kind == "bool":
         return "oui" if bool(fv.values[0]) else "non"
     if fv.kind == "date":
@@ -441,6 +441,11 @@ def explain(
         raise ConfigError(
             f"Demande « {application_id} » introuvable dans la base. Les numéros des demandes "
             "sont pseudonymisés à l'import : indiquez le pseudonyme affiché par mixite."
+        )
+    if len(row) > 1:
+        raise ConfigError(
+            f"La demande « {application_id} » apparaît deux fois dans la table des demandes ; "
+            "chaque numéro unique doit être présent une seule fois."
         )
     row = row.reset_index(drop=True)
     ev = _evaluate(row, grid, context)
@@ -538,8 +543,7 @@ def _group_keys(
     for spec in fields:
         fv = evaluate_field(frame, spec, context, cache)
         if fv.kind == "str":
-            labels = np.array((*fv.uniques, None), dtype=object)
-            keys[spec.name] = labels[np.where(fv.valid, fv.values, len(fv.uniques))]
+            keys[spec.name] = fv.labels()
         elif fv.kind == "bool":
             keys[spec.name] = fv.values
         else:

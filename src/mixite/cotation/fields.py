@@ -198,17 +198,46 @@ def field_spec(name: str) -> FieldSpec | None:
 class FieldValues:
     """Values of one field over all applications.
 
-    ``values``: float64 for numbers (NaN when missing), bool, datetime64[ns] for dates, int64
-    factorised codes for strings (-1 when missing, ``uniques`` gives the labels). Lists are kept
-    flat: ``parents`` (row of each element) and ``values`` (factorised element codes).
+    ``values``: float64 for numbers (NaN when missing), bool, datetime64[ns] for dates; empty
+    for strings and lists, which are held as Arrow arrays in ``text`` (one string per row for a
+    string field; the flattened elements for a list field, whose row is given by ``parents``).
     ``valid``: True where the value is present (all True for lists).
     """
 
     kind: Kind
     values: np.ndarray
     valid: np.ndarray
-    uniques: tuple[str, ...] = ()
+    text: pa.Array | None = None
     parents: np.ndarray | None = None
+
+    def labels(self) -> np.ndarray:
+        """String values as an object array (``None`` when missing; elements for lists)."""
+        assert self.text is not None
+        return np.asarray(self.text.to_numpy(zero_copy_only=False), dtype=object)
+
+
+_EMPTY = np.empty(0)
+
+
+def _arrow_strings(series: pd.Series) -> pa.Array:
+    """A string column as one Arrow string array, without copying Arrow-backed columns."""
+    backing = getattr(series.array, "_pa_array", None)
+    if backing is not None and (
+        pa.types.is_string(backing.type) or pa.types.is_large_string(backing.type)
+    ):
+        return pa.chunked_array(backing).combine_chunks()
+    values = series.astype(object).to_numpy(dtype=object)
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        raise ConfigError(
+            f"La colonne « {series.name} » des demandes contient des valeurs qui ne sont pas du "
+            "texte ; importez les demandes au format canonique (codes en texte)."
+        ) from None
+
+
+def _bools(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _months_between(start: np.ndarray, end: dt.date) -> np.ndarray:
@@ -227,30 +256,17 @@ def _number(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, ~np.isnan(values)
 
 
-def _list_column(series: pd.Series) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Flatten a list column into (parent row, factorised element code), without a row loop."""
+def _list_column(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Flatten a list column into (row of each element, elements), without a row loop."""
     if isinstance(series.dtype, pd.ArrowDtype):
-        chunked = pa.chunked_array(series.array._pa_array)
-        array = chunked.combine_chunks()
+        array = pa.chunked_array(series.array._pa_array).combine_chunks()
     else:
         array = pa.array(series.to_numpy(dtype=object), type=pa.list_(pa.string()))
-    if isinstance(array, pa.LargeListArray | pa.ListArray):
-        parents = pc.list_parent_indices(array).to_numpy(zero_copy_only=False)
-        flat = pc.list_flatten(array)
-    else:  # pragma: no cover - only list types reach here
-        raise TypeError(array.type)
-    codes, uniques = pd.factorize(pd.Series(flat.to_numpy(zero_copy_only=False), dtype=object))
-    return (
-        parents.astype(np.int64),
-        codes.astype(np.int64),
-        tuple(str(u) for u in uniques),
-    )
-
-
-def _factorised(series: pd.Series) -> FieldValues:
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    codes = np.asarray(codes, dtype=np.int64)
-    return FieldValues("str", codes, codes >= 0, tuple(str(u) for u in uniques))
+    parents = pc.list_parent_indices(array).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(array)
+    if not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
+        flat = flat.cast(pa.string())
+    return parents.astype(np.int64), flat
 
 
 def _require_column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -300,9 +316,10 @@ def _compute(
             dates = pd.to_datetime(series).to_numpy(dtype="datetime64[ns]")
             return FieldValues("date", dates, ~np.isnat(dates))
         if spec.kind == "str":
-            return _factorised(series)
-        lparents, lcodes, luniques = _list_column(series)
-        return FieldValues("list", lcodes, everywhere, luniques, lparents)
+            text = _arrow_strings(series)
+            return FieldValues("str", _EMPTY, _bools(pc.is_valid(text)), text)
+        lparents, flat = _list_column(series)
+        return FieldValues("list", _EMPTY, everywhere, flat, lparents)
 
     if name == "seniority_months":
         filing = _get(frame, "filing_date", context, cache)
@@ -358,13 +375,15 @@ def _compute(
         return FieldValues("float", rate, valid)
     if name == "first_wished_commune":
         wished = _get(frame, "wished_communes", context, cache)
-        assert wished.parents is not None
+        assert wished.parents is not None and wished.text is not None
         first = np.full(n, -1, dtype=np.int64)
         if len(wished.parents):
             is_first = np.ones(len(wished.parents), dtype=bool)
             is_first[1:] = wished.parents[1:] != wished.parents[:-1]
-            first[wished.parents[is_first]] = wished.values[is_first]
-        return FieldValues("str", first, first >= 0, wished.uniques)
+            first[wished.parents[is_first]] = np.flatnonzero(is_first)
+        take = pa.array(first, mask=first < 0)
+        text = wished.text.take(take)
+        return FieldValues("str", _EMPTY, _bools(pc.is_valid(text)), text)
     if name == "any_priority":
         codes = _get(frame, "priority_codes", context, cache)
         assert codes.parents is not None
@@ -374,10 +393,9 @@ def _compute(
     if name.startswith("in_priority:"):
         code = name.split(":", 1)[1]
         codes = _get(frame, "priority_codes", context, cache)
-        assert codes.parents is not None
+        assert codes.parents is not None and codes.text is not None
         present = np.zeros(n, dtype=bool)
-        if code in codes.uniques:
-            index = codes.uniques.index(code)
-            present[codes.parents[codes.values == index]] = True
+        hit = _bools(pc.equal(codes.text, code).fill_null(False))
+        present[codes.parents[hit]] = True
         return FieldValues("bool", present, everywhere)
     raise AssertionError(name)  # pragma: no cover - every derived field is handled above
