@@ -93,11 +93,12 @@ def safe_ratio(numerator: Any, denominator: Any) -> Any:
 
 def typology_label(rooms: pd.Series, max_rooms: int) -> pd.Series:
     """``T1`` … ``T{max}+`` labels from a number of main rooms (``T5+`` reads « T5 et plus »)."""
-    r = pd.to_numeric(rooms, errors="coerce")
-    capped = r.clip(upper=max_rooms)
-    labels = "T" + capped.astype("Int64").astype("string")
-    labels = labels.where(r < max_rooms, f"T{max_rooms}+")
-    return labels.where(r.notna(), None).astype(object)
+    r = pd.to_numeric(rooms, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    labels = np.array(
+        [None, *[f"T{i}" for i in range(1, max_rooms)], f"T{max_rooms}+"], dtype=object
+    )
+    idx = np.where(np.isnan(r), 0, np.clip(np.nan_to_num(r, nan=0.0), 1, max_rooms)).astype(int)
+    return pd.Series(labels[idx], index=rooms.index, dtype=object)
 
 
 def consumption_units(

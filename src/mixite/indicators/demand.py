@@ -40,6 +40,8 @@ __all__ = [
 
 _SNE = "SNE, demandes actives au 31 décembre"
 NOT_GIVEN = "non renseignée"
+#: ``DataFrame.attrs`` key marking a frame already passed through ``application_attributes``.
+_ATTRIBUTED = "mixite_application_attributes"
 
 DEFINITIONS: dict[str, Definition] = {
     "pending": Definition("Demandes en attente", "demandes", "Demandes actives au 31/12.", _SNE),
@@ -135,19 +137,23 @@ def application_attributes(
 ) -> pd.DataFrame:
     """``applications`` with ``commune_demanded``, ``typology``, ``seniority_months`` and
     ``is_priority`` (at least one L441-1 priority code) added; seniority is counted in whole
-    months at 31 December N-1."""
+    months at 31 December N-1. A frame already returned by this function for the same
+    millésime (marked in ``DataFrame.attrs``) is returned as is, so callers may pass it again."""
     require_columns(
         applications,
         ["wished_communes", "commune_residence", "rooms_min", "filing_date", "priority_codes"],
         "applications",
     )
+    if applications.attrs.get(_ATTRIBUTED) == millesime:
+        return applications
     when = dt.date(millesime, 1, 1)
     out = applications.copy()
-    first = out["wished_communes"].map(lambda c: c[0] if isinstance(c, list) and c else None)
-    out["commune_demanded"] = first.where(first.notna(), out["commune_residence"])
-    out["commune_demanded"] = (
-        out["commune_demanded"].astype(object).where(out["commune_demanded"].notna(), NOT_GIVEN)
-    )
+    first = [c[0] if isinstance(c, list) and c else None for c in out["wished_communes"]]
+    residence = out["commune_residence"].astype(object).to_numpy()
+    out["commune_demanded"] = [
+        f if f is not None else (r if isinstance(r, str) else NOT_GIVEN)
+        for f, r in zip(first, residence, strict=True)
+    ]
     out["typology"] = typology_label(
         out["rooms_min"], int(value(params, "indicateurs.typologie.max_pieces", when))
     )
@@ -156,9 +162,8 @@ def application_attributes(
     months = (ref.year - filed.dt.year) * 12 + (ref.month - filed.dt.month)
     months = months - (filed.dt.day > ref.day).astype("int64")
     out["seniority_months"] = months.astype("int64")
-    out["is_priority"] = out["priority_codes"].map(
-        lambda c: bool(c) if isinstance(c, list) else False
-    )
+    out["is_priority"] = [isinstance(c, list) and len(c) > 0 for c in out["priority_codes"]]
+    out.attrs[_ATTRIBUTED] = millesime
     return out
 
 
@@ -181,7 +186,7 @@ def demand_pressure(
     if by not in ("commune", "typologie", "territoire"):
         raise ValueError("by must be 'commune', 'typologie' or 'territoire'")
     when = dt.date(millesime, 1, 1)
-    apps = application_attributes(applications, millesime, params)
+    apps = application_attributes(applications, millesime, params).copy(deep=False)
     attrs = attributions_of_year(attributions, millesime - 1 if year is None else year)
     max_rooms = int(value(params, "indicateurs.typologie.max_pieces", when))
     if by == "commune":
@@ -237,7 +242,7 @@ def demand_seniority(
     « 12 à 23 mois »…, « 60 mois et plus »). Long table: ``by`` (when given), ``seniority_class``,
     ``pending``, ``share_in_group``, ``median_seniority_months`` (of the group).
     """
-    apps = application_attributes(applications, millesime, params)
+    apps = application_attributes(applications, millesime, params).copy(deep=False)
     bounds = [
         int(b)
         for b in value(
@@ -282,7 +287,7 @@ def demand_profile(
     whole territory. Columns: ``by`` (or ``territoire``), ``pending``, ``share_mutation``,
     ``share_q1``, ``share_priority``, ``share_dalo``, ``median_seniority_months``.
     """
-    apps = application_attributes(applications, millesime, params)
+    apps = application_attributes(applications, millesime, params).copy(deep=False)
     when = dt.date(millesime - 1, 12, 31)
     apps["q1"] = q1_status(apps, q1_threshold, when, params, strict).astype("float64")
     key = by or "territoire"
@@ -328,7 +333,7 @@ def q1_threshold_from_demand(
     (``include_mutations=False``); keep only demands whose first wished commune is in
     ``epci_communes``. Returns (NaN, 0) when no demand is left.
     """
-    apps = application_attributes(applications, millesime, params)
+    apps = application_attributes(applications, millesime, params).copy(deep=False)
     keep = np.ones(len(apps), dtype=bool)
     if not include_mutations:
         keep &= ~apps["is_mutation"].astype(bool).to_numpy()

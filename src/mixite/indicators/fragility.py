@@ -114,22 +114,21 @@ def fragility_index(
     }
     contrib_cols = [f"contrib_{c}" for c in w]
     contribs = out[contrib_cols].to_numpy(dtype="float64")
+    values = out[list(w)].to_numpy(dtype="float64")
+    cols = list(w)
+    sign = np.where(index >= 0, 1.0, -1.0)
+    signed = sign[:, None] * contribs
+    order = np.argsort(-signed, axis=1, kind="stable")[:, :top]
     explanations: list[str] = []
     for row in range(len(out)):
         if not eligible[row]:
             explanations.append("")
             continue
-        sign = 1.0 if index[row] >= 0 else -1.0
-        order = np.argsort(-sign * contribs[row], kind="stable")[:top]
-        parts = []
-        for j in order:
-            if sign * contribs[row, j] <= 0:
-                continue
-            col = list(w)[j]
-            parts.append(
-                f"{names[col]} {_fmt_pct(float(out[col].iloc[row]))} "
-                f"(moyenne {_fmt_pct(means[col])})"
-            )
+        parts = [
+            f"{names[cols[j]]} {_fmt_pct(values[row, j])} (moyenne {_fmt_pct(means[cols[j]])})"
+            for j in order[row]
+            if signed[row, j] > 0
+        ]
         explanations.append(" ; ".join(parts) if parts else "proche de la moyenne")
     out["explanation"] = explanations
     return out

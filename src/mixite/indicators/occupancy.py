@@ -105,6 +105,16 @@ DEFINITIONS: dict[str, Definition] = {
 }
 
 
+for _flag in FLAG_COLUMNS:
+    _share = DEFINITIONS[f"share_{_flag}"]
+    DEFINITIONS[f"n_{_flag}"] = Definition(
+        f"Effectif : {_share.label[0].lower()}{_share.label[1:]}",
+        "ménages",
+        "Nombre de ménages comptés au numérateur de la part correspondante.",
+        _share.source,
+    )
+
+
 def plus_ceiling(
     households: pd.DataFrame,
     dwellings: pd.DataFrame,
@@ -208,19 +218,22 @@ def occupancy_profile(
     ceiling: Any = None,
     communes: pd.DataFrame | None = None,
     params: Parameters | None = None,
+    flags: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Occupancy shares per dwelling group (``by`` = a ``dwellings`` column: ``residence_id``,
     ``qpv_code``, ``in_qpv``, ``commune``, ``iris``, ``landlord_id``…).
 
     Columns: ``by``, ``households``, ``share_<flag>`` for each of ``FLAG_COLUMNS`` (households with
-    the flag / households) and ``median_resources_per_uc``; when ``by`` is ``residence_id`` the
+    the flag / households), ``median_resources_per_uc`` and ``n_<flag>`` (households with the
+    flag, for small-cell suppression); when ``by`` is ``residence_id`` the
     residence's ``in_qpv``, ``qpv_code`` and ``commune`` are kept. Households whose dwelling is
     unknown raise an ``InputError``. ``ceiling``: see ``household_flags``; when None it is computed
-    with ``plus_ceiling`` (needs ``communes``).
+    with ``plus_ceiling`` (needs ``communes``). ``flags``: the output of ``household_flags`` when
+    already computed (then ``ceiling`` is not used).
     """
     require_columns(households, ["dwelling_id"], "households")
     require_columns(dwellings, ["dwelling_id", by], "dwellings")
-    if ceiling is None:
+    if ceiling is None and flags is None:
         if communes is None:
             raise InputError(
                 "Plafonds PLUS des ménages absents et table des communes non fournie",
@@ -228,14 +241,15 @@ def occupancy_profile(
                 "Importez la table des communes (zone des plafonds) ou fournissez les plafonds.",
             )
         ceiling = plus_ceiling(households, dwellings, communes, dt.date(millesime, 1, 1))
-    flags = household_flags(households, ceiling, millesime, params)
+    if flags is None:
+        flags = household_flags(households, ceiling, millesime, params)
     extra = ["in_qpv", "qpv_code", "commune"] if by == "residence_id" else []
-    extra = [c for c in extra if c in dwellings.columns]
+    extra = [c for c in extra if c in dwellings.columns and c != by]
     place = dwellings[["dwelling_id", by, *extra]].drop_duplicates("dwelling_id")
-    joined = households[["dwelling_id"]].merge(place, on="dwelling_id", how="left")
-    unknown = joined[by].isna() & ~households["dwelling_id"].isin(place["dwelling_id"]).to_numpy()
+    joined = households[["dwelling_id"]].merge(place, on="dwelling_id", how="left", indicator=True)
+    unknown = (joined["_merge"] == "left_only").to_numpy()
     if bool(unknown.any()):
-        first = int(np.flatnonzero(unknown.to_numpy())[0])
+        first = int(np.flatnonzero(unknown)[0])
         raise InputError(
             "Ménage occupant un logement absent du RPLS",
             Location(
@@ -249,8 +263,10 @@ def occupancy_profile(
     data = flags.reset_index(drop=True)
     data[by] = joined[by].to_numpy()
     grouped = data.groupby(by, sort=True, dropna=False)
+    counts = grouped[list(FLAG_COLUMNS)].sum().astype("int64").add_prefix("n_")
     out = grouped[list(FLAG_COLUMNS)].mean().add_prefix("share_")
     out.insert(0, "households", grouped.size())
+    out = out.join(counts)
     out["median_resources_per_uc"] = grouped["resources_per_uc"].median()
     out = out.reset_index()
     if extra:
@@ -261,3 +277,10 @@ def occupancy_profile(
 def share_columns() -> list[str]:
     """The share columns produced by ``occupancy_profile``."""
     return [f"share_{f}" for f in FLAG_COLUMNS]
+
+
+def secrecy_spec() -> dict[str, list[str]]:
+    """Count column → derived columns of ``occupancy_profile`` (for ``suppress_small_cells``)."""
+    spec = {f"n_{f}": [f"share_{f}"] for f in FLAG_COLUMNS}
+    spec["households"] = [*share_columns(), "median_resources_per_uc"]
+    return spec

@@ -1,0 +1,116 @@
+"""The whole diagnostic on a random territory: tables agree with direct counts; secrecy holds;
+quota denominators are the right attributions whatever the data (Hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from indicator_frames import attributions, random_territory
+
+from mixite.indicators.diagnostic import TABLES, publishable, territorial_diagnostic
+from mixite.indicators.quotas import quota_indicators
+from mixite.params import Parameters
+
+MILLESIME = 2024  # leases of 2023 in the random territory
+
+
+@pytest.fixture(scope="module")
+def territory() -> dict[str, pd.DataFrame]:
+    return random_territory(seed=11, n_dwellings=3000)
+
+
+@pytest.fixture(scope="module")
+def tables(territory: dict[str, pd.DataFrame], params: Parameters) -> dict[str, pd.DataFrame]:
+    ceiling = np.full(len(territory["households"]), 24000.0)
+    return territorial_diagnostic(territory, MILLESIME, params, ceiling=ceiling)
+
+
+def test_every_table_is_produced_and_declared(tables: dict[str, pd.DataFrame]) -> None:
+    assert set(tables) == set(TABLES)
+    for name, frame in tables.items():
+        spec = TABLES[name]
+        assert set(spec.counts) <= set(frame.columns), name
+        for derived in spec.derived.values():
+            assert set(derived) <= set(frame.columns), name
+
+
+def test_figures_equal_direct_counts(
+    tables: dict[str, pd.DataFrame], territory: dict[str, pd.DataFrame]
+) -> None:
+    dw, hh, att = territory["dwellings"], territory["households"], territory["attributions"]
+    assert tables["stock_communes"]["dwellings"].sum() == len(dw)
+    assert tables["stock_qpv"].set_index("qpv_status").loc["QPV", "dwellings"] == dw["in_qpv"].sum()
+    vac = tables["vacance_territoire"].iloc[0]
+    assert vac["vacant"] == (dw["occupancy_mode"] == "2").sum()
+    assert tables["occupation_residences"]["households"].sum() == len(hh)
+    assert (
+        tables["fragilite_classes"]["residences"].sum()
+        == hh.merge(dw, on="dwelling_id")["residence_id"].nunique()
+    )
+    year = att[att["lease_date"].dt.year == MILLESIME - 1]
+    q = tables["quotas"]
+    terr = q[(q["level"] == "territoire") & (q["indicator"] == "q1_hors_qpv")].iloc[0]
+    assert terr["denominator"] == (~year["in_qpv"]).sum()
+    assert tables["demande_territoire"].iloc[0]["pending"] == len(territory["applications"])
+    flux = tables["flux"]
+    assert flux["delivered"].sum() == len(year)
+    np.testing.assert_allclose(flux.groupby("landlord_id")["entitled"].sum(),
+                               year.groupby("landlord_id").size().sort_index())  # fmt: skip
+
+
+def test_fragility_is_higher_in_qpv(tables: dict[str, pd.DataFrame]) -> None:
+    # The random territory gives QPV households 30 % lower resources.
+    res = tables["occupation_residences"]
+    means = res.groupby("in_qpv")["fragility_index"].mean()
+    assert means[True] > means[False]
+
+
+def test_no_published_count_under_the_threshold(tables: dict[str, pd.DataFrame]) -> None:
+    out = publishable(tables, threshold=11)
+    for name, frame in out.items():
+        for col in TABLES[name].counts:
+            values = frame[col].to_numpy(dtype="float64", na_value=np.nan)
+            assert not ((values >= 1) & (values < 11)).any(), (name, col)
+    # Something was actually suppressed, and large counts survive.
+    assert out["quotas"]["numerator"].isna().any()
+    assert out["stock_communes"]["dwellings"].notna().all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.booleans(), st.booleans(), st.floats(0, 3000), st.integers(2023, 2025)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_quota_denominators_are_the_right_attributions(
+    params: Parameters, rows: list[tuple[bool, bool, float, int]]
+) -> None:
+    frame = attributions(
+        [
+            {"attribution_id": f"a{i}", "in_qpv": q, "npnru_relocation": r,
+             "monthly_resources": m, "lease_date": f"{y}-05-01"}
+            for i, (q, r, m, y) in enumerate(rows)
+        ]
+    )  # fmt: skip
+    out = quota_indicators(frame, 2024, 9000.0, levels=("territoire",), params=params)
+    of_year = [(q, r, m) for q, r, m, y in rows if y == 2024]
+    got = out.set_index("indicator")
+    if not of_year:
+        assert out.empty or (out["denominator"] == 0).all()
+        return
+    outside = [(r, m) for q, r, m in of_year if not q]
+    inside = [m for q, _, m in of_year if q]
+    assert got.loc["q1_hors_qpv", "denominator"] == len(outside)
+    assert got.loc["q1_hors_qpv", "numerator"] == sum(1 for r, m in outside if r or 12 * m < 9000)
+    assert got.loc["non_q1_en_qpv", "denominator"] == len(inside)
+    assert got.loc["non_q1_en_qpv", "numerator"] == sum(1 for m in inside if 12 * m >= 9000)
+    assert got.loc["prioritaires", "denominator"] == len(of_year)
+    assert (got["shortfall"] >= 0).all()
+    assert (
+        (got["numerator"] + got["shortfall"]) >= got["target"] * got["denominator"] - 1e-9
+    ).all()
