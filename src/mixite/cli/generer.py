@@ -1,0 +1,136 @@
+"""``mixite generer`` (synthetic territory in the official formats) and ``mixite demo``."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.progress import Progress
+
+from mixite.cli._app import app, err_console, is_interactive
+from mixite.errors import ConfigError
+from mixite.synth import SIZES, generate, size_profile
+from mixite.synth.demo import DemoPaths, run_demo
+
+_FILE_LABELS = {
+    "rpls": "RPLS (logements, colonnes ouvertes et restreintes)",
+    "applications": "demandes en cours au 31/12",
+    "attributions": "attributions de l'année",
+    "households": "ménages occupants (OPS)",
+    "reservations": "conventions de réservation en flux",
+    "communes": "communes",
+    "landlords": "bailleurs",
+    "qpv": "périmètres QPV (GeoJSON WGS84)",
+    "territory": "description du territoire",
+    "calibration": "rapport de calibration",
+}
+
+
+@app.command(
+    "generer",
+    help=(
+        "Écrit un territoire synthétique (fictif) dans les formats officiels : RPLS, demandes, "
+        "attributions, occupation, QPV, réservations, et un rapport de calibration."
+    ),
+)
+def generer(
+    dossier: Annotated[Path, typer.Option("--dossier", help="Dossier où écrire les fichiers.")],
+    graine: Annotated[
+        int, typer.Option("--graine", help="Graine du générateur : même graine, mêmes fichiers.")
+    ] = 2025,
+    taille: Annotated[
+        str | None,
+        typer.Option(
+            "--taille",
+            help="Taille du territoire : petite (≈ 5 000 logements), moyenne (≈ 40 000), "
+            "grande (≈ 150 000). Par défaut : moyenne.",
+        ),
+    ] = None,
+    logements: Annotated[
+        int | None,
+        typer.Option(
+            "--logements",
+            help="Nombre exact de logements (jusqu'à l'échelle nationale, 5,4 millions), "
+            "à la place de --taille.",
+        ),
+    ] = None,
+    millesime: Annotated[
+        int,
+        typer.Option(
+            "--millesime",
+            help="Millésime N : parc au 1er janvier N, attributions de N-1, demandes au 31/12/N-1.",
+        ),
+    ] = 2025,
+) -> None:
+    if taille is not None and logements is not None:
+        raise ConfigError("Donnez soit --taille, soit --logements, pas les deux.")
+    if taille is not None and taille not in SIZES:
+        raise ConfigError(f"Taille « {taille} » inconnue. Choisissez parmi : {', '.join(SIZES)}.")
+    if not 2016 <= millesime <= 2100:
+        raise ConfigError(
+            f"Millésime {millesime} hors du domaine couvert. Donnez une année entre 2016 et 2100."
+        )
+    profile = size_profile(taille, logements)
+    rng = np.random.default_rng(graine)
+    if is_interactive():
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task("Génération des logements…", total=profile.dwellings)
+            result = generate(
+                dossier,
+                rng,
+                profile,
+                millesime,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+    else:
+        result = generate(dossier, rng, profile, millesime)
+    counts = result.counts
+    typer.echo(
+        f"Territoire synthétique « {profile.name} » (graine {graine}, millésime {millesime}) : "
+        f"{counts['dwellings']} logements, {counts['applications']} demandes, "
+        f"{counts['attributions']} attributions."
+    )
+    for key, path in result.paths.items():
+        typer.echo(f"  {path}  ({_FILE_LABELS[key]})")
+    off = [f for f in result.figures if not f.ok]
+    if off:
+        typer.echo(
+            "Écarts à la calibration : "
+            + ", ".join(f.label for f in off)
+            + " (voir calibration.md)."
+        )
+    else:
+        typer.echo("Tous les indicateurs de calibration sont dans leur tolérance.")
+
+
+@app.command(
+    "demo",
+    help=(
+        "Génère le territoire de démonstration (taille moyenne, graine fixe), l'importe dans "
+        "une base DuckDB par les lecteurs de fichiers, lance les analyses disponibles et "
+        "affiche les chemins produits."
+    ),
+)
+def demo(
+    dossier: Annotated[Path, typer.Option("--dossier", help="Dossier de la démonstration.")] = Path(
+        "demo"
+    ),
+) -> None:
+    paths: DemoPaths = run_demo(dossier, report=lambda line: err_console.print(line))
+    if paths.store.exists():
+        _print_store_summary(paths.store)
+    typer.echo("Produit par la démonstration :")
+    for label, path in paths.made:
+        typer.echo(f"  {label} : {path}")
+
+
+def _print_store_summary(store: Path) -> None:
+    store_module: Any = importlib.import_module("mixite.store")
+    with store_module.Store(store, read_only=True) as st:
+        summary = st.summary()
+    typer.echo("Contenu de la base (millésime, table, lignes) :")
+    for row in summary.itertuples(index=False):
+        typer.echo(f"  {row.millesime}  {row.table:<14} {row.rows}")
