@@ -6,3 +6,5 @@ from mixite.cli._app import app, main
 __all__ = ["app", "main"]
 
 # Command registration (one line per command module):
+from mixite.cli import cotation  # noqa: E402
+from mixite.cli import generer  # noqa: E402
