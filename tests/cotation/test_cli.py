@@ -1,0 +1,194 @@
+"""``mixite cotation`` and the millésime runs behind it.
+
+The DuckDB store (``mixite.store``, another engineer's module) is replaced here by a minimal
+in-memory object with the contract's API (``millesimes``, ``read``), so these tests check the
+command's wiring; the data are hand-made applications and attributions.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+import pytest
+import typer
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+import mixite.cli  # noqa: F401 - registers the commands
+from mixite.cli._app import app
+from mixite.cotation.grid import load_grid
+from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
+
+from .helpers import OECD, applications
+
+EXAMPLES = Path(__file__).parents[2] / "exemples" / "grilles"
+#: The command group (``mixite.cli`` registers every command module on import).
+COMMANDS = typer.main.get_group(app)
+
+APPS = applications(
+    {
+        "reason": "expulsion",
+        "single_parent": True,
+        "priority_codes": ["h"],
+        "priority_justified": True,
+        "wished_communes": ["69123"],
+        "rooms_min": 2,
+    },
+    {"wished_communes": ["69123"], "rooms_min": 2},
+    {"wished_communes": ["69123"], "rooms_min": 2, "is_mutation": True},
+    {"wished_communes": ["69266"], "rooms_min": 3, "dalo": True},
+)
+ATTRIBUTIONS = pd.DataFrame(
+    {
+        "rooms": [2, 2, 3],
+        "commune": ["69123", "69123", "69266"],
+        "lease_date": pd.to_datetime(["2024-02-01", "2024-08-01", "2024-03-01"]),
+    }
+)
+TERRITORY = pd.DataFrame(
+    {
+        "name": ["Test"],
+        "epci": ["200046977"],
+        "q1_reference_epci": ["200046977"],
+        "q1_overrides": ['{"2025": 9500}'],
+        "max_effort_rate": [0.35],
+        "min_reste_a_vivre": [12.0],
+    }
+)
+INPUTS = CotationInputs(2025, APPS, ATTRIBUTIONS, TERRITORY)
+
+
+class FakeStore:
+    """The store contract's read API over dict-held frames (millésime 2025 only)."""
+
+    tables: ClassVar[dict[str, pd.DataFrame]] = {
+        "applications": APPS,
+        "attributions": ATTRIBUTIONS,
+        "territory": TERRITORY,
+    }
+
+    def __init__(self, path: Path, read_only: bool = True) -> None:
+        self.path = path
+
+    def __enter__(self) -> FakeStore:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        return None
+
+    def millesimes(self, table: str | None = None) -> list[int]:
+        return [2025] if table in self.tables else []
+
+    def read(self, table: str, millesime: int | None = None) -> pd.DataFrame:
+        return self.tables[table].copy()
+
+
+@pytest.fixture
+def fake_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    module = types.ModuleType("mixite.store")
+    module.Store = FakeStore  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "mixite.store", module)
+    base = tmp_path / "territoire.duckdb"
+    base.write_bytes(b"")
+    return base
+
+
+def test_audit_millesime_uses_the_territory_threshold_and_yearly_attributions() -> None:
+    grid = load_grid(EXAMPLES / "lyon_illustrative.yaml")
+    result = audit_millesime(INPUTS, grid, uc_scale=OECD)
+    assert result.top_n == 3  # three leases signed in 2024
+    assert result.waiting is not None
+    table = result.waiting.set_index(["rooms_min", "first_wished_commune"])
+    # (2, 69123): 3 pending, 2 attributions in one lease year → 18 months.
+    assert table.loc[(2.0, "69123"), "waiting_months"] == 18.0
+    assert result.scores["score"].notna().all()
+
+
+def test_applicant_report_text() -> None:
+    grid = load_grid(EXAMPLES / "lyon_illustrative.yaml")
+    text = applicant_report(INPUTS, grid, "D1", uc_scale=OECD)
+    # Lyon-like first-application section: 12 months of seniority (12 points), eviction
+    # justified (20), single parent (5): 37 points; 1 500 €/month alone is not Q1 at 9 500 €.
+    assert "Votre cotation : 37 points" in text
+    # Similar = same minimum typology and first wished commune: D1, D2 and D3 (2, 69123).
+    assert "rang 1 sur 3" in text
+    assert "environ 18 mois" in text
+
+
+def test_cli_writes_the_audit(fake_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rapports"
+    other = tmp_path / "autre.yaml"
+    text = (EXAMPLES / "paris_illustrative.yaml").read_text(encoding="utf-8")
+    other.write_text(text.replace("points: 6", "points: 60"), encoding="utf-8")
+    result = CliRunner().invoke(
+        COMMANDS,
+        [
+            "cotation",
+            "--base",
+            str(fake_store),
+            "--grille",
+            str(EXAMPLES / "paris_illustrative.yaml"),
+            "--comparer",
+            str(other),
+            "--sortie",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "cotation.html").exists()
+    assert "Comparaison groupes" in load_workbook(out / "cotation.xlsx").sheetnames
+    assert "4 demandes cotées (0 hors cotation), millésime 2025." in result.output
+    scores = pd.read_csv(out / "cotation_demandes.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    # Paris-like grid: 0.5 point × 12 months = 6 for everyone; D1 single parent +2.
+    assert scores["cotation"].tolist() == [8, 6, 6, 6]
+
+
+def test_cli_explains_one_application(fake_store: Path, tmp_path: Path) -> None:
+    # The Dunkerque-like grid without its Q1 criterion (the UC scale is a parameter that this
+    # test does not depend on).
+    text = (EXAMPLES / "dunkerque_illustrative.yaml").read_text(encoding="utf-8")
+    q1 = (
+        "          - nom: Faibles ressources (premier quartile)\n"
+        "            points: 10\n"
+        '            condition: {champ: q1, op: "==", valeur: true}\n'
+    )
+    assert q1 in text
+    grid = tmp_path / "dunkerque_sans_q1.yaml"
+    grid.write_text(text.replace(q1, ""), encoding="utf-8")
+    result = CliRunner().invoke(
+        COMMANDS,
+        [
+            "cotation",
+            "--base",
+            str(fake_store),
+            "--grille",
+            str(grid),
+            "--demande",
+            "D4",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Votre demande n'est pas cotée" in result.output
+    assert "relogement_npnru" not in result.output
+    assert "ménage reconnu prioritaire DALO" in result.output
+
+
+def test_cli_needs_an_output_or_an_application(fake_store: Path) -> None:
+    from mixite.errors import ConfigError
+
+    result = CliRunner().invoke(
+        COMMANDS,
+        [
+            "cotation",
+            "--base",
+            str(fake_store),
+            "--grille",
+            str(EXAMPLES / "paris_illustrative.yaml"),
+        ],
+    )
+    assert isinstance(result.exception, ConfigError)
+    assert "Indiquez --sortie" in str(result.exception)
