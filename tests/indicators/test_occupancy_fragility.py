@@ -159,3 +159,33 @@ def test_contributions_add_up_and_small_residences_are_not_classed(params: Param
     np.testing.assert_allclose(contrib[:3], out["fragility_index"][:3])
     assert out.loc[3, "fragility_class"] == UNCLASSED
     assert math.isnan(out.loc[3, "fragility_index"])
+
+
+def test_counts_accompany_shares(params: Parameters) -> None:
+    hh = _households()
+    out = occupancy_profile(
+        hh, _dwellings(), 2025, ceiling=np.full(len(hh), CEILING), params=params
+    ).set_index("residence_id")
+    # r1: h1 unemployed → 1 household; r3: h5 → 1; r2: none.
+    assert out["n_unemployed"].to_dict() == {"r1": 1, "r2": 0, "r3": 1}
+    assert out.loc["r1", "n_housing_benefit"] == 2
+
+
+def test_missing_ceilings_module_is_an_input_error(
+    params: Parameters, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def fake(name: str, package: str | None = None) -> object:
+        if name == "mixite.ceilings":
+            raise ModuleNotFoundError(name)
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", fake)
+    communes = pd.DataFrame({"commune": ["35238"], "ceiling_zone": ["A"]})
+    with pytest.raises(InputError, match="plafonds de ressources"):
+        occupancy_profile(_households(), _dwellings(), 2025, communes=communes, params=params)
+    with pytest.raises(InputError, match="table des communes"):
+        occupancy_profile(_households(), _dwellings(), 2025, params=params)

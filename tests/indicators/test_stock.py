@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from indicator_frames import dwellings
@@ -113,3 +114,10 @@ def test_construction_eras() -> None:
 def test_unknown_grouping_is_refused(params: Parameters) -> None:
     with pytest.raises(ValueError, match="unknown grouping"):
         stock_by(_stock(), "quartier", 2025, params)
+
+
+def test_outside_qpv_label_for_qpv_codes(params: Parameters) -> None:
+    stock = _stock()
+    stock["qpv_code"] = np.where(stock["in_qpv"], "QN03501M", None)
+    out = stock_by(stock, "qpv_code", 2025, params).set_index("qpv_code")
+    assert out["dwellings"].to_dict() == {"QN03501M": 3, "hors QPV": 5}

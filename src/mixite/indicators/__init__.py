@@ -16,20 +16,24 @@ from mixite.indicators._common import (
     small_cell_threshold,
     suppress_small_cells,
 )
+from mixite.indicators.diagnostic import TABLES, publishable, territorial_diagnostic
 
 __all__ = [
     "DEFINITIONS",
+    "TABLES",
     "Definition",
     "demand",
     "fragility",
     "indicator_parameters",
     "occupancy",
+    "publishable",
     "quotas",
     "rents",
     "segregation",
     "small_cell_threshold",
     "stock",
     "suppress_small_cells",
+    "territorial_diagnostic",
 ]
 
 #: family → output column → definition.

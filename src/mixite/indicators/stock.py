@@ -167,6 +167,13 @@ def _group_column(by: str) -> str:
         raise ValueError(f"unknown grouping {by!r}; expected one of {sorted(GROUPINGS)}") from None
 
 
+def _keys(frame: pd.DataFrame, col: str) -> pd.Series:
+    """Group labels of ``col``; missing values read « hors QPV » for QPV codes, else « non
+    renseigné »."""
+    missing = "hors QPV" if col == "qpv_code" else "non renseigné"
+    return frame[col].astype(object).where(frame[col].notna(), missing)
+
+
 def stock_by(
     dwellings: pd.DataFrame, by: str, millesime: int, params: Parameters | None = None
 ) -> pd.DataFrame:
@@ -177,7 +184,7 @@ def stock_by(
     """
     frame = dwelling_attributes(dwellings, millesime, params)
     col = _group_column(by)
-    key = frame[col].astype(object).where(frame[col].notna(), "non renseigné")
+    key = _keys(frame, col)
     grouped = pd.DataFrame(
         {
             col: key,
@@ -215,8 +222,8 @@ def stock_composition(
     gcol, ccol = _group_column(by), _group_column(category)
     data = pd.DataFrame(
         {
-            gcol: frame[gcol].astype(object).where(frame[gcol].notna(), "non renseigné"),
-            ccol: frame[ccol].astype(object).where(frame[ccol].notna(), "non renseigné"),
+            gcol: _keys(frame, gcol),
+            ccol: _keys(frame, ccol),
         }
     )
     counts = data.groupby([gcol, ccol], sort=True).size().rename("dwellings").reset_index()
@@ -277,7 +284,7 @@ def vacancy_turnover(
     else:
         frame = dwelling_attributes(dwellings, millesime, params)
         name = _group_column(by)
-        key = frame[name].astype(object).where(frame[name].notna(), "non renseigné")
+        key = _keys(frame, name)
     data = pd.DataFrame(
         {
             name: key.to_numpy(),
