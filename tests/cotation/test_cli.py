@@ -192,3 +192,33 @@ def test_cli_needs_an_output_or_an_application(fake_store: Path) -> None:
     )
     assert isinstance(result.exception, ConfigError)
     assert "Indiquez --sortie" in str(result.exception)
+
+
+def test_demo_step_writes_the_audit_and_one_explanation(
+    fake_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import dataclass, field
+
+    from mixite.cotation import demo
+    from mixite.cotation.fields import UcScale
+
+    # The uc.* parameters belong to the parameters module; the OECD scale stands in for them.
+    monkeypatch.setattr(UcScale, "from_parameters", classmethod(lambda cls, when: OECD))
+
+    @dataclass
+    class Paths:
+        store: Path
+        outputs: Path
+        millesime: int = 2025
+        made: list[tuple[str, Path]] = field(default_factory=list)
+
+    paths = Paths(fake_store, tmp_path / "sorties")
+    demo.step_cotation(paths)
+    assert [p.name for _, p in paths.made] == [
+        "cotation.html",
+        "cotation.xlsx",
+        "explication_demande.txt",
+    ]
+    letter = (tmp_path / "sorties" / "cotation" / "explication_demande.txt").read_text("utf-8")
+    assert letter.startswith("Cotation de votre demande n° D1")
+    assert "Votre cotation : 37 points" in letter

@@ -1,0 +1,54 @@
+"""The cotation step of ``mixite demo``: audit of the Lyon-like example grid against the
+Paris-like one on the demo store, and the explanation an applicant would receive.
+
+``mixite.synth.demo.DEMO_STEPS`` lists the demo steps; this module only defines the step.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Protocol
+
+from mixite.cotation.grid import load_grid
+from mixite.cotation.report import write_audit_report
+from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
+
+__all__ = ["EXAMPLE_GRIDS", "step_cotation"]
+
+#: The example grids shipped at the root of the repository (``exemples/grilles``).
+EXAMPLE_GRIDS = Path(__file__).resolve().parents[3] / "exemples" / "grilles"
+
+
+class _DemoPaths(Protocol):
+    store: Path
+    outputs: Path
+    millesime: int
+    made: list[tuple[str, Path]]
+
+
+def step_cotation(paths: _DemoPaths) -> None:
+    """Coter les demandes (grille illustrative de type Lyon, comparée au type Paris)."""
+    store_module: Any = importlib.import_module("mixite.store")
+    with store_module.Store(paths.store, read_only=True) as store:
+        tables = {
+            name: store.read(name, paths.millesime)
+            for name in ("applications", "attributions", "territory")
+            if paths.millesime in store.millesimes(name)
+        }
+    inputs = CotationInputs(
+        paths.millesime,
+        tables["applications"],
+        tables.get("attributions"),
+        tables.get("territory"),
+    )
+    grid = load_grid(EXAMPLE_GRIDS / "lyon_illustrative.yaml")
+    other = load_grid(EXAMPLE_GRIDS / "paris_illustrative.yaml")
+    folder = paths.outputs / "cotation"
+    written = write_audit_report(audit_millesime(inputs, grid, other), folder)
+    first = str(inputs.applications["application_id"].iloc[0])
+    letter = folder / "explication_demande.txt"
+    letter.write_text(applicant_report(inputs, grid, first) + "\n", encoding="utf-8")
+    paths.made.append(("Audit de la grille de cotation (HTML)", written[0]))
+    paths.made.append(("Audit de la grille de cotation (XLSX)", written[1]))
+    paths.made.append(("Cotation expliquée d'une demande", letter))
