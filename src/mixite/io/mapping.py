@@ -1,0 +1,118 @@
+"""Column mapping: import a local extract whose headers (or codes) differ from mixite's format.
+
+A mapping file is YAML (French keys)::
+
+    table: demandes                  # optional: the kind of file it maps
+    colonnes:                        # header in your file: mixite header (or canonical name)
+      "N° unique": numero_unique
+      "Date de dépôt": date_depot
+    valeurs:                         # optional: per mixite column, your code: mixite code
+      logement_actuel:
+        "Locataire HLM": locataire_hlm
+        "Hébergé famille": heberge_famille
+
+Unknown keys, a target that is not a column of the table and two file headers mapped to the same
+column are errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mixite.errors import InputError, Location
+
+__all__ = ["ColumnMapping", "as_mapping", "load_mapping"]
+
+_KEYS = {"table", "colonnes", "valeurs"}
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """File header → mixite header or canonical name; per-column value maps."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    table: str | None = None
+    source: str = "correspondance"
+
+
+def load_mapping(path: str | Path) -> ColumnMapping:
+    """Read a YAML mapping file (format above); ``InputError`` in French when malformed."""
+    file = Path(path)
+    name = file.name
+    try:
+        tree = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            "Fichier de correspondance introuvable", Location(str(file)), "Vérifiez le chemin."
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            "Fichier de correspondance YAML illisible",
+            Location(name, None if mark is None else mark.line + 1),
+            "Vérifiez l'indentation et mettez entre guillemets les noms de colonnes qui "
+            "contiennent « : » ou « # ».",
+        ) from exc
+    return _from_tree(tree, name)
+
+
+def _from_tree(tree: Any, name: str) -> ColumnMapping:
+    if not isinstance(tree, dict) or "colonnes" not in tree:
+        raise InputError(
+            "Le fichier de correspondance doit contenir une section « colonnes »",
+            Location(name),
+            'Écrivez « colonnes: » puis une ligne « "en-tête de votre fichier": en_tete_mixite » '
+            "par colonne.",
+        )
+    unknown = sorted(set(tree) - _KEYS)
+    if unknown:
+        raise InputError(
+            "Clé inconnue dans le fichier de correspondance",
+            Location(name, column=str(unknown[0])),
+            "Clés permises : table, colonnes, valeurs.",
+        )
+    columns = tree["colonnes"]
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise InputError(
+            "La section « colonnes » doit associer chaque en-tête à un nom de colonne mixite",
+            Location(name, column="colonnes"),
+            'Écrivez une ligne « "en-tête de votre fichier": en_tete_mixite » par colonne.',
+        )
+    values = tree.get("valeurs") or {}
+    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+        raise InputError(
+            "La section « valeurs » doit associer chaque colonne à une table de codes",
+            Location(name, column="valeurs"),
+            "Écrivez « valeurs: », puis le nom de la colonne mixite, puis une ligne "
+            '« "votre code": code_mixite » par code.',
+        )
+    table = tree.get("table")
+    return ColumnMapping(
+        columns={str(k): str(v) for k, v in columns.items()},
+        values={str(c): {str(k): str(v) for k, v in m.items()} for c, m in values.items()},
+        table=None if table is None else str(table),
+        source=name,
+    )
+
+
+def as_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None) -> ColumnMapping:
+    """Normalise the ``mapping`` argument of the readers.
+
+    Accepts a ``ColumnMapping``, a path to a YAML mapping file, a plain ``{header: target}`` dict,
+    or a dict shaped like the YAML file (with ``colonnes``/``valeurs``).
+    """
+    if mapping is None:
+        return ColumnMapping()
+    if isinstance(mapping, ColumnMapping):
+        return mapping
+    if isinstance(mapping, str | Path):
+        return load_mapping(mapping)
+    if "colonnes" in mapping:
+        return _from_tree(dict(mapping), "correspondance")
+    return ColumnMapping(columns={str(k): str(v) for k, v in mapping.items()})
