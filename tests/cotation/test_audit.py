@@ -202,3 +202,36 @@ def test_grid_table_lists_every_criterion() -> None:
     assert table["Critère"].tolist() == ["Monoparentale", "Handicap"]
     assert table["Points"].tolist() == [5.0, 3.0]
     assert not any(math.isnan(p) for p in table["Points"])
+
+
+def test_report_with_applications_hors_cotation(tmp_path: Path) -> None:
+    # Grid B excludes DALO households (D1, D5): their B score and rank are missing, shown « — ».
+    raw_b = {
+        "nom": "B sans DALO",
+        "illustratif": True,
+        "valide_du": dt.date(2024, 1, 1),
+        "hors_cotation": {"champ": "dalo", "op": "==", "valeur": True},
+        "sections": [{"nom": "Toutes", "applique_a": "toutes"}],
+    }
+    grid_b = parse_grid(raw_b, "b.yaml")
+    a = score_applications(FRAME, GRID_A, CONTEXT)
+    b = score_applications(FRAME, grid_b, CONTEXT)
+    cmp = compare_grids(FRAME, a, b, CONTEXT, top_n=3)
+    assert cmp.applications["rank_b"].isna().sum() == 2
+    summary = dict(zip(cmp.summary["indicator"], cmp.summary["value"], strict=True))
+    assert summary["Demandes cotées par les deux grilles"] == 8
+    result = AuditResult(
+        grid=grid_b,
+        millesime=2025,
+        scores=b,
+        distribution=score_distribution(b),
+        groups=audit_groups(FRAME, b, CONTEXT, None),
+        criteria=criterion_counts(FRAME, grid_b, CONTEXT),
+        top_n=None,
+        other_grid=GRID_A,
+        comparison=cmp,
+    )
+    paths = write_audit_report(result, tmp_path)
+    sheet = load_workbook(paths[1])["Comparaison demandes"]
+    assert sheet.cell(row=5, column=4).value == 1  # D1: rank 1 with A
+    assert sheet.cell(row=5, column=5).value == "—"  # D1: hors cotation with B

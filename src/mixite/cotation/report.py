@@ -152,6 +152,18 @@ _WAITING_FR = {
 }
 
 
+def _blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values shown as « — » in the workbook (a column keeps its numbers otherwise)."""
+    out = frame.copy()
+    for col in out.columns:
+        missing = out[col].isna().to_numpy()
+        if missing.any():
+            values = out[col].astype(object).to_numpy(copy=True)
+            values[missing] = "—"
+            out[col] = pd.Series(values, index=out.index, dtype=object)
+    return out
+
+
 def _fmt(frame: pd.DataFrame, kinds: dict[str, Format]) -> dict[str, Format]:
     return {c: kinds[c] for c in frame.columns if c in kinds}
 
@@ -400,7 +412,10 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
     )
     html_path = folder / "cotation.html"
     html_path.write_text(page, encoding="utf-8")
-    xlsx_path = write_xlsx(folder / "cotation.xlsx", sheets)
+    xlsx_path = write_xlsx(
+        folder / "cotation.xlsx",
+        [Sheet(sh.name, _blank_missing(sh.frame), sh.title, sh.note, sh.formats) for sh in sheets],
+    )
     scores = result.scores.drop(columns=["score_cents"]).rename(
         columns={
             "application_id": "demande",
