@@ -114,3 +114,13 @@ def test_quota_denominators_are_the_right_attributions(
     assert (
         (got["numerator"] + got["shortfall"]) >= got["target"] * got["denominator"] - 1e-9
     ).all()
+
+
+def test_every_column_has_a_french_definition(tables: dict[str, pd.DataFrame]) -> None:
+    from mixite.indicators import column_definition
+
+    for name, frame in tables.items():
+        family = TABLES[name].family
+        for col in frame.columns:
+            d = column_definition(family, str(col))
+            assert d.label and d.unit and d.definition, (name, col)

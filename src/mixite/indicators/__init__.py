@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mixite.indicators import demand, fragility, occupancy, quotas, rents, segregation, stock
 from mixite.indicators._common import (
+    KEYS,
     Definition,
     indicator_parameters,
     small_cell_threshold,
@@ -20,8 +21,10 @@ from mixite.indicators.diagnostic import TABLES, publishable, territorial_diagno
 
 __all__ = [
     "DEFINITIONS",
+    "KEYS",
     "TABLES",
     "Definition",
+    "column_definition",
     "demand",
     "fragility",
     "indicator_parameters",
@@ -46,3 +49,12 @@ DEFINITIONS: dict[str, dict[str, Definition]] = {
     "quotas": quotas.DEFINITIONS,
     "segregation": segregation.DEFINITIONS,
 }
+
+
+def column_definition(family: str, column: str) -> Definition:
+    """Definition of an output column: the family's own, else the shared key columns (``KEYS``),
+    else the occupancy definitions (the fragility table carries the occupancy shares)."""
+    for table in (DEFINITIONS[family], KEYS, occupancy.DEFINITIONS):
+        if column in table:
+            return table[column]
+    raise KeyError(f"{family}.{column}")

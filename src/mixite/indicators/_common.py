@@ -23,6 +23,7 @@ from mixite.errors import InputError, Location
 from mixite.params import Parameters, default_parameters, load_file
 
 __all__ = [
+    "KEYS",
     "Definition",
     "consumption_units",
     "indicator_parameters",
@@ -44,6 +45,33 @@ class Definition:
     unit: str
     definition: str
     source: str
+
+
+_KEY_SRC = "Tables canoniques de mixite (schema.py)"
+
+#: Definitions of the grouping (key) columns shared by every family.
+KEYS: dict[str, Definition] = {
+    name: Definition(label, unit, definition, _KEY_SRC)
+    for name, label, unit, definition in (
+        ("territoire", "Territoire", "texte", "Ensemble du territoire."),
+        ("commune", "Commune", "code INSEE", "Commune du logement."),
+        ("commune_demanded", "Commune souhaitée", "code INSEE", "Première commune souhaitée."),
+        ("qpv_status", "QPV", "texte", "Logement situé en QPV ou hors QPV."),
+        ("in_qpv", "En QPV", "booléen", "Logement situé en QPV."),
+        ("qpv_code", "Quartier prioritaire", "code", "Code du QPV (« hors QPV » sinon)."),
+        ("iris", "IRIS", "code", "Code IRIS du logement."),
+        ("landlord_id", "Bailleur", "SIREN", "SIREN du bailleur."),
+        ("residence_id", "Résidence", "identifiant", "Résidence (programme RPLS)."),
+        ("reservataire", "Réservataire", "code", "Contingent de réservation."),
+        ("typology", "Typologie", "classe", "T1 à T5 et plus, selon les pièces principales."),
+        ("typologie", "Typologie", "classe", "T1 à T5 et plus, selon les pièces principales."),
+        ("finan_family", "Financement", "classe", "Famille du financement initial (RPLS)."),
+        ("era", "Époque de construction", "classe", "Classe de l'année d'achèvement."),
+        ("dpe_energy", "Étiquette énergie", "classe", "Classe DPE énergie (A à G)."),
+        ("unit", "Unité", "texte", "Découpage : résidences, IRIS ou QPV."),
+        ("group", "Groupe", "texte", "Groupe de ménages étudié."),
+    )
+}
 
 
 @lru_cache(maxsize=1)

@@ -99,6 +99,25 @@ DEFINITIONS: dict[str, Definition] = {
     "share_dalo": Definition(
         "Part de ménages DALO", "/1", "Demandes reconnues prioritaires DALO.", "CCH art. L441-2-3"
     ),
+    "share_in_group": Definition(
+        "Part des demandes", "/1", "Demandes de la classe / demandes du groupe.", _SNE
+    ),
+    "variant": Definition(
+        "Variante de calcul",
+        "texte",
+        "Demandes retenues pour recalculer le seuil (avec ou sans mutations, EPCI ou non).",
+        "domaine.md §3 (population non précisée par l'arrêté)",
+    ),
+    "include_mutations": Definition(
+        "Mutations incluses", "booléen", "Les demandes de mutation sont retenues.", _SNE
+    ),
+    "epci_only": Definition(
+        "Demandes pour l'EPCI seulement",
+        "booléen",
+        "Seules les demandes dont la première commune souhaitée est dans l'EPCI sont retenues.",
+        _SNE,
+    ),
+    "demands": Definition("Demandes retenues", "demandes", "Demandes du calcul du seuil.", _SNE),
     "threshold": Definition(
         "Seuil recalculé",
         "€/an/UC",

@@ -113,7 +113,7 @@ TABLES: dict[str, TableSpec] = {
         },
     ),
     "occupation_residences": TableSpec(
-        "Occupation et fragilité par résidence", "occupation", tuple(_OCC_RES), _OCC_RES
+        "Occupation et fragilité par résidence", "fragilite", tuple(_OCC_RES), _OCC_RES
     ),
     "occupation_quartiers": TableSpec("Occupation par QPV", "occupation", tuple(_OCC), _OCC),
     "occupation_qpv": TableSpec("Occupation en QPV et hors QPV", "occupation", tuple(_OCC), _OCC),
@@ -152,6 +152,20 @@ TABLES: dict[str, TableSpec] = {
             )
         },
     ),
+    "demande_profil_communes": TableSpec(
+        "Profil des demandes par commune souhaitée",
+        "demande",
+        ("pending",),
+        {
+            "pending": (
+                "share_mutation",
+                "share_q1",
+                "share_priority",
+                "share_dalo",
+                "median_seniority_months",
+            )
+        },
+    ),
     "seuil_q1": TableSpec(
         "Seuil du premier quartile recalculé et seuil de l'arrêté",
         "demande",
@@ -170,6 +184,12 @@ TABLES: dict[str, TableSpec] = {
         "segregation",
         ("households",),
         {"households": ("dissimilarity", "isolation", "exposure", "theil", "group_share")},
+    ),
+    "segregation_quotients": TableSpec(
+        "Quotients de localisation des quartiles de ressources par IRIS",
+        "segregation",
+        ("count", "unit_households"),
+        {"count": ("location_quotient",), "unit_households": ("location_quotient",)},
     ),
 }
 
@@ -286,6 +306,10 @@ def territorial_diagnostic(
             ("under_40", "unemployed", "single_parent"),
             ("income_quartile",),
         )
+        known = seg["iris"].notna().to_numpy()
+        out["segregation_quotients"] = segregation.location_quotients(
+            seg.loc[known, "iris"], seg.loc[known, "income_quartile"]
+        ).rename(columns={"unit": "iris", "group": "income_quartile"})
 
     territory = frames.get("territory")
     year = millesime - 1
@@ -315,6 +339,9 @@ def territorial_diagnostic(
             if communes is not None and territory is not None:
                 epci = str(territory.iloc[0]["epci"])
                 epci_communes = set(communes.loc[communes["epci"] == epci, "commune"])
+            out["demande_profil_communes"] = demand.demand_profile(
+                applications, millesime, threshold_q1, "commune_demanded", params, strict_q1
+            )
             out["seuil_q1"] = demand.q1_threshold_comparison(
                 applications, millesime, threshold_q1, epci_communes or None, params
             )

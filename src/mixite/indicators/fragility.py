@@ -56,6 +56,32 @@ DEFINITIONS: dict[str, Definition] = {
 }
 
 
+DEFINITIONS.update(
+    {
+        "residences": Definition("Résidences", "résidences", "Résidences de la classe.", _SRC),
+        "households": Definition("Ménages", "ménages", "Ménages des résidences.", _SRC),
+        "share_in_qpv": Definition(
+            "Part en QPV", "/1", "Résidences de la classe situées en QPV / résidences.", _SRC
+        ),
+    }
+)
+for _col, _d in OCCUPANCY_DEFINITIONS.items():
+    if _col.startswith("share_"):
+        DEFINITIONS[f"z_{_col}"] = Definition(
+            f"Écart standardisé : {_d.label[0].lower()}{_d.label[1:]}",
+            "écart-type",
+            "(part de la résidence − moyenne des résidences) / écart-type des résidences.",
+            _SRC,
+        )
+        DEFINITIONS[f"contrib_{_col}"] = Definition(
+            f"Contribution à l'indice : {_d.label[0].lower()}{_d.label[1:]}",
+            "écart-type",
+            "Poids × écart standardisé / somme des poids ; les contributions s'additionnent à "
+            "l'indice.",
+            _SRC,
+        )
+
+
 def _fmt_pct(x: float) -> str:
     return f"{100 * x:.0f} %".replace(".", ",")
 

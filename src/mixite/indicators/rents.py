@@ -70,6 +70,12 @@ DEFINITIONS: dict[str, Definition] = {
     "rent_m2_outside": Definition(
         "Loyer au m² hors QPV", "€/m²/mois", "Loyer moyen au m² du parc hors QPV.", _SRC
     ),
+    "dwellings_qpv": Definition(
+        "Logements en QPV (loyer connu)", "logements", "Logements en QPV à loyer connu.", _SRC
+    ),
+    "dwellings_outside": Definition(
+        "Logements hors QPV (loyer connu)", "logements", "Logements hors QPV à loyer connu.", _SRC
+    ),
     "gap_eur_m2": Definition(
         "Écart de loyer au m² (hors QPV − QPV)",
         "€/m²/mois",

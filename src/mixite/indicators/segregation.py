@@ -71,6 +71,14 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     "units": Definition("Unités", "unités", "Unités (résidences, IRIS, QPV) habitées.", _SRC),
     "households": Definition("Ménages", "ménages", "Ménages occupants pris en compte.", _SRC),
+    "count": Definition("Ménages du groupe", "ménages", "Ménages du groupe dans l'unité.", _SRC),
+    "unit_households": Definition("Ménages de l'unité", "ménages", "Ménages de l'unité.", _SRC),
+    "income_quartile": Definition(
+        "Quartile de ressources",
+        "classe",
+        "Quartile des ressources annuelles par UC parmi tous les ménages occupants du territoire.",
+        _SRC,
+    ),
     "location_quotient": Definition(
         "Quotient de localisation",
         "ratio",
