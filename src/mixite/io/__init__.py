@@ -1,7 +1,27 @@
-"""Readers of the files mixite accepts; each returns a validated canonical frame (``schema``)."""
+"""Readers of the files mixite accepts; each returns a validated canonical frame (``schema``).
 
+Formats, columns, codes and the error policy are documented in French in ``docs/formats.md``.
+"""
+
+from mixite.io.detect import FILE_NAMES, detect_kind, read_any, read_folder
 from mixite.io.mapping import ColumnMapping, load_mapping
-from mixite.io.rpls import read_rpls
+from mixite.io.qpv import read_qpv
+from mixite.io.rpls import RPLS_2025_COLUMNS, RPLS_RESTRICTED_COLUMNS, read_rpls
 from mixite.io.tables import read_table
+from mixite.io.territory import TERRITORY_COLUMNS, read_territory
 
-__all__ = ["ColumnMapping", "load_mapping", "read_rpls", "read_table"]
+__all__ = [
+    "FILE_NAMES",
+    "RPLS_2025_COLUMNS",
+    "RPLS_RESTRICTED_COLUMNS",
+    "TERRITORY_COLUMNS",
+    "ColumnMapping",
+    "detect_kind",
+    "load_mapping",
+    "read_any",
+    "read_folder",
+    "read_qpv",
+    "read_rpls",
+    "read_table",
+    "read_territory",
+]

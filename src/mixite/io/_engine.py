@@ -382,7 +382,7 @@ def value_sql(dtype: str, raw: str) -> str:
     if dtype == "list":
         return (
             f"(CASE WHEN {raw} IS NULL THEN []::VARCHAR[] ELSE list_filter("
-            f"list_transform(string_split({raw}, '|'), x -> trim(x)), x -> x <> '') END)"
+            f"list_transform(string_split({raw}, '|'), lambda x: trim(x)), lambda x: x <> '') END)"
         )
     raise ValueError(dtype)
 
@@ -487,7 +487,7 @@ def generic_checks(fld: Field, value: str | None = None) -> list[Check]:
             )
         )
     if col.codes is not None and col.dtype == "list":
-        bad = f"list_filter({value}, x -> NOT list_contains({_sql_list(col.codes)}, x))"
+        bad = f"list_filter({value}, lambda x: NOT list_contains({_sql_list(col.codes)}, x))"
         checks.append(
             Check(
                 f"len({bad}) > 0",
@@ -497,7 +497,7 @@ def generic_checks(fld: Field, value: str | None = None) -> list[Check]:
             )
         )
     if col.dtype == "list" and col.name in COMMUNE_COLUMNS:
-        bad = f"list_filter({value}, x -> NOT regexp_matches(x, {sql_str(COMMUNE_CODE_PATTERN)}))"
+        bad = f"list_filter({value}, lambda x: NOT regexp_matches(x, {sql_str(COMMUNE_CODE_PATTERN)}))"
         checks.append(
             Check(
                 f"len({bad}) > 0",
@@ -534,6 +534,35 @@ def _cog_checker() -> Callable[[str], bool] | None:
         return None
     checker = getattr(geo, "is_known_commune", None)
     return checker if callable(checker) else None
+
+
+def sibling_communes(path: Path) -> set[str]:
+    """Commune codes of the ``communes.csv`` beside ``path`` (empty when absent or unreadable).
+
+    They are the territory's declared communes, accepted even when the COG does not know them.
+    """
+    other = path.with_name("communes.csv")
+    if other == path or not other.is_file():
+        return set()
+    try:
+        source = sniff(other)
+    except InputError:
+        return set()
+    column = next((h for h in source.headers if h.casefold() in ("code_commune", "commune")), None)
+    if column is None:
+        return set()
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT trim({q(column)}) FROM read_csv(?, delim=?, header=true, "
+            "all_varchar=true, ignore_errors=true)",
+            [str(other), source.delimiter],
+        ).fetchall()
+    except duckdb.Error:
+        return set()
+    finally:
+        con.close()
+    return {str(r[0]) for r in rows if r[0]}
 
 
 def _plm_arrondissement(code: str) -> bool:
@@ -633,7 +662,7 @@ def _cog_condition(
     checker = _cog_checker()
     if checker is None:
         return []
-    known = set(known_communes or ())
+    known = set(known_communes if known_communes is not None else sibling_communes(raw.source.path))
     out: list[tuple[Check, Field | None]] = []
     for col in table.columns:
         fld = by_name[col.name]
@@ -659,7 +688,7 @@ def _cog_condition(
             "territoire."
         )
         if col.dtype == "list":
-            bad = f"list_filter({value}, x -> list_contains({bad_list}, x))"
+            bad = f"list_filter({value}, lambda x: list_contains({bad_list}, x))"
             check = Check(
                 f"len({bad}) > 0",
                 "Commune inconnue du Code officiel géographique",

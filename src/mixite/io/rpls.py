@@ -39,7 +39,6 @@ from mixite.io._engine import (
     Field,
     RawTable,
     convert,
-    generic_checks,
     load_raw,
     raw_text,
     sql_str,
@@ -338,19 +337,10 @@ def _convert(
     fields.append(Field(col("dpe_energy"), src.get("DPEENERGIE"), text("DPEENERGIE"), value=dpe))
 
     # Restricted columns ------------------------------------------------------------------
-    rent_raw = text("LOYERPRINC")
-    rent_plain = Field(col("rent"), src.get("LOYERPRINC"), rent_raw)
-    rent_value = value_sql("float", rent_raw)
-    fields.append(
-        Field(
-            col("rent"),
-            src.get("LOYERPRINC"),
-            rent_raw,
-            value=f"(CASE WHEN {rent_value} = {_RENT_NOT_APPLICABLE} THEN NULL ELSE {rent_value} END)",
-            checks=tuple(generic_checks(rent_plain)),
-            generic=False,
-        )
-    )
+    # 9999 = "not applicable": treated as an empty cell.
+    loyer = text("LOYERPRINC")
+    rent_raw = f"(CASE WHEN {value_sql('float', loyer)} = {_RENT_NOT_APPLICABLE} THEN NULL ELSE {loyer} END)"
+    fields.append(Field(col("rent"), src.get("LOYERPRINC"), rent_raw))
     fields.append(Field(col("occupancy_mode"), src.get("MODE"), text("MODE")))
     fields.append(Field(col("lease_start"), src.get("BAIL"), text("BAIL")))
     fields.append(Field(col("vacancy_start"), src.get("REMLOCDATE"), text("REMLOCDATE")))

@@ -1,0 +1,196 @@
+"""Reader of ``territoire.yaml``: the territory's identity and its local settings.
+
+.. code-block:: yaml
+
+    nom: Communauté d'agglomération de Cergy-Pontoise
+    siren_epci: "200035947"
+    siren_epci_seuils: "200035947"   # EPCI whose arrêté Q1/Q2/Q3 thresholds apply (default: siren_epci)
+    seuil_q1:                         # optional overrides, € per UC per year
+      2025: 13000
+    taux_effort_max: 0.35             # CAL charter: maximum effort rate (default 0.35)
+    reste_a_vivre_min: 12             # CAL charter: minimum « reste à vivre », €/UC/day (default 12)
+
+The result is the one-row store table ``territory`` with columns ``name, epci,
+q1_reference_epci, q1_overrides (JSON text), max_effort_rate, min_reste_a_vivre``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from mixite.errors import InputError, Location
+from mixite.io._engine import closest, json_text
+from mixite.schema import SIREN_PATTERN
+
+__all__ = ["TERRITORY_COLUMNS", "read_territory"]
+
+TERRITORY_COLUMNS = (
+    "name",
+    "epci",
+    "q1_reference_epci",
+    "q1_overrides",
+    "max_effort_rate",
+    "min_reste_a_vivre",
+)
+#: Defaults of the CAL-charter affordability settings (local choices, not legal values; the
+#: shared contract of mixite fixes them): 35 % effort rate, 12 € per UC per day.
+DEFAULT_MAX_EFFORT_RATE = 0.35
+DEFAULT_MIN_RESTE_A_VIVRE = 12.0
+_KEYS = (
+    "nom",
+    "siren_epci",
+    "siren_epci_seuils",
+    "seuil_q1",
+    "taux_effort_max",
+    "reste_a_vivre_min",
+)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of each top-level key."""
+
+
+def _load(text: str, name: str) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        node = yaml.compose(text, Loader=_LineLoader)
+        tree = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            "Fichier YAML illisible",
+            Location(name, None if mark is None else mark.line + 1),
+            "Vérifiez l'indentation (espaces, pas de tabulation) et les deux-points après chaque "
+            "clé.",
+        ) from exc
+    if not isinstance(tree, dict) or not isinstance(node, yaml.MappingNode):
+        raise InputError(
+            "Le fichier du territoire doit être une liste de clés « nom: valeur »",
+            Location(name, 1),
+            'Écrivez au moins « nom: … » et « siren_epci: "…" ».',
+        )
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    return tree, lines
+
+
+def read_territory(path: str | Path) -> pd.DataFrame:
+    """Read ``territoire.yaml`` into the one-row ``territory`` frame; ``InputError`` in French."""
+    file = Path(path)
+    name = file.name
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(
+            "Fichier introuvable", Location(str(file)), "Vérifiez le chemin."
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(
+            "Le fichier du territoire n'est pas encodé en UTF-8",
+            Location(name),
+            "Enregistrez-le en UTF-8.",
+        ) from None
+    if not text.strip():
+        raise InputError(
+            "Fichier vide",
+            Location(name),
+            'Écrivez au moins « nom: … » et « siren_epci: "…" » (voir docs/formats.md).',
+        )
+    tree, lines = _load(text, name)
+    for key in tree:
+        if key not in _KEYS:
+            suggestion = closest(str(key), _KEYS)
+            hint = f"Vouliez-vous dire « {suggestion} » ? " if suggestion else ""
+            raise InputError(
+                "Clé inconnue",
+                Location(name, lines.get(str(key)), str(key)),
+                f"{hint}Clés permises : {', '.join(_KEYS)}.",
+            )
+    for key in ("nom", "siren_epci"):
+        if tree.get(key) in (None, ""):
+            raise InputError(
+                "Clé obligatoire absente",
+                Location(name, None, key),
+                f"Ajoutez la ligne « {key}: … » (voir docs/formats.md).",
+            )
+
+    def siren(key: str) -> str:
+        value = str(tree[key]).strip()
+        if not re.match(SIREN_PATTERN, value):
+            raise InputError(
+                "Numéro SIREN mal formé",
+                Location(name, lines.get(key), key, value),
+                "Un SIREN a 9 chiffres ; écrivez-le entre guillemets (par exemple "
+                '« siren_epci: "200035947" ») pour garder les zéros initiaux.',
+            )
+        return value
+
+    def number(key: str, default: float, low: float, high: float) -> float:
+        raw = tree.get(key, default)
+        try:
+            value = float(str(raw).replace(",", "."))
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:
+            raise InputError(
+                "Valeur impossible",
+                Location(name, lines.get(key), key, str(raw)),
+                f"« {key} » doit être un nombre entre {_fmt(low)} et {_fmt(high)}.",
+            )
+        return value
+
+    epci = siren("siren_epci")
+    reference = siren("siren_epci_seuils") if tree.get("siren_epci_seuils") else epci
+    overrides = _overrides(tree.get("seuil_q1"), name, lines.get("seuil_q1"))
+    row = {
+        "name": str(tree["nom"]).strip(),
+        "epci": epci,
+        "q1_reference_epci": reference,
+        "q1_overrides": json_text(overrides),
+        "max_effort_rate": number("taux_effort_max", DEFAULT_MAX_EFFORT_RATE, 0.01, 1.0),
+        "min_reste_a_vivre": number("reste_a_vivre_min", DEFAULT_MIN_RESTE_A_VIVRE, 0.0, 1000.0),
+    }
+    frame = pd.DataFrame([row], columns=list(TERRITORY_COLUMNS))
+    for col in ("name", "epci", "q1_reference_epci", "q1_overrides"):
+        frame[col] = frame[col].astype(object)
+    return frame
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
+
+
+def _overrides(raw: Any, name: str, line: int | None) -> dict[str, float]:
+    if raw is None:
+        return {}
+    fix = "Écrivez une ligne « année: montant » par année (par exemple « 2025: 13000 »), en € par UC et par an."
+    if not isinstance(raw, dict):
+        raise InputError(
+            "« seuil_q1 » doit associer des années à des montants",
+            Location(name, line, "seuil_q1"),
+            fix,
+        )
+    out: dict[str, float] = {}
+    for year, amount in raw.items():
+        text = str(year).strip()
+        if not re.fullmatch(r"(19|20)\d{2}", text):
+            raise InputError(
+                "Année illisible dans « seuil_q1 »",
+                Location(name, line, "seuil_q1", text),
+                fix,
+            )
+        try:
+            value = float(str(amount).replace(",", "."))
+        except ValueError:
+            value = float("nan")
+        if not value > 0:
+            raise InputError(
+                "Seuil Q1 impossible dans « seuil_q1 »",
+                Location(name, line, "seuil_q1", f"{text}: {amount}"),
+                fix,
+            )
+        out[text] = value
+    return out
