@@ -383,7 +383,11 @@ def build_dwellings(
     let_share = np.where(
         in_qpv, modes_q[0] / (modes_q[0] + modes_q[1]), modes_h[0] / (modes_h[0] + modes_h[1])
     )
-    p_lease = turnover / let_share
+    # QPV stock turns over faster; the weights keep the territory average at ``turnover``
+    f_q = float(lg["rotation_qpv_facteur"])
+    s_q = float(model["cibles"]["part_qpv"]["valeur"])
+    f_h = (1.0 - s_q * f_q) / (1.0 - s_q)
+    p_lease = turnover * np.where(in_qpv, f_q, f_h) / let_share
     leased = (mode != 2) & (mode != 3)
     k = rng.geometric(np.clip(p_lease, 1e-6, 1.0))  # years since the lease started (1 = prev)
     max_back = np.maximum(1, prev - r["first_letting_year"] + 1)
