@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from mixite.indicators import indicator_parameters, small_cell_threshold, suppress_small_cells
@@ -76,3 +78,18 @@ def test_packaged_conventions_load() -> None:
     p = indicator_parameters()
     assert p.value("indicateurs.occupation.age_senior", "2025-01-01") == 65
     assert p.value("quotas.q1_hors_qpv", "2025-01-01") == 0.25
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 40), min_size=1, max_size=20),
+    threshold=st.integers(1, 12),
+)
+def test_suppression_invariants(counts: list[int], threshold: int) -> None:
+    frame = pd.DataFrame({"n": counts, "rate": [c / 40 for c in counts]})
+    out = suppress_small_cells(frame, ["n"], threshold, {"n": ["rate"]})
+    for before, after, rate in zip(counts, out["n"], out["rate"], strict=True):
+        if 1 <= before < threshold:
+            assert after is pd.NA and np.isnan(rate)
+        else:
+            assert after == before and rate == before / 40

@@ -68,7 +68,7 @@ KEYS: dict[str, Definition] = {
         ("finan_family", "Financement", "classe", "Famille du financement initial (RPLS)."),
         ("era", "Époque de construction", "classe", "Classe de l'année d'achèvement."),
         ("dpe_energy", "Étiquette énergie", "classe", "Classe DPE énergie (A à G)."),
-        ("unit", "Unité", "texte", "Découpage : résidences, IRIS ou QPV."),
+        ("unit", "Unité", "texte", "Découpage : résidences, IRIS, chaque QPV ou QPV/hors QPV."),
         ("group", "Groupe", "texte", "Groupe de ménages étudié."),
     )
 }

@@ -292,6 +292,10 @@ def territorial_diagnostic(
                 "residence_id": joined["residence_id"].to_numpy(),
                 "iris": joined["iris"].to_numpy(),
                 "qpv": joined["in_qpv"].map({True: "QPV", False: "hors QPV"}).to_numpy(),
+                "qpv_code": joined["qpv_code"]
+                .astype(object)
+                .where(joined["qpv_code"].notna(), "hors QPV")
+                .to_numpy(),
                 "under_40": flags["under_40"].to_numpy(),
                 "unemployed": flags["unemployed"].to_numpy(),
                 "single_parent": flags["single_parent"].to_numpy(),
@@ -302,7 +306,7 @@ def territorial_diagnostic(
         )
         out["segregation"] = segregation.segregation_table(
             seg,
-            ("residence_id", "iris", "qpv"),
+            ("residence_id", "iris", "qpv_code", "qpv"),
             ("under_40", "unemployed", "single_parent"),
             ("income_quartile",),
         )
