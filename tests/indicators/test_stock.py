@@ -121,3 +121,13 @@ def test_outside_qpv_label_for_qpv_codes(params: Parameters) -> None:
     stock["qpv_code"] = np.where(stock["in_qpv"], "QN03501M", None)
     out = stock_by(stock, "qpv_code", 2025, params).set_index("qpv_code")
     assert out["dwellings"].to_dict() == {"QN03501M": 3, "hors QPV": 5}
+
+
+def test_unknown_first_letting_year_falls_back_on_construction(params: Parameters) -> None:
+    stock = _stock()
+    stock["first_letting_year"] = stock["first_letting_year"].astype("Int64")
+    # d7 (built 2005, lease 2024) loses its first-letting year: still in service before 2024.
+    # d5 (built 2024, new) loses it too: still a first letting.
+    stock.loc[stock["dwelling_id"].isin(["d5", "d7"]), "first_letting_year"] = pd.NA
+    out = vacancy_turnover(stock, 2025, params=params).iloc[0]
+    assert (out["turnover_base"], out["moves_in"]) == (6, 2)

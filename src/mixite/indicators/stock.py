@@ -246,7 +246,8 @@ def vacancy_turnover(
     * ``long_vacancy_rate`` = vacant whose ``vacancy_start`` is more than 3 months before 1/1/N,
       over the same denominator (a vacant dwelling without date is not counted as long);
     * ``turnover_rate`` = leases whose ``lease_start`` falls in N-1 in dwellings already in service
-      (first lettings excluded: ``new_dwelling`` true or ``first_letting_year`` ≥ N-1) / dwellings
+      (first lettings excluded: ``new_dwelling`` true or ``first_letting_year`` ≥ N-1, the
+      construction year standing in for an unknown first-letting year) / dwellings
       in service offered for rent. The RPLS denominator is the stock offered at 1/1/N-1, which the
       vintage N does not hold: it is approximated by the stock offered at 1/1/N minus the dwellings
       put into service since 1/1/N-1.
@@ -270,10 +271,14 @@ def vacancy_turnover(
     vacant = offered & mode.isin(vacant_modes).to_numpy()
     start = pd.to_datetime(dwellings["vacancy_start"])
     vacant_long = vacant & (start < long_limit).to_numpy()
-    first_year = pd.to_numeric(dwellings["first_letting_year"], errors="coerce")
-    new = (
-        dwellings["new_dwelling"].astype(bool).to_numpy() | (first_year >= millesime - 1).to_numpy()
+    # Year put into service: first letting, or completion when the first letting is unknown.
+    first_year = (
+        pd.to_numeric(dwellings["first_letting_year"], errors="coerce")
+        .astype("float64")
+        .fillna(pd.to_numeric(dwellings["construction_year"], errors="coerce").astype("float64"))
+        .to_numpy(dtype="float64", na_value=np.nan)
     )
+    new = dwellings["new_dwelling"].astype(bool).to_numpy() | (first_year >= millesime - 1)
     base = offered & ~new
     lease = pd.to_datetime(dwellings["lease_start"])
     moves = base & (lease.dt.year == millesime - 1).to_numpy()
