@@ -467,7 +467,10 @@ def test_applicant_text_contains_the_mandatory_information() -> None:
     assert "rang 1 sur 2" in text
     assert "environ 18 mois" in text
     assert "prioritaire au sens de l'article L441-1 (justifiée) : menacé d'expulsion" in text
-    assert "chaque refus à partir du 2ᵉ retire 10 point(s)" in text
+    assert (
+        "Refus : à partir du 2ᵉ refus, chaque refus d'une proposition adaptée à vos besoins et "
+        "à vos capacités retire 10 points." in text
+    )
     assert "aide à la décision" in text
 
 

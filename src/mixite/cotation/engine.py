@@ -458,14 +458,14 @@ def explain(
         months = months_fv.values[0]
         shown = "non renseignée" if math.isnan(months) else str(int(months))
         cap = section.seniority.cap_cents
-        cap_note = f", plafonnés à {_pts(cap)}" if cap is not None else ""
+        cap_note = f", au plus {_n_points(_pts(cap))}" if cap is not None else ""
         lines.append(
             ExplanationLine(
                 "Ancienneté",
                 "Ancienneté de la demande",
                 _pts(int(ev.seniority[0])),
                 True,
-                f"{_pts(section.seniority.cents_per_month)} point(s) par mois{cap_note}",
+                f"{_n_points(_pts(section.seniority.cents_per_month))} par mois{cap_note}",
                 (("ancienneté de la demande (mois)", shown),),
             )
         )
@@ -521,12 +521,18 @@ def explain(
 def _refusal_rule(section: Section) -> str:
     rule = section.refusals
     if rule is None or rule.cents_per_refusal == 0:
-        return "Le refus d'une proposition ne modifie pas la cotation."
-    start = "chaque refus" if rule.free == 0 else f"chaque refus à partir du {rule.free + 1}ᵉ"
-    cap = f", dans la limite de {_pts(rule.cap_cents)} points" if rule.cap_cents is not None else ""
+        return "refuser une proposition ne modifie pas la cotation."
+    which = (
+        "chaque refus" if rule.free == 0 else f"à partir du {rule.free + 1}ᵉ refus, chaque refus"
+    )
+    cap = (
+        f", dans la limite de {_n_points(_pts(rule.cap_cents))} au total"
+        if rule.cap_cents is not None
+        else ""
+    )
     return (
-        f"Après une proposition adaptée à vos besoins et capacités, {start} retire "
-        f"{_pts(rule.cents_per_refusal)} point(s){cap}."
+        f"{which} d'une proposition adaptée à vos besoins et à vos capacités retire "
+        f"{_n_points(_pts(rule.cents_per_refusal))}{cap}."
     )
 
 
@@ -675,7 +681,7 @@ def applicant_text(
             f"({explanation.exclusion_reason})."
         )
     else:
-        out.append(f"Votre cotation : {_fr_points(explanation.score)} points")
+        out.append(f"Votre cotation : {_n_points(explanation.score)}")
         out.append("")
         out.append("Détail :")
         for line in explanation.lines:
@@ -685,7 +691,7 @@ def applicant_text(
                 f"  {sign} {_fr_points(abs(line.points))} — {line.rubric} / {line.criterion}"
                 f" ({line.note}) [{values}]"
             )
-        out.append(f"  = {_fr_points(explanation.total())} points")
+        out.append(f"  = {_n_points(explanation.total())}")
     out.append("")
     if position is not None and not pd.isna(position["rank"]):
         out.append(
@@ -700,10 +706,13 @@ def applicant_text(
                 "période observée)."
             )
         else:
+            rounded = round(float(months))
+            years = f" (soit environ {rounded // 12} ans)" if rounded >= 36 else ""
+            shown = f"{rounded:,}".replace(",", "\u202f")
             out.append(
-                f"Délai d'attente indicatif pour des demandes similaires : environ "
-                f"{round(float(months))} mois (estimation : demandes similaires en attente / "
-                "attributions similaires par an ; ce n'est pas un engagement)."
+                f"Délai d'attente indicatif pour des demandes similaires : environ {shown} mois"
+                f"{years} (estimation : demandes similaires en attente / attributions similaires "
+                "par an ; ce n'est pas un engagement)."
             )
     out.append("")
     codes = list(row["priority_codes"]) if "priority_codes" in row.index else []
@@ -733,7 +742,14 @@ def _fr_points(value: Decimal | None) -> str:
     if value is None:
         return "—"
     text = f"{value.normalize():f}" if value != value.to_integral() else str(int(value))
-    return text.replace(".", ",")
+    return text.replace(".", ",").replace("-", "−")
+
+
+def _n_points(value: Decimal | None) -> str:
+    """« 1 point », « 1,5 point », « 2 points » (French: singular below 2)."""
+    if value is None:
+        return "—"
+    return f"{_fr_points(value)} {'point' if abs(value) < 2 else 'points'}"
 
 
 def _similarity_text(grid: Grid) -> str:

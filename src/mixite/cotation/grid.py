@@ -768,7 +768,7 @@ def parse_grid(raw: Any, source: str) -> Grid:
     written = model.similarite
     for i, name in enumerate(written if written is not None else DEFAULT_SIMILARITY):
         spec = field_spec(name)
-        if spec is None or spec.kind == "list":
+        if spec is None or spec.kind in ("list", "date"):
             raise _fail(
                 source,
                 "",
