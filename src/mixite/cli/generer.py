@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 import typer
@@ -12,6 +11,7 @@ from rich.progress import Progress
 
 from mixite.cli._app import app, err_console, is_interactive
 from mixite.errors import ConfigError
+from mixite.store import Store
 from mixite.synth import SIZES, generate, size_profile
 from mixite.synth.demo import DemoPaths, run_demo
 
@@ -128,8 +128,7 @@ def demo(
 
 
 def _print_store_summary(store: Path) -> None:
-    store_module: Any = importlib.import_module("mixite.store")
-    with store_module.Store(store, read_only=True) as st:
+    with Store(store, read_only=True) as st:
         summary = st.summary()
     typer.echo("Contenu de la base (millésime, table, lignes) :")
     for row in summary.itertuples(index=False):

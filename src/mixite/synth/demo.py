@@ -1,22 +1,22 @@
 """The demo pipeline: a list of steps, each a function of the demo paths.
 
-``mixite demo`` runs ``DEMO_STEPS`` in order; a capability adds its analysis to the demo by
-appending one function to that list (it receives ``DemoPaths`` and returns the paths it made).
+``mixite demo`` runs ``DEMO_STEPS`` in order; a capability adds its analysis to the demo with
+one line, ``DEMO_STEPS.append(DemoStep("libellé en français", function))``, where ``function``
+receives the ``DemoPaths`` and records what it made in ``paths.made``.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mixite.errors import MixiteError
-from mixite.synth.generateur import FILES, generate
+from mixite.io import read_folder
+from mixite.store import import_millesime
+from mixite.synth.generateur import generate
 from mixite.synth.modele import size_profile
 
 #: Seed and size of the demo territory (fixed: the demo is reproducible).
@@ -59,55 +59,37 @@ def step_generate(paths: DemoPaths) -> None:
 def read_generated(folder: Path) -> dict[str, pd.DataFrame]:
     """Read a generated folder through mixite's real readers (``mixite.io``), one canonical
     frame per store table."""
-    try:
-        from mixite import io as mio
-    except ImportError as exc:  # the readers are a separate module of the project
-        raise MixiteError(
-            "Les lecteurs de fichiers (module mixite.io) sont absents de cette installation : "
-            "impossible d'importer le territoire. Réinstallez mixite."
-        ) from exc
-    frames: dict[str, pd.DataFrame] = {"dwellings": mio.read_rpls(folder / FILES["rpls"])}
-    for table in (
-        "applications",
-        "attributions",
-        "households",
-        "reservations",
-        "communes",
-        "landlords",
-    ):
-        frames[table] = mio.read_table(folder / FILES[table], table)
-    read_qpv = getattr(mio, "read_qpv", None)
-    read_territory = getattr(mio, "read_territory", None)
-    if read_qpv is not None:
-        frames["qpv"] = read_qpv(folder / FILES["qpv"])
-    if read_territory is not None:
-        frames["territory"] = read_territory(folder / FILES["territory"])
+    frames: dict[str, pd.DataFrame] = read_folder(folder)
     return frames
 
 
 def step_import(paths: DemoPaths) -> None:
     """Read the generated files with the real readers and import them into the store."""
-    try:
-        store_module: Any = importlib.import_module("mixite.store")
-    except ImportError as exc:
-        raise MixiteError(
-            "Le module de stockage (mixite.store) est absent de cette installation : "
-            "impossible de créer la base. Réinstallez mixite."
-        ) from exc
     frames = read_generated(paths.data)
     if paths.store.exists():
         paths.store.unlink()
-    store_module.import_millesime(paths.store, paths.millesime, frames)
+    import_millesime(paths.store, paths.millesime, frames)
     paths.made.append(("Base DuckDB du territoire", paths.store))
 
 
+@dataclass(frozen=True)
+class DemoStep:
+    """One step of the demo: a French label (printed) and the function to run."""
+
+    label: str
+    run: Callable[[DemoPaths], None]
+
+
 #: The demo, in order. Later capabilities append their step here (one line each).
-DEMO_STEPS: list[Callable[[DemoPaths], None]] = [step_generate, step_import]
+DEMO_STEPS: list[DemoStep] = [
+    DemoStep("Génération du territoire synthétique (taille moyenne, graine fixe)", step_generate),
+    DemoStep("Lecture des fichiers et import dans la base DuckDB", step_import),
+]
 
 
 def run_demo(
     root: Path,
-    steps: list[Callable[[DemoPaths], None]] | None = None,
+    steps: list[DemoStep] | None = None,
     report: Callable[[str], None] | None = None,
 ) -> DemoPaths:
     """Run the demo steps into ``root``; ``report`` receives one French line per step."""
@@ -115,7 +97,6 @@ def run_demo(
     root.mkdir(parents=True, exist_ok=True)
     for step in steps if steps is not None else DEMO_STEPS:
         if report is not None:
-            doc = (step.__doc__ or step.__name__).strip().splitlines()[0]
-            report(f"→ {doc}")
-        step(paths)
+            report(f"→ {step.label}")
+        step.run(paths)
     return paths
