@@ -1,0 +1,73 @@
+"""Reading the diagnostic inputs from a store (any object with the ``Store`` read API)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from indicator_frames import attributions, random_territory
+
+from mixite.errors import StoreError
+from mixite.indicators.diagnostic import (
+    attributions_of_year_from_store,
+    frames_from_store,
+    quotas_for_year,
+)
+from mixite.params import Parameters
+
+
+class MemoryStore:
+    """In-memory stand-in with the read API of ``mixite.store.Store``."""
+
+    def __init__(self, data: dict[tuple[str, int], pd.DataFrame]) -> None:
+        self.data = data
+
+    def millesimes(self, table: str | None = None) -> list[int]:
+        return sorted({m for (t, m) in self.data if table is None or t == table})
+
+    def read(self, table: str, millesime: int | None = None) -> pd.DataFrame:
+        year = max(self.millesimes(table)) if millesime is None else millesime
+        return self.data[(table, year)].copy()
+
+
+def _store() -> MemoryStore:
+    terr = random_territory(seed=3, n_dwellings=400)
+    data = {(name, 2024): frame for name, frame in terr.items()}
+    # Millésime 2025 re-imports attribution a0 (lease 2023) and adds two leases of 2024.
+    data[("attributions", 2025)] = pd.concat(
+        [
+            terr["attributions"].iloc[[0]],
+            attributions([{"attribution_id": "n1", "lease_date": "2024-02-01"},
+                          {"attribution_id": "n2", "lease_date": "2024-03-01"}]),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    data[("dwellings", 2025)] = terr["dwellings"]
+    return MemoryStore(data)
+
+
+def test_frames_of_the_latest_millesime() -> None:
+    year, frames = frames_from_store(_store())
+    assert year == 2025
+    assert set(frames) == {"dwellings", "attributions"}
+    with pytest.raises(StoreError, match="millésimes disponibles : 2024, 2025"):
+        frames_from_store(_store(), 2019)
+
+
+def test_attributions_of_a_year_across_millesimes() -> None:
+    store = _store()
+    first = store.read("attributions", 2024)
+    of_2023 = (first["lease_date"].dt.year == 2023).sum()
+    # Attribution a0 appears in both millésimes and is counted once.
+    assert len(attributions_of_year_from_store(store, 2023)) == of_2023
+    of_2024 = attributions_of_year_from_store(store, 2024)["attribution_id"]
+    assert len(of_2024) == (first["lease_date"].dt.year == 2024).sum() + 2
+    assert {"n1", "n2"} <= set(of_2024)
+    with pytest.raises(StoreError, match="Aucune attribution"):
+        attributions_of_year_from_store(store, 2010)
+
+
+def test_quotas_for_year(params: Parameters) -> None:
+    table, ledger = quotas_for_year(_store(), 2023, params)
+    terr = table[(table["level"] == "territoire") & (table["indicator"] == "prioritaires")]
+    assert terr.iloc[0]["group"] == "Territoire de test"
+    assert ledger is not None and ledger["delivered"].sum() == terr.iloc[0]["denominator"]
