@@ -266,7 +266,7 @@ def _load_key(path: Path, create: bool) -> bytes | None:
     """Read the store's key; create it (32 random bytes, hex, mode 600) when ``create``."""
     file = key_path(path)
     if file.exists():
-        text = file.read_text(encoding="ascii").strip()
+        text = file.read_text(encoding="latin-1").strip()
         try:
             key = bytes.fromhex(text)
         except ValueError:
