@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from mixite.cotation.fields import ScoringContext, UcScale
-from mixite.schema import APPLICATIONS, EMPLOYMENT, HOUSING_SITUATIONS, PRIORITY_CODES, REASONS
+from mixite.schema import (
+    APPLICATIONS,
+    ATTRIBUTIONS,
+    EMPLOYMENT,
+    HOUSING_SITUATIONS,
+    PRIORITY_CODES,
+    REASONS,
+)
 
 #: Modified OECD scale (domaine.md §3: 1 / 0.5 / 0.3), written here so tests do not depend on
 #: the packaged parameters.
@@ -118,3 +125,45 @@ def random_applications(rng: np.random.Generator, n: int) -> pd.DataFrame:
     frame["priority_codes"] = [[str(c) for c in codes_] for codes_ in frame["priority_codes"]]
     frame["wished_communes"] = [[str(c) for c in w] for w in frame["wished_communes"]]
     return frame[APPLICATIONS.names]
+
+
+ATTRIBUTION_DEFAULTS: dict[str, Any] = {
+    "dwelling_id": None,
+    "landlord_id": "999961004",
+    "commune": "69123",
+    "in_qpv": False,
+    "qpv_code": None,
+    "lease_date": pd.Timestamp("2024-06-01"),
+    "reservataire": "bailleur",
+    "rooms": 2,
+    "rent": 450.0,
+    "household_size": 1,
+    "adults": 1,
+    "persons_14plus": 1,
+    "monthly_resources": 1200.0,
+    "is_mutation": False,
+    "npnru_relocation": False,
+    "dalo": False,
+    "priority": False,
+}
+
+
+def attributions(*rows: dict[str, Any]) -> pd.DataFrame:
+    """A canonical ``attributions`` frame: rows override ``ATTRIBUTION_DEFAULTS``."""
+    records = [
+        {"attribution_id": f"A{i}", "application_id": f"S{i}", **ATTRIBUTION_DEFAULTS, **row}
+        for i, row in enumerate(rows, start=1)
+    ]
+    frame = pd.DataFrame.from_records(records, columns=ATTRIBUTIONS.names)
+    for col in ATTRIBUTIONS.columns:
+        if col.dtype == "int":
+            frame[col.name] = frame[col.name].astype("int64")
+        elif col.dtype == "float":
+            frame[col.name] = frame[col.name].astype("float64")
+        elif col.dtype == "bool":
+            frame[col.name] = frame[col.name].astype(bool)
+        elif col.dtype == "date":
+            frame[col.name] = pd.to_datetime(frame[col.name]).astype("datetime64[ns]")
+        else:
+            frame[col.name] = frame[col.name].astype(object)
+    return frame

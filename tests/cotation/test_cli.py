@@ -1,16 +1,12 @@
-"""``mixite cotation`` and the millésime runs behind it.
+"""``mixite cotation`` end to end on a real DuckDB store, and the millésime runs behind it.
 
-The DuckDB store (``mixite.store``, another engineer's module) is replaced here by a minimal
-in-memory object with the contract's API (``millesimes``, ``read``), so these tests check the
-command's wiring; the data are hand-made applications and attributions.
+Hand-made applications, attributions and territory are imported with ``mixite.store``
+(pseudonymising the application ids) and the command reads them back.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
-from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
@@ -22,8 +18,9 @@ import mixite.cli  # noqa: F401 - registers the commands
 from mixite.cli._app import app
 from mixite.cotation.grid import load_grid
 from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
+from mixite.store import Store, import_millesime
 
-from .helpers import OECD, applications
+from .helpers import OECD, applications, attributions
 
 EXAMPLES = Path(__file__).parents[2] / "exemples" / "grilles"
 #: The command group (``mixite.cli`` registers every command module on import).
@@ -33,6 +30,8 @@ APPS = applications(
     {
         "reason": "expulsion",
         "single_parent": True,
+        "household_size": 2,
+        "persons_14plus": 1,
         "priority_codes": ["h"],
         "priority_justified": True,
         "wished_communes": ["69123"],
@@ -42,12 +41,10 @@ APPS = applications(
     {"wished_communes": ["69123"], "rooms_min": 2, "is_mutation": True},
     {"wished_communes": ["69266"], "rooms_min": 3, "dalo": True},
 )
-ATTRIBUTIONS = pd.DataFrame(
-    {
-        "rooms": [2, 2, 3],
-        "commune": ["69123", "69123", "69266"],
-        "lease_date": pd.to_datetime(["2024-02-01", "2024-08-01", "2024-03-01"]),
-    }
+ATTRIBUTIONS = attributions(
+    {"rooms": 2, "commune": "69123", "lease_date": pd.Timestamp("2024-02-01")},
+    {"rooms": 2, "commune": "69123", "lease_date": pd.Timestamp("2024-08-01")},
+    {"rooms": 3, "commune": "69266", "lease_date": pd.Timestamp("2024-03-01")},
 )
 TERRITORY = pd.DataFrame(
     {
@@ -62,39 +59,20 @@ TERRITORY = pd.DataFrame(
 INPUTS = CotationInputs(2025, APPS, ATTRIBUTIONS, TERRITORY)
 
 
-class FakeStore:
-    """The store contract's read API over dict-held frames (millésime 2025 only)."""
-
-    tables: ClassVar[dict[str, pd.DataFrame]] = {
-        "applications": APPS,
-        "attributions": ATTRIBUTIONS,
-        "territory": TERRITORY,
-    }
-
-    def __init__(self, path: Path, read_only: bool = True) -> None:
-        self.path = path
-
-    def __enter__(self) -> FakeStore:
-        return self
-
-    def __exit__(self, *args: Any) -> None:
-        return None
-
-    def millesimes(self, table: str | None = None) -> list[int]:
-        return [2025] if table in self.tables else []
-
-    def read(self, table: str, millesime: int | None = None) -> pd.DataFrame:
-        return self.tables[table].copy()
-
-
 @pytest.fixture
-def fake_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    module = types.ModuleType("mixite.store")
-    module.Store = FakeStore  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "mixite.store", module)
+def store(tmp_path: Path) -> Path:
     base = tmp_path / "territoire.duckdb"
-    base.write_bytes(b"")
+    import_millesime(
+        base,
+        2025,
+        {"applications": APPS, "attributions": ATTRIBUTIONS, "territory": TERRITORY},
+    )
     return base
+
+
+def pseudonym(base: Path, row: int) -> str:
+    with Store(base) as st:
+        return str(st.read("applications", 2025)["application_id"].iloc[row])
 
 
 def test_audit_millesime_uses_the_territory_threshold_and_yearly_attributions() -> None:
@@ -119,7 +97,7 @@ def test_applicant_report_text() -> None:
     assert "environ 18 mois" in text
 
 
-def test_cli_writes_the_audit(fake_store: Path, tmp_path: Path) -> None:
+def test_cli_writes_the_audit(store: Path, tmp_path: Path) -> None:
     out = tmp_path / "rapports"
     other = tmp_path / "autre.yaml"
     text = (EXAMPLES / "paris_illustrative.yaml").read_text(encoding="utf-8")
@@ -129,7 +107,7 @@ def test_cli_writes_the_audit(fake_store: Path, tmp_path: Path) -> None:
         [
             "cotation",
             "--base",
-            str(fake_store),
+            str(store),
             "--grille",
             str(EXAMPLES / "paris_illustrative.yaml"),
             "--comparer",
@@ -147,7 +125,7 @@ def test_cli_writes_the_audit(fake_store: Path, tmp_path: Path) -> None:
     assert scores["cotation"].tolist() == [8, 6, 6, 6]
 
 
-def test_cli_explains_one_application(fake_store: Path, tmp_path: Path) -> None:
+def test_cli_explains_one_application(store: Path, tmp_path: Path) -> None:
     # The Dunkerque-like grid without its Q1 criterion (the UC scale is a parameter that this
     # test does not depend on).
     text = (EXAMPLES / "dunkerque_illustrative.yaml").read_text(encoding="utf-8")
@@ -164,11 +142,11 @@ def test_cli_explains_one_application(fake_store: Path, tmp_path: Path) -> None:
         [
             "cotation",
             "--base",
-            str(fake_store),
+            str(store),
             "--grille",
             str(grid),
             "--demande",
-            "D4",
+            pseudonym(store, 3),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -177,7 +155,7 @@ def test_cli_explains_one_application(fake_store: Path, tmp_path: Path) -> None:
     assert "ménage reconnu prioritaire DALO" in result.output
 
 
-def test_cli_needs_an_output_or_an_application(fake_store: Path) -> None:
+def test_cli_needs_an_output_or_an_application(store: Path) -> None:
     from mixite.errors import ConfigError
 
     result = CliRunner().invoke(
@@ -185,7 +163,7 @@ def test_cli_needs_an_output_or_an_application(fake_store: Path) -> None:
         [
             "cotation",
             "--base",
-            str(fake_store),
+            str(store),
             "--grille",
             str(EXAMPLES / "paris_illustrative.yaml"),
         ],
@@ -195,7 +173,7 @@ def test_cli_needs_an_output_or_an_application(fake_store: Path) -> None:
 
 
 def test_demo_step_writes_the_audit_and_one_explanation(
-    fake_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dataclasses import dataclass, field
 
@@ -212,7 +190,7 @@ def test_demo_step_writes_the_audit_and_one_explanation(
         millesime: int = 2025
         made: list[tuple[str, Path]] = field(default_factory=list)
 
-    paths = Paths(fake_store, tmp_path / "sorties")
+    paths = Paths(store, tmp_path / "sorties")
     demo.step_cotation(paths)
     assert [p.name for _, p in paths.made] == [
         "cotation.html",
@@ -220,5 +198,49 @@ def test_demo_step_writes_the_audit_and_one_explanation(
         "explication_demande.txt",
     ]
     letter = (tmp_path / "sorties" / "cotation" / "explication_demande.txt").read_text("utf-8")
-    assert letter.startswith("Cotation de votre demande n° D1")
+    assert letter.startswith(f"Cotation de votre demande n° {pseudonym(store, 0)}")
     assert "Votre cotation : 37 points" in letter
+
+
+def test_cli_french_errors_for_a_missing_base_and_an_unknown_application(
+    store: Path, tmp_path: Path
+) -> None:
+    from mixite.errors import ConfigError, StoreError
+
+    grid = str(EXAMPLES / "paris_illustrative.yaml")
+    missing = CliRunner().invoke(
+        COMMANDS,
+        [
+            "cotation",
+            "--base",
+            str(tmp_path / "absente.duckdb"),
+            "--grille",
+            grid,
+            "--demande",
+            "x",
+        ],
+    )
+    assert isinstance(missing.exception, StoreError)
+    assert "introuvable" in str(missing.exception)
+    unknown = CliRunner().invoke(
+        COMMANDS, ["cotation", "--base", str(store), "--grille", grid, "--demande", "D1"]
+    )
+    # Real ids are pseudonymised at import: the clear id D1 is not in the store.
+    assert isinstance(unknown.exception, ConfigError)
+    assert "pseudonymisés" in str(unknown.exception)
+    other_year = CliRunner().invoke(
+        COMMANDS,
+        [
+            "cotation",
+            "--base",
+            str(store),
+            "--grille",
+            grid,
+            "--millesime",
+            "2023",
+            "--sortie",
+            "x",
+        ],
+    )
+    assert isinstance(other_year.exception, StoreError)
+    assert "millésimes disponibles : 2025" in str(other_year.exception)

@@ -3,7 +3,6 @@ grids, or print the explanation an applicant would receive."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -17,8 +16,7 @@ from mixite.errors import ConfigError, StoreError
 
 
 def _read_inputs(base: Path, millesime: int | None) -> CotationInputs:
-    store_module = importlib.import_module("mixite.store")
-    Store = store_module.Store
+    from mixite.store import Store
 
     if not base.exists():
         raise StoreError(

@@ -6,9 +6,8 @@ Paris-like one on the demo store, and the explanation an applicant would receive
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from mixite.cotation.grid import load_grid
 from mixite.cotation.report import write_audit_report
@@ -29,8 +28,9 @@ class _DemoPaths(Protocol):
 
 def step_cotation(paths: _DemoPaths) -> None:
     """Coter les demandes (grille illustrative de type Lyon, comparée au type Paris)."""
-    store_module: Any = importlib.import_module("mixite.store")
-    with store_module.Store(paths.store, read_only=True) as store:
+    from mixite.store import Store
+
+    with Store(paths.store, read_only=True) as store:
         tables = {
             name: store.read(name, paths.millesime)
             for name in ("applications", "attributions", "territory")
