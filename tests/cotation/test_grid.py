@@ -75,3 +75,15 @@ def test_validity_dates_are_checked() -> None:
     grid.check_date(dt.date(2025, 1, 1))
     with pytest.raises(ConfigError, match="n'est pas en vigueur au 2023-01-01"):
         grid.check_date(dt.date(2023, 1, 1))
+
+
+def test_the_documented_grid_example_is_valid() -> None:
+    # docs/cotation.md shows the format with a complete grid: it must load as written.
+    doc = (HERE.parents[1] / "docs" / "cotation.md").read_text(encoding="utf-8")
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    from mixite.cotation import parse_grid
+
+    grid = parse_grid(yaml.safe_load(block), "cotation.md")
+    assert [s.name for s in grid.sections] == ["Premières demandes", "Mutations"]
+    assert grid.excluded is not None
+    assert grid.sections[0].rubrics[0].criteria[0].cents == 3000

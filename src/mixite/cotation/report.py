@@ -295,6 +295,11 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         "Le premier décile est le premier dixième du classement ; les N premiers sont les N "
         "premiers rangs. " + top_note
     )
+    if "Premier quartile (Q1)" not in set(result.groups["dimension"]):
+        rank_note += (
+            " Groupe Q1 absent : le seuil du premier quartile ou l'échelle des unités de "
+            "consommation n'est pas connu pour ce territoire et cette date."
+        )
     sections = [
         Section(
             "La grille",
