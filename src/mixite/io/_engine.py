@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mixite.errors import InputError, Location
-from mixite.schema import COMMUNE_CODE_PATTERN, QPV_CODE_PATTERN, Column, Table
+from mixite.schema import COMMUNE_CODE_PATTERN, QPV_CODE_PATTERN, SIREN_PATTERN, Column, Table
 
 __all__ = [
     "VALUE",
@@ -418,6 +418,11 @@ def _pattern_check(col: Column, value: str, label: str) -> Check | None:
             "Un code commune INSEE a 5 caractères (par exemple 95127, ou 2A004 en Corse) ; "
             "vérifiez que le zéro initial n'a pas été perdu par le tableur.",
         )
+    elif col.pattern == SIREN_PATTERN:
+        problem, fix = (
+            "Numéro SIREN mal formé",
+            "Un SIREN a 9 chiffres, sans espace (par exemple 200056232).",
+        )
     elif col.pattern == QPV_CODE_PATTERN:
         problem, fix = (
             "Code QPV mal formé",
@@ -793,7 +798,7 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate closest to ``name`` (case- and accent-insensitive), if any is close."""
     pool = list(candidates)
     folded = {_fold(c): c for c in pool}
-    match = difflib.get_close_matches(_fold(name), list(folded), n=1, cutoff=0.6)
+    match = difflib.get_close_matches(_fold(name), list(folded), n=1, cutoff=0.75)
     return folded[match[0]] if match else None
 
 

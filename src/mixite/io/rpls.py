@@ -156,17 +156,19 @@ def _convert(
     raw: RawTable, rules: ColumnMapping, known_communes: Iterable[str] | None
 ) -> pd.DataFrame:
     src = _find(raw.headers, rules)
-    for needed in _REQUIRED:
-        if needed not in src:
-            resolve_columns(raw.name, raw.headers, {needed: (needed,)}, (needed,), rules, _USED)
+    # A header that is itself an official RPLS column is never suggested for a missing one.
+    official_headers = {
+        h
+        for h in raw.headers
+        if rules.columns.get(h, h).upper()
+        in {*RPLS_2025_COLUMNS, *RPLS_RESTRICTED_COLUMNS, *_OLDER_COLUMNS}
+    }
+    missing = [n for n in _REQUIRED if n not in src]
     if "TYPECONST_LIBELLE" not in src and "TYPECONST_CODE" not in src:
+        missing.append("TYPECONST_LIBELLE")
+    for needed in missing:
         resolve_columns(
-            raw.name,
-            raw.headers,
-            {"TYPECONST_LIBELLE": ("TYPECONST_LIBELLE",)},
-            ("TYPECONST_LIBELLE",),
-            rules,
-            _USED,
+            raw.name, raw.headers, {needed: (needed,)}, (needed,), rules, _USED, official_headers
         )
 
     def text(official: str) -> str:

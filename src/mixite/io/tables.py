@@ -69,15 +69,17 @@ def resolve_columns(
     required: Iterable[str],
     mapping: ColumnMapping,
     describe: Mapping[str, str],
+    reserved: Iterable[str] = (),
 ) -> dict[str, str]:
     """Map each target (canonical column) to the file header that holds it.
 
     ``targets[name]`` lists the names accepted for the column (first = the one shown to users).
     A mapping entry ``file header → target name`` takes precedence. Raises ``InputError`` for a
     mapping to an unknown column, two headers for one column, or a required column absent (with
-    the closest header of the file as a suggestion).
+    the closest header of the file as a suggestion, among the headers not in ``reserved``).
     """
     header_list = list(headers)
+    reserved = set(reserved)
     accepted: dict[str, str] = {}
     for target, names in targets.items():
         for n in names:
@@ -113,7 +115,7 @@ def resolve_columns(
         if target in found:
             continue
         shown = targets[target][0]
-        free = [h for h in header_list if h not in found.values()]
+        free = [h for h in header_list if h not in found.values() and h not in reserved]
         suggestion = closest(shown, free)
         if suggestion is not None:
             fix = (
@@ -147,7 +149,7 @@ def _composition_checks(table: Table, sources: dict[str, str]) -> list[Check]:
         return value_sql(col.dtype, raw_text(sources[name]))
 
     def shown(*names: str) -> str:
-        parts = [f"'{sources[n]}=' || coalesce(CAST({val(n)} AS VARCHAR), '')" for n in names]
+        parts = [f"'{sources[n]}=' || coalesce({raw_text(sources[n])}, '')" for n in names]
         return " || ', ' || ".join(parts)
 
     out: list[Check] = []
