@@ -144,6 +144,17 @@ def test_fragility_classes_on_standardised_scores(params: Parameters) -> None:
     ]
     assert out["explanation"].iloc[4] == "personne de référence au chômage 40 % (moyenne 20 %)"
     assert out["explanation"].iloc[0] == "personne de référence au chômage 0 % (moyenne 20 %)"
+    # Acronyms keep their capitals in explanations.
+    both = fragility_index(
+        _profile([0.0, 0.1, 0.2, 0.3, 0.4]).assign(share_under_20=[0.0, 0.1, 0.2, 0.3, 0.5]),
+        2025,
+        weights={"share_unemployed": 1.0, "share_under_20": 1.0},
+        params=params,
+    )
+    assert both["explanation"].iloc[4] == (
+        "ménages sous 20 % du plafond PLUS 50 % (moyenne 22 %) ; "
+        "personne de référence au chômage 40 % (moyenne 20 %)"
+    )
 
 
 def test_contributions_add_up_and_small_residences_are_not_classed(params: Parameters) -> None:

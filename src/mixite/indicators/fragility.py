@@ -68,18 +68,23 @@ DEFINITIONS.update(
 for _col, _d in OCCUPANCY_DEFINITIONS.items():
     if _col.startswith("share_"):
         DEFINITIONS[f"z_{_col}"] = Definition(
-            f"Écart standardisé : {_d.label[0].lower()}{_d.label[1:]}",
+            f"Écart standardisé : {_d.label[:1].lower()}{_d.label[1:]}",
             "écart-type",
             "(part de la résidence − moyenne des résidences) / écart-type des résidences.",
             _SRC,
         )
         DEFINITIONS[f"contrib_{_col}"] = Definition(
-            f"Contribution à l'indice : {_d.label[0].lower()}{_d.label[1:]}",
+            f"Contribution à l'indice : {_d.label[:1].lower()}{_d.label[1:]}",
             "écart-type",
             "Poids × écart standardisé / somme des poids ; les contributions s'additionnent à "
             "l'indice.",
             _SRC,
         )
+
+
+def _lower_first(text: str) -> str:
+    """« Ménages sous 20 % du plafond PLUS » → « ménages sous 20 % du plafond PLUS »."""
+    return text[:1].lower() + text[1:]
 
 
 def _fmt_pct(x: float) -> str:
@@ -135,7 +140,7 @@ def fragility_index(
     out["fragility_class"] = np.where(eligible, labels, UNCLASSED)
 
     names = {
-        col: OCCUPANCY_DEFINITIONS[col].label.lower() if col in OCCUPANCY_DEFINITIONS else col
+        col: _lower_first(OCCUPANCY_DEFINITIONS[col].label) if col in OCCUPANCY_DEFINITIONS else col
         for col in w
     }
     contrib_cols = [f"contrib_{c}" for c in w]
