@@ -8,3 +8,4 @@ __all__ = ["app", "main"]
 # Command registration (one line per command module):
 from mixite.cli import cotation  # noqa: E402
 from mixite.cli import generer  # noqa: E402
+from mixite.cli import importer  # noqa: E402
