@@ -123,6 +123,9 @@ def test_cli_writes_the_audit(store: Path, tmp_path: Path) -> None:
     scores = pd.read_csv(out / "cotation_demandes.csv", sep=";", decimal=",", encoding="utf-8-sig")
     # Paris-like grid: 0.5 point × 12 months = 6 for everyone; D1 single parent +2.
     assert scores["cotation"].tolist() == [8, 6, 6, 6]
+    # D1, D2, D3 share (2 rooms, 69123): ranks 1, 2, 2 of 3; D4 alone.
+    assert scores["rang_parmi_similaires"].tolist() == [1, 2, 2, 1]
+    assert scores["demandes_similaires"].tolist() == [3, 3, 3, 1]
 
 
 def test_cli_explains_one_application(store: Path, tmp_path: Path) -> None:

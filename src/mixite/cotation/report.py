@@ -46,6 +46,7 @@ class AuditResult:
     waiting: pd.DataFrame | None = None
     other_grid: Grid | None = None
     comparison: Comparison | None = None
+    positions: pd.DataFrame | None = None
 
 
 def grid_table(grid: Grid) -> pd.DataFrame:
@@ -431,5 +432,8 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
             "score": "cotation",
         }
     )
+    if result.positions is not None:
+        scores["rang_parmi_similaires"] = result.positions["rank"].array
+        scores["demandes_similaires"] = result.positions["group_size"].array
     csv_path = write_csv_excel(scores, folder / "cotation_demandes.csv")
     return [html_path, xlsx_path, csv_path]

@@ -115,6 +115,7 @@ def audit_millesime(
         waiting=waiting,
         other_grid=other,
         comparison=comparison,
+        positions=positions(apps, scores, grid, context),
     )
 
 
