@@ -73,8 +73,8 @@ class Tally:
         self.add("new", d["new_dwelling"].to_numpy(dtype=bool).sum())
 
         # occupancy contrast (households of mode-1 dwellings)
-        dq = pd.Series(q, index=d["dwelling_id"].to_numpy())
-        hq = dq.loc[hh["dwelling_id"].to_numpy()].to_numpy()
+        pos = pd.Index(d["dwelling_id"]).get_indexer(hh["dwelling_id"])
+        hq = q[pos]
         uc = _uc(scale, hh["persons_14plus"].to_numpy(), hh["household_size"].to_numpy())
         modest = hh["annual_resources"].to_numpy() / uc < thr.q1
         mono = hh["single_parent"].to_numpy(dtype=bool)
@@ -84,27 +84,22 @@ class Tally:
             self.add(f"hh_modest_{tag}", (modest & m).sum())
             self.add(f"hh_mono_{tag}", (mono & m).sum())
             self.add(f"hh_unemployed_{tag}", (unemployed & m).sum())
-        res = pd.Series(d["residence_id"].to_numpy(), index=d["dwelling_id"].to_numpy())
-        frame = pd.DataFrame(
-            {"res": res.loc[hh["dwelling_id"].to_numpy()].to_numpy(), "q": hq, "modest": modest}
-        )
+        frame = pd.DataFrame({"res": d["residence_id"].to_numpy()[pos], "q": hq, "modest": modest})
         per = frame.groupby("res", sort=True).agg(
             q=("q", "first"), n=("modest", "size"), m=("modest", "sum")
         )
         self.residence_q1.extend(
             zip(per["q"].tolist(), per["n"].tolist(), per["m"].tolist(), strict=True)
         )
-        if "iris" in hh.columns:
-            iris = hh["iris"].to_numpy()
-        elif geo is not None and model is not None:
+        if geo is not None and model is not None:
             from mixite.synth.formats import iris_codes
 
-            cidx = pd.Series(d["commune_idx"].to_numpy(), index=d["dwelling_id"].to_numpy())
-            xs = pd.Series(d["x"].to_numpy(), index=d["dwelling_id"].to_numpy())
-            ys = pd.Series(d["y"].to_numpy(), index=d["dwelling_id"].to_numpy())
-            ids = hh["dwelling_id"].to_numpy()
             iris = iris_codes(
-                geo, model, cidx.loc[ids].to_numpy(), xs.loc[ids].to_numpy(), ys.loc[ids].to_numpy()
+                geo,
+                model,
+                d["commune_idx"].to_numpy()[pos],
+                d["x"].to_numpy()[pos],
+                d["y"].to_numpy()[pos],
             )
         else:
             return

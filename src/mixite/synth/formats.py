@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 from mixite.schema import Table
 from mixite.synth._util import masked
 from mixite.synth.geographie import Geography
+from mixite.synth.parc import FINAN_LABELS
 
 RPLS_OPEN_COLUMNS: tuple[str, ...] = tuple(
     [
@@ -129,6 +130,20 @@ def _write(table: pa.Table, out: BinaryIO, header: bool, eol: str) -> None:
     pacsv.write_csv(table, out, opts)
 
 
+def _const(value: Any, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(str(value), pa.string()), n)
+
+
+def _mapped(values: Any, table: dict[Any, str]) -> pa.Array:
+    return _str(pd.Series(values).map(table).to_numpy())
+
+
+def _last4(codes: np.ndarray) -> np.ndarray:
+    """Last four characters of 9-character codes (vectorised)."""
+    chars = codes.astype("<U9").view("<U1").reshape(-1, 9)[:, 5:].copy()
+    return np.asarray(chars.view("<U4").ravel())
+
+
 def _str(values: Any) -> pa.Array:
     return pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
 
@@ -179,119 +194,96 @@ def rpls_table(d: pd.DataFrame, geo: Geography, model: dict[str, Any]) -> pa.Tab
     letters = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ"), dtype=object)
     complgeo = masked("BAT " + letters[np.clip(building, 0, 23)], building >= 0)
     rent = d["rent"].to_numpy()
-    rent_txt = np.where(
-        np.isnan(rent), RENT_NOT_APPLICABLE, np.char.mod("%.2f", np.nan_to_num(rent))
-    ).astype(object)
     recent = d["construction_year"].to_numpy() >= 2000
     cols: dict[str, pa.Array] = {
-        "REG_CODE": _str(np.full(n, terr["region_code"], dtype=object)),
-        "REG_LIBELLE": _str(np.full(n, terr["region_nom"], dtype=object)),
-        "LIBREG": _str(np.full(n, terr["region_nom"], dtype=object)),
-        "DEP_CODE": _str(np.full(n, terr["departement"], dtype=object)),
-        "DEP_LIBELLE": _str(np.full(n, terr["departement_nom"], dtype=object)),
-        "LIBDEP": _str(np.full(n, terr["departement_nom"], dtype=object)),
-        "EPCI_CODE": _str(np.full(n, terr["siren_epci"], dtype=object)),
-        "EPCI_LIBELLE": _str(np.full(n, terr["nom"], dtype=object)),
-        "LIBEPCI": _str(np.full(n, terr["nom"], dtype=object)),
-        "DROIT_CODE": _str(np.full(n, "1", dtype=object)),
-        "DROIT_LIBELLE": _str(np.full(n, "Pleine propriété", dtype=object)),
+        "REG_CODE": _const(terr["region_code"], n),
+        "REG_LIBELLE": _const(terr["region_nom"], n),
+        "LIBREG": _const(terr["region_nom"], n),
+        "DEP_CODE": _const(terr["departement"], n),
+        "DEP_LIBELLE": _const(terr["departement_nom"], n),
+        "LIBDEP": _const(terr["departement_nom"], n),
+        "EPCI_CODE": _const(terr["siren_epci"], n),
+        "EPCI_LIBELLE": _const(terr["nom"], n),
+        "LIBEPCI": _const(terr["nom"], n),
+        "DROIT_CODE": _const("1", n),
+        "DROIT_LIBELLE": _const("Pleine propriété", n),
         "DEPCOM": _str(code),
         "CODEPOSTAL": _str(post),
         "LIBCOM": _str(name),
-        "NUMVOIE": _str(d["street_number"].to_numpy().astype(str)),
-        "INDREP": _str(np.full(n, None)),
+        "NUMVOIE": pa.array(d["street_number"].to_numpy()),
+        "INDREP": pa.nulls(n, pa.string()),
         "TYPVOIE": _str(d["street_type"].to_numpy()),
         "NOMVOIE": _str(d["street_name"].to_numpy()),
-        "ETAGE": _str(d["floor"].to_numpy().astype(str)),
+        "ETAGE": pa.array(d["floor"].to_numpy()),
         "COMPLGEO": _str(complgeo),
-        "LIEUDIT": _str(np.full(n, None)),
+        "LIEUDIT": pa.nulls(n, pa.string()),
         "QPV_CODE": _str(qpv_code),
-        "QPV_LIBELLE": _str(
-            np.array(
-                [
-                    qpv_names.get(c, "Hors QPV") if isinstance(c, str) else "Hors QPV"
-                    for c in qpv_code
-                ],
-                dtype=object,
-            )
-        ),
-        "TYPECONST_CODE": _str(np.array([_TYPECONST[k][0] for k in kind], dtype=object)),
-        "TYPECONST_LIBELLE": _str(np.array([_TYPECONST[k][1] for k in kind], dtype=object)),
-        "NBPIECE": _str(d["rooms"].to_numpy().astype(str)),
-        "SURFHAB": _str(np.char.mod("%.1f", d["surface"].to_numpy())),
-        "CONSTRUCT": _str(d["construction_year"].to_numpy().astype(str)),
-        "LOCAT": _str(d["first_letting_year"].to_numpy().astype(str)),
-        "PATRIMOINE": _str(d["first_letting_year"].to_numpy().astype(str)),
+        "QPV_LIBELLE": _str(pd.Series(qpv_code).map(qpv_names).fillna("Hors QPV").to_numpy()),
+        "TYPECONST_CODE": _mapped(kind, {k: v[0] for k, v in _TYPECONST.items()}),
+        "TYPECONST_LIBELLE": _mapped(kind, {k: v[1] for k, v in _TYPECONST.items()}),
+        "NBPIECE": pa.array(d["rooms"].to_numpy()),
+        "SURFHAB": pa.array(d["surface"].to_numpy(dtype=float)),
+        "CONSTRUCT": pa.array(d["construction_year"].to_numpy()),
+        "LOCAT": pa.array(d["first_letting_year"].to_numpy()),
+        "PATRIMOINE": pa.array(d["first_letting_year"].to_numpy()),
         "ORIGINE": _str(
             np.where(recent & (d["street_number"].to_numpy() % 3 == 0), "4", "1").astype(object)
         ),
         "FINAN_CODE": _str(d["finan_code"].to_numpy()),
-        "FINAN_LIBELLE": _str(
-            np.array([_finan_label(c) for c in d["finan_code"].to_numpy()], dtype=object)
-        ),
-        "FINANAUTRE": _str(np.full(n, None)),
+        "FINAN_LIBELLE": _mapped(d["finan_code"].to_numpy(), FINAN_LABELS),
+        "FINANAUTRE": pa.nulls(n, pa.string()),
         "CONV": _str(np.where(conv, "1", "2").astype(object)),
         "NUMCONV": _str(num_conv),
         "DATCONV": _str(dat_conv),
         "NEWLOGT_CODE": _str(np.where(new, "1", "2").astype(object)),
         "NEWLOGT_LIBELLE": _str(np.where(new, "Logement neuf", "Logement existant").astype(object)),
-        "CUS": _str(np.array([_CUS[f] for f in d["finan_family"].to_numpy()], dtype=object)),
+        "CUS": _mapped(d["finan_family"].to_numpy(), _CUS),
         "DPEDATE": _str(d["dpe_date"].to_numpy()),
         "DPEENERGIE": _str(d["dpe_energy"].to_numpy()),
         "DPESERRE": _str(d["dpe_ges"].to_numpy()),
-        "SRU_EXPIR": _str(np.full(n, None)),
-        "SRU_ALINEA": _str(np.full(n, None)),
-        "CODSEGPATRIM": _str(np.full(n, None)),
-        "LIBSEGPATRIM": _str(np.full(n, None)),
-        "PMR_CODE": _str(np.full(n, None)),
-        "PMR_LIBELLE": _str(np.full(n, None)),
+        "SRU_EXPIR": pa.nulls(n, pa.string()),
+        "SRU_ALINEA": pa.nulls(n, pa.string()),
+        "CODSEGPATRIM": pa.nulls(n, pa.string()),
+        "LIBSEGPATRIM": pa.nulls(n, pa.string()),
+        "PMR_CODE": pa.nulls(n, pa.string()),
+        "PMR_LIBELLE": pa.nulls(n, pa.string()),
         "PLG_VOIE": _str(
             (d["street_type"].astype(str) + " " + d["street_name"].astype(str)).to_numpy()
         ),
-        "EPSG": _str(np.full(n, "2154", dtype=object)),
-        "X": _str(np.char.mod("%.1f", d["x"].to_numpy())),
-        "Y": _str(np.char.mod("%.1f", d["y"].to_numpy())),
+        "EPSG": _const("2154", n),
+        "X": pa.array(d["x"].to_numpy(dtype=float)),
+        "Y": pa.array(d["y"].to_numpy(dtype=float)),
         "PLG_QP24": _str(qpv_code),
-        "PLG_QP15": _str(np.full(n, None)),
+        "PLG_QP15": pa.nulls(n, pa.string()),
         "PLG_IRIS2024_CODE": _str(iris),
-        "PLG_IRIS2024_LIBELLE": _str(
-            np.char.add(
-                np.char.add(name.astype(str), " "), np.array([s[-4:] for s in iris]).astype(str)
-            ).astype(object)
-        ),
-        "PLG_ZUS": _str(np.full(n, None)),
-        "PLG_QVA": _str(np.full(n, None)),
-        "QUALITE_VOIE": _str(np.full(n, "1", dtype=object)),
-        "QUALITE_NUMERO": _str(np.full(n, "1", dtype=object)),
-        "QUALITE_XY": _str(np.full(n, "11", dtype=object)),
-        "DISTANCE_PRECISION": _str(np.full(n, "0", dtype=object)),
-        "QUALITE_QP24": _str(np.full(n, "1", dtype=object)),
-        "QUALITE_QP15": _str(np.full(n, None)),
-        "QUALITE_IRIS": _str(np.full(n, "1", dtype=object)),
-        "QUALITE_ZUS": _str(np.full(n, None)),
-        "QUALITE_QVA": _str(np.full(n, None)),
-        "COMAQP": _str(np.array(["1" if c in has_qpv_com else "0" for c in code], dtype=object)),
-        "COMAZUS": _str(np.full(n, "0", dtype=object)),
-        "UU2020": _str(np.full(n, f"{terr['departement']}701", dtype=object)),
-        "AAV2020": _str(np.full(n, f"{terr['departement']}0", dtype=object)),
-        "ZE2020": _str(np.full(n, f"{terr['departement']}01", dtype=object)),
+        "PLG_IRIS2024_LIBELLE": _str(np.char.add(np.char.add(name.astype(str), " "), _last4(iris))),
+        "PLG_ZUS": pa.nulls(n, pa.string()),
+        "PLG_QVA": pa.nulls(n, pa.string()),
+        "QUALITE_VOIE": _const("1", n),
+        "QUALITE_NUMERO": _const("1", n),
+        "QUALITE_XY": _const("11", n),
+        "DISTANCE_PRECISION": _const("0", n),
+        "QUALITE_QP24": _const("1", n),
+        "QUALITE_QP15": pa.nulls(n, pa.string()),
+        "QUALITE_IRIS": _const("1", n),
+        "QUALITE_ZUS": pa.nulls(n, pa.string()),
+        "QUALITE_QVA": pa.nulls(n, pa.string()),
+        "COMAQP": _str(np.where(np.isin(code, list(has_qpv_com)), "1", "0").astype(object)),
+        "COMAZUS": _const("0", n),
+        "UU2020": _const(f"{terr['departement']}701", n),
+        "AAV2020": _const(f"{terr['departement']}0", n),
+        "ZE2020": _const(f"{terr['departement']}01", n),
         "IDENT_INT": _str(d["dwelling_id"].to_numpy()),
         "PROGRAMME": _str(d["residence_id"].to_numpy()),
         "IDENT_REP": _str(d["landlord_id"].to_numpy()),
         "RAISON_SOCIALE": _str(d["landlord_name"].to_numpy()),
-        "LOYERPRINC": _str(rent_txt),
+        "LOYERPRINC": pa.array(np.where(np.isnan(rent), float(RENT_NOT_APPLICABLE), rent)),
         "MODE": _str(d["occupancy_mode"].to_numpy()),
         "BAIL": _dmy(lease),
         "REMLOCDATE": _dmy(d["vacancy_start"]),
     }
     assert list(cols) == [*RPLS_OPEN_COLUMNS, *RPLS_RESTRICTED_COLUMNS]
     return pa.table(cols)
-
-
-def _finan_label(code: str) -> str:
-    from mixite.synth.parc import FINAN_LABELS
-
-    return FINAN_LABELS[code]
 
 
 def write_rpls(
