@@ -13,6 +13,7 @@ from mixite.indicators.segregation import (
     income_quartile,
     location_quotients,
     multigroup_indices,
+    random_allocation_test,
     segregation_table,
     two_group_indices,
 )
@@ -106,3 +107,21 @@ def test_segregation_table_shape() -> None:
     # One IRIS for everybody: no segregation at all.
     assert out.loc[2, "dissimilarity"] == 0.0
     assert out.loc[0, "households"] == 10
+
+
+def test_random_allocation_test() -> None:
+    # Fully separated: 20 units of 10 households, the group fills units 0–9. No shuffle can
+    # reach D = 1, so p = 1 / (1 + 49).
+    units, flags = _households([10] * 10 + [0] * 10, [10] * 20)
+    got = random_allocation_test(units, flags, np.random.default_rng(1), permutations=49)
+    assert got["dissimilarity"] == pytest.approx(1.0)
+    assert got["dissimilarity_p_value"] == pytest.approx(1 / 50)
+    # Under chance with units of 10 the dissimilarity is far from 0 (small-unit bias).
+    assert 0.1 < got["dissimilarity_random"] < 0.5
+    # Households placed at random: the observed value is of the order of the baseline.
+    rng = np.random.default_rng(2)
+    mixed = pd.Series(rng.random(200) < 0.5)
+    again = random_allocation_test(units, mixed, np.random.default_rng(3), permutations=49)
+    assert again["dissimilarity_p_value"] > 0.05
+    # Same seed, same result.
+    assert random_allocation_test(units, mixed, np.random.default_rng(3), permutations=49) == again

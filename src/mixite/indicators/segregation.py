@@ -32,6 +32,7 @@ __all__ = [
     "income_quartile",
     "location_quotients",
     "multigroup_indices",
+    "random_allocation_test",
     "segregation_table",
     "two_group_indices",
     "unit_group_counts",
@@ -78,6 +79,19 @@ DEFINITIONS: dict[str, Definition] = {
         "classe",
         "Quartile des ressources annuelles par UC parmi tous les ménages occupants du territoire.",
         _SRC,
+    ),
+    "dissimilarity_random": Definition(
+        "Dissimilarité sous répartition aléatoire",
+        "/1",
+        "Moyenne de l'indice quand les mêmes ménages sont répartis au hasard entre les mêmes "
+        "unités : niveau atteint par le seul hasard dans de petites unités.",
+        "Test par permutation (PySAL segregation, hypothèse nulle « systematic »)",
+    ),
+    "dissimilarity_p_value": Definition(
+        "p-valeur de la dissimilarité",
+        "/1",
+        "Part des répartitions aléatoires dont l'indice atteint l'indice observé.",
+        "Test par permutation",
     ),
     "location_quotient": Definition(
         "Quotient de localisation",
@@ -138,6 +152,42 @@ def two_group_indices(units: pd.Series, in_group: pd.Series) -> dict[str, float]
     x: FloatArray = np.asarray(g.sum(), dtype=np.float64)
     t: FloatArray = np.asarray(g.size(), dtype=np.float64)
     return _two_group(x, t)
+
+
+def random_allocation_test(
+    units: pd.Series,
+    in_group: pd.Series,
+    rng: np.random.Generator,
+    permutations: int = 99,
+) -> dict[str, float]:
+    """Two-group indices compared with a random allocation of the same households.
+
+    The group labels are shuffled across households (unit sizes and group total kept), the
+    indices recomputed ``permutations`` times. Small units make the dissimilarity positive even
+    under pure chance; the mean under random allocation is that baseline, and the one-sided
+    permutation p-value (1 + #{null ≥ observed}) / (1 + permutations) says whether the observed
+    segregation is more than chance (the « systematic » null of PySAL's inference wrappers).
+    Returns ``<index>``, ``<index>_random`` (mean under the null) and ``<index>_p_value`` for
+    ``dissimilarity``, ``isolation`` and ``theil``.
+    """
+    codes, _ = pd.factorize(units, sort=True)
+    flags = in_group.astype(bool).to_numpy()
+    t = np.bincount(codes).astype("float64")
+    observed = _two_group(np.bincount(codes, weights=flags).astype("float64"), t)
+    names = ("dissimilarity", "isolation", "theil")
+    null = {name: np.empty(permutations) for name in names}
+    for i in range(permutations):
+        x = np.bincount(codes, weights=rng.permutation(flags), minlength=len(t))
+        stats_i = _two_group(x.astype("float64"), t)
+        for name in names:
+            null[name][i] = stats_i[name]
+    out: dict[str, float] = {}
+    for name in names:
+        obs = observed[name]
+        out[name] = obs
+        out[f"{name}_random"] = float(null[name].mean())
+        out[f"{name}_p_value"] = float((1 + (null[name] >= obs - 1e-12).sum()) / (1 + permutations))
+    return out
 
 
 def multigroup_indices(units: pd.Series, groups: pd.Series) -> dict[str, float]:
