@@ -58,3 +58,10 @@ def test_missing_epci_or_year_is_a_french_error(params: Parameters) -> None:
         q1_threshold(row, 2025, params)
     with pytest.raises(ParameterError, match="n'a pas de valeur au 2023-06-01"):
         q1_threshold(territory(), 2023, params)
+
+
+def test_packaged_arrete_values_for_the_synthetic_reference_epci() -> None:
+    """Default parameters: Tours Métropole Val de Loire, Q1 of the arrêtés 2024–2026 as
+    transcribed in seuils_quartiles_epci_2024_2026_long.csv (9840, 10049, 10152 €/UC/year)."""
+    row = territory()
+    assert [q1_threshold(row, year) for year in (2024, 2025, 2026)] == [9840.0, 10049.0, 10152.0]
