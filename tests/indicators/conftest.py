@@ -36,15 +36,16 @@ seuil:
     "2000-01-01": {value: 5, reference: test}
 """
 
+# Same layout as the packaged seuils_q1.yaml (arrêté annex: SIREN → {q1, q2, q3, nom}).
 SEUILS_YAML = """
 description: seuils de test
 unit: €
 values:
   "2023-06-01":
-    value: {"200000000": {q1: 9000.0, q2: 15000.0, q3: 21000.0}}
+    value: {"200000000": {q1: 9000.0, q2: 15000.0, q3: 21000.0, nom: "EPCI de test"}}
     reference: test
   "2024-05-13":
-    value: {"200000000": {q1: 9500.0, q2: 15500.0, q3: 21500.0}}
+    value: {"200000000": {q1: 9500.0, q2: 15500.0, q3: 21500.0, nom: "EPCI de test"}}
     reference: test
 """
 

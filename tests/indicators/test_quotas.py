@@ -180,3 +180,9 @@ def test_flux_ledger(params: Parameters) -> None:
     assert out.loc[("B", "commune"), "delivered"] == 4
     # Entitlements of a landlord add up to its flow.
     np.testing.assert_allclose(out.groupby(level=0)["entitled"].sum(), [6.0, 6.0])
+
+
+def test_year_without_arrete_asks_for_an_override(params: Parameters) -> None:
+    # The test parameters start in 2023: 2022 has no arrêté value.
+    with pytest.raises(ParameterError, match=r"seuil_q1: \{2022: valeur\}"):
+        q1_threshold({"q1_reference_epci": "200000000"}, 2022, params)

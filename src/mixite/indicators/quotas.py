@@ -192,7 +192,13 @@ def q1_threshold(
         if str(year) in overrides and overrides[str(year)] is not None:
             return float(overrides[str(year)])
     epci = str(row.get("q1_reference_epci") or row.get("epci") or "")
-    table = value(params, "seuils_q1", dt.date(year, 12, 31))
+    try:
+        table = value(params, "seuils_q1", dt.date(year, 12, 31))
+    except ParameterError as exc:
+        raise ParameterError(
+            f"Pas de seuil du premier quartile connu pour {year} ({exc}). Indiquez-le dans "
+            f"territoire.yaml : « seuil_q1: {{{year}: valeur}} »."
+        ) from exc
     entry = table.get(epci) if isinstance(table, Mapping) else None
     if entry is None:
         raise ParameterError(
