@@ -1,0 +1,592 @@
+"""Allocation problem built from plain arrays: vacancies, applications, admissible pairs, quotas.
+
+The problem is independent of the store, of the cotation engine and of the affordability engine:
+callers pass NumPy arrays (already scored applications, already computed income ceilings and,
+optionally, a vectorised housing-aid function). Everything here is immutable: arrays are made
+read-only and the dataclasses are frozen.
+
+Admissible pair (vacancy ``v``, application ``a``):
+
+* **eligibility**: the household's reference income is at most the ceiling of the dwelling's
+  financing family (``FIN_PLAI``, ``FIN_PLUS``, ``FIN_PLS``; pre-1977 and other stock use the PLUS
+  ceiling, as the law does for the old HLM stock);
+* **size adequacy**: ``rooms_min[a] <= rooms[v] <= rooms_max[a]`` (the applicant's wish);
+* **wished communes**: the dwelling's commune is one of the applicant's wished communes (rank 0
+  = first choice); an application without wished commune accepts every commune (rank 0);
+* **affordability** (CAL charter thresholds): effort rate ``(housing_cost - aid) / resources <=
+  max_effort_rate`` and reste à vivre ``(resources - (housing_cost - aid)) / uc / 30 >=
+  min_reste_a_vivre`` (€ per consumption unit and per day);
+* **reservation pool**: a vacancy directed to Action Logement goes to an employed applicant, a
+  vacancy of the prefect's priority contingent to a priority or DALO household; every other
+  reservataire (communes, EPCI, département, landlord's own stock…) draws from all applicants.
+
+Weight of a pair (the optimiser's objective, documented in ``docs/allocation.md``)::
+
+    w = 1 + score_weight * score_n[a] + commune_weight * (1 - rank / n_ranks)
+          - effort_weight * effort
+
+with ``score_n`` the priority score rescaled to [0, 1] over the applications. The constant 1
+rewards every lease signed (a dwelling left empty is the worst outcome); with the default weights
+``w`` is always positive.
+
+Pairs are generated in vectorised chunks of vacancies and bounded to each vacancy's best ``K``
+candidates by weight (``DEFAULT_K``); ``k=None`` keeps every admissible pair. Bounding arcs is what
+makes a metropolitan year tractable; ``benchmarks/bench_allocation.py`` measures how the optimum
+moves with K.
+
+Quotas (CCH L441-1), as linear constraints ``C @ x >= 0`` on the pair variables ``x``:
+
+* ``q1_hors_qpv``: share of Q1-or-NPNRU households among assignments outside QPV >= alpha
+  (EPCI, and per landlord when set);
+* ``non_q1_en_qpv``: share of non-Q1 households among assignments in QPV >= beta (EPCI, and per
+  landlord when set);
+* ``prioritaires``: share of priority or DALO households among each reservataire's assignments
+  >= gamma (the prefect's priority contingent is exempt: its pool is priority by construction).
+
+A share constraint ``sum(ind * x) >= s * sum(x)`` is written ``sum((ind - s) * x) >= 0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from mixite.errors import InputError, Location
+
+__all__ = [
+    "DEFAULT_K",
+    "FIN_OTHER",
+    "FIN_PLAI",
+    "FIN_PLS",
+    "FIN_PLUS",
+    "AidFunction",
+    "AllocationProblem",
+    "Applications",
+    "Pairs",
+    "QuotaConstraint",
+    "Quotas",
+    "Thresholds",
+    "Vacancies",
+    "WeightCoefficients",
+    "build_pairs",
+    "build_problem",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Financing family codes of a vacancy (index into an application's ``ceilings`` columns).
+FIN_PLAI, FIN_PLUS, FIN_PLS, FIN_OTHER = 0, 1, 2, 3
+#: Default bound on the candidates kept per vacancy.
+DEFAULT_K = 60
+#: Reservataire codes with a restricted pool (``schema.RESERVATAIRES``).
+POOL_EMPLOYED = "action_logement"
+POOL_PRIORITY = "etat_prioritaire"
+#: Reservataires exempt from the priority share (their pool is priority by construction).
+PRIORITY_EXEMPT = (POOL_PRIORITY,)
+#: Days per month used for the reste à vivre (CAL charters use 30).
+DAYS_PER_MONTH = 30.0
+
+#: Housing aid: ``aid(housing_cost[v], application_index[a]) -> monthly aid``, broadcasting.
+AidFunction = Callable[[FloatArray, IntArray], FloatArray]
+
+
+def _frozen(values: Any, dtype: Any) -> Any:
+    array = np.array(values, dtype=dtype, copy=True)
+    array.setflags(write=False)
+    return array
+
+
+def _check_length(name: str, array: npt.NDArray[Any], n: int, what: str) -> None:
+    if array.shape[0] != n:
+        raise InputError(
+            f"Le tableau « {name} » a {array.shape[0]} valeurs au lieu de {n}.",
+            Location(what, None, name, str(array.shape[0])),
+            f"Fournissez une valeur de « {name} » par {what}.",
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Vacancies:
+    """The year's vacant dwellings, one row each (arrays of equal length)."""
+
+    ids: npt.NDArray[np.object_]
+    landlord: npt.NDArray[np.object_]
+    commune: npt.NDArray[np.object_]
+    in_qpv: BoolArray
+    reservataire: npt.NDArray[np.object_]
+    rooms: IntArray
+    housing_cost: FloatArray  # monthly rent + service charges (€)
+    financing: IntArray  # FIN_* codes
+    qpv_code: npt.NDArray[np.object_] | None = None
+    rent: FloatArray | None = None  # monthly principal rent (attributions.rent), else housing_cost
+
+    @classmethod
+    def from_arrays(cls, **arrays: Any) -> Vacancies:
+        n = len(arrays["ids"])
+        kinds = {
+            "ids": object,
+            "landlord": object,
+            "commune": object,
+            "in_qpv": bool,
+            "reservataire": object,
+            "rooms": np.int64,
+            "housing_cost": np.float64,
+            "financing": np.int64,
+            "qpv_code": object,
+            "rent": np.float64,
+        }
+        values: dict[str, Any] = {}
+        for name, dtype in kinds.items():
+            if arrays.get(name) is None:
+                values[name] = None
+                continue
+            values[name] = _frozen(arrays[name], dtype)
+            _check_length(name, values[name], n, "logement vacant")
+        fin = values["financing"]
+        if n and (fin.min() < FIN_PLAI or fin.max() > FIN_OTHER):
+            bad = int(fin[(fin < FIN_PLAI) | (fin > FIN_OTHER)][0])
+            raise InputError(
+                "Code de financement inconnu.",
+                Location("logements vacants", None, "financing", str(bad)),
+                "Utilisez 0 (PLAI), 1 (PLUS), 2 (PLS) ou 3 (parc ancien ou autre).",
+            )
+        return cls(**values)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Applications:
+    """Pending applications, one row each (arrays of equal length)."""
+
+    ids: npt.NDArray[np.object_]
+    q1: BoolArray
+    npnru: BoolArray
+    priority: BoolArray  # priority public of L441-1 (DALO included)
+    dalo: BoolArray
+    employed: BoolArray
+    score: FloatArray  # cotation score (higher = more urgent)
+    income: FloatArray  # reference income (€/year) compared with the ceilings
+    ceilings: FloatArray  # (n, 3): PLAI, PLUS, PLS ceilings of the household (€/year)
+    rooms_min: IntArray
+    rooms_max: IntArray
+    monthly_resources: FloatArray
+    consumption_units: FloatArray
+    wished: npt.NDArray[np.object_]  # (n, r) wished commune codes, "" when none
+    household_size: IntArray | None = None
+    adults: IntArray | None = None
+    persons_14plus: IntArray | None = None
+    is_mutation: BoolArray | None = None
+
+    @classmethod
+    def from_arrays(cls, **arrays: Any) -> Applications:
+        n = len(arrays["ids"])
+        kinds = {
+            "ids": object,
+            "q1": bool,
+            "npnru": bool,
+            "priority": bool,
+            "dalo": bool,
+            "employed": bool,
+            "score": np.float64,
+            "income": np.float64,
+            "ceilings": np.float64,
+            "rooms_min": np.int64,
+            "rooms_max": np.int64,
+            "monthly_resources": np.float64,
+            "consumption_units": np.float64,
+            "wished": object,
+            "household_size": np.int64,
+            "adults": np.int64,
+            "persons_14plus": np.int64,
+            "is_mutation": bool,
+        }
+        values: dict[str, Any] = {}
+        for name, dtype in kinds.items():
+            if arrays.get(name) is None:
+                values[name] = None
+                continue
+            values[name] = _frozen(arrays[name], dtype)
+            _check_length(name, values[name], n, "demande")
+        if values["ceilings"].ndim != 2 or values["ceilings"].shape[1] != 3:
+            raise InputError(
+                "Les plafonds de ressources doivent former un tableau à trois colonnes.",
+                Location("demandes", None, "ceilings", str(values["ceilings"].shape)),
+                "Donnez pour chaque demande les plafonds PLAI, PLUS et PLS, dans cet ordre.",
+            )
+        if values["wished"].ndim != 2:
+            raise InputError(
+                "Les communes souhaitées doivent former un tableau à deux dimensions.",
+                Location("demandes", None, "wished", str(values["wished"].shape)),
+                "Complétez chaque ligne avec des chaînes vides jusqu'au nombre maximal de vœux.",
+            )
+        values["dalo"] = _frozen(values["dalo"], bool)
+        values["priority"] = _frozen(values["priority"] | values["dalo"], bool)
+        return cls(**values)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @cached_property
+    def score_normalised(self) -> FloatArray:
+        score = self.score
+        if score.size == 0:
+            return _frozen(score, np.float64)
+        low, high = float(score.min()), float(score.max())
+        span = high - low if high > low else 1.0
+        return _frozen((score - low) / span, np.float64)
+
+    @cached_property
+    def q1_or_npnru(self) -> BoolArray:
+        return _frozen(self.q1 | self.npnru, bool)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Affordability thresholds of the CAL charter (territory file defaults)."""
+
+    max_effort_rate: float = 0.35
+    min_reste_a_vivre: float = 12.0
+
+
+@dataclass(frozen=True)
+class WeightCoefficients:
+    """Coefficients of the pair weight (see the module docstring)."""
+
+    score: float = 2.0
+    commune: float = 0.5
+    effort: float = 1.0
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """Quota targets; ``None`` switches a constraint off."""
+
+    q1_outside_qpv: float | None = None
+    q1_outside_qpv_landlord: float | None = None
+    non_q1_in_qpv: float | None = None
+    non_q1_in_qpv_landlord: float | None = None
+    priority_per_reservataire: float | None = None
+    priority_exempt: tuple[str, ...] = PRIORITY_EXEMPT
+
+    @classmethod
+    def legal(cls, when: dt.date | str, per_landlord: bool = True) -> Quotas:
+        """The legal defaults in force at ``when`` (``quotas.*`` parameters)."""
+        from mixite.params import param
+
+        alpha = float(param("quotas.q1_hors_qpv", when))
+        beta = float(param("quotas.non_q1_en_qpv", when))
+        gamma = float(param("quotas.prioritaires_par_reservataire", when))
+        return cls(
+            q1_outside_qpv=alpha,
+            q1_outside_qpv_landlord=alpha if per_landlord else None,
+            non_q1_in_qpv=beta,
+            non_q1_in_qpv_landlord=beta if per_landlord else None,
+            priority_per_reservataire=gamma,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Pairs:
+    """Admissible pairs, sorted by vacancy then by decreasing weight."""
+
+    vacancy: IntArray
+    application: IntArray
+    weight: FloatArray
+    effort: FloatArray
+    rank: IntArray
+
+    def __len__(self) -> int:
+        return int(self.vacancy.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class QuotaConstraint:
+    """One share constraint ``sum((indicator - share) * x[pairs]) >= 0``."""
+
+    name: str
+    label: str
+    share: float
+    pairs: IntArray  # indices into Pairs
+    indicator: BoolArray  # per listed pair
+
+
+def _wish_rank(apps: Applications, commune: str) -> npt.NDArray[np.int8]:
+    """Rank of ``commune`` in each application's wishes; ``n_ranks`` when not wished."""
+    wished = apps.wished
+    n_ranks = wished.shape[1]
+    rank = np.full(len(apps), n_ranks, dtype=np.int8)
+    for r in range(n_ranks - 1, -1, -1):
+        rank[wished[:, r] == commune] = r
+    if n_ranks:
+        rank[(wished == "").all(axis=1)] = 0
+    else:
+        rank[:] = 0
+    return rank
+
+
+def _zero_aid(cost: FloatArray, apps: IntArray) -> FloatArray:
+    return np.zeros(np.broadcast_shapes(cost.shape, apps.shape))
+
+
+def admissible_block(
+    vac: Vacancies,
+    apps: Applications,
+    v_idx: IntArray,
+    a_idx: IntArray,
+    thresholds: Thresholds,
+    coefficients: WeightCoefficients,
+    aid: AidFunction | None = None,
+    ranks: npt.NDArray[np.int8] | None = None,
+) -> tuple[BoolArray, FloatArray, FloatArray, npt.NDArray[np.int8]]:
+    """Admissibility, weight, effort rate and wish rank of the pairs ``v_idx × a_idx``.
+
+    ``v_idx`` and ``a_idx`` broadcast (e.g. shapes ``(m, 1)`` and ``(1, n)``, or two 1-D arrays of
+    the same length). ``ranks``, when given, holds the wish ranks already broadcast.
+    """
+    aid_fn = aid or _zero_aid
+    n_ranks = max(apps.wished.shape[1], 1)
+    fin = vac.financing[v_idx]
+    ceiling = apps.ceilings[a_idx, np.minimum(fin, FIN_PLUS + (fin == FIN_PLS))]
+    ok = apps.income[a_idx] <= ceiling
+    rooms = vac.rooms[v_idx]
+    ok &= (apps.rooms_min[a_idx] <= rooms) & (rooms <= apps.rooms_max[a_idx])
+    res = vac.reservataire[v_idx]
+    ok &= ~(res == POOL_EMPLOYED) | apps.employed[a_idx]
+    ok &= ~(res == POOL_PRIORITY) | apps.priority[a_idx]
+    if ranks is None:
+        v_b, a_b = np.broadcast_arrays(v_idx, a_idx)
+        ranks = np.empty(v_b.shape, dtype=np.int8)
+        for commune in np.unique(vac.commune[v_b]):
+            sel = vac.commune[v_b] == commune
+            ranks[sel] = _wish_rank(apps, str(commune))[a_b[sel]]
+    ok &= ranks < n_ranks
+    cost = vac.housing_cost[v_idx]
+    net = np.maximum(cost - aid_fn(cost, a_idx), 0.0)
+    resources = apps.monthly_resources[a_idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effort = np.where(resources > 0, net / resources, np.inf)
+        rav = (resources - net) / apps.consumption_units[a_idx] / DAYS_PER_MONTH
+    ok &= (effort <= thresholds.max_effort_rate) & (rav >= thresholds.min_reste_a_vivre)
+    weight = (
+        1.0
+        + coefficients.score * apps.score_normalised[a_idx]
+        + coefficients.commune * (1.0 - ranks / n_ranks)
+        - coefficients.effort * np.where(np.isfinite(effort), effort, 0.0)
+    )
+    return ok, weight, effort, ranks
+
+
+def build_pairs(
+    vac: Vacancies,
+    apps: Applications,
+    thresholds: Thresholds = Thresholds(),
+    coefficients: WeightCoefficients = WeightCoefficients(),
+    k: int | None = DEFAULT_K,
+    aid: AidFunction | None = None,
+    chunk: int = 32,
+) -> Pairs:
+    """Admissible pairs bounded to each vacancy's best ``k`` candidates, in vectorised chunks."""
+    n_a = len(apps)
+    rank_cache: dict[str, npt.NDArray[np.int8]] = {}
+    out_v: list[IntArray] = []
+    out_a: list[IntArray] = []
+    out_w: list[FloatArray] = []
+    out_e: list[FloatArray] = []
+    out_r: list[npt.NDArray[np.int8]] = []
+    all_a = np.arange(n_a, dtype=np.int64)[None, :]
+    # Vacancies of one commune share their wish ranks: chunk inside each commune.
+    order = np.argsort(vac.commune.astype(str), kind="stable")
+    communes = vac.commune[order].astype(str)
+    starts = np.flatnonzero(np.r_[True, communes[1:] != communes[:-1]]) if len(vac) else []
+    bounds = list(starts) + [len(vac)]
+    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+        commune = str(communes[s])
+        if commune not in rank_cache:
+            rank_cache[commune] = _wish_rank(apps, commune)
+        rank_row = rank_cache[commune][None, :]
+        for c0 in range(s, e, chunk):
+            v = order[c0 : min(c0 + chunk, e)].astype(np.int64)[:, None]
+            ranks = np.broadcast_to(rank_row, (v.shape[0], n_a))
+            ok, weight, effort, _ = admissible_block(
+                vac, apps, v, all_a, thresholds, coefficients, aid, ranks
+            )
+            masked = np.where(ok, weight, -np.inf)
+            if k is not None and k < n_a:
+                top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+            else:
+                top = np.broadcast_to(all_a, masked.shape)
+            rows = np.broadcast_to(np.arange(v.shape[0])[:, None], top.shape)
+            keep = np.isfinite(masked[rows, top])
+            out_v.append(np.broadcast_to(v, top.shape)[keep])
+            out_a.append(top[keep].astype(np.int64))
+            out_w.append(masked[rows, top][keep])
+            out_e.append(effort[rows, top][keep])
+            out_r.append(ranks[rows, top][keep])
+    if out_v:
+        pv, pa = np.concatenate(out_v), np.concatenate(out_a)
+        pw, pe, pr = np.concatenate(out_w), np.concatenate(out_e), np.concatenate(out_r)
+    else:
+        pv = pa = np.zeros(0, np.int64)
+        pw = pe = np.zeros(0)
+        pr = np.zeros(0, np.int8)
+    sort = np.lexsort((pa, -pw, pv))
+    return Pairs(
+        vacancy=_frozen(pv[sort], np.int64),
+        application=_frozen(pa[sort], np.int64),
+        weight=_frozen(pw[sort], np.float64),
+        effort=_frozen(pe[sort], np.float64),
+        rank=_frozen(pr[sort], np.int64),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationProblem:
+    """Immutable allocation problem: who may get which dwelling, at what value, under which quotas."""
+
+    vacancies: Vacancies
+    applications: Applications
+    pairs: Pairs
+    quotas: Quotas
+    thresholds: Thresholds = Thresholds()
+    coefficients: WeightCoefficients = WeightCoefficients()
+    k: int | None = DEFAULT_K
+    aid: AidFunction | None = field(default=None, repr=False)
+
+    @cached_property
+    def constraints(self) -> tuple[QuotaConstraint, ...]:
+        """The quota constraints as share constraints over pair subsets."""
+        q = self.quotas
+        vac, apps, pairs = self.vacancies, self.applications, self.pairs
+        in_qpv = vac.in_qpv[pairs.vacancy]
+        q1n = apps.q1_or_npnru[pairs.application]
+        non_q1 = ~apps.q1[pairs.application]
+        prio = apps.priority[pairs.application]
+        landlord = vac.landlord[pairs.vacancy]
+        res = vac.reservataire[pairs.vacancy]
+        out: list[QuotaConstraint] = []
+
+        def add(name: str, label: str, share: float | None, mask: BoolArray, ind: BoolArray) -> None:
+            if share is None:
+                return
+            idx = np.flatnonzero(mask)
+            out.append(QuotaConstraint(name, label, share, _frozen(idx, np.int64), _frozen(ind[idx], bool)))
+
+        add("q1_hors_qpv:EPCI", "Q1 ou NPNRU hors QPV (EPCI)", q.q1_outside_qpv, ~in_qpv, q1n)
+        for lid in sorted(set(vac.landlord.tolist())):
+            add(
+                f"q1_hors_qpv:{lid}",
+                f"Q1 ou NPNRU hors QPV (bailleur {lid})",
+                q.q1_outside_qpv_landlord,
+                ~in_qpv & (landlord == lid),
+                q1n,
+            )
+        add("non_q1_en_qpv:EPCI", "hors Q1 en QPV (EPCI)", q.non_q1_in_qpv, in_qpv, non_q1)
+        for lid in sorted(set(vac.landlord.tolist())):
+            add(
+                f"non_q1_en_qpv:{lid}",
+                f"hors Q1 en QPV (bailleur {lid})",
+                q.non_q1_in_qpv_landlord,
+                in_qpv & (landlord == lid),
+                non_q1,
+            )
+        for rid in sorted(set(vac.reservataire.tolist()) - set(q.priority_exempt)):
+            add(
+                f"prioritaires:{rid}",
+                f"prioritaires (réservataire {rid})",
+                q.priority_per_reservataire,
+                res == rid,
+                prio,
+            )
+        return tuple(out)
+
+    @cached_property
+    def constraint_matrix(self) -> sp.csr_matrix:
+        """``C`` (constraints × pairs) with entries ``indicator - share``: feasible iff ``C x >= 0``."""
+        rows, cols, vals = [], [], []
+        for i, c in enumerate(self.constraints):
+            rows.append(np.full(c.pairs.shape[0], i))
+            cols.append(c.pairs)
+            vals.append(c.indicator.astype(np.float64) - c.share)
+        if not rows:
+            return sp.csr_matrix((0, len(self.pairs)))
+        return sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(self.constraints), len(self.pairs)),
+        )
+
+    def pair_index(self, vacancy: IntArray, application: IntArray) -> IntArray:
+        """Index of each (vacancy, application) pair in ``pairs``; -1 when not a listed pair."""
+        n_a = max(len(self.applications), 1)
+        keys = self.pairs.vacancy * n_a + self.pairs.application
+        order = np.argsort(keys, kind="stable")
+        wanted = np.asarray(vacancy, np.int64) * n_a + np.asarray(application, np.int64)
+        pos = np.searchsorted(keys[order], wanted)
+        pos = np.minimum(pos, max(len(order) - 1, 0))
+        found = (keys[order][pos] == wanted) if len(order) else np.zeros(wanted.shape, bool)
+        return np.where(found, order[pos] if len(order) else -1, -1)
+
+    def evaluate(
+        self, vacancy: Sequence[int] | IntArray, application: Sequence[int] | IntArray
+    ) -> tuple[BoolArray, FloatArray]:
+        """Admissibility and weight of arbitrary (vacancy, application) pairs (not K-bounded)."""
+        v = np.asarray(vacancy, np.int64)
+        a = np.asarray(application, np.int64)
+        ok, weight, _, _ = admissible_block(
+            self.vacancies, self.applications, v, a, self.thresholds, self.coefficients, self.aid
+        )
+        return ok, weight
+
+    def slacks(self, selected: IntArray) -> FloatArray:
+        """``C x`` for the selected pairs (negative = quota not met)."""
+        x = np.zeros(len(self.pairs))
+        x[np.asarray(selected, np.int64)] = 1.0
+        return np.asarray(self.constraint_matrix @ x, dtype=np.float64)
+
+    def slacks_of_assignment(self, vacancy: IntArray, application: IntArray) -> FloatArray:
+        """``C x`` for any assignment (pairs not listed in ``pairs`` included)."""
+        vac, apps = self.vacancies, self.applications
+        v = np.asarray(vacancy, np.int64)
+        a = np.asarray(application, np.int64)
+        out = np.zeros(len(self.constraints))
+        for i, c in enumerate(self.constraints):
+            kind, _, who = c.name.partition(":")
+            if kind == "q1_hors_qpv":
+                mask = ~vac.in_qpv[v]
+                ind = apps.q1_or_npnru[a]
+            elif kind == "non_q1_en_qpv":
+                mask = vac.in_qpv[v]
+                ind = ~apps.q1[a]
+            else:
+                mask = vac.reservataire[v] == who
+                ind = apps.priority[a]
+            if kind != "prioritaires" and who != "EPCI":
+                mask = mask & (vac.landlord[v] == who)
+            out[i] = float(np.sum(ind[mask] - c.share))
+        return out
+
+
+def build_problem(
+    vacancies: Vacancies,
+    applications: Applications,
+    quotas: Quotas,
+    thresholds: Thresholds = Thresholds(),
+    coefficients: WeightCoefficients = WeightCoefficients(),
+    k: int | None = DEFAULT_K,
+    aid: AidFunction | None = None,
+) -> AllocationProblem:
+    """Build the pairs and wrap everything in an immutable ``AllocationProblem``."""
+    pairs = build_pairs(vacancies, applications, thresholds, coefficients, k, aid)
+    return AllocationProblem(
+        vacancies, applications, pairs, quotas, thresholds, coefficients, k, aid
+    )
