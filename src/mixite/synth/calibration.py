@@ -261,7 +261,7 @@ def calibration_figures(
         ),
         fig(
             "ecart_occupation_q1",
-            f"Occupants sous le seuil Q1 : QPV {modest_q:.1%} − hors QPV {modest_h:.1%}",
+            f"Occupants sous le seuil Q1 : QPV {_fmt(modest_q, '%')} − hors QPV {_fmt(modest_h, '%')}",
             modest_q - modest_h,
         ),
         fig(
