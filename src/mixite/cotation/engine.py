@@ -247,42 +247,48 @@ def _evaluate(frame: pd.DataFrame, grid: Grid, context: ScoringContext) -> _Eval
     total = np.zeros(n, dtype=np.int64)
     for s, section in enumerate(grid.sections):
         rows = section_of == s
-        if not rows.any():
+        everyone = bool(rows.all())
+        if not everyone and not rows.any():
             continue
         part = np.zeros(n, dtype=np.int64)
         if section.seniority is not None:
             months = evaluate_field(frame, _spec("seniority_months"), context, cache).values
-            seniority = np.where(rows, _seniority_cents(section, months), seniority)
-            part += seniority * rows
+            np.copyto(seniority, _seniority_cents(section, months), where=rows)
+            np.add(part, seniority, out=part)
         for r, rubric in enumerate(section.rubrics):
-            if rubric.mode == "cumulative":
-                acc = np.zeros(n, dtype=np.int64)
-            else:
-                best = np.zeros(n, dtype=np.int64)
-                found = np.zeros(n, dtype=bool)
-                best_index = np.full(n, -1, dtype=np.int64)
+            masks = []
             for c, criterion in enumerate(rubric.criteria):
-                hold = _mask(criterion.condition, frame, context, cache) & rows
+                hold = _mask(criterion.condition, frame, context, cache)
+                if not everyone:
+                    hold &= rows
                 count = hold & proof if criterion.justified else hold
                 holds[(s, r, c)] = hold
                 counts[(s, r, c)] = count
-                if rubric.mode == "cumulative":
-                    acc += count * criterion.cents
-                else:
-                    better = count & (~found | (criterion.cents > best))
-                    best = np.where(better, criterion.cents, best)
-                    best_index = np.where(better, c, best_index)
-                    found |= count
-            if rubric.mode == "exclusive":
-                acc = np.where(found, best, 0)
+                masks.append(count)
+            if rubric.mode == "cumulative":
+                acc = np.zeros(n, dtype=np.int64)
+                for criterion, count in zip(rubric.criteria, masks, strict=True):
+                    np.add(acc, criterion.cents, out=acc, where=count)
+            else:
+                # Best counted criterion: visit criteria by decreasing points (grid order on
+                # ties); the first one counted for an application is its winner.
+                order = sorted(range(len(rubric.criteria)), key=lambda i: -rubric.criteria[i].cents)
+                best_index = np.full(n, -1, dtype=np.int16)
+                assigned = np.zeros(n, dtype=bool)
+                for c in order:
+                    new = masks[c] & ~assigned
+                    best_index[new] = c
+                    assigned |= new
+                points = np.array([cr.cents for cr in rubric.criteria] + [0], dtype=np.int64)
+                acc = points[best_index]  # index -1 selects the trailing 0
                 winner[(s, r)] = best_index
             rubric_cents[(s, r)] = acc
-            part += acc
+            np.add(part, acc, out=part)
         if section.refusals is not None:
             refusals = evaluate_field(frame, _spec("refusals"), context, cache).values
-            penalty = np.where(rows, _penalty_cents(section, refusals), penalty)
-            part -= penalty * rows
-        total = np.where(rows, part, total)
+            np.copyto(penalty, _penalty_cents(section, refusals), where=rows)
+            np.subtract(part, penalty, out=part)
+        np.copyto(total, part, where=rows)
     return _Evaluation(
         section_of, excluded, seniority, penalty, rubric_cents, holds, counts, winner, total
     )
@@ -308,12 +314,15 @@ def score_applications(
     """
     _check_columns(applications, grid)
     ev = _evaluate(applications, grid, context)
-    names = np.array([s.name for s in grid.sections], dtype=object)
-    score = np.where(ev.excluded, np.nan, ev.total / 100.0)
+    names = [s.name for s in grid.sections]
+    score = ev.total / 100.0
+    score[ev.excluded] = np.nan
     return pd.DataFrame(
         {
             "application_id": applications["application_id"].reset_index(drop=True),
-            "section": names[ev.section],
+            "section": pd.Categorical.from_codes(
+                np.asarray(ev.section, dtype=np.int64), categories=pd.Index(names)
+            ),
             "excluded": ev.excluded,
             "seniority_points": ev.seniority / 100.0,
             "refusal_penalty": ev.penalty / 100.0,

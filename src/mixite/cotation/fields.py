@@ -241,14 +241,27 @@ def _bools(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _months_between(start: np.ndarray, end: dt.date) -> np.ndarray:
-    """Full months from each ``start`` (datetime64) to ``end`` (negative when start is later)."""
+    """Full months (float64, NaN for NaT) from each ``start`` (datetime64) to ``end``.
+
+    Negative when ``start`` is later. The calendar arithmetic is done once per distinct day of
+    the range spanned by ``start`` and gathered, so the cost is linear in the rows.
+    """
     days = start.astype("datetime64[D]")
-    months = days.astype("datetime64[M]")
+    valid = ~np.isnat(days)
+    out = np.full(len(days), np.nan)
+    if not valid.any():
+        return out
+    numbers = days.view(np.int64)
+    low = int(numbers[valid].min())
+    high = int(numbers[valid].max())
+    span = np.arange(low, high + 1, dtype=np.int64).astype("datetime64[D]")
+    months = span.astype("datetime64[M]")
     years = months.astype(np.int64) // 12 + 1970
     month_of_year = months.astype(np.int64) % 12 + 1
-    day = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
-    out = (end.year - years) * 12 + (end.month - month_of_year)
-    return np.where(day > end.day, out - 1, out)
+    day = (span - months.astype("datetime64[D]")).astype(np.int64) + 1
+    table = (end.year - years) * 12 + (end.month - month_of_year) - (day > end.day)
+    out[valid] = table[numbers[valid] - low]
+    return out
 
 
 def _number(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -323,8 +336,8 @@ def _compute(
 
     if name == "seniority_months":
         filing = _get(frame, "filing_date", context, cache)
-        months = _months_between(filing.values, context.reference_date).astype(np.float64)
-        return FieldValues("int", np.where(filing.valid, months, np.nan), filing.valid)
+        months = _months_between(filing.values, context.reference_date)
+        return FieldValues("int", months, filing.valid)
     if name == "children_under_14":
         size = _get(frame, "household_size", context, cache)
         older = _get(frame, "persons_14plus", context, cache)
