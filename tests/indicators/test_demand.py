@@ -6,7 +6,6 @@ import math
 
 import pandas as pd
 import pytest
-from indicator_frames import applications, attributions
 
 from mixite.indicators.demand import (
     application_attributes,
@@ -17,6 +16,8 @@ from mixite.indicators.demand import (
     q1_threshold_from_demand,
 )
 from mixite.params import Parameters
+
+from .indicator_frames import applications, attributions
 
 EPCI = {"35238", "35051"}
 

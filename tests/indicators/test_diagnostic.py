@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from indicator_frames import attributions, random_territory
 
 from mixite.indicators.diagnostic import TABLES, publishable, territorial_diagnostic
 from mixite.indicators.quotas import quota_indicators
 from mixite.params import Parameters
+
+from .indicator_frames import attributions, random_territory
 
 MILLESIME = 2024  # leases of 2023 in the random territory
 

@@ -7,12 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from indicator_frames import dwellings, households
 
 from mixite.errors import InputError
 from mixite.indicators.fragility import UNCLASSED, fragility_index
 from mixite.indicators.occupancy import household_flags, occupancy_profile
 from mixite.params import Parameters
+
+from .indicator_frames import dwellings, households
 
 CEILING = 20000.0  # same PLUS ceiling for everybody, €/year
 

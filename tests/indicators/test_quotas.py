@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from indicator_frames import attributions
 from scipy import stats
 
 from mixite.errors import ParameterError
@@ -20,6 +19,8 @@ from mixite.indicators.quotas import (
 )
 from mixite.params import Parameters
 from mixite.schema import TABLES
+
+from .indicator_frames import attributions
 
 THRESHOLD = 9000.0  # €/year/UC: a single person is Q1 below 750 €/month
 

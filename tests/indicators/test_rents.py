@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from indicator_frames import dwellings
 
 from mixite.indicators.rents import qpv_rent_gap, rent_segment_edges, rent_segments, rent_table
 from mixite.params import Parameters
+
+from .indicator_frames import dwellings
 
 # id, rooms, QPV, rent (€/month), surface (m²), financing family
 ROWS = [

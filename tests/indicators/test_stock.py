@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from indicator_frames import dwellings
 
 from mixite.indicators.stock import (
     construction_era,
@@ -14,6 +13,8 @@ from mixite.indicators.stock import (
     vacancy_turnover,
 )
 from mixite.params import Parameters
+
+from .indicator_frames import dwellings
 
 # id, commune, QPV, rooms, mode, vacancy start, lease start, new, first letting, year built, landlord
 ROWS = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from indicator_frames import attributions, random_territory
 
 from mixite.errors import StoreError
 from mixite.indicators.diagnostic import (
@@ -13,6 +12,8 @@ from mixite.indicators.diagnostic import (
     quotas_for_year,
 )
 from mixite.params import Parameters
+
+from .indicator_frames import attributions, random_territory
 
 
 class MemoryStore:
