@@ -69,9 +69,11 @@ def generer(
         raise ConfigError("Donnez soit --taille, soit --logements, pas les deux.")
     if taille is not None and taille not in SIZES:
         raise ConfigError(f"Taille « {taille} » inconnue. Choisissez parmi : {', '.join(SIZES)}.")
-    if not 2016 <= millesime <= 2100:
+    if not 2025 <= millesime <= 2100:
         raise ConfigError(
-            f"Millésime {millesime} hors du domaine couvert. Donnez une année entre 2016 et 2100."
+            f"Millésime {millesime} hors du domaine couvert : les seuils du premier quartile "
+            "sont connus à partir de 2024 (attributions de N-1). Donnez une année entre 2025 "
+            "et 2100."
         )
     profile = size_profile(taille, logements)
     rng = np.random.default_rng(graine)

@@ -1,8 +1,7 @@
 """The generator's model: calibration targets and behavioural parameters (``modele.yaml``).
 
 These numbers are statistical conventions of the demo territory, each target with its public
-source; legal values (consumption-unit scale, Q1 thresholds) are read from ``mixite.params``
-when the parameter files provide them.
+source; legal values (consumption-unit scale, Q1 thresholds) are read from ``mixite.params``.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from mixite.errors import ConfigError, ParameterError
+from mixite.errors import ConfigError
 from mixite.params import default_parameters
 
 MODEL_PATH = Path(__file__).with_name("modele.yaml")
@@ -85,31 +84,20 @@ class Thresholds:
 
 
 def reference_thresholds(year: int) -> Thresholds:
-    """Arrêté thresholds of the reference EPCI in force in ``year``.
-
-    Uses the legal parameter ``seuils_q1`` (mapping SIREN → {q1, q2, q3}) when it knows the
-    reference EPCI, else the copy in the model (latest year not after ``year``, else the first)."""
+    """Arrêté thresholds of the reference EPCI in force in ``year`` (legal parameter
+    ``seuils_q1``: mapping SIREN → {q1, q2, q3})."""
     ref = load_model()["epci_reference"]
     siren = str(ref["siren"])
-    try:
-        table = default_parameters().value("seuils_q1", dt.date(year, 6, 30))
-        entry = table.get(siren) if isinstance(table, dict) else None
-        if isinstance(entry, dict) and {"q1", "q2", "q3"} <= set(entry):
-            return Thresholds(
-                year,
-                float(entry["q1"]),
-                float(entry["q2"]),
-                float(entry["q3"]),
-                "paramètre seuils_q1",
-            )
-    except ParameterError:
-        pass
-    seuils = {int(k): v for k, v in ref["seuils"].items()}
-    known = sorted(seuils)
-    chosen = max((y for y in known if y <= year), default=known[0])
-    s = seuils[chosen]
+    param = default_parameters().get("seuils_q1", dt.date(year, 6, 30))
+    entry = param.value.get(siren) if isinstance(param.value, dict) else None
+    if not isinstance(entry, dict) or not {"q1", "q2", "q3"} <= set(entry):
+        raise ConfigError(
+            f"Le paramètre seuils_q1 ne contient pas l'EPCI de référence {ref['nom']} "
+            f"(SIREN {siren}) en {year}. Complétez le fichier de paramètres ou changez "
+            "« epci_reference » dans le modèle du territoire synthétique."
+        )
     return Thresholds(
-        year, float(s["q1"]), float(s["q2"]), float(s["q3"]), f"{ref['source']}, {chosen}"
+        year, float(entry["q1"]), float(entry["q2"]), float(entry["q3"]), param.reference
     )
 
 
@@ -123,18 +111,10 @@ class UcScale:
 
 
 def uc_scale(year: int) -> UcScale:
-    """UC weights from the legal parameters ``uc.*`` (fallback: the model's documented scale)."""
-    try:
-        group = default_parameters().group("uc", dt.date(year, 1, 1))
-        return UcScale(
-            float(group["premier_adulte"]),
-            float(group["autre_14_ans_et_plus"]),
-            float(group["enfant_moins_14_ans"]),
-        )
-    except (ParameterError, KeyError):
-        fb = load_model()["uc_repli"]
-        return UcScale(
-            float(fb["premier_adulte"]),
-            float(fb["autre_14_ans_et_plus"]),
-            float(fb["enfant_moins_14_ans"]),
-        )
+    """UC weights from the legal parameters ``uc.*`` in force on 1 January of ``year``."""
+    group = default_parameters().group("uc", dt.date(year, 1, 1))
+    return UcScale(
+        float(group["premier_adulte"]),
+        float(group["autre_14_ans_et_plus"]),
+        float(group["enfant_moins_14_ans"]),
+    )
