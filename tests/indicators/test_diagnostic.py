@@ -125,3 +125,11 @@ def test_every_column_has_a_french_definition(tables: dict[str, pd.DataFrame]) -
         for col in frame.columns:
             d = column_definition(family, str(col))
             assert d.label and d.unit and d.definition, (name, col)
+
+
+def test_inputs_are_not_modified(params: Parameters) -> None:
+    terr = random_territory(seed=5, n_dwellings=300)
+    before = {name: frame.copy(deep=True) for name, frame in terr.items()}
+    territorial_diagnostic(terr, MILLESIME, params, ceiling=np.full(len(terr["households"]), 2e4))
+    for name, frame in terr.items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
