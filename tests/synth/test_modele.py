@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import lognorm
 
@@ -64,6 +64,7 @@ def test_size_profiles() -> None:
         size_profile(dwellings=10)
 
 
+@settings(deadline=None, max_examples=60)
 @given(
     rent=st.floats(100, 900),
     size=st.integers(1, 7),
