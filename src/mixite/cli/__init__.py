@@ -9,3 +9,5 @@ __all__ = ["app", "main"]
 from mixite.cli import cotation  # noqa: E402
 from mixite.cli import generer  # noqa: E402
 from mixite.cli import importer  # noqa: E402
+from mixite.cli import parametres  # noqa: E402
+from mixite.cli import diagnostic  # noqa: E402
