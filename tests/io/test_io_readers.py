@@ -427,6 +427,13 @@ def test_qpv_2024_codes_and_csv_list(tmp_path: Path) -> None:
           "generation": "2024"}],
     )  # fmt: skip
     assert read_qpv(listing).loc[0, "qpv_name"] == "Axe Majeur"
+    short = write_rows(
+        tmp_path / "liste.csv",
+        ["code_qp", "lib_qp"],
+        [{"code_qp": "QP095019", "lib_qp": "Les Louvrais"},
+         {"code_qp": "QN09501M", "lib_qp": "Axe Majeur"}],
+    )  # fmt: skip
+    assert list(read_qpv(short)["generation"]) == [2015, 2024]  # from the code prefix
 
 
 def test_territory_defaults_and_overrides(tmp_path: Path) -> None:

@@ -265,13 +265,26 @@ def _convert_table(
     known_communes: Iterable[str] | None,
 ) -> pd.DataFrame:
     targets = {c.name: (c.header, c.name) for c in table.columns}
-    required = [c.name for c in table.columns if not c.nullable]
+    # A QPV list may omit the generation: it follows from the code (QP… 2015, QN… 2024).
+    derived = {"generation"} if table.name == "qpv" else set()
+    required = [c.name for c in table.columns if not c.nullable and c.name not in derived]
     describe = {c.name: c.description for c in table.columns}
     sources = resolve_columns(raw.name, raw.headers, targets, required, rules, describe)
     fields = []
     for col in table.columns:
         header = sources.get(col.name)
-        if header is None:
+        if header is None and col.name in derived:
+            code = raw_text(sources["qpv_code"])
+            fields.append(
+                Field(
+                    col,
+                    None,
+                    "NULL::VARCHAR",
+                    value=f"(CASE left({code}, 2) WHEN 'QP' THEN 2015 WHEN 'QN' THEN 2024 END)",
+                    generic=False,
+                )
+            )
+        elif header is None:
             fields.append(Field(col, None, "NULL::VARCHAR", shown_column=col.header))
         else:
             fields.append(Field(col, header, raw_text(header, _value_map(rules, col))))
