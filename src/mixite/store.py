@@ -131,22 +131,7 @@ def _objects(series: pd.Series) -> np.ndarray[Any, np.dtype[np.object_]]:
     return values
 
 
-def _str_values(series: pd.Series) -> np.ndarray[Any, np.dtype[np.object_]]:
-    values = _objects(series)
-    out = np.empty(len(values), dtype=object)
-    out[:] = [None if v is None else str(v) for v in values]
-    return out
-
-
-def canonical(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
-    """``frame`` cast to the canonical columns and dtypes of ``table_name``, in schema order.
-
-    str → object of ``str``/``None``; int → int64 (``Int64`` when nullable); float → float64;
-    bool → bool; date → datetime64[ns]; list → Python ``list[str]`` per cell. A missing nullable
-    column is filled with nulls; a missing required column, extra columns, a null in a
-    non-nullable column or an uncastable value raise ``StoreError`` in French.
-    """
-    table = _table(table_name)
+def _check_columns(frame: pd.DataFrame, table: Table) -> None:
     missing = [c.name for c in table.columns if c.name not in frame.columns and not c.nullable]
     if missing:
         raise StoreError(
@@ -159,58 +144,78 @@ def canonical(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
             f"Table « {table.name} » : colonnes inconnues {', '.join(extra)}. "
             f"Colonnes attendues : {', '.join(table.names)}."
         )
+
+
+def _arrow_column(series: pd.Series, col: Column) -> pa.Array:
+    """One column as an Arrow array of the store type (nulls as Arrow nulls)."""
+    kind = _ARROW_TYPES[col.dtype]
+    if col.dtype == "str":
+        try:
+            return pa.array(series, type=kind, from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            values = _objects(series)
+            return pa.array([None if v is None else str(v) for v in values], type=kind)
+    if col.dtype == "int":
+        try:
+            return pa.array(series, type=kind, from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            numbers = pd.to_numeric(series)
+            if bool((numbers.dropna() % 1 != 0).any()):
+                raise ValueError("nombre non entier") from None
+            return pa.array(numbers.astype("Int64"), type=kind, from_pandas=True)
+    if col.dtype == "float":
+        return pa.array(pd.to_numeric(series).astype("float64"), type=kind, from_pandas=True)
+    if col.dtype == "bool":
+        if bool(series.isna().any()):
+            raise ValueError("booléen manquant")
+        return pa.array(series.astype(bool), type=kind)
+    if col.dtype == "date":
+        stamps = pd.Series(pd.to_datetime(series)).astype("datetime64[ns]")
+        return pa.array(stamps, type=kind, from_pandas=True)
+    cells = [[] if v is None else [str(x) for x in v] for v in series.tolist()]
+    return pa.array(cells, type=kind)
+
+
+def _to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
+    """``frame`` checked and cast to the store types of ``table``, as an Arrow table.
+
+    A missing nullable column is filled with nulls; a missing required column, extra columns,
+    a null in a non-nullable column or an uncastable value raise ``StoreError`` in French.
+    """
+    _check_columns(frame, table)
     n = len(frame)
-    out: dict[str, Any] = {}
+    arrays: list[pa.Array] = []
     for col in table.columns:
         if col.name not in frame.columns:
-            series = pd.Series([None] * n, dtype=object)
-        else:
-            series = frame[col.name].reset_index(drop=True)
-        nulls = series.isna() if col.dtype != "list" else series.map(lambda v: v is None)
-        if not col.nullable and col.dtype not in ("list", "bool") and bool(nulls.any()):
-            row = int(np.flatnonzero(nulls.to_numpy())[0])
-            raise StoreError(
-                f"Table « {table.name} », colonne « {col.name} » : valeur manquante à la ligne "
-                f"{row + 1} alors que la colonne est obligatoire."
-            )
+            arrays.append(pa.nulls(n, _ARROW_TYPES[col.dtype]))
+            continue
         try:
-            out[col.name] = _cast(series, col)
-        except (TypeError, ValueError) as exc:
+            array = _arrow_column(frame[col.name], col)
+        except (TypeError, ValueError, pa.ArrowException) as exc:
             raise StoreError(
                 f"Table « {table.name} », colonne « {col.name} » : valeurs incompatibles avec le "
                 f"type « {col.dtype} » ({exc})."
             ) from exc
-    return pd.DataFrame(out, columns=table.names)
-
-
-def _cast(series: pd.Series, col: Column) -> pd.Series:
-    if col.dtype == "str":
-        return pd.Series(_str_values(series), dtype=object)
-    if col.dtype == "int":
-        return series.astype("Int64" if col.nullable else "int64")
-    if col.dtype == "float":
-        return pd.to_numeric(series).astype("float64")
-    if col.dtype == "bool":
-        if series.isna().any():
-            raise ValueError("booléen manquant")
-        return series.astype(bool)
-    if col.dtype == "date":
-        return pd.Series(pd.to_datetime(series).astype("datetime64[ns]"))
-    cells = [[] if v is None else [str(x) for x in v] for v in series.tolist()]
-    return pd.Series(cells, dtype=object)
-
-
-def _to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
-    """A canonical frame as an Arrow table with explicit types (lists, nulls, timestamps)."""
-    arrays: list[pa.Array] = []
-    for col in table.columns:
-        series = frame[col.name]
-        kind = _ARROW_TYPES[col.dtype]
-        if col.dtype == "list":
-            arrays.append(pa.array(series.tolist(), type=kind))
-        else:
-            arrays.append(pa.Array.from_pandas(series, type=kind))
+        if not col.nullable and col.dtype != "list" and array.null_count:
+            row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0])
+            raise StoreError(
+                f"Table « {table.name} », colonne « {col.name} » : valeur manquante à la ligne "
+                f"{row + 1} alors que la colonne est obligatoire."
+            )
+        arrays.append(array)
     return pa.Table.from_arrays(arrays, names=table.names)
+
+
+def canonical(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
+    """``frame`` cast to the canonical columns and dtypes of ``table_name``, in schema order.
+
+    str → object of ``str``/``None``; int → int64 (``Int64`` when nullable); float → float64;
+    bool → bool; date → datetime64[ns]; list → Python ``list[str]`` per cell. A missing nullable
+    column is filled with nulls; a missing required column, extra columns, a null in a
+    non-nullable column or an uncastable value raise ``StoreError`` in French.
+    """
+    table = _table(table_name)
+    return _from_arrow(_to_arrow(frame, table), table)
 
 
 def _from_arrow(data: pa.Table, table: Table) -> pd.DataFrame:
@@ -459,10 +464,10 @@ def import_millesime(
     """
     if not 1900 <= int(millesime) <= 2100:
         raise StoreError(f"Millésime « {millesime} » invalide : attendu une année (ex. 2025).")
-    ready = {name: canonical(frame, name) for name, frame in frames.items()}
-    if not ready:
+    arrow = {name: _to_arrow(frame, _table(name)) for name, frame in frames.items()}
+    if not arrow:
         raise StoreError("Aucun tableau à importer : donnez au moins un fichier.")
-    needs_key = any(STORE_TABLES[name].pseudonymised for name in ready)
+    needs_key = any(STORE_TABLES[name].pseudonymised for name in arrow)
     with Store(path, read_only=False) as store:
         key = _load_key(store.path, create=False)
         if key is None and needs_key:
@@ -474,14 +479,14 @@ def import_millesime(
                     "depuis votre sauvegarde, ou créez une nouvelle base."
                 )
             key = _load_key(store.path, create=True)
-        arrow: dict[str, pa.Table] = {}
-        for name, frame in ready.items():
-            spec = STORE_TABLES[name]
-            if spec.pseudonymised:
+        for name, data in arrow.items():
+            for col in STORE_TABLES[name].pseudonymised:
                 assert key is not None
-                for col in spec.pseudonymised:
-                    frame[col] = pseudonymise(frame[col], key)
-            arrow[name] = _to_arrow(frame, spec)
+                index = data.schema.get_field_index(col)
+                clear = pd.Series(data.column(col).to_numpy(zero_copy_only=False), dtype=object)
+                hidden = pa.array(pseudonymise(clear, key), type=pa.string(), from_pandas=True)
+                data = data.set_column(index, col, hidden)
+            arrow[name] = data
         con = store.con
         con.execute("BEGIN TRANSACTION")
         try:
