@@ -202,23 +202,29 @@ def _section_index(grid: Grid, mutation: np.ndarray) -> np.ndarray:
 
 
 def _seniority_cents(section: Section, months: np.ndarray) -> np.ndarray:
+    """Seniority points (cents) from non-negative whole months (int64)."""
     assert section.seniority is not None
     rule = section.seniority
-    safe = np.where(np.isnan(months), 0, np.maximum(months, 0)).astype(np.int64)
-    cents = safe * rule.cents_per_month
+    cents = months * rule.cents_per_month
     if rule.cap_cents is not None:
-        cents = np.minimum(cents, rule.cap_cents)
+        np.minimum(cents, rule.cap_cents, out=cents)
     return cents
 
 
 def _penalty_cents(section: Section, refusals: np.ndarray) -> np.ndarray:
+    """Refusal penalty (cents, positive) from refusal counts (int64)."""
     assert section.refusals is not None
     rule = section.refusals
-    safe = np.where(np.isnan(refusals), 0, refusals).astype(np.int64)
-    cents = np.maximum(safe - rule.free, 0) * rule.cents_per_refusal
+    cents: np.ndarray = np.maximum(refusals - rule.free, 0) * rule.cents_per_refusal
     if rule.cap_cents is not None:
-        cents = np.minimum(cents, rule.cap_cents)
+        np.minimum(cents, rule.cap_cents, out=cents)
     return cents
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    """Non-negative int64 from float values (NaN and negatives → 0)."""
+    clean: np.ndarray = np.nan_to_num(np.maximum(values, 0), nan=0.0)
+    return clean.astype(np.int64)
 
 
 def _spec(name: str) -> FieldSpec:
@@ -245,6 +251,8 @@ def _evaluate(frame: pd.DataFrame, grid: Grid, context: ScoringContext) -> _Eval
     counts: dict[tuple[int, int, int], np.ndarray] = {}
     winner: dict[tuple[int, int], np.ndarray] = {}
     total = np.zeros(n, dtype=np.int64)
+    months: np.ndarray | None = None
+    refusals: np.ndarray | None = None
     for s, section in enumerate(grid.sections):
         rows = section_of == s
         everyone = bool(rows.all())
@@ -252,7 +260,10 @@ def _evaluate(frame: pd.DataFrame, grid: Grid, context: ScoringContext) -> _Eval
             continue
         part = np.zeros(n, dtype=np.int64)
         if section.seniority is not None:
-            months = evaluate_field(frame, _spec("seniority_months"), context, cache).values
+            if months is None:
+                months = _whole(
+                    evaluate_field(frame, _spec("seniority_months"), context, cache).values
+                )
             np.copyto(seniority, _seniority_cents(section, months), where=rows)
             np.add(part, seniority, out=part)
         for r, rubric in enumerate(section.rubrics):
@@ -285,7 +296,8 @@ def _evaluate(frame: pd.DataFrame, grid: Grid, context: ScoringContext) -> _Eval
             rubric_cents[(s, r)] = acc
             np.add(part, acc, out=part)
         if section.refusals is not None:
-            refusals = evaluate_field(frame, _spec("refusals"), context, cache).values
+            if refusals is None:
+                refusals = _whole(evaluate_field(frame, _spec("refusals"), context, cache).values)
             np.copyto(penalty, _penalty_cents(section, refusals), where=rows)
             np.subtract(part, penalty, out=part)
         np.copyto(total, part, where=rows)
