@@ -32,3 +32,20 @@ def test_different_seed_gives_different_files(tmp_path: Path) -> None:
     other = _run(tmp_path / "b", 12)
     for name in ("rpls.csv", "demandes.csv", "attributions.csv", "occupation.csv", "qpv.geojson"):
         assert first[name] != other[name], name
+
+
+def test_identical_across_processes_with_different_hash_seeds(tmp_path: Path) -> None:
+    """Two separate runs (string hashing randomised differently) write the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from pathlib import Path; "
+        "from mixite.synth import generate, size_profile; "
+        "generate(Path(sys.argv[1]), np.random.default_rng(5), size_profile(dwellings=1500), 2025)"
+    )
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / seed)], check=True, env=env)
+    assert read_bytes(tmp_path / "1") == read_bytes(tmp_path / "2")
