@@ -200,9 +200,18 @@ def test_column_mapping_imports_a_local_extract(territory: Path, tmp_path: Path)
     assert mapped.exit_code == 0, mapped.output
     with Store(base) as store:
         assert len(store.read("applications", 2025)) == data_rows(source)
-    # An explicit file takes the mapping too.
+    # An explicit file takes the mapping too (the mapping names its table: « demandes »).
     explicit = RUNNER.invoke(
-        app, [*args, "--demandes", str(local), "--correspondance", str(mapping)]
+        app,
+        [
+            *args,
+            "--communes",
+            str(territory / "communes.csv"),
+            "--demandes",
+            str(local),
+            "--correspondance",
+            str(mapping),
+        ],
     )
     assert explicit.exit_code == 0, explicit.output
 
