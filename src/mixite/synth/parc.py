@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mixite.schema import LANDLORDS, RESERVATIONS
+from mixite.schema import FINAN_FAMILY, LANDLORDS, RESERVATIONS
 from mixite.synth._util import masked
 from mixite.synth.geographie import Geography, points_in, qpv_of_points
 
@@ -349,13 +349,18 @@ def build_dwellings(
     for e, (codes, probs) in enumerate(_FINAN_BY_ERA):
         m = era == e
         finan[m] = rng.choice(np.array(codes, dtype=object), int(m.sum()), p=np.array(probs))
-    from mixite.schema import FINAN_FAMILY
-
-    family = np.array([FINAN_FAMILY[c] for c in finan], dtype=object)
-
-    base = np.array([float(lg["loyer_base"][f]) for f in family])
+    family = pd.Series(finan).map(FINAN_FAMILY).to_numpy()
+    base = (
+        pd.Series(family)
+        .map({k: float(v) for k, v in lg["loyer_base"].items()})
+        .to_numpy(dtype=float)
+    )
     era_factor = np.clip(1.0 + float(lg["loyer_par_an"]) * (years - 1990), 0.85, 1.25)
-    com_factor = np.array([float(lg["loyer_commune"][g]) for g in r["group"]])
+    com_factor = (
+        pd.Series(r["group"])
+        .map({k: float(v) for k, v in lg["loyer_commune"].items()})
+        .to_numpy(dtype=float)
+    )
     qpv_factor = np.where(in_qpv, float(lg["loyer_qpv"]), 1.0)
     rent_m2 = (
         base
@@ -419,7 +424,8 @@ def build_dwellings(
         ~no_dpe,
     )
     within = np.concatenate([np.arange(s) for s in rep]) if n else np.zeros(0, dtype=np.int64)
-    floors = np.where(kind == "individuel", 0, within % np.maximum(1, np.where(in_qpv, 9, 5)) // 1)
+    # floor: dwellings stacked on 9 levels in QPV towers, 5 elsewhere, ground floor for houses
+    floors = np.where(kind == "individuel", 0, within % np.where(in_qpv, 9, 5))
     building = np.where((kind == "collectif") & (rep.repeat(rep) > 20), within // 20, -1)
     return pd.DataFrame(
         {
@@ -440,7 +446,7 @@ def build_dwellings(
             "first_letting_year": r["first_letting_year"].astype(np.int64),
             "finan_code": finan,
             "finan_family": family,
-            "conventionne": np.array([c not in _NON_CONVENTIONED for c in finan]),
+            "conventionne": ~np.isin(finan, list(_NON_CONVENTIONED)),
             "new_dwelling": is_new,
             "dpe_energy": dpe_energy,
             "dpe_ges": dpe_ges,
