@@ -197,6 +197,15 @@ def test_rpls_encodings_and_separators_give_the_same_frame(
     assert frame.loc[0, "surface"] == 65.5
 
 
+def test_trailing_separator_of_an_export_is_tolerated(tmp_path: Path) -> None:
+    path = tmp_path / "bailleurs.csv"
+    path.write_text(
+        "IDENT_REP;RAISON_SOCIALE;categorie;\n272000025;OPH du Val-d'Oise;OPH;\n", encoding="utf-8"
+    )
+    frame = read_table(path, "bailleurs")
+    assert frame.loc[0, "landlord_kind"] == "OPH"
+
+
 def test_rpls_2023_variant_uses_its_qpv_and_iris_columns(tmp_path: Path) -> None:
     header = [
         "PLG_QP" if h == "PLG_QP24" else "PLG_IRIS2022_CODE" if h == "PLG_IRIS2024_CODE" else h

@@ -16,30 +16,38 @@ import csv
 import difflib
 import importlib
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from mixite.errors import InputError, Location
 from mixite.schema import COMMUNE_CODE_PATTERN, QPV_CODE_PATTERN, SIREN_PATTERN, Column, Table
 
 __all__ = [
+    "COMMUNE_COLUMNS",
     "VALUE",
     "Check",
     "CsvSource",
     "Field",
     "RawTable",
     "canonical_frame",
+    "closest",
     "convert",
+    "generic_checks",
+    "json_text",
     "load_raw",
     "q",
+    "raw_text",
+    "sibling_communes",
     "sniff",
     "sql_str",
+    "value_sql",
 ]
 
 #: Canonical columns holding commune codes, checked against the packaged COG when available.
@@ -95,7 +103,7 @@ def sniff(path: Path) -> CsvSource:
     """Read the header line: encoding (UTF-8, with or without BOM, else Latin-1) and separator.
 
     Raises ``InputError`` for a missing or empty file, a binary or UTF-16 file, a separator other
-    than ``;`` or ``,``, and a header with an empty or repeated column name.
+    than ``;`` or ``,``, and a header with a repeated column name.
     """
     name = path.name
     if not path.is_file():
@@ -153,15 +161,14 @@ def sniff(path: Path) -> CsvSource:
                     "Enregistrez le fichier en CSV avec le séparateur « ; » (ou « , »).",
                 )
         delimiter = ";"
-    headers = tuple(h.strip() for h in next(csv.reader([text], delimiter=delimiter)))
+    # A column without a name (often a trailing separator of an export) is kept under a
+    # placeholder name and ignored by the readers.
+    headers = tuple(
+        h.strip() or f"_colonne_{position}"
+        for position, h in enumerate(next(csv.reader([text], delimiter=delimiter)), start=1)
+    )
     seen: set[str] = set()
-    for position, header in enumerate(headers, start=1):
-        if not header:
-            raise InputError(
-                f"Nom de colonne vide en position {position} de l'en-tête",
-                Location(name, 1),
-                "Donnez un nom à chaque colonne ou supprimez la colonne vide.",
-            )
+    for header in headers:
         if header in seen:
             raise InputError(
                 "Colonne présente deux fois dans l'en-tête",
@@ -711,8 +718,6 @@ def _cog_condition(
 
 
 def _is_code(code: str) -> bool:
-    import re
-
     return re.fullmatch(COMMUNE_CODE_PATTERN, code) is not None
 
 
@@ -803,8 +808,6 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 
 
 def _fold(text: str) -> str:
-    import unicodedata
-
     norm = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in norm if not unicodedata.combining(ch)).replace(" ", "_")
 
@@ -812,10 +815,3 @@ def _fold(text: str) -> str:
 def json_text(value: Any) -> str:
     """Compact, sorted JSON text."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def empty_like(table: Table) -> pd.DataFrame:
-    """An empty canonical frame of ``table``."""
-    return canonical_frame(
-        pd.DataFrame({c.name: np.array([], dtype=object) for c in table.columns}), table
-    )
