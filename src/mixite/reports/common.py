@@ -135,7 +135,7 @@ def render_page(
 
 def _column_widths(frame: pd.DataFrame) -> Iterable[int]:
     for col in frame.columns:
-        values = frame[col].astype(str).head(500)
+        values = [str(v) for v in frame[col].head(500)]
         longest = max([len(str(col))] + [len(v) for v in values])
         yield min(max(10, longest + 2), 60)
 
