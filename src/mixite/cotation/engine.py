@@ -578,6 +578,27 @@ def _group_keys(
     return pd.DataFrame(keys)
 
 
+def _group_ids(
+    frame: pd.DataFrame, fields: tuple[FieldSpec, ...], context: ScoringContext
+) -> np.ndarray:
+    """One int64 id per distinct combination of the ``fields`` values (missing is a value)."""
+    cache: dict[str, FieldValues] = {}
+    ids = np.zeros(len(frame), dtype=np.int64)
+    for spec in fields:
+        fv = evaluate_field(frame, spec, context, cache)
+        if fv.kind == "str":
+            assert fv.text is not None
+            encoded = pc.dictionary_encode(fv.text).indices.fill_null(-1)
+            codes = np.asarray(encoded.to_numpy(zero_copy_only=False), dtype=np.int64)
+        elif fv.kind == "bool":
+            codes = fv.values.astype(np.int64)
+        else:
+            codes = pd.factorize(np.where(fv.valid, fv.values, np.nan))[0].astype(np.int64)
+        combined = ids * (int(codes.max(initial=0)) + 2) + (codes + 1)
+        ids = pd.factorize(combined)[0].astype(np.int64)
+    return ids
+
+
 def positions(
     applications: pd.DataFrame,
     scores: pd.DataFrame,
@@ -593,21 +614,29 @@ def positions(
     Columns: ``application_id``, the key fields, ``rank`` and ``group_size`` (Int64).
     """
     fields = similarity if similarity is not None else grid.similarity
-    keys = _group_keys(applications, fields, context)
-    names = list(keys.columns)
-    work = keys.copy()
-    work["score"] = scores["score"].to_numpy()
-    scored = ~scores["excluded"].to_numpy()
-    grouped = work.loc[scored].groupby(names, dropna=False, sort=False)["score"]
-    rank = pd.Series(pd.NA, index=work.index, dtype="Int64")
-    size = pd.Series(pd.NA, index=work.index, dtype="Int64")
-    if scored.any():
-        rank.loc[scored] = grouped.rank(method="min", ascending=False).astype("int64")
-        size.loc[scored] = grouped.transform("size").astype("int64")
-    out = keys.copy()
+    scored = ~scores["excluded"].to_numpy(dtype=bool)
+    groups = _group_ids(applications, fields, context)
+    rows = np.flatnonzero(scored)
+    g = groups[rows]
+    cents = scores["score_cents"].to_numpy(dtype=np.int64)[rows]
+    order = np.lexsort((-cents, g))
+    g_sorted, c_sorted = g[order], cents[order]
+    index = np.arange(len(order))
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = g_sorted[1:] != g_sorted[:-1]
+    new_score = new_group.copy()
+    new_score[1:] |= c_sorted[1:] != c_sorted[:-1]
+    group_first = np.maximum.accumulate(np.where(new_group, index, 0))
+    tie_first = np.maximum.accumulate(np.where(new_score, index, 0))
+    rank_values = np.zeros(len(scored), dtype=np.int64)
+    rank_values[rows[order]] = tie_first - group_first + 1
+    sizes = np.bincount(g, minlength=int(groups.max(initial=0)) + 1) if len(g) else g
+    size_values = np.zeros(len(scored), dtype=np.int64)
+    size_values[rows] = sizes[g] if len(g) else 0
+    out = _group_keys(applications, fields, context)
     out.insert(0, "application_id", applications["application_id"].to_numpy(dtype=object))
-    out["rank"] = rank.array
-    out["group_size"] = size.array
+    out["rank"] = pd.arrays.IntegerArray(rank_values, ~scored)
+    out["group_size"] = pd.arrays.IntegerArray(size_values, ~scored)
     return out
 
 
