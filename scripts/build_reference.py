@@ -188,6 +188,11 @@ def build_communes(source: Path) -> list[dict[str, str]]:
                     "ept_nom": ept_name,
                 }
             )
+    # Communes associées/déléguées have no département/région in the COG: take their parent's.
+    where = {r["code"]: (r["dep"], r["reg"]) for r in out if r["typecom"] == "COM"}
+    for r in out:
+        if not r["dep"] and r["parent"] in where:
+            r["dep"], r["reg"] = where[r["parent"]]
     return out
 
 

@@ -1,0 +1,69 @@
+"""``mixite parametres`` through Typer's CliRunner (issue 2 « Done when »)."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from mixite.cli import app
+from mixite.errors import ParameterError
+
+NBSP = "\u00a0"
+runner = CliRunner()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, ["parametres", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_q1_quota_prints_25_percent_and_its_article() -> None:
+    out = _run("quotas.q1_hors_qpv", "--date", "2025-06-01")
+    assert "Valeur : 25 %" in out  # CCH L441-1, domaine.md §2.1
+    assert "L441-1" in out
+    assert "28/01/2017" in out
+
+
+def test_q1_threshold_of_the_metropole_de_lyon() -> None:
+    out = _run("seuils_q1", "--epci", "200046977", "--date", "2025-06-01")
+    # quartiles_2025.json (arrêté 2025): Métropole de Lyon q1 = 10 740 €/UC/year.
+    assert "Métropole de Lyon" in out
+    assert f"q1 (premier quartile) : 10{NBSP}740{NBSP}€" in out
+    assert "NON CONFIRMÉ" in out  # 2025 arrêté date unconfirmed (domaine.md §3)
+
+
+def test_group_prints_a_table_of_ceilings() -> None:
+    out = _run("plafonds.plus", "--date", "2026-06-01")
+    # domaine.md §7.1, 2026: P cat 1 26 920, A +1 person 6 710.
+    assert f"26{NBSP}920{NBSP}€" in out
+    assert f"6{NBSP}710{NBSP}€" in out
+    assert "Catégorie 6" in out
+
+
+def test_pls_table_is_computed() -> None:
+    out = _run("plafonds.pls", "--date", "2025-06-01")
+    assert f"108{NBSP}648{NBSP}€" in out  # PLS 2025 Paris cat 6, tradetrans.eu
+
+
+def test_unconfirmed_cells_are_marked() -> None:
+    out = _run("plafonds.plai", "--date", "2026-06-01")
+    assert " *" in out and "NON CONFIRMÉ" in out
+
+
+def test_unknown_name_lists_close_names() -> None:
+    result = runner.invoke(app, ["parametres", "plafond.plus"])
+    assert isinstance(result.exception, ParameterError)
+    assert "Paramètre inconnu « plafond.plus »" in str(result.exception)
+    assert "plafonds.plus" in str(result.exception)
+
+
+def test_unknown_siren_suggests_close_ones() -> None:
+    result = runner.invoke(app, ["parametres", "seuils_q1", "--epci", "20004697"])
+    assert isinstance(result.exception, ParameterError)
+    assert "200046977 (Métropole de Lyon)" in str(result.exception)
+    assert result.output == ""  # nothing printed before the error
+
+
+def test_list_of_names() -> None:
+    names = _run().split()
+    assert "quotas.q1_hors_qpv" in names and "seuils_q1" in names
