@@ -1,0 +1,587 @@
+"""Housing benefit (APL), effort rate and reste à vivre of social tenants, vectorised.
+
+The monthly *aide personnalisée au logement* of a tenant of a conventionné dwelling (metropolitan
+France, general case: no flat-sharing, no room, no *logement-foyer*) follows CCH art. L821-1 and
+following, D823-16 and D823-17 and the arrêté du 27 septembre 2019; the *réduction de loyer de
+solidarité* (RLS) of HLM tenants follows CCH art. L442-2-1 and the arrêté du 27 février 2018.
+Every amount comes from the dated parameters ``apl.*`` (``src/mixite/params/apl.yaml``). The
+computation reproduces OpenFisca-France's variable ``aide_logement`` for a ``locataire_hlm``
+household, step by step and with the same roundings (see ``docs/solvabilite.md``)::
+
+    L   = min(rent, rent ceiling(zone, couple, dependants))           retained rent (€/month)
+    C   = charges allowance(dependants)                                (€/month)
+    R   = annual resources rounded up to the next 100 €                (€/year)
+    P0  = max(8.5 % × (L + C), P0 forfait)
+    RL  = L / reference rent (zone II ceiling), in percent, 2 decimals
+    TL  = banded rate of RL, 5 decimals;  TF = family rate;  Tp = TF + TL
+    Pp  = P0 + Tp × max(0, R − R0)                                    personal participation
+    A   = max(0, L + C − Pp), 0 below the minimum payment
+    A   = round(A × degressivity coefficient, 2) − 5 € minoration, ≥ 0
+    A   = max(0, A − 98 % × RLS)                                        RLS offset
+    APL = floor(A − CRDS), CRDS = 0.5 % rounded down to the cent        (whole euros)
+
+All functions take numpy arrays (or scalars) that broadcast together: N households, or N
+households × M dwellings as ``(N, 1)`` and ``(1, M)`` arrays, or two long arrays of pairs. No
+Python loop runs per household.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from mixite.errors import InputError, Location
+from mixite.params import Parameters, as_date, default_parameters
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "DEFAULT_MAX_EFFORT_RATE",
+    "DEFAULT_MIN_RESTE_A_VIVRE",
+    "AplScale",
+    "BenefitDetail",
+    "affordable_pairs",
+    "apl_scale",
+    "consumption_units",
+    "effort_rate",
+    "housing_benefit",
+    "housing_benefit_detail",
+    "net_housing_cost",
+    "reste_a_vivre",
+    "territory_thresholds",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Default maximum effort rate of the CAL charter (local convention, not a legal number;
+#: the territory file's ``taux_effort_max`` overrides it, domaine.md §8.2).
+DEFAULT_MAX_EFFORT_RATE = 0.35
+#: Default minimum reste à vivre of the CAL charter, in € per consumption unit per day (local
+#: convention; the territory file's ``reste_a_vivre_min`` overrides it, domaine.md §8.2).
+DEFAULT_MIN_RESTE_A_VIVRE = 12.0
+#: Days per month used to express the reste à vivre per day (CAL-charter convention).
+DAYS_PER_MONTH = 30.0
+
+_ZONES = (1, 2, 3)
+#: Number of composition classes with their own R0/TF/RLS-ceiling value: single, couple,
+#: 1 to 6 dependants; beyond 6, a per-extra-dependant increment applies.
+_MAX_LISTED_DEPENDANTS = 6
+
+
+@dataclass(frozen=True)
+class AplScale:
+    """The APL and RLS parameters in force at one date, as small lookup arrays.
+
+    Arrays indexed by zone have length 4 (index 0 unused, 1..3 = zones I..III). Arrays indexed
+    by composition class have length 8: 0 = single without dependant, 1 = couple without
+    dependant, 1 + k = household with k dependants (k = 1..6).
+    """
+
+    date: dt.date
+    ceiling_single: FloatArray
+    ceiling_couple: FloatArray
+    ceiling_one_dependant: FloatArray
+    ceiling_extra_dependant: FloatArray
+    reference_zone: int
+    charges_base: float
+    charges_per_dependant: float
+    p0_forfait: float
+    p0_rate: float
+    r0: FloatArray
+    r0_extra: float
+    family_rate: FloatArray
+    family_rate_extra: float
+    tl_threshold_1: float
+    tl_threshold_2: float
+    tl_rate_1: float
+    tl_rate_2: float
+    tl_rate_3: float
+    degressivity_start: FloatArray
+    degressivity_end: FloatArray
+    minoration: float
+    minimum_payment: float
+    crds_rate: float
+    resources_rounding: float
+    rls_offset_rate: float
+    rls_single: FloatArray
+    rls_couple: FloatArray
+    rls_one_dependant: FloatArray
+    rls_extra_dependant: FloatArray
+    rls_ceiling: FloatArray  # shape (4, 8): zone × composition class, € per month
+    rls_ceiling_extra: FloatArray
+
+
+def _by_zone(params: Parameters, name: str, when: dt.date) -> FloatArray:
+    out = np.zeros(4, dtype="float64")
+    for zone in _ZONES:
+        out[zone] = float(params.value(name.format(zone=zone), when))
+    return out
+
+
+def _by_class(params: Parameters, prefix: str, when: dt.date) -> FloatArray:
+    names = ["personne_seule", "couple"] + [
+        f"pac_{k}" for k in range(1, _MAX_LISTED_DEPENDANTS + 1)
+    ]
+    return np.array([float(params.value(f"{prefix}.{n}", when)) for n in names], dtype="float64")
+
+
+def apl_scale(when: dt.date | str, params: Parameters | None = None) -> AplScale:
+    """Read every ``apl.*`` parameter in force at ``when`` (first day of the benefit month)."""
+    p = params if params is not None else default_parameters()
+    day = as_date(when)
+
+    def v(name: str) -> float:
+        return float(p.value(f"apl.{name}", day))
+
+    rls_ceiling = np.zeros((4, 2 + _MAX_LISTED_DEPENDANTS), dtype="float64")
+    rls_ceiling_extra = np.zeros(4, dtype="float64")
+    for zone in _ZONES:
+        prefix = f"apl.rls.plafond_ressources.zone_{zone}"
+        rls_ceiling[zone] = _by_class(p, prefix, day)
+        rls_ceiling_extra[zone] = float(p.value(f"{prefix}.par_pac_supplementaire", day))
+    return AplScale(
+        date=day,
+        ceiling_single=_by_zone(p, "apl.loyer_plafond.zone_{zone}.personne_seule", day),
+        ceiling_couple=_by_zone(p, "apl.loyer_plafond.zone_{zone}.couple", day),
+        ceiling_one_dependant=_by_zone(
+            p, "apl.loyer_plafond.zone_{zone}.une_personne_a_charge", day
+        ),
+        ceiling_extra_dependant=_by_zone(
+            p, "apl.loyer_plafond.zone_{zone}.par_personne_a_charge_supplementaire", day
+        ),
+        reference_zone=int(v("taux_loyer.zone_reference")),
+        charges_base=v("forfait_charges.base"),
+        charges_per_dependant=v("forfait_charges.par_personne_a_charge"),
+        p0_forfait=v("participation_minimale.forfait"),
+        p0_rate=v("participation_minimale.taux"),
+        r0=_by_class(p, "apl.r0", day),
+        r0_extra=v("r0.par_pac_supplementaire"),
+        family_rate=_by_class(p, "apl.taux_famille", day),
+        family_rate_extra=v("taux_famille.par_pac_supplementaire"),
+        tl_threshold_1=v("taux_loyer.seuil_1"),
+        tl_threshold_2=v("taux_loyer.seuil_2"),
+        tl_rate_1=v("taux_loyer.taux_1"),
+        tl_rate_2=v("taux_loyer.taux_2"),
+        tl_rate_3=v("taux_loyer.taux_3"),
+        degressivity_start=_by_zone(p, "apl.degressivite.zone_{zone}.debut", day),
+        degressivity_end=_by_zone(p, "apl.degressivite.zone_{zone}.suppression", day),
+        minoration=v("minoration_forfaitaire"),
+        minimum_payment=v("seuil_minimum_versement"),
+        crds_rate=v("crds"),
+        resources_rounding=v("arrondi_ressources"),
+        rls_offset_rate=v("rls.fraction_baisse_aide_logement"),
+        rls_single=_by_zone(p, "apl.rls.montant.zone_{zone}.personne_seule", day),
+        rls_couple=_by_zone(p, "apl.rls.montant.zone_{zone}.couple", day),
+        rls_one_dependant=_by_zone(p, "apl.rls.montant.zone_{zone}.une_personne_a_charge", day),
+        rls_extra_dependant=_by_zone(
+            p, "apl.rls.montant.zone_{zone}.par_personne_a_charge_supplementaire", day
+        ),
+        rls_ceiling=rls_ceiling,
+        rls_ceiling_extra=rls_ceiling_extra,
+    )
+
+
+@dataclass(frozen=True)
+class BenefitDetail:
+    """Every intermediate of the APL computation, as broadcast arrays (€ per month unless noted).
+
+    ``rent_ceiling`` (L plafond), ``retained_rent`` (L), ``charges_allowance`` (C),
+    ``resource_base`` (R, € per year, rounded up to 100 €), ``r0`` (€ per year),
+    ``family_rate`` (TF), ``rent_rate`` (TL), ``minimum_participation`` (P0),
+    ``personal_participation`` (Pp), ``before_degressivity`` (L + C − Pp after the minimum
+    payment), ``degressivity`` (coefficient in [0, 1]), ``after_minoration`` (after the 5 €
+    minoration), ``rls`` (RLS granted on the rent), ``after_rls`` (after the 98 % RLS offset),
+    ``crds`` and ``benefit`` (the amount paid, whole euros: OpenFisca's ``aide_logement``).
+    """
+
+    rent_ceiling: FloatArray
+    retained_rent: FloatArray
+    charges_allowance: FloatArray
+    resource_base: FloatArray
+    r0: FloatArray
+    family_rate: FloatArray
+    rent_rate: FloatArray
+    minimum_participation: FloatArray
+    personal_participation: FloatArray
+    before_degressivity: FloatArray
+    degressivity: FloatArray
+    after_minoration: FloatArray
+    rls: FloatArray
+    after_rls: FloatArray
+    crds: FloatArray
+    benefit: FloatArray
+
+    def to_frame(self) -> pd.DataFrame:
+        """One column per intermediate (arrays are flattened; for N households only)."""
+        return pd.DataFrame({f.name: np.ravel(getattr(self, f.name)) for f in fields(self)})
+
+
+def _round(x: FloatArray, decimals: int) -> FloatArray:
+    out: FloatArray = np.round(x, decimals)
+    return out
+
+
+def _check_inputs(zone: npt.NDArray[Any], dependants: npt.NDArray[Any]) -> None:
+    bad_zone = ~np.isin(zone, _ZONES)
+    if bad_zone.any():
+        value = zone[bad_zone].flat[0]
+        raise InputError(
+            "Zone APL inconnue",
+            Location("aide au logement", column="zone_apl", value=str(value)),
+            "Indiquez la zone APL de la commune : 1, 2 ou 3.",
+        )
+    if (dependants < 0).any():
+        value = dependants[dependants < 0].flat[0]
+        raise InputError(
+            "Nombre de personnes à charge négatif",
+            Location("aide au logement", column="personnes_a_charge", value=str(value)),
+            "Indiquez un nombre entier de personnes à charge, zéro ou plus.",
+        )
+
+
+def housing_benefit_detail(
+    *,
+    zone: Any,
+    couple: Any,
+    dependants: Any,
+    rent: Any,
+    annual_resources: Any,
+    when: dt.date | str | None = None,
+    scale: AplScale | None = None,
+    params: Parameters | None = None,
+    hlm: Any = True,
+) -> BenefitDetail:
+    """Monthly APL of social tenants in a conventionné dwelling, with every intermediate.
+
+    Arguments broadcast together (numpy rules):
+
+    - ``zone``: APL zone of the dwelling's commune, 1, 2 or 3 (arrêté du 27 septembre 2019);
+    - ``couple``: True for a couple (married, PACS or cohabiting; a pregnant single woman uses the
+      couple scale in OpenFisca, the caller decides);
+    - ``dependants``: number of dependants (*personnes à charge*, CCH art. L823-2), ≥ 0;
+    - ``rent``: monthly main rent, charges excluded, before the RLS (€ per month);
+    - ``annual_resources``: the benefit's annual resource base, before the rounding up to the
+      next 100 € (€ per year; CCH art. R822-3 and following);
+    - ``hlm``: True when the landlord is an HLM organisation or SEM that applies the RLS.
+
+    Give ``when`` (the benefit month; the parameters in force on its first day are used) or an
+    already read ``scale``. Raises ``InputError`` for a zone outside 1–3 or a negative count.
+    """
+    if scale is None:
+        if when is None:
+            raise ValueError("housing_benefit_detail needs `when` or `scale`")
+        scale = apl_scale(when, params)
+    s = scale
+    zone_a, couple_a, dep_a, rent_a, res_a, hlm_a = np.broadcast_arrays(
+        np.asarray(zone),
+        np.asarray(couple),
+        np.asarray(dependants),
+        np.asarray(rent, dtype="float64"),
+        np.asarray(annual_resources, dtype="float64"),
+        np.asarray(hlm),
+    )
+    z = zone_a.astype("int64")
+    n = dep_a.astype("int64")
+    _check_inputs(z, n)
+    cpl = couple_a.astype(bool)
+    has_dep = n > 0
+    single_no_dep = ~cpl & ~has_dep
+    extra_dep = np.maximum(n - 1, 0).astype("float64")
+    over_six = np.maximum(n - _MAX_LISTED_DEPENDANTS, 0).astype("float64")
+    # Composition class: 0 single, 1 couple, 1 + k for k dependants (k capped at 6).
+    klass = np.where(has_dep, 1 + np.minimum(n, _MAX_LISTED_DEPENDANTS), cpl.astype("int64"))
+
+    # Rent ceiling and retained rent (arrêté du 27/09/2019, art. 6; CCH D823-16).
+    family_ceiling = s.ceiling_one_dependant[z] + extra_dep * s.ceiling_extra_dependant[z]
+    ceiling = np.where(
+        single_no_dep, s.ceiling_single[z], np.where(has_dep, family_ceiling, s.ceiling_couple[z])
+    )
+    ceiling = _round(ceiling, 2)
+    retained = np.minimum(rent_a, ceiling)
+
+    # Charges allowance (art. 8).
+    charges = s.charges_base + n.astype("float64") * s.charges_per_dependant
+
+    # Resources: cent rounding, then up to the next 100 € (arrêté du 27/09/2019).
+    step = s.resources_rounding
+    resources = np.maximum(res_a, 0.0)
+    resources = np.ceil(np.round(resources * 100.0) / 100.0 / step) * step
+
+    # R0 and family rate (CCH D823-17; arrêté art. 14 and 15).
+    r0 = s.r0[klass] + s.r0_extra * over_six
+    tf = s.family_rate[klass] + s.family_rate_extra * over_six
+
+    # Rent rate TL on RL = L / reference rent (zone II ceiling for the composition).
+    rz = s.reference_zone
+    reference = np.where(
+        single_no_dep,
+        s.ceiling_single[rz],
+        np.where(
+            has_dep,
+            s.ceiling_one_dependant[rz] + extra_dep * s.ceiling_extra_dependant[rz],
+            s.ceiling_couple[rz],
+        ),
+    )
+    rl = _round(retained / reference * 100.0, 2) / 100.0
+    t1, t2 = s.tl_threshold_1, s.tl_threshold_2
+    tl = (
+        s.tl_rate_1 * np.minimum(rl, t1)
+        + s.tl_rate_2 * np.clip(rl - t1, 0.0, t2 - t1)
+        + s.tl_rate_3 * np.maximum(rl - t2, 0.0)
+    )
+    tl = _round(tl, 5)
+
+    # Personal participation Pp = P0 + Tp × (R − R0).
+    p0 = np.maximum(s.p0_rate * (retained + charges), s.p0_forfait)
+    participation = p0 + (tf + tl) * np.maximum(resources - r0, 0.0)
+    amount = np.maximum(retained + charges - participation, 0.0)
+    amount = np.where(amount >= s.minimum_payment, amount, 0.0)
+
+    # Degressivity for rents far above the ceiling (arrêté art. 10).
+    start = _round(ceiling * s.degressivity_start[z], 2)
+    end = _round(ceiling * s.degressivity_end[z], 2)
+    span = np.where(end > start, end - start, 1.0)
+    coefficient = np.where(
+        rent_a <= start, 1.0, np.where(rent_a <= end, 1.0 - (rent_a - start) / span, 0.0)
+    )
+    after_degressivity = _round(amount * coefficient, 2)
+    after_minoration = np.maximum(after_degressivity - s.minoration, 0.0)
+
+    # RLS (CCH L442-2-1): granted when R / 12 is below the zone ceiling; APL lowered by 98 % of it.
+    rls_ceiling = s.rls_ceiling[z, klass] + s.rls_ceiling_extra[z] * over_six
+    rls_amount = np.where(
+        single_no_dep,
+        s.rls_single[z],
+        np.where(
+            has_dep,
+            s.rls_one_dependant[z] + extra_dep * s.rls_extra_dependant[z],
+            s.rls_couple[z],
+        ),
+    )
+    eligible = hlm_a.astype(bool) & (resources / 12.0 < rls_ceiling)
+    rls = np.where(eligible, rls_amount, 0.0)
+    after_rls = np.maximum(after_minoration - rls * s.rls_offset_rate, 0.0)
+
+    # CRDS rounded down to the cent, then the amount rounded down to the euro.
+    crds = np.floor(np.round(after_rls * 100.0, 6) * s.crds_rate) / 100.0
+    benefit = np.floor(np.round(after_rls - crds, 6))
+
+    return BenefitDetail(
+        rent_ceiling=ceiling,
+        retained_rent=retained,
+        charges_allowance=charges,
+        resource_base=resources,
+        r0=r0,
+        family_rate=tf,
+        rent_rate=tl,
+        minimum_participation=p0,
+        personal_participation=participation,
+        before_degressivity=amount,
+        degressivity=coefficient,
+        after_minoration=after_minoration,
+        rls=rls,
+        after_rls=after_rls,
+        crds=crds,
+        benefit=benefit,
+    )
+
+
+def housing_benefit(
+    *,
+    zone: Any,
+    couple: Any,
+    dependants: Any,
+    rent: Any,
+    annual_resources: Any,
+    when: dt.date | str | None = None,
+    scale: AplScale | None = None,
+    params: Parameters | None = None,
+    hlm: Any = True,
+) -> tuple[FloatArray, FloatArray]:
+    """Monthly APL paid (whole euros) and RLS granted (€ per month), broadcast arrays.
+
+    Same arguments as ``housing_benefit_detail``; returns ``(benefit, rls)``.
+    """
+    detail = housing_benefit_detail(
+        zone=zone,
+        couple=couple,
+        dependants=dependants,
+        rent=rent,
+        annual_resources=annual_resources,
+        when=when,
+        scale=scale,
+        params=params,
+        hlm=hlm,
+    )
+    return detail.benefit, detail.rls
+
+
+def net_housing_cost(rent: Any, charges: Any, benefit: Any, rls: Any = 0.0) -> FloatArray:
+    """What the household pays each month: rent − RLS + charges − housing benefit (€ per month).
+
+    The RLS lowers the rent the landlord bills (CCH L442-2-1); the benefit is paid to the landlord
+    in third-party payment and lowers the amount due as well.
+    """
+    out: FloatArray = (
+        np.asarray(rent, dtype="float64")
+        - np.asarray(rls, dtype="float64")
+        + np.asarray(charges, dtype="float64")
+        - np.asarray(benefit, dtype="float64")
+    )
+    return out
+
+
+def effort_rate(
+    rent: Any, charges: Any, benefit: Any, monthly_resources: Any, rls: Any = 0.0
+) -> FloatArray:
+    """Effort rate (rent − RLS + charges − benefit) / monthly resources (CCH R441-3-1, ratio).
+
+    Arrêté du 10 mars 2011 definition, all household members' monthly resources. A household
+    without resources has an infinite effort rate when it pays something, 0 when it pays nothing.
+    """
+    cost = net_housing_cost(rent, charges, benefit, rls)
+    res = np.asarray(monthly_resources, dtype="float64")
+    cost, res = np.broadcast_arrays(cost, res)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: FloatArray = np.where(
+            res > 0, cost / np.where(res > 0, res, 1.0), np.where(cost > 0, np.inf, 0.0)
+        )
+    return out
+
+
+def reste_a_vivre(
+    rent: Any,
+    charges: Any,
+    benefit: Any,
+    monthly_resources: Any,
+    units: Any,
+    rls: Any = 0.0,
+    days_per_month: float = DAYS_PER_MONTH,
+) -> FloatArray:
+    """Reste à vivre in € per consumption unit per day.
+
+    ``(monthly resources − (rent − RLS + charges − benefit)) / units / days_per_month``; ``units``
+    are the household's consumption units (see ``consumption_units``). Monthly resources include
+    every member's income (the benefit is not counted twice: it is deducted from the cost).
+    """
+    cost = net_housing_cost(rent, charges, benefit, rls)
+    left = np.asarray(monthly_resources, dtype="float64") - cost
+    out: FloatArray = left / np.asarray(units, dtype="float64") / days_per_month
+    return out
+
+
+def consumption_units(
+    persons_14plus: Any,
+    household_size: Any,
+    when: dt.date | str,
+    params: Parameters | None = None,
+) -> FloatArray:
+    """Consumption units on the scale ``uc.*`` (modified OECD: 1, 0.5 per other person aged 14
+    or more, 0.3 per younger person; weights read from the parameters, domaine.md §3)."""
+    p = params if params is not None else default_parameters()
+    day = as_date(when)
+    first = float(p.value("uc.premier_adulte", day))
+    other = float(p.value("uc.autre_14_ans_et_plus", day))
+    child = float(p.value("uc.enfant_moins_14_ans", day))
+    p14 = np.clip(np.asarray(persons_14plus, dtype="float64"), 1.0, None)
+    size = np.asarray(household_size, dtype="float64")
+    children = np.clip(size - p14, 0.0, None)
+    out: FloatArray = first + other * (p14 - 1.0) + child * children
+    return out
+
+
+def territory_thresholds(territory: pd.DataFrame | None) -> tuple[float, float]:
+    """``(max effort rate, min reste à vivre in €/UC/day)`` of a ``territory`` table row.
+
+    The values are the territory's CAL-charter conventions (``taux_effort_max`` and
+    ``reste_a_vivre_min`` of ``territoire.yaml``); missing ones fall back to 35 % and 12 €.
+    """
+    max_rate, min_rav = DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
+    if territory is None or territory.empty:
+        return max_rate, min_rav
+    row = territory.iloc[-1]
+    if "max_effort_rate" in territory.columns and pd.notna(row["max_effort_rate"]):
+        max_rate = float(row["max_effort_rate"])
+    if "min_reste_a_vivre" in territory.columns and pd.notna(row["min_reste_a_vivre"]):
+        min_rav = float(row["min_reste_a_vivre"])
+    return max_rate, min_rav
+
+
+def _chunks(total: int, size: int) -> Iterator[slice]:
+    for start in range(0, total, size):
+        yield slice(start, min(start + size, total))
+
+
+def affordable_pairs(
+    households: pd.DataFrame,
+    dwellings: pd.DataFrame,
+    when: dt.date | str,
+    *,
+    max_effort_rate: float = DEFAULT_MAX_EFFORT_RATE,
+    min_reste_a_vivre: float = DEFAULT_MIN_RESTE_A_VIVRE,
+    params: Parameters | None = None,
+    chunk_pairs: int = 2_000_000,
+) -> npt.NDArray[np.bool_]:
+    """Boolean matrix (households × dwellings): the dwelling is affordable to the household.
+
+    ``households`` columns: ``couple`` (bool), ``dependants`` (int), ``annual_resources`` (APL
+    resource base, €/year), ``monthly_resources`` (€/month, all members), ``units`` (consumption
+    units). ``dwellings`` columns: ``zone`` (1–3), ``rent`` and ``charges`` (€/month), ``hlm``
+    (bool, RLS applies). A pair is affordable when the effort rate is at most ``max_effort_rate``
+    and the reste à vivre at least ``min_reste_a_vivre`` €/UC/day, after APL and RLS.
+
+    Households are processed in row blocks of about ``chunk_pairs`` pairs, so that temporary
+    memory stays near ``chunk_pairs`` × 8 bytes × a few dozen arrays whatever the sizes; the
+    result itself takes one byte per pair.
+    """
+    for name, frame, cols in (
+        (
+            "ménages",
+            households,
+            ("couple", "dependants", "annual_resources", "monthly_resources", "units"),
+        ),
+        ("logements", dwellings, ("zone", "rent", "charges", "hlm")),
+    ):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"Colonne « {missing[0]} » absente",
+                Location(name, column=missing[0]),
+                f"Fournissez les colonnes {', '.join(cols)}.",
+            )
+    scale = apl_scale(when, params)
+    n_h, n_d = len(households), len(dwellings)
+    out = np.zeros((n_h, n_d), dtype=bool)
+    if n_h == 0 or n_d == 0:
+        return out
+    d_zone = dwellings["zone"].to_numpy(dtype="int64")[None, :]
+    d_rent = dwellings["rent"].to_numpy(dtype="float64")[None, :]
+    d_charges = dwellings["charges"].to_numpy(dtype="float64")[None, :]
+    d_hlm = dwellings["hlm"].to_numpy(dtype=bool)[None, :]
+    h = {
+        c: households[c].to_numpy()
+        for c in ("couple", "dependants", "annual_resources", "monthly_resources", "units")
+    }
+    rows = max(1, chunk_pairs // n_d)
+    for block in _chunks(n_h, rows):
+        monthly = h["monthly_resources"][block].astype("float64")[:, None]
+        detail = housing_benefit_detail(
+            zone=d_zone,
+            couple=h["couple"][block].astype(bool)[:, None],
+            dependants=h["dependants"][block].astype("int64")[:, None],
+            rent=d_rent,
+            annual_resources=h["annual_resources"][block].astype("float64")[:, None],
+            scale=scale,
+            hlm=d_hlm,
+        )
+        cost = net_housing_cost(d_rent, d_charges, detail.benefit, detail.rls)
+        units = h["units"][block].astype("float64")[:, None]
+        rav = (monthly - cost) / units / DAYS_PER_MONTH
+        ok = (cost <= max_effort_rate * monthly) & (rav >= min_reste_a_vivre)
+        out[block] = ok
+    return out

@@ -1,0 +1,228 @@
+"""Known-answer tests of the APL, effort rate and reste à vivre (mixite.affordability).
+
+Expected values are computed by hand in each test from the published scale (arrêté du 27
+septembre 2019 as revalued by the arrêté du 5 septembre 2025 for October 2025; R0 of the arrêté
+du 30 décembre 2024; RLS of the arrêté du 27 février 2018 as revalued for June 2025).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixite.affordability import (
+    DEFAULT_MAX_EFFORT_RATE,
+    DEFAULT_MIN_RESTE_A_VIVRE,
+    affordable_pairs,
+    apl_scale,
+    effort_rate,
+    housing_benefit,
+    housing_benefit_detail,
+    net_housing_cost,
+    reste_a_vivre,
+    territory_thresholds,
+)
+from mixite.errors import InputError
+
+
+def test_single_zone_2_by_hand() -> None:
+    # Single person, zone II, November 2025, rent 380 €, resources 9,000 €/year, HLM landlord.
+    d = housing_benefit_detail(
+        zone=2, couple=False, dependants=0, rent=380.0, annual_resources=9000.0, when="2025-11"
+    )
+    ceiling = 290.34  # zone II single ceiling from 1 Oct 2025
+    charges = 60.59  # charges allowance, no dependant
+    r0 = 5235.0  # R0 single, 2025
+    tf = 0.0283  # family rate, single
+    # RL = 290.34 / 290.34 = 100 % → TL = 0.45 % × 30 + 0.68 % × 25 = 0.305 %
+    tl = 0.0045 * 0.30 + 0.0068 * 0.25
+    p0 = max(0.085 * (ceiling + charges), 39.56)
+    pp = p0 + (tf + tl) * (9000.0 - r0)
+    before = ceiling + charges - pp  # 193.33725
+    after_minoration = round(before, 2) - 5.0  # 188.34
+    rls = 34.83  # RLS zone II single from 1 June 2025 (750 €/month < 895 € ceiling)
+    after_rls = after_minoration - 0.98 * rls  # 154.2066
+    crds = math.floor(after_rls * 100 * 0.005) / 100  # 0.77
+    expected = math.floor(after_rls - crds)  # 153
+    assert float(d.rent_ceiling) == pytest.approx(ceiling)
+    assert float(d.retained_rent) == pytest.approx(ceiling)
+    assert float(d.charges_allowance) == pytest.approx(charges)
+    assert float(d.rent_rate) == pytest.approx(tl)
+    assert float(d.personal_participation) == pytest.approx(pp)
+    assert float(d.before_degressivity) == pytest.approx(before)
+    assert float(d.rls) == pytest.approx(rls)
+    assert float(d.crds) == pytest.approx(crds)
+    assert float(d.benefit) == expected == 153
+
+
+def test_family_zone_1_by_hand_2024() -> None:
+    # Couple with 3 dependants, zone I, November 2024, rent 500 €, resources 20,050 €/year.
+    d = housing_benefit_detail(
+        zone=1, couple=True, dependants=3, rent=500.0, annual_resources=20050.0, when="2024-11"
+    )
+    ceiling = 449.43 + 2 * 65.21  # one dependant + 2 extra, zone I, from 1 Oct 2024: 579.85
+    retained = 500.0  # the rent is below the ceiling
+    charges = 59.97 + 3 * 13.60
+    resources = 20100.0  # rounded up to the next 100 €
+    r0 = 9408.0  # R0 three dependants, 2024 (arrêté du 15 décembre 2023)
+    tf = 0.0201
+    reference = 395.77 + 2 * 57.61  # zone II ceiling for the same household: 510.99
+    rl = round(retained / reference * 100, 2) / 100  # 97.85 %
+    tl = round(0.0045 * 0.30 + 0.0068 * (rl - 0.75), 5)
+    p0 = max(0.085 * (retained + charges), 39.15)
+    pp = p0 + (tf + tl) * (resources - r0)
+    before = retained + charges - pp
+    after_minoration = round(before, 2) - 5.0
+    # RLS: 20,100 / 12 = 1,675 € < 2,141 € (zone I ceiling, three dependants) → RLS granted,
+    # 75.31 + 2 × 10.78 = 96.87 € (zone I, one dependant + 2 extra, 2024 amounts).
+    rls = 75.31 + 2 * 10.78
+    after_rls = after_minoration - 0.98 * rls
+    crds = math.floor(after_rls * 100 * 0.005) / 100
+    expected = math.floor(after_rls - crds)
+    assert float(d.rent_ceiling) == pytest.approx(ceiling)
+    assert float(d.retained_rent) == retained
+    assert float(d.resource_base) == resources
+    assert float(d.r0) == r0
+    assert float(d.rent_rate) == pytest.approx(tl)
+    assert float(d.rls) == pytest.approx(rls)
+    assert float(d.benefit) == expected
+
+
+def test_degressivity_coefficient_zone_3() -> None:
+    # Zone III single: degressivity starts at 2.5 × 272.12 = 680.30 € and ends at 3.1 × = 843.57 €.
+    d = housing_benefit_detail(
+        zone=3, couple=False, dependants=0, rent=800.0, annual_resources=0.0, when="2025-11"
+    )
+    assert float(d.degressivity) == pytest.approx(1 - (800 - 680.30) / (843.57 - 680.30))
+    high = housing_benefit_detail(
+        zone=3, couple=False, dependants=0, rent=900.0, annual_resources=0.0, when="2025-11"
+    )
+    assert float(high.degressivity) == 0.0
+    assert float(high.benefit) == 0.0
+
+
+def test_rls_only_for_hlm_and_under_ceiling() -> None:
+    # Same single household as above; a non-HLM landlord grants no RLS, so the APL keeps the
+    # 98 % × 34.83 = 34.13 € that the RLS offset removes: floor(188.34 − 0.94) = 187.
+    paid, rls = housing_benefit(
+        zone=2, couple=False, dependants=0, rent=380.0, annual_resources=9000.0,
+        when="2025-11", hlm=False,
+    )  # fmt: skip
+    assert float(rls) == 0.0
+    assert float(paid) == math.floor(188.34 - math.floor(188.34 * 100 * 0.005) / 100) == 187
+    # Above the RLS ceiling (895 €/month × 12 = 10,740 €): no RLS either.
+    _, rls_high = housing_benefit(
+        zone=2, couple=False, dependants=0, rent=380.0, annual_resources=10800.0, when="2025-11"
+    )
+    assert float(rls_high) == 0.0
+
+
+def test_broadcasting_equals_long_arrays() -> None:
+    rng = np.random.default_rng(7)
+    n_h, n_d = 40, 25
+    couple = rng.random(n_h) < 0.5
+    dep = rng.integers(0, 6, n_h)
+    res = rng.uniform(0, 40000, n_h)
+    zone = rng.integers(1, 4, n_d)
+    rent = rng.uniform(150, 900, n_d)
+    scale = apl_scale("2025-11")
+    grid, _ = housing_benefit(
+        zone=zone[None, :], couple=couple[:, None], dependants=dep[:, None],
+        rent=rent[None, :], annual_resources=res[:, None], scale=scale,
+    )  # fmt: skip
+    hi, di = np.divmod(np.arange(n_h * n_d), n_d)
+    flat, _ = housing_benefit(
+        zone=zone[di], couple=couple[hi], dependants=dep[hi], rent=rent[di],
+        annual_resources=res[hi], scale=scale,
+    )  # fmt: skip
+    assert grid.shape == (n_h, n_d)
+    np.testing.assert_array_equal(grid.ravel(), flat)
+
+
+def test_bad_zone_and_negative_dependants_are_input_errors() -> None:
+    with pytest.raises(InputError, match="Zone APL inconnue"):
+        housing_benefit(zone=4, couple=False, dependants=0, rent=300, annual_resources=0,
+                        when="2025-11")  # fmt: skip
+    with pytest.raises(InputError, match="personnes à charge négatif"):
+        housing_benefit(zone=1, couple=False, dependants=-1, rent=300, annual_resources=0,
+                        when="2025-11")  # fmt: skip
+
+
+def test_effort_rate_and_reste_a_vivre_by_hand() -> None:
+    # Rent 380 − RLS 34.83 + charges 60 − APL 153 = 252.17 € paid; resources 750 €/month.
+    cost = net_housing_cost(380.0, 60.0, 153.0, 34.83)
+    assert float(cost) == pytest.approx(252.17)
+    assert float(effort_rate(380.0, 60.0, 153.0, 750.0, 34.83)) == pytest.approx(252.17 / 750)
+    # (750 − 252.17) / 1 UC / 30 days = 16.594 €/UC/day
+    assert float(reste_a_vivre(380.0, 60.0, 153.0, 750.0, 1.0, 34.83)) == pytest.approx(
+        (750 - 252.17) / 30
+    )
+    # Couple with two children under 14: 1 + 0.5 + 2 × 0.3 = 2.1 UC; 2,000 € resources,
+    # cost 600 + 120 − 250 = 470 € → 1,530 / 2.1 / 30 = 24.2857 €/UC/day; effort 23.5 %.
+    assert float(reste_a_vivre(600, 120, 250, 2000, 2.1)) == pytest.approx(1530 / 2.1 / 30)
+    assert float(effort_rate(600, 120, 250, 2000)) == pytest.approx(0.235)
+
+
+def test_effort_rate_without_resources() -> None:
+    out = effort_rate([300.0, 300.0], [50.0, 0.0], [200.0, 300.0], [0.0, 0.0])
+    assert math.isinf(out[0]) and out[1] == 0.0
+
+
+def test_territory_thresholds() -> None:
+    assert territory_thresholds(None) == (DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE)
+    frame = pd.DataFrame({"max_effort_rate": [0.3], "min_reste_a_vivre": [10.0]})
+    assert territory_thresholds(frame) == (0.3, 10.0)
+    frame = pd.DataFrame({"max_effort_rate": [np.nan], "min_reste_a_vivre": [15.0]})
+    assert territory_thresholds(frame) == (0.35, 15.0)
+
+
+def _pairs_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    households = pd.DataFrame(
+        {
+            "couple": [False, True, False],
+            "dependants": [0, 2, 1],
+            "annual_resources": [9000.0, 24000.0, 3000.0],
+            "monthly_resources": [750.0, 2000.0, 900.0],
+            "units": [1.0, 2.1, 1.3],
+        }
+    )
+    dwellings = pd.DataFrame(
+        {
+            "zone": [2, 2, 1, 3],
+            "rent": [380.0, 650.0, 300.0, 520.0],
+            "charges": [60.0, 110.0, 50.0, 90.0],
+            "hlm": [True, True, False, True],
+        }
+    )
+    return households, dwellings
+
+
+def test_affordable_pairs_matches_direct_computation_and_chunking() -> None:
+    households, dwellings = _pairs_inputs()
+    full = affordable_pairs(households, dwellings, "2025-11")
+    tiny = affordable_pairs(households, dwellings, "2025-11", chunk_pairs=1)
+    np.testing.assert_array_equal(full, tiny)
+    # The single person of the hand example in the first dwelling: effort 33.6 % ≤ 35 % and
+    # reste à vivre 16.59 € ≥ 12 € → affordable; with a 30 % threshold it is not.
+    assert bool(full[0, 0])
+    strict = affordable_pairs(households, dwellings, "2025-11", max_effort_rate=0.30)
+    assert not bool(strict[0, 0])
+    # Direct check of every pair with the scalar functions.
+    for i, h in households.iterrows():
+        for j, d in dwellings.iterrows():
+            paid, rls = housing_benefit(
+                zone=d.zone, couple=h.couple, dependants=h.dependants, rent=d.rent,
+                annual_resources=h.annual_resources, when="2025-11", hlm=d.hlm,
+            )  # fmt: skip
+            e = effort_rate(d.rent, d.charges, paid, h.monthly_resources, rls)
+            r = reste_a_vivre(d.rent, d.charges, paid, h.monthly_resources, h.units, rls)
+            assert bool(full[int(i), int(j)]) == bool(e <= 0.35 and r >= 12.0)
+
+
+def test_affordable_pairs_missing_column() -> None:
+    households, dwellings = _pairs_inputs()
+    with pytest.raises(InputError, match="units"):
+        affordable_pairs(households.drop(columns="units"), dwellings, "2025-11")
