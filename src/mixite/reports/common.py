@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -59,7 +60,11 @@ def write_csv_excel(frame: pd.DataFrame, path: Path) -> Path:
 
 def format_value(value: Any, fmt: Format | None) -> str:
     """French display of one value (non-breaking thousands separator, decimal comma)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "—"
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
         return "—"
     if isinstance(value, pd.Timestamp):
         return value.strftime("%d/%m/%Y")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -265,6 +266,49 @@ def _charts(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
     return charts
 
 
+def _static_map(residences: pd.DataFrame, qpv: gpd.GeoDataFrame | None) -> str:
+    """A tile-free Plotly map (Lambert-93 metres) that prints and works offline."""
+    fig = go.Figure()
+    if qpv is not None and not qpv.empty:
+        for shape, code in zip(qpv.to_crs("EPSG:2154").geometry, qpv["qpv_code"], strict=True):
+            polygons = getattr(shape, "geoms", [shape])
+            for poly in polygons:
+                xs, ys = poly.exterior.xy
+                fig.add_scatter(
+                    x=list(xs),
+                    y=list(ys),
+                    mode="lines",
+                    line={"color": "#6a1b9a", "width": 1.5},
+                    fill="toself",
+                    fillcolor="rgba(106,27,154,0.08)",
+                    name=str(code),
+                    showlegend=False,
+                    hoverinfo="name",
+                )
+    located = residences.dropna(subset=["x", "y"])
+    for label in [*CLASS_LABELS, "non classée"]:
+        part = located[located["fragility_class"].astype(str).str.startswith(label)]
+        if part.empty:
+            continue
+        fig.add_scattergl(
+            x=part["x"],
+            y=part["y"],
+            mode="markers",
+            name=label,
+            marker={"size": 5, "color": FRAGILITY_COLOURS.get(label, "#999999")},
+            text=part["residence_id"].astype(str),
+            hoverinfo="text+name",
+        )
+    fig.update_layout(
+        title="Résidences par classe de fragilité et périmètres des QPV (Lambert-93)",
+        height=620,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        plot_bgcolor="white",
+    )
+    return plotly_div(fig)
+
+
 def _residence_layer(tables: Mapping[str, pd.DataFrame], dwellings: pd.DataFrame) -> pd.DataFrame:
     place = dwellings.groupby("residence_id").agg(
         x=("x", "mean"),
@@ -369,9 +413,9 @@ def write_diagnostic(
             "Carte des résidences",
             (
                 "<p>Résidences colorées selon leur classe de fragilité et périmètres des QPV. "
-                "La carte interactive est aussi dans <code>carte.html</code> et les couches dans "
+                "La carte interactive sur fond de plan est dans <code>carte.html</code> et les couches dans "
                 "<code>residences.gpkg</code> (Lambert-93, pour QGIS).</p>",
-                '<iframe class="carte" src="carte.html" title="Carte des résidences"></iframe>',
+                _static_map(residences, qpv_gdf),
             ),
             "carte",
         ),
