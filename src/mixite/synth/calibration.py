@@ -8,6 +8,7 @@ canonical tables (for example read back from the store).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mixite.ceilings import income_ceiling
 from mixite.synth.geographie import Geography
 from mixite.synth.modele import SizeProfile, Thresholds, UcScale
 
@@ -79,7 +81,20 @@ class Tally:
         modest = hh["annual_resources"].to_numpy() / uc < thr.q1
         mono = hh["single_parent"].to_numpy(dtype=bool)
         unemployed = hh["employment"].to_numpy() == "chomage"
+        below60 = np.zeros(len(hh), dtype=bool)
+        if geo is not None:
+            zone = geo.communes["ceiling_zone"].to_numpy()[d["commune_idx"].to_numpy()[pos]]
+            ceiling = income_ceiling(
+                "plus",
+                zone,
+                hh["household_size"].to_numpy(),
+                hh["adults"].to_numpy(),
+                hh["dependants"].to_numpy(),
+                dt.date(millesime, 1, 1),
+            )
+            below60 = hh["annual_resources"].to_numpy(dtype=float) < 0.6 * ceiling
         for tag, m in (("q", hq), ("h", ~hq)):
+            self.add(f"hh_below60_{tag}", (below60 & m).sum())
             self.add(f"hh_{tag}", m.sum())
             self.add(f"hh_modest_{tag}", (modest & m).sum())
             self.add(f"hh_mono_{tag}", (mono & m).sum())
@@ -201,6 +216,8 @@ def calibration_figures(
     q1_gen = float(np.quantile(r_uc.astype(np.float64), 0.25)) if len(r_uc) else float("nan")
     modest_q = t.ratio("hh_modest_q", "hh_q")
     modest_h = t.ratio("hh_modest_h", "hh_h")
+    below_q = t.ratio("hh_below60_q", "hh_q")
+    below_h = t.ratio("hh_below60_h", "hh_h")
     return [
         fig("part_qpv", "Part du parc en QPV", t.ratio("dwellings_qpv", "dwellings")),
         fig("part_collectif", "Part de logements collectifs", t.ratio("collective", "dwellings")),
@@ -263,6 +280,12 @@ def calibration_figures(
             "ecart_occupation_q1",
             f"Occupants sous le seuil Q1 : QPV {_fmt(modest_q, '%')} − hors QPV {_fmt(modest_h, '%')}",
             modest_q - modest_h,
+        ),
+        fig(
+            "ecart_occupation_plafonds",
+            f"Occupants sous 60 % des plafonds PLUS : QPV {_fmt(below_q, '%')} − hors QPV "
+            f"{_fmt(below_h, '%')}",
+            below_q - below_h,
         ),
         fig(
             "dissimilarite_modestes",

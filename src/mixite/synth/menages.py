@@ -254,6 +254,9 @@ def build_households(
     comp = composition_for_rooms(rng, d["rooms"].to_numpy(), mono)
     law = IncomeLaw.from_thresholds(thresholds)
     shift = np.where(poor, float(me["mediane_qpv"]), float(me["mediane_hors_qpv"]))
+    shift = shift * pd.Series(d["group"].to_numpy()).map(
+        {k: float(v) for k, v in me["revenu_commune"].items()}
+    ).to_numpy(dtype=float)
     r_uc = (
         np.exp(law.mu + float(me["sigma"]) * rng.standard_normal(n))
         * shift
