@@ -178,22 +178,14 @@ def test_cli_needs_an_output_or_an_application(store: Path) -> None:
 def test_demo_step_writes_the_audit_and_one_explanation(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dataclasses import dataclass, field
-
     from mixite.cotation import demo
     from mixite.cotation.fields import UcScale
+    from mixite.synth.demo import DemoPaths
 
     # The uc.* parameters belong to the parameters module; the OECD scale stands in for them.
     monkeypatch.setattr(UcScale, "from_parameters", classmethod(lambda cls, when: OECD))
-
-    @dataclass
-    class Paths:
-        store: Path
-        outputs: Path
-        millesime: int = 2025
-        made: list[tuple[str, Path]] = field(default_factory=list)
-
-    paths = Paths(store, tmp_path / "sorties")
+    paths = DemoPaths(tmp_path)
+    assert paths.store == store
     demo.step_cotation(paths)
     assert [p.name for _, p in paths.made] == [
         "cotation.html",
@@ -247,3 +239,12 @@ def test_cli_french_errors_for_a_missing_base_and_an_unknown_application(
     )
     assert isinstance(other_year.exception, StoreError)
     assert "millésimes disponibles : 2025" in str(other_year.exception)
+
+
+def test_the_cotation_step_is_part_of_the_demo() -> None:
+    from mixite.cotation.demo import step_cotation
+    from mixite.synth.demo import DEMO_STEPS
+
+    runs = [step.run for step in DEMO_STEPS]
+    assert runs.count(step_cotation) == 1
+    assert runs.index(step_cotation) > 1  # after generation and import

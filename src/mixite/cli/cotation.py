@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 
 from mixite.cli._app import app, err_console
+from mixite.cotation.demo import step_cotation
 from mixite.cotation.grid import load_grid
 from mixite.cotation.report import write_audit_report
 from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
 from mixite.errors import ConfigError, StoreError
+from mixite.synth.demo import DEMO_STEPS, DemoStep
 
 
 def _read_inputs(base: Path, millesime: int | None) -> CotationInputs:
@@ -111,3 +113,14 @@ def cotation(
     )
     for path in paths:
         typer.echo(str(path))
+
+
+# ``mixite demo``: the cotation step runs after the import of the demo territory.
+if not any(step.run is step_cotation for step in DEMO_STEPS):
+    DEMO_STEPS.append(
+        DemoStep(
+            "Cotation des demandes : audit de la grille illustrative de type Lyon, comparée "
+            "au type Paris, et explication d'une demande",
+            step_cotation,
+        )
+    )

@@ -1,17 +1,17 @@
 """The cotation step of ``mixite demo``: audit of the Lyon-like example grid against the
 Paris-like one on the demo store, and the explanation an applicant would receive.
 
-``mixite.synth.demo.DEMO_STEPS`` lists the demo steps; this module only defines the step.
+``mixite.synth.demo.DEMO_STEPS`` lists the demo steps; ``mixite.cli.cotation`` appends this one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 from mixite.cotation.grid import load_grid
 from mixite.cotation.report import write_audit_report
 from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
+from mixite.synth.demo import DemoPaths
 
 __all__ = ["EXAMPLE_GRIDS", "step_cotation"]
 
@@ -19,14 +19,7 @@ __all__ = ["EXAMPLE_GRIDS", "step_cotation"]
 EXAMPLE_GRIDS = Path(__file__).resolve().parents[3] / "exemples" / "grilles"
 
 
-class _DemoPaths(Protocol):
-    store: Path
-    outputs: Path
-    millesime: int
-    made: list[tuple[str, Path]]
-
-
-def step_cotation(paths: _DemoPaths) -> None:
+def step_cotation(paths: DemoPaths) -> None:
     """Coter les demandes (grille illustrative de type Lyon, comparée au type Paris)."""
     from mixite.store import Store
 
