@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from mixite.ceilings import consumption_units
 from mixite.errors import InputError, Location
 from mixite.params import Parameters, as_date, default_parameters
 
@@ -466,32 +467,12 @@ def reste_a_vivre(
     """Reste à vivre in € per consumption unit per day.
 
     ``(monthly resources − (rent − RLS + charges − benefit)) / units / days_per_month``; ``units``
-    are the household's consumption units (see ``consumption_units``). Monthly resources include
+    are the household's consumption units (``mixite.ceilings.consumption_units``, re-exported here). Monthly resources include
     every member's income (the benefit is not counted twice: it is deducted from the cost).
     """
     cost = net_housing_cost(rent, charges, benefit, rls)
     left = np.asarray(monthly_resources, dtype="float64") - cost
     out: FloatArray = left / np.asarray(units, dtype="float64") / days_per_month
-    return out
-
-
-def consumption_units(
-    persons_14plus: Any,
-    household_size: Any,
-    when: dt.date | str,
-    params: Parameters | None = None,
-) -> FloatArray:
-    """Consumption units on the scale ``uc.*`` (modified OECD: 1, 0.5 per other person aged 14
-    or more, 0.3 per younger person; weights read from the parameters, domaine.md §3)."""
-    p = params if params is not None else default_parameters()
-    day = as_date(when)
-    first = float(p.value("uc.premier_adulte", day))
-    other = float(p.value("uc.autre_14_ans_et_plus", day))
-    child = float(p.value("uc.enfant_moins_14_ans", day))
-    p14 = np.clip(np.asarray(persons_14plus, dtype="float64"), 1.0, None)
-    size = np.asarray(household_size, dtype="float64")
-    children = np.clip(size - p14, 0.0, None)
-    out: FloatArray = first + other * (p14 - 1.0) + child * children
     return out
 
 

@@ -1,0 +1,190 @@
+"""``mixite solvabilite``: housing benefit, effort rate and reste à vivre of one case."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mixite.affordability import (
+    DEFAULT_MAX_EFFORT_RATE,
+    DEFAULT_MIN_RESTE_A_VIVRE,
+    consumption_units,
+    effort_rate,
+    housing_benefit_detail,
+    net_housing_cost,
+    reste_a_vivre,
+)
+from mixite.cli._app import app
+from mixite.errors import InputError, Location
+from mixite.params import as_date
+
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_ZONE_NAMES = {1: "I", 2: "II", 3: "III"}
+
+
+def _euros(value: float, decimals: int = 2) -> str:
+    """``1234.5`` → ``1 234,50 €`` (French separators)."""
+    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return f"{text} €"
+
+
+def _percent(value: float) -> str:
+    if value == float("inf"):
+        return "infini (aucune ressource)"
+    return f"{value * 100:.1f} %".replace(".", ",")
+
+
+def _check(condition: bool, problem: str, option: str, value: object, fix: str) -> None:
+    if not condition:
+        raise InputError(
+            problem, Location("ligne de commande", column=option, value=str(value)), fix
+        )
+
+
+@app.command(
+    "solvabilite",
+    help=(
+        "Calcule l'aide personnalisée au logement (APL) d'un locataire d'un logement social "
+        "conventionné, la réduction de loyer de solidarité, le taux d'effort et le reste à vivre "
+        "pour un cas, comme pour l'instruction d'un dossier en commission d'attribution."
+    ),
+)
+def solvabilite(
+    date: Annotated[
+        str, typer.Option("--date", help="Mois de l'aide, au format AAAA-MM (par exemple 2025-11).")
+    ],
+    zone_apl: Annotated[
+        int, typer.Option("--zone-apl", help="Zone APL de la commune du logement : 1, 2 ou 3.")
+    ],
+    adultes: Annotated[
+        int, typer.Option("--adultes", help="Nombre d'adultes : 1 (personne seule) ou 2 (couple).")
+    ],
+    personnes_a_charge: Annotated[
+        int, typer.Option("--personnes-a-charge", help="Nombre de personnes à charge.")
+    ],
+    loyer: Annotated[
+        float, typer.Option("--loyer", help="Loyer principal mensuel hors charges, en euros.")
+    ],
+    charges: Annotated[
+        float, typer.Option("--charges", help="Charges locatives mensuelles réelles, en euros.")
+    ],
+    ressources_annuelles: Annotated[
+        float,
+        typer.Option(
+            "--ressources-annuelles",
+            help="Ressources annuelles retenues pour l'aide au logement, en euros.",
+        ),
+    ],
+    ressources_mensuelles: Annotated[
+        float | None,
+        typer.Option(
+            "--ressources-mensuelles",
+            help=(
+                "Ressources mensuelles de tout le ménage pour le taux d'effort et le reste à vivre "
+                "(par défaut : ressources annuelles ÷ 12)."
+            ),
+        ),
+    ] = None,
+    personnes_14_ans: Annotated[
+        int | None,
+        typer.Option(
+            "--personnes-14-ans-et-plus",
+            help=(
+                "Nombre de personnes de 14 ans ou plus, adultes compris, pour les unités de "
+                "consommation (par défaut : les adultes seuls)."
+            ),
+        ),
+    ] = None,
+    hlm: Annotated[
+        bool,
+        typer.Option(
+            "--hlm/--hors-hlm",
+            help="Bailleur HLM appliquant la réduction de loyer de solidarité (par défaut : oui).",
+        ),
+    ] = True,
+    taux_effort_max: Annotated[
+        float,
+        typer.Option("--taux-effort-max", help="Taux d'effort maximal de la charte (0,35 = 35 %)."),
+    ] = DEFAULT_MAX_EFFORT_RATE,
+    reste_a_vivre_min: Annotated[
+        float,
+        typer.Option(
+            "--reste-a-vivre-min",
+            help="Reste à vivre minimal de la charte, en € par UC et par jour.",
+        ),
+    ] = DEFAULT_MIN_RESTE_A_VIVRE,
+) -> None:
+    when = as_date(date)
+    _check(zone_apl in _ZONE_NAMES, "Zone APL inconnue", "--zone-apl", zone_apl,
+           "Indiquez la zone APL de la commune : 1, 2 ou 3.")  # fmt: skip
+    _check(adultes in (1, 2), "Nombre d'adultes invalide", "--adultes", adultes,
+           "Indiquez 1 pour une personne seule ou 2 pour un couple.")  # fmt: skip
+    _check(personnes_a_charge >= 0, "Nombre de personnes à charge négatif",
+           "--personnes-a-charge", personnes_a_charge, "Indiquez 0 ou plus.")  # fmt: skip
+    _check(loyer >= 0, "Loyer négatif", "--loyer", loyer, "Indiquez un loyer positif ou nul.")
+    _check(charges >= 0, "Charges négatives", "--charges", charges,
+           "Indiquez des charges positives ou nulles.")  # fmt: skip
+    _check(ressources_annuelles >= 0, "Ressources négatives", "--ressources-annuelles",
+           ressources_annuelles, "Indiquez des ressources positives ou nulles.")  # fmt: skip
+    size = adultes + personnes_a_charge
+    older = adultes if personnes_14_ans is None else personnes_14_ans
+    _check(adultes <= older <= size, "Nombre de personnes de 14 ans ou plus incohérent",
+           "--personnes-14-ans-et-plus", older,
+           f"Indiquez un nombre entre {adultes} (les adultes) et {size} (tout le ménage).")  # fmt: skip
+    monthly = ressources_annuelles / 12 if ressources_mensuelles is None else ressources_mensuelles
+
+    d = housing_benefit_detail(
+        zone=zone_apl,
+        couple=adultes == 2,
+        dependants=personnes_a_charge,
+        rent=loyer,
+        annual_resources=ressources_annuelles,
+        when=when,
+        hlm=hlm,
+    )
+    benefit, rls = float(d.benefit), float(d.rls)
+    units = float(consumption_units(adultes, older, size, when)[()])
+    cost = float(net_housing_cost(loyer, charges, benefit, rls))
+    rate = float(effort_rate(loyer, charges, benefit, monthly, rls))
+    rav = float(reste_a_vivre(loyer, charges, benefit, monthly, units, rls))
+
+    household = "couple" if adultes == 2 else "personne seule"
+    dependants = f"{personnes_a_charge} personne{'s' if personnes_a_charge > 1 else ''} à charge"
+    lines = [
+        f"Aide personnalisée au logement, logement conventionné — {_MONTHS[when.month - 1]} "
+        f"{when.year}, zone {_ZONE_NAMES.get(zone_apl, zone_apl)}",
+        f"Ménage : {household}, {dependants}, {units:.1f} UC".replace(".", ","),
+        f"Ressources annuelles retenues : {_euros(float(d.resource_base), 0)} "
+        f"(arrondies à la centaine supérieure)",
+        f"Loyer plafond : {_euros(float(d.rent_ceiling))}",
+        f"Loyer retenu : {_euros(float(d.retained_rent))}",
+        f"Forfait de charges : {_euros(float(d.charges_allowance))}",
+        f"Participation personnelle : {_euros(float(d.personal_participation))}",
+        f"Réduction de loyer de solidarité (RLS) : {_euros(rls)}",
+        f"Aide au logement : {benefit:.0f} €",
+        f"Dépense nette de logement (loyer − RLS + charges − aide) : {_euros(cost)} par mois",
+        f"Taux d'effort : {_percent(rate)} (maximum de la charte : {_percent(taux_effort_max)})",
+        f"Reste à vivre : {_euros(rav)} par UC et par jour "
+        f"(minimum de la charte : {_euros(reste_a_vivre_min)})",
+    ]
+    ok = rate <= taux_effort_max and rav >= reste_a_vivre_min
+    lines.append(
+        "Logement abordable selon la charte."
+        if ok
+        else "Logement non abordable selon la charte (taux d'effort ou reste à vivre)."
+    )
+    typer.echo("\n".join(lines))
