@@ -11,3 +11,4 @@ from mixite.cli import generer  # noqa: E402
 from mixite.cli import importer  # noqa: E402
 from mixite.cli import parametres  # noqa: E402
 from mixite.cli import diagnostic  # noqa: E402
+from mixite.cli import solvabilite  # noqa: E402
