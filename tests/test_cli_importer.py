@@ -271,3 +271,53 @@ def test_two_files_for_one_table_and_no_file_are_refused(
     empty = run_main("importer", "--base", str(base), "--millesime", "2025")
     assert empty.returncode == 2
     assert "Aucun fichier à importer" in empty.stderr
+
+
+def test_progress_bar_on_a_terminal_does_not_change_the_result(
+    territory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mixite.cli.importer.is_interactive", lambda: True)
+    base = tmp_path / "p.duckdb"
+    result = RUNNER.invoke(
+        app,
+        [
+            "importer",
+            "--base",
+            str(base),
+            "--millesime",
+            "2024",
+            "--communes",
+            str(territory / "communes.csv"),
+            "--bailleurs",
+            str(territory / "bailleurs.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    n = data_rows(territory / "bailleurs.csv")
+    assert f"  bailleurs : {fmt(n)} ligne" in result.stdout
+    with Store(base) as store:
+        assert store.millesimes() == [2024]
+
+
+def test_mapping_without_table_for_several_files_is_refused(
+    territory: Path, tmp_path: Path, run_main: Callable[..., Run]
+) -> None:
+    mapping = tmp_path / "correspondance.yaml"
+    mapping.write_text('colonnes:\n  "N° unique": numero_unique\n', encoding="utf-8")
+    result = run_main(
+        "importer",
+        "--base",
+        str(tmp_path / "x.duckdb"),
+        "--millesime",
+        "2025",
+        "--communes",
+        str(territory / "communes.csv"),
+        "--demandes",
+        str(territory / "demandes.csv"),
+        "--correspondance",
+        str(mapping),
+    )
+    assert result.returncode == 2
+    assert "ne dit pas à quel type de fichier il s'applique" in result.stderr
+    assert "table: demandes" in result.stderr
+    assert not (tmp_path / "x.duckdb").exists()
