@@ -56,7 +56,6 @@ COMMUNE_COLUMNS = frozenset(
 )
 
 _SEPARATORS = (";", ",")
-_DATE_FORMATS = "['%Y-%m-%d', '%d/%m/%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S']"
 _TRUE = ("1", "true", "vrai", "oui", "o", "yes", "y")
 _FALSE = ("0", "false", "faux", "non", "n", "no")
 
@@ -380,7 +379,13 @@ def value_sql(dtype: str, raw: str) -> str:
     if dtype == "float":
         return f"(CASE WHEN isfinite({number}) THEN {number} END)"
     if dtype == "date":
-        return f"CAST(try_strptime({raw}, {_DATE_FORMATS}) AS DATE)"
+        # JJ/MM/AAAA when a slash comes 2nd or 3rd, else ISO AAAA-MM-JJ (an hour may follow).
+        return (
+            f"(CASE WHEN strpos({raw}, '/') IN (2, 3) "
+            f"THEN CAST(try_strptime({raw}, '%d/%m/%Y') AS DATE) "
+            f"WHEN regexp_full_match(left({raw}, 10), '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}') "
+            f"THEN TRY_CAST(left({raw}, 10) AS DATE) END)"
+        )
     if dtype == "bool":
         return (
             f"(CASE WHEN lower({raw}) IN ({', '.join(sql_str(v) for v in _TRUE)}) THEN true "
