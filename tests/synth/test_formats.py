@@ -181,3 +181,14 @@ def test_territory_yaml(petite: GenerationResult) -> None:
     communes = pd.read_csv(petite.paths["communes"], sep=";", dtype=str)
     assert (communes["siren_epci"] == terr["siren_epci"]).all()
     assert set(communes["zone_plafonds"]) == {"A"} and set(communes["zone_apl"]) == {"2", "3"}
+
+
+def test_housing_benefit_of_occupants(petite: GenerationResult) -> None:
+    """Benefits come from mixite's APL engine: about half of the tenants receive one (CNAF and
+    USH order of magnitude), none of the single persons with 40,000 € a year or more."""
+    h = pd.read_csv(petite.paths["households"], sep=";")
+    paid = h["aide_logement"] > 0
+    assert 0.3 <= paid.mean() <= 0.7
+    rich_single = (h["nb_personnes"] == 1) & (h["ressources_annuelles"] >= 40_000)
+    assert rich_single.any() and (h.loc[rich_single, "aide_logement"] == 0).all()
+    assert (h.loc[paid, "aide_logement"] % 1 == 0).all()  # whole euros

@@ -1,17 +1,15 @@
-"""Building blocks of the generator: income law, UC, dissimilarity, sizes, housing benefit."""
+"""Building blocks of the generator: income law, UC, dissimilarity, sizes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from scipy.stats import lognorm
 
 from mixite.errors import ConfigError
 from mixite.synth import load_model, size_profile
 from mixite.synth.calibration import dissimilarity
-from mixite.synth.menages import IncomeLaw, consumption_units, housing_benefit
+from mixite.synth.menages import IncomeLaw, consumption_units
 from mixite.synth.modele import Thresholds, UcScale, reference_thresholds
 
 
@@ -62,26 +60,3 @@ def test_size_profiles() -> None:
         size_profile("immense")
     with pytest.raises(ConfigError, match="au moins 200"):
         size_profile(dwellings=10)
-
-
-@settings(deadline=None, max_examples=60)
-@given(
-    rent=st.floats(100, 900),
-    size=st.integers(1, 7),
-    r1=st.floats(0, 60_000),
-    r2=st.floats(0, 60_000),
-)
-def test_housing_benefit_decreases_with_resources(
-    rent: float, size: int, r1: float, r2: float
-) -> None:
-    model = load_model()
-    lo, hi = sorted((r1, r2))
-    a = housing_benefit(
-        model,
-        np.array([rent, rent]),
-        np.array([size, size]),
-        np.array([lo, hi]),
-        np.array([1.5, 1.5]),
-    )
-    assert a[0] >= a[1] >= 0
-    assert a[0] <= rent + 200

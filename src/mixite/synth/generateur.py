@@ -8,6 +8,7 @@ byte-identical files, and memory stays bounded whatever the size.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 from collections.abc import Callable
@@ -113,6 +114,7 @@ def generate(
     thr_demand = reference_thresholds(millesime)
     scale = uc_scale(millesime - 1)
 
+    apl_zones = geo.communes["apl_zone"].to_numpy().astype(np.int64)
     tally = Tally()
     ranges = _chunks(residences["n_dwellings"].to_numpy(), chunk)
     chunk_rngs = r_rest.spawn(len(ranges) + 1)
@@ -143,7 +145,17 @@ def generate(
                 millesime,
                 counts["attributions"] + 1,
             )
-            hh = build_households(crng, model, d, att, thr_demand, scale, counts["households"] + 1)
+            hh = build_households(
+                crng,
+                model,
+                d,
+                att,
+                thr_demand,
+                scale,
+                counts["households"] + 1,
+                apl_zones,
+                dt.date(millesime, 1, 1),
+            )
             formats.write_rpls(d, geo, model, f_rpls, header=k == 0)
             formats.write_mixite(att, ATTRIBUTIONS, f_att, header=k == 0)
             formats.write_mixite(hh, HOUSEHOLDS, f_hh, header=k == 0)

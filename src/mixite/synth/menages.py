@@ -8,6 +8,7 @@ truncated below or above the Q1 threshold of the attribution year.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from mixite.affordability import housing_benefit
 from mixite.schema import APPLICATIONS, ATTRIBUTIONS, HOUSEHOLDS
 from mixite.synth._util import masked
 from mixite.synth.modele import Thresholds, UcScale
@@ -108,27 +110,6 @@ def _employment(rng: np.random.Generator, rank: np.ndarray, age: np.ndarray) -> 
     cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
     idx = (cum < rng.random(n)[:, None]).sum(axis=1)
     return np.asarray(_EMPLOYMENT[np.minimum(idx, len(_EMPLOYMENT) - 1)])
-
-
-def housing_benefit(
-    model: dict[str, Any],
-    rent: np.ndarray,
-    household_size: np.ndarray,
-    annual_resources: np.ndarray,
-    uc: np.ndarray,
-) -> np.ndarray:
-    """Monthly housing benefit (€), plausible approximation of the APL formula (see
-    ``aide_logement_approx`` in the model); the exact engine is ``mixite.affordability``."""
-    a = model["aide_logement_approx"]
-    cap = float(a["plafond_personne_seule"]) + float(a["plafond_par_personne"]) * (
-        household_size - 1
-    )
-    charges = float(a["forfait_charges"]) + float(a["forfait_par_personne"]) * (household_size - 1)
-    participation = float(a["participation_minimale"]) + float(a["taux"]) * np.maximum(
-        0.0, annual_resources / 12.0 - float(a["abattement_mensuel_uc"]) * uc
-    )
-    amount = np.minimum(np.nan_to_num(rent), cap) + charges - participation
-    return np.round(np.where(amount >= 10.0, amount, 0.0), 2)
 
 
 def build_attributions(
@@ -241,10 +222,13 @@ def build_households(
     thresholds: Thresholds,
     scale: UcScale,
     first_id: int,
+    apl_zones: np.ndarray,
+    when: dt.date,
 ) -> pd.DataFrame:
     """Occupant households (OPS) of the let dwellings (mode 1). Households that moved in during
     the past year are the attributed ones; the others are poorer and more often single parents
-    in QPV and in the few fragile residences outside QPV."""
+    in QPV and in the few fragile residences outside QPV. ``apl_zones`` gives the APL zone of
+    each commune (by commune index); the monthly benefit is computed at ``when``."""
     me = model["menages"]
     let = np.flatnonzero(dwellings["occupancy_mode"].to_numpy() == "1")
     d = dwellings.iloc[let]
@@ -277,7 +261,15 @@ def build_households(
     age = np.clip(np.round(rng.normal(50, 16, n)), 19, 95).astype(np.int64)
     age = np.where(comp["dependants"] > 0, np.minimum(age, 30 + rng.integers(0, 30, n)), age)
     employment = _employment(rng, law.rank(annual / uc), age)
-    benefit = housing_benefit(model, d["rent"].to_numpy(), comp["household_size"], annual, uc)
+    # housing benefit in force at the OPS date, by mixite's APL engine (social landlords: RLS)
+    benefit, _rls = housing_benefit(
+        zone=apl_zones[d["commune_idx"].to_numpy()].astype(np.int64),
+        couple=comp["adults"] == 2,
+        dependants=comp["dependants"],
+        rent=d["rent"].to_numpy(dtype=float),
+        annual_resources=annual,
+        when=when,
+    )
     return pd.DataFrame(
         {
             "household_id": [f"M{first_id + i:09d}" for i in range(n)],
