@@ -92,8 +92,8 @@ def test_applicant_report_text() -> None:
     # Lyon-like first-application section: 12 months of seniority (12 points), eviction
     # justified (20), single parent (5): 37 points; 1 500 €/month alone is not Q1 at 9 500 €.
     assert "Votre cotation : 37 points" in text
-    # Similar = same minimum typology and first wished commune: D1, D2 and D3 (2, 69123).
-    assert "rang 1 sur 3" in text
+    # Similar = same section (D3 is a mutation) and same (2 rooms, 69123): D1 and D2.
+    assert "rang 1 sur 2" in text
     assert "environ 18 mois" in text
 
 
@@ -248,3 +248,32 @@ def test_the_cotation_step_is_part_of_the_demo() -> None:
     runs = [step.run for step in DEMO_STEPS]
     assert runs.count(step_cotation) == 1
     assert runs.index(step_cotation) > 1  # after generation and import
+
+
+def test_packaged_uc_scale_is_the_modified_oecd_scale() -> None:
+    import datetime as dt
+
+    from mixite.cotation.fields import UcScale
+
+    # domaine.md §3: 1 for the first adult, 0.5 per other person aged 14+, 0.3 per child.
+    assert UcScale.from_parameters(dt.date(2025, 1, 1)) == UcScale(1.0, 0.5, 0.3)
+
+
+def test_cli_lyon_grid_with_the_packaged_parameters(store: Path) -> None:
+    result = CliRunner().invoke(
+        COMMANDS,
+        [
+            "cotation",
+            "--base",
+            str(store),
+            "--grille",
+            str(EXAMPLES / "lyon_illustrative.yaml"),
+            "--demande",
+            pseudonym(store, 0),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    # 12 months (12) + justified eviction (20) + single parent (5); 1 500 €/month for 1.3 UC
+    # = 13 846 €/UC/year, above the territory's 2025 Q1 threshold (9 500 €): not Q1.
+    assert "Votre cotation : 37 points" in result.output
+    assert "rang 1 sur 2" in result.output  # D1, D2 first applications share (2, 69123)

@@ -151,9 +151,10 @@ def test_positions_match_a_pandas_groupby_rank(seed: int, n: int, name: str) -> 
     scores = score_applications(frame, grid, CONTEXT)
     got = positions(frame, scores, grid, CONTEXT)
     keys = got[["rooms_min", "first_wished_commune"]].copy()
+    keys["section"] = scores["section"].astype(str)
     keys["score"] = scores["score"]
     keys = keys.loc[~scores["excluded"]]
-    grouped = keys.groupby(["rooms_min", "first_wished_commune"], dropna=False)["score"]
+    grouped = keys.groupby(["section", "rooms_min", "first_wished_commune"], dropna=False)["score"]
     expected_rank = grouped.rank(method="min", ascending=False)
     expected_size = grouped.transform("size")
     scored = got.loc[~scores["excluded"]]

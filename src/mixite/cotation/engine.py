@@ -608,14 +608,18 @@ def positions(
 ) -> pd.DataFrame:
     """Rank of each scored application among similar ones: « rang r sur n ».
 
-    Similar = same values of the grid's ``similarite`` fields (default: minimum typology and
-    first wished commune), or of ``similarity``. Rank 1 = highest score; equal scores share the
-    best rank (1, 2, 2, 4). Applications hors cotation get no rank and are not counted in n.
-    Columns: ``application_id``, the key fields, ``rank`` and ``group_size`` (Int64).
+    Similar = same section of the grid (first applications and mutations are scored on
+    different scales) and same values of the grid's ``similarite`` fields (default: minimum
+    typology and first wished commune), or of ``similarity``. Rank 1 = highest score; equal
+    scores share the best rank (1, 2, 2, 4). Applications hors cotation get no rank and are not
+    counted in n. Columns: ``application_id``, the key fields, ``rank`` and ``group_size``
+    (Int64).
     """
     fields = similarity if similarity is not None else grid.similarity
     scored = ~scores["excluded"].to_numpy(dtype=bool)
-    groups = _group_ids(applications, fields, context)
+    section = pd.Categorical(scores["section"]).codes.astype(np.int64)
+    keyed = _group_ids(applications, fields, context) * (len(grid.sections) + 1) + section
+    groups = pd.factorize(keyed)[0].astype(np.int64)
     rows = np.flatnonzero(scored)
     g = groups[rows]
     cents = scores["score_cents"].to_numpy(dtype=np.int64)[rows]
@@ -803,4 +807,5 @@ def _n_points(value: Decimal | None) -> str:
 
 
 def _similarity_text(grid: Grid) -> str:
-    return " et même ".join(spec.label for spec in grid.similarity)
+    text = " et même ".join(spec.label for spec in grid.similarity)
+    return text + (", dans la même section de la grille" if len(grid.sections) > 1 else "")
