@@ -12,3 +12,4 @@ from mixite.cli import importer  # noqa: E402
 from mixite.cli import parametres  # noqa: E402
 from mixite.cli import diagnostic  # noqa: E402
 from mixite.cli import solvabilite  # noqa: E402
+from mixite.cli import documents  # noqa: E402

@@ -107,11 +107,14 @@ def _add_field(paragraph: object, instruction: str, placeholder: str = "1") -> N
 
 
 def _column_widths_cm(frame: pd.DataFrame, formats: dict[str, Format]) -> list[float]:
+    """Column widths proportional to content: a header wraps at words, long cells wrap too."""
     weights = []
     for col in frame.columns:
         cells = [format_value(v, formats.get(str(col))) for v in frame[col].head(200)]
-        longest = max([len(str(col)) * 0.7] + [len(c) for c in cells])
-        weights.append(min(max(longest, 4.0), 40.0))
+        header_word = max((len(w) for w in str(col).split()), default=4)
+        longest = max([header_word, *(len(c) for c in cells)])
+        numeric = formats.get(str(col)) in ("int", "float", "pct", "eur")
+        weights.append(min(max(longest + (2 if numeric else 0), 7.0), 24.0))
     total = sum(weights)
     return [_TEXT_WIDTH_CM * w / total for w in weights]
 

@@ -1,0 +1,40 @@
+"""`mixite documents`: document-cadre, CIA draft and annual review (DOCX and HTML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mixite.cli._app import app
+from mixite.cli.diagnostic import existing_base
+from mixite.errors import ConfigError
+from mixite.objectives import METHODS
+from mixite.reports.documents import write_documents
+
+
+@app.command(
+    "documents",
+    help=(
+        "Rédige le document-cadre d'orientations, le projet de convention intercommunale "
+        "d'attribution et le bilan annuel (DOCX modifiables et HTML). Méthodes de répartition "
+        "des objectifs : " + ", ".join(f"{k} ({v})" for k, v in METHODS.items()) + "."
+    ),
+)
+def documents(
+    base: Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")],
+    annee: Annotated[int, typer.Option("--annee", help="Année des attributions (baux signés).")],
+    sortie: Annotated[Path, typer.Option("--sortie", help="Dossier où écrire les documents.")],
+    methode: Annotated[
+        str, typer.Option("--methode", help="Répartition des objectifs entre partenaires.")
+    ] = "plafonne",
+) -> None:
+    if methode not in METHODS:
+        raise ConfigError(
+            f"Méthode « {methode} » inconnue. Méthodes possibles : {', '.join(METHODS)}."
+        )
+    outputs = write_documents(existing_base(base), annee, sortie, methode)  # type: ignore[arg-type]
+    typer.echo("Documents écrits :")
+    for docx, html in zip(outputs.docx, outputs.html, strict=True):
+        typer.echo(f"  {docx}  (HTML : {html.name})")
