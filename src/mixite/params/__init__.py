@@ -58,8 +58,12 @@ __all__ = [
 ]
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and keeps dates as ISO strings."""
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe loader (libyaml when available) that rejects duplicate keys and keeps dates as ISO
+    strings."""
 
 
 def _construct_mapping(
