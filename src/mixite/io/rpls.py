@@ -40,6 +40,7 @@ from mixite.io._engine import (
     RawTable,
     convert,
     load_raw,
+    q,
     raw_text,
     sql_str,
     value_sql,
@@ -184,7 +185,8 @@ def _convert(
     if "IDENT_INT" in src:
         fields.append(Field(col("dwelling_id"), src["IDENT_INT"], text("IDENT_INT")))
     else:
-        content = ", ".join(text(c) for c in _ROW_CONTENT)
+        # Raw cells (not trimmed): cheaper, and as stable for the same file.
+        content = ", ".join(q(src[c]) for c in _ROW_CONTENT if c in src)
         fields.append(
             Field(
                 col("dwelling_id"),
@@ -204,8 +206,12 @@ def _convert(
     if "PROGRAMME" in src:
         fields.append(Field(col("residence_id"), src["PROGRAMME"], text("PROGRAMME")))
     else:
+        street = ", ".join(
+            q(src[c]) for c in ("NUMVOIE", "INDREP", "TYPVOIE", "NOMVOIE") if c in src
+        )
         site = (
-            f"coalesce(upper({address}), CAST(round({x_val}, -1) AS VARCHAR) || ',' || "
+            f"coalesce(nullif(upper(trim(concat_ws(' ', {street or 'NULL'}))), ''), "
+            f"CAST(round({x_val}, -1) AS VARCHAR) || ',' || "
             f"CAST(round({y_val}, -1) AS VARCHAR), '')"
         )
         fields.append(
