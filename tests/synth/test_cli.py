@@ -10,7 +10,14 @@ from typer.testing import CliRunner
 from mixite.cli import app
 from mixite.errors import ConfigError
 from mixite.store import Store
-from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep, run_demo
+from mixite.synth.demo import (
+    DEMO_STEPS,
+    DemoPaths,
+    DemoStep,
+    run_demo,
+    step_generate,
+    step_import,
+)
 
 
 def test_generer_writes_the_files_and_the_calibration_report(tmp_path: Path) -> None:
@@ -64,9 +71,10 @@ def test_demo_steps_run_in_order_and_can_be_extended(
     # a small territory keeps the test fast; the real demo uses the medium size
     monkeypatch.setattr(demo, "DEMO_SIZE", "petite")
     lines: list[str] = []
-    paths = run_demo(
-        tmp_path / "demo", [*DEMO_STEPS, DemoStep("Étape d'essai", extra)], lines.append
-    )
+    # this module's own steps (other capabilities append theirs to DEMO_STEPS) plus a new one
+    own = [step for step in DEMO_STEPS if step.run in (step_generate, step_import)]
+    assert [step.run for step in DEMO_STEPS[:2]] == [step_generate, step_import]
+    paths = run_demo(tmp_path / "demo", [*own, DemoStep("Étape d'essai", extra)], lines.append)
     assert seen == ["extra"]
     assert lines[-1] == "→ Étape d'essai"
     assert (tmp_path / "demo" / "donnees" / "rpls.csv").exists()
