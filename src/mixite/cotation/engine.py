@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -566,11 +567,12 @@ def _group_keys(
     frame: pd.DataFrame, fields: tuple[FieldSpec, ...], context: ScoringContext
 ) -> pd.DataFrame:
     cache: dict[str, FieldValues] = {}
-    keys = {}
+    keys: dict[str, Any] = {}
     for spec in fields:
         fv = evaluate_field(frame, spec, context, cache)
         if fv.kind == "str":
-            keys[spec.name] = fv.labels()
+            text: Any = fv.text  # an Arrow string array: wrapped without copy
+            keys[spec.name] = pd.Series(pd.array(text, dtype="str"))
         elif fv.kind == "bool":
             keys[spec.name] = fv.values
         else:
@@ -638,7 +640,7 @@ def positions(
     size_values = np.zeros(len(scored), dtype=np.int64)
     size_values[rows] = sizes[g] if len(g) else 0
     out = _group_keys(applications, fields, context)
-    out.insert(0, "application_id", applications["application_id"].to_numpy(dtype=object))
+    out.insert(0, "application_id", applications["application_id"].reset_index(drop=True))
     out["rank"] = pd.arrays.IntegerArray(rank_values, ~scored)
     out["group_size"] = pd.arrays.IntegerArray(size_values, ~scored)
     return out
