@@ -226,3 +226,16 @@ def test_affordable_pairs_missing_column() -> None:
     households, dwellings = _pairs_inputs()
     with pytest.raises(InputError, match="units"):
         affordable_pairs(households.drop(columns="units"), dwellings, "2025-11")
+
+
+def test_seven_dependants_use_the_per_extra_increments() -> None:
+    # Zone I, November 2025: ceiling 454.10 + 6 × 65.89; R0 = 10,554 + 346 (7th dependant);
+    # TF = 1.73 % − 0.06 %; RLS ceiling and amount extended the same way (per-extra amounts).
+    d = housing_benefit_detail(
+        zone=1, couple=True, dependants=7, rent=2000.0, annual_resources=30000.0, when="2025-11"
+    )
+    assert float(d.rent_ceiling) == pytest.approx(454.10 + 6 * 65.89)
+    assert float(d.r0) == 10554 + 346
+    assert float(d.family_rate) == pytest.approx(0.0173 - 0.0006)
+    assert float(d.charges_allowance) == pytest.approx(60.59 + 7 * 13.74)
+    assert float(d.rls) == pytest.approx(54.14 + 6 * 7.75)

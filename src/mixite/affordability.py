@@ -116,6 +116,17 @@ class AplScale:
     rls_ceiling: FloatArray  # shape (4, 8): zone × composition class, € per month
     rls_ceiling_extra: FloatArray
 
+    def by_zone_and_class(self, single: FloatArray, couple: FloatArray, one: FloatArray,
+                          extra: FloatArray) -> FloatArray:  # fmt: skip
+        """(4, 8) table zone × composition class of an amount given per zone for a single
+        person, a couple, one dependant and each extra dependant (up to six dependants)."""
+        table = np.zeros((4, 2 + _MAX_LISTED_DEPENDANTS), dtype="float64")
+        table[:, 0] = single
+        table[:, 1] = couple
+        for k in range(1, _MAX_LISTED_DEPENDANTS + 1):
+            table[:, 1 + k] = one + (k - 1) * extra
+        return table
+
 
 def _by_zone(params: Parameters, name: str, when: dt.date) -> FloatArray:
     out = np.zeros(4, dtype="float64")
@@ -228,7 +239,7 @@ def _round(x: FloatArray, decimals: int) -> FloatArray:
 
 
 def _check_inputs(zone: npt.NDArray[Any], dependants: npt.NDArray[Any]) -> None:
-    bad_zone = ~np.isin(zone, _ZONES)
+    bad_zone = (zone < min(_ZONES)) | (zone > max(_ZONES))
     if bad_zone.any():
         value = zone[bad_zone].flat[0]
         raise InputError(
@@ -278,31 +289,36 @@ def housing_benefit_detail(
             raise ValueError("housing_benefit_detail needs `when` or `scale`")
         scale = apl_scale(when, params)
     s = scale
-    zone_a, couple_a, dep_a, rent_a, res_a, hlm_a = np.broadcast_arrays(
-        np.asarray(zone),
-        np.asarray(couple),
-        np.asarray(dependants),
-        np.asarray(rent, dtype="float64"),
-        np.asarray(annual_resources, dtype="float64"),
-        np.asarray(hlm),
-    )
-    z = zone_a.astype("int64")
-    n = dep_a.astype("int64")
+    # Inputs keep their own shapes: household-only quantities stay (N, 1) and dwelling-only ones
+    # (1, M) until they meet, so pairs cost only the per-pair steps.
+    z = np.asarray(zone).astype("int64", copy=False)
+    n = np.asarray(dependants).astype("int64", copy=False)
+    cpl = np.asarray(couple).astype(bool, copy=False)
+    rent_a = np.asarray(rent, dtype="float64")
+    res_a = np.asarray(annual_resources, dtype="float64")
+    hlm_a = np.asarray(hlm).astype(bool, copy=False)
+    shape = np.broadcast_shapes(z.shape, n.shape, cpl.shape, rent_a.shape, res_a.shape, hlm_a.shape)
     _check_inputs(z, n)
-    cpl = couple_a.astype(bool)
+    width = 2 + _MAX_LISTED_DEPENDANTS
     has_dep = n > 0
-    single_no_dep = ~cpl & ~has_dep
-    extra_dep = np.maximum(n - 1, 0).astype("float64")
     over_six = np.maximum(n - _MAX_LISTED_DEPENDANTS, 0).astype("float64")
-    # Composition class: 0 single, 1 couple, 1 + k for k dependants (k capped at 6).
+    many = bool((n > _MAX_LISTED_DEPENDANTS).any())
+    # Composition class: 0 single, 1 couple, 1 + k for k dependants (k capped at 6); tables
+    # zone × class are read with one flat index.
     klass = np.where(has_dep, 1 + np.minimum(n, _MAX_LISTED_DEPENDANTS), cpl.astype("int64"))
+    zk = z * width + klass
+
+    def lookup(table: FloatArray, extra: FloatArray, zone_index: Any) -> FloatArray:
+        out: FloatArray = table.ravel().take(zk if zone_index is z else zone_index * width + klass)
+        if many:
+            out = out + over_six * extra.take(zone_index)
+        return out
 
     # Rent ceiling and retained rent (arrêté du 27/09/2019, art. 6; CCH D823-16).
-    family_ceiling = s.ceiling_one_dependant[z] + extra_dep * s.ceiling_extra_dependant[z]
-    ceiling = np.where(
-        single_no_dep, s.ceiling_single[z], np.where(has_dep, family_ceiling, s.ceiling_couple[z])
+    ceilings = s.by_zone_and_class(
+        s.ceiling_single, s.ceiling_couple, s.ceiling_one_dependant, s.ceiling_extra_dependant
     )
-    ceiling = _round(ceiling, 2)
+    ceiling = _round(lookup(ceilings, s.ceiling_extra_dependant, z), 2)
     retained = np.minimum(rent_a, ceiling)
 
     # Charges allowance (art. 8).
@@ -318,16 +334,7 @@ def housing_benefit_detail(
     tf = s.family_rate[klass] + s.family_rate_extra * over_six
 
     # Rent rate TL on RL = L / reference rent (zone II ceiling for the composition).
-    rz = s.reference_zone
-    reference = np.where(
-        single_no_dep,
-        s.ceiling_single[rz],
-        np.where(
-            has_dep,
-            s.ceiling_one_dependant[rz] + extra_dep * s.ceiling_extra_dependant[rz],
-            s.ceiling_couple[rz],
-        ),
-    )
+    reference = lookup(ceilings, s.ceiling_extra_dependant, np.int64(s.reference_zone))
     rl = _round(retained / reference * 100.0, 2) / 100.0
     t1, t2 = s.tl_threshold_1, s.tl_threshold_2
     tl = (
@@ -344,8 +351,8 @@ def housing_benefit_detail(
     amount = np.where(amount >= s.minimum_payment, amount, 0.0)
 
     # Degressivity for rents far above the ceiling (arrêté art. 10).
-    start = _round(ceiling * s.degressivity_start[z], 2)
-    end = _round(ceiling * s.degressivity_end[z], 2)
+    start = _round(ceiling * s.degressivity_start.take(z), 2)
+    end = _round(ceiling * s.degressivity_end.take(z), 2)
     span = np.where(end > start, end - start, 1.0)
     coefficient = np.where(
         rent_a <= start, 1.0, np.where(rent_a <= end, 1.0 - (rent_a - start) / span, 0.0)
@@ -354,17 +361,12 @@ def housing_benefit_detail(
     after_minoration = np.maximum(after_degressivity - s.minoration, 0.0)
 
     # RLS (CCH L442-2-1): granted when R / 12 is below the zone ceiling; APL lowered by 98 % of it.
-    rls_ceiling = s.rls_ceiling[z, klass] + s.rls_ceiling_extra[z] * over_six
-    rls_amount = np.where(
-        single_no_dep,
-        s.rls_single[z],
-        np.where(
-            has_dep,
-            s.rls_one_dependant[z] + extra_dep * s.rls_extra_dependant[z],
-            s.rls_couple[z],
-        ),
+    rls_ceiling = lookup(s.rls_ceiling, s.rls_ceiling_extra, z)
+    rls_amounts = s.by_zone_and_class(
+        s.rls_single, s.rls_couple, s.rls_one_dependant, s.rls_extra_dependant
     )
-    eligible = hlm_a.astype(bool) & (resources / 12.0 < rls_ceiling)
+    rls_amount = lookup(rls_amounts, s.rls_extra_dependant, z)
+    eligible = hlm_a & (resources / 12.0 < rls_ceiling)
     rls = np.where(eligible, rls_amount, 0.0)
     after_rls = np.maximum(after_minoration - rls * s.rls_offset_rate, 0.0)
 
@@ -372,23 +374,27 @@ def housing_benefit_detail(
     crds = np.floor(np.round(after_rls * 100.0, 6) * s.crds_rate) / 100.0
     benefit = np.floor(np.round(after_rls - crds, 6))
 
+    def full(x: Any) -> FloatArray:
+        out: FloatArray = np.asarray(x, dtype="float64")
+        return out if out.shape == shape else np.broadcast_to(out, shape)
+
     return BenefitDetail(
-        rent_ceiling=ceiling,
-        retained_rent=retained,
-        charges_allowance=charges,
-        resource_base=resources,
-        r0=r0,
-        family_rate=tf,
-        rent_rate=tl,
-        minimum_participation=p0,
-        personal_participation=participation,
-        before_degressivity=amount,
-        degressivity=coefficient,
-        after_minoration=after_minoration,
-        rls=rls,
-        after_rls=after_rls,
-        crds=crds,
-        benefit=benefit,
+        rent_ceiling=full(ceiling),
+        retained_rent=full(retained),
+        charges_allowance=full(charges),
+        resource_base=full(resources),
+        r0=full(r0),
+        family_rate=full(tf),
+        rent_rate=full(tl),
+        minimum_participation=full(p0),
+        personal_participation=full(participation),
+        before_degressivity=full(amount),
+        degressivity=full(coefficient),
+        after_minoration=full(after_minoration),
+        rls=full(rls),
+        after_rls=full(after_rls),
+        crds=full(crds),
+        benefit=full(benefit),
     )
 
 
@@ -506,7 +512,7 @@ def affordable_pairs(
     max_effort_rate: float = DEFAULT_MAX_EFFORT_RATE,
     min_reste_a_vivre: float = DEFAULT_MIN_RESTE_A_VIVRE,
     params: Parameters | None = None,
-    chunk_pairs: int = 2_000_000,
+    chunk_pairs: int = 1_000_000,
 ) -> npt.NDArray[np.bool_]:
     """Boolean matrix (households × dwellings): the dwelling is affordable to the household.
 
@@ -520,7 +526,7 @@ def affordable_pairs(
     memory stays near ``chunk_pairs`` × 8 bytes × a few dozen arrays whatever the sizes; the
     result itself takes one byte per pair.
     """
-    for name, frame, cols in (
+    for name, frame, required in (
         (
             "ménages",
             households,
@@ -528,12 +534,12 @@ def affordable_pairs(
         ),
         ("logements", dwellings, ("zone", "rent", "charges", "hlm")),
     ):
-        missing = [c for c in cols if c not in frame.columns]
+        missing = [c for c in required if c not in frame.columns]
         if missing:
             raise InputError(
                 f"Colonne « {missing[0]} » absente",
                 Location(name, column=missing[0]),
-                f"Fournissez les colonnes {', '.join(cols)}.",
+                f"Fournissez les colonnes {', '.join(required)}.",
             )
     scale = apl_scale(when, params)
     n_h, n_d = len(households), len(dwellings)
@@ -549,20 +555,26 @@ def affordable_pairs(
         for c in ("couple", "dependants", "annual_resources", "monthly_resources", "units")
     }
     rows = max(1, chunk_pairs // n_d)
+    # Dwellings are grouped by APL zone so that the zone-dependent scale entries are scalars and
+    # the household-side steps run once per household, not once per pair.
+    zone_groups = [(zone, np.flatnonzero(d_zone[0] == zone)) for zone in np.unique(d_zone)]
     for block in _chunks(n_h, rows):
         monthly = h["monthly_resources"][block].astype("float64")[:, None]
-        detail = housing_benefit_detail(
-            zone=d_zone,
-            couple=h["couple"][block].astype(bool)[:, None],
-            dependants=h["dependants"][block].astype("int64")[:, None],
-            rent=d_rent,
-            annual_resources=h["annual_resources"][block].astype("float64")[:, None],
-            scale=scale,
-            hlm=d_hlm,
-        )
-        cost = net_housing_cost(d_rent, d_charges, detail.benefit, detail.rls)
         units = h["units"][block].astype("float64")[:, None]
-        rav = (monthly - cost) / units / DAYS_PER_MONTH
-        ok = (cost <= max_effort_rate * monthly) & (rav >= min_reste_a_vivre)
-        out[block] = ok
+        for zone, idx in zone_groups:
+            rent = d_rent[:, idx]
+            charges = d_charges[:, idx]
+            detail = housing_benefit_detail(
+                zone=int(zone),
+                couple=h["couple"][block].astype(bool)[:, None],
+                dependants=h["dependants"][block].astype("int64")[:, None],
+                rent=rent,
+                annual_resources=h["annual_resources"][block].astype("float64")[:, None],
+                scale=scale,
+                hlm=d_hlm[:, idx],
+            )
+            cost = net_housing_cost(rent, charges, detail.benefit, detail.rls)
+            rav = (monthly - cost) / units / DAYS_PER_MONTH
+            ok = (cost <= max_effort_rate * monthly) & (rav >= min_reste_a_vivre)
+            out[block, idx] = ok
     return out
