@@ -339,7 +339,7 @@ def housing_benefit_detail(
     t1, t2 = s.tl_threshold_1, s.tl_threshold_2
     tl = (
         s.tl_rate_1 * np.minimum(rl, t1)
-        + s.tl_rate_2 * np.clip(rl - t1, 0.0, t2 - t1)
+        + s.tl_rate_2 * np.minimum(np.maximum(rl - t1, 0.0), t2 - t1)
         + s.tl_rate_3 * np.maximum(rl - t2, 0.0)
     )
     tl = _round(tl, 5)
