@@ -239,18 +239,18 @@ def load_raw(
         for encoding in encodings:
             con.execute("DROP TABLE IF EXISTS rejects; DROP TABLE IF EXISTS reject_scans")
             con.execute(_read_sql(source, encoding, kept))
-            bad = con.execute(
+            rejects = con.execute(
                 "SELECT line, error_type, csv_line, error_message FROM rejects "
                 "ORDER BY line LIMIT 1"
-            ).fetchone()
-            if bad is None:
+            ).fetchall()
+            if not rejects:
                 source = CsvSource(source.path, encoding, source.delimiter, source.headers)
                 break
-            line, error_type, csv_line, message = bad
+            line, error_type, csv_line, message = rejects[0]
             if error_type == "INVALID ENCODING" and encoding == "utf-8":
                 continue
             _raise_reject(source, int(line), str(error_type), str(csv_line or ""), str(message))
-        rows = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
+        rows = int(con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
     except BaseException:
         con.close()
         raise
@@ -649,8 +649,7 @@ def convert(
         checks.extend(_cog_condition(raw, table, by_name, refs, known_communes))
     if checks:
         aggregates = ", ".join(f"min(_r) FILTER (WHERE {c.condition})" for c, _ in checks)
-        firsts = raw.con.execute(f"SELECT {aggregates} FROM {_JOINED}").fetchone()
-        assert firsts is not None
+        firsts = raw.con.execute(f"SELECT {aggregates} FROM {_JOINED}").fetchall()[0]
         found = [
             _Found(int(row) + 2, order, check, fld)
             for order, ((check, fld), row) in enumerate(zip(checks, firsts, strict=True))
@@ -662,8 +661,8 @@ def convert(
     if check_key:
         _check_key(raw, table, by_name, refs)
     select = ", ".join(f"{refs[c.name]} AS {q(c.name)}" for c in table.columns)
-    frame = raw.con.execute(f"SELECT {select} FROM conv ORDER BY _r").df()
-    return canonical_frame(frame, table)
+    arrow = raw.con.sql(f"SELECT {select} FROM conv ORDER BY _r").to_arrow_table()
+    return _arrow_to_canonical(arrow, table)
 
 
 _JOINED = "raw POSITIONAL JOIN conv"
@@ -731,8 +730,8 @@ def _raise_check(raw: RawTable, found: _Found) -> None:
     shown_sql = check.value_sql or (fld.raw if fld is not None else "NULL")
     row = raw.con.execute(
         f"SELECT CAST({shown_sql} AS VARCHAR) FROM {_JOINED} WHERE _r = ?", [found.line - 2]
-    ).fetchone()
-    value = None if row is None else row[0]
+    ).fetchall()
+    value = row[0][0] if row else None
     column = check.column or (fld.label if fld is not None else None)
     raise InputError(check.problem, Location(raw.name, found.line, column, value), check.fix)
 
@@ -744,27 +743,26 @@ def _check_key(
     key = f"row({', '.join(refs[k] for k in table.key)})"
     dup = raw.con.execute(
         f"SELECT 1 FROM conv GROUP BY {key} HAVING count(*) > 1 LIMIT 1"
-    ).fetchone()
-    if dup is None:
+    ).fetchall()
+    if not dup:
         return
     row = raw.con.execute(
         f"WITH k AS (SELECT _r AS r, {key} AS k FROM conv), "
         "f AS (SELECT k, min(r) AS first_row FROM k GROUP BY k HAVING count(*) > 1) "
         "SELECT f.first_row, min(k.r) AS second_row FROM k JOIN f ON k.k = f.k "
         "WHERE k.r > f.first_row GROUP BY f.first_row ORDER BY second_row LIMIT 1"
-    ).fetchone()
-    assert row is not None
-    first, second = int(row[0]) + 2, int(row[1]) + 2
+    ).fetchall()
+    first, second = int(row[0][0]) + 2, int(row[0][1]) + 2
     shown = raw.con.execute(
         f"SELECT concat_ws(' ; ', {', '.join(f'CAST({f.raw} AS VARCHAR)' for f in fields)}) "
         f"FROM {_JOINED} WHERE _r = ?",
         [second - 2],
-    ).fetchone()
+    ).fetchall()
     labels = " + ".join(f"« {f.label} »" for f in fields)
     raise InputError(
         f"Identifiant en double (déjà présent ligne {first})",
         Location(
-            raw.name, second, " + ".join(f.label for f in fields), shown[0] if shown else None
+            raw.name, second, " + ".join(f.label for f in fields), shown[0][0] if shown else None
         ),
         f"Chaque valeur de {labels} doit être unique dans le fichier : supprimez le doublon ou "
         "corrigez l'identifiant.",
@@ -774,6 +772,34 @@ def _check_key(
 # ---------------------------------------------------------------------------------------------
 # Canonical dtypes
 # ---------------------------------------------------------------------------------------------
+
+
+def _arrow_to_canonical(arrow: Any, table: Table) -> pd.DataFrame:
+    """Canonical frame from the Arrow result of the conversion query (no pandas string dtype
+    detour: object arrays of ``str``/``None`` straight from Arrow)."""
+    out: dict[str, Any] = {}
+    for col in table.columns:
+        data = arrow.column(col.name)
+        if col.dtype == "str":
+            out[col.name] = pd.Series(data.to_numpy(zero_copy_only=False), dtype=object)
+        elif col.dtype == "int" and col.nullable:
+            mask = data.is_null().to_numpy(zero_copy_only=False)
+            values = data.fill_null(0).to_numpy(zero_copy_only=False).astype("int64")
+            out[col.name] = pd.Series(pd.arrays.IntegerArray(values, mask))
+        elif col.dtype == "int":
+            out[col.name] = pd.Series(data.to_numpy(zero_copy_only=False).astype("int64"))
+        elif col.dtype == "float":
+            out[col.name] = pd.Series(data.to_numpy(zero_copy_only=False).astype("float64"))
+        elif col.dtype == "bool":
+            out[col.name] = pd.Series(data.to_numpy(zero_copy_only=False).astype(bool))
+        elif col.dtype == "date":
+            values = data.to_numpy(zero_copy_only=False)
+            out[col.name] = pd.Series(values.astype("datetime64[ns]"))
+        else:
+            out[col.name] = pd.Series(
+                [[] if v is None else [str(x) for x in v] for v in data.to_pylist()], dtype=object
+            )
+    return pd.DataFrame(out, columns=table.names)
 
 
 def canonical_frame(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
