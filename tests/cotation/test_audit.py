@@ -182,7 +182,12 @@ def test_report_writes_html_xlsx_and_csv(tmp_path: Path) -> None:
         comparison=compare_grids(FRAME, a, b, CONTEXT, 3),
     )
     paths = write_audit_report(result, tmp_path)
-    assert [p.name for p in paths] == ["cotation.html", "cotation.xlsx", "cotation_demandes.csv"]
+    assert [p.name for p in paths] == [
+        "cotation.html",
+        "cotation.xlsx",
+        "cotation_demandes.csv",
+        "cotation_comparaison_demandes.csv",
+    ]
     parser = _Collector()
     parser.feed(paths[0].read_text(encoding="utf-8"))
     for title in ("La grille", "Qui la grille place en tête", "Comparaison de deux grilles"):
@@ -232,6 +237,7 @@ def test_report_with_applications_hors_cotation(tmp_path: Path) -> None:
         comparison=cmp,
     )
     paths = write_audit_report(result, tmp_path)
-    sheet = load_workbook(paths[1])["Comparaison demandes"]
-    assert sheet.cell(row=5, column=4).value == 1  # D1: rank 1 with A
-    assert sheet.cell(row=5, column=5).value == "—"  # D1: hors cotation with B
+    assert "Comparaison groupes" in load_workbook(paths[1]).sheetnames
+    moves = pd.read_csv(paths[3], sep=";", decimal=",", encoding="utf-8-sig")
+    assert moves.loc[0, "Rang A"] == 1  # D1: rank 1 with A
+    assert pd.isna(moves.loc[0, "Rang B"])  # D1: hors cotation with B

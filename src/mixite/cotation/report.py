@@ -363,6 +363,7 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         sheets.append(
             Sheet("Délais", waiting, "Délais d'attente indicatifs", note, _fmt(waiting, num))
         )
+    moves: pd.DataFrame | None = None
     if result.comparison is not None and result.other_grid is not None:
         cmp = result.comparison
         summary = cmp.summary.rename(columns={"indicator": "Indicateur", "value": "Valeur"})
@@ -408,8 +409,6 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
                 _fmt(cgroups, num),
             ),
         ]
-        if len(moves) <= 200_000:
-            sheets.append(Sheet("Comparaison demandes", moves, "Rangs par demande", intro))
     page = render_page(
         f"Cotation : {grid.name}{label}",
         f"Audit de la grille{millesime}. La cotation est une aide à la décision, pas un ordre "
@@ -436,4 +435,8 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         scores["rang_parmi_similaires"] = result.positions["rank"].array
         scores["demandes_similaires"] = result.positions["group_size"].array
     csv_path = write_csv_excel(scores, folder / "cotation_demandes.csv")
-    return [html_path, xlsx_path, csv_path]
+    written = [html_path, xlsx_path, csv_path]
+    if moves is not None:
+        # One row per application: a CSV, the workbook keeps the summaries.
+        written.append(write_csv_excel(moves, folder / "cotation_comparaison_demandes.csv"))
+    return written
