@@ -239,3 +239,49 @@ def test_seven_dependants_use_the_per_extra_increments() -> None:
     assert float(d.family_rate) == pytest.approx(0.0173 - 0.0006)
     assert float(d.charges_allowance) == pytest.approx(60.59 + 7 * 13.74)
     assert float(d.rls) == pytest.approx(54.14 + 6 * 7.75)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "problem"),
+    [
+        ("--zone-apl", "4", "Zone APL inconnue"),
+        ("--adultes", "3", "Nombre d'adultes invalide"),
+        ("--personnes-14-ans-et-plus", "5", "Nombre de personnes de 14 ans ou plus incohérent"),
+    ],
+)
+def test_cli_rejects_bad_options_in_french(option: str, value: str, problem: str) -> None:
+    from typer.testing import CliRunner
+
+    from mixite.cli import app
+
+    args = {
+        "--date": "2025-11", "--zone-apl": "2", "--adultes": "1", "--personnes-a-charge": "1",
+        "--loyer": "380", "--charges": "60", "--ressources-annuelles": "9000",
+    }  # fmt: skip
+    args[option] = value
+    result = CliRunner().invoke(app, ["solvabilite", *[x for kv in args.items() for x in kv]])
+    assert isinstance(result.exception, InputError)
+    message = str(result.exception)
+    assert problem in message and option in message and f"« {value} »" in message
+
+
+def test_cli_hors_hlm_and_thresholds() -> None:
+    from typer.testing import CliRunner
+
+    from mixite.cli import app
+
+    # Same case as test_rls_only_for_hlm_and_under_ceiling: no RLS, APL 187 €; cost
+    # 380 + 60 − 187 = 253 € → effort 253 / 750 = 33,7 %, above a 30 % charter maximum.
+    result = CliRunner().invoke(
+        app,
+        [
+            "solvabilite", "--date", "2025-11", "--zone-apl", "2", "--adultes", "1",
+            "--personnes-a-charge", "0", "--loyer", "380", "--charges", "60",
+            "--ressources-annuelles", "9000", "--hors-hlm", "--taux-effort-max", "0.30",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Aide au logement : 187 €" in result.output
+    assert "Réduction de loyer de solidarité (RLS) : 0,00 €" in result.output
+    assert "Taux d'effort : 33,7 %" in result.output
+    assert "Logement non abordable selon la charte" in result.output
