@@ -17,7 +17,8 @@ Method ``"flow"`` (the default on large instances), a Lagrangian relaxation of t
    ``max_iterations``;
 3. the last and the least violated assignments are repaired greedily: while a quota is not met,
    apply the cheapest move (swap in a qualifying free applicant, fill an empty dwelling with one,
-   or leave the dwelling of a non-qualifying one empty) that makes no other quota worse;
+   or leave the dwelling of a non-qualifying one empty) that makes no other quota worse; when no
+   such move exists, the empty assignment (always lawful) is returned, with its gap;
 4. every ``L(lam) = max_x sum((w + lam @ C) * x)`` is an upper bound of the optimum; the smallest
    (corrected for rounding and perturbation) is reported as the Lagrangian bound.
 
@@ -57,9 +58,9 @@ FloatArray = npt.NDArray[np.float64]
 
 MIP_MAX_PAIRS = 3_000
 #: Relative size of the tie-breaking perturbation (per pair, times the weight scale).
-TIE_BREAK = 1e-6
+TIE_BREAK = 1e-5
 #: Integer cost range used by the min-cost flow.
-COST_RANGE = 1e9
+COST_RANGE = 1e7
 #: Slack tolerated on a quota (floating point), in assignments.
 QUOTA_TOLERANCE = 1e-7
 
@@ -87,8 +88,8 @@ class AllocationResult:
 
     @property
     def gap(self) -> float | None:
-        """Relative gap ``(bound - objective) / bound``."""
-        if self.bound is None or self.bound <= 0:
+        """Relative gap ``(bound - objective) / bound`` (feasible results only)."""
+        if self.bound is None or self.bound <= 0 or not self.feasible:
             return None
         return max(self.bound - self.objective, 0.0) / self.bound
 
@@ -133,7 +134,7 @@ class AllocationResult:
             raise AllocationCheckError(
                 "Objectifs annoncés atteints mais non respectés : " + ", ".join(names) + "."
             )
-        if self.bound is not None and objective > self.bound * (1 + 1e-7) + 1e-6:
+        if self.feasible and self.bound is not None and objective > self.bound * (1 + 1e-7) + 1e-6:
             raise AllocationCheckError(
                 f"Objectif {objective:.6f} supérieur à la borne {self.bound:.6f}."
             )
@@ -182,7 +183,7 @@ def _highs_model(problem: AllocationProblem, integer: bool) -> object:
     lp.a_matrix_.value_ = matrix.data.astype(np.float64)
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n_p
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.passModel(lp)
@@ -193,6 +194,8 @@ def solve_lp(problem: AllocationProblem) -> tuple[float, FloatArray]:
     """LP relaxation by HiGHS: (optimal value, fractional x)."""
     import highspy
 
+    if len(problem.pairs) == 0:
+        return 0.0, np.zeros(0)
     h = _highs_model(problem, integer=False)
     h.run()  # type: ignore[attr-defined]
     status = h.getModelStatus()  # type: ignore[attr-defined]
@@ -339,7 +342,9 @@ def _repair(problem: AllocationProblem, selected: IntArray, max_moves: int) -> t
     moves = 0
     blocked: set[int] = set()
     while moves < max_moves:
-        violated = [i for i in np.argsort(slack) if slack[i] < -QUOTA_TOLERANCE and i not in blocked]
+        violated = [
+            i for i in np.argsort(slack) if slack[i] < -QUOTA_TOLERANCE and i not in blocked
+        ]
         if not violated:
             break
         k = int(violated[0])
@@ -411,10 +416,11 @@ def _optimise_flow(
     last_sign = np.zeros(n_c)
     best_bound = np.inf
     candidates: list[tuple[float, IntArray]] = []
-    iterations = 0
     flow: _Flow | None = None
     selected = np.zeros(0, np.int64)
-    for iterations in range(1, max_iterations + 1):
+    iterations = 0
+    while iterations < max_iterations:
+        iterations += 1
         adjusted = w + (ct @ lam if n_c else 0.0)
         lam_span = float(np.abs(adjusted).max()) + 1e-9
         if flow is None or lam_span > span:
@@ -426,7 +432,7 @@ def _optimise_flow(
         slack = problem.slacks(selected)
         violation = float(-np.minimum(slack, 0.0).sum())
         candidates.append((violation, selected))
-        if n_c == 0 or violation <= QUOTA_TOLERANCE and not (lam > 0).any():
+        if n_c == 0 or (violation <= QUOTA_TOLERANCE and not (lam > 0).any()):
             break
         sign = np.where(slack < -QUOTA_TOLERANCE, 1.0, -1.0)
         sign[(sign < 0) & (lam <= 0)] = 0.0  # satisfied at zero price: stays at zero
@@ -451,6 +457,8 @@ def _optimise_flow(
         if best is None or key > best[0]:
             best = (key, repaired, moves)
     assert best is not None
+    if best[0] < 1e18:  # repair failed: leaving every dwelling empty always meets the quotas
+        best = (1e18, np.zeros(0, np.int64), 0)
     return _result(
         problem,
         best[1],

@@ -49,6 +49,7 @@ A share constraint ``sum(ind * x) >= s * sum(x)`` is written ``sum((ind - s) * x
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -75,8 +76,11 @@ __all__ = [
     "Thresholds",
     "Vacancies",
     "WeightCoefficients",
+    "admissible_block",
     "build_pairs",
     "build_problem",
+    "pool_mask",
+    "wish_rank",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -241,14 +245,17 @@ class Applications:
     def score_normalised(self) -> FloatArray:
         score = self.score
         if score.size == 0:
-            return _frozen(score, np.float64)
+            out: FloatArray = _frozen(score, np.float64)
+            return out
         low, high = float(score.min()), float(score.max())
         span = high - low if high > low else 1.0
-        return _frozen((score - low) / span, np.float64)
+        out = _frozen((score - low) / span, np.float64)
+        return out
 
     @cached_property
     def q1_or_npnru(self) -> BoolArray:
-        return _frozen(self.q1 | self.npnru, bool)
+        out: BoolArray = _frozen(self.q1 | self.npnru, bool)
+        return out
 
 
 @dataclass(frozen=True)
@@ -321,7 +328,7 @@ class QuotaConstraint:
     indicator: BoolArray  # per listed pair
 
 
-def _wish_rank(apps: Applications, commune: str) -> npt.NDArray[np.int8]:
+def wish_rank(apps: Applications, commune: str) -> npt.NDArray[np.int8]:
     """Rank of ``commune`` in each application's wishes; ``n_ranks`` when not wished."""
     wished = apps.wished
     n_ranks = wished.shape[1]
@@ -333,6 +340,14 @@ def _wish_rank(apps: Applications, commune: str) -> npt.NDArray[np.int8]:
     else:
         rank[:] = 0
     return rank
+
+
+def pool_mask(reservataire: Any, apps: Applications, a_idx: IntArray) -> BoolArray:
+    """Applications in the pool of the reservataire(s) (broadcasting)."""
+    res = np.asarray(reservataire, dtype=object)
+    ok = ~(res == POOL_EMPLOYED) | apps.employed[a_idx]
+    ok &= ~(res == POOL_PRIORITY) | apps.priority[a_idx]
+    return np.asarray(ok, dtype=bool)
 
 
 def _zero_aid(cost: FloatArray, apps: IntArray) -> FloatArray:
@@ -348,11 +363,13 @@ def admissible_block(
     coefficients: WeightCoefficients,
     aid: AidFunction | None = None,
     ranks: npt.NDArray[np.int8] | None = None,
+    apply_pool: bool = True,
 ) -> tuple[BoolArray, FloatArray, FloatArray, npt.NDArray[np.int8]]:
     """Admissibility, weight, effort rate and wish rank of the pairs ``v_idx × a_idx``.
 
     ``v_idx`` and ``a_idx`` broadcast (e.g. shapes ``(m, 1)`` and ``(1, n)``, or two 1-D arrays of
     the same length). ``ranks``, when given, holds the wish ranks already broadcast.
+    ``apply_pool=False`` ignores the reservataire pools (the simulation applies its own).
     """
     aid_fn = aid or _zero_aid
     n_ranks = max(apps.wished.shape[1], 1)
@@ -361,15 +378,14 @@ def admissible_block(
     ok = apps.income[a_idx] <= ceiling
     rooms = vac.rooms[v_idx]
     ok &= (apps.rooms_min[a_idx] <= rooms) & (rooms <= apps.rooms_max[a_idx])
-    res = vac.reservataire[v_idx]
-    ok &= ~(res == POOL_EMPLOYED) | apps.employed[a_idx]
-    ok &= ~(res == POOL_PRIORITY) | apps.priority[a_idx]
+    if apply_pool:
+        ok &= pool_mask(vac.reservataire[v_idx], apps, a_idx)
     if ranks is None:
         v_b, a_b = np.broadcast_arrays(v_idx, a_idx)
         ranks = np.empty(v_b.shape, dtype=np.int8)
         for commune in np.unique(vac.commune[v_b]):
             sel = vac.commune[v_b] == commune
-            ranks[sel] = _wish_rank(apps, str(commune))[a_b[sel]]
+            ranks[sel] = wish_rank(apps, str(commune))[a_b[sel]]
     ok &= ranks < n_ranks
     cost = vac.housing_cost[v_idx]
     net = np.maximum(cost - aid_fn(cost, a_idx), 0.0)
@@ -396,46 +412,60 @@ def build_pairs(
     aid: AidFunction | None = None,
     chunk: int = 32,
 ) -> Pairs:
-    """Admissible pairs bounded to each vacancy's best ``k`` candidates, in vectorised chunks."""
-    n_a = len(apps)
-    rank_cache: dict[str, npt.NDArray[np.int8]] = {}
-    out_v: list[IntArray] = []
-    out_a: list[IntArray] = []
-    out_w: list[FloatArray] = []
-    out_e: list[FloatArray] = []
-    out_r: list[npt.NDArray[np.int8]] = []
-    all_a = np.arange(n_a, dtype=np.int64)[None, :]
-    # Vacancies of one commune share their wish ranks: chunk inside each commune.
-    order = np.argsort(vac.commune.astype(str), kind="stable")
-    communes = vac.commune[order].astype(str)
-    starts = np.flatnonzero(np.r_[True, communes[1:] != communes[:-1]]) if len(vac) else []
-    bounds = list(starts) + [len(vac)]
-    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
-        commune = str(communes[s])
-        if commune not in rank_cache:
-            rank_cache[commune] = _wish_rank(apps, commune)
-        rank_row = rank_cache[commune][None, :]
+    """Admissible pairs bounded per vacancy, in vectorised chunks of vacancies.
+
+    With ``k`` set, a vacancy keeps (i) its best ``k + g`` candidates by weight, where ``g`` is the
+    number of other vacancies of the same commune and size (they compete for the same applicants,
+    so a fixed K would leave dwellings empty), capped at ``4 k``; (ii) its best ``k // 4`` Q1-or-NPNRU
+    candidates and (iii) its best ``k // 4`` priority candidates, so that every quota can be met.
+    ``k=None`` keeps every admissible pair.
+    """
+    n_ranks = max(apps.wished.shape[1], 1)
+    out: list[tuple[IntArray, IntArray, FloatArray, FloatArray, npt.NDArray[np.int8]]] = []
+    communes = vac.commune.astype(str)
+    key = np.char.add(communes.astype("U"), np.char.mod("|%d", vac.rooms))
+    _, group, group_size = np.unique(key, return_inverse=True, return_counts=True)
+    order = np.lexsort((np.arange(len(vac)), communes))
+    sorted_communes = communes[order]
+    starts = (
+        np.flatnonzero(np.r_[True, sorted_communes[1:] != sorted_communes[:-1]])
+        if len(vac)
+        else np.zeros(0, np.int64)
+    )
+    bounds = [*starts.tolist(), len(vac)]
+    q1n_all, prio_all = apps.q1_or_npnru, apps.priority
+    for s, e in itertools.pairwise(bounds):
+        ranks_all = wish_rank(apps, str(sorted_communes[s]))
+        subset = np.flatnonzero(ranks_all < n_ranks).astype(np.int64)
+        if subset.size == 0:
+            continue
+        rank_row = ranks_all[subset][None, :]
+        a_row = subset[None, :]
+        q1n, prio = q1n_all[subset], prio_all[subset]
         for c0 in range(s, e, chunk):
             v = order[c0 : min(c0 + chunk, e)].astype(np.int64)[:, None]
-            ranks = np.broadcast_to(rank_row, (v.shape[0], n_a))
+            ranks = np.broadcast_to(rank_row, (v.shape[0], subset.size))
             ok, weight, effort, _ = admissible_block(
-                vac, apps, v, all_a, thresholds, coefficients, aid, ranks
+                vac, apps, v, a_row, thresholds, coefficients, aid, ranks
             )
             masked = np.where(ok, weight, -np.inf)
-            if k is not None and k < n_a:
-                top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+            if k is None:
+                keep = ok
             else:
-                top = np.broadcast_to(all_a, masked.shape)
-            rows = np.broadcast_to(np.arange(v.shape[0])[:, None], top.shape)
-            keep = np.isfinite(masked[rows, top])
-            out_v.append(np.broadcast_to(v, top.shape)[keep])
-            out_a.append(top[keep].astype(np.int64))
-            out_w.append(masked[rows, top][keep])
-            out_e.append(effort[rows, top][keep])
-            out_r.append(ranks[rows, top][keep])
-    if out_v:
-        pv, pa = np.concatenate(out_v), np.concatenate(out_a)
-        pw, pe, pr = np.concatenate(out_w), np.concatenate(out_e), np.concatenate(out_r)
+                k_v = np.minimum(k + group_size[group[v[:, 0]]] - 1, 4 * k)
+                keep = np.zeros(masked.shape, bool)
+                rows = np.arange(v.shape[0])[:, None]
+                _mark_top(keep, masked, k_v, rows)
+                k_q = np.full(v.shape[0], max(k // 4, 1))
+                _mark_top(keep, np.where(q1n[None, :], masked, -np.inf), k_q, rows)
+                _mark_top(keep, np.where(prio[None, :], masked, -np.inf), k_q, rows)
+                keep &= ok
+            r_i, c_i = np.nonzero(keep)
+            out.append(
+                (v[r_i, 0], subset[c_i], weight[r_i, c_i], effort[r_i, c_i], ranks[r_i, c_i])
+            )
+    if out:
+        pv, pa, pw, pe, pr = (np.concatenate([o[i] for o in out]) for i in range(5))
     else:
         pv = pa = np.zeros(0, np.int64)
         pw = pe = np.zeros(0)
@@ -448,6 +478,22 @@ def build_pairs(
         effort=_frozen(pe[sort], np.float64),
         rank=_frozen(pr[sort], np.int64),
     )
+
+
+def _mark_top(keep: BoolArray, values: FloatArray, k_v: IntArray, rows: IntArray) -> None:
+    """Set ``keep`` on each row's ``k_v[row]`` largest finite values."""
+    n = values.shape[1]
+    k_max = int(k_v.max())
+    if k_max >= n:
+        top = np.broadcast_to(np.arange(n)[None, :], values.shape)
+    else:
+        top = np.argpartition(-values, k_max - 1, axis=1)[:, :k_max]
+    top_values = values[rows, top]
+    order = np.argsort(-top_values, axis=1, kind="stable")
+    top = top[rows, order]
+    within = np.arange(top.shape[1])[None, :] < k_v[:, None]
+    within &= np.isfinite(top_values[rows, order])
+    keep[np.broadcast_to(rows, top.shape)[within], top[within]] = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -476,11 +522,15 @@ class AllocationProblem:
         res = vac.reservataire[pairs.vacancy]
         out: list[QuotaConstraint] = []
 
-        def add(name: str, label: str, share: float | None, mask: BoolArray, ind: BoolArray) -> None:
+        def add(
+            name: str, label: str, share: float | None, mask: BoolArray, ind: BoolArray
+        ) -> None:
             if share is None:
                 return
             idx = np.flatnonzero(mask)
-            out.append(QuotaConstraint(name, label, share, _frozen(idx, np.int64), _frozen(ind[idx], bool)))
+            out.append(
+                QuotaConstraint(name, label, share, _frozen(idx, np.int64), _frozen(ind[idx], bool))
+            )
 
         add("q1_hors_qpv:EPCI", "Q1 ou NPNRU hors QPV (EPCI)", q.q1_outside_qpv, ~in_qpv, q1n)
         for lid in sorted(set(vac.landlord.tolist())):

@@ -1,0 +1,401 @@
+"""A year of allocation commissions, simulated: what next year's attributions may look like.
+
+Process (documented in ``docs/allocation.md``):
+
+1. **Arrivals**: each vacancy arrives on a day of the year (given, or drawn uniformly with the
+   seed); vacancies are examined in weekly commissions (every ``commission_weekday``), in order of
+   arrival.
+2. **Orientation (gestion en flux, domaine.md §6)**: when reservation flows are given, each
+   landlord keeps a ledger per reservataire, ``entitled = share × vacancies directed so far``,
+   ``delivered = vacancies directed to it``; the vacancy goes to the reservataire with the largest
+   deficit ``entitled - delivered`` whose pool has a candidate for it (fit), ties broken by the
+   order of the flows. Without flows the vacancy keeps its own reservataire.
+3. **Pools**: Action Logement proposes employed applicants, the prefect's priority contingent
+   priority or DALO households, every other reservataire all applicants.
+4. **Fléchage**: a share of the non-QPV vacancies (drawn with the seed) is reserved to Q1 or
+   NPNRU candidates; when none fits, the vacancy falls back to all candidates (and is counted).
+5. **Commission**: the best-scored admissible candidates of the pool still waiting are examined,
+   at least ``n_candidates`` (three, CCH R441-3) unless the best one is DALO (the DALO exception:
+   one candidate suffices); the dwelling is offered in score order.
+6. **Acceptance**: each offer is refused with probability
+   ``1 / (1 + exp(-(intercept + effort × effort_rate + rank × wish_rank + qpv × in_qpv)))``;
+   a refusing household stays in the queue (its refusal is counted). After ``max_rounds`` rounds
+   of refusals the dwelling stays vacant this year.
+
+The output is an attributions table in the canonical ``attributions`` schema, so the diagnostic's
+quota indicators run on it unchanged; several replicates (seeds drawn from one generator) give
+intervals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from mixite.allocation.problem import (
+    AllocationProblem,
+    Applications,
+    Vacancies,
+    admissible_block,
+    pool_mask,
+    wish_rank,
+)
+from mixite.errors import ConfigError
+from mixite.schema import ATTRIBUTIONS
+
+__all__ = [
+    "AcceptanceModel",
+    "SimulationConfig",
+    "SimulationResult",
+    "quota_shares",
+    "replicate_intervals",
+    "simulate_replicates",
+    "simulate_year",
+]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BLOCK = 256
+
+
+@dataclass(frozen=True)
+class AcceptanceModel:
+    """Logistic model of the probability that a household refuses an offer."""
+
+    intercept: float = -2.2
+    effort: float = 6.0
+    rank: float = 0.5
+    qpv: float = 0.7
+
+    def refusal_probability(
+        self, effort: FloatArray, rank: FloatArray, in_qpv: npt.NDArray[np.bool_]
+    ) -> FloatArray:
+        z = self.intercept + self.effort * effort + self.rank * rank + self.qpv * in_qpv
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), np.float64)
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Rules of the simulated year."""
+
+    year: int
+    n_candidates: int = 3
+    dalo_exception: bool = True
+    max_rounds: int = 3
+    flechage_share: float = 0.0
+    flows: Mapping[str, float] | None = None  # reservataire → share of each landlord's flow
+    acceptance: AcceptanceModel = field(default_factory=AcceptanceModel)
+    commission_weekday: int = 1  # 0 = Monday
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.flechage_share <= 1.0:
+            raise ConfigError(
+                f"Part de fléchage {self.flechage_share} hors de [0, 1] : donnez une part entre 0 et 1."
+            )
+        if self.n_candidates < 1 or self.max_rounds < 1:
+            raise ConfigError(
+                "Le nombre de candidats et le nombre de tours doivent être au moins égaux à 1."
+            )
+        if self.flows is not None:
+            total = sum(self.flows.values())
+            if any(v < 0 for v in self.flows.values()) or abs(total - 1.0) > 1e-6:
+                raise ConfigError(
+                    f"Les parts de flux des réservataires totalisent {total:.4f} : elles doivent "
+                    "être positives et totaliser 1."
+                )
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """One simulated year."""
+
+    attributions: pd.DataFrame
+    vacancy: IntArray  # index of the vacancy of each attribution
+    application: IntArray  # index of the application of each attribution
+    reservataire: npt.NDArray[np.object_]  # orientation of each attribution
+    offers: int
+    refusals: int
+    unfilled: int  # vacancies left vacant
+    flechage_fallbacks: int
+    seed: int
+
+    def objective(self, problem: AllocationProblem) -> float:
+        """Total weight of the simulated assignments under the problem's objective."""
+        _, weight = problem.evaluate(self.vacancy, self.application)
+        return float(weight.sum())
+
+
+def _commission_dates(year: int, weekday: int) -> list[dt.date]:
+    day = dt.date(year, 1, 1)
+    while day.weekday() != weekday:
+        day += dt.timedelta(days=1)
+    out = []
+    while day.year == year:
+        out.append(day)
+        day += dt.timedelta(days=7)
+    return out
+
+
+def _attributions_frame(
+    vac: Vacancies,
+    apps: Applications,
+    v: IntArray,
+    a: IntArray,
+    reservataire: list[str],
+    dates: list[dt.date],
+    seed: int,
+) -> pd.DataFrame:
+    n = len(v)
+
+    def opt_int(values: IntArray | None, default: int) -> npt.NDArray[np.int64]:
+        return np.full(n, default, np.int64) if values is None else values[a].astype(np.int64)
+
+    size = opt_int(apps.household_size, 1)
+    adults = opt_int(apps.adults, 1)
+    data = {
+        "attribution_id": [f"SIM{seed % 100000:05d}-{i:06d}" for i in range(n)],
+        "application_id": [str(x) for x in apps.ids[a]],
+        "dwelling_id": [str(x) for x in vac.ids[v]],
+        "landlord_id": [str(x) for x in vac.landlord[v]],
+        "commune": [str(x) for x in vac.commune[v]],
+        "in_qpv": vac.in_qpv[v].astype(bool),
+        "qpv_code": (
+            [None if not x else str(x) for x in vac.qpv_code[v]]
+            if vac.qpv_code is not None
+            else [None] * n
+        ),
+        "lease_date": pd.to_datetime(pd.Series(dates, dtype=object)).astype("datetime64[ns]"),
+        "reservataire": list(reservataire),
+        "rooms": vac.rooms[v].astype(np.int64),
+        "rent": (vac.rent if vac.rent is not None else vac.housing_cost)[v].astype(np.float64),
+        "household_size": size,
+        "adults": adults,
+        "persons_14plus": opt_int(apps.persons_14plus, 1),
+        "monthly_resources": apps.monthly_resources[a].astype(np.float64),
+        "is_mutation": (
+            np.zeros(n, bool) if apps.is_mutation is None else apps.is_mutation[a].astype(bool)
+        ),
+        "npnru_relocation": apps.npnru[a].astype(bool),
+        "dalo": apps.dalo[a].astype(bool),
+        "priority": apps.priority[a].astype(bool),
+    }
+    frame = pd.DataFrame({c.name: data[c.name] for c in ATTRIBUTIONS.columns})
+    for col in ("attribution_id", "application_id", "dwelling_id", "landlord_id", "commune"):
+        frame[col] = frame[col].astype(object)
+    frame["qpv_code"] = frame["qpv_code"].astype(object)
+    frame["reservataire"] = frame["reservataire"].astype(object)
+    return frame
+
+
+def simulate_year(
+    problem: AllocationProblem,
+    config: SimulationConfig,
+    seed: int,
+    arrival_day: npt.NDArray[np.int64] | None = None,
+) -> SimulationResult:
+    """Simulate the commissions of ``config.year`` on the problem's vacancies and applications."""
+    rng = np.random.default_rng(seed)
+    vac, apps = problem.vacancies, problem.applications
+    n_v, n_a = len(vac), len(apps)
+    days_in_year = (dt.date(config.year, 12, 31) - dt.date(config.year, 1, 1)).days + 1
+    if arrival_day is None:
+        arrival_day = rng.integers(0, days_in_year, n_v)
+    commissions = _commission_dates(config.year, config.commission_weekday)
+    first = commissions[0]
+    day_of_commission = np.array([(d - dt.date(config.year, 1, 1)).days for d in commissions])
+    # Each vacancy goes to the first commission on or after its arrival (the last one otherwise).
+    week = np.minimum(np.searchsorted(day_of_commission, arrival_day), len(commissions) - 1)
+    order = np.lexsort((np.arange(n_v), arrival_day, week))
+    flagged = (~vac.in_qpv) & (rng.random(n_v) < config.flechage_share)
+    # Candidate lists per commune: applications wishing it, by decreasing score.
+    by_score = np.argsort(-apps.score, kind="stable")
+    n_ranks = max(apps.wished.shape[1], 1)
+    lists: dict[str, tuple[IntArray, npt.NDArray[np.int8]]] = {}
+    housed = np.zeros(n_a, bool)
+    refusals_of = np.zeros(n_a, np.int64)
+    flows = dict(config.flows) if config.flows else None
+    res_names = list(flows) if flows else []
+    shares = np.array([flows[r] for r in res_names]) if flows else np.zeros(0)
+    directed: dict[str, npt.NDArray[np.float64]] = {}
+    out_v: list[int] = []
+    out_a: list[int] = []
+    out_r: list[str] = []
+    out_d: list[dt.date] = []
+    offers = refusals = unfilled = fallbacks = 0
+    q1n = apps.q1_or_npnru
+    for v in order.tolist():
+        commune = str(vac.commune[v])
+        if commune not in lists:
+            ranks = wish_rank(apps, commune)[by_score]
+            keep = ranks < n_ranks
+            lists[commune] = (by_score[keep], ranks[keep])
+        cand_all, rank_all = lists[commune]
+        # Admissible, still waiting candidates (pools applied below), in score order.
+        vv = np.full(1, v, np.int64)
+        ok = np.zeros(cand_all.size, bool)
+        effort = np.zeros(cand_all.size)
+        for s in range(0, cand_all.size, 4096):
+            sl = slice(s, s + 4096)
+            a_blk = cand_all[sl]
+            o, _, e, _ = admissible_block(
+                vac,
+                apps,
+                vv,
+                a_blk,
+                problem.thresholds,
+                problem.coefficients,
+                problem.aid,
+                rank_all[sl],
+                apply_pool=False,
+            )
+            ok[sl] = o & ~housed[a_blk]
+            effort[sl] = e
+        # Orientation by the flux ledger, subject to fit.
+        if flows:
+            landlord = str(vac.landlord[v])
+            ledger = directed.setdefault(landlord, np.zeros(len(res_names)))
+            deficit = shares * (ledger.sum() + 1) - ledger
+            reservataire = res_names[int(np.argmax(deficit))]
+            for r in np.argsort(-deficit, kind="stable").tolist():
+                if pool_mask(res_names[r], apps, cand_all[ok]).any():
+                    reservataire = res_names[r]
+                    break
+            ledger[res_names.index(reservataire)] += 1
+        else:
+            reservataire = str(vac.reservataire[v])
+        ok &= pool_mask(reservataire, apps, cand_all)
+        if flagged[v]:
+            q1_ok = ok & q1n[cand_all]
+            if q1_ok.any():
+                ok = q1_ok
+            else:
+                fallbacks += 1
+        idx = np.flatnonzero(ok)
+        filled = False
+        cursor = 0
+        for _ in range(config.max_rounds):
+            if cursor >= idx.size:
+                break
+            take = config.n_candidates
+            if config.dalo_exception and apps.dalo[cand_all[idx[cursor]]]:
+                take = 1
+            chosen = idx[cursor : cursor + take]
+            cursor += take
+            p_refuse = config.acceptance.refusal_probability(
+                effort[chosen],
+                rank_all[chosen].astype(np.float64),
+                np.full(chosen.size, vac.in_qpv[v]),
+            )
+            draws = rng.random(chosen.size)
+            for j, i in enumerate(chosen.tolist()):
+                a = int(cand_all[i])
+                offers += 1
+                if draws[j] < p_refuse[j]:
+                    refusals += 1
+                    refusals_of[a] += 1
+                    continue
+                housed[a] = True
+                out_v.append(v)
+                out_a.append(a)
+                out_r.append(reservataire)
+                out_d.append(commissions[int(week[v])] if week[v] >= 0 else first)
+                filled = True
+                break
+            if filled:
+                break
+        if not filled:
+            unfilled += 1
+    v_arr = np.array(out_v, np.int64)
+    a_arr = np.array(out_a, np.int64)
+    frame = _attributions_frame(vac, apps, v_arr, a_arr, out_r, out_d, seed)
+    return SimulationResult(
+        frame,
+        v_arr,
+        a_arr,
+        np.array(out_r, dtype=object),
+        offers,
+        refusals,
+        unfilled,
+        fallbacks,
+        seed,
+    )
+
+
+def simulate_replicates(
+    problem: AllocationProblem,
+    config: SimulationConfig,
+    seed: int,
+    replicates: int,
+    arrival_day: npt.NDArray[np.int64] | None = None,
+) -> list[SimulationResult]:
+    """``replicates`` independent years; their seeds are drawn from ``seed``."""
+    seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, replicates)
+    return [simulate_year(problem, config, int(s), arrival_day) for s in seeds]
+
+
+def quota_shares(
+    vacancies: Vacancies,
+    applications: Applications,
+    vacancy: IntArray,
+    application: IntArray,
+    reservataire: npt.NDArray[np.object_] | None = None,
+) -> pd.DataFrame:
+    """Quota shares per scope (EPCI, each landlord, each reservataire) of an assignment.
+
+    Columns: ``perimetre``, ``attributions``, ``hors_qpv``, ``part_q1_hors_qpv`` (Q1 or NPNRU
+    among non-QPV attributions), ``en_qpv``, ``part_hors_q1_en_qpv``, ``part_prioritaires``.
+    """
+    v = np.asarray(vacancy, np.int64)
+    a = np.asarray(application, np.int64)
+    res = vacancies.reservataire[v] if reservataire is None else np.asarray(reservataire, object)
+    in_qpv = vacancies.in_qpv[v]
+    q1n = applications.q1_or_npnru[a]
+    non_q1 = ~applications.q1[a]
+    prio = applications.priority[a]
+    scopes: list[tuple[str, npt.NDArray[np.bool_]]] = [("EPCI", np.ones(v.size, bool))]
+    for lid in sorted(set(vacancies.landlord.tolist())):
+        scopes.append((f"bailleur {lid}", vacancies.landlord[v] == lid))
+    for rid in sorted(set(res.tolist())):
+        scopes.append((f"réservataire {rid}", res == rid))
+    rows = []
+    for name, m in scopes:
+        out_m, in_m = m & ~in_qpv, m & in_qpv
+        rows.append(
+            {
+                "perimetre": name,
+                "attributions": int(m.sum()),
+                "hors_qpv": int(out_m.sum()),
+                "part_q1_hors_qpv": float(q1n[out_m].mean()) if out_m.any() else np.nan,
+                "en_qpv": int(in_m.sum()),
+                "part_hors_q1_en_qpv": float(non_q1[in_m].mean()) if in_m.any() else np.nan,
+                "part_prioritaires": float(prio[m].mean()) if m.any() else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def replicate_intervals(
+    problem: AllocationProblem, results: list[SimulationResult], level: float = 0.9
+) -> pd.DataFrame:
+    """Mean and empirical ``level`` interval of each quota share across replicates."""
+    frames = [
+        quota_shares(
+            problem.vacancies, problem.applications, r.vacancy, r.application, r.reservataire
+        )
+        for r in results
+    ]
+    stacked = pd.concat(frames, keys=range(len(frames)), names=["replicat", "ligne"])
+    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+    value_cols = ["attributions", "part_q1_hors_qpv", "part_hors_q1_en_qpv", "part_prioritaires"]
+    grouped = stacked.groupby("perimetre", sort=False)[value_cols]
+    mean = grouped.mean().add_suffix("_moyenne")
+    low = grouped.quantile(lo).add_suffix("_bas")
+    high = grouped.quantile(hi).add_suffix("_haut")
+    out = pd.concat([mean, low, high], axis=1).reset_index()
+    ordered = ["perimetre"] + [f"{c}_{s}" for c in value_cols for s in ("moyenne", "bas", "haut")]
+    return out[ordered]

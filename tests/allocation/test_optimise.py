@@ -1,0 +1,213 @@
+"""Optimiser invariants: constraints, bounds, and exact optima on hand-made and tiny instances."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mixite.allocation.instances import random_instance
+from mixite.allocation.optimise import (
+    AllocationCheckError,
+    AllocationResult,
+    greedy,
+    optimise,
+    solve_lp,
+)
+from mixite.allocation.problem import (
+    FIN_PLUS,
+    AllocationProblem,
+    Applications,
+    Quotas,
+    Vacancies,
+    WeightCoefficients,
+    build_problem,
+)
+from mixite.errors import InputError
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def brute_force(problem: AllocationProblem) -> float:
+    """Best total weight over every assignment (each vacancy: empty or one listed pair)."""
+    pairs = problem.pairs
+    options = [
+        [-1, *np.flatnonzero(pairs.vacancy == v).tolist()] for v in range(len(problem.vacancies))
+    ]
+    best = 0.0
+    for combo in itertools.product(*options):
+        chosen = [p for p in combo if p >= 0]
+        apps = pairs.application[chosen]
+        if len(set(apps.tolist())) != len(chosen):
+            continue
+        if (problem.slacks(np.array(chosen, np.int64)) < -1e-9).any():
+            continue
+        best = max(best, float(pairs.weight[chosen].sum()))
+    return best
+
+
+def hand_problem(alpha: float | None) -> AllocationProblem:
+    """Two non-QPV dwellings, three applicants; weights 1 + normalised score (by hand below)."""
+    vac = Vacancies.from_arrays(
+        ids=["V0", "V1"],
+        landlord=["B", "B"],
+        commune=["69001", "69001"],
+        in_qpv=[False, False],
+        reservataire=["bailleur", "bailleur"],
+        rooms=[2, 2],
+        housing_cost=[400.0, 400.0],
+        financing=[FIN_PLUS, FIN_PLUS],
+    )
+    apps = Applications.from_arrays(
+        ids=["A0", "A1", "A2"],
+        q1=[False, True, False],
+        npnru=[False, False, False],
+        priority=[False, False, False],
+        dalo=[False, False, False],
+        employed=[True, True, True],
+        score=[10.0, 0.0, 5.0],
+        income=[20_000.0, 9_000.0, 18_000.0],
+        ceilings=[[15_000.0, 30_000.0, 39_000.0]] * 3,
+        rooms_min=[1, 1, 1],
+        rooms_max=[3, 3, 3],
+        monthly_resources=[2_500.0, 1_500.0, 2_000.0],
+        consumption_units=[1.0, 1.0, 1.0],
+        wished=[["69001"], ["69001"], ["69001"]],
+    )
+    coefficients = WeightCoefficients(score=1.0, commune=0.0, effort=0.0)
+    return build_problem(vac, apps, Quotas(q1_outside_qpv=alpha), coefficients=coefficients, k=None)
+
+
+# By hand: normalised scores A0 = 1, A1 = 0, A2 = 0.5, so weights are 2, 1 and 1.5 on each dwelling.
+# No quota: A0 + A2 = 3.5. Alpha = 0.5: one Q1 among two is enough, A0 + A1 = 3.0.
+# Alpha = 0.6: two assignments would need 1.2 Q1 households, so only A1 alone is lawful: 1.0.
+@pytest.mark.parametrize(("alpha", "expected"), [(None, 3.5), (0.5, 3.0), (0.6, 1.0)])
+@pytest.mark.parametrize("method", ["mip", "flow"])
+def test_hand_example(alpha: float | None, expected: float, method: str) -> None:
+    result = optimise(hand_problem(alpha), method)  # type: ignore[arg-type]
+    result.check()
+    assert result.feasible
+    assert result.objective == pytest.approx(expected)
+
+
+def test_hand_example_lp_bound_is_fractional_above_integer_optimum() -> None:
+    # Alpha = 0.6: the LP takes A1 fully (weight 1) and a fraction t of A0 (weight 2) on the other
+    # dwelling, with 1 ≥ 0.6 (1 + t), so t = 2/3 and the value is 1 + 2 × 2/3 = 7/3 > 1.0, the
+    # integer optimum: the relaxation is not integral here.
+    value, _ = solve_lp(hand_problem(0.6))
+    assert value == pytest.approx(7.0 / 3.0, abs=1e-6)
+
+
+def test_check_detects_a_broken_result() -> None:
+    problem = hand_problem(0.5)
+    good = optimise(problem, "mip")
+    twice = np.array([0, 0], np.int64)
+    broken = AllocationResult(problem, twice, good.objective, True, "forged")
+    with pytest.raises(AllocationCheckError, match="deux fois"):
+        broken.check()
+    # Pairs 0 and 2 use A0 on both dwellings? The sorted pairs give V0: A0, A2, A1 and V1 likewise.
+    without_q1 = np.array([0, 4], np.int64)
+    lying = AllocationResult(
+        problem, without_q1, float(problem.pairs.weight[without_q1].sum()), True, "forged"
+    )
+    with pytest.raises(AllocationCheckError, match="non respectés"):
+        lying.check()
+
+
+def test_quotas_legal_defaults_from_parameters() -> None:
+    # CCH L441-1 (loi Égalité et Citoyenneté): 25 % Q1 outside QPV, 50 % non-Q1 in QPV, 25 % priority.
+    q = Quotas.legal("2024-06-30")
+    assert (q.q1_outside_qpv, q.non_q1_in_qpv, q.priority_per_reservataire) == (0.25, 0.5, 0.25)
+
+
+def test_bad_financing_code_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="financement"):
+        Vacancies.from_arrays(
+            ids=["V"],
+            landlord=["B"],
+            commune=["69001"],
+            in_qpv=[False],
+            reservataire=["bailleur"],
+            rooms=[2],
+            housing_cost=[400.0],
+            financing=[7],
+        )
+
+
+tiny = st.tuples(
+    st.integers(1, 4),
+    st.integers(1, 6),
+    st.integers(0, 2**31),
+    st.sampled_from([None, 0.25, 0.5]),
+    st.sampled_from([None, 0.25]),
+)
+
+
+@SETTINGS
+@given(tiny)
+def test_tiny_optimiser_equals_brute_force(
+    case: tuple[int, int, int, float | None, float | None],
+) -> None:
+    n_v, n_a, seed, alpha, gamma = case
+    vac, apps = random_instance(n_v, n_a, np.random.default_rng(seed), n_communes=2, n_landlords=2)
+    quotas = Quotas(
+        q1_outside_qpv=alpha,
+        q1_outside_qpv_landlord=alpha,
+        non_q1_in_qpv=alpha,
+        priority_per_reservataire=gamma,
+    )
+    problem = build_problem(vac, apps, quotas, k=None)
+    exact = brute_force(problem)
+    mip = optimise(problem, "mip")
+    mip.check()
+    assert mip.objective == pytest.approx(exact, abs=1e-6)
+    flow = optimise(problem, "flow", with_lp_bound=True)
+    flow.check()
+    assert flow.lp_bound is not None and flow.lp_bound >= exact - 1e-6
+    if flow.feasible:
+        assert flow.objective <= exact + 1e-6
+    unconstrained = build_problem(vac, apps, Quotas(), k=None)
+    free = optimise(unconstrained, "flow")
+    free.check()
+    assert free.objective == pytest.approx(brute_force(unconstrained), abs=1e-4)
+
+
+small = st.tuples(st.integers(5, 30), st.integers(10, 150), st.integers(0, 2**31))
+
+
+@SETTINGS
+@given(small)
+def test_small_instances_invariants(case: tuple[int, int, int]) -> None:
+    n_v, n_a, seed = case
+    vac, apps = random_instance(n_v, n_a, np.random.default_rng(seed), n_communes=3)
+    problem = build_problem(vac, apps, Quotas.legal("2025-01-01"), k=8)
+    result = optimise(problem, "flow", with_lp_bound=True)
+    result.check()  # no dwelling or application twice, admissible pairs, quotas if feasible
+    assert result.lp_bound is not None
+    assert result.lp_bound >= result.objective - 1e-6
+    assert result.lagrangian_bound is not None
+    assert result.lagrangian_bound >= result.lp_bound - 1e-6  # Lagrangian dual ≥ LP optimum
+    exact = optimise(problem, "mip")
+    exact.check()
+    assert exact.objective >= result.objective - 1e-6 or not result.feasible
+    # Without quotas, the exact assignment beats any greedy choice of the same pairs.
+    free = build_problem(vac, apps, Quotas(), k=8)
+    assert optimise(free, "flow").objective >= greedy(free).objective - 1e-6
+
+
+@SETTINGS
+@given(st.integers(0, 2**31))
+def test_bounding_k_keeps_a_subset_and_can_only_lower_the_optimum(seed: int) -> None:
+    vac, apps = random_instance(6, 40, np.random.default_rng(seed), n_communes=2)
+    quotas = Quotas(q1_outside_qpv=0.25)
+    full = build_problem(vac, apps, quotas, k=None)
+    bounded = build_problem(vac, apps, quotas, k=4)
+    keys_full = set(zip(full.pairs.vacancy.tolist(), full.pairs.application.tolist(), strict=True))
+    keys_k = set(
+        zip(bounded.pairs.vacancy.tolist(), bounded.pairs.application.tolist(), strict=True)
+    )
+    assert keys_k <= keys_full
+    assert optimise(bounded, "mip").objective <= optimise(full, "mip").objective + 1e-9
