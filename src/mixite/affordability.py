@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -115,17 +116,21 @@ class AplScale:
     rls_extra_dependant: FloatArray
     rls_ceiling: FloatArray  # shape (4, 8): zone × composition class, € per month
     rls_ceiling_extra: FloatArray
+    ceiling_table: FloatArray  # (4, 8) zone × composition class, before extra dependants
+    rls_amount_table: FloatArray  # (4, 8) zone × composition class, before extra dependants
 
-    def by_zone_and_class(self, single: FloatArray, couple: FloatArray, one: FloatArray,
-                          extra: FloatArray) -> FloatArray:  # fmt: skip
-        """(4, 8) table zone × composition class of an amount given per zone for a single
-        person, a couple, one dependant and each extra dependant (up to six dependants)."""
-        table = np.zeros((4, 2 + _MAX_LISTED_DEPENDANTS), dtype="float64")
-        table[:, 0] = single
-        table[:, 1] = couple
-        for k in range(1, _MAX_LISTED_DEPENDANTS + 1):
-            table[:, 1 + k] = one + (k - 1) * extra
-        return table
+
+def _zone_class_table(
+    single: FloatArray, couple: FloatArray, one: FloatArray, extra: FloatArray
+) -> FloatArray:
+    """(4, 8) table zone × composition class of an amount given per zone for a single person, a
+    couple, one dependant and each extra dependant (up to six dependants)."""
+    table = np.zeros((4, 2 + _MAX_LISTED_DEPENDANTS), dtype="float64")
+    table[:, 0] = single
+    table[:, 1] = couple
+    for k in range(1, _MAX_LISTED_DEPENDANTS + 1):
+        table[:, 1 + k] = one + (k - 1) * extra
+    return table
 
 
 def _by_zone(params: Parameters, name: str, when: dt.date) -> FloatArray:
@@ -143,9 +148,23 @@ def _by_class(params: Parameters, prefix: str, when: dt.date) -> FloatArray:
 
 
 def apl_scale(when: dt.date | str, params: Parameters | None = None) -> AplScale:
-    """Read every ``apl.*`` parameter in force at ``when`` (first day of the benefit month)."""
-    p = params if params is not None else default_parameters()
+    """Read every ``apl.*`` parameter in force at ``when`` (first day of the benefit month).
+
+    With the packaged parameters (``params=None``) the scale of each date is read once and kept
+    (its arrays are read-only).
+    """
     day = as_date(when)
+    if params is None:
+        return _packaged_scale(day)
+    return _read_scale(day, params)
+
+
+@lru_cache(maxsize=64)
+def _packaged_scale(day: dt.date) -> AplScale:
+    return _read_scale(day, default_parameters())
+
+
+def _read_scale(day: dt.date, p: Parameters) -> AplScale:
 
     def v(name: str) -> float:
         return float(p.value(f"apl.{name}", day))
@@ -156,7 +175,25 @@ def apl_scale(when: dt.date | str, params: Parameters | None = None) -> AplScale
         prefix = f"apl.rls.plafond_ressources.zone_{zone}"
         rls_ceiling[zone] = _by_class(p, prefix, day)
         rls_ceiling_extra[zone] = float(p.value(f"{prefix}.par_pac_supplementaire", day))
-    return AplScale(
+    ceilings = [
+        _by_zone(p, f"apl.loyer_plafond.zone_{{zone}}.{name}", day)
+        for name in (
+            "personne_seule",
+            "couple",
+            "une_personne_a_charge",
+            "par_personne_a_charge_supplementaire",
+        )
+    ]
+    rls_amounts = [
+        _by_zone(p, f"apl.rls.montant.zone_{{zone}}.{name}", day)
+        for name in (
+            "personne_seule",
+            "couple",
+            "une_personne_a_charge",
+            "par_personne_a_charge_supplementaire",
+        )
+    ]
+    scale = AplScale(
         date=day,
         ceiling_single=_by_zone(p, "apl.loyer_plafond.zone_{zone}.personne_seule", day),
         ceiling_couple=_by_zone(p, "apl.loyer_plafond.zone_{zone}.couple", day),
@@ -195,7 +232,14 @@ def apl_scale(when: dt.date | str, params: Parameters | None = None) -> AplScale
         ),
         rls_ceiling=rls_ceiling,
         rls_ceiling_extra=rls_ceiling_extra,
+        ceiling_table=_zone_class_table(*ceilings),
+        rls_amount_table=_zone_class_table(*rls_amounts),
     )
+    for f in fields(scale):
+        value = getattr(scale, f.name)
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return scale
 
 
 @dataclass(frozen=True)
@@ -315,10 +359,7 @@ def housing_benefit_detail(
         return out
 
     # Rent ceiling and retained rent (arrêté du 27/09/2019, art. 6; CCH D823-16).
-    ceilings = s.by_zone_and_class(
-        s.ceiling_single, s.ceiling_couple, s.ceiling_one_dependant, s.ceiling_extra_dependant
-    )
-    ceiling = _round(lookup(ceilings, s.ceiling_extra_dependant, z), 2)
+    ceiling = _round(lookup(s.ceiling_table, s.ceiling_extra_dependant, z), 2)
     retained = np.minimum(rent_a, ceiling)
 
     # Charges allowance (art. 8).
@@ -334,7 +375,7 @@ def housing_benefit_detail(
     tf = s.family_rate[klass] + s.family_rate_extra * over_six
 
     # Rent rate TL on RL = L / reference rent (zone II ceiling for the composition).
-    reference = lookup(ceilings, s.ceiling_extra_dependant, np.int64(s.reference_zone))
+    reference = lookup(s.ceiling_table, s.ceiling_extra_dependant, np.int64(s.reference_zone))
     rl = _round(retained / reference * 100.0, 2) / 100.0
     t1, t2 = s.tl_threshold_1, s.tl_threshold_2
     tl = (
@@ -362,10 +403,7 @@ def housing_benefit_detail(
 
     # RLS (CCH L442-2-1): granted when R / 12 is below the zone ceiling; APL lowered by 98 % of it.
     rls_ceiling = lookup(s.rls_ceiling, s.rls_ceiling_extra, z)
-    rls_amounts = s.by_zone_and_class(
-        s.rls_single, s.rls_couple, s.rls_one_dependant, s.rls_extra_dependant
-    )
-    rls_amount = lookup(rls_amounts, s.rls_extra_dependant, z)
+    rls_amount = lookup(s.rls_amount_table, s.rls_extra_dependant, z)
     eligible = hlm_a & (resources / 12.0 < rls_ceiling)
     rls = np.where(eligible, rls_amount, 0.0)
     after_rls = np.maximum(after_minoration - rls * s.rls_offset_rate, 0.0)
@@ -473,8 +511,8 @@ def reste_a_vivre(
     """Reste à vivre in € per consumption unit per day.
 
     ``(monthly resources − (rent − RLS + charges − benefit)) / units / days_per_month``; ``units``
-    are the household's consumption units (``mixite.ceilings.consumption_units``, re-exported here). Monthly resources include
-    every member's income (the benefit is not counted twice: it is deducted from the cost).
+    are the household's consumption units (``mixite.ceilings.consumption_units``, re-exported
+    here). Monthly resources include every member's income (the benefit is not counted twice: it is deducted from the cost).
     """
     cost = net_housing_cost(rent, charges, benefit, rls)
     left = np.asarray(monthly_resources, dtype="float64") - cost
