@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import resource
 import time
 import tracemalloc
@@ -107,19 +108,23 @@ def _reference_grid() -> Grid:
     return parse_grid(raw, "reference.yaml")
 
 
-def _timed(frame: pd.DataFrame, grid: Grid, context: ScoringContext) -> tuple[float, int]:
-    """Best of two timed runs, then the peak of traced allocations in a third, untimed run
-    (tracing slows allocation down, so it is kept out of the timing)."""
-    elapsed = float("inf")
+def _timed(frame: pd.DataFrame, grid: Grid, context: ScoringContext) -> tuple[float, float, int]:
+    """Best of two runs (wall-clock and CPU seconds), then the peak of traced allocations in a
+    third, untimed run (tracing slows allocation down, so it is kept out of the timing).
+
+    On a machine shared with other jobs the wall-clock time grows with the load; the CPU time
+    of the process much less, so both are printed."""
+    elapsed = cpu = float("inf")
     for _ in range(2):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         score_applications(frame, grid, context)
         elapsed = min(elapsed, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
     tracemalloc.start()
     score_applications(frame, grid, context)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return elapsed, peak
+    return elapsed, cpu, peak
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,6 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     frame = synthetic_applications(n, args.graine)
     print(f"{n:,} demandes synthétiques construites en {time.perf_counter() - start:.1f} s")
+    load = os.getloadavg()[0]
+    print(f"charge moyenne de la machine (1 min) : {load:.1f} pour {os.cpu_count()} cœurs")
     # Modified OECD scale and the 2023 national median Q1 threshold (domaine.md §3), for the
     # benchmark only.
     context = ScoringContext(
@@ -138,20 +145,22 @@ def main(argv: list[str] | None = None) -> None:
         q1_threshold=9243.0,
         uc_scale=UcScale(1.0, 0.5, 0.3),
     )
-    ref_time, ref_peak = _timed(frame, _reference_grid(), context)
+    ref_time, ref_cpu, ref_peak = _timed(frame, _reference_grid(), context)
     print(
-        f"référence (ancienneté seule) : {ref_time:.2f} s, {n / ref_time:,.0f} demandes/s, "
-        f"pic {ref_peak / 2**20:,.0f} Mio"
+        f"référence (ancienneté seule) : {ref_time:.2f} s, {n / ref_time:,.0f} demandes/s "
+        f"(temps CPU {ref_cpu:.2f} s), pic {ref_peak / 2**20:,.0f} Mio"
     )
-    worst = float("inf")
+    worst = worst_cpu = float("inf")
     for name in ("lyon", "paris", "dunkerque"):
         grid = load_grid(EXAMPLES / f"{name}_illustrative.yaml")
-        elapsed, peak = _timed(frame, grid, context)
+        elapsed, cpu, peak = _timed(frame, grid, context)
         rate = n / elapsed
         worst = min(worst, rate)
+        worst_cpu = min(worst_cpu, n / cpu)
         print(
-            f"{name:<10} : {elapsed:.2f} s, {rate:,.0f} demandes/s, "
-            f"ratio / référence {elapsed / ref_time:.1f}, pic {peak / 2**20:,.0f} Mio"
+            f"{name:<10} : {elapsed:.2f} s, {rate:,.0f} demandes/s (temps CPU {cpu:.2f} s, "
+            f"{n / cpu:,.0f} demandes par seconde CPU), ratio / référence "
+            f"{elapsed / ref_time:.1f}, pic {peak / 2**20:,.0f} Mio"
         )
     grid = load_grid(EXAMPLES / "lyon_illustrative.yaml")
     scores = score_applications(frame, grid, context)
@@ -162,7 +171,11 @@ def main(argv: list[str] | None = None) -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     print(f"mémoire résidente maximale du processus : {rss:,.0f} Mio")
     verdict = "atteint" if worst >= TARGET_PER_SECOND else "NON atteint"
-    print(f"objectif ≥ {TARGET_PER_SECOND:,} demandes/s : {verdict} (pire grille {worst:,.0f}/s)")
+    verdict_cpu = "atteint" if worst_cpu >= TARGET_PER_SECOND else "NON atteint"
+    print(
+        f"objectif ≥ {TARGET_PER_SECOND:,} demandes/s : {verdict} en temps réel (pire grille "
+        f"{worst:,.0f}/s), {verdict_cpu} en temps CPU (pire grille {worst_cpu:,.0f}/s)"
+    )
 
 
 if __name__ == "__main__":
