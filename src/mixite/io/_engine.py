@@ -39,6 +39,7 @@ __all__ = [
     "canonical_frame",
     "closest",
     "convert",
+    "derived_columns",
     "generic_checks",
     "json_text",
     "load_raw",
@@ -194,6 +195,7 @@ class RawTable:
     con: duckdb.DuckDBPyConnection
     source: CsvSource
     rows: int
+    derived: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -207,8 +209,14 @@ class RawTable:
         self.con.close()
 
 
-def _read_sql(source: CsvSource, encoding: str, keep: Sequence[str] | None) -> str:
+def _read_sql(
+    source: CsvSource,
+    encoding: str,
+    keep: Sequence[str] | None,
+    derived: Sequence[tuple[str, str]],
+) -> str:
     selected = "*" if keep is None else ", ".join(q(h) for h in keep) or "1 AS _none"
+    selected += "".join(f", {expr} AS {q(alias)}" for alias, expr in derived)
     columns = "{" + ", ".join(f"{sql_str(h)}: 'VARCHAR'" for h in source.headers) + "}"
     return (
         f"CREATE OR REPLACE TABLE raw AS SELECT {selected} FROM read_csv({sql_str(str(source.path))}, "
@@ -224,21 +232,24 @@ def load_raw(
     *,
     allow_empty: bool = False,
     keep: Callable[[tuple[str, ...]], Sequence[str]] | None = None,
+    derive: Callable[[tuple[str, ...]], Sequence[tuple[str, str]]] | None = None,
 ) -> RawTable:
     """Load a CSV file with every column as text; raise ``InputError`` on a malformed line.
 
     UTF-8 is tried first; Latin-1 is used only when a line is not valid UTF-8. ``keep`` chooses,
     from the header, the columns to keep in table ``raw`` (all by default); every line is parsed
-    and checked for its number of fields anyway.
+    and checked for its number of fields anyway. ``derive`` gives, from the header, converted
+    columns ``(alias, SQL)`` computed in the same pass over the file (see ``derived_columns``).
     """
     source = sniff(path)
     kept = None if keep is None else list(keep(source.headers))
+    derived = [] if derive is None else list(derive(source.headers))
     con = duckdb.connect()
     try:
         encodings = [source.encoding] if source.encoding == "latin-1" else ["utf-8", "latin-1"]
         for encoding in encodings:
             con.execute("DROP TABLE IF EXISTS rejects; DROP TABLE IF EXISTS reject_scans")
-            con.execute(_read_sql(source, encoding, kept))
+            con.execute(_read_sql(source, encoding, kept, derived))
             rejects = con.execute(
                 "SELECT line, error_type, csv_line, error_message FROM rejects "
                 "ORDER BY line LIMIT 1"
@@ -261,7 +272,7 @@ def load_raw(
             Location(source.name, 2),
             "Exportez au moins une ligne de données sous l'en-tête.",
         )
-    return RawTable(con, source, rows)
+    return RawTable(con, source, rows, frozenset(alias for alias, _ in derived))
 
 
 def _raise_reject(source: CsvSource, line: int, kind: str, csv_line: str, message: str) -> None:
@@ -621,14 +632,16 @@ def convert(
     missing = [c.name for c in table.columns if c.name not in by_name]
     if missing:
         raise ValueError(f"no field for {missing}")
-    # Each value is converted once, into table ``conv`` (same row order as ``raw``); checks and
-    # the result read it through a positional join.
-    refs = {c.name: q("v_" + c.name) for c in table.columns}
-    exprs = ", ".join(
-        f"{by_name[c.name].value or value_sql(c.dtype, by_name[c.name].raw)} AS {refs[c.name]}"
+    # Values materialised while loading (``derived_columns``) are read as columns; the others
+    # (those that need the row number) are computed in place.
+    refs = {
+        c.name: (
+            q(_alias(c.name))
+            if _alias(c.name) in raw.derived
+            else f"({by_name[c.name].value or value_sql(c.dtype, by_name[c.name].raw)})"
+        )
         for c in table.columns
-    )
-    raw.con.execute(f"CREATE OR REPLACE TABLE conv AS SELECT rowid AS _r, {exprs} FROM raw")
+    }
     checks: list[tuple[Check, Field | None]] = []
     for col in table.columns:
         fld = by_name[col.name]
@@ -648,7 +661,7 @@ def convert(
     if check_cog:
         checks.extend(_cog_condition(raw, table, by_name, refs, known_communes))
     if checks:
-        aggregates = ", ".join(f"min(_r) FILTER (WHERE {c.condition})" for c, _ in checks)
+        aggregates = ", ".join(f"min(rowid) FILTER (WHERE {c.condition})" for c, _ in checks)
         firsts = raw.con.execute(f"SELECT {aggregates} FROM {_JOINED}").fetchall()[0]
         found = [
             _Found(int(row) + 2, order, check, fld)
@@ -661,11 +674,26 @@ def convert(
     if check_key:
         _check_key(raw, table, by_name, refs)
     select = ", ".join(f"{refs[c.name]} AS {q(c.name)}" for c in table.columns)
-    arrow = raw.con.sql(f"SELECT {select} FROM conv ORDER BY _r").to_arrow_table()
+    arrow = raw.con.sql(f"SELECT {select} FROM raw ORDER BY rowid").to_arrow_table()
     return _arrow_to_canonical(arrow, table)
 
 
-_JOINED = "raw POSITIONAL JOIN conv"
+_JOINED = "raw"
+
+
+def _alias(name: str) -> str:
+    return "v_" + name
+
+
+def derived_columns(table: Table, fields: Sequence[Field]) -> list[tuple[str, str]]:
+    """``(alias, SQL)`` of the converted values that can be computed while the file is loaded
+    (all but those using the row number), for ``load_raw(derive=…)``."""
+    out = []
+    for fld in fields:
+        expr = fld.value or value_sql(fld.column.dtype, fld.raw)
+        if "rowid" not in expr:
+            out.append((_alias(fld.column.name), expr))
+    return out
 
 
 def _cog_condition(
@@ -686,9 +714,9 @@ def _cog_condition(
             continue
         value = refs[col.name]
         if col.dtype == "list":
-            codes_sql = f"SELECT DISTINCT unnest({value}) FROM conv"
+            codes_sql = f"SELECT DISTINCT unnest({value}) FROM raw"
         else:
-            codes_sql = f"SELECT DISTINCT {value} FROM conv WHERE {value} IS NOT NULL"
+            codes_sql = f"SELECT DISTINCT {value} FROM raw WHERE {value} IS NOT NULL"
         codes = [str(r[0]) for r in raw.con.execute(codes_sql).fetchall() if r[0] is not None]
         unknown = sorted(
             c
@@ -729,7 +757,7 @@ def _raise_check(raw: RawTable, found: _Found) -> None:
     check, fld = found.check, found.fld
     shown_sql = check.value_sql or (fld.raw if fld is not None else "NULL")
     row = raw.con.execute(
-        f"SELECT CAST({shown_sql} AS VARCHAR) FROM {_JOINED} WHERE _r = ?", [found.line - 2]
+        f"SELECT CAST({shown_sql} AS VARCHAR) FROM {_JOINED} WHERE rowid = ?", [found.line - 2]
     ).fetchall()
     value = row[0][0] if row else None
     column = check.column or (fld.label if fld is not None else None)
@@ -742,12 +770,12 @@ def _check_key(
     fields = [by_name[k] for k in table.key]
     key = f"row({', '.join(refs[k] for k in table.key)})"
     dup = raw.con.execute(
-        f"SELECT 1 FROM conv GROUP BY {key} HAVING count(*) > 1 LIMIT 1"
+        f"SELECT 1 FROM raw GROUP BY {key} HAVING count(*) > 1 LIMIT 1"
     ).fetchall()
     if not dup:
         return
     row = raw.con.execute(
-        f"WITH k AS (SELECT _r AS r, {key} AS k FROM conv), "
+        f"WITH k AS (SELECT rowid AS r, {key} AS k FROM raw), "
         "f AS (SELECT k, min(r) AS first_row FROM k GROUP BY k HAVING count(*) > 1) "
         "SELECT f.first_row, min(k.r) AS second_row FROM k JOIN f ON k.k = f.k "
         "WHERE k.r > f.first_row GROUP BY f.first_row ORDER BY second_row LIMIT 1"
@@ -755,7 +783,7 @@ def _check_key(
     first, second = int(row[0][0]) + 2, int(row[0][1]) + 2
     shown = raw.con.execute(
         f"SELECT concat_ws(' ; ', {', '.join(f'CAST({f.raw} AS VARCHAR)' for f in fields)}) "
-        f"FROM {_JOINED} WHERE _r = ?",
+        f"FROM {_JOINED} WHERE rowid = ?",
         [second - 2],
     ).fetchall()
     labels = " + ".join(f"« {f.label} »" for f in fields)

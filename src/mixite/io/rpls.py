@@ -37,8 +37,8 @@ from mixite.io._engine import (
     VALUE,
     Check,
     Field,
-    RawTable,
     convert,
+    derived_columns,
     load_raw,
     q,
     raw_text,
@@ -131,9 +131,24 @@ def read_rpls(
     accepted even when absent from the COG. Raises ``InputError`` (French) on a bad file.
     """
     rules = as_mapping(mapping)
-    raw = load_raw(Path(path), keep=lambda headers: list(_find(headers, rules).values()))
+    file = Path(path)
+    plan: dict[str, Any] = {}
+
+    def derive(headers: tuple[str, ...]) -> list[tuple[str, str]]:
+        # Fields are planned from the header alone, so that their values are converted in
+        # the same pass over the file as the load itself.
+        plan["fields"], plan["src"] = _fields(file.name, headers, rules)
+        return derived_columns(DWELLINGS, plan["fields"])
+
+    raw = load_raw(file, keep=lambda headers: list(_find(headers, rules).values()), derive=derive)
     try:
-        return _convert(raw, rules, known_communes)
+        return convert(
+            raw,
+            DWELLINGS,
+            plan["fields"],
+            known_communes=known_communes,
+            check_key="IDENT_INT" in plan["src"],
+        )
     finally:
         raw.close()
 
@@ -153,14 +168,16 @@ def _find(headers: Iterable[str], rules: ColumnMapping) -> dict[str, str]:
     }
 
 
-def _convert(
-    raw: RawTable, rules: ColumnMapping, known_communes: Iterable[str] | None
-) -> pd.DataFrame:
-    src = _find(raw.headers, rules)
+def _fields(
+    file_name: str, headers: tuple[str, ...], rules: ColumnMapping
+) -> tuple[list[Field], dict[str, str]]:
+    """The fields of ``dwellings`` for a file with these headers, and the official name → file
+    header map; ``InputError`` when a required column is missing."""
+    src = _find(headers, rules)
     # A header that is itself an official RPLS column is never suggested for a missing one.
     official_headers = {
         h
-        for h in raw.headers
+        for h in headers
         if rules.columns.get(h, h).upper()
         in {*RPLS_2025_COLUMNS, *RPLS_RESTRICTED_COLUMNS, *_OLDER_COLUMNS}
     }
@@ -169,7 +186,7 @@ def _convert(
         missing.append("TYPECONST_LIBELLE")
     for needed in missing:
         resolve_columns(
-            raw.name, raw.headers, {needed: (needed,)}, (needed,), rules, _USED, official_headers
+            file_name, headers, {needed: (needed,)}, (needed,), rules, _USED, official_headers
         )
 
     def text(official: str) -> str:
@@ -353,13 +370,7 @@ def _convert(
     fields.append(Field(col("lease_start"), src.get("BAIL"), text("BAIL")))
     fields.append(Field(col("vacancy_start"), src.get("REMLOCDATE"), text("REMLOCDATE")))
 
-    return convert(
-        raw,
-        DWELLINGS,
-        fields,
-        known_communes=known_communes,
-        check_key="IDENT_INT" in src,
-    )
+    return fields, src
 
 
 def _qpv_field(src: dict[str, str], text: Any) -> Field:

@@ -19,9 +19,9 @@ from mixite.errors import InputError, Location
 from mixite.io._engine import (
     Check,
     Field,
-    RawTable,
     closest,
     convert,
+    derived_columns,
     load_raw,
     raw_text,
     value_sql,
@@ -251,25 +251,44 @@ def read_table(
 
         return read_rpls(path, mapping=mapping, known_communes=known_communes)
     rules = as_mapping(mapping)
-    raw = load_raw(Path(path), allow_empty=allow_empty)
+    file = Path(path)
+    plan: dict[str, Any] = {}
+
+    def keep(headers: tuple[str, ...]) -> list[str]:
+        # Fields are planned from the header alone; their values are converted in the same
+        # pass over the file as the load itself.
+        plan["fields"], plan["sources"] = _fields(file.name, headers, table, rules)
+        return list(dict.fromkeys(plan["sources"].values()))
+
+    raw = load_raw(
+        file,
+        allow_empty=allow_empty,
+        keep=keep,
+        derive=lambda _headers: derived_columns(table, plan["fields"]),
+    )
     try:
-        return _convert_table(raw, table, rules, known_communes)
+        return convert(
+            raw,
+            table,
+            plan["fields"],
+            row_checks=_composition_checks(table, plan["sources"]),
+            known_communes=known_communes,
+        )
     finally:
         raw.close()
 
 
-def _convert_table(
-    raw: RawTable,
-    table: Table,
-    rules: ColumnMapping,
-    known_communes: Iterable[str] | None,
-) -> pd.DataFrame:
+def _fields(
+    file_name: str, headers: tuple[str, ...], table: Table, rules: ColumnMapping
+) -> tuple[list[Field], dict[str, str]]:
+    """The fields of ``table`` for a file with these headers, and canonical name → file
+    header; ``InputError`` when a required column is missing."""
     targets = {c.name: (c.header, c.name) for c in table.columns}
     # A QPV list may omit the generation: it follows from the code (QP… 2015, QN… 2024).
     derived = {"generation"} if table.name == "qpv" else set()
     required = [c.name for c in table.columns if not c.nullable and c.name not in derived]
     describe = {c.name: c.description for c in table.columns}
-    sources = resolve_columns(raw.name, raw.headers, targets, required, rules, describe)
+    sources = resolve_columns(file_name, headers, targets, required, rules, describe)
     fields = []
     for col in table.columns:
         header = sources.get(col.name)
@@ -288,10 +307,4 @@ def _convert_table(
             fields.append(Field(col, None, "NULL::VARCHAR", shown_column=col.header))
         else:
             fields.append(Field(col, header, raw_text(header, _value_map(rules, col))))
-    return convert(
-        raw,
-        table,
-        fields,
-        row_checks=_composition_checks(table, sources),
-        known_communes=known_communes,
-    )
+    return fields, sources
