@@ -29,6 +29,7 @@ def random_instance(
     qpv_share: float = 0.3,
     q1_share: float = 0.25,
     n_wishes: int = 3,
+    no_wish_share: float = 0.1,
 ) -> tuple[Vacancies, Applications]:
     """Draw vacancies and applications with correlated rooms, rents, incomes and wishes."""
     communes = np.array([f"{69001 + i:05d}" for i in range(n_communes)], dtype=object)
@@ -64,7 +65,9 @@ def random_instance(
     priority = dalo | (rng.random(n_applications) < 0.25 + 0.2 * q1)
     need = np.clip(size - (size >= 3), 1, 5)
     wished = np.full((n_applications, n_wishes), "", dtype=object)
-    n_w = rng.integers(0, n_wishes + 1, n_applications)
+    n_w = np.where(
+        rng.random(n_applications) < no_wish_share, 0, rng.integers(1, n_wishes + 1, n_applications)
+    )
     picks = communes[rng.integers(0, n_communes, (n_applications, n_wishes))]
     for r in range(n_wishes):
         wished[:, r] = np.where(r < n_w, picks[:, r], "")

@@ -90,7 +90,7 @@ BoolArray = npt.NDArray[np.bool_]
 #: Financing family codes of a vacancy (index into an application's ``ceilings`` columns).
 FIN_PLAI, FIN_PLUS, FIN_PLS, FIN_OTHER = 0, 1, 2, 3
 #: Default bound on the candidates kept per vacancy.
-DEFAULT_K = 60
+DEFAULT_K = 40
 #: Reservataire codes with a restricted pool (``schema.RESERVATAIRES``).
 POOL_EMPLOYED = "action_logement"
 POOL_PRIORITY = "etat_prioritaire"

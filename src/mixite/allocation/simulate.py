@@ -60,7 +60,8 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-BLOCK = 256
+BLOCK = 512
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,56 @@ def _attributions_frame(
     return frame
 
 
+class _Scanner:
+    """Admissible, still waiting candidates of one vacancy, evaluated block by block."""
+
+    def __init__(
+        self,
+        problem: AllocationProblem,
+        v: int,
+        candidates: IntArray,
+        ranks: npt.NDArray[np.int8],
+        housed: BoolArray,
+    ) -> None:
+        self.problem = problem
+        self.v = np.full(1, v, np.int64)
+        self.candidates = candidates
+        self.ranks = ranks
+        self.housed = housed
+        self.ok = np.zeros(candidates.size, bool)
+        self.effort = np.zeros(candidates.size)
+        self.scanned = 0
+
+    def scan_next(self) -> bool:
+        if self.scanned >= self.candidates.size:
+            return False
+        pb = self.problem
+        sl = slice(self.scanned, self.scanned + BLOCK)
+        a_blk = self.candidates[sl]
+        o, _, e, _ = admissible_block(
+            pb.vacancies,
+            pb.applications,
+            self.v,
+            a_blk,
+            pb.thresholds,
+            pb.coefficients,
+            pb.aid,
+            self.ranks[sl],
+            apply_pool=False,
+        )
+        self.ok[sl] = o & ~self.housed[a_blk]
+        self.effort[sl] = e
+        self.scanned = min(self.scanned + BLOCK, self.candidates.size)
+        return True
+
+    def available(self, reservataire: str, q1_only: bool) -> BoolArray:
+        """Scanned candidates in the reservataire's pool (and Q1 or NPNRU when ``q1_only``)."""
+        apps = self.problem.applications
+        cands = self.candidates[: self.scanned]
+        m = self.ok[: self.scanned] & pool_mask(reservataire, apps, cands)
+        return m & apps.q1_or_npnru[cands] if q1_only else m
+
+
 def simulate_year(
     problem: AllocationProblem,
     config: SimulationConfig,
@@ -227,34 +278,25 @@ def simulate_year(
     out_r: list[str] = []
     out_d: list[dt.date] = []
     offers = refusals = unfilled = fallbacks = 0
-    q1n = apps.q1_or_npnru
+    current_week = -1
     for v in order.tolist():
         commune = str(vac.commune[v])
         if commune not in lists:
             ranks = wish_rank(apps, commune)[by_score]
             keep = ranks < n_ranks
             lists[commune] = (by_score[keep], ranks[keep])
+        if week[v] != current_week:  # new commission: drop the households housed meanwhile
+            current_week = int(week[v])
+            for key, (c_a, r_a) in lists.items():
+                waiting = ~housed[c_a]
+                if not waiting.all():
+                    lists[key] = (c_a[waiting], r_a[waiting])
         cand_all, rank_all = lists[commune]
-        # Admissible, still waiting candidates (pools applied below), in score order.
-        vv = np.full(1, v, np.int64)
-        ok = np.zeros(cand_all.size, bool)
-        effort = np.zeros(cand_all.size)
-        for s in range(0, cand_all.size, 4096):
-            sl = slice(s, s + 4096)
-            a_blk = cand_all[sl]
-            o, _, e, _ = admissible_block(
-                vac,
-                apps,
-                vv,
-                a_blk,
-                problem.thresholds,
-                problem.coefficients,
-                problem.aid,
-                rank_all[sl],
-                apply_pool=False,
-            )
-            ok[sl] = o & ~housed[a_blk]
-            effort[sl] = e
+        # Admissible, still waiting candidates in score order, evaluated lazily by blocks.
+        scanner = _Scanner(problem, v, cand_all, rank_all, housed)
+        scan_next = scanner.scan_next
+        available = scanner.available
+        scan_next()
         # Orientation by the flux ledger, subject to fit.
         if flows:
             landlord = str(vac.landlord[v])
@@ -262,19 +304,25 @@ def simulate_year(
             deficit = shares * (ledger.sum() + 1) - ledger
             reservataire = res_names[int(np.argmax(deficit))]
             for r in np.argsort(-deficit, kind="stable").tolist():
-                if pool_mask(res_names[r], apps, cand_all[ok]).any():
+                while not available(res_names[r], False).any() and scan_next():
+                    pass
+                if available(res_names[r], False).any():
                     reservataire = res_names[r]
                     break
             ledger[res_names.index(reservataire)] += 1
         else:
             reservataire = str(vac.reservataire[v])
-        ok &= pool_mask(reservataire, apps, cand_all)
-        if flagged[v]:
-            q1_ok = ok & q1n[cand_all]
-            if q1_ok.any():
-                ok = q1_ok
-            else:
-                fallbacks += 1
+        need = config.n_candidates * config.max_rounds
+        q1_only = bool(flagged[v])
+        while available(reservataire, q1_only).sum() < need and scan_next():
+            pass
+        ok = available(reservataire, q1_only)
+        effort = scanner.effort
+        if q1_only and not ok.any():
+            fallbacks += 1
+            while available(reservataire, False).sum() < need and scan_next():
+                pass
+            ok = available(reservataire, False)
         idx = np.flatnonzero(ok)
         filled = False
         cursor = 0
