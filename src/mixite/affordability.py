@@ -283,7 +283,10 @@ def _round(x: FloatArray, decimals: int) -> FloatArray:
 
 
 def _check_inputs(zone: npt.NDArray[Any], dependants: npt.NDArray[Any]) -> None:
-    bad_zone = (zone < min(_ZONES)) | (zone > max(_ZONES))
+    if zone.size == 0 or (zone.min() >= min(_ZONES) and zone.max() <= max(_ZONES)):
+        bad_zone = np.zeros(0, dtype=bool)
+    else:
+        bad_zone = (zone < min(_ZONES)) | (zone > max(_ZONES))
     if bad_zone.any():
         value = zone[bad_zone].flat[0]
         raise InputError(
@@ -291,7 +294,7 @@ def _check_inputs(zone: npt.NDArray[Any], dependants: npt.NDArray[Any]) -> None:
             Location("aide au logement", column="zone_apl", value=str(value)),
             "Indiquez la zone APL de la commune : 1, 2 ou 3.",
         )
-    if (dependants < 0).any():
+    if dependants.size and dependants.min() < 0:
         value = dependants[dependants < 0].flat[0]
         raise InputError(
             "Nombre de personnes à charge négatif",
@@ -345,11 +348,11 @@ def housing_benefit_detail(
     _check_inputs(z, n)
     width = 2 + _MAX_LISTED_DEPENDANTS
     has_dep = n > 0
-    over_six = np.maximum(n - _MAX_LISTED_DEPENDANTS, 0).astype("float64")
-    many = bool((n > _MAX_LISTED_DEPENDANTS).any())
+    many = bool(n.size and n.max() > _MAX_LISTED_DEPENDANTS)
+    over_six: Any = np.maximum(n - _MAX_LISTED_DEPENDANTS, 0).astype("float64") if many else 0.0
     # Composition class: 0 single, 1 couple, 1 + k for k dependants (k capped at 6); tables
     # zone × class are read with one flat index.
-    klass = np.where(has_dep, 1 + np.minimum(n, _MAX_LISTED_DEPENDANTS), cpl.astype("int64"))
+    klass = np.where(has_dep, 1 + np.minimum(n, _MAX_LISTED_DEPENDANTS), cpl)
     zk = z * width + klass
 
     def lookup(table: FloatArray, extra: FloatArray, zone_index: Any) -> FloatArray:
@@ -367,29 +370,32 @@ def housing_benefit_detail(
 
     # Resources: cent rounding, then up to the next 100 € (arrêté du 27/09/2019).
     step = s.resources_rounding
-    resources = np.maximum(res_a, 0.0)
-    resources = np.ceil(np.round(resources * 100.0) / 100.0 / step) * step
+    resources = np.ceil(np.round(np.maximum(res_a, 0.0) * 100.0) / (100.0 * step)) * step
 
     # R0 and family rate (CCH D823-17; arrêté art. 14 and 15).
-    r0 = s.r0[klass] + s.r0_extra * over_six
-    tf = s.family_rate[klass] + s.family_rate_extra * over_six
+    r0 = s.r0.take(klass)
+    tf = s.family_rate.take(klass)
+    if many:
+        r0 = r0 + s.r0_extra * over_six
+        tf = tf + s.family_rate_extra * over_six
 
     # Rent rate TL on RL = L / reference rent (zone II ceiling for the composition).
     reference = lookup(s.ceiling_table, s.ceiling_extra_dependant, np.int64(s.reference_zone))
     rl = _round(retained / reference * 100.0, 2) / 100.0
     t1, t2 = s.tl_threshold_1, s.tl_threshold_2
-    tl = (
-        s.tl_rate_1 * np.minimum(rl, t1)
-        + s.tl_rate_2 * np.minimum(np.maximum(rl - t1, 0.0), t2 - t1)
-        + s.tl_rate_3 * np.maximum(rl - t2, 0.0)
+    tl = s.tl_rate_2 * np.minimum(np.maximum(rl - t1, 0.0), t2 - t1) + s.tl_rate_3 * np.maximum(
+        rl - t2, 0.0
     )
+    if s.tl_rate_1:  # first band, at 0 % since 2001
+        tl = tl + s.tl_rate_1 * np.minimum(rl, t1)
     tl = _round(tl, 5)
 
     # Personal participation Pp = P0 + Tp × (R − R0).
     p0 = np.maximum(s.p0_rate * (retained + charges), s.p0_forfait)
     participation = p0 + (tf + tl) * np.maximum(resources - r0, 0.0)
     amount = np.maximum(retained + charges - participation, 0.0)
-    amount = np.where(amount >= s.minimum_payment, amount, 0.0)
+    if s.minimum_payment > 0:  # no minimum payment for the APL since March 2018
+        amount = np.where(amount >= s.minimum_payment, amount, 0.0)
 
     # Degressivity for rents far above the ceiling (arrêté art. 10).
     start = _round(ceiling * s.degressivity_start.take(z), 2)
