@@ -11,6 +11,7 @@ from pathlib import Path
 from mixite.cotation.grid import load_grid
 from mixite.cotation.report import write_audit_report
 from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
+from mixite.errors import ConfigError
 from mixite.synth.demo import DemoPaths
 
 __all__ = ["EXAMPLE_GRIDS", "step_cotation"]
@@ -35,6 +36,11 @@ def step_cotation(paths: DemoPaths) -> None:
         tables.get("attributions"),
         tables.get("territory"),
     )
+    if not EXAMPLE_GRIDS.is_dir():
+        raise ConfigError(
+            f"Dossier des grilles d'exemple « {EXAMPLE_GRIDS} » introuvable : l'étape de "
+            "cotation de la démonstration s'exécute depuis une copie du dépôt mixite."
+        )
     grid = load_grid(EXAMPLE_GRIDS / "lyon_illustrative.yaml")
     other = load_grid(EXAMPLE_GRIDS / "paris_illustrative.yaml")
     folder = paths.outputs / "cotation"
