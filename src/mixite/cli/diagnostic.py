@@ -16,6 +16,7 @@ from mixite.indicators.diagnostic import quotas_for_year
 from mixite.reports.common import Format, format_value, write_csv_excel
 from mixite.reports.diagnostic import quotas_table, write_diagnostic
 from mixite.store import Store
+from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
 
 BaseOption = Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")]
 
@@ -113,3 +114,16 @@ def quotas(
             cells.append(format_value(value, fmt))
         view.add_row(*cells)
     Console().print(view)
+
+
+def step_diagnostic(paths: DemoPaths) -> None:
+    """Demo step: the diagnostic of the demo store under ``rapport/``."""
+    outputs = write_diagnostic(paths.store, paths.root / "rapport", paths.millesime)
+    paths.made.append(("Diagnostic territorial (HTML)", outputs.html))
+    paths.made.append(("Diagnostic (classeur XLSX)", outputs.xlsx))
+    paths.made.append(("Résidences et QPV (GeoPackage)", outputs.gpkg))
+    paths.made.append(("Indicateurs légaux (CSV)", outputs.quotas_csv))
+
+
+if not any(step.run is step_diagnostic for step in DEMO_STEPS):
+    DEMO_STEPS.append(DemoStep("Diagnostic territorial et objectifs légaux", step_diagnostic))

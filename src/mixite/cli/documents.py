@@ -12,6 +12,7 @@ from mixite.cli.diagnostic import existing_base
 from mixite.errors import ConfigError
 from mixite.objectives import METHODS
 from mixite.reports.documents import write_documents
+from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
 
 
 @app.command(
@@ -38,3 +39,14 @@ def documents(
     typer.echo("Documents écrits :")
     for docx, html in zip(outputs.docx, outputs.html, strict=True):
         typer.echo(f"  {docx}  (HTML : {html.name})")
+
+
+def step_documents(paths: DemoPaths) -> None:
+    """Demo step: the three policy documents for the demo's attribution year."""
+    outputs = write_documents(paths.store, paths.millesime - 1, paths.root / "documents")
+    for docx in outputs.docx:
+        paths.made.append((f"Document « {docx.stem} » (DOCX, HTML à côté)", docx))
+
+
+if not any(step.run is step_documents for step in DEMO_STEPS):
+    DEMO_STEPS.append(DemoStep("Documents : document-cadre, projet de CIA, bilan", step_documents))
