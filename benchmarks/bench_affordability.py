@@ -89,10 +89,13 @@ def bench_against_openfisca(n: int, seed: int, period: str) -> None:
         start = time.perf_counter()
         reference = openfisca_benefit(tbs, period, cases)
         t_of = min(t_of, time.perf_counter() - start)
-    # Best of seven for mixite: its run is short, so timer noise matters. Measured with the
-    # parameters read in the run (``when=``) and with the scale read once beforehand (``scale=``).
+    # mixite: first call (reads the dated parameters into the scale, then kept), then best of
+    # seven calls (the run is short, so timer noise matters), then best of seven with the scale
+    # passed explicitly.
+    start = time.perf_counter()
+    mine, _ = housing_benefit(when=period, **cases)
+    t_first = time.perf_counter() - start
     t_mx = t_calc = float("inf")
-    mine = np.empty(0)
     for _ in range(7):
         start = time.perf_counter()
         mine, _ = housing_benefit(when=period, **cases)
@@ -106,7 +109,10 @@ def bench_against_openfisca(n: int, seed: int, period: str) -> None:
     ratio = t_of / t_mx
     print(f"{n} ménages, période {period}")
     print(f"  OpenFisca-France : {t_of:.2f} s (chargement du système socio-fiscal : {load:.1f} s)")
-    print(f"  mixite           : {t_mx * 1000:.1f} ms (lecture des paramètres comprise)")
+    print(f"  mixite, premier appel (lecture du barème) : {t_first * 1000:.1f} ms")
+    print(
+        f"  mixite           : {t_mx * 1000:.1f} ms (barème du mois gardé après le premier appel)"
+    )
     print(f"  mixite, barème déjà lu : {t_calc * 1000:.1f} ms (rapport {t_of / t_calc:,.0f}×)")
     verdict = "atteint" if ratio >= TARGET_RATIO else "NON atteint"
     print(f"  rapport de vitesse : {ratio:,.0f}× (objectif ≥ {TARGET_RATIO:,.0f}× : {verdict})")
