@@ -7,6 +7,7 @@ writes the standalone ``marges.html`` and ``marges.xlsx``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from mixite.errors import StoreError
+from mixite.indicators._common import small_cell_threshold, suppress_small_cells
 from mixite.indicators.diagnostic import frames_from_store
 from mixite.indicators.marges import DEFINITIONS, REASONS, Marges, room_for_manoeuvre
 from mixite.params import Parameters
@@ -113,14 +115,31 @@ def marges_table(
     return out.rename(columns=renamed), formats, " ".join(dict.fromkeys(notes))
 
 
+def _threshold(marges: Marges) -> int:
+    return small_cell_threshold(None, dt.date(marges.millesime, 1, 1))
+
+
+def _secret_groups(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Counts of Q1 applicants from 1 to threshold − 1 blanked, with what reveals them."""
+    derived = {"q1_applicants_ok": ["attainable_q1", "attainable_share", "loss_demand"]}
+    return suppress_small_cells(frame, ["q1_applicants_ok"], threshold, derived)
+
+
+def _secret_sizes(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    counts = ["q1_applicants", "q1_applicants_sized", "q1_applicants_ok"]
+    derived = {"q1_applicants": ["share_ok"], "q1_applicants_ok": ["share_ok"]}
+    return suppress_small_cells(frame, counts, threshold, derived)
+
+
 def _groups(marges: Marges, level: str) -> pd.DataFrame:
     part = marges.groups.loc[marges.groups["level"] == level, _GROUP_COLUMNS]
-    return part.reset_index(drop=True)
+    return _secret_groups(part.reset_index(drop=True), _threshold(marges))
 
 
 def _landlord_rows(marges: Marges) -> pd.DataFrame:
     rows = marges.groups.loc[marges.groups["level"].isin(["territoire", "bailleur"])]
-    return rows[["level", *_GROUP_COLUMNS]].reset_index(drop=True)
+    frame = rows[["level", *_GROUP_COLUMNS]].reset_index(drop=True)
+    return _secret_groups(frame, _threshold(marges))
 
 
 def _explanations(marges: Marges) -> str:
@@ -179,7 +198,7 @@ def marges_sheets(marges: Marges, names: Mapping[str, str] | None = None) -> lis
         (
             "marges_tailles",
             "Demandeurs du premier quartile pouvant accéder au parc hors QPV, par taille",
-            marges.by_size,
+            _secret_sizes(marges.by_size, _threshold(marges)),
         ),
         (
             "marges_baisses_loyer",
@@ -199,7 +218,8 @@ def marges_section(marges: Marges, names: Mapping[str, str] | None = None) -> Se
     table, formats, note = marges_table(_landlord_rows(marges), names)
     blocks.append("<h3>EPCI et bailleurs</h3>" + table_html(table, formats, "", note))
     size = marges.by_size.loc[marges.by_size["level"].isin(["territoire", "bailleur"])]
-    table, formats, note = marges_table(size.reset_index(drop=True), names)
+    size = _secret_sizes(size.reset_index(drop=True), _threshold(marges))
+    table, formats, note = marges_table(size, names)
     blocks.append(
         "<h3>Demandeurs du premier quartile pouvant accéder au parc hors QPV, par taille</h3>"
         + table_html(table, formats, "", note)
@@ -257,7 +277,9 @@ def marges_from_store(
         )
     territory = frames.get("territory")
     label = str(territory.iloc[0]["name"]) if territory is not None and len(territory) else ""
-    return marges, names, label or "Territoire"
+    label = label or "Territoire"
+    names["territoire"] = label
+    return marges, names, label
 
 
 def write_marges(
