@@ -206,6 +206,19 @@ def test_trailing_separator_of_an_export_is_tolerated(tmp_path: Path) -> None:
     assert frame.loc[0, "landlord_kind"] == "OPH"
 
 
+def test_the_earliest_bad_line_is_reported_then_column_order(tmp_path: Path) -> None:
+    rows = [
+        dict(BASE, DPEENERGIE="H", NBPIECE="0"),  # line 2: two defects, rooms come first
+        dict(BASE, SURFHAB="0"),  # line 3
+    ]
+    with pytest.raises(InputError) as caught:
+        read_rpls(write_rows(tmp_path / "r.csv", real_header(), rows[::-1]))
+    assert (caught.value.where.line, caught.value.where.column) == (2, "SURFHAB")
+    with pytest.raises(InputError) as caught:
+        read_rpls(write_rows(tmp_path / "r.csv", real_header(), rows))
+    assert (caught.value.where.line, caught.value.where.column) == (2, "NBPIECE")
+
+
 def test_rpls_2023_variant_uses_its_qpv_and_iris_columns(tmp_path: Path) -> None:
     header = [
         "PLG_QP" if h == "PLG_QP24" else "PLG_IRIS2022_CODE" if h == "PLG_IRIS2024_CODE" else h
