@@ -1,0 +1,84 @@
+"""Frontier between the mix objective and priority: the "marges de manœuvre" from the allocation side.
+
+For increasing targets ``alpha`` of the Q1-or-NPNRU share outside QPV (at EPCI level, or for one
+landlord only), re-optimise the year's allocation and record the share actually reached and the
+priority score given up compared with the allocation without that target. The priority score of
+an allocation is the sum of the cotation scores of the households housed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from mixite.allocation.optimise import Method, optimise
+from mixite.allocation.problem import AllocationProblem
+
+__all__ = ["frontier"]
+
+
+def _with_alpha(
+    problem: AllocationProblem, alpha: float, landlord: str | None
+) -> AllocationProblem:
+    quotas = problem.quotas
+    if landlord is None:
+        quotas = replace(quotas, q1_outside_qpv=alpha)
+        return replace(problem, quotas=quotas)
+    # One landlord: its own target, the other landlords' targets left as they are.
+    mask = problem.vacancies.landlord == landlord
+    sub = replace(problem, quotas=replace(quotas, q1_outside_qpv_landlord=alpha))
+    # Constraints of the other landlords are dropped by restricting to this landlord's vacancies.
+    keep = mask[problem.pairs.vacancy]
+    from mixite.allocation.problem import Pairs
+
+    pairs = Pairs(
+        vacancy=problem.pairs.vacancy[keep],
+        application=problem.pairs.application[keep],
+        weight=problem.pairs.weight[keep],
+        effort=problem.pairs.effort[keep],
+        rank=problem.pairs.rank[keep],
+    )
+    return replace(sub, pairs=pairs)
+
+
+def frontier(
+    problem: AllocationProblem,
+    alphas: Sequence[float] = (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5),
+    landlord: str | None = None,
+    method: Method = "auto",
+) -> pd.DataFrame:
+    """One row per target: share reached, attributions, priority score and the score given up.
+
+    ``landlord=None`` sets the EPCI target; a landlord SIREN restricts the problem to that
+    landlord's vacancies and sets its own target. Columns: ``objectif_q1_hors_qpv``,
+    ``realisable``, ``part_q1_hors_qpv``, ``attributions``, ``score_prioritaire``,
+    ``score_sacrifie``, ``objectif``, ``borne``.
+    """
+    rows = []
+    base_score: float | None = None
+    for alpha in alphas:
+        pb = _with_alpha(problem, float(alpha), landlord)
+        result = optimise(pb, method)
+        v, a = result.vacancy, result.application
+        outside = ~pb.vacancies.in_qpv[v]
+        share = float(pb.applications.q1_or_npnru[a][outside].mean()) if outside.any() else np.nan
+        score = float(pb.applications.score[a].sum())
+        if base_score is None:
+            base_score = score
+        rows.append(
+            {
+                "perimetre": "EPCI" if landlord is None else f"bailleur {landlord}",
+                "objectif_q1_hors_qpv": float(alpha),
+                "realisable": result.feasible,
+                "part_q1_hors_qpv": share,
+                "attributions": int(v.size),
+                "score_prioritaire": score,
+                "score_sacrifie": base_score - score,
+                "objectif": result.objective,
+                "borne": result.bound,
+            }
+        )
+    return pd.DataFrame(rows)

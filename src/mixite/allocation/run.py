@@ -1,0 +1,190 @@
+"""Run scenarios on a territory store: simulation or optimisation, then the files of the report.
+
+Files written in the output folder, per scenario ``<nom>`` (slug):
+
+* ``attributions_<nom>.csv``: attributions in mixite's CSV format (French headers of the
+  ``attributions`` table, ``;``, ISO dates, booleans 0/1); for a simulation, the first replicate;
+* ``indicateurs_<nom>.csv``: quota shares per perimeter (EPCI, landlords, reservataires) with the
+  objectives, and for a simulation the mean and the 90 % interval across replicates;
+* ``comparaison.html`` and ``comparaison.xlsx``: the scenarios side by side (the first one is the
+  baseline), per perimeter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from mixite.allocation.optimise import optimise
+from mixite.allocation.problem import AllocationProblem, build_problem
+from mixite.allocation.scenario import (
+    Scenario,
+    applications_from_store,
+    default_flows,
+    load_scenario,
+    vacancies_from_store,
+)
+from mixite.allocation.simulate import (
+    _attributions_frame,
+    quota_shares,
+    replicate_intervals,
+    simulate_replicates,
+)
+from mixite.errors import StoreError
+from mixite.schema import ATTRIBUTIONS
+
+__all__ = ["ScenarioRun", "run_scenarios", "write_attributions_csv"]
+
+Mode = Literal["simuler", "optimiser"]
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    scenario: Scenario
+    problem: AllocationProblem
+    attributions: pd.DataFrame
+    indicators: pd.DataFrame
+    summary: str
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_") or "scenario"
+
+
+def write_attributions_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Attributions in mixite's CSV format (readable by ``read_table`` with no option)."""
+    out = frame.copy()
+    for col in ATTRIBUTIONS.columns:
+        if col.dtype == "bool":
+            out[col.name] = out[col.name].astype(int)
+        elif col.dtype == "date":
+            out[col.name] = out[col.name].dt.strftime("%Y-%m-%d")
+    out.columns = [c.header for c in ATTRIBUTIONS.columns]
+    out.to_csv(path, sep=";", index=False, encoding="utf-8")
+
+
+def _problem(base: Path, scenario: Scenario) -> tuple[AllocationProblem, dict[str, float] | None]:
+    from mixite.store import Store
+
+    if not base.exists():
+        raise StoreError(
+            f"Base « {base} » introuvable. Créez-la avec « mixite importer » ou « mixite demo »."
+        )
+    with Store(base, read_only=True) as store:
+        available = store.millesimes("dwellings")
+        if not available:
+            raise StoreError(f"La base « {base} » ne contient aucun logement (RPLS).")
+        m = scenario.millesime if scenario.millesime is not None else max(available)
+        dwellings = store.read("dwellings", m)
+        applications = store.read("applications", m)
+        territory = store.read("territory", m)
+        communes = store.read("communes", m)
+        reservations = (
+            store.read("reservations", m) if m in store.millesimes("reservations") else None
+        )
+    rng = np.random.default_rng(scenario.graine)
+    vac = vacancies_from_store(dwellings, scenario, reservations, rng)
+    apps = applications_from_store(applications, territory, communes, scenario, m)
+    problem = build_problem(
+        vac, apps, scenario.quotas(), scenario.thresholds(territory), k=scenario.k
+    )
+    flows = scenario.flux if scenario.flux is not None else default_flows(reservations)
+    return problem, flows
+
+
+def _objectives(problem: AllocationProblem, table: pd.DataFrame) -> pd.DataFrame:
+    q = problem.quotas
+    out = table.copy()
+
+    def target(epci: float | None, landlord: float | None) -> list[float | None]:
+        return [
+            epci if p == "EPCI" else landlord if p.startswith("bailleur") else None
+            for p in out["perimetre"].tolist()
+        ]
+
+    out.insert(1, "objectif_q1_hors_qpv", target(q.q1_outside_qpv, q.q1_outside_qpv_landlord))
+    out.insert(2, "objectif_hors_q1_en_qpv", target(q.non_q1_in_qpv, q.non_q1_in_qpv_landlord))
+    return out
+
+
+def run_scenario(base: Path, scenario: Scenario, mode: Mode) -> ScenarioRun:
+    problem, flows = _problem(base, scenario)
+    if mode == "optimiser":
+        result = optimise(problem, with_lp_bound=True)
+        result.check()
+        dates = [pd.Timestamp(scenario.annee, 7, 1).date()] * len(result.selected)
+        frame = _attributions_frame(
+            problem.vacancies,
+            problem.applications,
+            result.vacancy,
+            result.application,
+            [str(r) for r in problem.vacancies.reservataire[result.vacancy]],
+            dates,
+            scenario.graine,
+        )
+        table = quota_shares(
+            problem.vacancies, problem.applications, result.vacancy, result.application
+        )
+        gap = "—" if result.gap is None else f"{100 * result.gap:.3f} %"
+        summary = (
+            f"{scenario.nom} : {len(result.selected)} attributions sur {len(problem.vacancies)} "
+            f"logements vacants ; objectifs respectés : {'oui' if result.feasible else 'non'} ; "
+            f"écart à la borne : {gap}."
+        )
+    else:
+        config = scenario.simulation_config(flows)
+        runs = simulate_replicates(problem, config, scenario.graine, scenario.replicats)
+        frame = runs[0].attributions
+        table = replicate_intervals(problem, runs)
+        mean_n = float(np.mean([len(r.vacancy) for r in runs]))
+        summary = (
+            f"{scenario.nom} : {mean_n:.0f} attributions en moyenne sur {len(problem.vacancies)} "
+            f"logements vacants, {scenario.replicats} réplicats."
+        )
+    return ScenarioRun(scenario, problem, frame, _objectives(problem, table), summary)
+
+
+def run_scenarios(
+    base: Path, scenario_paths: list[Path], output: Path, mode: Mode
+) -> list[ScenarioRun]:
+    """Run each scenario and write the files; the first scenario is the baseline."""
+    output.mkdir(parents=True, exist_ok=True)
+    runs = [run_scenario(base, load_scenario(p), mode) for p in scenario_paths]
+    columns = []
+    for run in runs:
+        slug = _slug(run.scenario.nom)
+        write_attributions_csv(run.attributions, output / f"attributions_{slug}.csv")
+        run.indicators.to_csv(
+            output / f"indicateurs_{slug}.csv", sep=";", index=False, encoding="utf-8"
+        )
+        col = "part_q1_hors_qpv_moyenne" if mode == "simuler" else "part_q1_hors_qpv"
+        series = run.indicators.set_index("perimetre")[col].rename(run.scenario.nom)
+        columns.append(series)
+    comparison = pd.concat(columns, axis=1).reset_index()
+    comparison.insert(
+        1, "objectif_q1_hors_qpv", runs[0].indicators["objectif_q1_hors_qpv"].to_numpy()
+    )
+    with pd.ExcelWriter(output / "comparaison.xlsx") as writer:
+        comparison.to_excel(writer, sheet_name="Comparaison", index=False)
+        for run in runs:
+            run.indicators.to_excel(writer, sheet_name=_slug(run.scenario.nom)[:31], index=False)
+    verb = "simulées" if mode == "simuler" else "optimisées"
+    html = [
+        "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>",
+        f"<title>Attributions {verb} : comparaison des scénarios</title></head><body>",
+        f"<h1>Attributions {verb} : comparaison des scénarios</h1>",
+        "<p>Part des attributions hors QPV aux ménages du premier quartile ou relogés "
+        "(NPNRU/ORCOD), par périmètre ; le premier scénario sert de référence.</p>",
+        "<ul>" + "".join(f"<li>{r.summary}</li>" for r in runs) + "</ul>",
+        comparison.to_html(index=False, float_format=lambda x: f"{100 * x:.1f} %", na_rep="—"),
+        "</body></html>",
+    ]
+    (output / "comparaison.html").write_text("\n".join(html), encoding="utf-8")
+    return runs

@@ -1,0 +1,353 @@
+"""Scenario files (YAML, strict, French errors) and the bridge from a territory store to arrays.
+
+A scenario describes one simulated or optimised year::
+
+    nom: Référence
+    annee: 2025                  # year of the leases
+    millesime: 2025              # store millésime (default: the latest)
+    graine: 42
+    logements: {source: rotation}          # or {source: liste, fichier: logements.csv}
+    grille: ../grilles/lyon_illustrative.yaml   # cotation grid (default: seniority in months)
+    objectifs: {q1_hors_qpv: 0.25, hors_q1_en_qpv: 0.5, prioritaires: 0.25, par_bailleur: true}
+    flechage: {part_hors_qpv: 0.0}
+    flux: {etat_prioritaire: 0.25, action_logement: 0.3, commune: 0.2, bailleur: 0.25}
+    solvabilite: {taux_effort_max: 0.35, reste_a_vivre_min: 12}
+    acceptation: {constante: -2.2, effort: 6.0, rang: 0.5, qpv: 0.7}
+    commission: {candidats: 3, exception_dalo: true, tours: 3}
+    charges_par_m2: 1.5          # monthly service charges added to the rent (€/m²)
+    replicats: 5
+    k: 40
+
+Omitted objectives take the legal values (``quotas.*`` parameters) in force during the year;
+omitted affordability thresholds come from the territory file; omitted flows from the
+``reservations`` table of the store (the rest of each landlord's flow goes to ``bailleur``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mixite.allocation.problem import (
+    FIN_OTHER,
+    FIN_PLAI,
+    FIN_PLS,
+    FIN_PLUS,
+    Applications,
+    Quotas,
+    Thresholds,
+    Vacancies,
+)
+from mixite.allocation.simulate import AcceptanceModel, SimulationConfig
+from mixite.errors import ConfigError, InputError, Location
+
+__all__ = ["Scenario", "applications_from_store", "load_scenario", "vacancies_from_store"]
+
+EMPLOYED = ("cdi", "cdd_interim", "apprenti")
+FINANCING = {"plai": FIN_PLAI, "plus": FIN_PLUS, "pls": FIN_PLS}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Logements(_Strict):
+    source: Literal["rotation", "liste"] = "rotation"
+    fichier: str | None = None
+
+
+class Objectifs(_Strict):
+    q1_hors_qpv: float | None = Field(default=None, ge=0, le=1)
+    hors_q1_en_qpv: float | None = Field(default=None, ge=0, le=1)
+    prioritaires: float | None = Field(default=None, ge=0, le=1)
+    par_bailleur: bool = True
+
+
+class Flechage(_Strict):
+    part_hors_qpv: float = Field(default=0.0, ge=0, le=1)
+
+
+class Solvabilite(_Strict):
+    taux_effort_max: float | None = Field(default=None, gt=0, le=1)
+    reste_a_vivre_min: float | None = Field(default=None, ge=0)
+
+
+class Acceptation(_Strict):
+    constante: float = -2.2
+    effort: float = 6.0
+    rang: float = 0.5
+    qpv: float = 0.7
+
+
+class Commission(_Strict):
+    candidats: int = Field(default=3, ge=1)
+    exception_dalo: bool = True
+    tours: int = Field(default=3, ge=1)
+
+
+class Scenario(_Strict):
+    """A validated scenario (see the module docstring)."""
+
+    nom: str
+    annee: int = Field(ge=2000, le=2100)
+    millesime: int | None = None
+    graine: int = 0
+    logements: Logements = Logements()
+    grille: str | None = None
+    objectifs: Objectifs = Objectifs()
+    flechage: Flechage = Flechage()
+    flux: dict[str, float] | None = None
+    solvabilite: Solvabilite = Solvabilite()
+    acceptation: Acceptation = Acceptation()
+    commission: Commission = Commission()
+    charges_par_m2: float = Field(default=1.5, ge=0)
+    replicats: int = Field(default=5, ge=1, le=1000)
+    k: int | None = Field(default=40, ge=1)
+    dossier: Path | None = None  # folder of the scenario file (relative paths)
+
+    def quotas(self) -> Quotas:
+        legal = Quotas.legal(dt.date(self.annee, 7, 1), per_landlord=self.objectifs.par_bailleur)
+        o = self.objectifs
+        alpha = legal.q1_outside_qpv if o.q1_hors_qpv is None else o.q1_hors_qpv
+        beta = legal.non_q1_in_qpv if o.hors_q1_en_qpv is None else o.hors_q1_en_qpv
+        gamma = legal.priority_per_reservataire if o.prioritaires is None else o.prioritaires
+        return Quotas(
+            q1_outside_qpv=alpha,
+            q1_outside_qpv_landlord=alpha if o.par_bailleur else None,
+            non_q1_in_qpv=beta,
+            non_q1_in_qpv_landlord=beta if o.par_bailleur else None,
+            priority_per_reservataire=gamma,
+        )
+
+    def thresholds(self, territory: pd.DataFrame | None) -> Thresholds:
+        default = Thresholds()
+        row = territory.iloc[0] if territory is not None and len(territory) else None
+        effort = self.solvabilite.taux_effort_max
+        rav = self.solvabilite.reste_a_vivre_min
+        if effort is None:
+            effort = float(row["max_effort_rate"]) if row is not None else default.max_effort_rate
+        if rav is None:
+            rav = float(row["min_reste_a_vivre"]) if row is not None else default.min_reste_a_vivre
+        return Thresholds(effort, rav)
+
+    def simulation_config(self, flows: dict[str, float] | None) -> SimulationConfig:
+        a = self.acceptation
+        return SimulationConfig(
+            year=self.annee,
+            n_candidates=self.commission.candidats,
+            dalo_exception=self.commission.exception_dalo,
+            max_rounds=self.commission.tours,
+            flechage_share=self.flechage.part_hors_qpv,
+            flows=flows,
+            acceptance=AcceptanceModel(a.constante, a.effort, a.rang, a.qpv),
+        )
+
+    def path(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() or self.dossier is None else self.dossier / p
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario file (``ConfigError`` in French naming the file and field)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Fichier de scénario introuvable : « {path} ».") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Le scénario « {path} » n'est pas un YAML valide : {exc}.") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"Le scénario « {path} » doit être un dictionnaire YAML (clé: valeur).")
+    try:
+        return Scenario.model_validate({**data, "dossier": path.parent})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise ConfigError(
+            f"Scénario « {path} », champ « {where} » : {_french(first['type'], first.get('input'))} "
+            "Corrigez ce champ (voir docs/allocation.md)."
+        ) from exc
+
+
+def _french(kind: str, value: object) -> str:
+    messages = {
+        "missing": "champ obligatoire absent.",
+        "extra_forbidden": f"champ inconnu (valeur « {value} »).",
+        "less_than_equal": f"valeur « {value} » trop grande.",
+        "greater_than_equal": f"valeur « {value} » trop petite.",
+        "greater_than": f"valeur « {value} » trop petite.",
+        "literal_error": f"valeur « {value} » non reconnue.",
+    }
+    return messages.get(kind, f"valeur « {value} » invalide ({kind}).")
+
+
+def vacancies_from_store(
+    dwellings: pd.DataFrame,
+    scenario: Scenario,
+    reservations: pd.DataFrame | None,
+    rng: np.random.Generator,
+) -> Vacancies:
+    """The year's vacancies: each let dwelling becomes vacant with its residence's turnover rate
+    (leases started in the millésime's previous year over dwellings), or the listed dwellings."""
+    let = dwellings[
+        dwellings["occupancy_mode"].isin(["1", "2"]) | dwellings["occupancy_mode"].isna()
+    ]
+    if scenario.logements.source == "liste":
+        if scenario.logements.fichier is None:
+            raise ConfigError("Source « liste » : indiquez le fichier des logements (« fichier »).")
+        listed = pd.read_csv(scenario.path(scenario.logements.fichier), sep=";", dtype=str)
+        if "IDENT_INT" not in listed.columns:
+            raise InputError(
+                "Colonne « IDENT_INT » absente de la liste de logements.",
+                Location(str(scenario.logements.fichier), 1, "IDENT_INT", None),
+                "Donnez les identifiants des logements dans une colonne « IDENT_INT ».",
+            )
+        chosen = let[let["dwelling_id"].isin(set(listed["IDENT_INT"]))]
+    else:
+        year = int(dwellings["lease_start"].dt.year.max()) if len(dwellings) else scenario.annee
+        recent = let["lease_start"].dt.year.eq(year).astype(float)
+        rate = recent.groupby(let["residence_id"]).transform("mean").to_numpy()
+        chosen = let[rng.random(len(let)) < rate]
+    rooms = chosen["rooms"].astype(np.int64).to_numpy()
+    surface = (
+        chosen["surface"].astype(float).fillna(18.0 + 17.0 * pd.Series(rooms, index=chosen.index))
+    )
+    rent_s = chosen["rent"].astype(float)
+    rent = rent_s.fillna(rent_s.median() if rent_s.notna().any() else 0.0).to_numpy()
+    shares = _landlord_flows(reservations)
+    res = np.empty(len(chosen), dtype=object)
+    for i, lid in enumerate(chosen["landlord_id"].tolist()):
+        names, probs = shares.get(str(lid), (["bailleur"], [1.0]))
+        res[i] = names[int(rng.choice(len(names), p=probs))]
+    financing = chosen["finan_family"].map(FINANCING).fillna(FIN_OTHER).astype(np.int64)
+    return Vacancies.from_arrays(
+        ids=chosen["dwelling_id"].to_numpy(dtype=object),
+        landlord=chosen["landlord_id"].to_numpy(dtype=object),
+        commune=chosen["commune"].to_numpy(dtype=object),
+        in_qpv=chosen["in_qpv"].to_numpy(dtype=bool),
+        reservataire=res,
+        rooms=rooms,
+        housing_cost=rent + scenario.charges_par_m2 * surface.to_numpy(),
+        rent=rent,
+        financing=financing.to_numpy(),
+        qpv_code=chosen["qpv_code"].fillna("").to_numpy(dtype=object),
+    )
+
+
+def _landlord_flows(reservations: pd.DataFrame | None) -> dict[str, tuple[list[str], list[float]]]:
+    out: dict[str, tuple[list[str], list[float]]] = {}
+    if reservations is None or reservations.empty:
+        return out
+    grouped = reservations.groupby(["landlord_id", "reservataire"])["share"].sum()
+    for lid, part in grouped.groupby(level=0):
+        names = [str(r) for r in part.index.get_level_values(1)]
+        probs = [float(s) for s in part.to_numpy()]
+        rest = max(1.0 - sum(probs), 0.0)
+        if "bailleur" in names:
+            probs[names.index("bailleur")] += rest
+        else:
+            names.append("bailleur")
+            probs.append(rest)
+        total = sum(probs)
+        out[str(lid)] = (names, [p / total for p in probs])
+    return out
+
+
+def default_flows(reservations: pd.DataFrame | None) -> dict[str, float] | None:
+    """Territory-wide flow shares (mean over landlords) from the ``reservations`` table."""
+    flows = _landlord_flows(reservations)
+    if not flows:
+        return None
+    total: dict[str, float] = {}
+    for names, probs in flows.values():
+        for n, p in zip(names, probs, strict=True):
+            total[n] = total.get(n, 0.0) + p / len(flows)
+    s = sum(total.values())
+    return {k: v / s for k, v in total.items()}
+
+
+def applications_from_store(
+    applications: pd.DataFrame,
+    territory: pd.DataFrame,
+    communes: pd.DataFrame,
+    scenario: Scenario,
+    millesime: int,
+) -> Applications:
+    """Pending applications as arrays: Q1 status, ceilings, cotation score, UC, wishes."""
+    from mixite.ceilings import consumption_units, income_ceiling
+    from mixite.indicators.quotas import q1_status, q1_threshold
+
+    when = dt.date(millesime, 1, 1)
+    frame = applications.reset_index(drop=True)
+    threshold = q1_threshold(territory, scenario.annee)
+    q1 = q1_status(frame, threshold, when).to_numpy(dtype=bool)
+    zones = communes["ceiling_zone"].dropna()
+    zone = str(zones.mode().iloc[0]) if len(zones) else "A"
+    size = frame["household_size"].to_numpy(np.int64)
+    adults = frame["adults"].to_numpy(np.int64)
+    dependants = frame["dependants"].to_numpy(np.int64)
+    zone_arr = np.full(len(frame), zone, dtype=object)
+    ceilings = np.stack(
+        [
+            income_ceiling(k, zone_arr, size, adults, dependants, when)
+            for k in ("plai", "plus", "pls")
+        ],
+        axis=1,
+    )
+    monthly = frame["monthly_resources"].to_numpy(np.float64)
+    income = frame["tax_income"].astype(float).fillna(pd.Series(12.0 * monthly)).to_numpy()
+    uc = consumption_units(adults, frame["persons_14plus"].to_numpy(np.int64), size, when)
+    score = _scores(frame, territory, scenario, millesime)
+    wishes = frame["wished_communes"].tolist()
+    width = max((len(w) for w in wishes), default=0) or 1
+    wished = np.full((len(frame), width), "", dtype=object)
+    for i, w in enumerate(wishes):
+        wished[i, : len(w)] = w
+    priority_codes = frame["priority_codes"].map(len).to_numpy() > 0
+    return Applications.from_arrays(
+        ids=frame["application_id"].to_numpy(dtype=object),
+        q1=q1,
+        npnru=frame["npnru_relocation"].to_numpy(dtype=bool),
+        priority=priority_codes & frame["priority_justified"].to_numpy(dtype=bool),
+        dalo=frame["dalo"].to_numpy(dtype=bool),
+        employed=frame["employment"].isin(EMPLOYED).to_numpy(dtype=bool),
+        score=score,
+        income=income,
+        ceilings=ceilings,
+        rooms_min=frame["rooms_min"].to_numpy(np.int64),
+        rooms_max=np.maximum(
+            frame["rooms_max"].to_numpy(np.int64), frame["rooms_min"].to_numpy(np.int64)
+        ),
+        monthly_resources=monthly,
+        consumption_units=uc,
+        wished=wished,
+        household_size=size,
+        adults=adults,
+        persons_14plus=frame["persons_14plus"].to_numpy(np.int64),
+        is_mutation=frame["is_mutation"].to_numpy(dtype=bool),
+    )
+
+
+def _scores(
+    frame: pd.DataFrame, territory: pd.DataFrame, scenario: Scenario, millesime: int
+) -> np.ndarray:  # type: ignore[type-arg]
+    """Cotation score with the scenario's grid; without grid, seniority in months."""
+    if scenario.grille is None:
+        ref = pd.Timestamp(dt.date(millesime, 1, 1))
+        months = (ref - frame["filing_date"]).dt.days.to_numpy(np.float64) / 30.4375
+        out: np.ndarray = np.nan_to_num(months, nan=0.0)  # type: ignore[type-arg]
+        return out
+    from mixite.cotation import load_grid, score_applications
+    from mixite.cotation.run import CotationInputs, scoring_context
+
+    grid = load_grid(scenario.path(scenario.grille))
+    context = scoring_context(CotationInputs(millesime, frame, None, territory))
+    scored = score_applications(frame, grid, context)
+    # Applications hors cotation rank last.
+    return scored["score"].fillna(-1.0).to_numpy(np.float64)
