@@ -14,3 +14,4 @@ from mixite.cli import diagnostic  # noqa: E402
 from mixite.cli import solvabilite  # noqa: E402
 from mixite.cli import documents  # noqa: E402
 from mixite.cli import marges  # noqa: E402
+from mixite.cli import allocation  # noqa: E402
