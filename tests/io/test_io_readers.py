@@ -500,3 +500,18 @@ def test_generated_territory_folder_reads_through_every_reader(tmp_path: Path) -
         assert len(frame) > 0, name
     assert len(frames["dwellings"]) == 800
     assert set(frames["dwellings"]["commune"]) <= set(frames["communes"]["commune"])
+
+
+def test_shapefile_in_lambert93_is_reprojected_to_wgs84(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    source = gpd.read_file(QPV_OCCITANIE).head(3).to_crs(2154)
+    source = source.rename(columns={"code_commune": "insee_com"})
+    source = source[["code_qp", "nom_qp", "insee_com", "geometry"]]  # shapefile: ≤ 10 chars
+    source.to_file(tmp_path / "qp.shp")
+    frame = read_qpv(tmp_path / "qp.shp")
+    assert list(frame["qpv_code"]) == list(source["code_qp"])
+    assert list(frame["commune"]) == list(source["insee_com"])
+    first = gpd.GeoSeries.from_wkt(frame["geometry_wkt"], crs=4326).iloc[0]
+    # Back in longitude/latitude: the first QPV (Perpignan) lies near 2.9 E, 42.7 N.
+    assert 2.8 < first.centroid.x < 3.0 and 42.6 < first.centroid.y < 42.8
