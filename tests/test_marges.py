@@ -452,3 +452,24 @@ def test_cli_missing_millesime(petite_store: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "Pas de millésime 2031" in str(result.exception) + result.output
+
+
+def test_no_q1_applicant_means_demand_binds() -> None:
+    frames = _tiny_frames()
+    frames["applications"] = frames["applications"].iloc[:0]
+    groups = room_for_manoeuvre(frames, YEAR, MILLESIME).groups.set_index(["level", "group"])
+    # 14 expected vacancies outside QPV and nobody to take them: 0 %, demand binds.
+    assert groups.loc[("territoire", "territoire"), "expected_vacancies"] == pytest.approx(14.0)
+    assert groups.loc[("territoire", "territoire"), "attainable_share"] == 0.0
+    assert set(groups["reason"]) == {"demande"}
+
+
+def test_no_dwelling_outside_qpv() -> None:
+    frames = _tiny_frames()
+    frames["dwellings"] = frames["dwellings"].assign(in_qpv=True)
+    marges = room_for_manoeuvre(frames, YEAR, MILLESIME)
+    # Only the EPCI row remains, without any expected vacancy: the share is undefined.
+    assert marges.groups[["level", "group"]].values.tolist() == [["territoire", "territoire"]]
+    assert np.isnan(marges.groups["attainable_share"].iloc[0])
+    assert marges.groups["reason"].iloc[0] == "sans_parc"
+    assert marges.rent_reductions.empty

@@ -653,10 +653,12 @@ def _match(
     )
 
 
-def _reason(frame: pd.DataFrame, target: float) -> pd.Series:
+def _reason(frame: pd.DataFrame, target: float, no_demand: bool = False) -> pd.Series:
     losses = frame[["loss_rent", "loss_size", "loss_turnover", "loss_demand", "loss_ceiling"]]
     codes = np.array(["loyer", "taille", "vacances", "demande", "plafonds"], dtype=object)
     worst = codes[np.argmax(losses.to_numpy(dtype="float64"), axis=1)] if len(frame) else []
+    if no_demand:  # without any Q1 applicant, the demand binds whatever the stock
+        worst = np.full(len(frame), "demande", dtype=object)
     share = frame["attainable_share"].to_numpy(dtype="float64")
     out = np.where(
         frame["expected_vacancies"].to_numpy(dtype="float64") <= 0,
@@ -849,6 +851,8 @@ def room_for_manoeuvre(
         )
         codes, uniques = pd.factorize(keys, sort=True)
         labels[level] = [str(u) for u in uniques]
+        if col is None:  # the EPCI row exists even without any dwelling outside QPV
+            labels[level] = ["territoire"]
         dwellings[f"g_{level}"] = codes
         groups[level] = (
             dwellings.loc[dwellings["type_id"] >= 0]
@@ -953,7 +957,7 @@ def room_for_manoeuvre(
     table = pd.concat(rows, ignore_index=True)
     table["target"] = target
     table = _with_achieved(table, frames.get("attributions"), year, threshold, p, strict_q1)
-    table["reason"] = _reason(table, target)
+    table["reason"] = _reason(table, target, no_demand=applicants.empty)
     by_size = pd.concat(size_rows, ignore_index=True)
     by_size["share_ok"] = safe_ratio(by_size["q1_applicants_ok"], by_size["q1_applicants"])
     medians = median_q1_households(applicants)
