@@ -1,7 +1,8 @@
 """CSV engine shared by the readers.
 
 A file is read once by DuckDB with every column as VARCHAR (multi-threaded, no Python loop over
-rows), then each canonical column is converted by one SQL expression. Validation is one aggregate
+rows); in the same pass each canonical column is converted by one SQL expression and stored
+beside the kept raw text (table ``raw``). Validation is one aggregate
 query that returns, for every check, the first row that breaks it; the reader raises an
 ``InputError`` for the earliest bad row in the file, naming the file, its line (header = line 1),
 the column as written in the file, the value and the fix.
