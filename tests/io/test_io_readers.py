@@ -219,6 +219,20 @@ def test_the_earliest_bad_line_is_reported_then_column_order(tmp_path: Path) -> 
     assert (caught.value.where.line, caught.value.where.column) == (2, "NBPIECE")
 
 
+def test_line_numbers_count_blank_lines_and_multiline_values(tmp_path: Path) -> None:
+    path = tmp_path / "bailleurs.csv"
+    path.write_text(
+        "IDENT_REP;RAISON_SOCIALE;categorie\n"  # line 1
+        '272000025;"Habitat\nsur deux lignes";OPH\n'  # lines 2-3
+        "\n"  # line 4, blank
+        "27200002;Autre;OPH\n",  # line 5: 8-digit SIREN
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_table(path, "bailleurs")
+    assert (caught.value.where.line, caught.value.where.value) == (5, "27200002")
+
+
 def test_rpls_2023_variant_uses_its_qpv_and_iris_columns(tmp_path: Path) -> None:
     header = [
         "PLG_QP" if h == "PLG_QP24" else "PLG_IRIS2022_CODE" if h == "PLG_IRIS2024_CODE" else h

@@ -7,8 +7,9 @@ query that returns, for every check, the first row that breaks it; the reader ra
 ``InputError`` for the earliest bad row in the file, naming the file, its line (header = line 1),
 the column as written in the file, the value and the fix.
 
-Line numbers are ``rowid + 2``: DuckDB keeps the file order when it loads a table. A quoted field
-that contains a line break, or a blank line, shifts the numbers of the lines that follow it.
+DuckDB keeps the file order when it loads a table, so ``rowid`` is the data-row index; when an
+error is raised, the physical line of that row is found by scanning the file (``physical_line``),
+which accounts for blank lines and for quoted values spanning several lines.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "generic_checks",
     "json_text",
     "load_raw",
+    "physical_line",
     "q",
     "raw_text",
     "sibling_communes",
@@ -754,6 +756,34 @@ def _is_code(code: str) -> bool:
     return re.fullmatch(COMMUNE_CODE_PATTERN, code) is not None
 
 
+def physical_line(source: CsvSource, index: int) -> int:
+    """Line of the file (header = 1) where data row ``index`` (0-based) starts.
+
+    Error path only: the file is scanned with Python's ``csv`` module, which counts the lines of
+    quoted values with line breaks and the blank lines DuckDB skips.
+    """
+    encoding = "utf-8-sig" if source.encoding == "utf-8" else source.encoding
+    with source.path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=source.delimiter)
+        if next(reader, None) is None:
+            return index + 2
+        row_number = 0
+        while True:
+            start = reader.line_num + 1
+            try:
+                record = next(reader, None)
+            except csv.Error:
+                break
+            if record is None:
+                break
+            if not record:
+                continue
+            if row_number == index:
+                return start
+            row_number += 1
+    return index + 2
+
+
 def _raise_check(raw: RawTable, found: _Found) -> None:
     check, fld = found.check, found.fld
     shown_sql = check.value_sql or (fld.raw if fld is not None else "NULL")
@@ -762,7 +792,8 @@ def _raise_check(raw: RawTable, found: _Found) -> None:
     ).fetchall()
     value = row[0][0] if row else None
     column = check.column or (fld.label if fld is not None else None)
-    raise InputError(check.problem, Location(raw.name, found.line, column, value), check.fix)
+    line = physical_line(raw.source, found.line - 2)
+    raise InputError(check.problem, Location(raw.name, line, column, value), check.fix)
 
 
 def _check_key(
@@ -788,10 +819,14 @@ def _check_key(
         [second - 2],
     ).fetchall()
     labels = " + ".join(f"« {f.label} »" for f in fields)
+    first_line = physical_line(raw.source, first - 2)
     raise InputError(
-        f"Identifiant en double (déjà présent ligne {first})",
+        f"Identifiant en double (déjà présent ligne {first_line})",
         Location(
-            raw.name, second, " + ".join(f.label for f in fields), shown[0][0] if shown else None
+            raw.name,
+            physical_line(raw.source, second - 2),
+            " + ".join(f.label for f in fields),
+            shown[0][0] if shown else None,
         ),
         f"Chaque valeur de {labels} doit être unique dans le fichier : supprimez le doublon ou "
         "corrigez l'identifiant.",
