@@ -473,3 +473,24 @@ def test_no_dwelling_outside_qpv() -> None:
     assert np.isnan(marges.groups["attainable_share"].iloc[0])
     assert marges.groups["reason"].iloc[0] == "sans_parc"
     assert marges.rent_reductions.empty
+
+
+def test_wished_communes_variant() -> None:
+    """a1 only wished another commune: with the variant, R1 has no taker any more."""
+    frames = _tiny_frames()
+    apps = frames["applications"].copy()
+    apps["wished_communes"] = [["96002"], [], ["96001", "96002"]]  # a2: no wish = every commune
+    frames["applications"] = apps
+    loose = room_for_manoeuvre(frames, YEAR, MILLESIME).groups.set_index(["level", "group"])
+    assert loose.loc[("bailleur", LANDLORD_A), "attainable_share"] == pytest.approx(2 / 12)
+    tight = room_for_manoeuvre(frames, YEAR, MILLESIME, wished_communes=True)
+    assert tight.wished_communes
+    row = tight.groups.set_index(["level", "group"]).loc[("bailleur", LANDLORD_A)]
+    # Landlord A: R1 (4 vacancies) lost, R2 (2) still taken by a2 → min(2, 1) / 12.
+    assert row["vacancies_ok"] == pytest.approx(2.0)
+    assert row["q1_applicants_ok"] == 1
+    assert row["attainable_share"] == pytest.approx(1 / 12)
+    # Ceilings alone (size aside): a2 and a3 may still take any dwelling of 96001 → 12.
+    assert row["vacancies_eligible"] == pytest.approx(12.0)
+    # R1 is sized for a1 only, who does not want commune 96001: only R2 stays sized.
+    assert row["vacancies_sized"] == pytest.approx(2.0)

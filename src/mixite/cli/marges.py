@@ -25,12 +25,19 @@ def marges(
     base: Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")],
     annee: Annotated[int, typer.Option("--annee", help="Année de signature des baux.")],
     sortie: Annotated[Path, typer.Option("--sortie", help="Dossier où écrire le rapport.")],
+    communes_souhaitees: Annotated[
+        bool,
+        typer.Option(
+            "--communes-souhaitees",
+            help="Ne proposer à chaque demandeur que des logements des communes qu'il a demandées.",
+        ),
+    ] = False,
 ) -> None:
     if not base.exists():
         raise StoreError(
             f"La base « {base} » n'existe pas. Créez-la avec « mixite importer » ou « mixite demo »."
         )
-    outputs = write_marges(base, sortie, annee)
+    outputs = write_marges(base, sortie, annee, wished_communes=communes_souhaitees)
     typer.echo(f"Marges de manœuvre hors QPV, attributions {annee} :")
     typer.echo(f"  Rapport : {outputs.html}")
     typer.echo(f"  Classeur : {outputs.xlsx}")

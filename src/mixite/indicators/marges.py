@@ -84,6 +84,7 @@ __all__ = [
     "room_for_manoeuvre",
     "room_window",
     "size_class",
+    "wished_commune_matrix",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -548,8 +549,16 @@ def _match(
     when_benefit: dt.date,
     params: Parameters,
     chunk_pairs: int,
+    wishes: BoolArray | None = None,
 ) -> _Match:
+    """Match Q1 applicants with dwelling types. ``wishes`` (applicants × communes of
+    ``types["commune"]`` in sorted order), when given, restricts each applicant to the communes
+    it wished."""
     n_a, n_t = len(applicants), len(types)
+    communes = sorted(types["commune"].astype(str).unique().tolist())
+    t_commune = (
+        types["commune"].astype(str).map({c: i for i, c in enumerate(communes)}).to_numpy()
+    ).astype(np.int64)
     combos = sorted(set(zip(types["kind"], types["ceiling_zone"], strict=True)))
     combo_index = {c: i for i, c in enumerate(combos)}
     t_combo = np.array(
@@ -567,6 +576,10 @@ def _match(
         dtype=bool,
     )
     type_eligible = eligible_combo[t_combo] if n_t else np.zeros(0, dtype=bool)
+    if wishes is not None and n_a and n_t:
+        under = (income[:, None] <= ceilings).astype(np.float32)
+        reach = (under.T @ wishes.astype(np.float32)) > 0  # combo × commune
+        type_eligible = reach[t_combo, t_commune]
 
     # Net rent of every applicant on a rent grid, per APL context (zone × RLS flag).
     step = float(params.value("marges.grille_loyer.pas", when_benefit))
@@ -627,6 +640,8 @@ def _match(
         for start in range(0, len(members), rows):
             block = members[start : start + rows]
             elig = income[block, None] <= ceilings[np.ix_(block, t_combo[cols])]
+            if wishes is not None:
+                elig &= wishes[np.ix_(block, t_commune[cols])]
             sub = table[block]
             net = sub[:, col0[cols]] * (1.0 - weight[cols]) + sub[:, col0[cols] + 1] * weight[cols]
             ok = elig & (net + t_charges[cols] <= budget[block, None])
@@ -666,6 +681,27 @@ def _reason(frame: pd.DataFrame, target: float, no_demand: bool = False) -> pd.S
         np.where(share >= target - 1e-12, "atteignable", worst),
     )
     return pd.Series(out, index=frame.index, dtype=object)
+
+
+def wished_commune_matrix(applicants: pd.DataFrame, communes: list[str]) -> BoolArray:
+    """Boolean matrix applicants × ``communes``: the commune is among the applicant's wishes.
+
+    An applicant whose list of wished communes is empty can take every commune; wishes outside
+    ``communes`` are ignored.
+    """
+    require_columns(applicants, ["wished_communes"], "applications")
+    index = {c: j for j, c in enumerate(communes)}
+    out = np.zeros((len(applicants), len(communes)), dtype=bool)
+    for i, wished in enumerate(applicants["wished_communes"]):
+        codes = [str(c) for c in (wished if isinstance(wished, (list, tuple, np.ndarray)) else [])]
+        if not codes:
+            out[i] = True
+            continue
+        for code in codes:
+            j = index.get(code)
+            if j is not None:
+                out[i, j] = True
+    return out
 
 
 def median_q1_households(applicants: pd.DataFrame) -> pd.DataFrame:
@@ -784,6 +820,7 @@ class Marges:
 
     year: int
     millesime: int
+    wished_communes: bool
     threshold: float
     target: float
     max_effort_rate: float
@@ -809,6 +846,7 @@ def room_for_manoeuvre(
     params: Parameters | None = None,
     strict_q1: bool = True,
     chunk_pairs: int = 2_000_000,
+    wished_communes: bool = False,
 ) -> Marges:
     """Room for manoeuvre outside QPV for the attributions of ``year`` (see module docstring).
 
@@ -816,7 +854,9 @@ def room_for_manoeuvre(
     ``year + 1``): ``dwellings``, ``applications``, ``communes``, ``territory`` (required),
     ``landlords`` and ``attributions`` (optional; the achieved share needs the attributions of
     ``year``). Dates: Q1 threshold of ``year``, ceilings and UC at 31/12/``year``, housing benefit
-    of December ``year``.
+    of December ``year``. ``wished_communes``: an applicant can only take dwellings in the
+    communes it wished (``wished_communes`` column; an applicant without any wish can take
+    every commune); by default every applicant can take every commune of the territory.
     """
     for name in ("dwellings", "applications", "communes", "territory"):
         if name not in frames or frames[name] is None:
@@ -861,8 +901,13 @@ def room_for_manoeuvre(
             .to_numpy(dtype=np.int64)
         )
     n_groups = {lv: len(labels[lv]) for lv in labels}
+    wishes = (
+        wished_commune_matrix(applicants, sorted(types["commune"].astype(str).unique()))
+        if wished_communes
+        else None
+    )
     match = _match(
-        applicants, types, groups, n_groups, n_classes, when, when_benefit, p, chunk_pairs
+        applicants, types, groups, n_groups, n_classes, when, when_benefit, p, chunk_pairs, wishes
     )
 
     def per_dwelling(flags: BoolArray) -> BoolArray:
@@ -965,6 +1010,7 @@ def room_for_manoeuvre(
     return Marges(
         year=year,
         millesime=millesime,
+        wished_communes=wished_communes,
         threshold=threshold,
         target=target,
         max_effort_rate=max_rate,

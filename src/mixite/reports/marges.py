@@ -160,6 +160,14 @@ def _explanations(marges: Marges) -> str:
         f"La raison principale est la plus grande des pertes (plafonds, taille, loyer, "
         f"mobilité, demande) lorsque la part atteignable est sous l'objectif. Méthode : "
         f"docs/marges.md.</p>"
+        + (
+            "<p>Variante retenue : chaque demandeur ne peut prendre qu'un logement situé dans "
+            "une des communes qu'il a demandées.</p>"
+            if marges.wished_communes
+            else "<p>Chaque demandeur peut prendre un logement de n'importe quelle commune du "
+            "territoire (borne haute ; l'option --communes-souhaitees restreint aux communes "
+            "demandées).</p>"
+        )
     )
 
 
@@ -244,7 +252,7 @@ def marges_section(marges: Marges, names: Mapping[str, str] | None = None) -> Se
 
 
 def marges_from_store(
-    store: Store, year: int, params: Parameters | None = None
+    store: Store, year: int, params: Parameters | None = None, wished_communes: bool = False
 ) -> tuple[Marges, dict[str, str], str]:
     """The room for manoeuvre of ``year`` from a store, the group names and the territory name.
 
@@ -263,7 +271,7 @@ def marges_from_store(
     frames = dict(frames)
     if millesime in store.millesimes("landlords"):
         frames["landlords"] = store.read("landlords", millesime)
-    marges = room_for_manoeuvre(frames, year, millesime, params)
+    marges = room_for_manoeuvre(frames, year, millesime, params, wished_communes=wished_communes)
     names: dict[str, str] = {}
     if "landlords" in frames:
         lan = frames["landlords"]
@@ -283,11 +291,15 @@ def marges_from_store(
 
 
 def write_marges(
-    base: Path, out_dir: Path, year: int, params: Parameters | None = None
+    base: Path,
+    out_dir: Path,
+    year: int,
+    params: Parameters | None = None,
+    wished_communes: bool = False,
 ) -> MargesOutputs:
     """Compute the room for manoeuvre of ``year`` and write ``marges.html`` and ``marges.xlsx``."""
     with Store(base) as store:
-        marges, names, label = marges_from_store(store, year, params)
+        marges, names, label = marges_from_store(store, year, params, wished_communes)
     out_dir.mkdir(parents=True, exist_ok=True)
     xlsx = write_xlsx(out_dir / "marges.xlsx", marges_sheets(marges, names))
     html_path = out_dir / "marges.html"
