@@ -1,0 +1,81 @@
+"""End to end on the `petite` synthetic territory: scenarios, mixite simuler / optimiser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from mixite.allocation.scenario import load_scenario
+from mixite.cli import app
+from mixite.errors import ConfigError
+from mixite.schema import ATTRIBUTIONS
+
+EXEMPLES = Path(__file__).resolve().parents[2] / "exemples" / "scenarios"
+
+
+def _fast_copy(tmp_path: Path, name: str, replicates: int = 3) -> Path:
+    """The example scenario with fewer replicates (and the grid path made absolute)."""
+    text = (EXEMPLES / name).read_text(encoding="utf-8")
+    text = text.replace("../grilles/", str(EXEMPLES.parent / "grilles") + "/")
+    text = text.replace("replicats: 5", f"replicats: {replicates}")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_examples_are_valid_scenarios() -> None:
+    base = load_scenario(EXEMPLES / "reference.yaml")
+    fleche = load_scenario(EXEMPLES / "flechage.yaml")
+    assert base.flechage.part_hors_qpv == 0.0
+    assert fleche.flechage.part_hors_qpv == 0.3
+    # Omitted objectives are the legal ones (CCH L441-1): 25 % Q1 outside QPV, 50 % non-Q1 in QPV.
+    assert base.quotas().q1_outside_qpv == 0.25
+    assert base.quotas().non_q1_in_qpv == 0.5
+
+
+def test_bad_scenario_is_a_french_error(tmp_path: Path) -> None:
+    path = tmp_path / "faux.yaml"
+    path.write_text("nom: X\nannee: 2025\nflechage: {part_hors_qpv: 1.5}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"flechage\.part_hors_qpv"):
+        load_scenario(path)
+    path.write_text("nom: X\nannee: 2025\ncouleur: bleu\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="champ inconnu"):
+        load_scenario(path)
+
+
+def test_simuler_flechage_raises_q1_share(petite_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    args = ["simuler", "--base", str(petite_store), "--sortie", str(out)]
+    for name in ("reference.yaml", "flechage.yaml"):
+        args += ["--scenario", str(_fast_copy(tmp_path, name))]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for name in ("comparaison.html", "comparaison.xlsx", "attributions_reference.csv"):
+        assert (out / name).exists()
+    attributions = pd.read_csv(out / "attributions_reference.csv", sep=";", dtype=str)
+    assert list(attributions.columns) == [c.header for c in ATTRIBUTIONS.columns]
+    base = pd.read_csv(out / "indicateurs_reference.csv", sep=";")
+    fleche = pd.read_csv(out / "indicateurs_flechage_30.csv", sep=";")
+    col = "part_q1_hors_qpv_moyenne"
+    assert fleche.loc[0, "perimetre"] == "EPCI"
+    assert fleche.loc[0, col] > base.loc[0, col]
+    # Per landlord, with intervals.
+    landlords = fleche[fleche["perimetre"].str.startswith("bailleur")]
+    assert len(landlords) >= 2
+    assert {"part_q1_hors_qpv_bas", "part_q1_hors_qpv_haut"} <= set(fleche.columns)
+
+
+def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "opt"
+    scenario = _fast_copy(tmp_path, "reference.yaml")
+    args = ["optimiser", "--base", str(petite_store), "--scenario", str(scenario)]
+    result = CliRunner().invoke(app, [*args, "--sortie", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "indicateurs_reference.csv", sep=";")
+    epci = table.iloc[0]
+    assert epci["part_q1_hors_qpv"] >= 0.25 - 1e-9
+    assert epci["part_hors_q1_en_qpv"] >= 0.5 - 1e-9 or pd.isna(epci["part_hors_q1_en_qpv"])
+    assert "objectifs respectés : oui" in " ".join(result.output.split())
