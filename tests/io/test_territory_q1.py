@@ -53,7 +53,7 @@ def test_override_wins_for_its_year_only(params: Parameters) -> None:
 def test_missing_epci_or_year_is_a_french_error(params: Parameters) -> None:
     row = dict(territory(), q1_reference_epci="200035947")
     with pytest.raises(
-        ParameterError, match="Pas de seuil du premier quartile pour l'EPCI 200035947 en 2025"
+        ParameterError, match="Pas de seuil du premier quartile pour l'EPCI « 200035947 » en 2025"
     ):
         q1_threshold(row, 2025, params)
     with pytest.raises(ParameterError, match="n'a pas de valeur au 2023-06-01"):
