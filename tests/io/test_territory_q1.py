@@ -56,7 +56,7 @@ def test_missing_epci_or_year_is_a_french_error(params: Parameters) -> None:
         ParameterError, match="Pas de seuil du premier quartile pour l'EPCI « 200035947 » en 2025"
     ):
         q1_threshold(row, 2025, params)
-    with pytest.raises(ParameterError, match="n'a pas de valeur au 2023-06-01"):
+    with pytest.raises(ParameterError, match="Pas de seuil du premier quartile connu pour 2023"):
         q1_threshold(territory(), 2023, params)
 
 
