@@ -22,7 +22,10 @@ Method ``"flow"`` (the default on large instances), a Lagrangian relaxation of t
 4. every ``L(lam) = max_x sum((w + lam @ C) * x)`` is an upper bound of the optimum; the smallest
    (corrected for rounding and perturbation) is reported as the Lagrangian bound.
 
-Method ``"lp"`` solves the LP relaxation with HiGHS (``highspy``): the exact upper bound.
+Method ``"lp"`` solves the LP relaxation with HiGHS (``highspy``): the exact upper bound; its
+integral part, repaired then filled greedily (empty dwellings to free applicants, best weight
+first, never breaking a quota), is the returned allocation. With ``with_lp_bound`` the flow's
+allocation is compared with this rounded LP allocation and the better one is kept.
 Method ``"mip"`` solves the integer problem with HiGHS: exact, for small instances only.
 ``"auto"`` uses MIP up to ``MIP_MAX_PAIRS`` pairs, otherwise the flow.
 
@@ -393,6 +396,41 @@ def _repair(problem: AllocationProblem, selected: IntArray, max_moves: int) -> t
     return np.flatnonzero(x).astype(np.int64), moves
 
 
+def _fill(problem: AllocationProblem, selected: IntArray) -> IntArray:
+    """Give empty dwellings to free applicants, best weight first, keeping every quota met."""
+    pairs = problem.pairs
+    c = problem.constraint_matrix.tocsc()
+    x = np.zeros(len(pairs), bool)
+    x[selected] = True
+    used_v = np.zeros(len(problem.vacancies), bool)
+    used_v[pairs.vacancy[selected]] = True
+    used_a = np.zeros(len(problem.applications), bool)
+    used_a[pairs.application[selected]] = True
+    slack = np.asarray(problem.constraint_matrix @ x.astype(np.float64), np.float64)
+    cand = np.flatnonzero(~used_v[pairs.vacancy] & ~used_a[pairs.application])
+    cand = cand[np.argsort(-pairs.weight[cand], kind="stable")]
+    if cand.size == 0:
+        return selected
+    cols = np.asarray(c[:, cand].todense()) if c.shape[0] else np.zeros((0, cand.size))
+    for j, p in enumerate(cand.tolist()):
+        v, a = pairs.vacancy[p], pairs.application[p]
+        if used_v[v] or used_a[a]:
+            continue
+        new = slack + cols[:, j]
+        if (new < np.minimum(slack, 0.0) - QUOTA_TOLERANCE).any():
+            continue
+        slack = new
+        x[p] = used_v[v] = used_a[a] = True
+    return np.flatnonzero(x).astype(np.int64)
+
+
+def _round_lp(problem: AllocationProblem, x: FloatArray, max_repair_moves: int) -> IntArray:
+    """Integral part of an LP solution, repaired then filled."""
+    integral = np.flatnonzero(x > 1 - 1e-7).astype(np.int64)
+    repaired, _ = _repair(problem, integral, max_repair_moves)
+    return _fill(problem, repaired)
+
+
 def _optimise_flow(
     problem: AllocationProblem,
     max_iterations: int,
@@ -451,6 +489,7 @@ def _optimise_flow(
         tried.append(least)
     for sel in tried:
         repaired, moves = _repair(problem, sel, max_repair_moves)
+        repaired = _fill(problem, repaired)
         feasible = bool((problem.slacks(repaired) >= -QUOTA_TOLERANCE).all())
         value = float(w[repaired].sum())
         key = (1.0 if feasible else 0.0) * 1e18 + value
@@ -492,19 +531,37 @@ def optimise(
             problem, max_iterations, initial_step, price_tolerance, max_repair_moves
         )
     elif method == "lp":
+        start = time.perf_counter()
         value, x = solve_lp(problem)
-        integral = bool(np.all((x < 1e-9) | (x > 1 - 1e-9)))
-        if not integral:
-            raise MixiteError(
-                "La relaxation linéaire a une solution fractionnaire : utilisez la méthode "
-                "« flow » ou « mip »."
-            )
-        return _result(problem, np.flatnonzero(x > 0.5), "lp", bound=value, lp_bound=value)
+        selected = _round_lp(problem, x, max_repair_moves)
+        return _result(
+            problem,
+            selected,
+            "lp",
+            bound=value,
+            lp_bound=value,
+            seconds=time.perf_counter() - start,
+        )
     else:
         raise MixiteError(f"Méthode d'optimisation inconnue : « {method} ».")
     if with_lp_bound:
-        value, _ = solve_lp(problem)
+        value, x = solve_lp(problem)
         bound = value if result.bound is None else min(value, result.bound)
+        if result.method == "flow":
+            # The rounded LP solution, repaired and filled, sometimes beats the flow's.
+            rounded = _result(problem, _round_lp(problem, x, max_repair_moves), "lp")
+            if rounded.feasible and (not result.feasible or rounded.objective > result.objective):
+                result = AllocationResult(
+                    problem,
+                    rounded.selected,
+                    rounded.objective,
+                    True,
+                    "flow+lp",
+                    lagrangian_bound=result.lagrangian_bound,
+                    prices=result.prices,
+                    iterations=result.iterations,
+                    seconds=result.seconds,
+                )
         return AllocationResult(
             problem,
             result.selected,
