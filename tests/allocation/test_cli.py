@@ -79,3 +79,22 @@ def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) ->
     assert epci["part_q1_hors_qpv"] >= 0.25 - 1e-9
     assert epci["part_hors_q1_en_qpv"] >= 0.5 - 1e-9 or pd.isna(epci["part_hors_q1_en_qpv"])
     assert "objectifs respectés : oui" in " ".join(result.output.split())
+
+
+def test_demo_steps_write_the_comparisons(petite_store: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from mixite.allocation.demo import step_simulation
+    from mixite.cli.allocation import DEMO_STEPS
+    from mixite.synth.demo import DemoPaths
+
+    assert any(step.run is step_simulation for step in DEMO_STEPS)
+    paths = DemoPaths(tmp_path)
+    shutil.copy(petite_store, paths.store)
+    key = petite_store.with_suffix(".cle")
+    if key.exists():
+        shutil.copy(key, paths.store.with_suffix(".cle"))
+    paths = DemoPaths(tmp_path, millesime=2025)
+    step_simulation(paths)
+    assert (paths.outputs / "simulation" / "comparaison.html").exists()
+    assert len(paths.made) == 2

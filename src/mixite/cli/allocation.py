@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
+from mixite.allocation.demo import step_optimisation, step_simulation
 from mixite.allocation.run import Mode, run_scenarios
 from mixite.cli._app import app, err_console
+from mixite.synth.demo import DEMO_STEPS, DemoStep
 
 _BASE = typer.Option("--base", help="Base DuckDB du territoire.")
 _SCENARIO = typer.Option(
@@ -56,3 +58,20 @@ def optimiser(
     sortie: Annotated[Path, _SORTIE],
 ) -> None:
     _run(base, scenario, sortie, "optimiser")
+
+
+# ``mixite demo``: simulation then optimisation, after the import of the demo territory.
+if not any(step.run is step_simulation for step in DEMO_STEPS):
+    DEMO_STEPS.append(
+        DemoStep(
+            "Attributions simulées : scénario de référence et fléchage de 30 % hors QPV",
+            step_simulation,
+        )
+    )
+if not any(step.run is step_optimisation for step in DEMO_STEPS):
+    DEMO_STEPS.append(
+        DemoStep(
+            "Attributions optimisées sous les objectifs légaux, avec la borne linéaire",
+            step_optimisation,
+        )
+    )
