@@ -11,6 +11,7 @@ from mixite.cli._app import app
 from mixite.errors import StoreError
 from mixite.reports.common import format_value
 from mixite.reports.marges import write_marges
+from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
 
 
 @app.command(
@@ -50,3 +51,14 @@ def marges(
             f"part réalisée {format_value(row['achieved_share'], 'pct')} "
             f"(objectif {format_value(row['target'], 'pct')})."
         )
+
+
+def step_marges(paths: DemoPaths) -> None:
+    """Demo step: the room for manoeuvre of the demo's attribution year under ``marges/``."""
+    outputs = write_marges(paths.store, paths.root / "marges", paths.millesime - 1)
+    paths.made.append(("Marges de manœuvre hors QPV (HTML)", outputs.html))
+    paths.made.append(("Marges de manœuvre (XLSX)", outputs.xlsx))
+
+
+if not any(step.run is step_marges for step in DEMO_STEPS):
+    DEMO_STEPS.append(DemoStep("Marges de manœuvre hors QPV", step_marges))

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
+from mixite.errors import MixiteError
 from mixite.indicators import (
     TABLES,
     column_definition,
@@ -44,6 +45,7 @@ from mixite.reports.maps import (
     residences_map,
     write_gpkg,
 )
+from mixite.reports.marges import marges_from_store, marges_section, marges_sheets
 from mixite.store import Store
 
 __all__ = ["DiagnosticOutputs", "french_table", "quotas_table", "write_diagnostic"]
@@ -337,9 +339,15 @@ def write_diagnostic(
 ) -> DiagnosticOutputs:
     """Compute the diagnostic of a store millésime and write every output under ``out_dir``."""
     params = params or default_parameters()
+    marges_missing = ""
     with Store(base) as store:
         year, frames = frames_from_store(store, millesime)
         qpv = store.read("qpv", year) if year in store.millesimes("qpv") else None
+        try:
+            marges = marges_from_store(store, year - 1, params)
+        except MixiteError as exc:
+            marges = None
+            marges_missing = str(exc)
     raw = territorial_diagnostic(frames, year, params)
     threshold = small_cell_threshold(params, dt.date(year, 1, 1))
     tables = publishable(raw, threshold)
@@ -360,6 +368,8 @@ def write_diagnostic(
         by_family.setdefault(family, []).append((key, table, formats, note))
         title = TABLES[key].title if key in TABLES else key
         sheets.append(Sheet(key[:31], table, f"{title} — millésime {year}", note, formats))
+    if marges is not None:
+        sheets += marges_sheets(marges[0], marges[1])
     xlsx = write_xlsx(out_dir / "diagnostic.xlsx", sheets)
 
     # Residences layer (GeoPackage and map).
@@ -434,6 +444,12 @@ def write_diagnostic(
             blocks.append(f"<h3>{spec_title}</h3>" + table_html(table, formats, "", note))
         if blocks:
             sections.append(Section(title, tuple(blocks), family))
+        if family == "quotas":
+            if marges is not None:
+                sections.append(marges_section(marges[0], marges[1]))
+            else:
+                note = f'<p class="note">Marges de manœuvre non calculées : {marges_missing}</p>'
+                sections.append(Section("Marges de manœuvre hors QPV", (note,), "marges"))
     html_path = out_dir / "diagnostic.html"
     html_path.write_text(
         render_page(

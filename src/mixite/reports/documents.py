@@ -72,6 +72,9 @@ FORMATS: dict[str, Format] = {
     "Part hors QPV au 1er quartile": "pct",
     "Part en QPV hors 1er quartile": "pct",
     "Part prioritaires": "pct",
+    "Vacances attendues hors QPV": "int",
+    "Part réalisée": "pct",
+    "Part atteignable": "pct",
 }
 
 
@@ -168,17 +171,32 @@ def _split(
     return pd.concat([frame, total], ignore_index=True), bool(out.attrs["reachable"])
 
 
-def _attainable_shares(base: Path, year: int) -> dict[str, float] | None:
-    """Per-landlord attainable Q1 share outside QPV from ``mixite.indicators.marges`` if present."""
+def _attainable(
+    base: Path, year: int, params: Parameters
+) -> tuple[dict[str, float], pd.DataFrame] | None:
+    """Per-landlord attainable Q1 share outside QPV (room for manoeuvre) and its table, or None
+    when the store lacks what it needs (millésime ``year + 1`` with stock and demand)."""
+    from mixite.reports.marges import marges_from_store
+
     try:
-        from mixite.indicators import marges  # type: ignore[attr-defined]
-    except ImportError:
+        with Store(base) as store:
+            marges, names, _ = marges_from_store(store, year, params)
+    except MixiteError:
         return None
-    fn = getattr(marges, "attainable_shares_by_landlord", None)
-    if fn is None:
-        return None
-    result = fn(base, year)
-    return {str(k): float(v) for k, v in dict(result).items()}
+    groups = marges.groups
+    landlords = groups[groups["level"] == "bailleur"]
+    shares = dict(
+        zip(landlords["group"].astype(str), landlords["attainable_share"].fillna(0.0), strict=True)
+    )
+    table = pd.DataFrame(
+        {
+            "Bailleur": [names.get(str(g), str(g)) for g in landlords["group"]],
+            "Vacances attendues hors QPV": landlords["expected_vacancies"].round(0).to_numpy(),
+            "Part réalisée": landlords["achieved_share"].to_numpy(),
+            "Part atteignable": landlords["attainable_share"].to_numpy(),
+        }
+    )
+    return {k: float(v) for k, v in shares.items()}, table
 
 
 def _chart_quotas(table: pd.DataFrame, names: dict[str, str], out: Path) -> Path:
@@ -240,7 +258,9 @@ def policy_inputs(
     alpha = float(params.value("quotas.q1_hors_qpv", when))
     beta = float(params.value("quotas.non_q1_en_qpv", when))
     gamma = float(params.value("quotas.prioritaires_par_reservataire", when))
-    caps = _attainable_shares(base, year)
+    attainable = _attainable(base, year, params)
+    caps = attainable[0] if attainable is not None else None
+    marges_table = attainable[1] if attainable is not None else None
     method_used: Method = method if caps is not None else "proportionnel"
     obj_landlords, reachable = _split(
         table, "bailleur", "q1_hors_qpv", alpha, method_used, names, caps
@@ -415,7 +435,7 @@ def policy_inputs(
         relocation=relocation,
         sectors=sectors,
         fragile_residences=fragile,
-        marges=None,
+        marges=marges_table,
         history=history,
         figures=figures,
         definitions=definitions,
