@@ -49,6 +49,7 @@ __all__ = [
     "MIP_MAX_PAIRS",
     "AllocationCheckError",
     "AllocationResult",
+    "SolverTimeLimit",
     "greedy",
     "optimise",
     "solve_lp",
@@ -193,15 +194,27 @@ def _highs_model(problem: AllocationProblem, integer: bool) -> object:
     return h
 
 
-def solve_lp(problem: AllocationProblem) -> tuple[float, FloatArray]:
-    """LP relaxation by HiGHS: (optimal value, fractional x)."""
+class SolverTimeLimit(MixiteError):
+    """HiGHS stopped at its time limit."""
+
+
+def solve_lp(
+    problem: AllocationProblem, time_limit: float | None = None
+) -> tuple[float, FloatArray]:
+    """LP relaxation by HiGHS: (optimal value, fractional x); ``SolverTimeLimit`` past the limit."""
     import highspy
 
     if len(problem.pairs) == 0:
         return 0.0, np.zeros(0)
     h = _highs_model(problem, integer=False)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))  # type: ignore[attr-defined]
     h.run()  # type: ignore[attr-defined]
     status = h.getModelStatus()  # type: ignore[attr-defined]
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        raise SolverTimeLimit(
+            f"La relaxation linéaire n'est pas résolue après {time_limit:.0f} s (limite atteinte)."
+        )
     if status != highspy.HighsModelStatus.kOptimal:
         raise MixiteError(f"La relaxation linéaire n'a pas été résolue (statut HiGHS : {status}).")
     x = np.asarray(h.getSolution().col_value, np.float64)  # type: ignore[attr-defined]
