@@ -114,10 +114,12 @@ def _objectives(problem: AllocationProblem, table: pd.DataFrame) -> pd.DataFrame
     return out
 
 
-def run_scenario(base: Path, scenario: Scenario, mode: Mode) -> ScenarioRun:
+def run_scenario(
+    base: Path, scenario: Scenario, mode: Mode, lp_time_limit: float | None = None
+) -> ScenarioRun:
     problem, flows = _problem(base, scenario)
     if mode == "optimiser":
-        result = optimise(problem, with_lp_bound=True)
+        result = optimise(problem, with_lp_bound=True, lp_time_limit=lp_time_limit)
         result.check()
         dates = [pd.Timestamp(scenario.annee, 7, 1).date()] * len(result.selected)
         frame = _attributions_frame(
@@ -152,11 +154,17 @@ def run_scenario(base: Path, scenario: Scenario, mode: Mode) -> ScenarioRun:
 
 
 def run_scenarios(
-    base: Path, scenario_paths: list[Path], output: Path, mode: Mode
+    base: Path,
+    scenario_paths: list[Path],
+    output: Path,
+    mode: Mode,
+    lp_time_limit: float | None = None,
 ) -> list[ScenarioRun]:
-    """Run each scenario and write the files; the first scenario is the baseline."""
+    """Run each scenario and write the files; the first scenario is the baseline.
+
+    ``lp_time_limit`` bounds the HiGHS LP of each optimisation (seconds; None = no limit)."""
     output.mkdir(parents=True, exist_ok=True)
-    runs = [run_scenario(base, load_scenario(p), mode) for p in scenario_paths]
+    runs = [run_scenario(base, load_scenario(p), mode, lp_time_limit) for p in scenario_paths]
     columns = []
     for run in runs:
         slug = _slug(run.scenario.nom)

@@ -21,8 +21,10 @@ _SCENARIO = typer.Option(
 _SORTIE = typer.Option("--sortie", help="Dossier où écrire les attributions et la comparaison.")
 
 
-def _run(base: Path, scenarios: list[Path], sortie: Path, mode: Mode) -> None:
-    runs = run_scenarios(base, scenarios, sortie, mode)
+def _run(
+    base: Path, scenarios: list[Path], sortie: Path, mode: Mode, lp_limit: float | None = None
+) -> None:
+    runs = run_scenarios(base, scenarios, sortie, mode, lp_limit)
     for run in runs:
         err_console.print(run.summary)
     err_console.print(f"Fichiers écrits dans « {sortie} » (comparaison.html, comparaison.xlsx).")
@@ -56,8 +58,16 @@ def optimiser(
     base: Annotated[Path, _BASE],
     scenario: Annotated[list[Path], _SCENARIO],
     sortie: Annotated[Path, _SORTIE],
+    limite_lp: Annotated[
+        float | None,
+        typer.Option(
+            "--limite-lp",
+            help="Temps maximal (secondes) de la relaxation linéaire ; au-delà, la borne "
+            "lagrangienne du flot est donnée ; 0 : pas de relaxation linéaire.",
+        ),
+    ] = None,
 ) -> None:
-    _run(base, scenario, sortie, "optimiser")
+    _run(base, scenario, sortie, "optimiser", limite_lp)
 
 
 # ``mixite demo``: simulation then optimisation, after the import of the demo territory.
@@ -71,7 +81,7 @@ if not any(step.run is step_simulation for step in DEMO_STEPS):
 if not any(step.run is step_optimisation for step in DEMO_STEPS):
     DEMO_STEPS.append(
         DemoStep(
-            "Attributions optimisées sous les objectifs légaux, avec la borne linéaire",
+            "Attributions optimisées sous les objectifs légaux, avec la borne lagrangienne",
             step_optimisation,
         )
     )
