@@ -34,7 +34,15 @@ CSV_FILES = {
     "communes.csv": "communes du territoire",
     "bailleurs.csv": "bailleurs",
 }
-RPLS_2025_HEADER = Path("/work/shared/data/rpls/rpls_2025_header_only.csv")
+
+
+def _shared_data() -> Path:
+    """``shared/data`` beside the repository (as CI lays it), else ``/work/shared/data``."""
+    beside = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return beside if beside.is_dir() else Path("/work/shared/data")
+
+
+RPLS_2025_HEADER = _shared_data() / "rpls" / "rpls_2025_header_only.csv"
 
 
 @pytest.fixture(scope="module")

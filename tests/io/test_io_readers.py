@@ -27,7 +27,14 @@ from mixite.io import (
 )
 from mixite.schema import TABLES
 
-SHARED = Path("/work/shared/data")
+
+def _shared_data() -> Path:
+    """``shared/data`` beside the repository (as CI lays it), else ``/work/shared/data``."""
+    beside = Path(__file__).resolve().parents[3] / "shared" / "data"
+    return beside if beside.is_dir() else Path("/work/shared/data")
+
+
+SHARED = _shared_data()
 RPLS_HEADER_FILE = SHARED / "rpls" / "rpls_2025_header_only.csv"
 VAL_DOISE = SHARED / "reel" / "val_doise" / "rpls_points.geojson"
 QPV_OCCITANIE = SHARED / "reel" / "qpv2015_occitanie" / "qp.geojson"
