@@ -12,11 +12,12 @@ Files written in the output folder, per scenario ``<nom>`` (slug):
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,39 @@ def write_attributions_csv(frame: pd.DataFrame, path: Path) -> None:
     out.to_csv(path, sep=";", index=False, encoding="utf-8")
 
 
+def housing_aid(apps: Any, communes: pd.DataFrame, year: int) -> Any:
+    """The vectorised housing-aid function of the problem: APL + RLS of each applicant for a
+    dwelling of monthly cost ``cost`` (``mixite.affordability``, in force on 1 January of the
+    year). Approximations (docs/allocation.md): the APL zone is the territory's most common one,
+    and the housing cost (rent + charges) is taken as the rent, which the APL rent ceiling caps."""
+    from mixite.affordability import housing_benefit
+
+    zones = communes["apl_zone"].dropna().astype(str) if "apl_zone" in communes else pd.Series([])
+    zone = int(zones.mode().iloc[0]) if len(zones) else 2
+    size = np.asarray(
+        apps.household_size if apps.household_size is not None else np.ones(len(apps.ids))
+    )
+    adults = np.asarray(apps.adults if apps.adults is not None else np.ones(len(apps.ids)))
+    dependants = np.clip(size - adults, 0, None).astype(np.int64)
+    couple = adults >= 2
+    annual = 12.0 * np.asarray(apps.monthly_resources, dtype=np.float64)
+    when = dt.date(year, 1, 1)
+
+    def aid(cost: Any, app_index: Any) -> Any:
+        idx = np.asarray(app_index)
+        benefit, rls = housing_benefit(
+            zone=np.full(np.shape(cost), zone),
+            couple=couple[idx],
+            dependants=dependants[idx],
+            rent=np.asarray(cost, dtype=np.float64),
+            annual_resources=annual[idx],
+            when=when,
+        )
+        return np.asarray(benefit, dtype=np.float64) + np.asarray(rls, dtype=np.float64)
+
+    return aid
+
+
 def _problem(base: Path, scenario: Scenario) -> tuple[AllocationProblem, dict[str, float] | None]:
     from mixite.store import Store
 
@@ -93,7 +127,12 @@ def _problem(base: Path, scenario: Scenario) -> tuple[AllocationProblem, dict[st
     vac = vacancies_from_store(dwellings, scenario, reservations, rng)
     apps = applications_from_store(applications, territory, communes, scenario, m)
     problem = build_problem(
-        vac, apps, scenario.quotas(), scenario.thresholds(territory), k=scenario.k
+        vac,
+        apps,
+        scenario.quotas(),
+        scenario.thresholds(territory),
+        k=scenario.k,
+        aid=housing_aid(apps, communes, scenario.annee),
     )
     flows = scenario.flux if scenario.flux is not None else default_flows(reservations)
     return problem, flows
