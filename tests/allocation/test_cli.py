@@ -98,3 +98,22 @@ def test_demo_steps_write_the_comparisons(petite_store: Path, tmp_path: Path) ->
     step_simulation(paths)
     assert (paths.outputs / "simulation" / "comparaison.html").exists()
     assert len(paths.made) == 2
+
+
+def test_frontiere_meets_reachable_targets_under_its_bound(
+    petite_store: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "frontiere"
+    scenario = _fast_copy(tmp_path, "reference.yaml")
+    args = ["frontiere", "--base", str(petite_store), "--scenario", str(scenario)]
+    result = CliRunner().invoke(app, [*args, "--sortie", str(out), "--cibles", "0,0.25,0.4"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "frontiere.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert table["objectif_q1_hors_qpv"].tolist() == [0.0, 0.25, 0.4]
+    # each optimised allocation stays under its upper bound (Lagrangian or LP), and the first
+    # target is the reference for the priority score given up
+    assert (table["objectif"] <= table["borne"] + 1e-6).all()
+    assert table.loc[0, "score_sacrifie"] == 0.0
+    reached = table[table["realisable"].astype(str).isin(["True", "true", "1"])]
+    assert (reached["part_q1_hors_qpv"] >= reached["objectif_q1_hors_qpv"] - 1e-9).all()
+    assert "Frontière" in (out / "frontiere.html").read_text(encoding="utf-8")

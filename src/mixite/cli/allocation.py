@@ -85,3 +85,61 @@ if not any(step.run is step_optimisation for step in DEMO_STEPS):
             step_optimisation,
         )
     )
+
+
+@app.command(
+    "frontiere",
+    help=(
+        "Frontière des marges de manœuvre côté attributions : pour chaque objectif de part du "
+        "premier quartile hors QPV, l'allocation optimale de l'année, la part atteinte et le "
+        "score de priorité sacrifié (EPCI, ou un bailleur avec --bailleur)."
+    ),
+)
+def frontiere(
+    base: Annotated[Path, _BASE],
+    scenario: Annotated[Path, typer.Option("--scenario", help="Fichier de scénario YAML.")],
+    sortie: Annotated[Path, _SORTIE],
+    bailleur: Annotated[
+        str | None, typer.Option("--bailleur", help="SIREN d'un bailleur (défaut : l'EPCI).")
+    ] = None,
+    cibles: Annotated[
+        str,
+        typer.Option("--cibles", help="Objectifs de part Q1 hors QPV, séparés par des virgules."),
+    ] = "0,0.1,0.2,0.25,0.3,0.4",
+) -> None:
+    import plotly.graph_objects as go
+
+    from mixite.allocation.frontier import frontier
+    from mixite.allocation.run import _problem
+    from mixite.allocation.scenario import load_scenario
+    from mixite.errors import ConfigError
+    from mixite.reports.common import Section, plotly_div, render_page, table_html, write_csv_excel
+
+    try:
+        alphas = [float(c.replace(",", ".")) for c in cibles.split(",") if c.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"Objectifs « {cibles} » illisibles : donnez des parts entre 0 et 1 séparées par des "
+            "virgules, par exemple « 0,0.25,0.4 »."
+        ) from None
+    problem, _ = _problem(base, load_scenario(scenario))
+    table = frontier(problem, alphas, landlord=bailleur)
+    sortie.mkdir(parents=True, exist_ok=True)
+    write_csv_excel(table, sortie / "frontiere.csv")
+    fig = go.Figure(
+        go.Scatter(x=table["score_sacrifie"], y=table["part_q1_hors_qpv"], mode="lines+markers")
+    )
+    fig.update_layout(
+        title="Part Q1 hors QPV atteignable selon le score de priorité sacrifié",
+        xaxis_title="score de priorité sacrifié",
+        yaxis_title="part des attributions hors QPV au 1er quartile ou relogés",
+        yaxis_tickformat=".0%",
+    )
+    scope = f"bailleur {bailleur}" if bailleur else "EPCI"
+    page = render_page(
+        f"Frontière des marges de manœuvre — {scope}",
+        f"Scénario {scenario.name} · produit par mixite",
+        [Section("Frontière", (plotly_div(fig), table_html(table)))],
+    )
+    (sortie / "frontiere.html").write_text(page, encoding="utf-8")
+    err_console.print(f"Frontière écrite dans « {sortie} » (frontiere.csv, frontiere.html).")
