@@ -615,6 +615,38 @@ LANDLORDS = Table(
     ),
 )
 
+#: The territory description (``territoire.yaml``), one row per millésime (held by the store
+#: beside ``TABLES``; not an input table of its own CSV format).
+TERRITORY = Table(
+    name="territory",
+    label="territoire",
+    key=("name",),
+    columns=(
+        Column("name", "nom", "str", "nom du territoire"),
+        Column("epci", "siren_epci", "str", "SIREN de l'EPCI du territoire"),
+        Column(
+            "q1_reference_epci",
+            "siren_epci_seuils",
+            "str",
+            "SIREN de l'EPCI dont l'arrêté fixe les seuils Q1/Q2/Q3",
+        ),
+        Column(
+            "q1_overrides",
+            "seuil_q1",
+            "str",
+            "seuils Q1 imposés par année (texte JSON)",
+            nullable=True,
+        ),
+        Column("max_effort_rate", "taux_effort_max", "float", "taux d'effort maximal (charte)"),
+        Column(
+            "min_reste_a_vivre",
+            "reste_a_vivre_min",
+            "float",
+            "reste à vivre minimal (€/UC/jour, charte)",
+        ),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (

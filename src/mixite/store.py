@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from mixite.errors import StoreError
-from mixite.schema import TABLES, Column, Table
+from mixite.schema import TABLES, TERRITORY, Column, Table
 
 __all__ = [
     "STORE_TABLES",
@@ -41,37 +41,6 @@ __all__ = [
     "key_path",
     "pseudonymise",
 ]
-
-#: The territory description (``territoire.yaml``), one row per millésime.
-TERRITORY = Table(
-    name="territory",
-    label="territoire",
-    key=("name",),
-    columns=(
-        Column("name", "nom", "str", "nom du territoire"),
-        Column("epci", "siren_epci", "str", "SIREN de l'EPCI du territoire"),
-        Column(
-            "q1_reference_epci",
-            "siren_epci_seuils",
-            "str",
-            "SIREN de l'EPCI dont l'arrêté fixe les seuils Q1/Q2/Q3",
-        ),
-        Column(
-            "q1_overrides",
-            "seuil_q1",
-            "str",
-            "seuils Q1 imposés par année (texte JSON)",
-            nullable=True,
-        ),
-        Column("max_effort_rate", "taux_effort_max", "float", "taux d'effort maximal (charte)"),
-        Column(
-            "min_reste_a_vivre",
-            "reste_a_vivre_min",
-            "float",
-            "reste à vivre minimal (€/UC/jour, charte)",
-        ),
-    ),
-)
 
 #: Every table the store holds, by canonical name, in creation order.
 STORE_TABLES: dict[str, Table] = {**TABLES, TERRITORY.name: TERRITORY}

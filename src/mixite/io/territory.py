@@ -25,18 +25,11 @@ import yaml
 
 from mixite.errors import InputError, Location
 from mixite.io._engine import closest, json_text
-from mixite.schema import SIREN_PATTERN
+from mixite.schema import SIREN_PATTERN, TERRITORY
 
 __all__ = ["TERRITORY_COLUMNS", "read_territory"]
 
-TERRITORY_COLUMNS = (
-    "name",
-    "epci",
-    "q1_reference_epci",
-    "q1_overrides",
-    "max_effort_rate",
-    "min_reste_a_vivre",
-)
+TERRITORY_COLUMNS = tuple(TERRITORY.names)
 #: Defaults of the CAL-charter affordability settings (local choices, not legal values; the
 #: shared contract of mixite fixes them): 35 % effort rate, 12 € per UC per day.
 DEFAULT_MAX_EFFORT_RATE = 0.35
