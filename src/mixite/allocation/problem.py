@@ -59,6 +59,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from mixite.affordability import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
 from mixite.errors import InputError, Location
 
 __all__ = [
@@ -262,8 +263,8 @@ class Applications:
 class Thresholds:
     """Affordability thresholds of the CAL charter (territory file defaults)."""
 
-    max_effort_rate: float = 0.35
-    min_reste_a_vivre: float = 12.0
+    max_effort_rate: float = DEFAULT_MAX_EFFORT_RATE
+    min_reste_a_vivre: float = DEFAULT_MIN_RESTE_A_VIVRE
 
 
 @dataclass(frozen=True)

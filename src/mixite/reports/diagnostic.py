@@ -188,7 +188,8 @@ def _kpis(tables: Mapping[str, pd.DataFrame]) -> list[tuple[str, str]]:
         if len(row):
             out.append(
                 (
-                    "des attributions hors QPV au 1er quartile ou relogés (objectif 25 %)",
+                    "des attributions hors QPV au 1er quartile ou relogés (objectif "
+                    f"{100 * float(row['target'].iloc[0]):.0f}\u00a0%)",
                     f"{100 * float(row['share'].iloc[0]):.1f}\u00a0%".replace(".", ","),
                 )
             )

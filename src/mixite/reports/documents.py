@@ -204,14 +204,11 @@ def _chart_quotas(table: pd.DataFrame, names: dict[str, str], out: Path) -> Path
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=150)
     labels = [names.get(str(g), str(g)) for g in part["group"]]
     ax.barh(labels, part["share"] * 100, color="#1f4e79")
-    ax.axvline(
-        float(part["target"].iloc[0]) * 100 if len(part) else 25,
-        color="#c0392b",
-        linestyle="--",
-        label="objectif légal",
-    )
+    if len(part):
+        target = float(part["target"].iloc[0]) * 100
+        ax.axvline(target, color="#c0392b", linestyle="--", label="objectif légal")
+        ax.legend(loc="lower right")
     ax.set_xlabel("% des attributions hors QPV au 1er quartile ou relogés")
-    ax.legend(loc="lower right")
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(out)
