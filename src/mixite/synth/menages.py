@@ -171,6 +171,14 @@ def build_attributions(
 
     # Q1 status: calibrated shares, priority households more often Q1
     base = np.where(in_qpv, float(at["q1_en_qpv"]), float(at["q1_hors_qpv"]))
+    # outside QPV, Q1 households are rarer in the dearer dwellings (rent per m² relative to the
+    # chunk's mean outside QPV, power -elasticity, normalised to keep the calibrated share)
+    out = ~in_qpv
+    rent_m2 = d["rent"].to_numpy(dtype=float) / d["surface"].to_numpy(dtype=float)
+    if np.isfinite(rent_m2[out]).any():
+        rel = rent_m2[out] / float(np.nanmean(rent_m2[out]))
+        w = np.nan_to_num(rel ** -float(at["q1_elasticite_loyer"]), nan=1.0)
+        base[out] = np.minimum(0.9, base[out] * w / float(w.mean()))
     s = float(prio.mean()) if n else 0.0
     p_prio = np.minimum(0.9, 1.8 * base)
     p_non = np.maximum(0.0, (base - s * p_prio) / max(1e-9, 1 - s))

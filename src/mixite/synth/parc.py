@@ -73,6 +73,16 @@ def build_landlords(model: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LANDLORDS.names)
 
 
+def landlord_profiles(model: dict[str, Any]) -> np.ndarray:
+    """Per landlord of the model (in order): the index of its profile outside QPV
+    (``profil_hors_qpv``), -1 when it follows the territory-wide rules."""
+    out = np.full(len(model["bailleurs"]), -1, dtype=np.int64)
+    for b, spec in enumerate(model["bailleurs"]):
+        if spec.get("profil_hors_qpv") is not None:
+            out[b] = b
+    return out
+
+
 def _split(rng: np.random.Generator, total: int, mean: float, sigma: float) -> np.ndarray:
     """Residence sizes (lognormal around ``mean``) summing exactly to ``total``."""
     if total <= 0:
@@ -113,7 +123,8 @@ def build_residences(
 
     Columns: residence_id, n_dwellings, commune_idx, group, x, y, qpv_code, landlord_id,
     landlord_name, construction_year, first_letting_year, construction_type, fragile,
-    street_number, street_type, street_name."""
+    street_number, street_type, street_name, profile (index of the landlord's profile outside
+    QPV in the model's ``bailleurs``, -1 when none applies), rent_effect, income_effect."""
     res_m = model["residences"]
     geo_m = model["geographie"]
     target_qpv = round(float(model["cibles"]["part_qpv"]["valeur"]) * dwellings)
@@ -225,6 +236,20 @@ def build_residences(
     fragile = (
         (~in_qpv) & (kind == "collectif") & (rng.random(n) < float(res_m["part_fragiles_hors_qpv"]))
     )
+    rent_effect = np.exp(rng.normal(0.0, 0.06, n))
+    income_effect = np.exp(rng.normal(0.0, float(model["menages"]["sigma_residence"]), n))
+    # landlords with their own profile outside QPV (e.g. a SEM's recent intermediate stock):
+    # their collective residences outside QPV take the profile's construction eras
+    profile = np.where((~in_qpv) & (kind != "etudiant"), landlord_profiles(model)[lidx], -1).astype(
+        np.int64
+    )
+    for b, spec in enumerate(model["bailleurs"]):
+        prof = spec.get("profil_hors_qpv")
+        m = (profile == b) & (~is_new)
+        if prof is None or not m.any():
+            continue
+        years[m] = _eras(rng, prof["epoques"], int(m.sum()), millesime - 2)
+        first_letting[m] = np.minimum(millesime - 2, years[m] + (rng.random(int(m.sum())) < 0.15))
     return pd.DataFrame(
         {
             "residence_id": [f"P{i + 1:07d}" for i in range(n)],
@@ -243,8 +268,9 @@ def build_residences(
             "street_number": rng.integers(1, 120, n),
             "street_type": rng.choice(np.array(_STREET_TYPES, dtype=object), n),
             "street_name": rng.choice(np.array(_STREET_NAMES, dtype=object), n),
-            "rent_effect": np.exp(rng.normal(0.0, 0.06, n)),
-            "income_effect": np.exp(rng.normal(0.0, float(model["menages"]["sigma_residence"]), n)),
+            "profile": profile,
+            "rent_effect": rent_effect,
+            "income_effect": income_effect,
         }
     )
 
@@ -331,6 +357,16 @@ def build_dwellings(
             np.searchsorted(np.cumsum(p_h / p_h.sum()), u, side="right"),
         ),
     )
+    profile = np.asarray(r["profile"], dtype=np.int64)
+    profiles = {
+        b: spec["profil_hors_qpv"]
+        for b, spec in enumerate(model["bailleurs"])
+        if spec.get("profil_hors_qpv") is not None
+    }
+    for b, prof in profiles.items():
+        m = profile == b
+        p_b = np.array(prof["pieces"], dtype=float)
+        rooms[m] = np.searchsorted(np.cumsum(p_b / p_b.sum()), u[m], side="right")
     rooms = np.minimum(rooms, 4) + 1
     rooms = np.where((rooms == 5) & (rng.random(n) < 0.2), 6, rooms)
     rooms = np.where(kind == "etudiant", 1, rooms)
@@ -342,6 +378,10 @@ def build_dwellings(
         * np.where(kind == "etudiant", 0.65, 1.0),
         1,
     )
+    surface_factor = np.ones(n)
+    for b, prof in profiles.items():
+        surface_factor[profile == b] = float(prof.get("surface", 1.0))
+    surface = np.round(surface * surface_factor, 1)
     surface = np.clip(surface, 9.0, 250.0)
 
     era = np.where(years < 1977, 0, np.where(years < 2000, 1, 2))
@@ -349,12 +389,22 @@ def build_dwellings(
     for e, (codes, probs) in enumerate(_FINAN_BY_ERA):
         m = era == e
         finan[m] = rng.choice(np.array(codes, dtype=object), int(m.sum()), p=np.array(probs))
+    rent_factor = np.ones(n)
+    for b, prof in profiles.items():
+        m = profile == b
+        codes_b = np.array([str(c) for c in prof["financements"]], dtype=object)
+        probs_b = np.array([float(v) for v in prof["financements"].values()])
+        finan[m] = rng.choice(codes_b, int(m.sum()), p=probs_b / probs_b.sum())
+        rent_factor[m] = float(prof.get("loyer_facteur", 1.0))
     family = pd.Series(finan).map(FINAN_FAMILY).to_numpy()
     base = (
         pd.Series(family)
         .map({k: float(v) for k, v in lg["loyer_base"].items()})
         .to_numpy(dtype=float)
     )
+    # financings with their own rent level (intermediate rents: PLI)
+    for code, value in lg.get("loyer_financement", {}).items():
+        base = np.where(finan == str(code), float(value), base)
     era_factor = np.clip(1.0 + float(lg["loyer_par_an"]) * (years - 1990), 0.85, 1.25)
     com_factor = (
         pd.Series(r["group"])
@@ -364,6 +414,7 @@ def build_dwellings(
     qpv_factor = np.where(in_qpv, float(lg["loyer_qpv"]), 1.0)
     rent_m2 = (
         base
+        * rent_factor
         * era_factor
         * com_factor
         * qpv_factor
