@@ -12,6 +12,7 @@ attainable one.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -25,7 +26,7 @@ from mixite.synth.modele import load_model
 YEAR = 2024
 
 
-def _profiled_landlords() -> dict[str, dict[str, object]]:
+def _profiled_landlords() -> dict[str, dict[str, Any]]:
     return {
         str(b["siren"]): b["profil_hors_qpv"]
         for b in load_model()["bailleurs"]
@@ -54,7 +55,7 @@ def test_model_has_one_dear_landlord() -> None:
     assert len(profiled) == 1
     (profile,) = profiled.values()
     # intermediate rents (PLI, code 16) and PLS (code 14) only (RPLS financing codes)
-    assert set(profile["financements"]) <= {"14", "16"}  # type: ignore[arg-type]
+    assert set(profile["financements"]) <= {"14", "16"}
 
 
 def test_dear_landlord_stock_is_recent_pli_pls_and_dear(frames: dict[str, pd.DataFrame]) -> None:
@@ -64,11 +65,11 @@ def test_dear_landlord_stock_is_recent_pli_pls_and_dear(frames: dict[str, pd.Dat
     out = d[~d["in_qpv"] & d["rent"].notna()]
     dear = out[out["landlord_id"] == siren]
     others = out[out["landlord_id"] != siren]
-    first_era = min(int(e[0]) for e in profile["epoques"])  # type: ignore[attr-defined]
+    first_era = min(int(e[0]) for e in profile["epoques"])
     # its non-student stock outside QPV: the profile's financings and construction eras
     # (dwellings put into service in 2024 are recent too)
     main = dear[dear["rooms"] > 1]
-    assert set(main["finan_code"]) <= set(profile["financements"])  # type: ignore[arg-type]
+    assert set(main["finan_code"]) <= set(profile["financements"])
     assert (main["construction_year"] >= first_era).all()
     rent_m2 = dear["rent"].sum() / dear["surface"].sum()
     other_m2 = others["rent"].sum() / others["surface"].sum()
