@@ -27,6 +27,7 @@ from mixite.indicators.marges import (
     room_window,
 )
 from mixite.params import default_parameters
+from mixite.reports.marges import marges_findings
 from mixite.store import Store
 
 YEAR = 2024
@@ -494,3 +495,24 @@ def test_wished_communes_variant() -> None:
     assert row["vacancies_eligible"] == pytest.approx(12.0)
     # R1 is sized for a1 only, who does not want commune 96001: only R2 stays sized.
     assert row["vacancies_sized"] == pytest.approx(2.0)
+
+
+def test_findings_say_why_in_french(tiny_marges: Marges) -> None:
+    """The report's findings (HTML « Constats » and the note of the landlords' sheet): the EPCI,
+    then each landlord below the target, lowest share first, with its reason and loss (hand
+    figures of the tiny case above)."""
+    names = {LANDLORD_A: "Bailleur A", LANDLORD_B: "Bailleur B"}
+    # French number formatting uses a no-break space before « % »
+    lines = [t.replace("\xa0", " ") for t in marges_findings(tiny_marges, names)]
+    assert len(lines) == 3
+    # EPCI: attainable 2/14 = 14.3 %, achieved 1/6 = 16.7 %, target 25 %.
+    assert lines[0].startswith("EPCI : au plus 14,3 % des attributions hors QPV")
+    assert "part réalisée de 16,7 %" in lines[0] and "objectif 25,0 %" in lines[0]
+    # B first (0 %): rents; 2 expected vacancies, both lost to the rent.
+    assert lines[1].startswith("Bailleur B : part atteignable 0,0 % (réalisée : 0,0 %)")
+    assert "Raison principale : loyers trop élevés" in lines[1]
+    assert "sur environ 2 libérations attendues par an hors QPV, 2 y sont perdues" in lines[1]
+    # A (2/12 = 16.7 %): sizes; 6 of its 12 expected vacancies are T6 nobody fits.
+    assert lines[2].startswith("Bailleur A : part atteignable 16,7 % (réalisée : 25,0 %)")
+    assert "typologies inadaptées" in lines[2]
+    assert "sur environ 12 libérations attendues par an hors QPV, 6 y sont perdues" in lines[2]

@@ -8,6 +8,7 @@ writes the standalone ``marges.html`` and ``marges.xlsx``.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from mixite.store import Store
 
 __all__ = [
     "MargesOutputs",
+    "marges_findings",
     "marges_from_store",
     "marges_section",
     "marges_sheets",
@@ -171,6 +173,91 @@ def _explanations(marges: Marges) -> str:
     )
 
 
+#: Plain-French explanation of each binding reason (what the loss counts), for the findings.
+_REASON_DETAILS: dict[str, str] = {
+    "loyer": (
+        "logements sous plafond et de taille adaptée, mais dont le loyer et les charges, aide "
+        "au logement déduite, dépassent le taux d'effort maximal ou entament le reste à vivre "
+        "minimal de tout demandeur du premier quartile de taille adaptée"
+    ),
+    "taille": "logements sans demandeur du premier quartile de taille adaptée",
+    "vacances": "les logements accessibles se libèrent moins souvent que les autres",
+    "demande": (
+        "plus de logements accessibles que de demandeurs du premier quartile pouvant y accéder"
+    ),
+    "plafonds": (
+        "logements dont aucun demandeur du premier quartile ne respecte le plafond de ressources"
+    ),
+}
+_LOSS_COLUMNS = {
+    "loyer": "loss_rent",
+    "taille": "loss_size",
+    "vacances": "loss_turnover",
+    "demande": "loss_demand",
+    "plafonds": "loss_ceiling",
+}
+
+
+def _pct(value: float) -> str:
+    return format_value(value, "pct")
+
+
+def marges_findings(marges: Marges, names: Mapping[str, str] | None = None) -> list[str]:
+    """The findings in plain French: the EPCI's attainable and achieved shares, then each
+    landlord below the target with its binding reason, the size of that loss and, for rents,
+    the median rent reduction its residences would need for the median Q1 household."""
+    names = names or {}
+    groups = marges.groups
+    target = _pct(marges.target)
+    out: list[str] = []
+    epci = groups.loc[groups["level"] == "territoire"]
+    if len(epci):
+        row = epci.iloc[0]
+        achieved = row["achieved_share"]
+        achieved_text = (
+            f", pour une part réalisée de {_pct(float(achieved))}" if pd.notna(achieved) else ""
+        )
+        out.append(
+            f"EPCI : au plus {_pct(float(row['attainable_share']))} des attributions hors QPV "
+            f"pourraient aller à des demandeurs du premier quartile{achieved_text} (objectif "
+            f"{target})."
+        )
+    landlords = groups.loc[groups["level"] == "bailleur"]
+    below = landlords.loc[~landlords["reason"].isin(["atteignable", "sans_parc"])].sort_values(
+        "attainable_share"
+    )
+    for _, row in below.iterrows():
+        code = str(row["reason"])
+        name = names.get(str(row["group"]), str(row["group"]))
+        achieved = row["achieved_share"]
+        achieved_text = f" (réalisée : {_pct(float(achieved))})" if pd.notna(achieved) else ""
+        loss = float(row[_LOSS_COLUMNS[code]]) if code in _LOSS_COLUMNS else float("nan")
+        detail = _REASON_DETAILS.get(code, "")
+        text = (
+            f"{name} : part atteignable {_pct(float(row['attainable_share']))}{achieved_text}, "
+            f"sous l'objectif de {target}. Raison principale : {REASONS.get(code, code)} — "
+            f"sur environ {format_value(round(float(row['expected_vacancies'])), 'int')} "
+            f"libérations attendues par an hors QPV, {format_value(round(loss), 'int')} y sont "
+            "perdues "
+            f"({detail})."
+        )
+        if code == "loyer":
+            red = marges.rent_reductions
+            red = red.loc[(red["landlord_id"].astype(str) == str(row["group"]))]
+            needed = red["rent_reduction"].dropna()
+            needed = needed.loc[needed > 0]
+            if len(needed):
+                text += (
+                    f" Pour le ménage Q1 médian de chaque taille, {len(needed)} couples "
+                    f"résidence × taille sur {len(red)} demandent une baisse de loyer "
+                    f"(médiane : {format_value(float(needed.median()), 'eur')} par mois)."
+                )
+        out.append(text)
+    if len(landlords) and not len(below):
+        out.append(f"Chaque bailleur peut atteindre l'objectif de {target} hors QPV.")
+    return out
+
+
 def _chart(marges: Marges, names: Mapping[str, str]) -> str:
     rows = _landlord_rows(marges)
     labels = [
@@ -215,6 +302,8 @@ def marges_sheets(marges: Marges, names: Mapping[str, str] | None = None) -> lis
         ),
     ):
         table, formats, note = marges_table(frame, names)
+        if key == "marges_bailleurs":
+            note = " ".join([*marges_findings(marges, names), note])
         sheets.append(Sheet(key, table, f"{title} — {period}", note, formats))
     return sheets
 
@@ -222,7 +311,12 @@ def marges_sheets(marges: Marges, names: Mapping[str, str] | None = None) -> lis
 def marges_section(marges: Marges, names: Mapping[str, str] | None = None) -> Section:
     """The HTML section « Marges de manœuvre hors QPV » (for ``render_page``)."""
     names = names or {}
-    blocks: list[str] = [_explanations(marges), _chart(marges, names)]
+    findings = "".join(f"<li>{html.escape(t)}</li>" for t in marges_findings(marges, names))
+    blocks: list[str] = [
+        f"<h3>Constats</h3><ul>{findings}</ul>",
+        _explanations(marges),
+        _chart(marges, names),
+    ]
     table, formats, note = marges_table(_landlord_rows(marges), names)
     blocks.append("<h3>EPCI et bailleurs</h3>" + table_html(table, formats, "", note))
     size = marges.by_size.loc[marges.by_size["level"].isin(["territoire", "bailleur"])]
