@@ -59,6 +59,7 @@ __all__ = [
 Method = Literal["auto", "flow", "mip", "lp"]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 MIP_MAX_PAIRS = 3_000
 #: Relative size of the tie-breaking perturbation (per pair, times the weight scale).
@@ -159,24 +160,34 @@ def _result(
 # ---------------------------------------------------------------------------------------------
 
 
-def _highs_model(problem: AllocationProblem, integer: bool) -> object:
+def _lp_columns(problem: AllocationProblem, cols: IntArray) -> sp.csc_matrix:
+    """Constraint matrix of the LP restricted to the pairs ``cols``: one row per vacancy, one per
+    application, then the quota rows (``C``)."""
+    pairs = problem.pairs
+    n_v, n_a = len(problem.vacancies), len(problem.applications)
+    n = cols.size
+    ones = np.ones(n)
+    j = np.arange(n)
+    a_v = sp.csr_matrix((ones, (pairs.vacancy[cols], j)), shape=(n_v, n))
+    a_a = sp.csr_matrix((ones, (pairs.application[cols], j)), shape=(n_a, n))
+    return sp.vstack([a_v, a_a, problem.constraint_matrix[:, cols]]).tocsc()
+
+
+def _highs_model(problem: AllocationProblem, integer: bool, cols: IntArray | None = None) -> Any:
+    """HiGHS model of the LP (or MIP) over the pairs ``cols`` (every pair when None)."""
     import highspy
 
-    pairs = problem.pairs
-    n_p, n_v, n_a = len(pairs), len(problem.vacancies), len(problem.applications)
-    c = problem.constraint_matrix
-    n_c = c.shape[0]
-    ones = np.ones(n_p)
-    cols = np.arange(n_p)
-    a_v = sp.csr_matrix((ones, (pairs.vacancy, cols)), shape=(n_v, n_p))
-    a_a = sp.csr_matrix((ones, (pairs.application, cols)), shape=(n_a, n_p))
-    matrix = sp.vstack([a_v, a_a, c]).tocsc()
+    if cols is None:
+        cols = np.arange(len(problem.pairs), dtype=np.int64)
+    n_v, n_a = len(problem.vacancies), len(problem.applications)
+    n_c = problem.constraint_matrix.shape[0]
+    matrix = _lp_columns(problem, cols)
     lp = highspy.HighsLp()
-    lp.num_col_ = n_p
+    lp.num_col_ = cols.size
     lp.num_row_ = n_v + n_a + n_c
-    lp.col_cost_ = np.asarray(pairs.weight, np.float64)
-    lp.col_lower_ = np.zeros(n_p)
-    lp.col_upper_ = np.ones(n_p)
+    lp.col_cost_ = np.asarray(problem.pairs.weight[cols], np.float64)
+    lp.col_lower_ = np.zeros(cols.size)
+    lp.col_upper_ = np.ones(cols.size)
     inf = highspy.kHighsInf
     lp.row_lower_ = np.r_[np.full(n_v + n_a, -inf), np.zeros(n_c)]
     lp.row_upper_ = np.r_[np.ones(n_v + n_a), np.full(n_c, inf)]
@@ -186,7 +197,7 @@ def _highs_model(problem: AllocationProblem, integer: bool) -> object:
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data.astype(np.float64)
     if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_p
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * cols.size
     h = _silent_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
@@ -226,16 +237,16 @@ def solve_lp(
         return 0.0, np.zeros(0)
     h = _highs_model(problem, integer=False)
     if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))  # type: ignore[attr-defined]
-    h.run()  # type: ignore[attr-defined]
-    status = h.getModelStatus()  # type: ignore[attr-defined]
+        h.setOptionValue("time_limit", float(time_limit))
+    h.run()
+    status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kTimeLimit:
         raise SolverTimeLimit(
             f"La relaxation linéaire n'est pas résolue après {time_limit:.0f} s (limite atteinte)."
         )
     if status != highspy.HighsModelStatus.kOptimal:
         raise MixiteError(f"La relaxation linéaire n'a pas été résolue (statut HiGHS : {status}).")
-    x = np.asarray(h.getSolution().col_value, np.float64)  # type: ignore[attr-defined]
+    x = np.asarray(h.getSolution().col_value, np.float64)
     return float(h.getInfo().objective_function_value), x  # type: ignore[attr-defined]
 
 
@@ -247,15 +258,15 @@ def solve_mip(problem: AllocationProblem, time_limit: float = 60.0) -> Allocatio
     if len(problem.pairs) == 0:
         return _result(problem, np.zeros(0, np.int64), "mip", bound=0.0, seconds=0.0)
     h = _highs_model(problem, integer=True)
-    h.setOptionValue("time_limit", float(time_limit))  # type: ignore[attr-defined]
-    h.setOptionValue("mip_rel_gap", 0.0)  # type: ignore[attr-defined]
-    h.run()  # type: ignore[attr-defined]
-    status = h.getModelStatus()  # type: ignore[attr-defined]
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.run()
+    status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise MixiteError(f"Le programme en nombres entiers n'a pas été résolu (statut {status}).")
-    x = np.asarray(h.getSolution().col_value)  # type: ignore[attr-defined]
+    x = np.asarray(h.getSolution().col_value)
     selected = np.flatnonzero(x > 0.5)
-    bound = float(h.getInfo().mip_dual_bound)  # type: ignore[attr-defined]
+    bound = float(h.getInfo().mip_dual_bound)
     res = _result(problem, selected, "mip", seconds=time.perf_counter() - start)
     return AllocationResult(
         problem,
@@ -427,8 +438,11 @@ def _repair(problem: AllocationProblem, selected: IntArray, max_moves: int) -> t
     return np.flatnonzero(x).astype(np.int64), moves
 
 
-def _fill(problem: AllocationProblem, selected: IntArray) -> IntArray:
-    """Give empty dwellings to free applicants, best weight first, keeping every quota met."""
+def _fill(
+    problem: AllocationProblem, selected: IntArray, preference: FloatArray | None = None
+) -> IntArray:
+    """Give empty dwellings to free applicants, keeping every quota met: pairs by decreasing
+    ``preference`` (e.g. their LP value), then by decreasing weight."""
     pairs = problem.pairs
     c = problem.constraint_matrix.tocsc()
     x = np.zeros(len(pairs), bool)
@@ -439,7 +453,10 @@ def _fill(problem: AllocationProblem, selected: IntArray) -> IntArray:
     used_a[pairs.application[selected]] = True
     slack = np.asarray(problem.constraint_matrix @ x.astype(np.float64), np.float64)
     cand = np.flatnonzero(~used_v[pairs.vacancy] & ~used_a[pairs.application])
-    cand = cand[np.argsort(-pairs.weight[cand], kind="stable")]
+    if preference is None:
+        cand = cand[np.argsort(-pairs.weight[cand], kind="stable")]
+    else:
+        cand = cand[np.lexsort((-pairs.weight[cand], -preference[cand]))]
     if cand.size == 0:
         return selected
     cols = np.asarray(c[:, cand].todense()) if c.shape[0] else np.zeros((0, cand.size))
@@ -456,10 +473,223 @@ def _fill(problem: AllocationProblem, selected: IntArray) -> IntArray:
 
 
 def _round_lp(problem: AllocationProblem, x: FloatArray, max_repair_moves: int) -> IntArray:
-    """Integral part of an LP solution, repaired then filled."""
+    """Integral part of an LP solution (``x`` over every pair), repaired, then filled with the
+    fractional pairs first (largest LP value first)."""
     integral = np.flatnonzero(x > 1 - 1e-7).astype(np.int64)
     repaired, _ = _repair(problem, integral, max_repair_moves)
-    return _fill(problem, repaired)
+    return _fill(problem, repaired, np.where(x > 1e-9, x, 0.0))
+
+
+def _top_per_group(group: IntArray, value: FloatArray, m: int) -> BoolArray:
+    """Mask of the ``m`` largest ``value`` of each ``group`` (ties by index)."""
+    n = group.size
+    if n == 0 or m <= 0:
+        return np.zeros(n, bool)
+    order = np.lexsort((-value, group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    out = np.zeros(n, bool)
+    out[order[rank < m]] = True
+    return out
+
+
+@dataclass(frozen=True)
+class CoreLp:
+    """LP relaxation solved by column generation on a core of pairs.
+
+    ``value`` is the LP optimum over the core; ``bound`` a valid upper bound of the full LP
+    (the dual objective of the core's duals, clipped to their signs, plus the positive reduced
+    costs of every pair); ``exact`` when no pair outside the core prices in, so that ``value`` is
+    the full LP optimum (up to ``CORE_REDUCED_COST_TOLERANCE`` per pair); ``x`` the LP solution
+    over every pair (zero outside the core).
+    """
+
+    value: float
+    bound: float
+    exact: bool
+    x: FloatArray
+    core_size: int
+    rounds: int
+    seconds: float
+    dived: IntArray | None = None  # integral pairs after LP diving (when asked)
+    cols: IntArray | None = None  # the core's pairs
+
+
+#: Core of the column generation: each vacancy's and each application's best pairs at the
+#: Lagrangian prices, plus every pair the flow selected.
+CORE_PER_NODE = 10
+#: Columns added per round: at most this many per vacancy (largest reduced costs first).
+CORE_ADD_PER_VACANCY = 2
+CORE_MAX_ROUNDS = 30
+CORE_REDUCED_COST_TOLERANCE = 1e-9
+#: LP re-solves of the diving that rounds the polished LP solution.
+POLISH_DIVES = 40
+#: Cores up to this many pairs are then solved as integer programs by HiGHS, within the limit
+#: (seconds): on small territories the integrality gap, not the rounding, is what remains.
+CORE_MIP_MAX_PAIRS = 20_000
+CORE_MIP_TIME_LIMIT = 20.0
+
+
+def core_lp(
+    problem: AllocationProblem,
+    prices: FloatArray | None = None,
+    seed: IntArray | None = None,
+    *,
+    per_node: int = CORE_PER_NODE,
+    max_rounds: int = CORE_MAX_ROUNDS,
+    time_limit: float | None = None,
+    dives: int = 0,
+) -> CoreLp:
+    """LP relaxation by column generation with HiGHS, started from a core of promising pairs.
+
+    The core holds ``seed`` and, at the quota ``prices``, the ``per_node`` best pairs of each
+    vacancy and of each application. Each round solves the core's LP (warm-started), prices
+    every pair with the row duals (reduced cost ``w − y_v − y_a − C^T y_q``) and adds those with a
+    positive reduced cost. The full LP is never built: on assignment problems the optimum uses a
+    few pairs per vacancy. Raises ``SolverTimeLimit`` past ``time_limit`` (whole run).
+
+    With ``dives`` > 0, the LP is then dived towards an integral solution (``_dive``) and the
+    integral pairs are returned in ``dived``.
+    """
+    import highspy
+
+    start = time.perf_counter()
+    pairs = problem.pairs
+    n_p, n_v, n_a = len(pairs), len(problem.vacancies), len(problem.applications)
+    c = problem.constraint_matrix
+    ct = c.T.tocsr()
+    w = np.asarray(pairs.weight, np.float64)
+    if n_p == 0:
+        return CoreLp(0.0, 0.0, True, np.zeros(0), 0, 0, 0.0)
+    adjusted = w + (ct @ prices if prices is not None and c.shape[0] else 0.0)
+    keep = _top_per_group(pairs.vacancy, adjusted, per_node)
+    keep |= _top_per_group(pairs.application, adjusted, per_node)
+    if seed is not None:
+        keep[seed] = True
+    cols = np.flatnonzero(keep).astype(np.int64)
+    h = _highs_model(problem, integer=False, cols=cols)
+    rounds = 0
+    exact = False
+    bound = np.inf
+    while True:
+        rounds += 1
+        if time_limit is not None:
+            left = time_limit - (time.perf_counter() - start)
+            if left <= 0:
+                raise SolverTimeLimit(
+                    f"La relaxation linéaire n'est pas résolue après {time_limit:.0f} s "
+                    "(limite atteinte)."
+                )
+            h.setOptionValue("time_limit", float(left))
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            raise SolverTimeLimit(
+                f"La relaxation linéaire n'est pas résolue après {time_limit:.0f} s "
+                "(limite atteinte)."
+            )
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise MixiteError(
+                f"La relaxation linéaire n'a pas été résolue (statut HiGHS : {status})."
+            )
+        y = np.asarray(h.getSolution().row_dual, np.float64)
+        # Dual feasibility of the maximisation: assignment rows (<= 1) have y >= 0, quota rows
+        # (>= 0) have y <= 0; clipping keeps the bound valid whatever the solver's rounding.
+        y_v = np.maximum(y[:n_v], 0.0)
+        y_a = np.maximum(y[n_v : n_v + n_a], 0.0)
+        y_q = np.minimum(y[n_v + n_a :], 0.0)
+        reduced = w - y_v[pairs.vacancy] - y_a[pairs.application] - (ct @ y_q if y_q.size else 0.0)
+        positive = np.maximum(reduced, 0.0)
+        bound = min(bound, float(y_v.sum() + y_a.sum() + positive.sum()))
+        reduced[keep] = -np.inf
+        entering = np.flatnonzero(reduced > CORE_REDUCED_COST_TOLERANCE)
+        if entering.size == 0:
+            exact = True
+            break
+        if rounds >= max_rounds:
+            break
+        entering = entering[
+            _top_per_group(pairs.vacancy[entering], reduced[entering], CORE_ADD_PER_VACANCY)
+        ]
+        block = _lp_columns(problem, entering)
+        h.addCols(
+            entering.size,
+            w[entering],
+            np.zeros(entering.size),
+            np.ones(entering.size),
+            block.nnz,
+            block.indptr[:-1].astype(np.int32),
+            block.indices.astype(np.int32),
+            block.data.astype(np.float64),
+        )
+        keep[entering] = True
+        cols = np.r_[cols, entering]
+    value = float(h.getInfo().objective_function_value)
+    x = np.zeros(n_p)
+    x_core = np.asarray(h.getSolution().col_value, np.float64)
+    x[cols] = x_core
+    dived = None
+    if dives > 0:
+        remaining = None if time_limit is None else time_limit - (time.perf_counter() - start)
+        dived = cols[_dive(h, x_core, dives, remaining)]
+    return CoreLp(
+        value,
+        max(bound, value) if not exact else value,
+        exact,
+        x,
+        int(cols.size),
+        rounds,
+        time.perf_counter() - start,
+        dived,
+        cols,
+    )
+
+
+def _core_mip(
+    problem: AllocationProblem, cols: IntArray, incumbent: IntArray, time_limit: float
+) -> IntArray | None:
+    """Integer optimum over the core's pairs by HiGHS, started from ``incumbent`` (pairs of the
+    core); the best solution found within ``time_limit``, or None."""
+    h = _highs_model(problem, integer=True, cols=cols)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", 1e-6)
+    position = np.searchsorted(cols, incumbent)
+    inside = (position < cols.size) & (cols[np.minimum(position, cols.size - 1)] == incumbent)
+    start = np.zeros(cols.size)
+    start[position[inside]] = 1.0
+    h.setSolution(cols.size, np.arange(cols.size, dtype=np.int32), start)
+    h.run()
+    solution = h.getSolution()
+    if not solution.value_valid:
+        return None
+    return cols[np.asarray(solution.col_value, np.float64) > 0.5]
+
+
+def _dive(h: Any, x: FloatArray, max_dives: int, time_limit: float | None) -> IntArray:
+    """LP diving on a solved HiGHS model: fix to 1 every pair above one half (they never share a
+    row), or the largest fractional one, re-solve (warm start), and repeat while the LP stays
+    feasible. Returns the positions of the pairs at 1."""
+    import highspy
+
+    start = time.perf_counter()
+    for _ in range(max_dives):
+        frac = (x > 1e-7) & (x < 1 - 1e-7)
+        if not frac.any():
+            break
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            break
+        fix = np.flatnonzero(frac & (x > 0.5 + 1e-9))
+        if fix.size == 0:
+            fix = np.array([int(np.argmax(np.where(frac, x, -1.0)))])
+        ones = np.ones(fix.size)
+        h.changeColsBounds(fix.size, fix.astype(np.int32), ones, ones)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            h.changeColsBounds(fix.size, fix.astype(np.int32), np.zeros(fix.size), ones)
+            break
+        x = np.asarray(h.getSolution().col_value, np.float64)
+    return np.flatnonzero(x > 1 - 1e-7).astype(np.int64)
 
 
 def _optimise_flow(
@@ -468,6 +698,8 @@ def _optimise_flow(
     initial_step: float,
     price_tolerance: float,
     max_repair_moves: int,
+    polish: bool = True,
+    polish_time_limit: float | None = None,
 ) -> AllocationResult:
     start = time.perf_counter()
     pairs = problem.pairs
@@ -484,6 +716,8 @@ def _optimise_flow(
     step = np.full(n_c, initial_step)
     last_sign = np.zeros(n_c)
     best_bound = np.inf
+    best_lam = lam
+    seen = np.zeros(len(pairs), bool)
     candidates: list[tuple[float, IntArray]] = []
     flow: _Flow | None = None
     selected = np.zeros(0, np.int64)
@@ -497,7 +731,9 @@ def _optimise_flow(
             flow = _Flow.build(problem, span)
         selected = flow.solve(adjusted + eps)
         dual = float(adjusted[selected].sum()) + n_v * (TIE_BREAK * span + 2.0 / flow.scale)
-        best_bound = min(best_bound, dual)
+        if dual < best_bound:
+            best_bound, best_lam = dual, lam.copy()
+        seen[selected] = True
         slack = problem.slacks(selected)
         violation = float(-np.minimum(slack, 0.0).sum())
         candidates.append((violation, selected))
@@ -529,11 +765,49 @@ def _optimise_flow(
     assert best is not None
     if best[0] < 1e18:  # repair failed: leaving every dwelling empty always meets the quotas
         best = (1e18, np.zeros(0, np.int64), 0)
+    method = "flow"
+    bound = best_bound
+    lp_bound: float | None = None
+    if polish and n_c:
+        # LP polish: the LP relaxation by column generation around the pairs the prices favour
+        # gives the exact LP bound and, rounded, usually a better lawful allocation than the
+        # greedy repair (at the critical prices many pairs tie, and the repair picks among them
+        # one quota at a time).
+        try:
+            core = core_lp(
+                problem,
+                best_lam,
+                np.flatnonzero(seen),
+                time_limit=polish_time_limit,
+                dives=POLISH_DIVES,
+            )
+        except SolverTimeLimit:
+            core = None
+        if core is not None:
+            bound = min(bound, core.bound)
+            lp_bound = core.value if core.exact else None
+            tries = [_round_lp(problem, core.x, max_repair_moves)]
+            if core.dived is not None:
+                repaired, _ = _repair(problem, core.dived, max_repair_moves)
+                tries.append(_fill(problem, repaired, np.where(core.x > 1e-9, core.x, 0.0)))
+            for rounded in tries:
+                feasible = bool((problem.slacks(rounded) >= -QUOTA_TOLERANCE).all())
+                if feasible and float(w[rounded].sum()) > float(w[best[1]].sum()):
+                    best, method = (1e18, rounded, best[2]), "flow+lp"
+            if core.cols is not None and core.cols.size <= CORE_MIP_MAX_PAIRS:
+                # Small core: HiGHS's MIP over it, from the best allocation so far.
+                cols = np.unique(np.r_[core.cols, best[1]])
+                exact = _core_mip(problem, cols, best[1], CORE_MIP_TIME_LIMIT)
+                if exact is not None:
+                    feasible = bool((problem.slacks(exact) >= -QUOTA_TOLERANCE).all())
+                    if feasible and float(w[exact].sum()) > float(w[best[1]].sum()) + 1e-9:
+                        best, method = (1e18, exact, best[2]), "flow+mip"
     return _result(
         problem,
         best[1],
-        "flow",
-        bound=best_bound,
+        method,
+        bound=bound,
+        lp_bound=lp_bound,
         lagrangian_bound=best_bound,
         prices=lam,
         iterations=iterations,
@@ -552,20 +826,31 @@ def optimise(
     price_tolerance: float = 1e-3,
     max_repair_moves: int = 10_000,
     lp_time_limit: float | None = None,
+    polish: bool = True,
 ) -> AllocationResult:
-    """Optimise the allocation; ``with_lp_bound`` adds the HiGHS LP bound and the gap.
+    """Optimise the allocation; ``with_lp_bound`` adds the LP bound and the gap.
 
-    When the LP is not solved within ``lp_time_limit`` seconds, the result keeps the flow's
-    Lagrangian bound (``lp_bound`` is then None): the gap is still a valid upper bound. A limit
-    of 0 skips the LP (building the HiGHS model alone takes about a minute at 400,000 pairs).
+    With the flow, ``polish`` solves the LP relaxation by column generation around the pairs the
+    Lagrangian prices favour (``core_lp``): the exact LP bound (``lp_bound``) and a rounded
+    allocation that replaces the flow's when better. ``with_lp_bound`` then builds the full HiGHS
+    LP only when that column generation did not converge. ``lp_time_limit`` (seconds) bounds each
+    LP; past it the result keeps the Lagrangian bound (``lp_bound`` is None), still a valid upper
+    bound. A limit of 0 skips every LP.
     """
+    lp_allowed = lp_time_limit is None or lp_time_limit > 0
     if method == "auto":
         method = "mip" if len(problem.pairs) <= MIP_MAX_PAIRS else "flow"
     if method == "mip":
         result = solve_mip(problem)
     elif method == "flow":
         result = _optimise_flow(
-            problem, max_iterations, initial_step, price_tolerance, max_repair_moves
+            problem,
+            max_iterations,
+            initial_step,
+            price_tolerance,
+            max_repair_moves,
+            polish=polish and lp_allowed,
+            polish_time_limit=lp_time_limit,
         )
     elif method == "lp":
         start = time.perf_counter()
@@ -581,39 +866,39 @@ def optimise(
         )
     else:
         raise MixiteError(f"Méthode d'optimisation inconnue : « {method} ».")
-    if with_lp_bound and (lp_time_limit is None or lp_time_limit > 0):
-        try:
-            value, x = solve_lp(problem, lp_time_limit)
-        except SolverTimeLimit:
-            return result
-        bound = value if result.bound is None else min(value, result.bound)
-        if result.method == "flow":
-            # The rounded LP solution, repaired and filled, sometimes beats the flow's.
-            rounded = _result(problem, _round_lp(problem, x, max_repair_moves), "lp")
-            if rounded.feasible and (not result.feasible or rounded.objective > result.objective):
-                result = AllocationResult(
-                    problem,
-                    rounded.selected,
-                    rounded.objective,
-                    True,
-                    "flow+lp",
-                    lagrangian_bound=result.lagrangian_bound,
-                    prices=result.prices,
-                    iterations=result.iterations,
-                    seconds=result.seconds,
-                )
-        return AllocationResult(
-            problem,
-            result.selected,
-            result.objective,
-            result.feasible,
-            result.method,
-            bound=bound,
-            lp_bound=value,
-            lagrangian_bound=result.lagrangian_bound,
-            prices=result.prices,
-            iterations=result.iterations,
-            seconds=result.seconds,
-            repair_moves=result.repair_moves,
-        )
-    return result
+    if not with_lp_bound or not lp_allowed or result.lp_bound is not None:
+        return result
+    try:
+        value, x = solve_lp(problem, lp_time_limit)
+    except SolverTimeLimit:
+        return result
+    bound = value if result.bound is None else min(value, result.bound)
+    if result.method == "flow":
+        # The rounded LP solution, repaired and filled, sometimes beats the flow's.
+        rounded = _result(problem, _round_lp(problem, x, max_repair_moves), "lp")
+        if rounded.feasible and (not result.feasible or rounded.objective > result.objective):
+            result = AllocationResult(
+                problem,
+                rounded.selected,
+                rounded.objective,
+                True,
+                "flow+lp",
+                lagrangian_bound=result.lagrangian_bound,
+                prices=result.prices,
+                iterations=result.iterations,
+                seconds=result.seconds,
+            )
+    return AllocationResult(
+        problem,
+        result.selected,
+        result.objective,
+        result.feasible,
+        result.method,
+        bound=bound,
+        lp_bound=value,
+        lagrangian_bound=result.lagrangian_bound,
+        prices=result.prices,
+        iterations=result.iterations,
+        seconds=result.seconds,
+        repair_moves=result.repair_moves,
+    )
