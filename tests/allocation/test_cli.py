@@ -67,6 +67,19 @@ def test_simuler_flechage_raises_q1_share(petite_store: Path, tmp_path: Path) ->
     landlords = fleche[fleche["perimetre"].str.startswith("bailleur")]
     assert len(landlords) >= 2
     assert {"part_q1_hors_qpv_bas", "part_q1_hors_qpv_haut"} <= set(fleche.columns)
+    # The HTML comparison shows each landlord's simulated share with its interval, equal to the
+    # indicators file's figures.
+    page = (out / "comparaison.html").read_text(encoding="utf-8")
+    first = landlords.iloc[0]
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f} %".replace(".", ",")
+
+    cell = (
+        f"{pct(first[col])} [{pct(first['part_q1_hors_qpv_bas'])} ; "
+        f"{pct(first['part_q1_hors_qpv_haut'])}]"
+    )
+    assert cell in page
 
 
 def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) -> None:

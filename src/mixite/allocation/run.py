@@ -32,6 +32,7 @@ from mixite.allocation.scenario import (
     vacancies_from_store,
 )
 from mixite.allocation.simulate import (
+    INTERVAL_LEVEL,
     _attributions_frame,
     quota_shares,
     replicate_intervals,
@@ -153,6 +154,10 @@ def _objectives(problem: AllocationProblem, table: pd.DataFrame) -> pd.DataFrame
     return out
 
 
+def _percent(x: Any) -> str:
+    return "—" if x is None or pd.isna(x) else f"{100 * float(x):.1f} %".replace(".", ",")
+
+
 def run_scenario(
     base: Path, scenario: Scenario, mode: Mode, lp_time_limit: float | None = None
 ) -> ScenarioRun:
@@ -223,6 +228,28 @@ def run_scenarios(
         for run in runs:
             run.indicators.to_excel(writer, sheet_name=_slug(run.scenario.nom)[:31], index=False)
     verb = "simulées" if mode == "simuler" else "optimisées"
+    shown = comparison.copy()
+    for column in shown.columns[1:]:
+        shown[column] = [_percent(x) for x in shown[column]]
+    if mode == "simuler":
+        # Each simulated share with its interval across replicates.
+        for run in runs:
+            ind = run.indicators
+            shown[run.scenario.nom] = [
+                f"{_percent(m)} [{_percent(lo)} ; {_percent(hi)}]"
+                for m, lo, hi in zip(
+                    ind["part_q1_hors_qpv_moyenne"],
+                    ind["part_q1_hors_qpv_bas"],
+                    ind["part_q1_hors_qpv_haut"],
+                    strict=True,
+                )
+            ]
+    interval_note = (
+        f"<p>Simulations : moyenne sur les réplicats et, entre crochets, l'intervalle à "
+        f"{100 * INTERVAL_LEVEL:.0f} % des réplicats.</p>"
+        if mode == "simuler"
+        else ""
+    )
     html = [
         "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>",
         f"<title>Attributions {verb} : comparaison des scénarios</title></head><body>",
@@ -230,7 +257,8 @@ def run_scenarios(
         "<p>Part des attributions hors QPV aux ménages du premier quartile ou relogés "
         "(NPNRU/ORCOD), par périmètre ; le premier scénario sert de référence.</p>",
         "<ul>" + "".join(f"<li>{r.summary}</li>" for r in runs) + "</ul>",
-        comparison.to_html(index=False, float_format=lambda x: f"{100 * x:.1f} %", na_rep="—"),
+        interval_note,
+        shown.to_html(index=False),
         "</body></html>",
     ]
     (output / "comparaison.html").write_text("\n".join(html), encoding="utf-8")

@@ -49,6 +49,7 @@ from mixite.errors import ConfigError
 from mixite.schema import ATTRIBUTIONS
 
 __all__ = [
+    "INTERVAL_LEVEL",
     "AcceptanceModel",
     "SimulationConfig",
     "SimulationResult",
@@ -61,6 +62,8 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BLOCK = 512
+#: Level of the empirical interval of the quota shares across replicates.
+INTERVAL_LEVEL = 0.9
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -428,7 +431,7 @@ def quota_shares(
 
 
 def replicate_intervals(
-    problem: AllocationProblem, results: list[SimulationResult], level: float = 0.9
+    problem: AllocationProblem, results: list[SimulationResult], level: float = INTERVAL_LEVEL
 ) -> pd.DataFrame:
     """Mean and empirical ``level`` interval of each quota share across replicates."""
     frames = [
