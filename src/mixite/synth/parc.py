@@ -225,17 +225,14 @@ def build_residences(
             [float(b["hors_qpv"]) for b in model["bailleurs"]],
         ]
     )
-    # Landlords by systematic sampling over the (shuffled) residences, weighted by their
-    # dwellings: each landlord gets its share of the dwellings in and outside QPV to within one
-    # residence, even on a small territory (a draw per residence left a small landlord with half
-    # its share on the petite territory).
-    u = rng.random(n)  # n draws (two used as random starts) keep the following draws' stream
-    lidx = np.zeros(n, dtype=np.int64)
-    for row, mask, start in ((0, in_qpv, u[0]), (1, ~in_qpv, u[1])):
-        cum = np.cumsum(weights[row] / weights[row].sum())
-        sub = sizes[mask].astype(float)
-        pos = ((np.cumsum(sub) - sub / 2.0) / max(1.0, float(sub.sum())) + start) % 1.0
-        lidx[mask] = np.minimum(np.searchsorted(cum, pos, side="right"), len(cum) - 1)
+    u = rng.random(n)
+    cum_q = np.cumsum(weights[0] / weights[0].sum())
+    cum_h = np.cumsum(weights[1] / weights[1].sum())
+    lidx = np.where(
+        in_qpv,
+        np.minimum(np.searchsorted(cum_q, u, side="right"), len(cum_q) - 1),
+        np.minimum(np.searchsorted(cum_h, u, side="right"), len(cum_h) - 1),
+    )
     fragile = (
         (~in_qpv) & (kind == "collectif") & (rng.random(n) < float(res_m["part_fragiles_hors_qpv"]))
     )
