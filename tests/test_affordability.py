@@ -16,6 +16,7 @@ import pytest
 from mixite.affordability import (
     DEFAULT_MAX_EFFORT_RATE,
     DEFAULT_MIN_RESTE_A_VIVRE,
+    AplScale,
     affordable_pairs,
     apl_scale,
     effort_rate,
@@ -285,3 +286,122 @@ def test_cli_hors_hlm_and_thresholds() -> None:
     assert "Réduction de loyer de solidarité (RLS) : 0,00 €" in result.output
     assert "Taux d'effort : 33,7 %" in result.output
     assert "Logement non abordable selon la charte" in result.output
+
+
+def _random_cells(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    return {
+        "zone": rng.integers(1, 4, n),
+        "couple": rng.random(n) < 0.5,
+        "dependants": rng.integers(0, 10, n),  # some above six: per-extra increments
+        "rent": np.round(rng.uniform(100, 1500, n), 2),
+        "annual_resources": np.round(rng.uniform(0, 45000, n), 2),
+        "hlm": rng.random(n) < 0.8,
+    }
+
+
+def _cell_by_cell(cells: dict[str, np.ndarray], scale: AplScale) -> tuple[np.ndarray, np.ndarray]:
+    """Reference for the layout tests: one call per cell with scalar inputs."""
+    n = len(cells["zone"])
+    benefit, rls = np.empty(n), np.empty(n)
+    for i in range(n):
+        b, r = housing_benefit(**{k: v[i] for k, v in cells.items()}, scale=scale)
+        benefit[i], rls[i] = float(b), float(r)
+    return benefit, rls
+
+
+def test_every_input_layout_gives_the_cell_by_cell_result() -> None:
+    # The kernel reads broadcast, strided, read-only, Fortran-ordered and multi-dimensional
+    # inputs in place; whatever the layout, each cell must equal the scalar computation.
+    rng = np.random.default_rng(11)
+    scale = apl_scale("2025-11")
+    n = 600  # more than two blocks of the kernel
+    cells = _random_cells(rng, n)
+    ref_benefit, ref_rls = _cell_by_cell(cells, scale)
+    long_b, long_r = housing_benefit(**cells, scale=scale)
+    np.testing.assert_array_equal(long_b, ref_benefit)
+    np.testing.assert_array_equal(long_r, ref_rls)
+    # Column vectors (n, 1), every other cell of a longer array, read-only views.
+    column = {k: v[:, None] for k, v in cells.items()}
+    b, r = housing_benefit(**column, scale=scale)
+    assert b.shape == (n, 1)
+    np.testing.assert_array_equal(b[:, 0], ref_benefit)
+    strided = {k: np.repeat(v, 2)[::2] for k, v in cells.items()}
+    frozen = {k: v.copy() for k, v in cells.items()}
+    for v in frozen.values():
+        v.flags.writeable = False
+    for variant in (strided, frozen):
+        b, r = housing_benefit(**variant, scale=scale)
+        np.testing.assert_array_equal(b, ref_benefit)
+        np.testing.assert_array_equal(r, ref_rls)
+    assert not frozen["rent"].flags.writeable and cells["rent"].flags.writeable
+    # Three dimensions and Fortran order: (2, 3, 100) cells.
+    cube = {k: np.asfortranarray(v.reshape(2, 3, 100)) for k, v in cells.items()}
+    b, r = housing_benefit(**cube, scale=scale)
+    np.testing.assert_array_equal(b.ravel(), ref_benefit)
+    np.testing.assert_array_equal(r.ravel(), ref_rls)
+    detail = housing_benefit_detail(**cube, scale=scale)
+    assert detail.benefit.shape == (2, 3, 100)
+    np.testing.assert_array_equal(detail.benefit.ravel(), ref_benefit)
+    np.testing.assert_array_equal(detail.rls.ravel(), ref_rls)
+
+
+def test_pairs_grid_wider_than_a_block_equals_long_arrays() -> None:
+    rng = np.random.default_rng(5)
+    scale = apl_scale("2024-11")
+    n_h, n_d = 7, 700
+    h = _random_cells(rng, n_h)
+    d = _random_cells(rng, n_d)
+    grid = housing_benefit_detail(
+        zone=d["zone"][None, :], couple=h["couple"][:, None], dependants=h["dependants"][:, None],
+        rent=d["rent"][None, :], annual_resources=h["annual_resources"][:, None],
+        hlm=d["hlm"][None, :], scale=scale,
+    )  # fmt: skip
+    hi, di = np.divmod(np.arange(n_h * n_d), n_d)
+    flat = housing_benefit_detail(
+        zone=d["zone"][di], couple=h["couple"][hi], dependants=h["dependants"][hi],
+        rent=d["rent"][di], annual_resources=h["annual_resources"][hi], hlm=d["hlm"][di],
+        scale=scale,
+    )  # fmt: skip
+    for name in ("rent_ceiling", "resource_base", "rent_rate", "degressivity", "rls", "benefit"):
+        values = getattr(grid, name)
+        assert values.shape == (n_h, n_d), name
+        np.testing.assert_array_equal(values.ravel(), getattr(flat, name), err_msg=name)
+    short_b, short_r = housing_benefit(
+        zone=d["zone"][None, :], couple=h["couple"][:, None], dependants=h["dependants"][:, None],
+        rent=d["rent"][None, :], annual_resources=h["annual_resources"][:, None],
+        hlm=d["hlm"][None, :], scale=scale,
+    )  # fmt: skip
+    np.testing.assert_array_equal(short_b, grid.benefit)
+    np.testing.assert_array_equal(short_r, grid.rls)
+
+
+def test_households_above_six_dependants_side_by_side() -> None:
+    # 7 and 8 dependants in one call (zone I, November 2025): each gets its own increments
+    # (ceiling 454.10 + k × 65.89 for k dependants beyond the first; charges 60.59 + 13.74 per
+    # dependant), the household with 2 dependants between them keeps the listed values.
+    d = housing_benefit_detail(
+        zone=1, couple=True, dependants=np.array([7, 2, 8]), rent=2000.0,
+        annual_resources=30000.0, when="2025-11",
+    )  # fmt: skip
+    np.testing.assert_allclose(d.rent_ceiling, [454.10 + 6 * 65.89, 454.10 + 65.89,
+                                                454.10 + 7 * 65.89])  # fmt: skip
+    np.testing.assert_allclose(d.charges_allowance, [60.59 + 7 * 13.74, 60.59 + 2 * 13.74,
+                                                     60.59 + 8 * 13.74])  # fmt: skip
+    assert d.r0[0] == 10554 + 346 and d.r0[2] == 10554 + 2 * 346
+
+
+def test_invalid_cell_inside_a_grid_and_empty_inputs() -> None:
+    zone = np.array([[1, 2, 5]])  # the third dwelling has no APL zone
+    with pytest.raises(InputError, match="Zone APL inconnue") as caught:
+        housing_benefit(zone=zone, couple=np.array([[True], [False]]), dependants=0,
+                        rent=400.0, annual_resources=1000.0, when="2025-11")  # fmt: skip
+    assert "« 5 »" in str(caught.value)
+    with pytest.raises(InputError, match="personnes à charge négatif"):
+        housing_benefit_detail(zone=1, couple=False, dependants=np.array([0, 3, -2]),
+                               rent=400.0, annual_resources=1000.0, when="2025-11")  # fmt: skip
+    benefit, rls = housing_benefit(zone=np.zeros(0, dtype=int), couple=False, dependants=0,
+                                   rent=400.0, annual_resources=0.0, when="2025-11")  # fmt: skip
+    assert benefit.shape == (0,) and rls.shape == (0,)
+    with pytest.raises(InputError, match="Zone APL inconnue"):
+        housing_benefit(zone=np.array([9]), couple=False, dependants=0,
+                        rent=np.zeros(0), annual_resources=0.0, when="2025-11")  # fmt: skip

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numba import njit
 
 from mixite.ceilings import consumption_units
 from mixite.errors import InputError, Location
@@ -73,6 +74,27 @@ _ZONES = (1, 2, 3)
 #: Number of composition classes with their own R0/TF/RLS-ceiling value: single, couple,
 #: 1 to 6 dependants; beyond 6, a per-extra-dependant increment applies.
 _MAX_LISTED_DEPENDANTS = 6
+_WIDTH = 2 + _MAX_LISTED_DEPENDANTS
+#: Scalar parameters handed to the kernel, in this order (``AplScale`` attribute names).
+_SCALARS = (
+    "reference_zone",
+    "charges_base",
+    "charges_per_dependant",
+    "p0_forfait",
+    "p0_rate",
+    "tl_threshold_1",
+    "tl_threshold_2",
+    "tl_rate_1",
+    "tl_rate_2",
+    "tl_rate_3",
+    "minoration",
+    "minimum_payment",
+    "crds_rate",
+    "resources_rounding",
+    "rls_offset_rate",
+    "r0_extra",
+    "family_rate_extra",
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +140,12 @@ class AplScale:
     rls_ceiling_extra: FloatArray
     ceiling_table: FloatArray  # (4, 8) zone × composition class, before extra dependants
     rls_amount_table: FloatArray  # (4, 8) zone × composition class, before extra dependants
+    # The same parameters packed for the compiled kernel (see ``_pack``): zone × class tables
+    # (3, 32), per-zone entries (5, 4), per-class entries (2, 8) and scalars (17,).
+    packed_zone_class: FloatArray
+    packed_zone: FloatArray
+    packed_class: FloatArray
+    packed_scalars: FloatArray
 
 
 def _zone_class_table(
@@ -234,7 +262,12 @@ def _read_scale(day: dt.date, p: Parameters) -> AplScale:
         rls_ceiling_extra=rls_ceiling_extra,
         ceiling_table=_zone_class_table(*ceilings),
         rls_amount_table=_zone_class_table(*rls_amounts),
+        packed_zone_class=np.zeros((3, 4 * _WIDTH)),
+        packed_zone=np.zeros((5, 4)),
+        packed_class=np.zeros((2, _WIDTH)),
+        packed_scalars=np.zeros(len(_SCALARS)),
     )
+    scale = _pack(scale)
     for f in fields(scale):
         value = getattr(scale, f.name)
         if isinstance(value, np.ndarray):
@@ -277,16 +310,231 @@ class BenefitDetail:
         return pd.DataFrame({f.name: np.ravel(getattr(self, f.name)) for f in fields(self)})
 
 
-def _round(x: FloatArray, decimals: int) -> FloatArray:
-    out: FloatArray = np.round(x, decimals)
-    return out
+def _pack(s: AplScale) -> AplScale:
+    """The scale with its parameters packed in the four arrays the kernel reads."""
+    return replace(
+        s,
+        packed_zone_class=np.stack(
+            [s.ceiling_table.ravel(), s.rls_ceiling.ravel(), s.rls_amount_table.ravel()]
+        ),
+        packed_zone=np.stack(
+            [
+                s.ceiling_extra_dependant,
+                s.rls_ceiling_extra,
+                s.rls_extra_dependant,
+                s.degressivity_start,
+                s.degressivity_end,
+            ]
+        ),
+        packed_class=np.stack([s.r0, s.family_rate]),
+        packed_scalars=np.array([float(getattr(s, name)) for name in _SCALARS]),
+    )
+
+
+#: Number of ``BenefitDetail`` fields (the kernel's full output, in field order).
+_N_FIELDS = 16
+
+
+#: Number of cells the kernel handles per block (its working buffers stay in the L1 cache).
+_BLOCK = 256
+#: Household-only terms per (zone, composition) read from the scale, in this order: rent
+#: ceiling (rounded to the cent), reference rent, degressivity start and end, RLS resource
+#: ceiling, RLS amount, R0, family rate, charges allowance.
+_N_TERMS = 9
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _household_terms(
+    z: int,
+    n: int,
+    couple: bool,
+    zone_class: Any,
+    per_zone: Any,
+    per_class: Any,
+    k: Any,
+    table: Any,
+    row: int,
+) -> None:  # pragma: no cover - compiled by numba
+    """Write into ``table[row]`` the terms that depend only on the household and the zone."""
+    reference_zone = int(k[0])
+    klass = 1 + min(n, _MAX_LISTED_DEPENDANTS) if n > 0 else (1 if couple else 0)
+    zk = z * _WIDTH + klass
+    # Rent ceiling (arrêté du 27/09/2019, art. 6; CCH D823-16) and the reference rent (zone II).
+    ceiling = zone_class[0, zk]
+    reference = zone_class[0, reference_zone * _WIDTH + klass]
+    rls_ceiling = zone_class[1, zk]
+    rls_amount = zone_class[2, zk]
+    # R0 and family rate (CCH D823-17; arrêté art. 14 and 15).
+    r0 = per_class[0, klass]
+    tf = per_class[1, klass]
+    if n > _MAX_LISTED_DEPENDANTS:
+        over = float(n - _MAX_LISTED_DEPENDANTS)
+        ceiling = ceiling + over * per_zone[0, z]
+        reference = reference + over * per_zone[0, reference_zone]
+        rls_ceiling = rls_ceiling + over * per_zone[1, z]
+        rls_amount = rls_amount + over * per_zone[2, z]
+        r0 = r0 + k[15] * over
+        tf = tf + k[16] * over
+    ceiling = np.rint(ceiling * 100.0) / 100.0
+    table[row, 0] = ceiling
+    table[row, 1] = reference
+    # Degressivity bounds for rents far above the ceiling (arrêté art. 10).
+    table[row, 2] = np.rint(ceiling * per_zone[3, z] * 100.0) / 100.0
+    table[row, 3] = np.rint(ceiling * per_zone[4, z] * 100.0) / 100.0
+    table[row, 4] = rls_ceiling
+    table[row, 5] = rls_amount
+    table[row, 6] = r0
+    table[row, 7] = tf
+    # Charges allowance (art. 8).
+    table[row, 8] = k[1] + float(n) * k[2]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _apl_kernel(
+    zone: Any,
+    couple: Any,
+    dependants: Any,
+    rent: Any,
+    resources_in: Any,
+    hlm: Any,
+    steps: Any,
+    rows: int,
+    cols: int,
+    zone_class: Any,
+    per_zone: Any,
+    per_class: Any,
+    k: Any,
+    out: Any,
+) -> int:  # pragma: no cover - compiled by numba, exercised through housing_benefit_detail
+    """The APL of every cell of a broadcast ``(rows, cols)`` grid: the formula, in one place.
+
+    Each input is a flat array read at ``i × steps[a, 0] + j × steps[a, 1]`` for cell ``(i, j)``
+    (steps 0 along broadcast axes). ``out`` is ``(16, 1, rows × cols)`` for every
+    ``BenefitDetail`` field (in field order) or ``(2, rows × cols)`` for benefit and RLS only;
+    numba compiles one version of each, the shorter one vectorised. Every step repeats numpy's
+    operations in the same order (``round(x, d)`` is numpy's ``rint(x × 10^d) / 10^d``), so the
+    results are those of the array formula, bit for bit. Returns −1, or the index of the first
+    cell with a zone outside 1–3 or a negative number of dependants (then the outputs are
+    meaningless and the caller raises).
+    """
+    full = out.ndim == 3
+    total = rows * cols
+    flat = out.reshape(out.size)
+    p0_forfait, p0_rate = k[3], k[4]
+    t1, t2, tl_rate_1, tl_rate_2, tl_rate_3 = k[5], k[6], k[7], k[8], k[9]
+    minoration, minimum_payment, crds_rate, step, rls_offset = k[10], k[11], k[12], k[13], k[14]
+    step100 = 100.0 * step
+    band = t2 - t1
+    first_band = tl_rate_1 != 0.0  # the first TL band is at 0 % since 2001
+    minimum = minimum_payment > 0.0  # no minimum payment for the APL since March 2018
+    # Terms of every listed composition (rows zone × class), then a row for a household with
+    # more than six dependants.
+    listed = 4 * _WIDTH
+    table = np.empty((listed + 1, _N_TERMS))
+    for z in range(1, 4):
+        for klass in range(_WIDTH):
+            n = klass - 1 if klass >= 2 else 0
+            _household_terms(
+                z, n, klass == 1, zone_class, per_zone, per_class, k, table, z * _WIDTH + klass
+            )
+    cell = np.empty((_N_TERMS + 3, _BLOCK))
+    result = np.empty((_N_FIELDS, _BLOCK))
+    z_step, c_step, n_step = steps[0, 1], steps[1, 1], steps[2, 1]
+    r_step, s_step, h_step = steps[3, 1], steps[4, 1], steps[5, 1]
+    invalid = -1
+    for i in range(rows):
+        z_row, c_row, n_row = i * steps[0, 0], i * steps[1, 0], i * steps[2, 0]
+        r_row, s_row, h_row = i * steps[3, 0], i * steps[4, 0], i * steps[5, 0]
+        for first in range(0, cols, _BLOCK):
+            size = min(_BLOCK, cols - first)
+            # Gather: check each cell and copy its household terms and its inputs.
+            for t in range(size):
+                j = first + t
+                z = zone[z_row + j * z_step]
+                n = dependants[n_row + j * n_step]
+                if z < 1 or z > 3 or n < 0:  # invalid: noted, computed as zone 1, no dependant
+                    invalid = i * cols + j if invalid < 0 else invalid
+                    z = 1
+                    n = 0
+                if n > _MAX_LISTED_DEPENDANTS:
+                    _household_terms(z, n, False, zone_class, per_zone, per_class, k, table, listed)
+                    q = listed
+                else:
+                    single = 1 if couple[c_row + j * c_step] else 0
+                    q = z * _WIDTH + (n + 1 if n > 0 else single)
+                for f in range(_N_TERMS):
+                    cell[f, t] = table[q, f]
+                cell[_N_TERMS, t] = rent[r_row + j * r_step]
+                cell[_N_TERMS + 1, t] = resources_in[s_row + j * s_step]
+                cell[_N_TERMS + 2, t] = 1.0 if hlm[h_row + j * h_step] else 0.0
+            # The formula, cell by cell (no branch: vectorised by LLVM in the short version).
+            for t in range(size):
+                r = cell[_N_TERMS, t]
+                ceiling = cell[0, t]
+                retained = np.minimum(r, ceiling)
+                charges = cell[8, t]
+                # Resources: cent rounding, then up to the next 100 € (arrêté du 27/09/2019).
+                resources = (
+                    np.ceil(np.rint(np.maximum(cell[_N_TERMS + 1, t], 0.0) * 100.0) / step100)
+                    * step
+                )
+                # Rent rate TL on RL = L / reference rent, in percent with 2 decimals.
+                rl = np.rint(retained / cell[1, t] * 100.0 * 100.0) / 100.0 / 100.0
+                tl = tl_rate_2 * np.minimum(
+                    np.maximum(rl - t1, 0.0), band
+                ) + tl_rate_3 * np.maximum(rl - t2, 0.0)
+                tl = tl + tl_rate_1 * np.minimum(rl, t1) if first_band else tl
+                tl = np.rint(tl * 100000.0) / 100000.0
+                # Personal participation Pp = P0 + Tp × (R − R0).
+                r0 = cell[6, t]
+                tf = cell[7, t]
+                p0 = np.maximum(p0_rate * (retained + charges), p0_forfait)
+                participation = p0 + (tf + tl) * np.maximum(resources - r0, 0.0)
+                amount = np.maximum(retained + charges - participation, 0.0)
+                amount = 0.0 if minimum and not amount >= minimum_payment else amount
+                # Degressivity for rents far above the ceiling.
+                start = cell[2, t]
+                end = cell[3, t]
+                falling = 1.0 - (r - start) / (end - start if end > start else 1.0)
+                coefficient = 1.0 if r <= start else (falling if r <= end else 0.0)
+                after_degressivity = np.rint(amount * coefficient * 100.0) / 100.0
+                after_minoration = np.maximum(after_degressivity - minoration, 0.0)
+                # RLS (CCH L442-2-1): granted when R / 12 is below the ceiling; APL lowered by 98 %.
+                eligible = (cell[_N_TERMS + 2, t] > 0.5) & (resources / 12.0 < cell[4, t])
+                rls = cell[5, t] if eligible else 0.0
+                after_rls = np.maximum(after_minoration - rls * rls_offset, 0.0)
+                # CRDS rounded down to the cent, then the amount rounded down to the euro.
+                crds = np.floor(np.rint(after_rls * 100.0 * 1e6) / 1e6 * crds_rate) / 100.0
+                benefit = np.floor(np.rint((after_rls - crds) * 1e6) / 1e6)
+                if full:
+                    result[0, t] = ceiling
+                    result[1, t] = retained
+                    result[2, t] = charges
+                    result[3, t] = resources
+                    result[4, t] = r0
+                    result[5, t] = tf
+                    result[6, t] = tl
+                    result[7, t] = p0
+                    result[8, t] = participation
+                    result[9, t] = amount
+                    result[10, t] = coefficient
+                    result[11, t] = after_minoration
+                    result[12, t] = rls
+                    result[13, t] = after_rls
+                    result[14, t] = crds
+                    result[15, t] = benefit
+                else:
+                    result[0, t] = benefit
+                    result[1, t] = rls
+            start_cell = i * cols + first
+            for f in range(_N_FIELDS if full else 2):
+                for t in range(size):
+                    flat[f * total + start_cell + t] = result[f, t]
+    return invalid
 
 
 def _check_inputs(zone: npt.NDArray[Any], dependants: npt.NDArray[Any]) -> None:
-    if zone.size == 0 or (zone.min() >= min(_ZONES) and zone.max() <= max(_ZONES)):
-        bad_zone = np.zeros(0, dtype=bool)
-    else:
-        bad_zone = (zone < min(_ZONES)) | (zone > max(_ZONES))
+    bad_zone = (zone < min(_ZONES)) | (zone > max(_ZONES))
     if bad_zone.any():
         value = zone[bad_zone].flat[0]
         raise InputError(
@@ -301,6 +549,72 @@ def _check_inputs(zone: npt.NDArray[Any], dependants: npt.NDArray[Any]) -> None:
             Location("aide au logement", column="personnes_a_charge", value=str(value)),
             "Indiquez un nombre entier de personnes à charge, zéro ou plus.",
         )
+
+
+def _run_kernel(
+    zone: Any,
+    couple: Any,
+    dependants: Any,
+    rent: Any,
+    annual_resources: Any,
+    hlm: Any,
+    scale: AplScale,
+    full: bool,
+) -> tuple[FloatArray, tuple[int, ...]]:
+    """Broadcast the inputs (numpy rules) without copying them and run the kernel.
+
+    Returns the kernel's output, ``(16, 1, size)`` when ``full`` else ``(2, size)``, and the
+    broadcast shape. Each input goes to the kernel as its own flat array with one step per axis
+    of the ``(rows, cols)`` grid (0 along a broadcast axis), so a ``(N, 1)`` × ``(1, M)`` call
+    copies nothing per pair. All inputs are passed as read-only contiguous vectors, so numba
+    compiles exactly two versions (full and short) whatever the callers' arrays.
+    """
+    arrays = (
+        np.asarray(zone).astype("int64", copy=False),
+        np.asarray(couple).astype(bool, copy=False),
+        np.asarray(dependants).astype("int64", copy=False),
+        np.asarray(rent, dtype="float64"),
+        np.asarray(annual_resources, dtype="float64"),
+        np.asarray(hlm).astype(bool, copy=False),
+    )
+    shape = np.broadcast(*arrays).shape
+    cols = shape[-1] if shape else 1
+    rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    steps = []
+    flats = []
+    for array in arrays:
+        if len(shape) <= 2:
+            # Element steps of the array broadcast to (rows, cols), read in its own memory.
+            contiguous = array if array.flags.c_contiguous else array.copy()
+            dims = (1, 1, *contiguous.shape)[-2:]
+            steps.append((dims[1] if dims[0] > 1 else 0, 1 if dims[1] > 1 else 0))
+        else:
+            contiguous = np.ascontiguousarray(np.broadcast_to(array, shape).reshape(rows, cols))
+            steps.append((cols, 1))
+        flat = contiguous.reshape(-1)
+        flat.flags.writeable = False  # a new view: the caller's array keeps its flags
+        flats.append(flat)
+    size = rows * cols
+    if cols == 1:  # a column: the same cells in the same order as one row
+        rows, cols, steps = 1, rows, [(0, row_step) for row_step, _ in steps]
+    elif all(row_step == cols * col_step for row_step, col_step in steps):
+        rows, cols, steps = 1, size, [(0, col_step) for _, col_step in steps]
+    out: FloatArray = np.empty((_N_FIELDS, 1, size) if full else (2, size), dtype="float64")
+    kernel: Any = _apl_kernel  # a numba dispatcher
+    status = kernel(
+        *flats,
+        np.array(steps, dtype="int64"),
+        rows,
+        cols,
+        scale.packed_zone_class,
+        scale.packed_zone,
+        scale.packed_class,
+        scale.packed_scalars,
+        out,
+    )
+    if status >= 0 or size == 0:
+        _check_inputs(arrays[0], arrays[2])  # raises on the first invalid input
+    return out, shape
 
 
 def housing_benefit_detail(
@@ -330,116 +644,14 @@ def housing_benefit_detail(
 
     Give ``when`` (the benefit month; the parameters in force on its first day are used) or an
     already read ``scale``. Raises ``InputError`` for a zone outside 1–3 or a negative count.
+    Every field has the broadcast shape.
     """
     if scale is None:
         if when is None:
             raise ValueError("housing_benefit_detail needs `when` or `scale`")
         scale = apl_scale(when, params)
-    s = scale
-    # Inputs keep their own shapes: household-only quantities stay (N, 1) and dwelling-only ones
-    # (1, M) until they meet, so pairs cost only the per-pair steps.
-    z = np.asarray(zone).astype("int64", copy=False)
-    n = np.asarray(dependants).astype("int64", copy=False)
-    cpl = np.asarray(couple).astype(bool, copy=False)
-    rent_a = np.asarray(rent, dtype="float64")
-    res_a = np.asarray(annual_resources, dtype="float64")
-    hlm_a = np.asarray(hlm).astype(bool, copy=False)
-    shape = np.broadcast_shapes(z.shape, n.shape, cpl.shape, rent_a.shape, res_a.shape, hlm_a.shape)
-    _check_inputs(z, n)
-    width = 2 + _MAX_LISTED_DEPENDANTS
-    has_dep = n > 0
-    many = bool(n.size and n.max() > _MAX_LISTED_DEPENDANTS)
-    over_six: Any = np.maximum(n - _MAX_LISTED_DEPENDANTS, 0).astype("float64") if many else 0.0
-    # Composition class: 0 single, 1 couple, 1 + k for k dependants (k capped at 6); tables
-    # zone × class are read with one flat index.
-    klass = np.where(has_dep, 1 + np.minimum(n, _MAX_LISTED_DEPENDANTS), cpl)
-    zk = z * width + klass
-
-    def lookup(table: FloatArray, extra: FloatArray, zone_index: Any) -> FloatArray:
-        out: FloatArray = table.ravel().take(zk if zone_index is z else zone_index * width + klass)
-        if many:
-            out = out + over_six * extra.take(zone_index)
-        return out
-
-    # Rent ceiling and retained rent (arrêté du 27/09/2019, art. 6; CCH D823-16).
-    ceiling = _round(lookup(s.ceiling_table, s.ceiling_extra_dependant, z), 2)
-    retained = np.minimum(rent_a, ceiling)
-
-    # Charges allowance (art. 8).
-    charges = s.charges_base + n.astype("float64") * s.charges_per_dependant
-
-    # Resources: cent rounding, then up to the next 100 € (arrêté du 27/09/2019).
-    step = s.resources_rounding
-    resources = np.ceil(np.round(np.maximum(res_a, 0.0) * 100.0) / (100.0 * step)) * step
-
-    # R0 and family rate (CCH D823-17; arrêté art. 14 and 15).
-    r0 = s.r0.take(klass)
-    tf = s.family_rate.take(klass)
-    if many:
-        r0 = r0 + s.r0_extra * over_six
-        tf = tf + s.family_rate_extra * over_six
-
-    # Rent rate TL on RL = L / reference rent (zone II ceiling for the composition).
-    reference = lookup(s.ceiling_table, s.ceiling_extra_dependant, np.int64(s.reference_zone))
-    rl = _round(retained / reference * 100.0, 2) / 100.0
-    t1, t2 = s.tl_threshold_1, s.tl_threshold_2
-    tl = s.tl_rate_2 * np.minimum(np.maximum(rl - t1, 0.0), t2 - t1) + s.tl_rate_3 * np.maximum(
-        rl - t2, 0.0
-    )
-    if s.tl_rate_1:  # first band, at 0 % since 2001
-        tl = tl + s.tl_rate_1 * np.minimum(rl, t1)
-    tl = _round(tl, 5)
-
-    # Personal participation Pp = P0 + Tp × (R − R0).
-    p0 = np.maximum(s.p0_rate * (retained + charges), s.p0_forfait)
-    participation = p0 + (tf + tl) * np.maximum(resources - r0, 0.0)
-    amount = np.maximum(retained + charges - participation, 0.0)
-    if s.minimum_payment > 0:  # no minimum payment for the APL since March 2018
-        amount = np.where(amount >= s.minimum_payment, amount, 0.0)
-
-    # Degressivity for rents far above the ceiling (arrêté art. 10).
-    start = _round(ceiling * s.degressivity_start.take(z), 2)
-    end = _round(ceiling * s.degressivity_end.take(z), 2)
-    span = np.where(end > start, end - start, 1.0)
-    coefficient = np.where(
-        rent_a <= start, 1.0, np.where(rent_a <= end, 1.0 - (rent_a - start) / span, 0.0)
-    )
-    after_degressivity = _round(amount * coefficient, 2)
-    after_minoration = np.maximum(after_degressivity - s.minoration, 0.0)
-
-    # RLS (CCH L442-2-1): granted when R / 12 is below the zone ceiling; APL lowered by 98 % of it.
-    rls_ceiling = lookup(s.rls_ceiling, s.rls_ceiling_extra, z)
-    rls_amount = lookup(s.rls_amount_table, s.rls_extra_dependant, z)
-    eligible = hlm_a & (resources / 12.0 < rls_ceiling)
-    rls = np.where(eligible, rls_amount, 0.0)
-    after_rls = np.maximum(after_minoration - rls * s.rls_offset_rate, 0.0)
-
-    # CRDS rounded down to the cent, then the amount rounded down to the euro.
-    crds = np.floor(np.round(after_rls * 100.0, 6) * s.crds_rate) / 100.0
-    benefit = np.floor(np.round(after_rls - crds, 6))
-
-    def full(x: Any) -> FloatArray:
-        out: FloatArray = np.asarray(x, dtype="float64")
-        return out if out.shape == shape else np.broadcast_to(out, shape)
-
-    return BenefitDetail(
-        rent_ceiling=full(ceiling),
-        retained_rent=full(retained),
-        charges_allowance=full(charges),
-        resource_base=full(resources),
-        r0=full(r0),
-        family_rate=full(tf),
-        rent_rate=full(tl),
-        minimum_participation=full(p0),
-        personal_participation=full(participation),
-        before_degressivity=full(amount),
-        degressivity=full(coefficient),
-        after_minoration=full(after_minoration),
-        rls=full(rls),
-        after_rls=full(after_rls),
-        crds=full(crds),
-        benefit=full(benefit),
-    )
+    out, shape = _run_kernel(zone, couple, dependants, rent, annual_resources, hlm, scale, True)
+    return BenefitDetail(*(out[k].reshape(shape) for k in range(_N_FIELDS)))
 
 
 def housing_benefit(
@@ -456,20 +668,15 @@ def housing_benefit(
 ) -> tuple[FloatArray, FloatArray]:
     """Monthly APL paid (whole euros) and RLS granted (€ per month), broadcast arrays.
 
-    Same arguments as ``housing_benefit_detail``; returns ``(benefit, rls)``.
+    Same arguments and computation as ``housing_benefit_detail``; returns ``(benefit, rls)``
+    without keeping the other intermediates.
     """
-    detail = housing_benefit_detail(
-        zone=zone,
-        couple=couple,
-        dependants=dependants,
-        rent=rent,
-        annual_resources=annual_resources,
-        when=when,
-        scale=scale,
-        params=params,
-        hlm=hlm,
-    )
-    return detail.benefit, detail.rls
+    if scale is None:
+        if when is None:
+            raise ValueError("housing_benefit needs `when` or `scale`")
+        scale = apl_scale(when, params)
+    out, shape = _run_kernel(zone, couple, dependants, rent, annual_resources, hlm, scale, False)
+    return out[0].reshape(shape), out[1].reshape(shape)
 
 
 def net_housing_cost(rent: Any, charges: Any, benefit: Any, rls: Any = 0.0) -> FloatArray:
@@ -599,26 +806,19 @@ def affordable_pairs(
         for c in ("couple", "dependants", "annual_resources", "monthly_resources", "units")
     }
     rows = max(1, chunk_pairs // n_d)
-    # Dwellings are grouped by APL zone so that the zone-dependent scale entries are scalars and
-    # the household-side steps run once per household, not once per pair.
-    zone_groups = [(zone, np.flatnonzero(d_zone[0] == zone)) for zone in np.unique(d_zone)]
     for block in _chunks(n_h, rows):
         monthly = h["monthly_resources"][block].astype("float64")[:, None]
         units = h["units"][block].astype("float64")[:, None]
-        for zone, idx in zone_groups:
-            rent = d_rent[:, idx]
-            charges = d_charges[:, idx]
-            detail = housing_benefit_detail(
-                zone=int(zone),
-                couple=h["couple"][block].astype(bool)[:, None],
-                dependants=h["dependants"][block].astype("int64")[:, None],
-                rent=rent,
-                annual_resources=h["annual_resources"][block].astype("float64")[:, None],
-                scale=scale,
-                hlm=d_hlm[:, idx],
-            )
-            cost = net_housing_cost(rent, charges, detail.benefit, detail.rls)
-            rav = (monthly - cost) / units / DAYS_PER_MONTH
-            ok = (cost <= max_effort_rate * monthly) & (rav >= min_reste_a_vivre)
-            out[block, idx] = ok
+        benefit, rls = housing_benefit(
+            zone=d_zone,
+            couple=h["couple"][block].astype(bool)[:, None],
+            dependants=h["dependants"][block].astype("int64")[:, None],
+            rent=d_rent,
+            annual_resources=h["annual_resources"][block].astype("float64")[:, None],
+            scale=scale,
+            hlm=d_hlm,
+        )
+        cost = net_housing_cost(d_rent, d_charges, benefit, rls)
+        rav = (monthly - cost) / units / DAYS_PER_MONTH
+        out[block] = (cost <= max_effort_rate * monthly) & (rav >= min_reste_a_vivre)
     return out
