@@ -28,6 +28,7 @@ Python loop runs per household.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
@@ -408,8 +409,9 @@ def _apl_kernel(
 ) -> int:  # pragma: no cover - compiled by numba, exercised through housing_benefit_detail
     """The APL of every cell of a broadcast ``(rows, cols)`` grid: the formula, in one place.
 
-    Each input is a flat array read at ``i × steps[a, 0] + j × steps[a, 1]`` for cell ``(i, j)``
-    (steps 0 along broadcast axes). ``out`` is ``(16, 1, rows × cols)`` for every
+    Input number ``a`` (0–5, in argument order) is a flat array read at
+    ``i × steps[2a] + j × steps[2a + 1]`` for cell ``(i, j)`` (steps 0 along broadcast axes).
+    ``out`` is ``(16, 1, rows × cols)`` for every
     ``BenefitDetail`` field (in field order) or ``(2, rows × cols)`` for benefit and RLS only;
     numba compiles one version of each, the shorter one vectorised. Every step repeats numpy's
     operations in the same order (``round(x, d)`` is numpy's ``rint(x × 10^d) / 10^d``), so the
@@ -437,14 +439,16 @@ def _apl_kernel(
             _household_terms(
                 z, n, klass == 1, zone_class, per_zone, per_class, k, table, z * _WIDTH + klass
             )
-    cell = np.empty((_N_TERMS + 3, _BLOCK))
-    result = np.empty((_N_FIELDS, _BLOCK))
-    z_step, c_step, n_step = steps[0, 1], steps[1, 1], steps[2, 1]
-    r_step, s_step, h_step = steps[3, 1], steps[4, 1], steps[5, 1]
+    terms = table.reshape(table.size)
+    # Per-block buffers, one row of _BLOCK cells per quantity (flat: constant offsets).
+    cell = np.empty((_N_TERMS + 3) * _BLOCK)
+    result = np.empty(_N_FIELDS * _BLOCK)
+    z_step, c_step, n_step = steps[1], steps[3], steps[5]
+    r_step, s_step, h_step = steps[7], steps[9], steps[11]
     invalid = -1
     for i in range(rows):
-        z_row, c_row, n_row = i * steps[0, 0], i * steps[1, 0], i * steps[2, 0]
-        r_row, s_row, h_row = i * steps[3, 0], i * steps[4, 0], i * steps[5, 0]
+        z_row, c_row, n_row = i * steps[0], i * steps[2], i * steps[4]
+        r_row, s_row, h_row = i * steps[6], i * steps[8], i * steps[10]
         for first in range(0, cols, _BLOCK):
             size = min(_BLOCK, cols - first)
             # Gather: check each cell and copy its household terms and its inputs.
@@ -463,73 +467,83 @@ def _apl_kernel(
                     single = 1 if couple[c_row + j * c_step] else 0
                     q = z * _WIDTH + (n + 1 if n > 0 else single)
                 for f in range(_N_TERMS):
-                    cell[f, t] = table[q, f]
-                cell[_N_TERMS, t] = rent[r_row + j * r_step]
-                cell[_N_TERMS + 1, t] = resources_in[s_row + j * s_step]
-                cell[_N_TERMS + 2, t] = 1.0 if hlm[h_row + j * h_step] else 0.0
+                    cell[f * _BLOCK + t] = terms[q * _N_TERMS + f]
+            for t in range(size):
+                cell[_N_TERMS * _BLOCK + t] = rent[r_row + (first + t) * r_step]
+            for t in range(size):
+                cell[(_N_TERMS + 1) * _BLOCK + t] = resources_in[s_row + (first + t) * s_step]
+            for t in range(size):
+                cell[(_N_TERMS + 2) * _BLOCK + t] = (
+                    1.0 if hlm[h_row + (first + t) * h_step] else 0.0
+                )
             # The formula, cell by cell (no branch: vectorised by LLVM in the short version).
             for t in range(size):
-                r = cell[_N_TERMS, t]
-                ceiling = cell[0, t]
+                r = cell[(_N_TERMS) * _BLOCK + t]
+                ceiling = cell[0 * _BLOCK + t]
                 retained = np.minimum(r, ceiling)
-                charges = cell[8, t]
+                charges = cell[8 * _BLOCK + t]
                 # Resources: cent rounding, then up to the next 100 € (arrêté du 27/09/2019).
                 resources = (
-                    np.ceil(np.rint(np.maximum(cell[_N_TERMS + 1, t], 0.0) * 100.0) / step100)
+                    np.ceil(
+                        np.rint(np.maximum(cell[(_N_TERMS + 1) * _BLOCK + t], 0.0) * 100.0)
+                        / step100
+                    )
                     * step
                 )
                 # Rent rate TL on RL = L / reference rent, in percent with 2 decimals.
-                rl = np.rint(retained / cell[1, t] * 100.0 * 100.0) / 100.0 / 100.0
+                rl = np.rint(retained / cell[1 * _BLOCK + t] * 100.0 * 100.0) / 100.0 / 100.0
                 tl = tl_rate_2 * np.minimum(
                     np.maximum(rl - t1, 0.0), band
                 ) + tl_rate_3 * np.maximum(rl - t2, 0.0)
                 tl = tl + tl_rate_1 * np.minimum(rl, t1) if first_band else tl
                 tl = np.rint(tl * 100000.0) / 100000.0
                 # Personal participation Pp = P0 + Tp × (R − R0).
-                r0 = cell[6, t]
-                tf = cell[7, t]
+                r0 = cell[6 * _BLOCK + t]
+                tf = cell[7 * _BLOCK + t]
                 p0 = np.maximum(p0_rate * (retained + charges), p0_forfait)
                 participation = p0 + (tf + tl) * np.maximum(resources - r0, 0.0)
                 amount = np.maximum(retained + charges - participation, 0.0)
                 amount = 0.0 if minimum and not amount >= minimum_payment else amount
                 # Degressivity for rents far above the ceiling.
-                start = cell[2, t]
-                end = cell[3, t]
+                start = cell[2 * _BLOCK + t]
+                end = cell[3 * _BLOCK + t]
                 falling = 1.0 - (r - start) / (end - start if end > start else 1.0)
                 coefficient = 1.0 if r <= start else (falling if r <= end else 0.0)
                 after_degressivity = np.rint(amount * coefficient * 100.0) / 100.0
                 after_minoration = np.maximum(after_degressivity - minoration, 0.0)
                 # RLS (CCH L442-2-1): granted when R / 12 is below the ceiling; APL lowered by 98 %.
-                eligible = (cell[_N_TERMS + 2, t] > 0.5) & (resources / 12.0 < cell[4, t])
-                rls = cell[5, t] if eligible else 0.0
+                eligible = (cell[(_N_TERMS + 2) * _BLOCK + t] > 0.5) & (
+                    resources / 12.0 < cell[4 * _BLOCK + t]
+                )
+                rls = cell[5 * _BLOCK + t] if eligible else 0.0
                 after_rls = np.maximum(after_minoration - rls * rls_offset, 0.0)
                 # CRDS rounded down to the cent, then the amount rounded down to the euro.
                 crds = np.floor(np.rint(after_rls * 100.0 * 1e6) / 1e6 * crds_rate) / 100.0
                 benefit = np.floor(np.rint((after_rls - crds) * 1e6) / 1e6)
                 if full:
-                    result[0, t] = ceiling
-                    result[1, t] = retained
-                    result[2, t] = charges
-                    result[3, t] = resources
-                    result[4, t] = r0
-                    result[5, t] = tf
-                    result[6, t] = tl
-                    result[7, t] = p0
-                    result[8, t] = participation
-                    result[9, t] = amount
-                    result[10, t] = coefficient
-                    result[11, t] = after_minoration
-                    result[12, t] = rls
-                    result[13, t] = after_rls
-                    result[14, t] = crds
-                    result[15, t] = benefit
+                    result[0 * _BLOCK + t] = ceiling
+                    result[1 * _BLOCK + t] = retained
+                    result[2 * _BLOCK + t] = charges
+                    result[3 * _BLOCK + t] = resources
+                    result[4 * _BLOCK + t] = r0
+                    result[5 * _BLOCK + t] = tf
+                    result[6 * _BLOCK + t] = tl
+                    result[7 * _BLOCK + t] = p0
+                    result[8 * _BLOCK + t] = participation
+                    result[9 * _BLOCK + t] = amount
+                    result[10 * _BLOCK + t] = coefficient
+                    result[11 * _BLOCK + t] = after_minoration
+                    result[12 * _BLOCK + t] = rls
+                    result[13 * _BLOCK + t] = after_rls
+                    result[14 * _BLOCK + t] = crds
+                    result[15 * _BLOCK + t] = benefit
                 else:
-                    result[0, t] = benefit
-                    result[1, t] = rls
+                    result[0 * _BLOCK + t] = benefit
+                    result[1 * _BLOCK + t] = rls
             start_cell = i * cols + first
             for f in range(_N_FIELDS if full else 2):
                 for t in range(size):
-                    flat[f * total + start_cell + t] = result[f, t]
+                    flat[f * total + start_cell + t] = result[f * _BLOCK + t]
     return invalid
 
 
@@ -579,22 +593,22 @@ def _run_kernel(
     )
     shape = np.broadcast(*arrays).shape
     cols = shape[-1] if shape else 1
-    rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
-    steps = []
+    rows = math.prod(shape[:-1])
+    size = rows * cols
+    steps: list[tuple[int, int]] = []
     flats = []
     for array in arrays:
         if len(shape) <= 2:
             # Element steps of the array broadcast to (rows, cols), read in its own memory.
-            contiguous = array if array.flags.c_contiguous else array.copy()
-            dims = (1, 1, *contiguous.shape)[-2:]
+            dims = (1, 1, *array.shape)[-2:]
             steps.append((dims[1] if dims[0] > 1 else 0, 1 if dims[1] > 1 else 0))
+            flat = np.ascontiguousarray(array).reshape(-1)
         else:
-            contiguous = np.ascontiguousarray(np.broadcast_to(array, shape).reshape(rows, cols))
+            grid = np.broadcast_to(array, shape).reshape(rows, cols)
             steps.append((cols, 1))
-        flat = contiguous.reshape(-1)
-        flat.flags.writeable = False  # a new view: the caller's array keeps its flags
+            flat = np.ascontiguousarray(grid).reshape(-1)
+        flat.setflags(write=False)  # a new view: the caller's array keeps its flags
         flats.append(flat)
-    size = rows * cols
     if cols == 1:  # a column: the same cells in the same order as one row
         rows, cols, steps = 1, rows, [(0, row_step) for row_step, _ in steps]
     elif all(row_step == cols * col_step for row_step, col_step in steps):
@@ -603,7 +617,7 @@ def _run_kernel(
     kernel: Any = _apl_kernel  # a numba dispatcher
     status = kernel(
         *flats,
-        np.array(steps, dtype="int64"),
+        tuple(step for pair in steps for step in pair),
         rows,
         cols,
         scale.packed_zone_class,
