@@ -464,8 +464,9 @@ def _apl_kernel(
                     _household_terms(z, n, False, zone_class, per_zone, per_class, k, table, listed)
                     q = listed
                 else:
-                    single = 1 if couple[c_row + j * c_step] else 0
-                    q = z * _WIDTH + (n + 1 if n > 0 else single)
+                    in_couple = 1 if couple[c_row + j * c_step] else 0
+                    # class 1 + n with dependants, else 0 (single) or 1 (couple); no branch
+                    q = z * _WIDTH + n + 1 - (1 - in_couple) * (n == 0)
                 for f in range(_N_TERMS):
                     cell[f * _BLOCK + t] = terms[q * _N_TERMS + f]
             for t in range(size):
