@@ -14,6 +14,8 @@ from mixite.allocation.problem import AllocationProblem, Quotas, build_problem
 from mixite.allocation.simulate import (
     AcceptanceModel,
     SimulationConfig,
+    calibrate_solvency_preference,
+    designation_key,
     quota_shares,
     replicate_intervals,
     simulate_replicates,
@@ -149,3 +151,43 @@ def test_refusal_probability_is_logistic() -> None:
 def test_bad_configuration_is_a_french_config_error(kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError, match=message):
         SimulationConfig(year=2025, **kwargs)
+
+
+def test_designation_key_by_hand() -> None:
+    """Three applications: scores 0, 5, 10 (normalised 0, 0.5, 1) and resources per UC ranked
+    richest, middle, poorest (ranks 1, 0.5, 0). With a preference of 1 the keys are 1, 1, 1; with
+    2 the richest comes first."""
+    _, apps = random_instance(2, 3, np.random.default_rng(0), n_communes=1)
+    from dataclasses import replace
+
+    apps = replace(
+        apps,
+        score=np.array([0.0, 5.0, 10.0]),
+        monthly_resources=np.array([3000.0, 2000.0, 1000.0]),
+        consumption_units=np.ones(3),
+    )
+    assert np.array_equal(designation_key(apps, 0.0), [0.0, 5.0, 10.0])
+    assert np.allclose(designation_key(apps, 1.0), [1.0, 1.0, 1.0])
+    assert np.allclose(designation_key(apps, 2.0), [2.0, 1.5, 1.0])
+
+
+def test_solvency_preference_lowers_q1_share_and_calibrates() -> None:
+    problem = problem_of(300, 4000, 9)
+
+    def share(preference: float) -> float:
+        config = SimulationConfig(year=2025, solvency_preference=preference)
+        table = replicate_intervals(problem, simulate_replicates(problem, config, 4, 2))
+        return float(table.loc[table.perimetre == "EPCI", "part_q1_hors_qpv_moyenne"].iloc[0])
+
+    pure, cautious = share(0.0), share(1.0)
+    assert cautious < pure - 0.05
+    # Calibrating on a share between the two finds a preference in between that reproduces it
+    # (within the bisection's resolution and the replicates' noise).
+    target = (pure + cautious) / 2
+    preference, simulated = calibrate_solvency_preference(
+        problem, SimulationConfig(year=2025), target, 4, upper=1.0
+    )
+    assert 0.0 < preference < 1.0
+    assert simulated == pytest.approx(target, abs=0.03)
+    with pytest.raises(ConfigError, match="négative"):
+        SimulationConfig(year=2025, solvency_preference=-1.0)

@@ -34,6 +34,7 @@ from mixite.allocation.scenario import (
 from mixite.allocation.simulate import (
     INTERVAL_LEVEL,
     _attributions_frame,
+    calibrate_solvency_preference,
     quota_shares,
     replicate_intervals,
     simulate_replicates,
@@ -158,6 +159,48 @@ def _percent(x: Any) -> str:
     return "—" if x is None or pd.isna(x) else f"{100 * float(x):.1f} %".replace(".", ",")
 
 
+def observed_q1_share(base: Path, millesime: int | None = None) -> tuple[int, float]:
+    """Year and EPCI share of Q1-or-NPNRU attributions outside QPV observed in the store: the
+    leases of the year before the millésime (latest millésime when None)."""
+    from mixite.indicators.quotas import q1_threshold, quota_indicators
+    from mixite.store import Store
+
+    with Store(base, read_only=True) as store:
+        m = millesime if millesime is not None else max(store.millesimes("attributions"))
+        attributions = store.read("attributions", m)
+        territory = store.read("territory", m)
+    year = m - 1
+    table = quota_indicators(
+        attributions, year, q1_threshold(territory, year), levels=("territoire",), strict=False
+    )
+    row = table.loc[table["indicator"] == "q1_hors_qpv"]
+    if row.empty or not np.isfinite(float(row["share"].iloc[0])):
+        raise StoreError(
+            f"Aucune attribution hors QPV en {year} dans « {base} » : la préférence de la "
+            "commission ne peut pas être calibrée ; indiquez-la dans le scénario "
+            "(commission.preference_solvabilite)."
+        )
+    return year, float(row["share"].iloc[0])
+
+
+def calibrate_scenario(base: Path, scenario: Scenario) -> tuple[Scenario, str]:
+    """The scenario with ``commission.preference_solvabilite`` calibrated so that its simulated
+    EPCI share of Q1 attributions outside QPV matches the share observed in the store, and a
+    French sentence saying so."""
+    problem, flows = _problem(base, scenario)
+    year, observed = observed_q1_share(base, scenario.millesime)
+    preference, simulated = calibrate_solvency_preference(
+        problem, scenario.simulation_config(flows), observed, scenario.graine
+    )
+    commission = scenario.commission.model_copy(update={"preference_solvabilite": preference})
+    text = (
+        f"Calibrage sur les attributions observées en {year} : part Q1 hors QPV observée "
+        f"{_percent(observed)}, simulée {_percent(simulated)} avec une préférence de la commission "
+        f"pour la solvabilité de {preference:.3f}."
+    )
+    return scenario.model_copy(update={"commission": commission}), text
+
+
 def run_scenario(
     base: Path, scenario: Scenario, mode: Mode, lp_time_limit: float | None = None
 ) -> ScenarioRun:
@@ -203,12 +246,34 @@ def run_scenarios(
     output: Path,
     mode: Mode,
     lp_time_limit: float | None = None,
+    calibrate: bool = False,
+    notes: list[str] | None = None,
 ) -> list[ScenarioRun]:
     """Run each scenario and write the files; the first scenario is the baseline.
 
-    ``lp_time_limit`` bounds the HiGHS LP of each optimisation (seconds; None = no limit)."""
+    ``lp_time_limit`` bounds the HiGHS LP of each optimisation (seconds; None = no limit). With
+    ``calibrate`` (simulation), the commission's preference for solvency is calibrated on the
+    baseline against the store's observed attributions and applied to every scenario; the
+    sentence that says so is appended to ``notes`` and to the comparison page."""
     output.mkdir(parents=True, exist_ok=True)
-    runs = [run_scenario(base, load_scenario(p), mode, lp_time_limit) for p in scenario_paths]
+    scenarios = [load_scenario(p) for p in scenario_paths]
+    calibration = ""
+    if calibrate and mode == "simuler" and scenarios:
+        calibrated, calibration = calibrate_scenario(base, scenarios[0])
+        preference = calibrated.commission.preference_solvabilite
+        scenarios = [
+            s.model_copy(
+                update={
+                    "commission": s.commission.model_copy(
+                        update={"preference_solvabilite": preference}
+                    )
+                }
+            )
+            for s in scenarios
+        ]
+        if notes is not None:
+            notes.append(calibration)
+    runs = [run_scenario(base, sc, mode, lp_time_limit) for sc in scenarios]
     columns = []
     for run in runs:
         slug = _slug(run.scenario.nom)
@@ -258,6 +323,7 @@ def run_scenarios(
         "(NPNRU/ORCOD), par périmètre ; le premier scénario sert de référence.</p>",
         "<ul>" + "".join(f"<li>{r.summary}</li>" for r in runs) + "</ul>",
         interval_note,
+        f"<p>{calibration}</p>" if calibration else "",
         shown.to_html(index=False),
         "</body></html>",
     ]

@@ -13,7 +13,7 @@ A scenario describes one simulated or optimised year::
     flux: {etat_prioritaire: 0.25, action_logement: 0.3, commune: 0.2, bailleur: 0.25}
     solvabilite: {taux_effort_max: 0.35, reste_a_vivre_min: 12}
     acceptation: {constante: -2.2, effort: 6.0, rang: 0.5, qpv: 0.7}
-    commission: {candidats: 3, exception_dalo: true, tours: 3}
+    commission: {candidats: 3, exception_dalo: true, tours: 3, preference_solvabilite: 0.0}
     charges_par_m2: 1.5          # monthly service charges added to the rent (€/m²)
     replicats: 5
     k: 40
@@ -89,6 +89,7 @@ class Commission(_Strict):
     candidats: int = Field(default=3, ge=1)
     exception_dalo: bool = True
     tours: int = Field(default=3, ge=1)
+    preference_solvabilite: float = Field(default=0.0, ge=0)
 
 
 class Scenario(_Strict):
@@ -146,6 +147,7 @@ class Scenario(_Strict):
             flechage_share=self.flechage.part_hors_qpv,
             flows=flows,
             acceptance=AcceptanceModel(a.constante, a.effort, a.rang, a.qpv),
+            solvency_preference=self.commission.preference_solvabilite,
         )
 
     def path(self, relative: str) -> Path:

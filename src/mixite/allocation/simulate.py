@@ -53,6 +53,8 @@ __all__ = [
     "AcceptanceModel",
     "SimulationConfig",
     "SimulationResult",
+    "calibrate_solvency_preference",
+    "designation_key",
     "quota_shares",
     "replicate_intervals",
     "simulate_replicates",
@@ -95,11 +97,21 @@ class SimulationConfig:
     flows: Mapping[str, float] | None = None  # reservataire → share of each landlord's flow
     acceptance: AcceptanceModel = field(default_factory=AcceptanceModel)
     commission_weekday: int = 1  # 0 = Monday
+    #: Weight of the household's solvency in the order in which candidates are designated:
+    #: ``score_n + solvency_preference × resources_rank`` (both in [0, 1]); 0 = the cotation
+    #: alone. Not a rule: the observed practice (commissions favour solvent households), to be
+    #: calibrated on the territory's attributions (``calibrate_solvency_preference``).
+    solvency_preference: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.flechage_share <= 1.0:
             raise ConfigError(
                 f"Part de fléchage {self.flechage_share} hors de [0, 1] : donnez une part entre 0 et 1."
+            )
+        if self.solvency_preference < 0:
+            raise ConfigError(
+                f"Préférence de la commission pour la solvabilité {self.solvency_preference} "
+                "négative : donnez une valeur positive ou nulle (0 = cotation seule)."
             )
         if self.n_candidates < 1 or self.max_rounds < 1:
             raise ConfigError(
@@ -246,6 +258,18 @@ class _Scanner:
         return m & apps.q1_or_npnru[cands] if q1_only else m
 
 
+def designation_key(apps: Applications, solvency_preference: float) -> FloatArray:
+    """Order in which the commission designates candidates: the normalised cotation score plus
+    ``solvency_preference`` × the rank of the household's monthly resources per consumption unit
+    among the applications (0 = poorest, 1 = richest)."""
+    if solvency_preference == 0 or len(apps) == 0:
+        return np.asarray(apps.score, np.float64)
+    per_uc = apps.monthly_resources / np.maximum(apps.consumption_units, 1e-9)
+    rank = np.empty(len(apps))
+    rank[np.argsort(per_uc, kind="stable")] = np.arange(len(apps)) / max(len(apps) - 1, 1)
+    return np.asarray(apps.score_normalised + solvency_preference * rank, np.float64)
+
+
 def simulate_year(
     problem: AllocationProblem,
     config: SimulationConfig,
@@ -266,8 +290,9 @@ def simulate_year(
     week = np.minimum(np.searchsorted(day_of_commission, arrival_day), len(commissions) - 1)
     order = np.lexsort((np.arange(n_v), arrival_day, week))
     flagged = (~vac.in_qpv) & (rng.random(n_v) < config.flechage_share)
-    # Candidate lists per commune: applications wishing it, by decreasing score.
-    by_score = np.argsort(-apps.score, kind="stable")
+    # Candidate lists per commune: applications wishing it, in designation order (decreasing
+    # score, shifted by the commission's preference for solvent households when set).
+    by_score = np.argsort(-designation_key(apps, config.solvency_preference), kind="stable")
     n_ranks = max(apps.wished.shape[1], 1)
     lists: dict[str, tuple[IntArray, npt.NDArray[np.int8]]] = {}
     housed = np.zeros(n_a, bool)
@@ -450,3 +475,48 @@ def replicate_intervals(
     out = pd.concat([mean, low, high], axis=1).reset_index()
     ordered = ["perimetre"] + [f"{c}_{s}" for c in value_cols for s in ("moyenne", "bas", "haut")]
     return out[ordered]
+
+
+def calibrate_solvency_preference(
+    problem: AllocationProblem,
+    config: SimulationConfig,
+    observed_share: float,
+    seed: int,
+    *,
+    replicates: int = 2,
+    upper: float = 4.0,
+    steps: int = 8,
+) -> tuple[float, float]:
+    """The commission's ``solvency_preference`` whose simulated EPCI share of Q1-or-NPNRU
+    attributions outside QPV is closest to ``observed_share`` (bisection on [0, ``upper``], the
+    share falling as the preference grows; mean of ``replicates`` years with common seeds).
+
+    Returns ``(preference, simulated share)``. When even 0 gives a share below the observed one,
+    returns 0 (the cotation alone already selects fewer Q1 households than observed).
+    """
+    from dataclasses import replace
+
+    def share(preference: float) -> float:
+        runs = simulate_replicates(
+            problem, replace(config, solvency_preference=preference), seed, replicates
+        )
+        table = replicate_intervals(problem, runs)
+        return float(table.loc[table["perimetre"] == "EPCI", "part_q1_hors_qpv_moyenne"].iloc[0])
+
+    low, high = 0.0, upper
+    s_low = share(low)
+    if s_low <= observed_share:
+        return low, s_low
+    s_high = share(high)
+    if s_high >= observed_share:
+        return high, s_high
+    for _ in range(steps):
+        mid = (low + high) / 2
+        s_mid = share(mid)
+        if s_mid > observed_share:
+            low, s_low = mid, s_mid
+        else:
+            high, s_high = mid, s_mid
+    if abs(s_low - observed_share) <= abs(s_high - observed_share):
+        return low, s_low
+    return high, s_high

@@ -22,9 +22,17 @@ _SORTIE = typer.Option("--sortie", help="Dossier où écrire les attributions et
 
 
 def _run(
-    base: Path, scenarios: list[Path], sortie: Path, mode: Mode, lp_limit: float | None = None
+    base: Path,
+    scenarios: list[Path],
+    sortie: Path,
+    mode: Mode,
+    lp_limit: float | None = None,
+    calibrate: bool = False,
 ) -> None:
-    runs = run_scenarios(base, scenarios, sortie, mode, lp_limit)
+    notes: list[str] = []
+    runs = run_scenarios(base, scenarios, sortie, mode, lp_limit, calibrate, notes)
+    for note in notes:
+        err_console.print(note)
     for run in runs:
         err_console.print(run.summary)
     err_console.print(f"Fichiers écrits dans « {sortie} » (comparaison.html, comparaison.xlsx).")
@@ -42,8 +50,17 @@ def simuler(
     base: Annotated[Path, _BASE],
     scenario: Annotated[list[Path], _SCENARIO],
     sortie: Annotated[Path, _SORTIE],
+    calibrer: Annotated[
+        bool,
+        typer.Option(
+            "--calibrer",
+            help="Calibre d'abord la préférence de la commission pour la solvabilité sur le "
+            "scénario de référence, pour qu'il reproduise la part Q1 hors QPV observée dans la "
+            "base, puis l'applique à tous les scénarios.",
+        ),
+    ] = False,
 ) -> None:
-    _run(base, scenario, sortie, "simuler")
+    _run(base, scenario, sortie, "simuler", calibrate=calibrer)
 
 
 @app.command(
