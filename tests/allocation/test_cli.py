@@ -186,3 +186,42 @@ def test_simuler_calibrer_reproduces_the_observed_share(petite_store: Path, tmp_
     assert observed == pytest.approx(expected, abs=0.0005)
     assert simulated == pytest.approx(observed, abs=0.03)
     assert "Calibrage" in (out / "comparaison.html").read_text(encoding="utf-8")
+
+
+def test_optimiser_reports_the_dwellings_the_objectives_leave_vacant(
+    petite_store: Path, tmp_path: Path
+) -> None:
+    """Reference: the optimum without quotas is an assignment problem, whose LP is integral;
+    HiGHS's LP value is its optimum. The counts of the report come from that optimum."""
+    import dataclasses
+
+    from mixite.allocation.optimise import optimise, solve_lp
+    from mixite.allocation.problem import Quotas
+    from mixite.allocation.run import _problem, _with_unconstrained
+    from mixite.allocation.simulate import quota_shares
+
+    problem, _ = _problem(petite_store, load_scenario(EXEMPLES / "reference.yaml"))
+    free = dataclasses.replace(problem, quotas=Quotas())
+    lp_value, _ = solve_lp(free)
+    result = optimise(free, "flow", polish=False)
+    assert result.objective == pytest.approx(lp_value, rel=1e-6)
+    constrained = optimise(problem, "flow")
+    table = quota_shares(
+        problem.vacancies, problem.applications, constrained.vacancy, constrained.application
+    )
+    table, total = _with_unconstrained(problem, table)
+    assert total == len(result.selected)
+    epci = table.set_index("perimetre").loc["EPCI"]
+    assert epci["attributions_sans_objectifs"] == total
+    landlords = table.loc[table["perimetre"].str.startswith("bailleur")]
+    assert landlords["hors_qpv_sans_objectifs"].sum() == epci["hors_qpv_sans_objectifs"]
+
+    out = tmp_path / "opt"
+    scenario = _fast_copy(tmp_path, "reference.yaml")
+    args = ["optimiser", "--base", str(petite_store), "--scenario", str(scenario)]
+    run = CliRunner().invoke(app, [*args, "--sortie", str(out)])
+    assert run.exit_code == 0, run.output
+    page = (out / "comparaison.html").read_text(encoding="utf-8")
+    assert "avec les objectifs et sans eux" in page
+    shown = pd.read_csv(out / "indicateurs_reference.csv", sep=";").iloc[0]
+    assert f"{shown['hors_qpv']} sur {shown['hors_qpv_sans_objectifs']}" in page

@@ -12,6 +12,7 @@ Files written in the output folder, per scenario ``<nom>`` (slug):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mixite.allocation.optimise import optimise
-from mixite.allocation.problem import AllocationProblem, build_problem
+from mixite.allocation.problem import AllocationProblem, Quotas, build_problem
 from mixite.allocation.scenario import (
     Scenario,
     applications_from_store,
@@ -201,6 +202,24 @@ def calibrate_scenario(base: Path, scenario: Scenario) -> tuple[Scenario, str]:
     return scenario.model_copy(update={"commission": commission}), text
 
 
+def _with_unconstrained(
+    problem: AllocationProblem, table: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
+    """The optimiser's table with, per perimeter, the attributions of the optimum without any
+    quota (``attributions_sans_objectifs``, ``hors_qpv_sans_objectifs``), and that optimum's
+    total: the objectives are ratios, so the optimum may meet them by leaving dwellings that only
+    non-qualifying applicants can take vacant; the difference shows how many."""
+    free = optimise(dataclasses.replace(problem, quotas=Quotas()), polish=False)
+    free.check()
+    counts = quota_shares(problem.vacancies, problem.applications, free.vacancy, free.application)
+    counts = counts.set_index("perimetre")[["attributions", "hors_qpv"]]
+    counts.columns = ["attributions_sans_objectifs", "hors_qpv_sans_objectifs"]
+    out = table.join(counts, on="perimetre")
+    for column in counts.columns:
+        out[column] = out[column].fillna(0).astype("int64")
+    return out, len(free.selected)
+
+
 def run_scenario(
     base: Path, scenario: Scenario, mode: Mode, lp_time_limit: float | None = None
 ) -> ScenarioRun:
@@ -221,11 +240,13 @@ def run_scenario(
         table = quota_shares(
             problem.vacancies, problem.applications, result.vacancy, result.application
         )
+        table, free_total = _with_unconstrained(problem, table)
         gap = "—" if result.gap is None else f"{100 * result.gap:.3f} %"
         summary = (
             f"{scenario.nom} : {len(result.selected)} attributions sur {len(problem.vacancies)} "
             f"logements vacants ; objectifs respectés : {'oui' if result.feasible else 'non'} ; "
-            f"écart à la borne : {gap}."
+            f"écart à la borne : {gap} ; sans les objectifs, l'optimum attribuerait "
+            f"{free_total} logements ({free_total - len(result.selected)} de plus)."
         )
     else:
         config = scenario.simulation_config(flows)
@@ -315,6 +336,29 @@ def run_scenarios(
         if mode == "simuler"
         else ""
     )
+    vacancy_note = ""
+    if mode == "optimiser":
+        # How many non-QPV dwellings each optimum lets, against the optimum without objectives.
+        lets = pd.DataFrame({"perimetre": runs[0].indicators["perimetre"]})
+        for run in runs:
+            ind = run.indicators
+            lets[run.scenario.nom] = [
+                f"{n} sur {m}"
+                for n, m in zip(ind["hors_qpv"], ind["hors_qpv_sans_objectifs"], strict=True)
+            ]
+        lets = lets.loc[~lets["perimetre"].str.startswith("réservataire")]
+        vacancy_note = (
+            "<h2>Logements hors QPV attribués, avec les objectifs et sans eux</h2>"
+            "<p>Les objectifs légaux sont des parts : l'optimum peut les atteindre en laissant "
+            "vides des logements que seuls des ménages hors premier quartile peuvent prendre. "
+            "« n sur m » : n logements hors QPV attribués avec les objectifs, m sans objectif "
+            "(même problème). Un écart important signale un périmètre où l'objectif n'est "
+            "atteignable qu'au prix de la vacance : les leviers sont alors les loyers, l'offre "
+            "très sociale et les mutations, pas la seule commission (voir les marges de "
+            "manœuvre).</p>" + lets.to_html(index=False) + "<p>Le fléchage est une règle du "
+            "processus de commission : l'optimiseur choisit directement les attributions sous "
+            "les objectifs et n'en dépend pas.</p>"
+        )
     html = [
         "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>",
         f"<title>Attributions {verb} : comparaison des scénarios</title></head><body>",
@@ -325,6 +369,7 @@ def run_scenarios(
         interval_note,
         f"<p>{calibration}</p>" if calibration else "",
         shown.to_html(index=False),
+        vacancy_note,
         "</body></html>",
     ]
     (output / "comparaison.html").write_text("\n".join(html), encoding="utf-8")
