@@ -57,7 +57,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
 
-from mixite.affordability import DAYS_PER_MONTH, apl_scale, housing_benefit_detail
+from mixite.affordability import DAYS_PER_MONTH, apl_scale, housing_benefit
 from mixite.affordability import territory_thresholds as _thresholds
 from mixite.ceilings import consumption_units, income_ceiling
 from mixite.errors import InputError, Location
@@ -494,7 +494,7 @@ def net_rent(
     ``rent``, ``apl_zone``, ``rls`` broadcast against an ``(n, 1)`` applicant axis.
     """
     scale = apl_scale(when, params)
-    detail = housing_benefit_detail(
+    benefit, granted_rls = housing_benefit(
         zone=np.asarray(apl_zone),
         couple=applicants["couple"].to_numpy(dtype=bool)[:, None],
         dependants=applicants["dependants"].to_numpy(dtype=np.int64)[:, None],
@@ -503,7 +503,7 @@ def net_rent(
         scale=scale,
         hlm=np.asarray(rls, dtype=bool),
     )
-    out: FloatArray = np.asarray(rent, dtype="float64") - detail.rls - detail.benefit
+    out: FloatArray = np.asarray(rent, dtype="float64") - granted_rls - benefit
     return out
 
 
@@ -777,7 +777,7 @@ def rent_reductions(
     scale = apl_scale(when_benefit, p)
 
     def cost(rent: FloatArray) -> FloatArray:
-        detail = housing_benefit_detail(
+        benefit, granted_rls = housing_benefit(
             zone=zone,
             couple=frame["couple"].to_numpy(dtype=bool),
             dependants=frame["dependants"].to_numpy(dtype=np.int64),
@@ -786,7 +786,7 @@ def rent_reductions(
             scale=scale,
             hlm=rls,
         )
-        out: FloatArray = rent - detail.rls - detail.benefit + charges
+        out: FloatArray = rent - granted_rls - benefit + charges
         return out
 
     high = frame["typical_rent"].to_numpy(dtype="float64")
