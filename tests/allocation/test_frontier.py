@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,4 +34,36 @@ def test_frontier_per_landlord_uses_only_its_vacancies() -> None:
     curve = frontier(problem, (0.0, 0.5), landlord=landlord, method="mip")
     n_own = int((vac.landlord == landlord).sum())
     assert (curve["attributions"] <= n_own).all()
+    assert (curve["attributions_hors_qpv"] <= curve["attributions"]).all()
     assert set(curve["perimetre"]) == {f"bailleur {landlord}"}
+
+
+def test_frontier_target_replaces_the_scenario_targets() -> None:
+    """A frontier point at target alpha is the optimum with that Q1 target *instead of* the
+    scenario's Q1 targets (EPCI and per landlord): at alpha = 0 it equals HiGHS's exact optimum
+    of the same problem without any Q1 target, even when the scenario asks 50 % everywhere."""
+    from dataclasses import replace
+
+    from mixite.allocation.optimise import solve_mip
+
+    vac, apps = random_instance(16, 80, np.random.default_rng(5), n_communes=2, n_landlords=2)
+    strict = Quotas(q1_outside_qpv=0.5, q1_outside_qpv_landlord=0.5)
+    problem = build_problem(vac, apps, strict, k=None)
+    free = replace(problem, quotas=Quotas())
+    curve = frontier(problem, (0.0,), method="mip")
+    assert curve.loc[0, "objectif"] == pytest.approx(solve_mip(free).objective, abs=1e-9)
+
+    landlord = str(vac.landlord[0])
+    curve_landlord = frontier(problem, (0.0,), landlord=landlord, method="mip")
+    keep = vac.landlord[problem.pairs.vacancy] == landlord
+    sub = build_problem(vac, apps, Quotas(), k=None)
+    sub_pairs = replace(
+        sub.pairs,
+        vacancy=sub.pairs.vacancy[keep],
+        application=sub.pairs.application[keep],
+        weight=sub.pairs.weight[keep],
+        effort=sub.pairs.effort[keep],
+        rank=sub.pairs.rank[keep],
+    )
+    expected = solve_mip(replace(sub, pairs=sub_pairs)).objective
+    assert curve_landlord.loc[0, "objectif"] == pytest.approx(expected, abs=1e-9)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mixite.allocation.optimise import Method, optimise
-from mixite.allocation.problem import AllocationProblem
+from mixite.allocation.problem import AllocationProblem, Pairs
 
 __all__ = ["frontier"]
 
@@ -23,17 +23,20 @@ __all__ = ["frontier"]
 def _with_alpha(
     problem: AllocationProblem, alpha: float, landlord: str | None
 ) -> AllocationProblem:
+    """The problem with ``alpha`` as its only Q1-outside-QPV target.
+
+    EPCI: the EPCI target is ``alpha`` and the landlords' own Q1 targets are lifted (the curve is
+    what the EPCI as a whole can reach). One landlord: the problem is restricted to that
+    landlord's vacancies, whose target is ``alpha``; the EPCI target, which on that restriction
+    would be the same ratio, is lifted. The other objectives (non-Q1 in QPV, priority publics)
+    stay as the scenario sets them.
+    """
     quotas = problem.quotas
     if landlord is None:
-        quotas = replace(quotas, q1_outside_qpv=alpha)
+        quotas = replace(quotas, q1_outside_qpv=alpha, q1_outside_qpv_landlord=None)
         return replace(problem, quotas=quotas)
-    # One landlord: its own target, the other landlords' targets left as they are.
-    mask = problem.vacancies.landlord == landlord
-    sub = replace(problem, quotas=replace(quotas, q1_outside_qpv_landlord=alpha))
-    # Constraints of the other landlords are dropped by restricting to this landlord's vacancies.
-    keep = mask[problem.pairs.vacancy]
-    from mixite.allocation.problem import Pairs
-
+    quotas = replace(quotas, q1_outside_qpv=None, q1_outside_qpv_landlord=alpha)
+    keep = (problem.vacancies.landlord == landlord)[problem.pairs.vacancy]
     pairs = Pairs(
         vacancy=problem.pairs.vacancy[keep],
         application=problem.pairs.application[keep],
@@ -41,7 +44,7 @@ def _with_alpha(
         effort=problem.pairs.effort[keep],
         rank=problem.pairs.rank[keep],
     )
-    return replace(sub, pairs=pairs)
+    return replace(problem, quotas=quotas, pairs=pairs)
 
 
 def frontier(
@@ -53,9 +56,10 @@ def frontier(
     """One row per target: share reached, attributions, priority score and the score given up.
 
     ``landlord=None`` sets the EPCI target; a landlord SIREN restricts the problem to that
-    landlord's vacancies and sets its own target. Columns: ``objectif_q1_hors_qpv``,
-    ``realisable``, ``part_q1_hors_qpv``, ``attributions``, ``score_prioritaire``,
-    ``score_sacrifie``, ``objectif``, ``borne``.
+    landlord's vacancies and sets its own target (see ``_with_alpha``). Columns:
+    ``objectif_q1_hors_qpv``, ``realisable``, ``part_q1_hors_qpv``, ``attributions``,
+    ``attributions_hors_qpv``, ``score_prioritaire``, ``score_sacrifie``, ``objectif``,
+    ``borne``.
     """
     rows = []
     base_score: float | None = None
@@ -75,6 +79,7 @@ def frontier(
                 "realisable": result.feasible,
                 "part_q1_hors_qpv": share,
                 "attributions": int(v.size),
+                "attributions_hors_qpv": int(outside.sum()),
                 "score_prioritaire": score,
                 "score_sacrifie": base_score - score,
                 "objectif": result.objective,
