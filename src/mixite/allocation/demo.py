@@ -4,10 +4,13 @@ scenarios (baseline and fléchage)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mixite.allocation.run import Mode, run_scenarios
 from mixite.errors import ConfigError
-from mixite.synth.demo import DemoPaths
+
+if TYPE_CHECKING:
+    from mixite.allocation.run import Mode
+    from mixite.synth.demo import DemoPaths
 
 EXAMPLE_SCENARIOS = Path(__file__).resolve().parents[3] / "exemples" / "scenarios"
 SCENARIOS = ("reference.yaml", "flechage.yaml")
@@ -18,6 +21,8 @@ DEMO_LP_TIME_LIMIT = 120.0
 
 
 def _step(paths: DemoPaths, mode: Mode) -> None:
+    from mixite.allocation.run import run_scenarios
+
     if not EXAMPLE_SCENARIOS.is_dir():
         raise ConfigError(
             f"Dossier des scénarios d'exemple « {EXAMPLE_SCENARIOS} » introuvable : l'étape "

@@ -5,27 +5,34 @@ Declarative grids (``grid``), vectorised scoring, explanations, positions and wa
 (``report``). The grid format is documented in ``docs/cotation.md``.
 """
 
-from mixite.cotation.audit import (
-    Comparison,
-    audit_groups,
-    audit_ranks,
-    compare_grids,
-    score_distribution,
-    yearly_attributions,
-)
-from mixite.cotation.engine import (
-    Explanation,
-    ExplanationLine,
-    applicant_text,
-    criterion_counts,
-    describe_condition,
-    explain,
-    positions,
-    score_applications,
-    waiting_times,
-)
-from mixite.cotation.fields import ScoringContext, UcScale, known_fields
-from mixite.cotation.grid import Grid, load_grid, parse_grid
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mixite.cotation.audit import (
+        Comparison,
+        audit_groups,
+        audit_ranks,
+        compare_grids,
+        score_distribution,
+        yearly_attributions,
+    )
+    from mixite.cotation.engine import (
+        Explanation,
+        ExplanationLine,
+        applicant_text,
+        criterion_counts,
+        describe_condition,
+        explain,
+        positions,
+        score_applications,
+        waiting_times,
+    )
+    from mixite.cotation.fields import ScoringContext, UcScale, known_fields
+    from mixite.cotation.grid import Grid, load_grid, parse_grid
 
 __all__ = [
     "Comparison",
@@ -50,3 +57,45 @@ __all__ = [
     "waiting_times",
     "yearly_attributions",
 ]
+
+#: Public name → module defining it. The names are imported on first use (PEP 562), so that
+#: importing a submodule (``mixite demo`` steps, the CLI) does not load the whole package.
+_LAZY = {
+    "Comparison": "mixite.cotation.audit",
+    "audit_groups": "mixite.cotation.audit",
+    "audit_ranks": "mixite.cotation.audit",
+    "compare_grids": "mixite.cotation.audit",
+    "score_distribution": "mixite.cotation.audit",
+    "yearly_attributions": "mixite.cotation.audit",
+    "Explanation": "mixite.cotation.engine",
+    "ExplanationLine": "mixite.cotation.engine",
+    "applicant_text": "mixite.cotation.engine",
+    "criterion_counts": "mixite.cotation.engine",
+    "describe_condition": "mixite.cotation.engine",
+    "explain": "mixite.cotation.engine",
+    "positions": "mixite.cotation.engine",
+    "score_applications": "mixite.cotation.engine",
+    "waiting_times": "mixite.cotation.engine",
+    "ScoringContext": "mixite.cotation.fields",
+    "UcScale": "mixite.cotation.fields",
+    "known_fields": "mixite.cotation.fields",
+    "Grid": "mixite.cotation.grid",
+    "load_grid": "mixite.cotation.grid",
+    "parse_grid": "mixite.cotation.grid",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        # a submodule, as the eager imports used to bind them (``mixite.synth.generateur``)
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return importlib.import_module(f"{__name__}.{name}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -7,12 +7,12 @@ Paris-like one on the demo store, and the explanation an applicant would receive
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mixite.cotation.grid import load_grid
-from mixite.cotation.report import write_audit_report
-from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
 from mixite.errors import ConfigError
-from mixite.synth.demo import DemoPaths
+
+if TYPE_CHECKING:
+    from mixite.synth.demo import DemoPaths
 
 __all__ = ["EXAMPLE_GRIDS", "step_cotation"]
 
@@ -22,6 +22,9 @@ EXAMPLE_GRIDS = Path(__file__).resolve().parents[3] / "exemples" / "grilles"
 
 def step_cotation(paths: DemoPaths) -> None:
     """Coter les demandes (grille illustrative de type Lyon, comparée au type Paris)."""
+    from mixite.cotation.grid import load_grid
+    from mixite.cotation.report import write_audit_report
+    from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
     from mixite.store import Store
 
     with Store(paths.store, read_only=True) as store:

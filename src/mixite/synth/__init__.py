@@ -1,9 +1,16 @@
 """Seeded synthetic territory written in the official formats (RPLS, SNE-like applications,
 attributions, OPS-like occupancy, QPV GeoJSON, reservations), calibrated on published figures."""
 
-from mixite.synth.calibration import Figure, Tally, calibration_figures
-from mixite.synth.generateur import FILES, GenerationResult, generate
-from mixite.synth.modele import SIZES, SizeProfile, load_model, size_profile
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mixite.synth.calibration import Figure, Tally, calibration_figures
+    from mixite.synth.generateur import FILES, GenerationResult, generate
+    from mixite.synth.modele import SIZES, SizeProfile, load_model, size_profile
 
 __all__ = [
     "FILES",
@@ -17,3 +24,34 @@ __all__ = [
     "load_model",
     "size_profile",
 ]
+
+#: Public name → module defining it. The names are imported on first use (PEP 562), so that
+#: importing a submodule (``mixite demo`` steps, the CLI) does not load the whole package.
+_LAZY = {
+    "Figure": "mixite.synth.calibration",
+    "Tally": "mixite.synth.calibration",
+    "calibration_figures": "mixite.synth.calibration",
+    "FILES": "mixite.synth.generateur",
+    "GenerationResult": "mixite.synth.generateur",
+    "generate": "mixite.synth.generateur",
+    "SIZES": "mixite.synth.modele",
+    "SizeProfile": "mixite.synth.modele",
+    "load_model": "mixite.synth.modele",
+    "size_profile": "mixite.synth.modele",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        # a submodule, as the eager imports used to bind them (``mixite.synth.generateur``)
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return importlib.import_module(f"{__name__}.{name}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

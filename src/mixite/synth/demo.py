@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-from mixite.io import read_folder
-from mixite.store import import_millesime
-from mixite.synth.generateur import generate
-from mixite.synth.modele import size_profile
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Seed and size of the demo territory (fixed: the demo is reproducible).
 DEMO_SEED = 2025
@@ -49,6 +45,11 @@ class DemoPaths:
 
 def step_generate(paths: DemoPaths) -> None:
     """Generate the demo territory (taille moyenne, fixed seed) into ``donnees/``."""
+    import numpy as np
+
+    from mixite.synth.generateur import generate
+    from mixite.synth.modele import size_profile
+
     result = generate(
         paths.data, np.random.default_rng(DEMO_SEED), size_profile(DEMO_SIZE), paths.millesime
     )
@@ -59,12 +60,16 @@ def step_generate(paths: DemoPaths) -> None:
 def read_generated(folder: Path) -> dict[str, pd.DataFrame]:
     """Read a generated folder through mixite's real readers (``mixite.io``), one canonical
     frame per store table."""
+    from mixite.io import read_folder
+
     frames: dict[str, pd.DataFrame] = read_folder(folder)
     return frames
 
 
 def step_import(paths: DemoPaths) -> None:
     """Read the generated files with the real readers and import them into the store."""
+    from mixite.store import import_millesime
+
     frames = read_generated(paths.data)
     if paths.store.exists():
         paths.store.unlink()
