@@ -4,14 +4,16 @@ scenarios, simulated (commission process) or optimised (best lawful allocation a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mixite.allocation.demo import step_optimisation, step_simulation
-from mixite.allocation.run import Mode, run_scenarios
 from mixite.cli._app import app, err_console
 from mixite.synth.demo import DEMO_STEPS, DemoStep
+
+if TYPE_CHECKING:
+    from mixite.allocation.run import Mode
 
 _BASE = typer.Option("--base", help="Base DuckDB du territoire.")
 _SCENARIO = typer.Option(
@@ -29,6 +31,8 @@ def _run(
     lp_limit: float | None = None,
     calibrate: bool = False,
 ) -> None:
+    from mixite.allocation.run import run_scenarios
+
     notes: list[str] = []
     runs = run_scenarios(base, scenarios, sortie, mode, lp_limit, calibrate, notes)
     for note in notes:

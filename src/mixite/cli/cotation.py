@@ -4,20 +4,21 @@ grids, or print the explanation an applicant would receive."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mixite.cli._app import app, err_console
 from mixite.cotation.demo import step_cotation
-from mixite.cotation.grid import load_grid
-from mixite.cotation.report import write_audit_report
-from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
 from mixite.errors import ConfigError, StoreError
 from mixite.synth.demo import DEMO_STEPS, DemoStep
 
+if TYPE_CHECKING:
+    from mixite.cotation.run import CotationInputs
+
 
 def _read_inputs(base: Path, millesime: int | None) -> CotationInputs:
+    from mixite.cotation.run import CotationInputs
     from mixite.store import Store
 
     if not base.exists():
@@ -92,6 +93,10 @@ def cotation(
         ),
     ] = None,
 ) -> None:
+    from mixite.cotation.grid import load_grid
+    from mixite.cotation.report import write_audit_report
+    from mixite.cotation.run import applicant_report, audit_millesime
+
     grid = load_grid(grille)
     other = load_grid(comparer) if comparer is not None else None
     if demande is None and sortie is None:

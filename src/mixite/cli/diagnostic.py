@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from mixite.cli._app import app
 from mixite.errors import StoreError
-from mixite.indicators.diagnostic import quotas_for_year
-from mixite.reports.common import Format, format_value, write_csv_excel
-from mixite.reports.diagnostic import quotas_table, write_diagnostic
-from mixite.store import Store
 from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
+
+if TYPE_CHECKING:
+    from mixite.reports.common import Format
 
 BaseOption = Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")]
 
@@ -48,6 +45,8 @@ def diagnostic(
         int | None, typer.Option("--millesime", help="Millésime (par défaut : le plus récent).")
     ] = None,
 ) -> None:
+    from mixite.reports.diagnostic import write_diagnostic
+
     outputs = write_diagnostic(existing_base(base), sortie, millesime)
     typer.echo("Diagnostic écrit :")
     for label, path in (
@@ -79,6 +78,14 @@ def quotas(
         Path | None, typer.Option("--sortie", help="Fichier CSV à écrire (avec --format csv).")
     ] = None,
 ) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from mixite.indicators.diagnostic import quotas_for_year
+    from mixite.reports.common import format_value, write_csv_excel
+    from mixite.reports.diagnostic import quotas_table
+    from mixite.store import Store
+
     with Store(existing_base(base)) as store:
         table, _ledger = quotas_for_year(store, annee)
     if format is OutputFormat.csv:
@@ -118,6 +125,8 @@ def quotas(
 
 def step_diagnostic(paths: DemoPaths) -> None:
     """Demo step: the diagnostic of the demo store under ``rapport/``."""
+    from mixite.reports.diagnostic import write_diagnostic
+
     outputs = write_diagnostic(paths.store, paths.root / "rapport", paths.millesime)
     paths.made.append(("Diagnostic territorial (HTML)", outputs.html))
     paths.made.append(("Diagnostic (classeur XLSX)", outputs.xlsx))

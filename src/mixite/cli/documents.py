@@ -10,9 +10,16 @@ import typer
 from mixite.cli._app import app
 from mixite.cli.diagnostic import existing_base
 from mixite.errors import ConfigError
-from mixite.objectives import METHODS
-from mixite.reports.documents import write_documents
 from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
+
+#: The help's copy of ``mixite.objectives.METHODS`` (method → French description), kept here so
+#: that ``mixite --help`` does not load numpy and pandas; ``tests/test_cli_startup.py`` checks
+#: that both are equal.
+METHODS_HELP: dict[str, str] = {
+    "proportionnel": "proportionnelle aux attributions attendues de chaque partenaire",
+    "plafonne": "proportionnelle, plafonnée par la marge de manœuvre de chaque partenaire",
+    "effort": "partage de l'effort : même fraction de la marge de chaque partenaire comblée",
+}
 
 
 @app.command(
@@ -20,7 +27,7 @@ from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
     help=(
         "Rédige le document-cadre d'orientations, le projet de convention intercommunale "
         "d'attribution et le bilan annuel (DOCX modifiables et HTML). Méthodes de répartition "
-        "des objectifs : " + ", ".join(f"{k} ({v})" for k, v in METHODS.items()) + "."
+        "des objectifs : " + ", ".join(f"{k} ({v})" for k, v in METHODS_HELP.items()) + "."
     ),
 )
 def documents(
@@ -31,6 +38,9 @@ def documents(
         str, typer.Option("--methode", help="Répartition des objectifs entre partenaires.")
     ] = "plafonne",
 ) -> None:
+    from mixite.objectives import METHODS
+    from mixite.reports.documents import write_documents
+
     if methode not in METHODS:
         raise ConfigError(
             f"Méthode « {methode} » inconnue. Méthodes possibles : {', '.join(METHODS)}."
@@ -43,6 +53,8 @@ def documents(
 
 def step_documents(paths: DemoPaths) -> None:
     """Demo step: the three policy documents for the demo's attribution year."""
+    from mixite.reports.documents import write_documents
+
     outputs = write_documents(paths.store, paths.millesime - 1, paths.root / "documents")
     for docx in outputs.docx:
         paths.made.append((f"Document « {docx.stem} » (DOCX, HTML à côté)", docx))

@@ -5,14 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
-from rich.progress import Progress
 
 from mixite.cli._app import app, err_console, is_interactive
 from mixite.errors import ConfigError
-from mixite.store import Store
-from mixite.synth import SIZES, generate, size_profile
 from mixite.synth.demo import DemoPaths, run_demo
 
 _FILE_LABELS = {
@@ -65,6 +61,12 @@ def generer(
         ),
     ] = 2025,
 ) -> None:
+    import numpy as np
+    from rich.progress import Progress
+
+    from mixite.synth.generateur import generate
+    from mixite.synth.modele import SIZES, size_profile
+
     if taille is not None and logements is not None:
         raise ConfigError("Donnez soit --taille, soit --logements, pas les deux.")
     if taille is not None and taille not in SIZES:
@@ -130,6 +132,8 @@ def demo(
 
 
 def _print_store_summary(store: Path) -> None:
+    from mixite.store import Store
+
     with Store(store, read_only=True) as st:
         summary = st.summary()
     typer.echo("Contenu de la base (millésime, table, lignes) :")

@@ -6,21 +6,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
 
 from mixite.cli._app import app, err_console, is_interactive
 from mixite.errors import InputError, Location, StoreError
-from mixite.io import detect_kind, load_mapping, read_qpv, read_rpls, read_table, read_territory
-from mixite.io.mapping import ColumnMapping
-from mixite.io.qpv import GEO_SUFFIXES
-from mixite.io.tables import table_spec
-from mixite.store import STORE_TABLES, Store, import_millesime
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mixite.io.mapping import ColumnMapping
 
 __all__ = ["ImportPlan", "plan_import", "read_plan"]
 
@@ -38,7 +34,8 @@ OPTION_TABLES: dict[str, str] = {
     "territoire": "territory",
 }
 _READ_ORDER = list(OPTION_TABLES.values())
-_FOLDER_SUFFIXES = (".csv", ".txt", ".yaml", ".yml", *GEO_SUFFIXES)
+#: Suffixes of the files a folder import reads; the geographic ones are ``GEO_SUFFIXES``.
+_FOLDER_SUFFIXES = (".csv", ".txt", ".yaml", ".yml")
 #: Companion files of a shapefile, read with it.
 _SHAPEFILE_PARTS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 
@@ -54,6 +51,8 @@ class ImportPlan:
 
 
 def _mapping_table(mapping: ColumnMapping, explicit: dict[str, Path]) -> str:
+    from mixite.io.tables import table_spec
+
     if mapping.table is not None:
         return table_spec(mapping.table).name
     if len(explicit) == 1:
@@ -75,6 +74,11 @@ def plan_import(
     Two files for one table, a missing file or folder are ``InputError``; unrecognised files of
     the folder are returned in ``ignored`` (the command lists them in a warning).
     """
+    from mixite.io import detect_kind, load_mapping
+    from mixite.io.qpv import GEO_SUFFIXES
+    from mixite.store import STORE_TABLES
+
+    suffixes = (*_FOLDER_SUFFIXES, *GEO_SUFFIXES)
     for table, file in explicit.items():
         if not file.is_file():
             raise InputError(
@@ -95,7 +99,7 @@ def plan_import(
                 continue
             if file.suffix.lower() in _SHAPEFILE_PARTS and file.with_suffix(".shp").exists():
                 continue
-            if file.suffix.lower() not in _FOLDER_SUFFIXES:
+            if file.suffix.lower() not in suffixes:
                 ignored.append(file.name)
                 continue
             if file.resolve() in {f.resolve() for f in files.values()}:
@@ -120,6 +124,8 @@ def plan_import(
 
 
 def _add(files: dict[str, Path], table: str, file: Path) -> None:
+    from mixite.store import STORE_TABLES
+
     if table in files:
         raise InputError(
             f"Deux fichiers contiennent la même table « {STORE_TABLES[table].label} » "
@@ -137,6 +143,8 @@ def read_plan(
 
     ``step(table, file)`` is called before each file is read (progress display).
     """
+    from mixite.io import read_qpv, read_rpls, read_table, read_territory
+
     frames: dict[str, pd.DataFrame] = {}
     known: list[str] | None = None
     for table in sorted(plan.files, key=_READ_ORDER.index):
@@ -161,6 +169,8 @@ def read_plan(
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[str], None]]:
     """A Rich progress bar on a terminal (stderr), nothing when the output is piped."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     if not is_interactive():
         yield lambda _label: None
         return
@@ -244,6 +254,8 @@ def importer(
         ),
     ] = None,
 ) -> None:
+    from mixite.store import STORE_TABLES, import_millesime
+
     given = {
         "communes": communes,
         "rpls": rpls,
@@ -280,6 +292,11 @@ def importer(
 def info(
     base: Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")],
 ) -> None:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    from mixite.store import STORE_TABLES, Store
+
     if not base.exists():
         raise StoreError(
             f"Base « {base} » introuvable. Créez-la avec « mixite importer --base {base} "

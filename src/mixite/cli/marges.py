@@ -9,8 +9,6 @@ import typer
 
 from mixite.cli._app import app
 from mixite.errors import StoreError
-from mixite.reports.common import format_value
-from mixite.reports.marges import write_marges
 from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
 
 
@@ -34,6 +32,9 @@ def marges(
         ),
     ] = False,
 ) -> None:
+    from mixite.reports.common import format_value
+    from mixite.reports.marges import write_marges
+
     if not base.exists():
         raise StoreError(
             f"La base « {base} » n'existe pas. Créez-la avec « mixite importer » ou « mixite demo »."
@@ -55,6 +56,8 @@ def marges(
 
 def step_marges(paths: DemoPaths) -> None:
     """Demo step: the room for manoeuvre of the demo's attribution year under ``marges/``."""
+    from mixite.reports.marges import write_marges
+
     outputs = write_marges(paths.store, paths.root / "marges", paths.millesime - 1)
     paths.made.append(("Marges de manœuvre hors QPV (HTML)", outputs.html))
     paths.made.append(("Marges de manœuvre (XLSX)", outputs.xlsx))

@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mixite.ceilings import CATEGORY_KEYS, ZONES, ceiling_table
 from mixite.cli._app import app
 from mixite.errors import ParameterError
 from mixite.params import Parameters, ParamValue, as_date, default_parameters
@@ -161,6 +160,8 @@ def _row_label(key: str) -> str:
 
 
 def _print_group(console: Console, params: Parameters, prefix: str, when: dt.date) -> None:
+    from mixite.ceilings import ZONES
+
     names = [n for n in params.names() if n.startswith(prefix + ".")]
     values = {n[len(prefix) + 1 :]: params.get(n, when) for n in names}
     console.print(f"[bold]{prefix}[/bold] au {_day(when)}", highlight=False)
@@ -207,6 +208,8 @@ def _print_group(console: Console, params: Parameters, prefix: str, when: dt.dat
 
 
 def _print_pls(console: Console, params: Parameters, when: dt.date) -> None:
+    from mixite.ceilings import CATEGORY_KEYS, ZONES, ceiling_table
+
     factor = params.get("plafonds.majoration_pls", when)
     console.print(
         f"[bold]{_PLS}[/bold] au {_day(when)} — plafonds PLS calculés : PLUS × "

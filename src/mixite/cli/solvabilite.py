@@ -6,18 +6,15 @@ from typing import Annotated
 
 import typer
 
-from mixite.affordability import (
-    DEFAULT_MAX_EFFORT_RATE,
-    DEFAULT_MIN_RESTE_A_VIVRE,
-    consumption_units,
-    effort_rate,
-    housing_benefit_detail,
-    net_housing_cost,
-    reste_a_vivre,
-)
 from mixite.cli._app import app
 from mixite.errors import InputError, Location
 from mixite.params import as_date
+
+#: The options' defaults: copies of ``mixite.affordability.DEFAULT_MAX_EFFORT_RATE`` and
+#: ``DEFAULT_MIN_RESTE_A_VIVRE`` (CAL charter), kept here so that ``mixite --help`` does not load
+#: numba; ``tests/test_cli_startup.py`` checks that they are equal.
+DEFAULT_MAX_EFFORT_RATE = 0.35
+DEFAULT_MIN_RESTE_A_VIVRE = 12.0
 
 _MONTHS = (
     "janvier",
@@ -128,6 +125,14 @@ def solvabilite(
         ),
     ] = DEFAULT_MIN_RESTE_A_VIVRE,
 ) -> None:
+    from mixite.affordability import (
+        consumption_units,
+        effort_rate,
+        housing_benefit_detail,
+        net_housing_cost,
+        reste_a_vivre,
+    )
+
     when = as_date(date)
     _check(zone_apl in _ZONE_NAMES, "Zone APL inconnue", "--zone-apl", zone_apl,
            "Indiquez la zone APL de la commune : 1, 2 ou 3.")  # fmt: skip
