@@ -1,0 +1,65 @@
+"""``mixite --help`` stays light: importing the CLI loads no heavy dependency (structural check).
+
+The command modules import their heavy dependencies inside the commands, so that every command
+pays only for what it uses; the copies of values the help shows without importing their module
+must stay equal to their source.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+#: Modules that ``import mixite.cli`` must not load (each costs from 0.1 to 1 s at start-up).
+HEAVY = (
+    "scipy",
+    "matplotlib",
+    "numba",
+    "geopandas",
+    "duckdb",
+    "mixite.synth.generateur",
+    "mixite.indicators.inference",
+)
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"{statement}; import sys; print('\\n'.join(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(done.stdout.split())
+
+
+def test_importing_the_cli_loads_no_heavy_module() -> None:
+    loaded = _modules_after("import mixite.cli")
+    assert "mixite.cli.allocation" in loaded  # the commands are registered
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
+    assert heavy == []
+
+
+def test_the_probe_sees_a_heavy_import() -> None:
+    # the check above would catch a command module importing a computation at module level
+    loaded = _modules_after("import mixite.cli; import mixite.synth.generateur")
+    assert "mixite.synth.generateur" in loaded
+    assert "scipy" in loaded
+
+
+def test_demo_steps_are_registered_without_loading_their_computations() -> None:
+    loaded = _modules_after(
+        "import mixite.cli; from mixite.synth.demo import DEMO_STEPS; "
+        "names = [step.run.__name__ for step in DEMO_STEPS]; "
+        "assert {'step_cotation', 'step_diagnostic', 'step_documents', 'step_marges', "
+        "'step_simulation', 'step_optimisation'} <= set(names[2:]), names"
+    )
+    assert "mixite.allocation.demo" in loaded and "mixite.cotation.demo" in loaded
+    assert "mixite.allocation.run" not in loaded
+    assert "mixite.cotation.audit" not in loaded
+
+
+def test_help_copies_equal_their_source() -> None:
+    from mixite import affordability, objectives
+    from mixite.cli import documents, solvabilite
+
+    assert documents.METHODS_HELP == objectives.METHODS
+    assert solvabilite.DEFAULT_MAX_EFFORT_RATE == affordability.DEFAULT_MAX_EFFORT_RATE
+    assert solvabilite.DEFAULT_MIN_RESTE_A_VIVRE == affordability.DEFAULT_MIN_RESTE_A_VIVRE
