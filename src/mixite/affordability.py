@@ -40,6 +40,7 @@ import pandas as pd
 from numba import njit
 
 from mixite.ceilings import consumption_units
+from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
 from mixite.errors import InputError, Location
 from mixite.params import Parameters, as_date, default_parameters
 
@@ -62,12 +63,6 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Default maximum effort rate of the CAL charter (local convention, not a legal number;
-#: the territory file's ``taux_effort_max`` overrides it, domaine.md §8.2).
-DEFAULT_MAX_EFFORT_RATE = 0.35
-#: Default minimum reste à vivre of the CAL charter, in € per consumption unit per day (local
-#: convention; the territory file's ``reste_a_vivre_min`` overrides it, domaine.md §8.2).
-DEFAULT_MIN_RESTE_A_VIVRE = 12.0
 #: Days per month used to express the reste à vivre per day (CAL-charter convention).
 DAYS_PER_MONTH = 30.0
 

@@ -26,14 +26,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from mixite.choices import SPLIT_METHODS
 from mixite.errors import ConfigError
 
 Method = Literal["proportionnel", "plafonne", "effort"]
-METHODS: dict[str, str] = {
-    "proportionnel": "proportionnelle aux attributions attendues de chaque partenaire",
-    "plafonne": "proportionnelle, plafonnée par la marge de manœuvre de chaque partenaire",
-    "effort": "partage de l'effort : même fraction de la marge de chaque partenaire comblée",
-}
+METHODS = SPLIT_METHODS
 
 __all__ = ["METHODS", "Method", "epci_objective", "largest_remainder", "split_objective"]
 

@@ -7,19 +7,11 @@ from typing import Annotated
 
 import typer
 
+from mixite.choices import SPLIT_METHODS
 from mixite.cli._app import app
 from mixite.cli.diagnostic import existing_base
 from mixite.errors import ConfigError
 from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
-
-#: The help's copy of ``mixite.objectives.METHODS`` (method → French description), kept here so
-#: that ``mixite --help`` does not load numpy and pandas; ``tests/test_cli_startup.py`` checks
-#: that both are equal.
-METHODS_HELP: dict[str, str] = {
-    "proportionnel": "proportionnelle aux attributions attendues de chaque partenaire",
-    "plafonne": "proportionnelle, plafonnée par la marge de manœuvre de chaque partenaire",
-    "effort": "partage de l'effort : même fraction de la marge de chaque partenaire comblée",
-}
 
 
 @app.command(
@@ -27,7 +19,7 @@ METHODS_HELP: dict[str, str] = {
     help=(
         "Rédige le document-cadre d'orientations, le projet de convention intercommunale "
         "d'attribution et le bilan annuel (DOCX modifiables et HTML). Méthodes de répartition "
-        "des objectifs : " + ", ".join(f"{k} ({v})" for k, v in METHODS_HELP.items()) + "."
+        "des objectifs : " + ", ".join(f"{k} ({v})" for k, v in SPLIT_METHODS.items()) + "."
     ),
 )
 def documents(

@@ -6,15 +6,10 @@ from typing import Annotated
 
 import typer
 
+from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
 from mixite.cli._app import app
 from mixite.errors import InputError, Location
 from mixite.params import as_date
-
-#: The options' defaults: copies of ``mixite.affordability.DEFAULT_MAX_EFFORT_RATE`` and
-#: ``DEFAULT_MIN_RESTE_A_VIVRE`` (CAL charter), kept here so that ``mixite --help`` does not load
-#: numba; ``tests/test_cli_startup.py`` checks that they are equal.
-DEFAULT_MAX_EFFORT_RATE = 0.35
-DEFAULT_MIN_RESTE_A_VIVRE = 12.0
 
 _MONTHS = (
     "janvier",

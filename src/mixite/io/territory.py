@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
 from mixite.errors import InputError, Location
 from mixite.io._engine import closest, json_text
 from mixite.schema import SIREN_PATTERN, TERRITORY
@@ -30,10 +31,6 @@ from mixite.schema import SIREN_PATTERN, TERRITORY
 __all__ = ["TERRITORY_COLUMNS", "read_territory"]
 
 TERRITORY_COLUMNS = tuple(TERRITORY.names)
-#: Defaults of the CAL-charter affordability settings (local choices, not legal values; the
-#: shared contract of mixite fixes them): 35 % effort rate, 12 € per UC per day.
-DEFAULT_MAX_EFFORT_RATE = 0.35
-DEFAULT_MIN_RESTE_A_VIVRE = 12.0
 _KEYS = (
     "nom",
     "siren_epci",
