@@ -17,6 +17,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any, Literal
 
@@ -241,7 +242,7 @@ def run_scenario(
             problem.vacancies, problem.applications, result.vacancy, result.application
         )
         table, free_total = _with_unconstrained(problem, table)
-        gap = "—" if result.gap is None else f"{100 * result.gap:.3f} %"
+        gap = "—" if result.gap is None else f"{100 * result.gap:.3f} %".replace(".", ",")
         summary = (
             f"{scenario.nom} : {len(result.selected)} attributions sur {len(problem.vacancies)} "
             f"logements vacants ; objectifs respectés : {'oui' if result.feasible else 'non'} ; "
@@ -259,6 +260,196 @@ def run_scenario(
             f"logements vacants, {scenario.replicats} réplicats."
         )
     return ScenarioRun(scenario, problem, frame, _objectives(problem, table), summary)
+
+
+def _landlord_names(base: Path) -> dict[str, str]:
+    """SIREN → name of the store's landlords (latest millésime; empty when the table is absent)."""
+    from mixite.store import Store
+
+    with Store(base, read_only=True) as store:
+        available = store.millesimes("landlords")
+        if not available:
+            return {}
+        table = store.read("landlords", max(available))
+    return dict(
+        zip(table["landlord_id"].astype(str), table["landlord_name"].astype(str), strict=True)
+    )
+
+
+def _perimeter_label(perimeter: str, names: dict[str, str]) -> str:
+    """French label of a perimeter: the landlord's name before its SIREN when known."""
+    kind, _, ident = perimeter.partition(" ")
+    if kind == "bailleur" and ident in names:
+        return f"{names[ident]} ({ident})"
+    return perimeter
+
+
+def write_comparison(
+    runs: list[ScenarioRun],
+    mode: Mode,
+    output: Path,
+    names: dict[str, str],
+    calibration: str = "",
+) -> None:
+    """``comparaison.html`` and ``comparaison.xlsx``: the scenarios side by side per perimeter,
+    the first one as the baseline (simulations with their intervals across replicates)."""
+    import plotly.graph_objects as go
+
+    from mixite.reports.common import (
+        Section,
+        Sheet,
+        plotly_div,
+        render_page,
+        table_html,
+        write_xlsx,
+    )
+
+    simulated = mode == "simuler"
+    column = "part_q1_hors_qpv_moyenne" if simulated else "part_q1_hors_qpv"
+    base_ind = runs[0].indicators
+    comparison = pd.DataFrame(
+        {
+            "perimetre": base_ind["perimetre"],
+            "objectif_q1_hors_qpv": base_ind["objectif_q1_hors_qpv"].to_numpy(),
+        }
+    )
+    for run in runs:
+        series = run.indicators.set_index("perimetre")[column]
+        comparison[run.scenario.nom] = comparison["perimetre"].map(series).to_numpy()
+    label = [_perimeter_label(p, names) for p in comparison["perimetre"]]
+
+    # Table: each share, with its interval across replicates for a simulation.
+    shown = pd.DataFrame({"périmètre": label})
+    shown["objectif"] = [_percent(x) for x in comparison["objectif_q1_hors_qpv"]]
+    for run in runs:
+        ind = run.indicators.set_index("perimetre").reindex(comparison["perimetre"])
+        if simulated:
+            shown[run.scenario.nom] = [
+                f"{_percent(m)} [{_percent(lo)} ; {_percent(hi)}]"
+                for m, lo, hi in zip(
+                    ind["part_q1_hors_qpv_moyenne"],
+                    ind["part_q1_hors_qpv_bas"],
+                    ind["part_q1_hors_qpv_haut"],
+                    strict=True,
+                )
+            ]
+        else:
+            shown[run.scenario.nom] = [_percent(x) for x in ind["part_q1_hors_qpv"]]
+
+    # Chart: EPCI and landlords, one bar per scenario, the interval as error bars, the target.
+    keep = ~comparison["perimetre"].str.startswith("réservataire")
+    fig = go.Figure()
+    for run in runs:
+        ind = run.indicators.set_index("perimetre").reindex(comparison["perimetre"][keep])
+        error = None
+        if simulated:
+            mean = ind["part_q1_hors_qpv_moyenne"].to_numpy(dtype=float)
+            error = {
+                "type": "data",
+                "symmetric": False,
+                "array": ind["part_q1_hors_qpv_haut"].to_numpy(dtype=float) - mean,
+                "arrayminus": mean - ind["part_q1_hors_qpv_bas"].to_numpy(dtype=float),
+            }
+        fig.add_trace(
+            go.Bar(
+                name=run.scenario.nom,
+                x=[lab for lab, k in zip(label, keep, strict=True) if k],
+                y=ind[column].to_numpy(dtype=float),
+                error_y=error,
+            )
+        )
+    target = comparison.loc[comparison["perimetre"] == "EPCI", "objectif_q1_hors_qpv"]
+    if len(target) and pd.notna(target.iloc[0]):
+        fig.add_hline(
+            y=float(target.iloc[0]),
+            line_dash="dash",
+            annotation_text=f"objectif {_percent(target.iloc[0])}",
+        )
+    fig.update_layout(
+        barmode="group",
+        yaxis_tickformat=".0%",
+        yaxis_title="part Q1 ou relogés parmi les attributions hors QPV",
+        legend_title="scénario",
+    )
+
+    verb = "simulées" if simulated else "optimisées"
+    intro = [
+        "<p>Part des attributions hors QPV aux ménages du premier quartile ou relogés "
+        "(NPNRU/ORCOD), par périmètre ; le premier scénario sert de référence.</p>",
+        "<ul>" + "".join(f"<li>{html_escape(r.summary)}</li>" for r in runs) + "</ul>",
+    ]
+    if simulated:
+        intro.append(
+            f"<p>Simulations : moyenne sur les réplicats et, entre crochets (barres du "
+            f"graphique), l'intervalle à {100 * INTERVAL_LEVEL:.0f} % des réplicats.</p>"
+        )
+    if calibration:
+        intro.append(f"<p>{html_escape(calibration)}</p>")
+    sections = [
+        Section("Synthèse", tuple(intro)),
+        Section(
+            "Part Q1 hors QPV par périmètre",
+            (plotly_div(fig), table_html(shown)),
+        ),
+    ]
+    if not simulated:
+        sections.append(Section("Ce que coûtent les objectifs", (_vacancy_block(runs, names),)))
+    page = render_page(
+        f"Attributions {verb} : comparaison des scénarios",
+        "Produit par mixite · " + ", ".join(r.scenario.nom for r in runs),
+        sections,
+    )
+    (output / "comparaison.html").write_text(page, encoding="utf-8")
+
+    formats: dict[str, Any] = {c: "pct" for c in comparison.columns[1:]}
+    sheets = [
+        Sheet(
+            "Comparaison",
+            comparison,
+            f"Attributions {verb} : part Q1 hors QPV par périmètre et par scénario",
+            "Moyenne sur les réplicats pour une simulation." if simulated else "",
+            formats,
+        )
+    ]
+    for run in runs:
+        ind = run.indicators
+        sheets.append(
+            Sheet(
+                _slug(run.scenario.nom)[:31],
+                ind,
+                f"Indicateurs du scénario « {run.scenario.nom} »",
+                run.summary,
+                {c: "pct" for c in ind.columns if c.startswith(("part_", "objectif_"))},
+            )
+        )
+    write_xlsx(output / "comparaison.xlsx", sheets)
+
+
+def _vacancy_block(runs: list[ScenarioRun], names: dict[str, str]) -> str:
+    """How many non-QPV dwellings each optimum lets, against the optimum without objectives."""
+    from mixite.reports.common import table_html
+
+    first = runs[0].indicators
+    lets = pd.DataFrame({"périmètre": [_perimeter_label(p, names) for p in first["perimetre"]]})
+    for run in runs:
+        ind = run.indicators.set_index("perimetre").reindex(first["perimetre"])
+        lets[run.scenario.nom] = [
+            f"{n} sur {m}"
+            for n, m in zip(ind["hors_qpv"], ind["hors_qpv_sans_objectifs"], strict=True)
+        ]
+    lets = lets.loc[~first["perimetre"].str.startswith("réservataire").to_numpy()]
+    return (
+        "<p>Les objectifs légaux sont des parts : l'optimum peut les atteindre en laissant "
+        "vides des logements que seuls des ménages hors premier quartile peuvent prendre. "
+        "« n sur m » : n logements hors QPV attribués avec les objectifs, m sans objectif "
+        "(même problème). Un écart important signale un périmètre où l'objectif n'est "
+        "atteignable qu'au prix de la vacance : les leviers sont alors les loyers, l'offre "
+        "très sociale et les mutations, pas la seule commission (voir les marges de "
+        "manœuvre).</p>"
+        + table_html(lets, caption="Logements hors QPV attribués, avec les objectifs et sans eux")
+        + "<p>Le fléchage est une règle du processus de commission : l'optimiseur choisit "
+        "directement les attributions sous les objectifs et n'en dépend pas.</p>"
+    )
 
 
 def run_scenarios(
@@ -295,82 +486,11 @@ def run_scenarios(
         if notes is not None:
             notes.append(calibration)
     runs = [run_scenario(base, sc, mode, lp_time_limit) for sc in scenarios]
-    columns = []
     for run in runs:
         slug = _slug(run.scenario.nom)
         write_attributions_csv(run.attributions, output / f"attributions_{slug}.csv")
         run.indicators.to_csv(
             output / f"indicateurs_{slug}.csv", sep=";", index=False, encoding="utf-8"
         )
-        col = "part_q1_hors_qpv_moyenne" if mode == "simuler" else "part_q1_hors_qpv"
-        series = run.indicators.set_index("perimetre")[col].rename(run.scenario.nom)
-        columns.append(series)
-    comparison = pd.concat(columns, axis=1).reset_index()
-    comparison.insert(
-        1, "objectif_q1_hors_qpv", runs[0].indicators["objectif_q1_hors_qpv"].to_numpy()
-    )
-    with pd.ExcelWriter(output / "comparaison.xlsx") as writer:
-        comparison.to_excel(writer, sheet_name="Comparaison", index=False)
-        for run in runs:
-            run.indicators.to_excel(writer, sheet_name=_slug(run.scenario.nom)[:31], index=False)
-    verb = "simulées" if mode == "simuler" else "optimisées"
-    shown = comparison.copy()
-    for column in shown.columns[1:]:
-        shown[column] = [_percent(x) for x in shown[column]]
-    if mode == "simuler":
-        # Each simulated share with its interval across replicates.
-        for run in runs:
-            ind = run.indicators
-            shown[run.scenario.nom] = [
-                f"{_percent(m)} [{_percent(lo)} ; {_percent(hi)}]"
-                for m, lo, hi in zip(
-                    ind["part_q1_hors_qpv_moyenne"],
-                    ind["part_q1_hors_qpv_bas"],
-                    ind["part_q1_hors_qpv_haut"],
-                    strict=True,
-                )
-            ]
-    interval_note = (
-        f"<p>Simulations : moyenne sur les réplicats et, entre crochets, l'intervalle à "
-        f"{100 * INTERVAL_LEVEL:.0f} % des réplicats.</p>"
-        if mode == "simuler"
-        else ""
-    )
-    vacancy_note = ""
-    if mode == "optimiser":
-        # How many non-QPV dwellings each optimum lets, against the optimum without objectives.
-        lets = pd.DataFrame({"perimetre": runs[0].indicators["perimetre"]})
-        for run in runs:
-            ind = run.indicators
-            lets[run.scenario.nom] = [
-                f"{n} sur {m}"
-                for n, m in zip(ind["hors_qpv"], ind["hors_qpv_sans_objectifs"], strict=True)
-            ]
-        lets = lets.loc[~lets["perimetre"].str.startswith("réservataire")]
-        vacancy_note = (
-            "<h2>Logements hors QPV attribués, avec les objectifs et sans eux</h2>"
-            "<p>Les objectifs légaux sont des parts : l'optimum peut les atteindre en laissant "
-            "vides des logements que seuls des ménages hors premier quartile peuvent prendre. "
-            "« n sur m » : n logements hors QPV attribués avec les objectifs, m sans objectif "
-            "(même problème). Un écart important signale un périmètre où l'objectif n'est "
-            "atteignable qu'au prix de la vacance : les leviers sont alors les loyers, l'offre "
-            "très sociale et les mutations, pas la seule commission (voir les marges de "
-            "manœuvre).</p>" + lets.to_html(index=False) + "<p>Le fléchage est une règle du "
-            "processus de commission : l'optimiseur choisit directement les attributions sous "
-            "les objectifs et n'en dépend pas.</p>"
-        )
-    html = [
-        "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>",
-        f"<title>Attributions {verb} : comparaison des scénarios</title></head><body>",
-        f"<h1>Attributions {verb} : comparaison des scénarios</h1>",
-        "<p>Part des attributions hors QPV aux ménages du premier quartile ou relogés "
-        "(NPNRU/ORCOD), par périmètre ; le premier scénario sert de référence.</p>",
-        "<ul>" + "".join(f"<li>{r.summary}</li>" for r in runs) + "</ul>",
-        interval_note,
-        f"<p>{calibration}</p>" if calibration else "",
-        shown.to_html(index=False),
-        vacancy_note,
-        "</body></html>",
-    ]
-    (output / "comparaison.html").write_text("\n".join(html), encoding="utf-8")
+    write_comparison(runs, mode, output, _landlord_names(base), calibration)
     return runs
