@@ -249,3 +249,18 @@ def test_comparison_workbook_has_the_formatted_sheets(petite_store: Path, tmp_pa
         landlords = store.read("landlords", max(store.millesimes("landlords")))
     for ident, name in zip(landlords["landlord_id"], landlords["landlord_name"], strict=True):
         assert html.escape(f"{name} ({ident})") in page
+
+
+def test_frontiere_rejects_an_unknown_landlord_in_french(
+    petite_store: Path, tmp_path: Path
+) -> None:
+    from mixite.errors import ConfigError
+
+    scenario = _fast_copy(tmp_path, "reference.yaml")
+    args = ["frontiere", "--base", str(petite_store), "--scenario", str(scenario)]
+    result = CliRunner().invoke(app, [*args, "--sortie", str(tmp_path / "f"), "--bailleur", "1"])
+    assert isinstance(result.exception, ConfigError)
+    assert "Bailleur « 1 » sans logement libéré" in str(result.exception)
+    result = CliRunner().invoke(app, [*args, "--sortie", str(tmp_path / "f"), "--cibles", "25"])
+    assert isinstance(result.exception, ConfigError)
+    assert "hors de [0, 1]" in str(result.exception)

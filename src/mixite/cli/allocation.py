@@ -4,7 +4,7 @@ scenarios, simulated (commission process) or optimised (best lawful allocation a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -143,12 +143,30 @@ def frontiere(
             f"Objectifs « {cibles} » illisibles : donnez des parts entre 0 et 1 séparées par des "
             "virgules, par exemple « 0,0.25,0.4 »."
         ) from None
+    if any(not 0.0 <= a <= 1.0 for a in alphas):
+        raise ConfigError(
+            f"Objectifs « {cibles} » hors de [0, 1] : donnez des parts, par exemple 0.25 pour 25 %."
+        )
     problem, _ = _problem(base, load_scenario(scenario))
+    known = sorted(set(problem.vacancies.landlord.tolist()))
+    if bailleur is not None and bailleur not in known:
+        raise ConfigError(
+            f"Bailleur « {bailleur} » sans logement libéré dans ce scénario. Bailleurs "
+            f"présents : {', '.join(known)}."
+        )
     table = frontier(problem, alphas, landlord=bailleur)
     sortie.mkdir(parents=True, exist_ok=True)
     write_csv_excel(table, sortie / "frontiere.csv")
     fig = go.Figure(
-        go.Scatter(x=table["score_sacrifie"], y=table["part_q1_hors_qpv"], mode="lines+markers")
+        go.Scatter(
+            x=table["score_sacrifie"],
+            y=table["part_q1_hors_qpv"],
+            mode="lines+markers",
+            text=[
+                f"objectif {100 * a:.0f} %, {n} attributions"
+                for a, n in zip(table["objectif_q1_hors_qpv"], table["attributions"], strict=True)
+            ],
+        )
     )
     fig.update_layout(
         title="Part Q1 hors QPV atteignable selon le score de priorité sacrifié",
@@ -157,10 +175,39 @@ def frontiere(
         yaxis_tickformat=".0%",
     )
     scope = f"bailleur {bailleur}" if bailleur else "EPCI"
+    reading = (
+        "<p>Chaque point est l'allocation optimale des logements libérés de l'année quand la "
+        "part des attributions hors QPV aux ménages du premier quartile ou relogés doit "
+        "atteindre l'objectif de la ligne. Cet objectif remplace ceux du scénario : "
+        + (
+            "le problème est restreint aux logements de ce bailleur, dont c'est le seul "
+            "objectif Q1 ; "
+            if bailleur
+            else "celui de l'EPCI, les objectifs propres des bailleurs étant levés ; "
+        )
+        + "les autres objectifs (ménages hors premier quartile en QPV, publics prioritaires) "
+        "restent ceux du scénario. Le score sacrifié est la somme des scores de cotation des "
+        "ménages logés perdue par rapport au premier objectif ; une baisse du nombre "
+        "d'attributions signale des logements laissés vides pour tenir la part. « borne » : "
+        "borne supérieure de l'objectif optimisé (relaxation linéaire ou lagrangienne).</p>"
+    )
+    formats: dict[str, Any] = {
+        "objectif_q1_hors_qpv": "pct",
+        "part_q1_hors_qpv": "pct",
+        "attributions": "int",
+        "attributions_hors_qpv": "int",
+        "score_prioritaire": "float",
+        "score_sacrifie": "float",
+        "objectif": "float",
+        "borne": "float",
+    }
     page = render_page(
         f"Frontière des marges de manœuvre — {scope}",
         f"Scénario {scenario.name} · produit par mixite",
-        [Section("Frontière", (plotly_div(fig), table_html(table)))],
+        [
+            Section("Lecture", (reading,)),
+            Section("Frontière", (plotly_div(fig), table_html(table, formats))),
+        ],
     )
     (sortie / "frontiere.html").write_text(page, encoding="utf-8")
     err_console.print(f"Frontière écrite dans « {sortie} » (frontiere.csv, frontiere.html).")
