@@ -264,3 +264,28 @@ def test_frontiere_rejects_an_unknown_landlord_in_french(
     result = CliRunner().invoke(app, [*args, "--sortie", str(tmp_path / "f"), "--cibles", "25"])
     assert isinstance(result.exception, ConfigError)
     assert "hors de [0, 1]" in str(result.exception)
+
+
+def test_objectives_table_by_hand() -> None:
+    """Hand-made indicators: EPCI 20 % of Q1 outside QPV against 25 % (not met), 60 % non-Q1 in
+    QPV against 50 % (met); a reservataire at 30 % of priority publics against 25 % (met); the
+    prefectoral pool has no priority objective (exempt)."""
+    from mixite.allocation.run import objectives_table
+
+    ind = pd.DataFrame(
+        {
+            "perimetre": ["EPCI", "réservataire commune", "réservataire etat_prioritaire"],
+            "objectif_q1_hors_qpv": [0.25, None, None],
+            "objectif_hors_q1_en_qpv": [0.5, None, None],
+            "objectif_prioritaires": [None, 0.25, None],
+            "part_q1_hors_qpv": [0.2, 0.1, 0.05],
+            "part_hors_q1_en_qpv": [0.6, 0.7, float("nan")],
+            "part_prioritaires": [0.4, 0.3, 1.0],
+        }
+    )
+    table = objectives_table(ind, simulated=False)
+    assert table.loc[0, "Q1 ou relogés hors QPV"] == "20,0 % (objectif 25,0 % : non atteint)"
+    assert table.loc[0, "hors Q1 en QPV"] == "60,0 % (objectif 50,0 % : atteint)"
+    assert table.loc[1, "publics prioritaires"] == "30,0 % (objectif 25,0 % : atteint)"
+    assert table.loc[2, "publics prioritaires"] == "100,0 %"
+    assert table.loc[2, "hors Q1 en QPV"] == "—"

@@ -154,6 +154,45 @@ def _objectives(problem: AllocationProblem, table: pd.DataFrame) -> pd.DataFrame
 
     out.insert(1, "objectif_q1_hors_qpv", target(q.q1_outside_qpv, q.q1_outside_qpv_landlord))
     out.insert(2, "objectif_hors_q1_en_qpv", target(q.non_q1_in_qpv, q.non_q1_in_qpv_landlord))
+    # Priority publics: each reservataire's obligation, except the pools made of them.
+    out.insert(
+        3,
+        "objectif_prioritaires",
+        [
+            q.priority_per_reservataire
+            if p.startswith("réservataire ")
+            and p.removeprefix("réservataire ") not in q.priority_exempt
+            else None
+            for p in out["perimetre"].tolist()
+        ],
+    )
+    return out
+
+
+#: The three objectives of the comparison: (share column, objective column, French title).
+_INDICATORS = (
+    ("part_q1_hors_qpv", "objectif_q1_hors_qpv", "Q1 ou relogés hors QPV"),
+    ("part_hors_q1_en_qpv", "objectif_hors_q1_en_qpv", "hors Q1 en QPV"),
+    ("part_prioritaires", "objectif_prioritaires", "publics prioritaires"),
+)
+
+
+def objectives_table(ind: pd.DataFrame, simulated: bool) -> pd.DataFrame:
+    """Every objective of every partner for one scenario's indicators, in French: each cell is
+    the share (the replicates' mean for a simulation), the objective, and whether it is met."""
+    out = pd.DataFrame({"périmètre": ind["perimetre"]})
+    for share, objective, title in _INDICATORS:
+        values = ind[f"{share}_moyenne" if simulated else share]
+        cells = []
+        for value, goal in zip(values, ind[objective], strict=True):
+            if goal is None or pd.isna(goal):
+                cells.append(_percent(value))
+            elif pd.isna(value):
+                cells.append(f"— (objectif {_percent(goal)})")
+            else:
+                met = "atteint" if float(value) >= float(goal) - 1e-9 else "non atteint"
+                cells.append(f"{_percent(value)} (objectif {_percent(goal)} : {met})")
+        out[title] = cells
     return out
 
 
@@ -392,6 +431,18 @@ def write_comparison(
             (plotly_div(fig), table_html(shown)),
         ),
     ]
+    every = []
+    for run in runs:
+        table = objectives_table(run.indicators, simulated)
+        table["périmètre"] = [_perimeter_label(p, names) for p in table["périmètre"]]
+        every.append(table_html(table, caption=run.scenario.nom))
+    every.append(
+        "<p class='note'>Objectifs de l'EPCI et des bailleurs : ceux du scénario (à défaut, "
+        "les valeurs légales de l'année) ; publics prioritaires : obligation de chaque "
+        "réservataire, dont le contingent préfectoral prioritaire est exempté (son vivier est "
+        "prioritaire). " + ("Simulations : moyenne des réplicats." if simulated else "") + "</p>"
+    )
+    sections.append(Section("Tous les objectifs, par partenaire", tuple(every)))
     if not simulated:
         sections.append(Section("Ce que coûtent les objectifs", (_vacancy_block(runs, names),)))
     page = render_page(
