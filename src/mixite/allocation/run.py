@@ -42,7 +42,7 @@ from mixite.allocation.simulate import (
     simulate_replicates,
 )
 from mixite.errors import StoreError
-from mixite.schema import ATTRIBUTIONS
+from mixite.schema import ATTRIBUTIONS, RESERVATAIRES
 
 __all__ = ["ScenarioRun", "run_scenarios", "write_attributions_csv"]
 
@@ -316,10 +316,13 @@ def _landlord_names(base: Path) -> dict[str, str]:
 
 
 def _perimeter_label(perimeter: str, names: dict[str, str]) -> str:
-    """French label of a perimeter: the landlord's name before its SIREN when known."""
+    """French label of a perimeter: the landlord's name before its SIREN when known, the
+    reservataire's name (``schema.RESERVATAIRES``)."""
     kind, _, ident = perimeter.partition(" ")
     if kind == "bailleur" and ident in names:
         return f"{names[ident]} ({ident})"
+    if kind == "réservataire" and ident in RESERVATAIRES:
+        return f"Réservataire : {RESERVATAIRES[ident]}"
     return perimeter
 
 
