@@ -172,7 +172,7 @@ def frontiere(
         title="Part Q1 hors QPV atteignable selon le score de priorité sacrifié",
         xaxis_title="score de priorité sacrifié",
         yaxis_title="part des attributions hors QPV au 1er quartile ou relogés",
-        yaxis_tickformat=".0%",
+        yaxis_tickformat=".1%",
     )
     scope = f"bailleur {bailleur}" if bailleur else "EPCI"
     reading = (
@@ -191,22 +191,26 @@ def frontiere(
         "d'attributions signale des logements laissés vides pour tenir la part. « borne » : "
         "borne supérieure de l'objectif optimisé (relaxation linéaire ou lagrangienne).</p>"
     )
-    formats: dict[str, Any] = {
-        "objectif_q1_hors_qpv": "pct",
-        "part_q1_hors_qpv": "pct",
-        "attributions": "int",
-        "attributions_hors_qpv": "int",
-        "score_prioritaire": "float",
-        "score_sacrifie": "float",
-        "objectif": "float",
-        "borne": "float",
+    headers = {
+        "objectif_q1_hors_qpv": "objectif Q1 hors QPV",
+        "realisable": "réalisable",
+        "part_q1_hors_qpv": "part atteinte",
+        "attributions": "attributions",
+        "attributions_hors_qpv": "dont hors QPV",
+        "score_prioritaire": "score de priorité",
+        "score_sacrifie": "score sacrifié",
+        "objectif": "valeur optimisée",
+        "borne": "borne",
     }
+    kinds = ("pct", "text", "pct", "int", "int", "float", "float", "float", "float")
+    formats: dict[str, Any] = dict(zip(headers.values(), kinds, strict=True))
+    shown = table[list(headers)].rename(columns=headers)
     page = render_page(
         f"Frontière des marges de manœuvre — {scope}",
         f"Scénario {scenario.name} · produit par mixite",
         [
             Section("Lecture", (reading,)),
-            Section("Frontière", (plotly_div(fig), table_html(table, formats))),
+            Section("Frontière", (plotly_div(fig), table_html(shown, formats))),
         ],
     )
     (sortie / "frontiere.html").write_text(page, encoding="utf-8")
