@@ -289,3 +289,20 @@ def test_objectives_table_by_hand() -> None:
     assert table.loc[1, "publics prioritaires"] == "30,0 % (objectif 25,0 % : atteint)"
     assert table.loc[2, "publics prioritaires"] == "100,0 %"
     assert table.loc[2, "hors Q1 en QPV"] == "—"
+
+
+def test_costliest_landlord_by_hand() -> None:
+    """Landlord A lets 90 of 100 (10 % lost), B 50 of 100 (50 % lost): B is chosen; with no
+    dwelling lost anywhere, none is."""
+    from mixite.allocation.demo import costliest_landlord
+
+    ind = pd.DataFrame(
+        {
+            "perimetre": ["EPCI", "bailleur A", "bailleur B", "réservataire epci"],
+            "hors_qpv": [140, 90, 50, 10],
+            "hors_qpv_sans_objectifs": [200, 100, 100, 100],
+        }
+    )
+    assert costliest_landlord(ind) == "B"
+    ind["hors_qpv_sans_objectifs"] = ind["hors_qpv"]
+    assert costliest_landlord(ind) is None

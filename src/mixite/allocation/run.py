@@ -548,3 +548,74 @@ def run_scenarios(
         )
     write_comparison(runs, mode, output, _landlord_names(base), calibration)
     return runs
+
+
+def write_frontier(
+    table: pd.DataFrame, output: Path, base: Path, scenario_name: str, landlord: str | None
+) -> Path:
+    """``frontiere.csv`` and ``frontiere.html`` of a frontier (``frontier.frontier``) of the EPCI
+    or of one landlord; returns the page's path."""
+    import plotly.graph_objects as go
+
+    from mixite.reports.common import Section, plotly_div, render_page, table_html, write_csv_excel
+
+    output.mkdir(parents=True, exist_ok=True)
+    write_csv_excel(table, output / "frontiere.csv")
+    fig = go.Figure(
+        go.Scatter(
+            x=table["score_sacrifie"],
+            y=table["part_q1_hors_qpv"],
+            mode="lines+markers",
+            text=[
+                f"objectif {100 * a:.0f} %, {n} attributions"
+                for a, n in zip(table["objectif_q1_hors_qpv"], table["attributions"], strict=True)
+            ],
+        )
+    )
+    fig.update_layout(
+        title="Part Q1 hors QPV atteignable selon le score de priorité sacrifié",
+        xaxis_title="score de priorité sacrifié",
+        yaxis_title="part des attributions hors QPV au 1er quartile ou relogés",
+        yaxis_tickformat=".1%",
+    )
+    scope = _perimeter_label(f"bailleur {landlord}", _landlord_names(base)) if landlord else "EPCI"
+    reading = (
+        "<p>Chaque point est l'allocation optimale des logements libérés de l'année quand la "
+        "part des attributions hors QPV aux ménages du premier quartile ou relogés doit "
+        "atteindre l'objectif de la ligne. Cet objectif remplace ceux du scénario : "
+        + (
+            "le problème est restreint aux logements de ce bailleur, dont c'est le seul "
+            "objectif Q1 ; "
+            if landlord
+            else "celui de l'EPCI, les objectifs propres des bailleurs étant levés ; "
+        )
+        + "les autres objectifs (ménages hors premier quartile en QPV, publics prioritaires) "
+        "restent ceux du scénario. Le score sacrifié est la somme des scores de cotation des "
+        "ménages logés perdue par rapport au premier objectif ; une baisse du nombre "
+        "d'attributions signale des logements laissés vides pour tenir la part. « borne » : "
+        "borne supérieure de l'objectif optimisé (relaxation linéaire ou lagrangienne).</p>"
+    )
+    headers = {
+        "objectif_q1_hors_qpv": "objectif Q1 hors QPV",
+        "realisable": "réalisable",
+        "part_q1_hors_qpv": "part atteinte",
+        "attributions": "attributions",
+        "attributions_hors_qpv": "dont hors QPV",
+        "score_prioritaire": "score de priorité",
+        "score_sacrifie": "score sacrifié",
+        "objectif": "valeur optimisée",
+        "borne": "borne",
+    }
+    kinds = ("pct", "text", "pct", "int", "int", "float", "float", "float", "float")
+    formats: dict[str, Any] = dict(zip(headers.values(), kinds, strict=True))
+    shown = table[list(headers)].rename(columns=headers)
+    page = render_page(
+        f"Frontière des marges de manœuvre — {scope}",
+        f"Scénario {scenario_name} · produit par mixite",
+        [
+            Section("Lecture", (reading,)),
+            Section("Frontière", (plotly_div(fig), table_html(shown, formats))),
+        ],
+    )
+    (output / "frontiere.html").write_text(page, encoding="utf-8")
+    return output / "frontiere.html"

@@ -4,7 +4,7 @@ scenarios, simulated (commission process) or optimised (best lawful allocation a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -102,7 +102,8 @@ if not any(step.run is step_simulation for step in DEMO_STEPS):
 if not any(step.run is step_optimisation for step in DEMO_STEPS):
     DEMO_STEPS.append(
         DemoStep(
-            "Attributions optimisées sous les objectifs légaux, avec la borne lagrangienne",
+            "Attributions optimisées sous les objectifs légaux (écart à la relaxation linéaire), "
+            "puis frontière du bailleur dont les objectifs coûtent le plus",
             step_optimisation,
         )
     )
@@ -128,13 +129,10 @@ def frontiere(
         typer.Option("--cibles", help="Objectifs de part Q1 hors QPV, séparés par des virgules."),
     ] = "0,0.1,0.2,0.25,0.3,0.4",
 ) -> None:
-    import plotly.graph_objects as go
-
     from mixite.allocation.frontier import frontier
-    from mixite.allocation.run import _problem
+    from mixite.allocation.run import _problem, write_frontier
     from mixite.allocation.scenario import load_scenario
     from mixite.errors import ConfigError
-    from mixite.reports.common import Section, plotly_div, render_page, table_html, write_csv_excel
 
     try:
         alphas = [float(c.replace(",", ".")) for c in cibles.split(",") if c.strip()]
@@ -155,63 +153,5 @@ def frontiere(
             f"présents : {', '.join(known)}."
         )
     table = frontier(problem, alphas, landlord=bailleur)
-    sortie.mkdir(parents=True, exist_ok=True)
-    write_csv_excel(table, sortie / "frontiere.csv")
-    fig = go.Figure(
-        go.Scatter(
-            x=table["score_sacrifie"],
-            y=table["part_q1_hors_qpv"],
-            mode="lines+markers",
-            text=[
-                f"objectif {100 * a:.0f} %, {n} attributions"
-                for a, n in zip(table["objectif_q1_hors_qpv"], table["attributions"], strict=True)
-            ],
-        )
-    )
-    fig.update_layout(
-        title="Part Q1 hors QPV atteignable selon le score de priorité sacrifié",
-        xaxis_title="score de priorité sacrifié",
-        yaxis_title="part des attributions hors QPV au 1er quartile ou relogés",
-        yaxis_tickformat=".1%",
-    )
-    scope = f"bailleur {bailleur}" if bailleur else "EPCI"
-    reading = (
-        "<p>Chaque point est l'allocation optimale des logements libérés de l'année quand la "
-        "part des attributions hors QPV aux ménages du premier quartile ou relogés doit "
-        "atteindre l'objectif de la ligne. Cet objectif remplace ceux du scénario : "
-        + (
-            "le problème est restreint aux logements de ce bailleur, dont c'est le seul "
-            "objectif Q1 ; "
-            if bailleur
-            else "celui de l'EPCI, les objectifs propres des bailleurs étant levés ; "
-        )
-        + "les autres objectifs (ménages hors premier quartile en QPV, publics prioritaires) "
-        "restent ceux du scénario. Le score sacrifié est la somme des scores de cotation des "
-        "ménages logés perdue par rapport au premier objectif ; une baisse du nombre "
-        "d'attributions signale des logements laissés vides pour tenir la part. « borne » : "
-        "borne supérieure de l'objectif optimisé (relaxation linéaire ou lagrangienne).</p>"
-    )
-    headers = {
-        "objectif_q1_hors_qpv": "objectif Q1 hors QPV",
-        "realisable": "réalisable",
-        "part_q1_hors_qpv": "part atteinte",
-        "attributions": "attributions",
-        "attributions_hors_qpv": "dont hors QPV",
-        "score_prioritaire": "score de priorité",
-        "score_sacrifie": "score sacrifié",
-        "objectif": "valeur optimisée",
-        "borne": "borne",
-    }
-    kinds = ("pct", "text", "pct", "int", "int", "float", "float", "float", "float")
-    formats: dict[str, Any] = dict(zip(headers.values(), kinds, strict=True))
-    shown = table[list(headers)].rename(columns=headers)
-    page = render_page(
-        f"Frontière des marges de manœuvre — {scope}",
-        f"Scénario {scenario.name} · produit par mixite",
-        [
-            Section("Lecture", (reading,)),
-            Section("Frontière", (plotly_div(fig), table_html(shown, formats))),
-        ],
-    )
-    (sortie / "frontiere.html").write_text(page, encoding="utf-8")
+    write_frontier(table, sortie, base, scenario.name, bailleur)
     err_console.print(f"Frontière écrite dans « {sortie} » (frontiere.csv, frontiere.html).")
