@@ -7,7 +7,11 @@ Files written in the output folder, per scenario ``<nom>`` (slug):
 * ``indicateurs_<nom>.csv``: quota shares per perimeter (EPCI, landlords, reservataires) with the
   objectives, and for a simulation the mean and the 90 % interval across replicates;
 * ``comparaison.html`` and ``comparaison.xlsx``: the scenarios side by side (the first one is the
-  baseline), per perimeter.
+  baseline), per perimeter, every objective of every partner, and for an optimisation what the
+  objectives cost in dwellings left vacant (``write_comparison``).
+
+``write_frontier`` writes ``frontiere.csv`` and ``frontiere.html`` for ``mixite frontiere`` and
+the demo.
 """
 
 from __future__ import annotations
@@ -44,7 +48,16 @@ from mixite.allocation.simulate import (
 from mixite.errors import StoreError
 from mixite.schema import ATTRIBUTIONS, RESERVATAIRES
 
-__all__ = ["ScenarioRun", "run_scenarios", "write_attributions_csv"]
+__all__ = [
+    "ScenarioRun",
+    "calibrate_scenario",
+    "objectives_table",
+    "observed_q1_share",
+    "run_scenarios",
+    "write_attributions_csv",
+    "write_comparison",
+    "write_frontier",
+]
 
 Mode = Literal["simuler", "optimiser"]
 
