@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from numba import njit
+from numba import njit, prange
 
 from mixite.ceilings import consumption_units
 from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
@@ -386,6 +386,145 @@ def _household_terms(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _apl_block(
+    b: int,
+    per_row: int,
+    cols: int,
+    zone: Any,
+    couple: Any,
+    dependants: Any,
+    rent: Any,
+    resources_in: Any,
+    hlm: Any,
+    steps: Any,
+    terms: Any,
+    zone_class: Any,
+    per_zone: Any,
+    per_class: Any,
+    k: Any,
+    out: Any,
+) -> int:  # pragma: no cover - compiled by numba, exercised through housing_benefit_detail
+    """The APL of block ``b`` (up to ``_BLOCK`` cells of one row) of the grid of ``_apl_kernel``:
+    the formula, in one place. ``terms`` holds the household terms of every listed composition
+    (``_household_terms``); ``out`` is the kernel's output (its dimension, known at compile
+    time, selects the full or the short version). Returns −1, or the index of the block's first
+    cell with a zone outside 1–3 or a negative number of dependants."""
+    full = out.ndim == 3
+    total = out.shape[-1]
+    flat = out.reshape(out.size)
+    p0_forfait, p0_rate = k[3], k[4]
+    t1, t2, tl_rate_1, tl_rate_2, tl_rate_3 = k[5], k[6], k[7], k[8], k[9]
+    minoration, minimum_payment, crds_rate, step, rls_offset = k[10], k[11], k[12], k[13], k[14]
+    step100 = 100.0 * step
+    band = t2 - t1
+    first_band = tl_rate_1 != 0.0  # the first TL band is at 0 % since 2001
+    minimum = minimum_payment > 0.0  # no minimum payment for the APL since March 2018
+    z_step, c_step, n_step = steps[1], steps[3], steps[5]
+    r_step, s_step, h_step = steps[7], steps[9], steps[11]
+    i = b // per_row
+    first = (b - i * per_row) * _BLOCK
+    z_row, c_row, n_row = i * steps[0], i * steps[2], i * steps[4]
+    r_row, s_row, h_row = i * steps[6], i * steps[8], i * steps[10]
+    # Per-block buffers, one row of _BLOCK cells per quantity (flat: constant offsets).
+    cell = np.empty((_N_TERMS + 3) * _BLOCK)
+    result = np.empty(_N_FIELDS * _BLOCK)
+    many = np.empty((1, _N_TERMS))  # terms of a household with many dependants
+    invalid = -1
+    size = min(_BLOCK, cols - first)
+    # Gather: check each cell and copy its household terms and its inputs.
+    for t in range(size):
+        j = first + t
+        z = zone[z_row + j * z_step]
+        n = dependants[n_row + j * n_step]
+        if z < 1 or z > 3 or n < 0:  # invalid: noted, computed as zone 1, no dependant
+            invalid = i * cols + j if invalid < 0 else invalid
+            z = 1
+            n = 0
+        if n > _MAX_LISTED_DEPENDANTS:
+            _household_terms(z, n, False, zone_class, per_zone, per_class, k, many, 0)
+            for f in range(_N_TERMS):
+                cell[f * _BLOCK + t] = many[0, f]
+        else:
+            in_couple = 1 if couple[c_row + j * c_step] else 0
+            # class 1 + n with dependants, else 0 (single) or 1 (couple); no branch
+            q = z * _WIDTH + n + 1 - (1 - in_couple) * (n == 0)
+            for f in range(_N_TERMS):
+                cell[f * _BLOCK + t] = terms[q * _N_TERMS + f]
+    for t in range(size):
+        cell[_N_TERMS * _BLOCK + t] = rent[r_row + (first + t) * r_step]
+    for t in range(size):
+        cell[(_N_TERMS + 1) * _BLOCK + t] = resources_in[s_row + (first + t) * s_step]
+    for t in range(size):
+        cell[(_N_TERMS + 2) * _BLOCK + t] = 1.0 if hlm[h_row + (first + t) * h_step] else 0.0
+    # The formula, cell by cell (no branch: vectorised by LLVM in the short version).
+    for t in range(size):
+        r = cell[(_N_TERMS) * _BLOCK + t]
+        ceiling = cell[0 * _BLOCK + t]
+        retained = np.minimum(r, ceiling)
+        charges = cell[8 * _BLOCK + t]
+        # Resources: cent rounding, then up to the next 100 € (arrêté du 27/09/2019).
+        resources = (
+            np.ceil(np.rint(np.maximum(cell[(_N_TERMS + 1) * _BLOCK + t], 0.0) * 100.0) / step100)
+            * step
+        )
+        # Rent rate TL on RL = L / reference rent, in percent with 2 decimals.
+        rl = np.rint(retained / cell[1 * _BLOCK + t] * 100.0 * 100.0) / 100.0 / 100.0
+        tl = tl_rate_2 * np.minimum(np.maximum(rl - t1, 0.0), band) + tl_rate_3 * np.maximum(
+            rl - t2, 0.0
+        )
+        tl = tl + tl_rate_1 * np.minimum(rl, t1) if first_band else tl
+        tl = np.rint(tl * 100000.0) / 100000.0
+        # Personal participation Pp = P0 + Tp × (R − R0).
+        r0 = cell[6 * _BLOCK + t]
+        tf = cell[7 * _BLOCK + t]
+        p0 = np.maximum(p0_rate * (retained + charges), p0_forfait)
+        participation = p0 + (tf + tl) * np.maximum(resources - r0, 0.0)
+        amount = np.maximum(retained + charges - participation, 0.0)
+        amount = 0.0 if minimum and not amount >= minimum_payment else amount
+        # Degressivity for rents far above the ceiling.
+        start = cell[2 * _BLOCK + t]
+        end = cell[3 * _BLOCK + t]
+        falling = 1.0 - (r - start) / (end - start if end > start else 1.0)
+        coefficient = 1.0 if r <= start else (falling if r <= end else 0.0)
+        after_degressivity = np.rint(amount * coefficient * 100.0) / 100.0
+        after_minoration = np.maximum(after_degressivity - minoration, 0.0)
+        # RLS (CCH L442-2-1): granted when R / 12 is below the ceiling; APL lowered by 98 %.
+        eligible = (cell[(_N_TERMS + 2) * _BLOCK + t] > 0.5) & (
+            resources / 12.0 < cell[4 * _BLOCK + t]
+        )
+        rls = cell[5 * _BLOCK + t] if eligible else 0.0
+        after_rls = np.maximum(after_minoration - rls * rls_offset, 0.0)
+        # CRDS rounded down to the cent, then the amount rounded down to the euro.
+        crds = np.floor(np.rint(after_rls * 100.0 * 1e6) / 1e6 * crds_rate) / 100.0
+        benefit = np.floor(np.rint((after_rls - crds) * 1e6) / 1e6)
+        if full:
+            result[0 * _BLOCK + t] = ceiling
+            result[1 * _BLOCK + t] = retained
+            result[2 * _BLOCK + t] = charges
+            result[3 * _BLOCK + t] = resources
+            result[4 * _BLOCK + t] = r0
+            result[5 * _BLOCK + t] = tf
+            result[6 * _BLOCK + t] = tl
+            result[7 * _BLOCK + t] = p0
+            result[8 * _BLOCK + t] = participation
+            result[9 * _BLOCK + t] = amount
+            result[10 * _BLOCK + t] = coefficient
+            result[11 * _BLOCK + t] = after_minoration
+            result[12 * _BLOCK + t] = rls
+            result[13 * _BLOCK + t] = after_rls
+            result[14 * _BLOCK + t] = crds
+            result[15 * _BLOCK + t] = benefit
+        else:
+            result[0 * _BLOCK + t] = benefit
+            result[1 * _BLOCK + t] = rls
+    start_cell = i * cols + first
+    for f in range(_N_FIELDS if full else 2):
+        for t in range(size):
+            flat[f * total + start_cell + t] = result[f * _BLOCK + t]
+    return invalid
+
+
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def _apl_kernel(
     zone: Any,
     couple: Any,
@@ -402,7 +541,8 @@ def _apl_kernel(
     k: Any,
     out: Any,
 ) -> int:  # pragma: no cover - compiled by numba, exercised through housing_benefit_detail
-    """The APL of every cell of a broadcast ``(rows, cols)`` grid: the formula, in one place.
+    """The APL of every cell of a broadcast ``(rows, cols)`` grid, by blocks of ``_BLOCK`` cells
+    of one row shared between the threads (``prange``; the formula is in ``_apl_block``).
 
     Input number ``a`` (0–5, in argument order) is a flat array read at
     ``i × steps[2a] + j × steps[2a + 1]`` for cell ``(i, j)`` (steps 0 along broadcast axes).
@@ -414,20 +554,9 @@ def _apl_kernel(
     cell with a zone outside 1–3 or a negative number of dependants (then the outputs are
     meaningless and the caller raises).
     """
-    full = out.ndim == 3
-    total = rows * cols
-    flat = out.reshape(out.size)
-    p0_forfait, p0_rate = k[3], k[4]
-    t1, t2, tl_rate_1, tl_rate_2, tl_rate_3 = k[5], k[6], k[7], k[8], k[9]
-    minoration, minimum_payment, crds_rate, step, rls_offset = k[10], k[11], k[12], k[13], k[14]
-    step100 = 100.0 * step
-    band = t2 - t1
-    first_band = tl_rate_1 != 0.0  # the first TL band is at 0 % since 2001
-    minimum = minimum_payment > 0.0  # no minimum payment for the APL since March 2018
-    # Terms of every listed composition (rows zone × class), then a row for a household with
-    # more than six dependants.
-    listed = 4 * _WIDTH
-    table = np.empty((listed + 1, _N_TERMS))
+    # Terms of every listed composition (rows zone × class); a household with more dependants
+    # has its own terms computed in its block.
+    table = np.empty((4 * _WIDTH, _N_TERMS))
     for z in range(1, 4):
         for klass in range(_WIDTH):
             n = klass - 1 if klass >= 2 else 0
@@ -435,112 +564,32 @@ def _apl_kernel(
                 z, n, klass == 1, zone_class, per_zone, per_class, k, table, z * _WIDTH + klass
             )
     terms = table.reshape(table.size)
-    # Per-block buffers, one row of _BLOCK cells per quantity (flat: constant offsets).
-    cell = np.empty((_N_TERMS + 3) * _BLOCK)
-    result = np.empty(_N_FIELDS * _BLOCK)
-    z_step, c_step, n_step = steps[1], steps[3], steps[5]
-    r_step, s_step, h_step = steps[7], steps[9], steps[11]
-    invalid = -1
-    for i in range(rows):
-        z_row, c_row, n_row = i * steps[0], i * steps[2], i * steps[4]
-        r_row, s_row, h_row = i * steps[6], i * steps[8], i * steps[10]
-        for first in range(0, cols, _BLOCK):
-            size = min(_BLOCK, cols - first)
-            # Gather: check each cell and copy its household terms and its inputs.
-            for t in range(size):
-                j = first + t
-                z = zone[z_row + j * z_step]
-                n = dependants[n_row + j * n_step]
-                if z < 1 or z > 3 or n < 0:  # invalid: noted, computed as zone 1, no dependant
-                    invalid = i * cols + j if invalid < 0 else invalid
-                    z = 1
-                    n = 0
-                if n > _MAX_LISTED_DEPENDANTS:
-                    _household_terms(z, n, False, zone_class, per_zone, per_class, k, table, listed)
-                    q = listed
-                else:
-                    in_couple = 1 if couple[c_row + j * c_step] else 0
-                    # class 1 + n with dependants, else 0 (single) or 1 (couple); no branch
-                    q = z * _WIDTH + n + 1 - (1 - in_couple) * (n == 0)
-                for f in range(_N_TERMS):
-                    cell[f * _BLOCK + t] = terms[q * _N_TERMS + f]
-            for t in range(size):
-                cell[_N_TERMS * _BLOCK + t] = rent[r_row + (first + t) * r_step]
-            for t in range(size):
-                cell[(_N_TERMS + 1) * _BLOCK + t] = resources_in[s_row + (first + t) * s_step]
-            for t in range(size):
-                cell[(_N_TERMS + 2) * _BLOCK + t] = (
-                    1.0 if hlm[h_row + (first + t) * h_step] else 0.0
-                )
-            # The formula, cell by cell (no branch: vectorised by LLVM in the short version).
-            for t in range(size):
-                r = cell[(_N_TERMS) * _BLOCK + t]
-                ceiling = cell[0 * _BLOCK + t]
-                retained = np.minimum(r, ceiling)
-                charges = cell[8 * _BLOCK + t]
-                # Resources: cent rounding, then up to the next 100 € (arrêté du 27/09/2019).
-                resources = (
-                    np.ceil(
-                        np.rint(np.maximum(cell[(_N_TERMS + 1) * _BLOCK + t], 0.0) * 100.0)
-                        / step100
-                    )
-                    * step
-                )
-                # Rent rate TL on RL = L / reference rent, in percent with 2 decimals.
-                rl = np.rint(retained / cell[1 * _BLOCK + t] * 100.0 * 100.0) / 100.0 / 100.0
-                tl = tl_rate_2 * np.minimum(
-                    np.maximum(rl - t1, 0.0), band
-                ) + tl_rate_3 * np.maximum(rl - t2, 0.0)
-                tl = tl + tl_rate_1 * np.minimum(rl, t1) if first_band else tl
-                tl = np.rint(tl * 100000.0) / 100000.0
-                # Personal participation Pp = P0 + Tp × (R − R0).
-                r0 = cell[6 * _BLOCK + t]
-                tf = cell[7 * _BLOCK + t]
-                p0 = np.maximum(p0_rate * (retained + charges), p0_forfait)
-                participation = p0 + (tf + tl) * np.maximum(resources - r0, 0.0)
-                amount = np.maximum(retained + charges - participation, 0.0)
-                amount = 0.0 if minimum and not amount >= minimum_payment else amount
-                # Degressivity for rents far above the ceiling.
-                start = cell[2 * _BLOCK + t]
-                end = cell[3 * _BLOCK + t]
-                falling = 1.0 - (r - start) / (end - start if end > start else 1.0)
-                coefficient = 1.0 if r <= start else (falling if r <= end else 0.0)
-                after_degressivity = np.rint(amount * coefficient * 100.0) / 100.0
-                after_minoration = np.maximum(after_degressivity - minoration, 0.0)
-                # RLS (CCH L442-2-1): granted when R / 12 is below the ceiling; APL lowered by 98 %.
-                eligible = (cell[(_N_TERMS + 2) * _BLOCK + t] > 0.5) & (
-                    resources / 12.0 < cell[4 * _BLOCK + t]
-                )
-                rls = cell[5 * _BLOCK + t] if eligible else 0.0
-                after_rls = np.maximum(after_minoration - rls * rls_offset, 0.0)
-                # CRDS rounded down to the cent, then the amount rounded down to the euro.
-                crds = np.floor(np.rint(after_rls * 100.0 * 1e6) / 1e6 * crds_rate) / 100.0
-                benefit = np.floor(np.rint((after_rls - crds) * 1e6) / 1e6)
-                if full:
-                    result[0 * _BLOCK + t] = ceiling
-                    result[1 * _BLOCK + t] = retained
-                    result[2 * _BLOCK + t] = charges
-                    result[3 * _BLOCK + t] = resources
-                    result[4 * _BLOCK + t] = r0
-                    result[5 * _BLOCK + t] = tf
-                    result[6 * _BLOCK + t] = tl
-                    result[7 * _BLOCK + t] = p0
-                    result[8 * _BLOCK + t] = participation
-                    result[9 * _BLOCK + t] = amount
-                    result[10 * _BLOCK + t] = coefficient
-                    result[11 * _BLOCK + t] = after_minoration
-                    result[12 * _BLOCK + t] = rls
-                    result[13 * _BLOCK + t] = after_rls
-                    result[14 * _BLOCK + t] = crds
-                    result[15 * _BLOCK + t] = benefit
-                else:
-                    result[0 * _BLOCK + t] = benefit
-                    result[1 * _BLOCK + t] = rls
-            start_cell = i * cols + first
-            for f in range(_N_FIELDS if full else 2):
-                for t in range(size):
-                    flat[f * total + start_cell + t] = result[f * _BLOCK + t]
-    return invalid
+    per_row = (cols + _BLOCK - 1) // _BLOCK
+    n_blocks = rows * per_row
+    first_invalid = np.full(n_blocks, -1, np.int64)
+    for b in prange(n_blocks):
+        first_invalid[b] = _apl_block(
+            b,
+            per_row,
+            cols,
+            zone,
+            couple,
+            dependants,
+            rent,
+            resources_in,
+            hlm,
+            steps,
+            terms,
+            zone_class,
+            per_zone,
+            per_class,
+            k,
+            out,
+        )
+    for b in range(n_blocks):  # blocks are in cell order: the first one noted is the first cell
+        if first_invalid[b] >= 0:
+            return int(first_invalid[b])
+    return -1
 
 
 def _check_inputs(zone: npt.NDArray[Any], dependants: npt.NDArray[Any]) -> None:
