@@ -3,9 +3,9 @@ attributions, OPS-like occupancy, QPV GeoJSON, reservations), calibrated on publ
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mixite._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from mixite.synth.calibration import Figure, Tally, calibration_figures
@@ -41,17 +41,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        # a submodule, as the eager imports used to bind them (``mixite.synth.generateur``)
-        if importlib.util.find_spec(f"{__name__}.{name}") is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        return importlib.import_module(f"{__name__}.{name}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
