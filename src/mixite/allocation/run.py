@@ -315,17 +315,12 @@ def run_scenario(
 
 
 def _landlord_names(base: Path) -> dict[str, str]:
-    """SIREN → name of the store's landlords (latest millésime; empty when the table is absent)."""
+    """SIREN → name of the landlords of the store at ``base``."""
+    from mixite.reports.common import landlord_names
     from mixite.store import Store
 
     with Store(base, read_only=True) as store:
-        available = store.millesimes("landlords")
-        if not available:
-            return {}
-        table = store.read("landlords", max(available))
-    return dict(
-        zip(table["landlord_id"].astype(str), table["landlord_name"].astype(str), strict=True)
-    )
+        return landlord_names(store)
 
 
 def _perimeter_label(perimeter: str, names: dict[str, str]) -> str:

@@ -11,11 +11,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+if TYPE_CHECKING:
+    from mixite.store import Store
 
 Format = Literal["int", "float", "pct", "eur", "text", "date"]
 
@@ -23,6 +26,7 @@ __all__ = [
     "Section",
     "Sheet",
     "format_value",
+    "landlord_names",
     "plotly_div",
     "render_page",
     "table_html",
@@ -49,6 +53,18 @@ class Section:
     title: str
     blocks: tuple[str, ...]
     anchor: str = ""
+
+
+def landlord_names(store: Store) -> dict[str, str]:
+    """SIREN → name of the store's landlords (latest millésime; empty when the table is absent),
+    to label the landlords of a report."""
+    years = store.millesimes("landlords")
+    if not years:
+        return {}
+    frame = store.read("landlords", max(years))
+    return dict(
+        zip(frame["landlord_id"].astype(str), frame["landlord_name"].astype(str), strict=True)
+    )
 
 
 def write_csv_excel(frame: pd.DataFrame, path: Path) -> Path:

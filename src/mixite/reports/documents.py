@@ -26,7 +26,7 @@ from mixite.indicators.fragility import CLASS_LABELS
 from mixite.indicators.quotas import INDICATORS
 from mixite.objectives import METHODS, Method, split_objective
 from mixite.params import Parameters, default_parameters
-from mixite.reports.common import Format
+from mixite.reports.common import Format, landlord_names
 from mixite.reports.document import Figure, render_docx, render_html
 from mixite.reports.policy import PolicyInputs, bilan_annuel, cia, document_cadre
 from mixite.store import Store
@@ -82,16 +82,6 @@ FORMATS: dict[str, Format] = {
 class DocumentOutputs:
     docx: tuple[Path, ...]
     html: tuple[Path, ...]
-
-
-def _landlord_names(store: Store) -> dict[str, str]:
-    years = store.millesimes("landlords")
-    if not years:
-        return {}
-    frame = store.read("landlords", max(years))
-    return dict(
-        zip(frame["landlord_id"].astype(str), frame["landlord_name"].astype(str), strict=True)
-    )
 
 
 def _quota_table(
@@ -236,7 +226,7 @@ def policy_inputs(
             raise StoreError("La base ne contient aucun parc de logements (RPLS). Importez-en un.")
         millesime = year + 1 if year + 1 in millesimes else max(millesimes)
         _, frames = frames_from_store(store, millesime)
-        names = _landlord_names(store)
+        names = landlord_names(store)
         every = [store.read("attributions", m) for m in store.millesimes("attributions")]
     territory = frames.get("territory")
     if territory is None or territory.empty:
