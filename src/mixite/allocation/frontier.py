@@ -16,6 +16,7 @@ import pandas as pd
 
 from mixite.allocation.optimise import Method, optimise
 from mixite.allocation.problem import AllocationProblem, Pairs
+from mixite.errors import ConfigError
 
 __all__ = ["frontier"]
 
@@ -61,6 +62,18 @@ def frontier(
     ``attributions_hors_qpv``, ``score_prioritaire``, ``score_sacrifie``, ``objectif``,
     ``borne``.
     """
+    out_of_range = [a for a in alphas if not 0.0 <= float(a) <= 1.0]
+    if out_of_range:
+        raise ConfigError(
+            f"Objectifs {', '.join(map(str, out_of_range))} hors de [0, 1] : donnez des parts, par "
+            "exemple 0.25 pour 25 %."
+        )
+    known = sorted(set(problem.vacancies.landlord.tolist()))
+    if landlord is not None and landlord not in known:
+        raise ConfigError(
+            f"Bailleur « {landlord} » sans logement libéré dans ce scénario. Bailleurs "
+            f"présents : {', '.join(known)}."
+        )
     rows = []
     base_score: float | None = None
     for alpha in alphas:

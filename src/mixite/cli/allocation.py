@@ -141,17 +141,7 @@ def frontiere(
             f"Objectifs « {cibles} » illisibles : donnez des parts entre 0 et 1 séparées par des "
             "virgules, par exemple « 0,0.25,0.4 »."
         ) from None
-    if any(not 0.0 <= a <= 1.0 for a in alphas):
-        raise ConfigError(
-            f"Objectifs « {cibles} » hors de [0, 1] : donnez des parts, par exemple 0.25 pour 25 %."
-        )
     problem, _ = _problem(base, load_scenario(scenario))
-    known = sorted(set(problem.vacancies.landlord.tolist()))
-    if bailleur is not None and bailleur not in known:
-        raise ConfigError(
-            f"Bailleur « {bailleur} » sans logement libéré dans ce scénario. Bailleurs "
-            f"présents : {', '.join(known)}."
-        )
     table = frontier(problem, alphas, landlord=bailleur)
     write_frontier(table, sortie, base, scenario.name, bailleur)
     err_console.print(f"Frontière écrite dans « {sortie} » (frontiere.csv, frontiere.html).")
