@@ -216,6 +216,11 @@ def test_optimiser_reports_the_dwellings_the_objectives_leave_vacant(
     assert epci["attributions_sans_objectifs"] == total
     landlords = table.loc[table["perimetre"].str.startswith("bailleur")]
     assert landlords["hors_qpv_sans_objectifs"].sum() == epci["hors_qpv_sans_objectifs"]
+    # Counted by hand on the LP-checked optimum: its non-QPV dwellings, landlord by landlord.
+    let = result.vacancy[~problem.vacancies.in_qpv[result.vacancy]]
+    for row in landlords.itertuples():
+        siren = row.perimetre.removeprefix("bailleur ")
+        assert row.hors_qpv_sans_objectifs == int((problem.vacancies.landlord[let] == siren).sum())
 
     out = tmp_path / "opt"
     scenario = _fast_copy(tmp_path, "reference.yaml")
