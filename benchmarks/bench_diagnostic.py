@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from mixite.indicators import publishable, territorial_diagnostic
-from mixite.indicators.diagnostic import INPUT_TABLES, frames_from_store
+from mixite.io import read_folder
+from mixite.jobs._load import INPUT_TABLES, load_snapshot
 from mixite.store import Store, import_millesime
 from mixite.synth import generate, size_profile
-from mixite.synth.demo import read_generated
 
 
 def _peak_mb() -> float:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
             folder, np.random.default_rng(args.graine), size_profile(dwellings=args.logements), 2025
         )
         base = Path(tmp) / "territoire.duckdb"
-        import_millesime(base, 2025, read_generated(folder))
+        import_millesime(base, 2025, read_folder(folder))
         print(f"préparation (génération + import) : {time.perf_counter() - start:.1f} s")
 
         with Store(base) as store:
@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> None:
                 store.con.execute(f"SELECT * FROM {table} WHERE millesime = 2025").df()
             scan_s = time.perf_counter() - start
             start = time.perf_counter()
-            year, frames = frames_from_store(store)
+            snapshot = load_snapshot(store)
             read_s = time.perf_counter() - start
+        year, frames = snapshot.millesime, snapshot.frames()
         rows = {name: len(frame) for name, frame in frames.items()}
         start = time.perf_counter()
         tables = territorial_diagnostic(frames, year)

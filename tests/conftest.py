@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mixite.io import read_folder
 from mixite.store import import_millesime
 from mixite.synth import generate, size_profile
-from mixite.synth.demo import read_generated
 
 
 @pytest.fixture(scope="session")
@@ -18,5 +18,5 @@ def petite_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("petite_donnees")
     result = generate(folder, np.random.default_rng(11), size_profile("petite"), 2025)
     path = tmp_path_factory.mktemp("petite_base") / "territoire.duckdb"
-    import_millesime(path, 2025, read_generated(result.folder))
+    import_millesime(path, 2025, read_folder(result.folder))
     return path

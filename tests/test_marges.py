@@ -26,6 +26,7 @@ from mixite.indicators.marges import (
     room_for_manoeuvre,
     room_window,
 )
+from mixite.jobs.results import MargesResult, Names
 from mixite.params import default_parameters
 from mixite.reports.marges import marges_findings
 from mixite.store import Store
@@ -244,7 +245,7 @@ def test_attainable_share_landlord_b_and_epci(tiny: pd.DataFrame) -> None:
     assert b["attainable_share"] == pytest.approx(0.0)
     assert b["reason"] == "loyer"
     assert b["achieved_share"] == pytest.approx(0.0)
-    epci = tiny.loc[("territoire", "territoire")]
+    epci = tiny.loc[("epci", "epci")]
     # 12 + 2 expected vacancies; min(6, 2 applicants) = 2 → 2/14.
     assert epci["expected_vacancies"] == pytest.approx(14.0)
     assert epci["attainable_share"] == pytest.approx(2 / 14)
@@ -277,7 +278,7 @@ def test_shares_by_size(tiny_marges: Marges) -> None:
     assert row["q1_applicants"] == 2 and row["q1_applicants_sized"] == 2
     assert row["share_ok"] == pytest.approx(0.5)
     # Nobody of 2, 3, 5+ persons: share undefined.
-    assert np.isnan(size.loc[("territoire", "territoire", 2), "share_ok"])
+    assert np.isnan(size.loc[("epci", "epci", 2), "share_ok"])
 
 
 def test_rent_reduction_known_answer(tiny_marges: Marges) -> None:
@@ -390,7 +391,7 @@ def test_matching_agrees_with_brute_force() -> None:
     expected = 20 * res.groupby("landlord_id")["ok"].sum()
     for landlord, count in expected.items():
         assert got.loc[("bailleur", landlord)] == count
-    assert got.loc[("territoire", "territoire")] == 20 * sum(ok_res)
+    assert got.loc[("epci", "epci")] == 20 * sum(ok_res)
 
 
 runner = CliRunner()
@@ -460,8 +461,8 @@ def test_no_q1_applicant_means_demand_binds() -> None:
     frames["applications"] = frames["applications"].iloc[:0]
     groups = room_for_manoeuvre(frames, YEAR, MILLESIME).groups.set_index(["level", "group"])
     # 14 expected vacancies outside QPV and nobody to take them: 0 %, demand binds.
-    assert groups.loc[("territoire", "territoire"), "expected_vacancies"] == pytest.approx(14.0)
-    assert groups.loc[("territoire", "territoire"), "attainable_share"] == 0.0
+    assert groups.loc[("epci", "epci"), "expected_vacancies"] == pytest.approx(14.0)
+    assert groups.loc[("epci", "epci"), "attainable_share"] == 0.0
     assert set(groups["reason"]) == {"demande"}
 
 
@@ -470,7 +471,7 @@ def test_no_dwelling_outside_qpv() -> None:
     frames["dwellings"] = frames["dwellings"].assign(in_qpv=True)
     marges = room_for_manoeuvre(frames, YEAR, MILLESIME)
     # Only the EPCI row remains, without any expected vacancy: the share is undefined.
-    assert marges.groups[["level", "group"]].values.tolist() == [["territoire", "territoire"]]
+    assert marges.groups[["level", "group"]].values.tolist() == [["epci", "epci"]]
     assert np.isnan(marges.groups["attainable_share"].iloc[0])
     assert marges.groups["reason"].iloc[0] == "sans_parc"
     assert marges.rent_reductions.empty
@@ -501,9 +502,10 @@ def test_findings_say_why_in_french(tiny_marges: Marges) -> None:
     """The report's findings (HTML « Constats » and the note of the landlords' sheet): the EPCI,
     then each landlord below the target, lowest share first, with its reason and loss (hand
     figures of the tiny case above)."""
-    names = {LANDLORD_A: "Bailleur A", LANDLORD_B: "Bailleur B"}
-    # French number formatting uses a no-break space before « % »
-    lines = [t.replace("\xa0", " ") for t in marges_findings(tiny_marges, names)]
+    names = Names(landlords={LANDLORD_A: "Bailleur A", LANDLORD_B: "Bailleur B"})
+    result = MargesResult(tiny_marges, names, 11, tiny_marges.groups, tiny_marges.by_size)
+    # French number formatting uses no-break spaces (before « % », between thousands)
+    lines = [t.replace("\xa0", " ").replace("\u202f", " ") for t in marges_findings(result)]
     assert len(lines) == 3
     # EPCI: attainable 2/14 = 14.3 %, achieved 1/6 = 16.7 %, target 25 %.
     assert lines[0].startswith("EPCI : au plus 14,3 % des attributions hors QPV")

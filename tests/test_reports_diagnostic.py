@@ -101,7 +101,7 @@ def test_quotas_csv_equals_hand_computation(report: Path, petite_store: Path) ->
     denominator, hits = _q1_share_outside_qpv(petite_store, 2024)
     csv = pd.read_csv(report / "quotas.csv", sep=";", decimal=",", encoding="utf-8-sig")
     row = csv[
-        (csv["Échelle"] == "territoire") & csv["Indicateur"].str.startswith("Attributions hors QPV")
+        (csv["Échelle"] == "EPCI") & csv["Indicateur"].str.startswith("Attributions hors QPV")
     ]
     assert int(row["Attributions concernées"].iloc[0]) == denominator
     assert int(row["Attributions au public cible"].iloc[0]) == hits
@@ -140,12 +140,17 @@ def test_quotas_command_text_and_csv(petite_store: Path) -> None:
         app, ["quotas", "--base", str(petite_store), "--annee", "2024"], env={"COLUMNS": "200"}
     )
     assert result.exit_code == 0, result.output
-    assert "Q1 ou relogés, hors QPV" in result.output
+    # The objectives that apply, each partner named: the territory and every landlord.
+    assert "1er quartile ou relogés, hors QPV" in result.output
+    with Store(petite_store) as st:
+        names = [*st.read("landlords")["landlord_name"], st.read("territory")["name"].iloc[0]]
+    for name in names:
+        assert name in result.output
     result = runner.invoke(
         app, ["quotas", "--base", str(petite_store), "--annee", "2024", "--format", "csv"]
     )
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].startswith("Échelle;Groupe;Indicateur")
+    assert result.output.splitlines()[0].startswith("Échelle;Groupe;Nom;Indicateur")
 
 
 def test_quotas_unknown_year_is_a_french_error(petite_store: Path) -> None:

@@ -48,6 +48,14 @@ def test_bad_scenario_is_a_french_error(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+def _indicators(path: Path) -> pd.DataFrame:
+    """A scenario's indicators file (French headers, « ; », decimal comma), Q1 rows only."""
+    table = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+    return table.loc[table["Objectif"] == "1er quartile ou relogés, hors QPV"].reset_index(
+        drop=True
+    )
+
+
 def test_simuler_flechage_raises_q1_share(petite_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "sim"
     args = ["simuler", "--base", str(petite_store), "--sortie", str(out)]
@@ -59,26 +67,25 @@ def test_simuler_flechage_raises_q1_share(petite_store: Path, tmp_path: Path) ->
         assert (out / name).exists()
     attributions = pd.read_csv(out / "attributions_reference.csv", sep=";", dtype=str)
     assert list(attributions.columns) == [c.header for c in ATTRIBUTIONS.columns]
-    base = pd.read_csv(out / "indicateurs_reference.csv", sep=";")
-    fleche = pd.read_csv(out / "indicateurs_flechage_30.csv", sep=";")
-    col = "part_q1_hors_qpv_moyenne"
-    assert fleche.loc[0, "perimetre"] == "EPCI"
+    base = _indicators(out / "indicateurs_reference.csv")
+    fleche = _indicators(out / "indicateurs_flechage_30.csv")
+    col = "Part réalisée"
+    assert fleche.loc[0, "Échelle"] == "EPCI"
     assert fleche.loc[0, col] > base.loc[0, col]
     # Per landlord, with intervals.
-    landlords = fleche[fleche["perimetre"].str.startswith("bailleur")]
+    landlords = fleche[fleche["Échelle"] == "Bailleur"]
     assert len(landlords) >= 2
-    assert {"part_q1_hors_qpv_bas", "part_q1_hors_qpv_haut"} <= set(fleche.columns)
+    assert {"Intervalle (bas)", "Intervalle (haut)"} <= set(fleche.columns)
     # The HTML comparison shows each landlord's simulated share with its interval, equal to the
-    # indicators file's figures.
-    page = (out / "comparaison.html").read_text(encoding="utf-8")
+    # indicators file's figures (rounded to 0.1 point in both).
+    page = html.unescape((out / "comparaison.html").read_text(encoding="utf-8"))
     first = landlords.iloc[0]
 
     def pct(x: float) -> str:
-        return f"{100 * x:.1f} %".replace(".", ",")
+        return f"{100 * x:.1f}\u00a0%".replace(".", ",")
 
     cell = (
-        f"{pct(first[col])} [{pct(first['part_q1_hors_qpv_bas'])} ; "
-        f"{pct(first['part_q1_hors_qpv_haut'])}]"
+        f"{pct(first[col])} [{pct(first['Intervalle (bas)'])} ; {pct(first['Intervalle (haut)'])}]"
     )
     assert cell in page
 
@@ -89,10 +96,13 @@ def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) ->
     args = ["optimiser", "--base", str(petite_store), "--scenario", str(scenario)]
     result = CliRunner().invoke(app, [*args, "--sortie", str(out)])
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(out / "indicateurs_reference.csv", sep=";")
-    epci = table.iloc[0]
-    assert epci["part_q1_hors_qpv"] >= 0.25 - 1e-9
-    assert epci["part_hors_q1_en_qpv"] >= 0.5 - 1e-9 or pd.isna(epci["part_hors_q1_en_qpv"])
+    table = pd.read_csv(
+        out / "indicateurs_reference.csv", sep=";", decimal=",", encoding="utf-8-sig"
+    )
+    epci = table.loc[table["Échelle"] == "EPCI"].set_index("Objectif")["Part réalisée"]
+    assert epci["1er quartile ou relogés, hors QPV"] >= 0.25 - 1e-9
+    non_q1 = epci["autres quartiles, en QPV"]
+    assert non_q1 >= 0.5 - 1e-9 or pd.isna(non_q1)
     text = " ".join(result.output.split())
     assert "objectifs respectés : oui" in text
     # The gap to the LP bound can't be smaller than this territory's integrality gap, 0.12 %
@@ -100,6 +110,15 @@ def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) ->
     match = re.search(r"écart à la borne : ([0-9,]+) %", text)
     assert match is not None, text
     assert float(match.group(1).replace(",", ".")) <= 0.2
+
+
+def _problem(base: Path, scenario: Path) -> tuple[object, str]:
+    from mixite.jobs.allocation import build_problem
+    from mixite.store import Store
+
+    with Store(base) as store:
+        problem, _, epci = build_problem(store, load_scenario(scenario))
+    return problem, epci
 
 
 def test_optimiser_is_near_the_integer_optimum_on_the_small_territory(petite_store: Path) -> None:
@@ -111,9 +130,10 @@ def test_optimiser_is_near_the_integer_optimum_on_the_small_territory(petite_sto
     LP bound is above both.
     """
     from mixite.allocation.optimise import optimise, solve_mip
-    from mixite.allocation.run import _problem
+    from mixite.allocation.problem import AllocationProblem
 
-    problem, _ = _problem(petite_store, load_scenario(EXEMPLES / "reference.yaml"))
+    problem, _ = _problem(petite_store, EXEMPLES / "reference.yaml")
+    assert isinstance(problem, AllocationProblem)
     exact = solve_mip(problem, time_limit=300)
     result = optimise(problem, "flow")
     result.check()
@@ -127,9 +147,7 @@ def test_optimiser_is_near_the_integer_optimum_on_the_small_territory(petite_sto
 def test_demo_steps_write_the_comparisons(petite_store: Path, tmp_path: Path) -> None:
     import shutil
 
-    from mixite.allocation.demo import step_simulation
-    from mixite.cli.allocation import DEMO_STEPS
-    from mixite.synth.demo import DemoPaths
+    from mixite.demo import DEMO_STEPS, DemoPaths, step_simulation
 
     assert any(step.run is step_simulation for step in DEMO_STEPS)
     paths = DemoPaths(tmp_path)
@@ -152,29 +170,30 @@ def test_frontiere_meets_reachable_targets_under_its_bound(
     result = CliRunner().invoke(app, [*args, "--sortie", str(out), "--cibles", "0,0.25,0.4"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "frontiere.csv", sep=";", decimal=",", encoding="utf-8-sig")
-    assert table["objectif_q1_hors_qpv"].tolist() == [0.0, 0.25, 0.4]
+    assert table["objectif Q1 hors QPV"].tolist() == [0.0, 0.25, 0.4]
     # each optimised allocation stays under its upper bound (Lagrangian or LP), and the first
     # target is the reference for the priority score given up
-    assert (table["objectif"] <= table["borne"] + 1e-6).all()
-    assert table.loc[0, "score_sacrifie"] == 0.0
-    reached = table[table["realisable"].astype(str).isin(["True", "true", "1"])]
-    assert (reached["part_q1_hors_qpv"] >= reached["objectif_q1_hors_qpv"] - 1e-9).all()
+    assert (table["valeur optimisée"] <= table["borne"] + 1e-6).all()
+    assert table.loc[0, "score sacrifié"] == 0.0
+    reached = table[table["réalisable"] == "oui"]
+    assert (reached["part atteinte"] >= reached["objectif Q1 hors QPV"] - 1e-9).all()
     assert "Frontière" in (out / "frontiere.html").read_text(encoding="utf-8")
 
 
 def test_simuler_calibrer_reproduces_the_observed_share(petite_store: Path, tmp_path: Path) -> None:
     """``--calibrer``: the baseline's simulated share equals the observed one (the store's
     attributions of 2024, the same figure as ``mixite quotas``) within 3 points."""
-    from mixite.allocation.run import observed_q1_share
     from mixite.indicators.quotas import q1_threshold, quota_indicators
+    from mixite.jobs.allocation import observed_q1_share
     from mixite.store import Store
 
     with Store(petite_store, read_only=True) as store:
         attributions = store.read("attributions", 2025)
         threshold = q1_threshold(store.read("territory", 2025), 2024)
-    table = quota_indicators(attributions, 2024, threshold, levels=("territoire",), strict=False)
+        observed = observed_q1_share(store)
+    table = quota_indicators(attributions, 2024, threshold, levels=("epci",), strict=False)
     expected = float(table.loc[table["indicator"] == "q1_hors_qpv", "share"].iloc[0])
-    assert observed_q1_share(petite_store) == (2024, pytest.approx(expected))
+    assert observed == (2024, pytest.approx(expected))
     out = tmp_path / "calib"
     args = ["simuler", "--base", str(petite_store), "--calibrer", "--sortie", str(out)]
     args += ["--scenario", str(_fast_copy(tmp_path, "reference.yaml"))]
@@ -197,40 +216,46 @@ def test_optimiser_reports_the_dwellings_the_objectives_leave_vacant(
     import dataclasses
 
     from mixite.allocation.optimise import optimise, solve_lp
-    from mixite.allocation.problem import Quotas
-    from mixite.allocation.run import _problem, _with_unconstrained
+    from mixite.allocation.problem import AllocationProblem, Quotas
     from mixite.allocation.simulate import quota_shares
+    from mixite.jobs.allocation import _with_unconstrained
 
-    problem, _ = _problem(petite_store, load_scenario(EXEMPLES / "reference.yaml"))
+    problem, epci_code = _problem(petite_store, EXEMPLES / "reference.yaml")
+    assert isinstance(problem, AllocationProblem)
     free = dataclasses.replace(problem, quotas=Quotas())
     lp_value, _ = solve_lp(free)
     result = optimise(free, "flow", polish=False)
     assert result.objective == pytest.approx(lp_value, rel=1e-6)
     constrained = optimise(problem, "flow")
     table = quota_shares(
-        problem.vacancies, problem.applications, constrained.vacancy, constrained.application
+        problem.vacancies,
+        problem.applications,
+        constrained.vacancy,
+        constrained.application,
+        epci=epci_code,
     )
-    table, total = _with_unconstrained(problem, table)
-    assert total == len(result.selected)
-    epci = table.set_index("perimetre").loc["EPCI"]
-    assert epci["attributions_sans_objectifs"] == total
-    landlords = table.loc[table["perimetre"].str.startswith("bailleur")]
-    assert landlords["hors_qpv_sans_objectifs"].sum() == epci["hors_qpv_sans_objectifs"]
+    table, total = _with_unconstrained(problem, table, epci_code)
+    q1 = table.loc[table["indicator"] == "q1_hors_qpv"].set_index(["level", "group"])
+    epci = q1.loc[("epci", epci_code)]
+    assert epci["attributions_free"] == total == len(result.selected)
+    landlords = q1.loc["bailleur"]
+    assert landlords["outside_qpv_free"].sum() == epci["outside_qpv_free"]
     # Counted by hand on the LP-checked optimum: its non-QPV dwellings, landlord by landlord.
     let = result.vacancy[~problem.vacancies.in_qpv[result.vacancy]]
-    for row in landlords.itertuples():
-        siren = row.perimetre.removeprefix("bailleur ")
-        assert row.hors_qpv_sans_objectifs == int((problem.vacancies.landlord[let] == siren).sum())
+    for siren, row in landlords.iterrows():
+        assert row["outside_qpv_free"] == int((problem.vacancies.landlord[let] == siren).sum())
 
     out = tmp_path / "opt"
     scenario = _fast_copy(tmp_path, "reference.yaml")
     args = ["optimiser", "--base", str(petite_store), "--scenario", str(scenario)]
     run = CliRunner().invoke(app, [*args, "--sortie", str(out)])
     assert run.exit_code == 0, run.output
-    page = (out / "comparaison.html").read_text(encoding="utf-8")
+    page = html.unescape((out / "comparaison.html").read_text(encoding="utf-8"))
     assert "avec les objectifs et sans eux" in page
-    shown = pd.read_csv(out / "indicateurs_reference.csv", sep=";").iloc[0]
-    assert f"{shown['hors_qpv']} sur {shown['hors_qpv_sans_objectifs']}" in page
+    shown = _indicators(out / "indicateurs_reference.csv").iloc[0]
+    let_with = int(shown["Attributions concernées"])
+    let_free = int(shown["Attributions hors QPV sans objectifs"])
+    assert f"{let_with:,} sur {let_free:,}".replace(",", "\u202f") in page
 
 
 def test_comparison_workbook_has_the_formatted_sheets(petite_store: Path, tmp_path: Path) -> None:
@@ -275,39 +300,53 @@ def test_objectives_table_by_hand() -> None:
     """Hand-made indicators: EPCI 20 % of Q1 outside QPV against 25 % (not met), 60 % non-Q1 in
     QPV against 50 % (met); a reservataire at 30 % of priority publics against 25 % (met); the
     prefectoral pool has no priority objective (exempt)."""
-    from mixite.allocation.run import objectives_table
+    from mixite.jobs.results import Names
+    from mixite.reports.allocation import objectives_table
 
-    ind = pd.DataFrame(
-        {
-            "perimetre": ["EPCI", "réservataire commune", "réservataire etat_prioritaire"],
-            "objectif_q1_hors_qpv": [0.25, None, None],
-            "objectif_hors_q1_en_qpv": [0.5, None, None],
-            "objectif_prioritaires": [None, 0.25, None],
-            "part_q1_hors_qpv": [0.2, 0.1, 0.05],
-            "part_hors_q1_en_qpv": [0.6, 0.7, float("nan")],
-            "part_prioritaires": [0.4, 0.3, 1.0],
-        }
+    rows = []
+    for level, group, shares, targets in (
+        ("epci", "200000001", (0.2, 0.6, 0.4), (0.25, 0.5, None)),
+        ("reservataire", "commune", (0.1, 0.7, 0.3), (None, None, 0.25)),
+        ("reservataire", "etat_prioritaire", (0.05, float("nan"), 1.0), (None, None, None)),
+    ):
+        for indicator, share, target in zip(
+            ("q1_hors_qpv", "non_q1_en_qpv", "prioritaires"), shares, targets, strict=True
+        ):
+            rows.append(
+                {
+                    "level": level,
+                    "group": group,
+                    "indicator": indicator,
+                    "share": share,
+                    "target": float("nan") if target is None else target,
+                }
+            )
+    table = objectives_table(pd.DataFrame(rows), Names())
+    nb = "\u00a0"
+    assert table.loc[0, "Q1 ou relogés hors QPV"] == (
+        f"20,0{nb}% (objectif 25,0{nb}% : non atteint)"
     )
-    table = objectives_table(ind, simulated=False)
-    assert table.loc[0, "Q1 ou relogés hors QPV"] == "20,0 % (objectif 25,0 % : non atteint)"
-    assert table.loc[0, "hors Q1 en QPV"] == "60,0 % (objectif 50,0 % : atteint)"
-    assert table.loc[1, "publics prioritaires"] == "30,0 % (objectif 25,0 % : atteint)"
-    assert table.loc[2, "publics prioritaires"] == "100,0 %"
+    assert table.loc[0, "hors Q1 en QPV"] == f"60,0{nb}% (objectif 50,0{nb}% : atteint)"
+    assert table.loc[1, "publics prioritaires"] == f"30,0{nb}% (objectif 25,0{nb}% : atteint)"
+    assert table.loc[2, "publics prioritaires"] == f"100,0{nb}%"
     assert table.loc[2, "hors Q1 en QPV"] == "—"
+    assert table.loc[1, "périmètre"] == "Réservataire : Commune"
 
 
 def test_costliest_landlord_by_hand() -> None:
     """Landlord A lets 90 of 100 (10 % lost), B 50 of 100 (50 % lost): B is chosen; with no
     dwelling lost anywhere, none is."""
-    from mixite.allocation.demo import costliest_landlord
+    from mixite.jobs.allocation import costliest_landlord
 
     ind = pd.DataFrame(
         {
-            "perimetre": ["EPCI", "bailleur A", "bailleur B", "réservataire epci"],
-            "hors_qpv": [140, 90, 50, 10],
-            "hors_qpv_sans_objectifs": [200, 100, 100, 100],
+            "level": ["epci", "bailleur", "bailleur", "reservataire"],
+            "group": ["200000001", "A", "B", "epci"],
+            "indicator": ["q1_hors_qpv"] * 4,
+            "denominator": [140, 90, 50, 10],
+            "outside_qpv_free": [200, 100, 100, 100],
         }
     )
     assert costliest_landlord(ind) == "B"
-    ind["hors_qpv_sans_objectifs"] = ind["hors_qpv"]
+    ind["outside_qpv_free"] = ind["denominator"]
     assert costliest_landlord(ind) is None

@@ -19,12 +19,12 @@ def test_frontier_is_monotone_and_meets_each_target(seed: int) -> None:
     problem = build_problem(vac, apps, Quotas(), k=None)
     alphas = (0.0, 0.25, 0.5, 0.75)
     curve = frontier(problem, alphas, method="mip")
-    assert curve["objectif_q1_hors_qpv"].tolist() == list(alphas)
+    assert curve["target"].tolist() == list(alphas)
     # Each target tightens the previous one: the exact optimum can only decrease.
-    assert (np.diff(curve["objectif"].to_numpy()) <= 1e-9).all()
-    reached = curve.dropna(subset=["part_q1_hors_qpv"])
-    assert (reached["part_q1_hors_qpv"] >= reached["objectif_q1_hors_qpv"] - 1e-9).all()
-    assert curve.loc[0, "score_sacrifie"] == 0.0
+    assert (np.diff(curve["objective"].to_numpy()) <= 1e-9).all()
+    reached = curve.dropna(subset=["share"])
+    assert (reached["share"] >= reached["target"] - 1e-9).all()
+    assert curve.loc[0, "score_given_up"] == 0.0
 
 
 def test_frontier_per_landlord_uses_only_its_vacancies() -> None:
@@ -34,8 +34,8 @@ def test_frontier_per_landlord_uses_only_its_vacancies() -> None:
     curve = frontier(problem, (0.0, 0.5), landlord=landlord, method="mip")
     n_own = int((vac.landlord == landlord).sum())
     assert (curve["attributions"] <= n_own).all()
-    assert (curve["attributions_hors_qpv"] <= curve["attributions"]).all()
-    assert set(curve["perimetre"]) == {f"bailleur {landlord}"}
+    assert (curve["attributions_outside_qpv"] <= curve["attributions"]).all()
+    assert set(zip(curve["level"], curve["group"], strict=True)) == {("bailleur", landlord)}
 
 
 def test_frontier_target_replaces_the_scenario_targets() -> None:
@@ -51,7 +51,7 @@ def test_frontier_target_replaces_the_scenario_targets() -> None:
     problem = build_problem(vac, apps, strict, k=None)
     free = replace(problem, quotas=Quotas())
     curve = frontier(problem, (0.0,), method="mip")
-    assert curve.loc[0, "objectif"] == pytest.approx(solve_mip(free).objective, abs=1e-9)
+    assert curve.loc[0, "objective"] == pytest.approx(solve_mip(free).objective, abs=1e-9)
 
     landlord = str(vac.landlord[0])
     curve_landlord = frontier(problem, (0.0,), landlord=landlord, method="mip")
@@ -66,4 +66,4 @@ def test_frontier_target_replaces_the_scenario_targets() -> None:
         rank=sub.pairs.rank[keep],
     )
     expected = solve_mip(replace(sub, pairs=sub_pairs)).objective
-    assert curve_landlord.loc[0, "objectif"] == pytest.approx(expected, abs=1e-9)
+    assert curve_landlord.loc[0, "objective"] == pytest.approx(expected, abs=1e-9)

@@ -16,6 +16,7 @@ from mixite.allocation.simulate import (
     SimulationConfig,
     calibrate_solvency_preference,
     designation_key,
+    epci_share,
     quota_shares,
     replicate_intervals,
     simulate_replicates,
@@ -91,8 +92,7 @@ def test_flechage_raises_q1_share_outside_qpv() -> None:
     )
 
     def share(results: list) -> float:  # type: ignore[type-arg]
-        table = replicate_intervals(problem, results)
-        return float(table.loc[table.perimetre == "EPCI", "part_q1_hors_qpv_moyenne"].iloc[0])
+        return epci_share(replicate_intervals(problem, results))
 
     # Half the non-QPV vacancies reserved to Q1 households (those with no Q1 candidate fall back to
     # everyone and are counted): the share rises well above the baseline.
@@ -107,14 +107,14 @@ def test_quota_shares_by_hand() -> None:
     v = np.arange(6)
     a = np.arange(6)
     table = quota_shares(vac, apps, v, a)
-    epci = table.iloc[0]
+    epci = table.loc[table["level"] == "epci"].set_index("indicator")
     outside = ~vac.in_qpv[v]
-    assert epci["attributions"] == 6
-    assert epci["hors_qpv"] == int(outside.sum())
+    assert epci.loc["prioritaires", "denominator"] == 6
+    assert epci.loc["q1_hors_qpv", "denominator"] == int(outside.sum())
     if outside.any():
         expected = sum(bool(apps.q1[i] or apps.npnru[i]) for i in a[outside]) / int(outside.sum())
-        assert epci["part_q1_hors_qpv"] == pytest.approx(expected)
-    assert epci["part_prioritaires"] == pytest.approx(float(np.mean(apps.priority[a])))
+        assert epci.loc["q1_hors_qpv", "share"] == pytest.approx(expected)
+    assert epci.loc["prioritaires", "share"] == pytest.approx(float(np.mean(apps.priority[a])))
 
 
 def test_replicates_are_reproducible_and_intervals_ordered() -> None:
@@ -126,8 +126,8 @@ def test_replicates_are_reproducible_and_intervals_ordered() -> None:
         pd.testing.assert_frame_equal(x.attributions, y.attributions)
     table = replicate_intervals(problem, first)
     valid = table.dropna()
-    assert (valid["part_q1_hors_qpv_bas"] <= valid["part_q1_hors_qpv_moyenne"] + 1e-12).all()
-    assert (valid["part_q1_hors_qpv_moyenne"] <= valid["part_q1_hors_qpv_haut"] + 1e-12).all()
+    assert (valid["share_low"] <= valid["share"] + 1e-12).all()
+    assert (valid["share"] <= valid["share_high"] + 1e-12).all()
 
 
 def test_refusal_probability_is_logistic() -> None:
@@ -176,8 +176,7 @@ def test_solvency_preference_lowers_q1_share_and_calibrates() -> None:
 
     def share(preference: float) -> float:
         config = SimulationConfig(year=2025, solvency_preference=preference)
-        table = replicate_intervals(problem, simulate_replicates(problem, config, 4, 2))
-        return float(table.loc[table.perimetre == "EPCI", "part_q1_hors_qpv_moyenne"].iloc[0])
+        return epci_share(replicate_intervals(problem, simulate_replicates(problem, config, 4, 2)))
 
     pure, cautious = share(0.0), share(1.0)
     assert cautious < pure - 0.05

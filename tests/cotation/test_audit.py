@@ -23,7 +23,9 @@ from mixite.cotation import (
     waiting_times,
     yearly_attributions,
 )
-from mixite.cotation.report import AuditResult, grid_table, write_audit_report
+from mixite.cotation.audit import grid_rows
+from mixite.jobs.results import AuditResult
+from mixite.reports.cotation import grid_table, write_audit_report
 
 from .helpers import CONTEXT, applications
 
@@ -176,6 +178,7 @@ def test_report_writes_html_xlsx_and_csv(tmp_path: Path) -> None:
         distribution=score_distribution(a),
         groups=audit_groups(FRAME, a, CONTEXT, 3),
         criteria=criterion_counts(FRAME, GRID_A, CONTEXT),
+        grid_rows=grid_rows(GRID_A),
         top_n=3,
         waiting=waiting_times(FRAME, attributions, GRID_A, CONTEXT),
         other_grid=GRID_B,
@@ -203,7 +206,7 @@ def test_report_writes_html_xlsx_and_csv(tmp_path: Path) -> None:
 
 
 def test_grid_table_lists_every_criterion() -> None:
-    table = grid_table(GRID_A)
+    table = grid_table(grid_rows(GRID_A))
     assert table["Critère"].tolist() == ["Monoparentale", "Handicap"]
     assert table["Points"].tolist() == [5.0, 3.0]
     assert not any(math.isnan(p) for p in table["Points"])
@@ -232,6 +235,7 @@ def test_report_with_applications_hors_cotation(tmp_path: Path) -> None:
         distribution=score_distribution(b),
         groups=audit_groups(FRAME, b, CONTEXT, None),
         criteria=criterion_counts(FRAME, grid_b, CONTEXT),
+        grid_rows=grid_rows(grid_b),
         top_n=None,
         other_grid=GRID_A,
         comparison=cmp,

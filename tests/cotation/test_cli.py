@@ -17,10 +17,11 @@ from openpyxl import load_workbook
 import mixite.cli  # noqa: F401 - registers the commands
 from mixite.cli._app import app
 from mixite.cotation.grid import load_grid
-from mixite.cotation.run import CotationInputs, applicant_report, audit_millesime
+from mixite.jobs.cotation import CotationInputs, applicant_of_inputs, audit_inputs
+from mixite.reports.cotation import applicant_letter
 from mixite.store import Store, import_millesime
 
-from .helpers import OECD, applications, attributions
+from .helpers import applications, attributions
 
 EXAMPLES = Path(__file__).parents[2] / "exemples" / "grilles"
 #: The command group (``mixite.cli`` registers every command module on import).
@@ -77,7 +78,7 @@ def pseudonym(base: Path, row: int) -> str:
 
 def test_audit_millesime_uses_the_territory_threshold_and_yearly_attributions() -> None:
     grid = load_grid(EXAMPLES / "lyon_illustrative.yaml")
-    result = audit_millesime(INPUTS, grid, uc_scale=OECD)
+    result = audit_inputs(INPUTS, grid)
     assert result.top_n == 3  # three leases signed in 2024
     assert result.waiting is not None
     table = result.waiting.set_index(["rooms_min", "first_wished_commune"])
@@ -88,7 +89,7 @@ def test_audit_millesime_uses_the_territory_threshold_and_yearly_attributions() 
 
 def test_applicant_report_text() -> None:
     grid = load_grid(EXAMPLES / "lyon_illustrative.yaml")
-    text = applicant_report(INPUTS, grid, "D1", uc_scale=OECD)
+    text = applicant_letter(applicant_of_inputs(INPUTS, grid, "D1"))
     # Lyon-like first-application section: 12 months of seniority (12 points), eviction
     # justified (20), single parent (5): 37 points; 1 500 €/month alone is not Q1 at 9 500 €.
     assert "Votre cotation : 37 points" in text
@@ -175,16 +176,10 @@ def test_cli_needs_an_output_or_an_application(store: Path) -> None:
     assert "Indiquez --sortie" in str(result.exception)
 
 
-def test_demo_step_writes_the_audit_and_one_explanation(
-    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from mixite.cotation import demo
-    from mixite.cotation.fields import UcScale
-    from mixite.synth.demo import DemoPaths
+def test_demo_step_writes_the_audit_and_one_explanation(store: Path, tmp_path: Path) -> None:
+    from mixite import demo
 
-    # The uc.* parameters belong to the parameters module; the OECD scale stands in for them.
-    monkeypatch.setattr(UcScale, "from_parameters", classmethod(lambda cls, when: OECD))
-    paths = DemoPaths(tmp_path)
+    paths = demo.DemoPaths(tmp_path)
     assert paths.store == store
     demo.step_cotation(paths)
     assert [p.name for _, p in paths.made] == [
@@ -242,8 +237,7 @@ def test_cli_french_errors_for_a_missing_base_and_an_unknown_application(
 
 
 def test_the_cotation_step_is_part_of_the_demo() -> None:
-    from mixite.cotation.demo import step_cotation
-    from mixite.synth.demo import DEMO_STEPS
+    from mixite.demo import DEMO_STEPS, step_cotation
 
     runs = [step.run for step in DEMO_STEPS]
     assert runs.count(step_cotation) == 1

@@ -12,7 +12,6 @@ import pytest
 
 from mixite.cotation import (
     ScoringContext,
-    applicant_text,
     criterion_counts,
     explain,
     parse_grid,
@@ -20,8 +19,11 @@ from mixite.cotation import (
     score_applications,
     waiting_times,
 )
+from mixite.cotation.engine import refusal_rule, similarity_description
 from mixite.cotation.grid import Grid
 from mixite.errors import ConfigError
+from mixite.jobs.results import ApplicantResult
+from mixite.reports.cotation import applicant_letter
 
 from .helpers import CONTEXT, OECD, applications
 
@@ -462,7 +464,17 @@ def test_applicant_text_contains_the_mandatory_information() -> None:
     pos = positions(frame, scores, grid, CONTEXT)
     exp = explain(frame, grid, CONTEXT, "D1")
     waiting = pd.Series({"waiting_months": 17.6})
-    text = applicant_text(exp, grid, frame, pos.iloc[0], waiting)
+    result = ApplicantResult(
+        grid=grid,
+        explanation=exp,
+        number="D1",
+        application=frame.iloc[0],
+        position=pos.iloc[0],
+        waiting=waiting,
+        refusal_rule=refusal_rule(grid.sections[0]),
+        similarity=similarity_description(grid),
+    )
+    text = applicant_letter(result)
     assert "Votre cotation : 20 points" in text
     assert "rang 1 sur 2" in text
     assert "environ 18 mois" in text

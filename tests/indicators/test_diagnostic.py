@@ -53,7 +53,7 @@ def test_figures_equal_direct_counts(
     )
     year = att[att["lease_date"].dt.year == MILLESIME - 1]
     q = tables["quotas"]
-    terr = q[(q["level"] == "territoire") & (q["indicator"] == "q1_hors_qpv")].iloc[0]
+    terr = q[(q["level"] == "epci") & (q["indicator"] == "q1_hors_qpv")].iloc[0]
     assert terr["denominator"] == (~year["in_qpv"]).sum()
     assert tables["demande_territoire"].iloc[0]["pending"] == len(territory["applications"])
     flux = tables["flux"]
@@ -98,7 +98,7 @@ def test_quota_denominators_are_the_right_attributions(
             for i, (q, r, m, y) in enumerate(rows)
         ]
     )  # fmt: skip
-    out = quota_indicators(frame, 2024, 9000.0, levels=("territoire",), params=params)
+    out = quota_indicators(frame, 2024, 9000.0, levels=("epci",), params=params)
     of_year = [(q, r, m) for q, r, m, y in rows if y == 2024]
     got = out.set_index("indicator")
     if not of_year:

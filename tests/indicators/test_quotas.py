@@ -63,7 +63,7 @@ def test_q1_outside_qpv_at_each_level(params: Parameters) -> None:
     out = quota_indicators(_attributions(), 2024, THRESHOLD, params=params)
     # Territory, outside QPV: 8 attributions; a1 (Q1) + a3 (NPNRU) = 2 → 25 %, shortfall
     # ceil(0.25 × 8) − 2 = 0.
-    t = _get(out, "territoire", "territoire", "q1_hors_qpv")
+    t = _get(out, "epci", "epci", "q1_hors_qpv")
     assert (t["denominator"], t["numerator"], t["share"], t["shortfall"]) == (8, 2, 0.25, 0)
     # Landlord B: 0 of 4 → shortfall ceil(1.0) − 0 = 1; p = P(X ≤ 0 | n=4, p=.25) = .75⁴.
     b = _get(out, "bailleur", "B", "q1_hors_qpv")
@@ -80,7 +80,7 @@ def test_q1_outside_qpv_at_each_level(params: Parameters) -> None:
 def test_non_q1_in_qpv(params: Parameters) -> None:
     out = quota_indicators(_attributions(), 2024, THRESHOLD, params=params)
     # In QPV: a9 a10 a11 a12; non-Q1 = a10 → 1/4, target 50 %, shortfall ceil(2) − 1 = 1.
-    t = _get(out, "territoire", "territoire", "non_q1_en_qpv")
+    t = _get(out, "epci", "epci", "non_q1_en_qpv")
     assert (t["denominator"], t["numerator"], t["target"], t["shortfall"]) == (4, 1, 0.5, 1)
     b = _get(out, "bailleur", "B", "non_q1_en_qpv")
     assert (b["denominator"], b["numerator"], b["shortfall"]) == (2, 0, 1)
@@ -106,9 +106,9 @@ def test_priority_share_per_reservataire(params: Parameters) -> None:
 
 def test_strict_or_not_at_the_threshold(params: Parameters) -> None:
     # a7: 12 × 750 / 1 UC = 9000 = threshold: Q1 only when « ≤ » is chosen.
-    out = quota_indicators(_attributions(), 2024, THRESHOLD, levels=("territoire",), params=params,
+    out = quota_indicators(_attributions(), 2024, THRESHOLD, levels=("epci",), params=params,
                            strict=False)  # fmt: skip
-    assert _get(out, "territoire", "territoire", "q1_hors_qpv")["numerator"] == 3
+    assert _get(out, "epci", "epci", "q1_hors_qpv")["numerator"] == 3
     frame = _attributions().set_index("attribution_id")
     strict = q1_status(frame, THRESHOLD, "2024-12-31", params)
     assert not strict["a7"] and strict["a1"]
@@ -123,8 +123,8 @@ def test_q1_status_uses_consumption_units(params: Parameters) -> None:
 
 
 def test_confidence_interval_matches_scipy(params: Parameters) -> None:
-    out = quota_indicators(_attributions(), 2024, THRESHOLD, levels=("territoire",), params=params)
-    t = _get(out, "territoire", "territoire", "q1_hors_qpv")
+    out = quota_indicators(_attributions(), 2024, THRESHOLD, levels=("epci",), params=params)
+    t = _get(out, "epci", "epci", "q1_hors_qpv")
     ci = stats.binomtest(2, 8).proportion_ci(0.95, method="exact")
     assert (t["ci_low"], t["ci_high"]) == pytest.approx((ci.low, ci.high))
 
@@ -132,8 +132,8 @@ def test_confidence_interval_matches_scipy(params: Parameters) -> None:
 def test_a_large_gap_is_significant(params: Parameters) -> None:
     # 40 attributions outside QPV, none to Q1: P(X ≤ 0 | 40, .25) = .75⁴⁰ ≈ 1e-5.
     frame = attributions([{"attribution_id": f"x{i}"} for i in range(40)])
-    out = quota_indicators(frame, 2024, THRESHOLD, levels=("territoire",), params=params)
-    t = _get(out, "territoire", "territoire", "q1_hors_qpv")
+    out = quota_indicators(frame, 2024, THRESHOLD, levels=("epci",), params=params)
+    t = _get(out, "epci", "epci", "q1_hors_qpv")
     assert t["p_value"] == pytest.approx(0.75**40)
     assert bool(t["significant_shortfall"]) and t["shortfall"] == 10
 

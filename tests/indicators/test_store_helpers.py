@@ -1,4 +1,4 @@
-"""Reading the diagnostic inputs from a store (any object with the ``Store`` read API)."""
+"""The jobs' loader on any object with the ``Store`` read API (the ``StoreLike`` protocol)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import pandas as pd
 import pytest
 
 from mixite.errors import StoreError
-from mixite.indicators.diagnostic import (
-    attributions_of_year_from_store,
-    frames_from_store,
-    quotas_for_year,
-)
+from mixite.jobs._load import attributions_of_year, load_snapshot
+from mixite.jobs.diagnostic import quotas
 from mixite.params import Parameters
 
 from .indicator_frames import attributions, random_territory
@@ -47,11 +44,11 @@ def _store() -> MemoryStore:
 
 
 def test_frames_of_the_latest_millesime() -> None:
-    year, frames = frames_from_store(_store())
-    assert year == 2025
-    assert set(frames) == {"dwellings", "attributions"}
+    snapshot = load_snapshot(_store())
+    assert snapshot.millesime == 2025
+    assert set(snapshot.tables) == {"dwellings", "attributions"}
     with pytest.raises(StoreError, match="millésimes disponibles : 2024, 2025"):
-        frames_from_store(_store(), 2019)
+        load_snapshot(_store(), 2019)
 
 
 def test_attributions_of_a_year_across_millesimes() -> None:
@@ -59,16 +56,17 @@ def test_attributions_of_a_year_across_millesimes() -> None:
     first = store.read("attributions", 2024)
     of_2023 = (first["lease_date"].dt.year == 2023).sum()
     # Attribution a0 appears in both millésimes and is counted once.
-    assert len(attributions_of_year_from_store(store, 2023)) == of_2023
-    of_2024 = attributions_of_year_from_store(store, 2024)["attribution_id"]
+    assert len(attributions_of_year(store, 2023)) == of_2023
+    of_2024 = attributions_of_year(store, 2024)["attribution_id"]
     assert len(of_2024) == (first["lease_date"].dt.year == 2024).sum() + 2
     assert {"n1", "n2"} <= set(of_2024)
     with pytest.raises(StoreError, match="Aucune attribution"):
-        attributions_of_year_from_store(store, 2010)
+        attributions_of_year(store, 2010)
 
 
 def test_quotas_for_year(params: Parameters) -> None:
-    table, ledger = quotas_for_year(_store(), 2023, params)
-    terr = table[(table["level"] == "territoire") & (table["indicator"] == "prioritaires")]
-    assert terr.iloc[0]["group"] == "Territoire de test"
+    result = quotas(_store(), 2023, params)
+    table, ledger = result.table, result.ledger
+    terr = table[(table["level"] == "epci") & (table["indicator"] == "prioritaires")]
+    assert result.names.territory == "Territoire de test"
     assert ledger is not None and ledger["delivered"].sum() == terr.iloc[0]["denominator"]

@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mixite.io import read_folder
 from mixite.store import Store, import_millesime
 from mixite.synth import GenerationResult
-from mixite.synth.demo import read_generated
 
 
 @pytest.fixture(scope="module")
 def store(petite: GenerationResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("store") / "territoire.duckdb"
-    import_millesime(path, 2025, read_generated(petite.folder))
+    import_millesime(path, 2025, read_folder(petite.folder))
     return path
 
 

@@ -8,9 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mixite.cli import app
-from mixite.errors import ConfigError
-from mixite.store import Store
-from mixite.synth.demo import (
+from mixite.demo import (
     DEMO_STEPS,
     DemoPaths,
     DemoStep,
@@ -18,6 +16,8 @@ from mixite.synth.demo import (
     step_generate,
     step_import,
 )
+from mixite.errors import ConfigError
+from mixite.store import Store
 
 
 def test_generer_writes_the_files_and_the_calibration_report(tmp_path: Path) -> None:
@@ -66,12 +66,12 @@ def test_demo_steps_run_in_order_and_can_be_extended(
         assert paths.store.exists()
         paths.made.append(("Essai", paths.outputs))
 
-    import mixite.synth.demo as demo
+    import mixite.demo as demo
 
     # a small territory keeps the test fast; the real demo uses the medium size
     monkeypatch.setattr(demo, "DEMO_SIZE", "petite")
     lines: list[str] = []
-    # this module's own steps (other capabilities append theirs to DEMO_STEPS) plus a new one
+    # the generation and import steps, plus a new one
     own = [step for step in DEMO_STEPS if step.run in (step_generate, step_import)]
     assert [step.run for step in DEMO_STEPS[:2]] == [step_generate, step_import]
     paths = run_demo(tmp_path / "demo", [*own, DemoStep("Étape d'essai", extra)], lines.append)
@@ -86,7 +86,7 @@ def test_demo_steps_run_in_order_and_can_be_extended(
 def test_demo_command_prints_counts_and_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mixite.synth.demo as demo
+    import mixite.demo as demo
 
     monkeypatch.setattr(demo, "DEMO_SIZE", "petite")
     root = tmp_path / "demo"

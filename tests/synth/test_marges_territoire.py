@@ -99,7 +99,7 @@ def test_others_and_epci_above_target_and_achieved_below_attainable(marges: Marg
     (siren,) = _profiled_landlords()
     landlords = _landlords(marges)
     assert (landlords.drop(index=siren)["attainable_share"] > target).all()
-    epci = marges.groups[marges.groups["level"] == "territoire"].iloc[0]
+    epci = marges.groups[marges.groups["level"] == "epci"].iloc[0]
     assert epci["attainable_share"] > target
     assert (landlords["achieved_share"] < landlords["attainable_share"]).all()
     assert epci["achieved_share"] < epci["attainable_share"]

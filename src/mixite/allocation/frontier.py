@@ -17,6 +17,7 @@ import pandas as pd
 from mixite.allocation.optimise import Method, optimise
 from mixite.allocation.problem import AllocationProblem, Pairs
 from mixite.errors import ConfigError
+from mixite.vocabulary import Level
 
 __all__ = ["frontier"]
 
@@ -57,10 +58,11 @@ def frontier(
     """One row per target: share reached, attributions, priority score and the score given up.
 
     ``landlord=None`` sets the EPCI target; a landlord SIREN restricts the problem to that
-    landlord's vacancies and sets its own target (see ``_with_alpha``). Columns:
-    ``objectif_q1_hors_qpv``, ``realisable``, ``part_q1_hors_qpv``, ``attributions``,
-    ``attributions_hors_qpv``, ``score_prioritaire``, ``score_sacrifie``, ``objectif``,
-    ``borne``.
+    landlord's vacancies and sets its own target (see ``_with_alpha``). Columns: ``level`` and
+    ``group`` (the EPCI or the landlord), ``target`` (the Q1 share outside QPV required),
+    ``feasible``, ``share`` (reached), ``attributions``, ``attributions_outside_qpv``,
+    ``priority_score``, ``score_given_up``, ``objective`` (optimised value) and ``bound`` (its
+    upper bound).
     """
     out_of_range = [a for a in alphas if not 0.0 <= float(a) <= 1.0]
     if out_of_range:
@@ -87,16 +89,17 @@ def frontier(
             base_score = score
         rows.append(
             {
-                "perimetre": "EPCI" if landlord is None else f"bailleur {landlord}",
-                "objectif_q1_hors_qpv": float(alpha),
-                "realisable": result.feasible,
-                "part_q1_hors_qpv": share,
+                "level": str(Level.EPCI if landlord is None else Level.LANDLORD),
+                "group": "epci" if landlord is None else landlord,
+                "target": float(alpha),
+                "feasible": result.feasible,
+                "share": share,
                 "attributions": int(v.size),
-                "attributions_hors_qpv": int(outside.sum()),
-                "score_prioritaire": score,
-                "score_sacrifie": base_score - score,
-                "objectif": result.objective,
-                "borne": result.bound,
+                "attributions_outside_qpv": int(outside.sum()),
+                "priority_score": score,
+                "score_given_up": base_score - score,
+                "objective": result.objective,
+                "bound": result.bound,
             }
         )
     return pd.DataFrame(rows)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,13 @@ from mixite.allocation.problem import (
 from mixite.allocation.simulate import AcceptanceModel, SimulationConfig
 from mixite.errors import ConfigError, InputError, Location
 
-__all__ = ["Scenario", "applications_from_store", "load_scenario", "vacancies_from_store"]
+__all__ = [
+    "Scenario",
+    "applications_from_store",
+    "housing_aid",
+    "load_scenario",
+    "vacancies_from_store",
+]
 
 EMPLOYED = ("cdi", "cdd_interim", "apprenti")
 FINANCING = {"plai": FIN_PLAI, "plus": FIN_PLUS, "pls": FIN_PLS}
@@ -346,10 +352,43 @@ def _scores(
         out: np.ndarray = np.nan_to_num(months, nan=0.0)  # type: ignore[type-arg]
         return out
     from mixite.cotation import load_grid, score_applications
-    from mixite.cotation.run import CotationInputs, scoring_context
+    from mixite.cotation.fields import reference_context
 
     grid = load_grid(scenario.path(scenario.grille))
-    context = scoring_context(CotationInputs(millesime, frame, None, territory))
+    context = reference_context(millesime, territory)
     scored = score_applications(frame, grid, context)
     # Applications hors cotation rank last.
     return scored["score"].fillna(-1.0).to_numpy(np.float64)
+
+
+def housing_aid(apps: Applications, communes: pd.DataFrame, year: int) -> Any:
+    """The vectorised housing-aid function of the problem: APL + RLS of each applicant for a
+    dwelling of monthly cost ``cost`` (``mixite.affordability``, in force on 1 January of the
+    year). Approximations (docs/allocation.md): the APL zone is the territory's most common one,
+    and the housing cost (rent + charges) is taken as the rent, which the APL rent ceiling caps."""
+    from mixite.affordability import housing_benefit
+
+    zones = communes["apl_zone"].dropna().astype(str) if "apl_zone" in communes else pd.Series([])
+    zone = int(zones.mode().iloc[0]) if len(zones) else 2
+    size = np.asarray(
+        apps.household_size if apps.household_size is not None else np.ones(len(apps.ids))
+    )
+    adults = np.asarray(apps.adults if apps.adults is not None else np.ones(len(apps.ids)))
+    dependants = np.clip(size - adults, 0, None).astype(np.int64)
+    couple = adults >= 2
+    annual = 12.0 * np.asarray(apps.monthly_resources, dtype=np.float64)
+    when = dt.date(year, 1, 1)
+
+    def aid(cost: Any, app_index: Any) -> Any:
+        idx = np.asarray(app_index)
+        benefit, rls = housing_benefit(
+            zone=np.full(np.shape(cost), zone),
+            couple=couple[idx],
+            dependants=dependants[idx],
+            rent=np.asarray(cost, dtype=np.float64),
+            annual_resources=annual[idx],
+            when=when,
+        )
+        return np.asarray(benefit, dtype=np.float64) + np.asarray(rls, dtype=np.float64)
+
+    return aid

@@ -47,6 +47,7 @@ from mixite.allocation.problem import (
 )
 from mixite.errors import ConfigError
 from mixite.schema import ATTRIBUTIONS
+from mixite.vocabulary import LONG_COLUMNS, Indicator, Level
 
 __all__ = [
     "INTERVAL_LEVEL",
@@ -55,6 +56,7 @@ __all__ = [
     "SimulationResult",
     "calibrate_solvency_preference",
     "designation_key",
+    "epci_share",
     "quota_shares",
     "replicate_intervals",
     "simulate_replicates",
@@ -420,11 +422,15 @@ def quota_shares(
     vacancy: IntArray,
     application: IntArray,
     reservataire: npt.NDArray[np.object_] | None = None,
+    epci: str = "epci",
 ) -> pd.DataFrame:
-    """Quota shares per scope (EPCI, each landlord, each reservataire) of an assignment.
+    """Quota results of an assignment, in the long format of ``vocabulary.LONG_COLUMNS``
+    (without the target): one row per level (the EPCI, whose group is ``epci``, each landlord,
+    each reservataire) and objective, with ``denominator``, ``numerator`` and ``share``.
 
-    Columns: ``perimetre``, ``attributions``, ``hors_qpv``, ``part_q1_hors_qpv`` (Q1 or NPNRU
-    among non-QPV attributions), ``en_qpv``, ``part_hors_q1_en_qpv``, ``part_prioritaires``.
+    Q1 outside QPV counts Q1 or NPNRU households among the attributions outside QPV; non-Q1 in
+    QPV the others among those in QPV; priority publics the DALO or priority households among
+    all the attributions of the group (CCH art. L441-1, ``docs/droit.md``).
     """
     v = np.asarray(vacancy, np.int64)
     a = np.asarray(application, np.int64)
@@ -433,48 +439,69 @@ def quota_shares(
     q1n = applications.q1_or_npnru[a]
     non_q1 = ~applications.q1[a]
     prio = applications.priority[a]
-    scopes: list[tuple[str, npt.NDArray[np.bool_]]] = [("EPCI", np.ones(v.size, bool))]
+    scopes: list[tuple[str, str, npt.NDArray[np.bool_]]] = [
+        (Level.EPCI, epci, np.ones(v.size, bool))
+    ]
     for lid in sorted(set(vacancies.landlord.tolist())):
-        scopes.append((f"bailleur {lid}", vacancies.landlord[v] == lid))
+        scopes.append((Level.LANDLORD, str(lid), vacancies.landlord[v] == lid))
     for rid in sorted(set(res.tolist())):
-        scopes.append((f"réservataire {rid}", res == rid))
+        scopes.append((Level.RESERVATAIRE, str(rid), res == rid))
     rows = []
-    for name, m in scopes:
+    for level, group, m in scopes:
         out_m, in_m = m & ~in_qpv, m & in_qpv
-        rows.append(
-            {
-                "perimetre": name,
-                "attributions": int(m.sum()),
-                "hors_qpv": int(out_m.sum()),
-                "part_q1_hors_qpv": float(q1n[out_m].mean()) if out_m.any() else np.nan,
-                "en_qpv": int(in_m.sum()),
-                "part_hors_q1_en_qpv": float(non_q1[in_m].mean()) if in_m.any() else np.nan,
-                "part_prioritaires": float(prio[m].mean()) if m.any() else np.nan,
-            }
-        )
-    return pd.DataFrame(rows)
+        for indicator, den, num in (
+            (Indicator.Q1_OUTSIDE_QPV, out_m, q1n & out_m),
+            (Indicator.NON_Q1_IN_QPV, in_m, non_q1 & in_m),
+            (Indicator.PRIORITY, m, prio & m),
+        ):
+            d, n = int(den.sum()), int(num.sum())
+            rows.append(
+                {
+                    "level": str(level),
+                    "group": group,
+                    "indicator": str(indicator),
+                    "denominator": d,
+                    "numerator": n,
+                    "share": n / d if d else np.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(LONG_COLUMNS[:-1]))
 
 
 def replicate_intervals(
-    problem: AllocationProblem, results: list[SimulationResult], level: float = INTERVAL_LEVEL
+    problem: AllocationProblem,
+    results: list[SimulationResult],
+    level: float = INTERVAL_LEVEL,
+    epci: str = "epci",
 ) -> pd.DataFrame:
-    """Mean and empirical ``level`` interval of each quota share across replicates."""
+    """The quota results of several replicates: per level, group and objective, the mean
+    ``denominator``, ``numerator`` and ``share`` and the empirical ``level`` interval of the
+    share (``share_low``, ``share_high``)."""
     frames = [
         quota_shares(
-            problem.vacancies, problem.applications, r.vacancy, r.application, r.reservataire
+            problem.vacancies,
+            problem.applications,
+            r.vacancy,
+            r.application,
+            r.reservataire,
+            epci,
         )
         for r in results
     ]
-    stacked = pd.concat(frames, keys=range(len(frames)), names=["replicat", "ligne"])
+    stacked = pd.concat(frames, ignore_index=True)
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-    value_cols = ["attributions", "part_q1_hors_qpv", "part_hors_q1_en_qpv", "part_prioritaires"]
-    grouped = stacked.groupby("perimetre", sort=False)[value_cols]
-    mean = grouped.mean().add_suffix("_moyenne")
-    low = grouped.quantile(lo).add_suffix("_bas")
-    high = grouped.quantile(hi).add_suffix("_haut")
-    out = pd.concat([mean, low, high], axis=1).reset_index()
-    ordered = ["perimetre"] + [f"{c}_{s}" for c in value_cols for s in ("moyenne", "bas", "haut")]
-    return out[ordered]
+    keys = ["level", "group", "indicator"]
+    grouped = stacked.groupby(keys, sort=False)
+    out = grouped[["denominator", "numerator", "share"]].mean()
+    out["share_low"] = grouped["share"].quantile(lo)
+    out["share_high"] = grouped["share"].quantile(hi)
+    return out.reset_index()
+
+
+def epci_share(table: pd.DataFrame, indicator: str = Indicator.Q1_OUTSIDE_QPV) -> float:
+    """The EPCI's share of an objective in a quota-results table (NaN when absent)."""
+    row = table.loc[(table["level"] == Level.EPCI) & (table["indicator"] == indicator), "share"]
+    return float(row.iloc[0]) if len(row) else float("nan")
 
 
 def calibrate_solvency_preference(
@@ -500,8 +527,7 @@ def calibrate_solvency_preference(
         runs = simulate_replicates(
             problem, replace(config, solvency_preference=preference), seed, replicates
         )
-        table = replicate_intervals(problem, runs)
-        return float(table.loc[table["perimetre"] == "EPCI", "part_q1_hors_qpv_moyenne"].iloc[0])
+        return epci_share(replicate_intervals(problem, runs))
 
     low, high = 0.0, upper
     s_low = share(low)

@@ -1,17 +1,24 @@
 """Command-line interface (French). Each command lives in its own module of this package and
-registers itself on the shared ``app``; the registration imports are listed below, one per line."""
+registers itself on the shared ``app`` when imported; ``COMMAND_MODULES`` lists them in the
+order the help shows them (the order of a user's work)."""
+
+import importlib
 
 from mixite.cli._app import app, main
 
-__all__ = ["app", "main"]
+__all__ = ["COMMAND_MODULES", "app", "main"]
 
-# Command registration (one line per command module):
-from mixite.cli import cotation  # noqa: E402
-from mixite.cli import generer  # noqa: E402
-from mixite.cli import importer  # noqa: E402
-from mixite.cli import parametres  # noqa: E402
-from mixite.cli import diagnostic  # noqa: E402
-from mixite.cli import solvabilite  # noqa: E402
-from mixite.cli import documents  # noqa: E402
-from mixite.cli import marges  # noqa: E402
-from mixite.cli import allocation  # noqa: E402
+#: The command modules, in the order of ``mixite --help``.
+COMMAND_MODULES = (
+    "generer",
+    "importer",
+    "parametres",
+    "diagnostic",
+    "solvabilite",
+    "marges",
+    "cotation",
+    "allocation",
+    "documents",
+)
+for _module in COMMAND_MODULES:
+    importlib.import_module(f"mixite.cli.{_module}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -58,6 +59,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+#: The ``--base`` option of every command that reads a store.
+BaseOption = Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")]
 
 #: Messages for people go to stderr; results (tables, paths) to stdout.
 err_console = Console(stderr=True)

@@ -1,5 +1,6 @@
-"""``mixite simuler`` and ``mixite optimiser``: next year's attributions under one or several
-scenarios, simulated (commission process) or optimised (best lawful allocation and its bound)."""
+"""``mixite simuler``, ``mixite optimiser`` and ``mixite frontiere``: next year's attributions
+under one or several scenarios, simulated (commission process) or optimised (best lawful
+allocation and its bound), and the frontier of the Q1 objective against priority."""
 
 from __future__ import annotations
 
@@ -8,14 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mixite.allocation.demo import step_optimisation, step_simulation
-from mixite.cli._app import app, err_console
-from mixite.synth.demo import DEMO_STEPS, DemoStep
+from mixite.cli._app import BaseOption, app, err_console
 
 if TYPE_CHECKING:
-    from mixite.allocation.run import Mode
+    from mixite.jobs.results import Mode
 
-_BASE = typer.Option("--base", help="Base DuckDB du territoire.")
 _SCENARIO = typer.Option(
     "--scenario",
     help="Fichier de scénario YAML ; répétez l'option pour comparer (le premier sert de référence).",
@@ -31,14 +29,19 @@ def _run(
     lp_limit: float | None = None,
     calibrate: bool = False,
 ) -> None:
-    from mixite.allocation.run import run_scenarios
+    from mixite.allocation.scenario import load_scenario
+    from mixite.jobs.allocation import run_scenarios
+    from mixite.reports.allocation import calibration_note, run_summary, write_allocation
+    from mixite.store import Store
 
-    notes: list[str] = []
-    runs = run_scenarios(base, scenarios, sortie, mode, lp_limit, calibrate, notes)
-    for note in notes:
-        err_console.print(note)
-    for run in runs:
-        err_console.print(run.summary)
+    loaded = [load_scenario(p) for p in scenarios]
+    with Store(base) as store:
+        runs = run_scenarios(store, loaded, mode, lp_limit, calibrate)
+    write_allocation(runs, sortie)
+    if runs.calibration:
+        err_console.print(calibration_note(runs))
+    for run in runs.runs:
+        err_console.print(run_summary(run))
     err_console.print(f"Fichiers écrits dans « {sortie} » (comparaison.html, comparaison.xlsx).")
 
 
@@ -51,7 +54,7 @@ def _run(
     ),
 )
 def simuler(
-    base: Annotated[Path, _BASE],
+    base: BaseOption,
     scenario: Annotated[list[Path], _SCENARIO],
     sortie: Annotated[Path, _SORTIE],
     calibrer: Annotated[
@@ -76,7 +79,7 @@ def simuler(
     ),
 )
 def optimiser(
-    base: Annotated[Path, _BASE],
+    base: BaseOption,
     scenario: Annotated[list[Path], _SCENARIO],
     sortie: Annotated[Path, _SORTIE],
     limite_lp: Annotated[
@@ -91,24 +94,6 @@ def optimiser(
     _run(base, scenario, sortie, "optimiser", limite_lp)
 
 
-# ``mixite demo``: simulation then optimisation, after the import of the demo territory.
-if not any(step.run is step_simulation for step in DEMO_STEPS):
-    DEMO_STEPS.append(
-        DemoStep(
-            "Attributions simulées : scénario de référence et fléchage de 30 % hors QPV",
-            step_simulation,
-        )
-    )
-if not any(step.run is step_optimisation for step in DEMO_STEPS):
-    DEMO_STEPS.append(
-        DemoStep(
-            "Attributions optimisées sous les objectifs légaux (écart à la relaxation linéaire), "
-            "puis frontière du bailleur dont les objectifs coûtent le plus",
-            step_optimisation,
-        )
-    )
-
-
 @app.command(
     "frontiere",
     help=(
@@ -118,7 +103,7 @@ if not any(step.run is step_optimisation for step in DEMO_STEPS):
     ),
 )
 def frontiere(
-    base: Annotated[Path, _BASE],
+    base: BaseOption,
     scenario: Annotated[Path, typer.Option("--scenario", help="Fichier de scénario YAML.")],
     sortie: Annotated[Path, _SORTIE],
     bailleur: Annotated[
@@ -129,10 +114,11 @@ def frontiere(
         typer.Option("--cibles", help="Objectifs de part Q1 hors QPV, séparés par des virgules."),
     ] = "0,0.1,0.2,0.25,0.3,0.4",
 ) -> None:
-    from mixite.allocation.frontier import frontier
-    from mixite.allocation.run import _problem, write_frontier
     from mixite.allocation.scenario import load_scenario
     from mixite.errors import ConfigError
+    from mixite.jobs.allocation import frontier
+    from mixite.reports.allocation import write_frontier
+    from mixite.store import Store
 
     try:
         alphas = [float(c.replace(",", ".")) for c in cibles.split(",") if c.strip()]
@@ -141,7 +127,8 @@ def frontiere(
             f"Objectifs « {cibles} » illisibles : donnez des parts entre 0 et 1 séparées par des "
             "virgules, par exemple « 0,0.25,0.4 »."
         ) from None
-    problem, _ = _problem(base, load_scenario(scenario))
-    table = frontier(problem, alphas, landlord=bailleur)
-    write_frontier(table, sortie, base, scenario.name, bailleur)
+    loaded = load_scenario(scenario)
+    with Store(base) as store:
+        result = frontier(store, loaded, alphas, bailleur)
+    write_frontier(result, sortie)
     err_console.print(f"Frontière écrite dans « {sortie} » (frontiere.csv, frontiere.html).")

@@ -4,48 +4,12 @@ grids, or print the explanation an applicant would receive."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from mixite.cli._app import app, err_console
-from mixite.cotation.demo import step_cotation
-from mixite.errors import ConfigError, StoreError
-from mixite.synth.demo import DEMO_STEPS, DemoStep
-
-if TYPE_CHECKING:
-    from mixite.cotation.run import CotationInputs
-
-
-def _read_inputs(base: Path, millesime: int | None) -> CotationInputs:
-    from mixite.cotation.run import CotationInputs
-    from mixite.store import Store
-
-    if not base.exists():
-        raise StoreError(
-            f"Base « {base} » introuvable. Créez-la avec « mixite importer » ou « mixite demo »."
-        )
-    with Store(base, read_only=True) as store:
-        available = store.millesimes("applications")
-        if not available:
-            raise StoreError(
-                f"La base « {base} » ne contient aucune demande. Importez un fichier de demandes."
-            )
-        chosen = millesime if millesime is not None else max(available)
-        if chosen not in available:
-            listed = ", ".join(str(m) for m in available)
-            raise StoreError(
-                f"Pas de demandes pour le millésime {chosen} dans « {base} » "
-                f"(millésimes disponibles : {listed})."
-            )
-        applications = store.read("applications", chosen)
-        attributions = None
-        if chosen in store.millesimes("attributions"):
-            attributions = store.read("attributions", chosen)
-        territory = None
-        if chosen in store.millesimes("territory"):
-            territory = store.read("territory", chosen)
-    return CotationInputs(chosen, applications, attributions, territory)
+from mixite.cli._app import BaseOption, app, err_console
+from mixite.errors import ConfigError
 
 
 @app.command(
@@ -58,7 +22,7 @@ def _read_inputs(base: Path, millesime: int | None) -> CotationInputs:
     ),
 )
 def cotation(
-    base: Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")],
+    base: BaseOption,
     grille: Annotated[Path, typer.Option("--grille", help="Grille de cotation (YAML).")],
     comparer: Annotated[
         Path | None,
@@ -94,8 +58,9 @@ def cotation(
     ] = None,
 ) -> None:
     from mixite.cotation.grid import load_grid
-    from mixite.cotation.report import write_audit_report
-    from mixite.cotation.run import applicant_report, audit_millesime
+    from mixite.jobs import cotation as jobs
+    from mixite.reports.cotation import applicant_letter, write_audit_report
+    from mixite.store import Store
 
     grid = load_grid(grille)
     other = load_grid(comparer) if comparer is not None else None
@@ -103,12 +68,13 @@ def cotation(
         raise ConfigError(
             "Indiquez --sortie (dossier des rapports d'audit) ou --demande (demande à expliquer)."
         )
-    inputs = _read_inputs(base, millesime)
+    with Store(base) as store:
+        inputs = jobs.load_inputs(store, millesime)
     if demande is not None:
-        typer.echo(applicant_report(inputs, grid, demande, seuil_q1))
+        typer.echo(applicant_letter(jobs.applicant_of_inputs(inputs, grid, demande, seuil_q1)))
         return
     assert sortie is not None
-    result = audit_millesime(inputs, grid, other, seuil_q1)
+    result = jobs.audit_inputs(inputs, grid, other, seuil_q1)
     paths = write_audit_report(result, sortie)
     scored = int((~result.scores["excluded"]).sum())
     excluded = int(result.scores["excluded"].sum())
@@ -118,14 +84,3 @@ def cotation(
     )
     for path in paths:
         typer.echo(str(path))
-
-
-# ``mixite demo``: the cotation step runs after the import of the demo territory.
-if not any(step.run is step_cotation for step in DEMO_STEPS):
-    DEMO_STEPS.append(
-        DemoStep(
-            "Cotation des demandes : audit de la grille illustrative de type Lyon, comparée "
-            "au type Paris, et explication d'une demande",
-            step_cotation,
-        )
-    )

@@ -4,34 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from mixite.cli._app import app
-from mixite.errors import StoreError
-from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
-
-if TYPE_CHECKING:
-    from mixite.reports.common import Format
-
-BaseOption = Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")]
-
-#: Short labels of the legal indicators for the terminal table.
-SHORT_LABELS = {
-    "q1_hors_qpv": "Q1 ou relogés, hors QPV",
-    "non_q1_en_qpv": "hors Q1, en QPV",
-    "prioritaires": "DALO ou prioritaires",
-}
-
-
-def existing_base(base: Path) -> Path:
-    """The store path, or a French error when it does not exist."""
-    if not base.exists():
-        raise StoreError(
-            f"La base « {base} » n'existe pas. Créez-la avec « mixite importer » ou « mixite demo »."
-        )
-    return base
+from mixite.cli._app import BaseOption, app
 
 
 @app.command(
@@ -45,9 +22,13 @@ def diagnostic(
         int | None, typer.Option("--millesime", help="Millésime (par défaut : le plus récent).")
     ] = None,
 ) -> None:
+    from mixite.jobs.diagnostic import diagnostic as diagnostic_job
     from mixite.reports.diagnostic import write_diagnostic
+    from mixite.store import Store
 
-    outputs = write_diagnostic(existing_base(base), sortie, millesime)
+    with Store(base) as store:
+        result = diagnostic_job(store, millesime)
+    outputs = write_diagnostic(result, sortie)
     typer.echo("Diagnostic écrit :")
     for label, path in (
         ("Rapport", outputs.html),
@@ -79,60 +60,21 @@ def quotas(
     ] = None,
 ) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    from mixite.indicators.diagnostic import quotas_for_year
-    from mixite.reports.common import format_value, write_csv_excel
+    from mixite.jobs.diagnostic import quotas as quotas_job
+    from mixite.reports.common import write_csv_excel
     from mixite.reports.diagnostic import quotas_table
+    from mixite.reports.quotas import quotas_console_table
     from mixite.store import Store
 
-    with Store(existing_base(base)) as store:
-        table, _ledger = quotas_for_year(store, annee)
+    with Store(base) as store:
+        result = quotas_job(store, annee)
     if format is OutputFormat.csv:
-        published = quotas_table(table)
+        published = quotas_table(result.table, result.names, result.definition)
         if sortie is not None:
             write_csv_excel(published, sortie)
             typer.echo(f"Indicateurs écrits : {sortie}")
         else:
             typer.echo(published.to_csv(sep=";", index=False, decimal=","), nl=False)
         return
-    view = Table(title=f"Objectifs légaux d'attribution — baux signés en {annee}")
-    columns: list[tuple[str, str, Format | None]] = [
-        ("level", "Échelle", None),
-        ("group", "Groupe", None),
-        ("indicator", "Indicateur", None),
-        ("denominator", "Attributions", "int"),
-        ("numerator", "Public cible", "int"),
-        ("share", "Réalisé", "pct"),
-        ("target", "Objectif", "pct"),
-        ("shortfall", "Manque", "int"),
-        ("significant_shortfall", "Écart significatif", None),
-    ]
-    for _, label, fmt in columns:
-        view.add_column(label, justify="right" if fmt else "left")
-    for _, row in table.iterrows():
-        cells = []
-        for col, _, fmt in columns:
-            value = row[col]
-            if col == "indicator":
-                value = SHORT_LABELS.get(str(value), value)
-            if col == "significant_shortfall":
-                value = "oui" if bool(value) else "non"
-            cells.append(format_value(value, fmt))
-        view.add_row(*cells)
-    Console().print(view)
-
-
-def step_diagnostic(paths: DemoPaths) -> None:
-    """Demo step: the diagnostic of the demo store under ``rapport/``."""
-    from mixite.reports.diagnostic import write_diagnostic
-
-    outputs = write_diagnostic(paths.store, paths.root / "rapport", paths.millesime)
-    paths.made.append(("Diagnostic territorial (HTML)", outputs.html))
-    paths.made.append(("Diagnostic (classeur XLSX)", outputs.xlsx))
-    paths.made.append(("Résidences et QPV (GeoPackage)", outputs.gpkg))
-    paths.made.append(("Indicateurs légaux (CSV)", outputs.quotas_csv))
-
-
-if not any(step.run is step_diagnostic for step in DEMO_STEPS):
-    DEMO_STEPS.append(DemoStep("Diagnostic territorial et objectifs légaux", step_diagnostic))
+    Console().print(quotas_console_table(result))

@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 
 from mixite.choices import SPLIT_METHODS
-from mixite.cli._app import app
-from mixite.cli.diagnostic import existing_base
-from mixite.errors import ConfigError
-from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
+from mixite.cli._app import BaseOption, app
 
 
 @app.command(
@@ -23,34 +20,20 @@ from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
     ),
 )
 def documents(
-    base: Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")],
+    base: BaseOption,
     annee: Annotated[int, typer.Option("--annee", help="Année des attributions (baux signés).")],
     sortie: Annotated[Path, typer.Option("--sortie", help="Dossier où écrire les documents.")],
     methode: Annotated[
         str, typer.Option("--methode", help="Répartition des objectifs entre partenaires.")
     ] = "plafonne",
 ) -> None:
-    from mixite.objectives import METHODS
+    from mixite.jobs.documents import documents as documents_job
     from mixite.reports.documents import write_documents
+    from mixite.store import Store
 
-    if methode not in METHODS:
-        raise ConfigError(
-            f"Méthode « {methode} » inconnue. Méthodes possibles : {', '.join(METHODS)}."
-        )
-    outputs = write_documents(existing_base(base), annee, sortie, methode)  # type: ignore[arg-type]
+    with Store(base) as store:
+        result = documents_job(store, annee, methode)
+    outputs = write_documents(result, sortie)
     typer.echo("Documents écrits :")
     for docx, html in zip(outputs.docx, outputs.html, strict=True):
         typer.echo(f"  {docx}  (HTML : {html.name})")
-
-
-def step_documents(paths: DemoPaths) -> None:
-    """Demo step: the three policy documents for the demo's attribution year."""
-    from mixite.reports.documents import write_documents
-
-    outputs = write_documents(paths.store, paths.millesime - 1, paths.root / "documents")
-    for docx in outputs.docx:
-        paths.made.append((f"Document « {docx.stem} » (DOCX, HTML à côté)", docx))
-
-
-if not any(step.run is step_documents for step in DEMO_STEPS):
-    DEMO_STEPS.append(DemoStep("Documents : document-cadre, projet de CIA, bilan", step_documents))

@@ -9,7 +9,6 @@ import typer
 
 from mixite.cli._app import app, err_console, is_interactive
 from mixite.errors import ConfigError
-from mixite.synth.demo import DemoPaths, run_demo
 
 _FILE_LABELS = {
     "rpls": "RPLS (logements, colonnes ouvertes et restreintes)",
@@ -123,7 +122,9 @@ def demo(
         "demo"
     ),
 ) -> None:
-    paths: DemoPaths = run_demo(dossier, report=lambda line: err_console.print(line))
+    from mixite.demo import run_demo
+
+    paths = run_demo(dossier, report=lambda line: err_console.print(line))
     if paths.store.exists():
         _print_store_summary(paths.store)
     typer.echo("Produit par la démonstration :")

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mixite.cli._app import app
-from mixite.errors import StoreError
-from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
+from mixite.cli._app import BaseOption, app
 
 
 @app.command(
@@ -21,7 +19,7 @@ from mixite.synth.demo import DEMO_STEPS, DemoPaths, DemoStep
     ),
 )
 def marges(
-    base: Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")],
+    base: BaseOption,
     annee: Annotated[int, typer.Option("--annee", help="Année de signature des baux.")],
     sortie: Annotated[Path, typer.Option("--sortie", help="Dossier où écrire le rapport.")],
     communes_souhaitees: Annotated[
@@ -32,36 +30,24 @@ def marges(
         ),
     ] = False,
 ) -> None:
-    from mixite.reports.common import format_value
+    from mixite.jobs.diagnostic import marges as marges_job
+    from mixite.reports import fr
     from mixite.reports.marges import write_marges
+    from mixite.store import Store
+    from mixite.vocabulary import Level
 
-    if not base.exists():
-        raise StoreError(
-            f"La base « {base} » n'existe pas. Créez-la avec « mixite importer » ou « mixite demo »."
-        )
-    outputs = write_marges(base, sortie, annee, wished_communes=communes_souhaitees)
+    with Store(base) as store:
+        result = marges_job(store, annee, wished_communes=communes_souhaitees)
+    outputs = write_marges(result, sortie)
     typer.echo(f"Marges de manœuvre hors QPV, attributions {annee} :")
     typer.echo(f"  Rapport : {outputs.html}")
     typer.echo(f"  Classeur : {outputs.xlsx}")
-    groups = outputs.marges.groups
-    epci = groups.loc[groups["level"] == "territoire"]
+    groups = result.groups
+    epci = groups.loc[groups["level"] == Level.EPCI]
     if len(epci):
         row = epci.iloc[0]
         typer.echo(
-            f"EPCI : part atteignable {format_value(row['attainable_share'], 'pct')}, "
-            f"part réalisée {format_value(row['achieved_share'], 'pct')} "
-            f"(objectif {format_value(row['target'], 'pct')})."
+            f"EPCI : part atteignable {fr.percent(row['attainable_share'])}, "
+            f"part réalisée {fr.percent(row['achieved_share'])} "
+            f"(objectif {fr.percent(row['target'])})."
         )
-
-
-def step_marges(paths: DemoPaths) -> None:
-    """Demo step: the room for manoeuvre of the demo's attribution year under ``marges/``."""
-    from mixite.reports.marges import write_marges
-
-    outputs = write_marges(paths.store, paths.root / "marges", paths.millesime - 1)
-    paths.made.append(("Marges de manœuvre hors QPV (HTML)", outputs.html))
-    paths.made.append(("Marges de manœuvre (XLSX)", outputs.xlsx))
-
-
-if not any(step.run is step_marges for step in DEMO_STEPS):
-    DEMO_STEPS.append(DemoStep("Marges de manœuvre hors QPV", step_marges))

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from mixite.cotation.engine import (
         Explanation,
         ExplanationLine,
-        applicant_text,
         criterion_counts,
         describe_condition,
         explain,
@@ -41,7 +40,6 @@ __all__ = [
     "Grid",
     "ScoringContext",
     "UcScale",
-    "applicant_text",
     "audit_groups",
     "audit_ranks",
     "compare_grids",
@@ -69,7 +67,6 @@ _LAZY = {
     "yearly_attributions": "mixite.cotation.audit",
     "Explanation": "mixite.cotation.engine",
     "ExplanationLine": "mixite.cotation.engine",
-    "applicant_text": "mixite.cotation.engine",
     "criterion_counts": "mixite.cotation.engine",
     "describe_condition": "mixite.cotation.engine",
     "explain": "mixite.cotation.engine",

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mixite.cotation.engine import describe_condition
 from mixite.cotation.fields import FieldValues, ScoringContext, evaluate_field, field_spec
+from mixite.cotation.grid import Grid
 
 __all__ = [
     "DEFAULT_SENIORITY_BANDS",
@@ -29,6 +31,7 @@ __all__ = [
     "audit_groups",
     "audit_ranks",
     "compare_grids",
+    "grid_rows",
     "group_labels",
     "score_distribution",
     "yearly_attributions",
@@ -338,3 +341,57 @@ def compare_grids(
                 }
             )
     return Comparison(per_app, summary, pd.DataFrame(rows))
+
+
+def grid_rows(grid: Grid) -> pd.DataFrame:
+    """The grid as rows: one per criterion, plus the seniority and refusal rules of each section.
+
+    Columns: ``section``, ``rubric``, ``mode``, ``criterion``, ``points``, ``justified`` (bool),
+    ``condition`` (the condition in words, ``describe_condition``).
+    """
+    rows: list[dict[str, object]] = []
+    for section in grid.sections:
+        if section.seniority is not None:
+            cap = section.seniority.cap_cents
+            rows.append(
+                {
+                    "section": section.name,
+                    "rubric": "Ancienneté",
+                    "mode": "—",
+                    "criterion": "points par mois d'ancienneté"
+                    + (f" (plafond {cap / 100:g})" if cap is not None else ""),
+                    "points": section.seniority.cents_per_month / 100,
+                    "justified": False,
+                    "condition": "mois pleins depuis le dépôt",
+                }
+            )
+        for rubric in section.rubrics:
+            for criterion in rubric.criteria:
+                rows.append(
+                    {
+                        "section": section.name,
+                        "rubric": rubric.name,
+                        "mode": "exclusive" if rubric.mode == "exclusive" else "cumulative",
+                        "criterion": criterion.name,
+                        "points": criterion.cents / 100,
+                        "justified": criterion.justified,
+                        "condition": describe_condition(criterion.condition),
+                    }
+                )
+        if section.refusals is not None:
+            rule = section.refusals
+            cap = rule.cap_cents
+            rows.append(
+                {
+                    "section": section.name,
+                    "rubric": "Refus",
+                    "mode": "—",
+                    "criterion": f"par refus au-delà de {rule.free}"
+                    + (f" (pénalité maximale {cap / 100:g})" if cap is not None else ""),
+                    "points": -rule.cents_per_refusal / 100,
+                    "justified": False,
+                    "condition": "refus d'une proposition adaptée",
+                }
+            )
+    columns = ["section", "rubric", "mode", "criterion", "points", "justified", "condition"]
+    return pd.DataFrame(rows, columns=columns)

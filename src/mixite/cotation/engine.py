@@ -50,12 +50,13 @@ from mixite.schema import (
 __all__ = [
     "Explanation",
     "ExplanationLine",
-    "applicant_text",
     "criterion_counts",
     "describe_condition",
     "explain",
     "positions",
+    "refusal_rule",
     "score_applications",
+    "similarity_description",
     "waiting_times",
 ]
 
@@ -524,7 +525,7 @@ def explain(
                 "Refus de propositions adaptées",
                 -_pts(int(ev.penalty[0])),
                 bool(ev.penalty[0] > 0),
-                _refusal_rule(section),
+                refusal_rule(section),
                 (("refus de propositions adaptées", _shown_value(refusals_fv, _spec("refusals"))),),
             )
         )
@@ -540,7 +541,8 @@ def explain(
     )
 
 
-def _refusal_rule(section: Section) -> str:
+def refusal_rule(section: Section) -> str:
+    """The refusal rule of a section of the grid, in the words told to the applicant."""
     rule = section.refusals
     if rule is None or rule.cents_per_refusal == 0:
         return "refuser une proposition ne modifie pas la cotation."
@@ -711,89 +713,6 @@ def waiting_times(
     return table.reset_index()
 
 
-def applicant_text(
-    explanation: Explanation,
-    grid: Grid,
-    applications: pd.DataFrame,
-    position: pd.Series | None = None,
-    waiting: pd.Series | None = None,
-) -> str:
-    """The text an applicant receives (décret n° 2019-1378): score and detail, position among
-    similar applications, indicative waiting time, priority status and the refusal rule.
-
-    ``position`` is this application's row of ``positions``; ``waiting`` its group's row of
-    ``waiting_times`` (both optional).
-    """
-    row = applications.loc[applications["application_id"] == explanation.application_id].iloc[0]
-    out: list[str] = []
-    title = f"Cotation de votre demande n° {explanation.application_id}"
-    out += [title, "=" * len(title), ""]
-    out.append(f"Grille : {grid.name}" + (" (grille illustrative)" if grid.illustrative else ""))
-    out.append(f"Section de la grille : {explanation.section}")
-    out.append("")
-    if explanation.excluded:
-        out.append(
-            "Votre demande n'est pas cotée : elle relève d'un autre circuit de désignation "
-            f"({explanation.exclusion_reason})."
-        )
-    else:
-        out.append(f"Votre cotation : {_n_points(explanation.score)}")
-        out.append("")
-        out.append("Détail :")
-        for line in explanation.lines:
-            values = "; ".join(f"{k} : {v}" for k, v in line.values)
-            sign = "+" if line.points >= 0 else "−"
-            out.append(
-                f"  {sign} {_fr_points(abs(line.points))} — {line.rubric} / {line.criterion}"
-                f" ({line.note}) [{values}]"
-            )
-        out.append(f"  = {_n_points(explanation.total())}")
-    out.append("")
-    if position is not None and not pd.isna(position["rank"]):
-        out.append(
-            f"Position parmi les demandes similaires : rang {int(position['rank'])} sur "
-            f"{int(position['group_size'])} (demandes de même {_similarity_text(grid)})."
-        )
-    if waiting is not None:
-        months = waiting["waiting_months"]
-        if pd.isna(months):
-            out.append(
-                "Délai d'attente indicatif : non estimable (aucune attribution similaire sur la "
-                "période observée)."
-            )
-        else:
-            rounded = round(float(months))
-            years = f" (soit environ {rounded // 12} ans)" if rounded >= 36 else ""
-            shown = f"{rounded:,}".replace(",", "\u202f")
-            out.append(
-                f"Délai d'attente indicatif pour des demandes similaires : environ {shown} mois"
-                f"{years} (estimation : demandes similaires en attente / attributions similaires "
-                "par an ; ce n'est pas un engagement)."
-            )
-    out.append("")
-    codes = list(row["priority_codes"]) if "priority_codes" in row.index else []
-    if bool(row.get("dalo", False)):
-        out.append("Votre ménage est reconnu prioritaire et devant être logé d'urgence (DALO).")
-    if codes:
-        status = "justifiée" if bool(row.get("priority_justified", False)) else "déclarée"
-        labels = ", ".join(PRIORITY_CODES.get(c, c) for c in codes)
-        out.append(
-            f"Votre demande est prioritaire au sens de l'article L441-1 ({status}) : {labels}."
-        )
-    elif not bool(row.get("dalo", False)):
-        out.append(
-            "Votre demande ne relève pas d'un public prioritaire au sens de l'article L441-1."
-        )
-    section = grid.sections[[s.name for s in grid.sections].index(explanation.section)]
-    out.append(f"Refus : {_refusal_rule(section)}")
-    out.append("")
-    out.append(
-        "La cotation est une aide à la décision : les logements ne sont pas attribués "
-        "automatiquement dans l'ordre des points."
-    )
-    return "\n".join(out)
-
-
 def _fr_points(value: Decimal | None) -> str:
     if value is None:
         return "—"
@@ -808,6 +727,7 @@ def _n_points(value: Decimal | None) -> str:
     return f"{_fr_points(value)} {'point' if abs(value) < 2 else 'points'}"
 
 
-def _similarity_text(grid: Grid) -> str:
+def similarity_description(grid: Grid) -> str:
+    """What « similar applications » means for the grid (« typologie minimale et même … »)."""
     text = " et même ".join(spec.label for spec in grid.similarity)
     return text + (", dans la même section de la grille" if len(grid.sections) > 1 else "")

@@ -412,3 +412,30 @@ def _compute(
         present[codes.parents[hit]] = True
         return FieldValues("bool", present, everywhere)
     raise AssertionError(name)  # pragma: no cover - every derived field is handled above
+
+
+def reference_context(
+    millesime: int, territory: pd.DataFrame | None, q1_threshold: float | None = None
+) -> ScoringContext:
+    """The scoring context of store millésime N: reference date 1 January N, UC scale of that
+    date, and the Q1 threshold in force in N (``q1_threshold`` when given, else the territory's,
+    via ``indicators.quotas.q1_threshold``).
+
+    A missing UC scale or Q1 threshold is not an error here: the engine reports it in French
+    only if the grid actually uses ``q1`` or ``ressources_par_uc``.
+    """
+    from mixite.errors import MixiteError
+    from mixite.indicators.quotas import q1_threshold as territory_threshold
+
+    reference = dt.date(millesime, 1, 1)
+    try:
+        scale: UcScale | None = UcScale.from_parameters(reference)
+    except MixiteError:
+        scale = None
+    threshold = q1_threshold
+    if threshold is None and territory is not None and not territory.empty:
+        try:
+            threshold = territory_threshold(territory, millesime)
+        except MixiteError:
+            threshold = None
+    return ScoringContext(reference, threshold, scale)

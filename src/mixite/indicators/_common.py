@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pandas as pd
 
 from mixite.errors import InputError, Location
 from mixite.params import Parameters, default_parameters, load_file
+from mixite.vocabulary import Definition
 
 __all__ = [
     "KEYS",
@@ -35,16 +35,6 @@ __all__ = [
 ]
 
 CONVENTIONS_FILE = Path(__file__).with_name("indicateurs.yaml")
-
-
-@dataclass(frozen=True)
-class Definition:
-    """How a report presents one output column: French label, unit, definition and source."""
-
-    label: str
-    unit: str
-    definition: str
-    source: str
 
 
 _KEY_SRC = "Tables canoniques de mixite (schema.py)"

@@ -12,45 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mixite.errors import StoreError
 from mixite.indicators import demand, fragility, occupancy, quotas, rents, segregation, stock
 from mixite.indicators._common import small_cell_threshold, suppress_small_cells
 from mixite.params import Parameters
 
 __all__ = [
     "TABLES",
-    "StoreLike",
     "TableSpec",
-    "attributions_of_year_from_store",
-    "frames_from_store",
     "publishable",
-    "quotas_for_year",
     "territorial_diagnostic",
 ]
-
-#: Store tables the diagnostic reads.
-INPUT_TABLES = (
-    "dwellings",
-    "households",
-    "applications",
-    "attributions",
-    "reservations",
-    "communes",
-    "territory",
-)
-
-
-class StoreLike(Protocol):
-    """The part of ``mixite.store.Store`` the indicators use."""
-
-    def millesimes(self, table: str | None = None) -> list[int]: ...
-
-    def read(self, table: str, millesime: int | None = None) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
@@ -379,13 +355,13 @@ def territorial_diagnostic(
                 applications, millesime, threshold_q1, epci_communes or None, params
             )
     if attributions is not None and threshold_q1 is not None:
-        label = str(territory.iloc[0]["name"]) if territory is not None else "territoire"
+        epci = str(territory.iloc[0]["epci"]) if territory is not None else "epci"
         out["quotas"] = quotas.quota_indicators(
             attributions,
             year,
             threshold_q1,
-            levels=("territoire", "bailleur", "bailleur_non_reserve", "reservataire", "commune"),
-            territory_label=label,
+            levels=tuple(quotas.LEVELS),
+            territory_label=epci,
             params=params,
             strict=strict_q1,
         )
@@ -411,81 +387,3 @@ def publishable(tables: Mapping[str, pd.DataFrame], threshold: int) -> dict[str,
         counts = [c for c in spec.counts if c in frame.columns]
         out[name] = suppress_small_cells(frame, counts, threshold, derived)
     return out
-
-
-def frames_from_store(
-    store: StoreLike, millesime: int | None = None
-) -> tuple[int, dict[str, pd.DataFrame]]:
-    """The canonical frames of one millésime (latest when None) for ``territorial_diagnostic``.
-
-    Tables absent from that millésime are left out. Returns (millésime, frames); raises a
-    ``StoreError`` when the millésime has no dwellings.
-    """
-    available = store.millesimes("dwellings")
-    if not available:
-        raise StoreError("La base ne contient aucun parc de logements (RPLS). Importez-en un.")
-    year = max(available) if millesime is None else millesime
-    if year not in available:
-        raise StoreError(
-            f"Pas de parc de logements pour le millésime {year} (millésimes disponibles : "
-            f"{', '.join(map(str, sorted(available)))}). Choisissez-en un avec --millesime."
-        )
-    frames = {
-        table: store.read(table, year) for table in INPUT_TABLES if year in store.millesimes(table)
-    }
-    return year, frames
-
-
-def attributions_of_year_from_store(store: StoreLike, year: int) -> pd.DataFrame:
-    """Attributions whose lease was signed in ``year``, whatever millésime imported them.
-
-    Attributions are read from every millésime; an attribution present in several millésimes is
-    kept once (from the latest). Raises a ``StoreError`` when none is dated in ``year``.
-    """
-    frames = [store.read("attributions", m) for m in sorted(store.millesimes("attributions"))]
-    if not frames:
-        raise StoreError("La base ne contient aucune attribution. Importez-en.")
-    every = pd.concat(frames, ignore_index=True)
-    every = every.drop_duplicates("attribution_id", keep="last")
-    out = quotas.attributions_of_year(every, year)
-    if out.empty:
-        raise StoreError(
-            f"Aucune attribution dont le bail est signé en {year}. Choisissez une autre année "
-            f"(--annee) ou importez le millésime {year + 1}."
-        )
-    return out.reset_index(drop=True)
-
-
-def quotas_for_year(
-    store: StoreLike,
-    year: int,
-    params: Parameters | None = None,
-    strict_q1: bool = True,
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Legal quota indicators (all levels) and flux ledger for ``year`` from a store.
-
-    The Q1 threshold is the one in force in ``year`` for the territory (latest ``territory``
-    row); the reservations are those of the millésime ``year + 1`` when present, else of the
-    latest millésime (None when the store holds none).
-    """
-    attrs = attributions_of_year_from_store(store, year)
-    territory_years = store.millesimes("territory")
-    if not territory_years:
-        raise StoreError("La base ne contient pas la description du territoire (territoire.yaml).")
-    territory = store.read("territory", max(territory_years))
-    threshold = quotas.q1_threshold(territory, year, params)
-    table = quotas.quota_indicators(
-        attrs,
-        year,
-        threshold,
-        levels=("territoire", "bailleur", "bailleur_non_reserve", "reservataire", "commune"),
-        territory_label=str(territory.iloc[0]["name"]),
-        params=params,
-        strict=strict_q1,
-    )
-    res_years = store.millesimes("reservations")
-    ledger = None
-    if res_years:
-        pick = year + 1 if year + 1 in res_years else max(res_years)
-        ledger = quotas.flux_ledger(attrs, store.read("reservations", pick), year)
-    return table, ledger

@@ -69,10 +69,10 @@ from mixite.indicators._common import (
 )
 from mixite.indicators.quotas import q1_status, q1_threshold, quota_indicators
 from mixite.params import Parameters, load_file
+from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
 
 __all__ = [
     "DEFINITIONS",
-    "REASONS",
     "Marges",
     "applicant_frame",
     "dwelling_types",
@@ -94,17 +94,6 @@ IntArray = npt.NDArray[np.int64]
 CONVENTIONS_FILE = Path(__file__).with_name("marges.yaml")
 _SRC = "mixite marges (docs/marges.md)"
 _L441 = "CCH art. L441-1 (objectif de 25 % hors QPV)"
-
-#: Binding reasons (code → French label), in the order used to break ties.
-REASONS: dict[str, str] = {
-    "loyer": "loyers trop élevés pour les ménages du premier quartile",
-    "taille": "typologies inadaptées aux ménages du premier quartile",
-    "vacances": "peu de logements libérés parmi ceux accessibles",
-    "demande": "pas assez de demandeurs du premier quartile",
-    "plafonds": "plafonds de ressources",
-    "atteignable": "objectif atteignable",
-    "sans_parc": "aucune libération attendue hors QPV",
-}
 
 DEFINITIONS: dict[str, Definition] = {
     "level": Definition("Échelle", "texte", "EPCI, bailleur, commune ou résidence.", _SRC),
@@ -832,10 +821,10 @@ class Marges:
 
 
 _LEVEL_COLUMNS = {
-    "territoire": None,
-    "bailleur": "landlord_id",
-    "commune": "commune",
-    "residence": "residence_id",
+    Level.EPCI: None,
+    Level.LANDLORD: "landlord_id",
+    Level.COMMUNE: "commune",
+    Level.RESIDENCE: "residence_id",
 }
 
 
@@ -871,7 +860,7 @@ def room_for_manoeuvre(
     when_benefit = dt.date(year, 12, 1)
     territory = frames["territory"]
     threshold = q1_threshold(territory, year, p)
-    target = float(p.value("quotas.q1_hors_qpv", when))
+    target = float(p.value(TARGET_PARAMETERS[Indicator.Q1_OUTSIDE_QPV], when))
     max_rate, min_rav = _thresholds(territory)
     n_classes = int(p.value("marges.tailles.classe_max", when))
 
@@ -885,14 +874,14 @@ def room_for_manoeuvre(
     groups: dict[str, IntArray] = {}
     for level, col in _LEVEL_COLUMNS.items():
         keys = (
-            pd.Series("territoire", index=dwellings.index)
+            pd.Series(str(Level.EPCI), index=dwellings.index)
             if col is None
             else dwellings[col].astype(object).fillna("non renseigné").astype(str)
         )
         codes, uniques = pd.factorize(keys, sort=True)
         labels[level] = [str(u) for u in uniques]
         if col is None:  # the EPCI row exists even without any dwelling outside QPV
-            labels[level] = ["territoire"]
+            labels[level] = [str(Level.EPCI)]
         dwellings[f"g_{level}"] = codes
         groups[level] = (
             dwellings.loc[dwellings["type_id"] >= 0]
@@ -938,13 +927,13 @@ def room_for_manoeuvre(
             return out
 
         a_ok: FloatArray
-        if level == "territoire":
+        if level == Level.EPCI:
             a_ok = np.array([float(match.applicant_any_ok.sum())])
         else:
             a_ok = match.applicant_ok[level].sum(axis=0)
         frame = pd.DataFrame(
             {
-                "level": level,
+                "level": str(level),
                 "group": labels[level],
                 "dwellings": total(np.ones(len(g))),
                 "dwellings_ok": total(d_ok.astype("float64")),
@@ -969,7 +958,7 @@ def room_for_manoeuvre(
         frame["dwellings_ok"] = frame["dwellings_ok"].astype(np.int64)
         frame["q1_applicants_ok"] = frame["q1_applicants_ok"].astype(np.int64)
         rows.append(frame)
-        if level == "territoire":
+        if level == Level.EPCI:
             per_class_ok = np.bincount(
                 applicants["size_class"].to_numpy(dtype=np.int64)[match.applicant_any_ok] - 1,
                 minlength=n_classes,
@@ -989,7 +978,7 @@ def room_for_manoeuvre(
             size_rows.append(
                 pd.DataFrame(
                     {
-                        "level": level,
+                        "level": str(level),
                         "group": labels[level],
                         "size_class": int(class_values[c]),
                         "q1_applicants": int(q1_by_class[c]),
@@ -1039,11 +1028,13 @@ def _with_achieved(
         attributions,
         year,
         threshold,
-        levels=("territoire", "bailleur", "commune"),
+        levels=(Level.EPCI, Level.LANDLORD, Level.COMMUNE),
         params=params,
         strict=strict,
     )
-    quotas = quotas.loc[quotas["indicator"] == "q1_hors_qpv"].set_index(["level", "group"])
+    quotas = quotas.loc[quotas["indicator"] == Indicator.Q1_OUTSIDE_QPV].set_index(
+        ["level", "group"]
+    )
     keys = pd.MultiIndex.from_arrays([table["level"], table["group"]])
     den = quotas["denominator"].reindex(keys)
     share = quotas["share"].reindex(keys)

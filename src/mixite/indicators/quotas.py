@@ -37,6 +37,7 @@ from mixite.indicators._common import (
 )
 from mixite.indicators.inference import clopper_pearson, p_value_below
 from mixite.params import Parameters
+from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
 
 __all__ = [
     "DEFINITIONS",
@@ -52,29 +53,16 @@ __all__ = [
 
 _L441 = "CCH art. L441-1 (loi n° 2017-86 du 27 janvier 2017, art. 70)"
 
-#: indicator code → (French label, target parameter).
-INDICATORS: dict[str, tuple[str, str]] = {
-    "q1_hors_qpv": (
-        "Attributions hors QPV au premier quartile ou aux relogements NPNRU/ORCOD",
-        "quotas.q1_hors_qpv",
-    ),
-    "non_q1_en_qpv": (
-        "Attributions en QPV aux demandeurs hors premier quartile",
-        "quotas.non_q1_en_qpv",
-    ),
-    "prioritaires": (
-        "Attributions aux ménages DALO ou prioritaires",
-        "quotas.prioritaires_par_reservataire",
-    ),
-}
+#: The legal objectives, in report order (``mixite.vocabulary.Indicator``).
+INDICATORS: tuple[Indicator, ...] = tuple(Indicator)
 
-#: level code → (French label, grouping column or None for the whole territory).
-LEVELS: dict[str, tuple[str, str | None]] = {
-    "territoire": ("EPCI (territoire)", None),
-    "bailleur": ("Bailleur", "landlord_id"),
-    "reservataire": ("Réservataire", "reservataire"),
-    "commune": ("Commune", "commune"),
-    "bailleur_non_reserve": ("Bailleur – logements non réservés", "landlord_id"),
+#: level → grouping column (None for the whole EPCI).
+LEVELS: dict[str, str | None] = {
+    Level.EPCI: None,
+    Level.LANDLORD: "landlord_id",
+    Level.LANDLORD_NON_RESERVED: "landlord_id",
+    Level.RESERVATAIRE: "reservataire",
+    Level.COMMUNE: "commune",
 }
 
 DEFINITIONS: dict[str, Definition] = {
@@ -260,19 +248,19 @@ def _flags(attrs: pd.DataFrame, q1: pd.Series) -> pd.DataFrame:
 
 
 def _applies(level: str, indicator: str, groups: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    if indicator == "prioritaires":
-        if level == "reservataire":
+    if indicator == Indicator.PRIORITY:
+        if level == Level.RESERVATAIRE:
             return ~groups.astype(str).str.startswith("etat").to_numpy()
-        return np.full(len(groups), level == "bailleur_non_reserve")
-    return np.full(len(groups), level in ("territoire", "bailleur"))
+        return np.full(len(groups), level == Level.LANDLORD_NON_RESERVED)
+    return np.full(len(groups), level in (Level.EPCI, Level.LANDLORD))
 
 
 def quota_indicators(
     attributions: pd.DataFrame,
     year: int,
     threshold: float,
-    levels: tuple[str, ...] = ("territoire", "bailleur", "reservataire", "commune"),
-    territory_label: str = "territoire",
+    levels: tuple[str, ...] = (Level.EPCI, Level.LANDLORD, Level.RESERVATAIRE, Level.COMMUNE),
+    territory_label: str = "epci",
     params: Parameters | None = None,
     strict: bool = True,
 ) -> pd.DataFrame:
@@ -306,27 +294,27 @@ def quota_indicators(
     pieces = []
     for level in levels:
         try:
-            _, col = LEVELS[level]
+            col = LEVELS[level]
         except KeyError:
             raise ValueError(f"unknown level {level!r}; expected one of {sorted(LEVELS)}") from None
         data = flags
         keys = pd.Series(territory_label, index=attrs.index) if col is None else attrs[col]
-        if level == "bailleur_non_reserve":
+        if level == Level.LANDLORD_NON_RESERVED:
             keep = (attrs["reservataire"] == "bailleur").to_numpy()
             data, keys = flags.loc[keep], keys.loc[keep]
         sums = data.groupby(keys.astype(str).to_numpy(), sort=True).sum()
-        indicators = ("prioritaires",) if level == "bailleur_non_reserve" else tuple(INDICATORS)
+        indicators = (Indicator.PRIORITY,) if level == Level.LANDLORD_NON_RESERVED else INDICATORS
         for ind in indicators:
             den = sums[f"{ind}_den"].to_numpy()
             num = sums[f"{ind}_num"].to_numpy()
-            target = float(value(params, INDICATORS[ind][1], when))
+            target = float(value(params, TARGET_PARAMETERS[ind], when))
             groups = pd.Series(sums.index, dtype=object)
             pieces.append(
                 pd.DataFrame(
                     {
-                        "level": level,
+                        "level": str(level),
                         "group": groups.to_numpy(),
-                        "indicator": ind,
+                        "indicator": str(ind),
                         "denominator": den,
                         "numerator": num,
                         "target": target,

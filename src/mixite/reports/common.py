@@ -11,22 +11,18 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-if TYPE_CHECKING:
-    from mixite.store import Store
-
-Format = Literal["int", "float", "pct", "eur", "text", "date"]
+from mixite.reports.fr import Format
+from mixite.reports.fr import value as format_value
 
 __all__ = [
     "Section",
     "Sheet",
     "format_value",
-    "landlord_names",
     "plotly_div",
     "render_page",
     "table_html",
@@ -55,48 +51,11 @@ class Section:
     anchor: str = ""
 
 
-def landlord_names(store: Store) -> dict[str, str]:
-    """SIREN → name of the store's landlords (latest millésime; empty when the table is absent),
-    to label the landlords of a report."""
-    years = store.millesimes("landlords")
-    if not years:
-        return {}
-    frame = store.read("landlords", max(years))
-    return dict(
-        zip(frame["landlord_id"].astype(str), frame["landlord_name"].astype(str), strict=True)
-    )
-
-
 def write_csv_excel(frame: pd.DataFrame, path: Path) -> Path:
     """Write a CSV that French Excel opens directly: ``;`` separator, UTF-8 BOM, decimal comma."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig", decimal=",")
     return path
-
-
-def format_value(value: Any, fmt: Format | None) -> str:
-    """French display of one value (non-breaking thousands separator, decimal comma)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return "—"
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return "—"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%d/%m/%Y")
-    if fmt == "pct" and isinstance(value, (int, float)):
-        return f"{100 * value:.1f}".replace(".", ",") + "\u00a0%"
-    if fmt == "eur" and isinstance(value, (int, float)):
-        return f"{value:,.0f}".replace(",", "\u202f") + "\u00a0€"
-    if fmt == "float" and isinstance(value, (int, float)):
-        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, int) or (fmt == "int" and isinstance(value, float)):
-        return f"{int(value):,}".replace(",", "\u202f")
-    if isinstance(value, float):
-        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return str(value)
 
 
 def table_html(

@@ -1,14 +1,14 @@
 """The territorial diagnostic as files: HTML page, XLSX workbook, GeoPackage, quotas CSV, map.
 
-Presentation only: every figure comes from ``mixite.indicators.territorial_diagnostic`` after
-statistical secrecy (``publishable``). Column headers are the French labels of the indicator
-definitions; each table carries its definitions and sources.
+Presentation only: every figure comes from the diagnostic job's result
+(``mixite.jobs.diagnostic``), statistical secrecy applied. Column headers are the French labels
+of the indicator definitions; each table carries its definitions and sources.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
+import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,20 +16,9 @@ import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
-from mixite.errors import MixiteError
-from mixite.indicators import (
-    TABLES,
-    column_definition,
-    publishable,
-    small_cell_threshold,
-    territorial_diagnostic,
-)
-from mixite.indicators.diagnostic import frames_from_store
-from mixite.indicators.fragility import CLASS_LABELS
-from mixite.indicators.quotas import INDICATORS
-from mixite.params import Parameters, default_parameters
+from mixite.jobs.results import Definition, DiagnosticResult, Names
+from mixite.reports import fr
 from mixite.reports.common import (
-    Format,
     Section,
     Sheet,
     plotly_div,
@@ -38,6 +27,7 @@ from mixite.reports.common import (
     write_csv_excel,
     write_xlsx,
 )
+from mixite.reports.fr import Format
 from mixite.reports.maps import (
     FRAGILITY_COLOURS,
     qpv_geodataframe,
@@ -45,8 +35,8 @@ from mixite.reports.maps import (
     residences_map,
     write_gpkg,
 )
-from mixite.reports.marges import marges_from_store, marges_section, marges_sheets
-from mixite.store import Store
+from mixite.reports.marges import marges_section, marges_sheets
+from mixite.vocabulary import Indicator, Level
 
 __all__ = ["DiagnosticOutputs", "french_table", "quotas_table", "write_diagnostic"]
 
@@ -100,16 +90,16 @@ class DiagnosticOutputs:
     map_html: Path
 
 
-def french_table(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Format], str]:
+def french_table(
+    result: DiagnosticResult, name: str, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Format], str]:
     """A diagnostic table with French headers, the display formats and its definitions note."""
-    family = TABLES[name].family if name in TABLES else "stock"
     renamed: dict[str, str] = {}
     formats: dict[str, Format] = {}
     notes: list[str] = []
     for col in frame.columns:
-        try:
-            definition = column_definition(family, str(col))
-        except KeyError:
+        definition = result.definition(name, str(col))
+        if definition is None:
             renamed[str(col)] = str(col)
             continue
         label = definition.label
@@ -127,76 +117,76 @@ def french_table(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str
     return out, formats, " ".join(dict.fromkeys(notes))
 
 
-def quotas_table(quotas: pd.DataFrame) -> pd.DataFrame:
-    """The legal quota indicators per partner as published in ``quotas.csv`` (French headers)."""
+def quotas_table(
+    quotas: pd.DataFrame, names: Names, definition: Callable[[str], Definition | None]
+) -> pd.DataFrame:
+    """The legal quota indicators per partner as published in ``quotas.csv``: French headers
+    (``definition`` gives each column's), levels and objectives in words, the partner's name
+    beside its code."""
     frame = quotas.copy()
-    frame["indicator"] = frame["indicator"].map(lambda c: INDICATORS.get(c, (c, ""))[0])
+    frame.insert(
+        2,
+        "name",
+        [
+            fr.group_label(lv, g, names)
+            for lv, g in zip(frame["level"], frame["group"], strict=True)
+        ],
+    )
+    frame["level"] = frame["level"].map(lambda c: fr.LEVEL_LABELS.get(c, c))
+    frame["indicator"] = frame["indicator"].map(lambda c: fr.INDICATOR_LABELS.get(c, c))
     for col in frame.columns:
         if frame[col].dtype == bool:
-            frame[col] = frame[col].map({True: "oui", False: "non"})
+            frame[col] = frame[col].map(fr.yes_no)
         elif pd.api.types.is_float_dtype(frame[col]):
             frame[col] = frame[col].round(4)
-    for col in ("shortfall",):
-        if col in frame:
-            frame[col] = frame[col].astype("Int64")
-    table, _, _ = french_table("quotas", frame)
-    return table
+    if "shortfall" in frame:
+        frame["shortfall"] = frame["shortfall"].astype("Int64")
+    renamed = {"name": "Nom"}
+    for col in frame.columns:
+        found = definition(str(col))
+        if found is not None:
+            renamed[str(col)] = found.label
+    return frame.rename(columns=renamed)
 
 
-def _kpis(tables: Mapping[str, pd.DataFrame]) -> list[tuple[str, str]]:
+_KEY_FIGURES: tuple[tuple[str, str, Format], ...] = (
+    ("dwellings", "logements sociaux", "int"),
+    ("share_in_qpv", "des logements en QPV", "pct"),
+    ("vacancy_rate", "taux de vacance", "pct"),
+    ("turnover_rate", "taux de mobilité", "pct"),
+    ("rent_gap_eur_m2", "écart de loyer QPV / hors QPV (€/m²)", "float"),
+    ("pressure", "demandes par attribution", "float"),
+)
+
+
+def _kpis(result: DiagnosticResult) -> list[tuple[str, str]]:
+    figures = result.key_figures
     out: list[tuple[str, str]] = []
-    qpv = tables.get("stock_qpv")
-    if qpv is not None and len(qpv):
-        total = int(qpv["dwellings"].sum())
-        in_qpv = qpv.loc[qpv["qpv_status"] == "QPV", "dwellings"].sum()
-        out.append(("logements sociaux", f"{total:,}".replace(",", "\u202f")))
-        out.append(
-            ("des logements en QPV", f"{100 * in_qpv / max(total, 1):.1f}\u00a0%".replace(".", ","))
-        )
-    vac = tables.get("vacance_territoire")
-    if vac is not None and len(vac):
-        out.append(
-            (
-                "taux de vacance",
-                f"{100 * float(vac['vacancy_rate'].iloc[0]):.1f}\u00a0%".replace(".", ","),
-            )
-        )
+    for code, label, fmt in _KEY_FIGURES:
+        if code not in figures:
+            continue
+        number = figures[code]
+        if code == "rent_gap_eur_m2":
+            text = ("+" if number >= 0 else "−") + fr.decimal(abs(number))
+        elif code == "pressure":
+            text = fr.decimal(number, 1)
+        else:
+            text = fr.value(number, fmt)
+        out.append((label, text))
+    if "q1_outside_qpv_share" in figures:
         out.append(
             (
-                "taux de mobilité",
-                f"{100 * float(vac['turnover_rate'].iloc[0]):.1f}\u00a0%".replace(".", ","),
+                "des attributions hors QPV au 1er quartile ou relogés (objectif "
+                f"{fr.percent(figures['q1_outside_qpv_target'], 0)})",
+                fr.percent(figures["q1_outside_qpv_share"]),
             )
         )
-    gap = tables.get("loyers_ecart_qpv")
-    if gap is not None and len(gap):
-        row = gap[gap["typology"] == "ensemble"]
-        if len(row):
-            out.append(
-                (
-                    "écart de loyer QPV / hors QPV (€/m²)",
-                    f"{-float(row['gap_eur_m2'].iloc[0]):+.2f}".replace(".", ","),
-                )
-            )
-    dem = tables.get("demande_territoire")
-    if dem is not None and len(dem):
-        out.append(
-            ("demandes par attribution", f"{float(dem['pressure'].iloc[0]):.1f}".replace(".", ","))
-        )
-    quotas = tables.get("quotas")
-    if quotas is not None and len(quotas):
-        row = quotas[(quotas["level"] == "territoire") & (quotas["indicator"] == "q1_hors_qpv")]
-        if len(row):
-            out.append(
-                (
-                    "des attributions hors QPV au 1er quartile ou relogés (objectif "
-                    f"{100 * float(row['target'].iloc[0]):.0f}\u00a0%)",
-                    f"{100 * float(row['share'].iloc[0]):.1f}\u00a0%".replace(".", ","),
-                )
-            )
     return out
 
 
-def _charts(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+def _charts(result: DiagnosticResult) -> dict[str, str]:
+    tables = result.tables
+    names = result.names
     charts: dict[str, str] = {}
     fin = tables.get("stock_financement")
     if fin is not None and len(fin):
@@ -220,13 +210,15 @@ def _charts(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
         charts["loyers"] = plotly_div(fig)
     classes = tables.get("fragilite_classes")
     if classes is not None and len(classes):
-        known = classes[classes["fragility_class"].isin(CLASS_LABELS)]
+        known = classes[classes["fragility_class"].isin(result.fragility_classes[:-1])]
         fig = go.Figure(
             go.Bar(
                 x=known["fragility_class"],
                 y=known["residences"],
                 marker_color=[FRAGILITY_COLOURS.get(c, "#777") for c in known["fragility_class"]],
-                text=[f"{100 * s:.0f} % en QPV" if s == s else "" for s in known["share_in_qpv"]],
+                text=[
+                    f"{fr.percent(s, 0)} en QPV" if s == s else "" for s in known["share_in_qpv"]
+                ],
             )
         )
         fig.update_layout(
@@ -235,11 +227,13 @@ def _charts(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
         charts["fragilite"] = plotly_div(fig)
     quotas = tables.get("quotas")
     if quotas is not None and len(quotas):
-        part = quotas[(quotas["level"] == "bailleur") & (quotas["indicator"] == "q1_hors_qpv")]
+        part = quotas[
+            (quotas["level"] == Level.LANDLORD) & (quotas["indicator"] == Indicator.Q1_OUTSIDE_QPV)
+        ]
         if len(part):
             fig = go.Figure(
                 go.Bar(
-                    x=part["group"].astype(str),
+                    x=[names.landlord(g) for g in part["group"]],
                     y=part["share"],
                     error_y={
                         "type": "data",
@@ -260,7 +254,7 @@ def _charts(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
             charts["quotas"] = plotly_div(fig)
     dem = tables.get("demande_communes")
     if dem is not None and len(dem):
-        fig = go.Figure(go.Bar(x=dem["commune"].astype(str), y=dem["pressure"]))
+        fig = go.Figure(go.Bar(x=[names.commune(c) for c in dem["commune"]], y=dem["pressure"]))
         fig.update_layout(
             title="Demandes en cours pour une attribution, par commune",
             yaxis_title="demandes par attribution",
@@ -269,7 +263,7 @@ def _charts(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
     return charts
 
 
-def _static_map(residences: pd.DataFrame, qpv: gpd.GeoDataFrame | None) -> str:
+def _static_map(result: DiagnosticResult, qpv: gpd.GeoDataFrame | None) -> str:
     """A tile-free Plotly map (Lambert-93 metres) that prints and works offline."""
     fig = go.Figure()
     if qpv is not None and not qpv.empty:
@@ -284,12 +278,12 @@ def _static_map(residences: pd.DataFrame, qpv: gpd.GeoDataFrame | None) -> str:
                     line={"color": "#6a1b9a", "width": 1.5},
                     fill="toself",
                     fillcolor="rgba(106,27,154,0.08)",
-                    name=str(code),
+                    name=result.names.qpv.get(str(code), str(code)),
                     showlegend=False,
                     hoverinfo="name",
                 )
-    located = residences.dropna(subset=["x", "y"])
-    for label in [*CLASS_LABELS, "non classée"]:
+    located = result.residences.dropna(subset=["x", "y"])
+    for label in [*result.fragility_classes[:-1], "non classée"]:
         part = located[located["fragility_class"].astype(str).str.startswith(label)]
         if part.empty:
             continue
@@ -312,50 +306,12 @@ def _static_map(residences: pd.DataFrame, qpv: gpd.GeoDataFrame | None) -> str:
     return plotly_div(fig)
 
 
-def _residence_layer(tables: Mapping[str, pd.DataFrame], dwellings: pd.DataFrame) -> pd.DataFrame:
-    place = dwellings.groupby("residence_id").agg(
-        x=("x", "mean"),
-        y=("y", "mean"),
-        commune=("commune", "first"),
-        landlord_id=("landlord_id", "first"),
-        in_qpv=("in_qpv", "max"),
-        qpv_code=("qpv_code", "first"),
-        dwellings=("dwelling_id", "size"),
-    )
-    occ = tables.get("occupation_residences")
-    if occ is not None:
-        keep = [c for c in occ.columns if not c.startswith("n_") and c not in place.columns]
-        place = place.join(occ[keep].set_index("residence_id"), how="left")
-    if "fragility_class" not in place:
-        place["fragility_class"] = "non classée"
-    place["fragility_class"] = place["fragility_class"].fillna("non classée")
-    return place.reset_index()
-
-
-def write_diagnostic(
-    base: Path,
-    out_dir: Path,
-    millesime: int | None = None,
-    params: Parameters | None = None,
-) -> DiagnosticOutputs:
-    """Compute the diagnostic of a store millésime and write every output under ``out_dir``."""
-    params = params or default_parameters()
-    marges_missing = ""
-    with Store(base) as store:
-        year, frames = frames_from_store(store, millesime)
-        qpv = store.read("qpv", year) if year in store.millesimes("qpv") else None
-        try:
-            marges = marges_from_store(store, year - 1, params)
-        except MixiteError as exc:
-            marges = None
-            marges_missing = str(exc)
-    raw = territorial_diagnostic(frames, year, params)
-    threshold = small_cell_threshold(params, dt.date(year, 1, 1))
-    tables = publishable(raw, threshold)
-    territory = frames.get("territory")
-    name = (
-        str(territory.iloc[0]["name"]) if territory is not None and len(territory) else "Territoire"
-    )
+def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutputs:
+    """Write every output of a diagnostic under ``out_dir``: ``diagnostic.html``,
+    ``diagnostic.xlsx``, ``residences.gpkg``, ``carte.html`` and ``quotas.csv``."""
+    year = result.millesime
+    tables = result.tables
+    threshold = result.secrecy_threshold
     out_dir.mkdir(parents=True, exist_ok=True)
 
     # Workbook: one formatted sheet per table, grouped by family in the report's order.
@@ -364,21 +320,19 @@ def write_diagnostic(
         f: [] for f in FAMILIES
     }
     for key, frame in tables.items():
-        table, formats, note = french_table(key, frame)
-        family = TABLES[key].family if key in TABLES else "stock"
-        by_family.setdefault(family, []).append((key, table, formats, note))
-        title = TABLES[key].title if key in TABLES else key
-        sheets.append(Sheet(key[:31], table, f"{title} — millésime {year}", note, formats))
-    if marges is not None:
-        sheets += marges_sheets(marges[0], marges[1])
+        table, formats, note = french_table(result, key, frame)
+        by_family.setdefault(result.family(key), []).append((key, table, formats, note))
+        sheets.append(
+            Sheet(key[:31], table, f"{result.title(key)} — millésime {year}", note, formats)
+        )
+    if result.marges is not None:
+        sheets += marges_sheets(result.marges)
     xlsx = write_xlsx(out_dir / "diagnostic.xlsx", sheets)
 
     # Residences layer (GeoPackage and map).
-    dwellings = frames["dwellings"]
-    residences = _residence_layer(tables, dwellings)
-    res_gdf = residences_geodataframe(residences)
+    res_gdf = residences_geodataframe(result.residences)
     layers = {"residences": res_gdf}
-    qpv_gdf = qpv_geodataframe(qpv) if qpv is not None and len(qpv) else None
+    qpv_gdf = qpv_geodataframe(result.qpv) if result.qpv is not None and len(result.qpv) else None
     if qpv_gdf is not None:
         layers["qpv"] = qpv_gdf
     gpkg = write_gpkg(layers, out_dir / "residences.gpkg")
@@ -396,7 +350,12 @@ def write_diagnostic(
 
     quotas_csv = out_dir / "quotas.csv"
     if "quotas" in tables:
-        write_csv_excel(quotas_table(tables["quotas"]), quotas_csv)
+        write_csv_excel(
+            quotas_table(
+                tables["quotas"], result.names, lambda col: result.definition("quotas", col)
+            ),
+            quotas_csv,
+        )
     else:
         write_csv_excel(
             pd.DataFrame({"message": ["aucune attribution ou seuil du premier quartile"]}),
@@ -404,10 +363,10 @@ def write_diagnostic(
         )
 
     # HTML page.
-    charts = _charts(tables)
+    charts = _charts(result)
     kpis = "".join(
         f'<div class="kpi"><div class="v">{value}</div><div class="l">{label}</div></div>'
-        for label, value in _kpis(tables)
+        for label, value in _kpis(result)
     )
     sections = [
         Section(
@@ -426,7 +385,7 @@ def write_diagnostic(
                 "<p>Résidences colorées selon leur classe de fragilité et périmètres des QPV. "
                 "La carte interactive sur fond de plan est dans <code>carte.html</code> et les couches dans "
                 "<code>residences.gpkg</code> (Lambert-93, pour QGIS).</p>",
-                _static_map(residences, qpv_gdf),
+                _static_map(result, qpv_gdf),
             ),
             "carte",
         ),
@@ -436,7 +395,7 @@ def write_diagnostic(
         if family in charts:
             blocks.append(charts[family])
         for key, table, formats, note in by_family.get(family, []):
-            spec_title = TABLES[key].title if key in TABLES else key
+            spec_title = result.title(key)
             if key in _WORKBOOK_ONLY:
                 blocks.append(
                     f'<h3>{spec_title}</h3><p class="note">{len(table)} lignes : voir la feuille « {key[:31]} » du classeur diagnostic.xlsx.</p>'
@@ -446,15 +405,20 @@ def write_diagnostic(
         if blocks:
             sections.append(Section(title, tuple(blocks), family))
         if family == "quotas":
-            if marges is not None:
-                sections.append(marges_section(marges[0], marges[1]))
+            if result.marges is not None:
+                sections.append(marges_section(result.marges))
             else:
-                note = f'<p class="note">Marges de manœuvre non calculées : {marges_missing}</p>'
+                note = (
+                    '<p class="note">Marges de manœuvre non calculées : '
+                    f"{html.escape(result.marges_missing)}</p>"
+                )
                 sections.append(Section("Marges de manœuvre hors QPV", (note,), "marges"))
     html_path = out_dir / "diagnostic.html"
     html_path.write_text(
         render_page(
-            f"Diagnostic territorial — {name}", f"Millésime {year} · produit par mixite", sections
+            f"Diagnostic territorial — {result.names.territory}",
+            f"Millésime {year} · produit par mixite",
+            sections,
         ),
         encoding="utf-8",
     )

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mixite.reports.common import Format, Section, format_value, render_page, table_html
+from mixite.reports.common import Section, format_value, render_page, table_html
+from mixite.reports.fr import Format
 
 __all__ = [
     "Block",

@@ -1,42 +1,39 @@
 """The room for manoeuvre outside QPV as report pieces: an HTML section, XLSX sheets, files.
 
-Presentation only: every figure comes from ``mixite.indicators.marges.room_for_manoeuvre``.
-``marges_section`` and ``marges_sheets`` can be added to the diagnostic report; ``write_marges``
-writes the standalone ``marges.html`` and ``marges.xlsx``.
+Presentation only: every figure comes from the marges job's result (``mixite.jobs.diagnostic``),
+statistical secrecy applied there. ``marges_section`` and ``marges_sheets`` are also part of the
+diagnostic report; ``write_marges`` writes the standalone ``marges.html`` and ``marges.xlsx``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from mixite.errors import StoreError
-from mixite.indicators._common import small_cell_threshold, suppress_small_cells
-from mixite.indicators.diagnostic import frames_from_store
-from mixite.indicators.marges import DEFINITIONS, REASONS, Marges, room_for_manoeuvre
-from mixite.params import Parameters
+from mixite.jobs.results import MargesResult
+from mixite.reports import fr
 from mixite.reports.common import (
-    Format,
     Section,
     Sheet,
-    format_value,
     plotly_div,
     render_page,
     table_html,
     write_xlsx,
 )
-from mixite.store import Store
+from mixite.reports.fr import Format
+from mixite.vocabulary import Level
+
+if TYPE_CHECKING:
+    from mixite.indicators.marges import Marges
 
 __all__ = [
     "MargesOutputs",
     "marges_findings",
-    "marges_from_store",
     "marges_section",
     "marges_sheets",
     "marges_table",
@@ -53,57 +50,56 @@ _FORMATS: dict[str, Format] = {
 }
 _INT_COLUMNS = {"dwellings", "dwellings_ok", "achieved_attributions"}
 
-_LEVEL_LABELS = {
-    "territoire": "EPCI",
-    "bailleur": "Bailleur",
-    "commune": "Commune",
-    "residence": "Résidence",
-}
-
-_GROUP_COLUMNS = [
-    "group", "dwellings", "dwellings_ok", "expected_vacancies", "vacancies_ok",
-    "q1_applicants_ok", "attainable_q1", "attainable_share", "achieved_attributions",
-    "achieved_share", "target", "reason", "loss_ceiling", "loss_size", "loss_rent",
-    "loss_turnover", "loss_demand",
-]  # fmt: skip
-
 
 @dataclass(frozen=True)
 class MargesOutputs:
-    """Paths written by ``write_marges`` and the computed room for manoeuvre."""
+    """Paths written by ``write_marges``."""
 
     html: Path
     xlsx: Path
-    marges: Marges
 
 
 def marges_table(
-    frame: pd.DataFrame, names: Mapping[str, str] | None = None
+    result: MargesResult, frame: pd.DataFrame, keep_level: bool = True
 ) -> tuple[pd.DataFrame, dict[str, Format], str]:
-    """A marges frame with French headers, display formats and its definitions note.
-
-    ``names`` maps group codes (landlord SIREN, commune code) to names, shown in a « Nom » column.
-    """
+    """A marges frame with French headers, display formats and its definitions note; each
+    group (landlord, commune) gets its name in a « Nom » column (the level column is dropped
+    unless ``keep_level``)."""
     out = frame.copy()
     if "reason" in out:
-        out["reason"] = out["reason"].map(lambda c: REASONS.get(str(c), str(c)))
-    if "level" in out:
-        out["level"] = out["level"].map(lambda c: _LEVEL_LABELS.get(str(c), str(c)))
-    if names and "group" in out:
+        out["reason"] = out["reason"].map(lambda c: fr.REASON_LABELS.get(str(c), str(c)))
+    if "group" in out and "level" in out:
         position = list(out.columns).index("group") + 1
-        out.insert(position, "name", out["group"].map(lambda g: names.get(str(g), "")))
+        out.insert(
+            position,
+            "name",
+            [
+                fr.group_label(str(lv), g, result.names)
+                for lv, g in zip(out["level"], out["group"], strict=True)
+            ],
+        )
+    if "level" in out:
+        if keep_level:
+            out["level"] = out["level"].map(lambda c: fr.LEVEL_LABELS.get(str(c), str(c)))
+        else:
+            out = out.drop(columns="level")
+    if "landlord_id" in out:
+        position = list(out.columns).index("landlord_id") + 1
+        out.insert(position, "landlord_name", out["landlord_id"].map(result.names.landlord))
     renamed: dict[str, str] = {}
     formats: dict[str, Format] = {}
     notes: list[str] = []
+    extra = {
+        "name": "Nom",
+        "landlord_name": "Nom du bailleur",
+        "residence_id": "Résidence",
+        "landlord_id": "Bailleur",
+        "commune": "Commune",
+    }
     for col in out.columns:
-        definition = DEFINITIONS.get(str(col))
+        definition = result.definitions.get(str(col))
         if definition is None:
-            label = {"name": "Nom", "residence_id": "Résidence", "landlord_id": "Bailleur"}.get(
-                str(col), str(col)
-            )
-            if str(col) == "commune":
-                label = "Commune"
-            renamed[str(col)] = label
+            renamed[str(col)] = extra.get(str(col), str(col))
             continue
         renamed[str(col)] = definition.label
         fmt = "int" if str(col) in _INT_COLUMNS else _FORMATS.get(definition.unit)
@@ -117,31 +113,9 @@ def marges_table(
     return out.rename(columns=renamed), formats, " ".join(dict.fromkeys(notes))
 
 
-def _threshold(marges: Marges) -> int:
-    return small_cell_threshold(None, dt.date(marges.millesime, 1, 1))
-
-
-def _secret_groups(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Counts of Q1 applicants from 1 to threshold − 1 blanked, with what reveals them."""
-    derived = {"q1_applicants_ok": ["attainable_q1", "attainable_share", "loss_demand"]}
-    return suppress_small_cells(frame, ["q1_applicants_ok"], threshold, derived)
-
-
-def _secret_sizes(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    counts = ["q1_applicants", "q1_applicants_sized", "q1_applicants_ok"]
-    derived = {"q1_applicants": ["share_ok"], "q1_applicants_ok": ["share_ok"]}
-    return suppress_small_cells(frame, counts, threshold, derived)
-
-
-def _groups(marges: Marges, level: str) -> pd.DataFrame:
-    part = marges.groups.loc[marges.groups["level"] == level, _GROUP_COLUMNS]
-    return _secret_groups(part.reset_index(drop=True), _threshold(marges))
-
-
-def _landlord_rows(marges: Marges) -> pd.DataFrame:
-    rows = marges.groups.loc[marges.groups["level"].isin(["territoire", "bailleur"])]
-    frame = rows[["level", *_GROUP_COLUMNS]].reset_index(drop=True)
-    return _secret_groups(frame, _threshold(marges))
+def _groups(result: MargesResult, *levels: str) -> pd.DataFrame:
+    part = result.groups.loc[result.groups["level"].isin(levels)]
+    return part.reset_index(drop=True)
 
 
 def _explanations(marges: Marges) -> str:
@@ -149,16 +123,16 @@ def _explanations(marges: Marges) -> str:
         f"<p>Attributions dont le bail est signé en {marges.year} ; demandes en cours au "
         f"31 décembre {marges.year} et parc au 1er janvier {marges.millesime} (millésime "
         f"{marges.millesime}). Seuil du premier quartile : "
-        f"{format_value(marges.threshold, 'eur')} par an et par unité de consommation ; "
-        f"{format_value(marges.q1_applicants, 'int')} demandeurs du premier quartile. "
+        f"{fr.value(marges.threshold, 'eur')} par an et par unité de consommation ; "
+        f"{fr.value(marges.q1_applicants, 'int')} demandeurs du premier quartile. "
         f"Un logement hors QPV est accessible quand au moins un de ces demandeurs respecte le "
         f"plafond de ressources de son financement, y trouve une typologie adaptée et peut le "
         f"payer : taux d'effort après aide au logement au plus "
-        f"{format_value(marges.max_effort_rate, 'pct')} et reste à vivre d'au moins "
-        f"{format_value(marges.min_reste_a_vivre, 'float')} € par unité de consommation et par "
+        f"{fr.value(marges.max_effort_rate, 'pct')} et reste à vivre d'au moins "
+        f"{fr.value(marges.min_reste_a_vivre, 'float')} € par unité de consommation et par "
         f"jour. La part atteignable est un maximum : min(libérations attendues des logements "
         f"accessibles, demandeurs Q1 pouvant y accéder) / libérations attendues hors QPV, à "
-        f"comparer avec l'objectif de {format_value(marges.target, 'pct')} et la part réalisée. "
+        f"comparer avec l'objectif de {fr.value(marges.target, 'pct')} et la part réalisée. "
         f"La raison principale est la plus grande des pertes (plafonds, taille, loyer, "
         f"mobilité, demande) lorsque la part atteignable est sous l'objectif. Méthode : "
         f"docs/marges.md.</p>"
@@ -198,46 +172,44 @@ _LOSS_COLUMNS = {
 }
 
 
-def _pct(value: float) -> str:
-    return format_value(value, "pct")
-
-
-def marges_findings(marges: Marges, names: Mapping[str, str] | None = None) -> list[str]:
+def marges_findings(result: MargesResult) -> list[str]:
     """The findings in plain French: the EPCI's attainable and achieved shares, then each
     landlord below the target with its binding reason, the size of that loss and, for rents,
     the median rent reduction its residences would need for the median Q1 household."""
-    names = names or {}
+    marges = result.marges
     groups = marges.groups
-    target = _pct(marges.target)
+    target = fr.percent(marges.target)
     out: list[str] = []
-    epci = groups.loc[groups["level"] == "territoire"]
+    epci = groups.loc[groups["level"] == Level.EPCI]
     if len(epci):
         row = epci.iloc[0]
         achieved = row["achieved_share"]
         achieved_text = (
-            f", pour une part réalisée de {_pct(float(achieved))}" if pd.notna(achieved) else ""
+            f", pour une part réalisée de {fr.percent(float(achieved))}"
+            if pd.notna(achieved)
+            else ""
         )
         out.append(
-            f"EPCI : au plus {_pct(float(row['attainable_share']))} des attributions hors QPV "
+            f"EPCI : au plus {fr.percent(float(row['attainable_share']))} des attributions hors QPV "
             f"pourraient aller à des demandeurs du premier quartile{achieved_text} (objectif "
             f"{target})."
         )
-    landlords = groups.loc[groups["level"] == "bailleur"]
+    landlords = groups.loc[groups["level"] == Level.LANDLORD]
     below = landlords.loc[~landlords["reason"].isin(["atteignable", "sans_parc"])].sort_values(
         "attainable_share"
     )
     for _, row in below.iterrows():
         code = str(row["reason"])
-        name = names.get(str(row["group"]), str(row["group"]))
+        name = result.names.landlord(row["group"])
         achieved = row["achieved_share"]
-        achieved_text = f" (réalisée : {_pct(float(achieved))})" if pd.notna(achieved) else ""
+        achieved_text = f" (réalisée : {fr.percent(float(achieved))})" if pd.notna(achieved) else ""
         loss = float(row[_LOSS_COLUMNS[code]]) if code in _LOSS_COLUMNS else float("nan")
         detail = _REASON_DETAILS.get(code, "")
         text = (
-            f"{name} : part atteignable {_pct(float(row['attainable_share']))}{achieved_text}, "
-            f"sous l'objectif de {target}. Raison principale : {REASONS.get(code, code)} — "
-            f"sur environ {format_value(round(float(row['expected_vacancies'])), 'int')} "
-            f"libérations attendues par an hors QPV, {format_value(round(loss), 'int')} y sont "
+            f"{name} : part atteignable {fr.percent(float(row['attainable_share']))}{achieved_text}, "
+            f"sous l'objectif de {target}. Raison principale : {fr.REASON_LABELS.get(code, code)} — "
+            f"sur environ {fr.value(round(float(row['expected_vacancies'])), 'int')} "
+            f"libérations attendues par an hors QPV, {fr.value(round(loss), 'int')} y sont "
             "perdues "
             f"({detail})."
         )
@@ -250,7 +222,7 @@ def marges_findings(marges: Marges, names: Mapping[str, str] | None = None) -> l
                 text += (
                     f" Pour le ménage Q1 médian de chaque taille, {len(needed)} couples "
                     f"résidence × taille sur {len(red)} demandent une baisse de loyer "
-                    f"(médiane : {format_value(float(needed.median()), 'eur')} par mois)."
+                    f"(médiane : {fr.value(float(needed.median()), 'eur')} par mois)."
                 )
         out.append(text)
     if len(landlords) and not len(below):
@@ -258,16 +230,16 @@ def marges_findings(marges: Marges, names: Mapping[str, str] | None = None) -> l
     return out
 
 
-def _chart(marges: Marges, names: Mapping[str, str]) -> str:
-    rows = _landlord_rows(marges)
+def _chart(result: MargesResult) -> str:
+    rows = _groups(result, Level.EPCI, Level.LANDLORD)
     labels = [
-        "EPCI" if lv == "territoire" else names.get(str(g), str(g))
+        "EPCI" if lv == Level.EPCI else result.names.landlord(g)
         for lv, g in zip(rows["level"], rows["group"], strict=True)
     ]
     fig = go.Figure()
     fig.add_bar(name="réalisé", x=labels, y=rows["achieved_share"])
     fig.add_bar(name="atteignable", x=labels, y=rows["attainable_share"])
-    fig.add_hline(y=marges.target, line_dash="dash", annotation_text="objectif légal")
+    fig.add_hline(y=result.marges.target, line_dash="dash", annotation_text="objectif légal")
     fig.update_layout(
         barmode="group",
         title="Part des attributions hors QPV au premier quartile : réalisée et atteignable",
@@ -276,24 +248,32 @@ def _chart(marges: Marges, names: Mapping[str, str]) -> str:
     return plotly_div(fig)
 
 
-def marges_sheets(marges: Marges, names: Mapping[str, str] | None = None) -> list[Sheet]:
+def marges_sheets(result: MargesResult) -> list[Sheet]:
     """The XLSX sheets of the room for manoeuvre (EPCI and landlords, communes, residences,
     household sizes, rent reductions)."""
-    names = names or {}
+    marges = result.marges
     period = f"attributions {marges.year}, millésime {marges.millesime}"
     sheets: list[Sheet] = []
     for key, title, frame in (
-        ("marges_bailleurs", "Marges de manœuvre hors QPV par bailleur", _landlord_rows(marges)),
-        ("marges_communes", "Marges de manœuvre hors QPV par commune", _groups(marges, "commune")),
+        (
+            "marges_bailleurs",
+            "Marges de manœuvre hors QPV par bailleur",
+            _groups(result, Level.EPCI, Level.LANDLORD),
+        ),
+        (
+            "marges_communes",
+            "Marges de manœuvre hors QPV par commune",
+            _groups(result, Level.COMMUNE),
+        ),
         (
             "marges_residences",
             "Marges de manœuvre hors QPV par résidence",
-            _groups(marges, "residence"),
+            _groups(result, Level.RESIDENCE),
         ),
         (
             "marges_tailles",
             "Demandeurs du premier quartile pouvant accéder au parc hors QPV, par taille",
-            _secret_sizes(marges.by_size, _threshold(marges)),
+            result.by_size,
         ),
         (
             "marges_baisses_loyer",
@@ -301,37 +281,37 @@ def marges_sheets(marges: Marges, names: Mapping[str, str] | None = None) -> lis
             marges.rent_reductions,
         ),
     ):
-        table, formats, note = marges_table(frame, names)
+        keep = key in ("marges_bailleurs", "marges_tailles")
+        table, formats, note = marges_table(result, frame, keep_level=keep)
         if key == "marges_bailleurs":
-            note = " ".join([*marges_findings(marges, names), note])
+            note = " ".join([*marges_findings(result), note])
         sheets.append(Sheet(key, table, f"{title} — {period}", note, formats))
     return sheets
 
 
-def marges_section(marges: Marges, names: Mapping[str, str] | None = None) -> Section:
+def marges_section(result: MargesResult) -> Section:
     """The HTML section « Marges de manœuvre hors QPV » (for ``render_page``)."""
-    names = names or {}
-    findings = "".join(f"<li>{html.escape(t)}</li>" for t in marges_findings(marges, names))
+    marges = result.marges
+    findings = "".join(f"<li>{html.escape(t)}</li>" for t in marges_findings(result))
     blocks: list[str] = [
         f"<h3>Constats</h3><ul>{findings}</ul>",
         _explanations(marges),
-        _chart(marges, names),
+        _chart(result),
     ]
-    table, formats, note = marges_table(_landlord_rows(marges), names)
+    table, formats, note = marges_table(result, _groups(result, Level.EPCI, Level.LANDLORD))
     blocks.append("<h3>EPCI et bailleurs</h3>" + table_html(table, formats, "", note))
-    size = marges.by_size.loc[marges.by_size["level"].isin(["territoire", "bailleur"])]
-    size = _secret_sizes(size.reset_index(drop=True), _threshold(marges))
-    table, formats, note = marges_table(size, names)
+    size = result.by_size.loc[result.by_size["level"].isin([Level.EPCI, Level.LANDLORD])]
+    table, formats, note = marges_table(result, size.reset_index(drop=True))
     blocks.append(
         "<h3>Demandeurs du premier quartile pouvant accéder au parc hors QPV, par taille</h3>"
         + table_html(table, formats, "", note)
     )
-    table, formats, note = marges_table(_groups(marges, "commune"), names)
+    table, formats, note = marges_table(result, _groups(result, Level.COMMUNE), keep_level=False)
     blocks.append("<h3>Communes</h3>" + table_html(table, formats, "", note))
     reductions = marges.rent_reductions
     dear = reductions.loc[reductions["rent_reduction"].fillna(float("inf")) > 0]
     dear = dear.sort_values("rent_reduction", ascending=False, na_position="first")
-    table, formats, note = marges_table(dear.reset_index(drop=True), names)
+    table, formats, note = marges_table(result, dear.reset_index(drop=True))
     blocks.append(
         "<h3>Résidences à rendre accessibles : baisse de loyer nécessaire</h3>"
         f"<p>{len(dear)} couples résidence × taille de ménage demandent une baisse de loyer "
@@ -339,70 +319,24 @@ def marges_section(marges: Marges, names: Mapping[str, str] | None = None) -> Se
         "feuille « marges_baisses_loyer ».</p>" + table_html(table, formats, "", note, max_rows=30)
     )
     blocks.append(
-        f'<p class="note">{int((marges.groups["level"] == "residence").sum())} résidences '
+        f'<p class="note">{int((marges.groups["level"] == Level.RESIDENCE).sum())} résidences '
         "hors QPV : voir la feuille « marges_residences » du classeur.</p>"
     )
     return Section("Marges de manœuvre hors QPV", tuple(blocks), "marges")
 
 
-def marges_from_store(
-    store: Store, year: int, params: Parameters | None = None, wished_communes: bool = False
-) -> tuple[Marges, dict[str, str], str]:
-    """The room for manoeuvre of ``year`` from a store, the group names and the territory name.
-
-    Uses millésime ``year + 1`` (demand at 31/12/``year``, leases of ``year``); a ``StoreError``
-    in French when that millésime is missing.
-    """
-    available = store.millesimes("dwellings")
-    if year + 1 not in available:
-        raise StoreError(
-            f"Pas de millésime {year + 1} dans la base (millésimes disponibles : "
-            f"{', '.join(map(str, sorted(available))) or 'aucun'}). Les marges des attributions "
-            f"de {year} utilisent le parc au 1er janvier {year + 1} et les demandes au "
-            f"31 décembre {year} : importez ce millésime ou choisissez une autre année (--annee)."
-        )
-    millesime, frames = frames_from_store(store, year + 1)
-    frames = dict(frames)
-    if millesime in store.millesimes("landlords"):
-        frames["landlords"] = store.read("landlords", millesime)
-    marges = room_for_manoeuvre(frames, year, millesime, params, wished_communes=wished_communes)
-    names: dict[str, str] = {}
-    if "landlords" in frames:
-        lan = frames["landlords"]
-        names.update(
-            zip(lan["landlord_id"].astype(str), lan["landlord_name"].astype(str), strict=True)
-        )
-    communes = frames.get("communes")
-    if communes is not None:
-        names.update(
-            zip(communes["commune"].astype(str), communes["commune_name"].astype(str), strict=True)
-        )
-    territory = frames.get("territory")
-    label = str(territory.iloc[0]["name"]) if territory is not None and len(territory) else ""
-    label = label or "Territoire"
-    names["territoire"] = label
-    return marges, names, label
-
-
-def write_marges(
-    base: Path,
-    out_dir: Path,
-    year: int,
-    params: Parameters | None = None,
-    wished_communes: bool = False,
-) -> MargesOutputs:
-    """Compute the room for manoeuvre of ``year`` and write ``marges.html`` and ``marges.xlsx``."""
-    with Store(base) as store:
-        marges, names, label = marges_from_store(store, year, params, wished_communes)
+def write_marges(result: MargesResult, out_dir: Path) -> MargesOutputs:
+    """Write ``marges.html`` and ``marges.xlsx`` of a room-for-manoeuvre result."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    xlsx = write_xlsx(out_dir / "marges.xlsx", marges_sheets(marges, names))
+    xlsx = write_xlsx(out_dir / "marges.xlsx", marges_sheets(result))
     html_path = out_dir / "marges.html"
+    marges = result.marges
     html_path.write_text(
         render_page(
-            f"Marges de manœuvre hors QPV — {label}",
-            f"Attributions {year} · millésime {marges.millesime} · produit par mixite",
-            [marges_section(marges, names)],
+            f"Marges de manœuvre hors QPV — {result.names.territory}",
+            f"Attributions {marges.year} · millésime {marges.millesime} · produit par mixite",
+            [marges_section(result)],
         ),
         encoding="utf-8",
     )
-    return MargesOutputs(html_path, xlsx, marges)
+    return MargesOutputs(html_path, xlsx)

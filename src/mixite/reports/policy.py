@@ -5,23 +5,22 @@
   landlord and per reservataire;
 - *Bilan annuel*: achieved vs. objective per partner for year N.
 
-Every figure comes from ``PolicyInputs`` (computed from the store by ``mixite.reports.inputs``);
+Every figure comes from ``PolicyInputs`` (worded by ``reports.documents.policy_inputs`` from the documents job's result);
 text that only the partners can write is a ``ToFill`` block, never invented. When an input is
 missing, the section says which data would produce it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mixite.params import Parameters
-from mixite.reports.common import Format, format_value
 from mixite.reports.document import Block, Figure, Heading, Paragraph, TableBlock, ToFill
+from mixite.reports.fr import Format
+from mixite.reports.fr import value as format_value
 
-__all__ = ["PolicyInputs", "bilan_annuel", "cia", "document_cadre", "legal_framework"]
+__all__ = ["PolicyInputs", "bilan_annuel", "cia", "document_cadre"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,7 @@ class PolicyInputs:
     year: int
     method_label: str
     key_figures: list[tuple[str, object, Format | None]]
+    legal: pd.DataFrame
     quotas_epci: pd.DataFrame | None = None
     quotas_landlords: pd.DataFrame | None = None
     quotas_reservataires: pd.DataFrame | None = None
@@ -47,33 +47,6 @@ class PolicyInputs:
     figures: list[Figure] = field(default_factory=list)
     definitions: list[tuple[str, str]] = field(default_factory=list)
     formats: dict[str, Format] = field(default_factory=dict)
-
-
-def legal_framework(params: Parameters, when: dt.date) -> pd.DataFrame:
-    """The legal objectives in force at a date, with their article (from the dated parameters)."""
-    rows = [
-        (
-            "Attributions hors QPV aux demandeurs du 1er quartile ou relogés (minimum)",
-            "quotas.q1_hors_qpv",
-        ),
-        (
-            "Attributions en QPV aux demandeurs des autres quartiles (minimum)",
-            "quotas.non_q1_en_qpv",
-        ),
-        (
-            "Attributions de chaque réservataire aux ménages DALO ou prioritaires (minimum)",
-            "quotas.prioritaires_par_reservataire",
-        ),
-        ("Contingent préfectoral (maximum du flux annuel)", "quotas.contingent_prefectoral.total"),
-    ]
-    out = []
-    for label, name in rows:
-        value = params.get(name, when)
-        status = " (à confirmer)" if value.unconfirmed else ""
-        out.append(
-            {"Objectif": label, "Taux": value.value, "Texte de référence": value.reference + status}
-        )
-    return pd.DataFrame(out)
 
 
 def _table_or_missing(
@@ -100,7 +73,7 @@ def _key_figures(inputs: PolicyInputs) -> list[Block]:
     return [TableBlock(frame, f"Chiffres clés du territoire ({inputs.territory})")]
 
 
-def document_cadre(inputs: PolicyInputs, params: Parameters) -> list[Block]:
+def document_cadre(inputs: PolicyInputs) -> list[Block]:
     """Blocks of the document-cadre d'orientations (CCH art. L441-1-5)."""
     f = inputs.formats
     blocks: list[Block] = [
@@ -112,7 +85,7 @@ def document_cadre(inputs: PolicyInputs, params: Parameters) -> list[Block]:
             "d'équilibre entre les territoires, à l'échelle de l'EPCI et des quartiers prioritaires."
         ),
         TableBlock(
-            legal_framework(params, dt.date(inputs.year, 6, 1)),
+            inputs.legal,
             f"Objectifs légaux en vigueur en {inputs.year}",
             {"Taux": "pct"},
             "Source : paramètres datés de mixite (mixite parametres quotas).",
@@ -178,7 +151,7 @@ def document_cadre(inputs: PolicyInputs, params: Parameters) -> list[Block]:
     return blocks
 
 
-def cia(inputs: PolicyInputs, params: Parameters) -> list[Block]:
+def cia(inputs: PolicyInputs) -> list[Block]:
     """Blocks of the draft Convention intercommunale d'attribution (CCH art. L441-1-6)."""
     f = inputs.formats
     blocks: list[Block] = [
@@ -191,11 +164,7 @@ def cia(inputs: PolicyInputs, params: Parameters) -> list[Block]:
         ),
         ToFill("Liste des signataires", "Nom, représentant et qualité de chaque signataire."),
         Heading("Engagements"),
-        TableBlock(
-            legal_framework(params, dt.date(inputs.year, 6, 1)),
-            "Objectifs légaux déclinés par la convention",
-            {"Taux": "pct"},
-        ),
+        TableBlock(inputs.legal, "Objectifs légaux déclinés par la convention", {"Taux": "pct"}),
         Heading("Objectifs par bailleur", 2),
         *_table_or_missing(
             inputs.objectives_landlords,
@@ -245,7 +214,7 @@ def cia(inputs: PolicyInputs, params: Parameters) -> list[Block]:
     return blocks
 
 
-def bilan_annuel(inputs: PolicyInputs, params: Parameters) -> list[Block]:
+def bilan_annuel(inputs: PolicyInputs) -> list[Block]:
     """Blocks of the annual review: achieved vs. objective per partner for year N."""
     f = inputs.formats
     blocks: list[Block] = [

@@ -1,22 +1,21 @@
-"""Cotation audit report: HTML page (tables + Plotly charts) and XLSX workbook.
+"""Cotation reports: the audit of a grid (HTML page with Plotly charts, XLSX workbook, CSV of
+the scores) and the letter an applicant receives.
 
-Presentation only: every figure comes from ``engine`` and ``audit``.
+Presentation only: every figure comes from the cotation jobs' results (``mixite.jobs.cotation``).
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from mixite.cotation.audit import Comparison
-from mixite.cotation.engine import describe_condition
-from mixite.cotation.grid import Grid
+from mixite.jobs.results import ApplicantResult, AuditResult
+from mixite.reports import fr
 from mixite.reports.common import (
-    Format,
     Section,
     Sheet,
     plotly_div,
@@ -25,77 +24,34 @@ from mixite.reports.common import (
     write_csv_excel,
     write_xlsx,
 )
+from mixite.reports.fr import Format
+from mixite.schema import PRIORITY_CODES
 
-__all__ = ["AuditResult", "grid_table", "write_audit_report"]
+if TYPE_CHECKING:
+    from mixite.cotation.audit import Comparison
+
+__all__ = ["applicant_letter", "grid_table", "write_audit_report"]
 
 #: Points drawn in the rank-versus-rank scatter (a seeded sample beyond that).
 SCATTER_POINTS = 4000
 
 
-@dataclass(frozen=True)
-class AuditResult:
-    """Everything the report shows for one grid (and optionally a comparison)."""
-
-    grid: Grid
-    millesime: int | None
-    scores: pd.DataFrame
-    distribution: pd.DataFrame
-    groups: pd.DataFrame
-    criteria: pd.DataFrame
-    top_n: int | None
-    waiting: pd.DataFrame | None = None
-    other_grid: Grid | None = None
-    comparison: Comparison | None = None
-    positions: pd.DataFrame | None = None
+_GRID_FR = {
+    "section": "Section",
+    "rubric": "Rubrique",
+    "mode": "Mode",
+    "criterion": "Critère",
+    "points": "Points",
+    "justified": "Justificatif",
+    "condition": "Condition",
+}
 
 
-def grid_table(grid: Grid) -> pd.DataFrame:
-    """The grid as a French table: one row per criterion, plus seniority and refusal rules."""
-    rows = []
-    for section in grid.sections:
-        if section.seniority is not None:
-            cap = section.seniority.cap_cents
-            rows.append(
-                {
-                    "Section": section.name,
-                    "Rubrique": "Ancienneté",
-                    "Mode": "—",
-                    "Critère": "points par mois d'ancienneté"
-                    + (f" (plafond {cap / 100:g})" if cap is not None else ""),
-                    "Points": section.seniority.cents_per_month / 100,
-                    "Justificatif": "non",
-                    "Condition": "mois pleins depuis le dépôt",
-                }
-            )
-        for rubric in section.rubrics:
-            for criterion in rubric.criteria:
-                rows.append(
-                    {
-                        "Section": section.name,
-                        "Rubrique": rubric.name,
-                        "Mode": "exclusive" if rubric.mode == "exclusive" else "cumulative",
-                        "Critère": criterion.name,
-                        "Points": criterion.cents / 100,
-                        "Justificatif": "oui" if criterion.justified else "non",
-                        "Condition": describe_condition(criterion.condition),
-                    }
-                )
-        if section.refusals is not None:
-            rule = section.refusals
-            cap = rule.cap_cents
-            rows.append(
-                {
-                    "Section": section.name,
-                    "Rubrique": "Refus",
-                    "Mode": "—",
-                    "Critère": f"par refus au-delà de {rule.free}"
-                    + (f" (pénalité maximale {cap / 100:g})" if cap is not None else ""),
-                    "Points": -rule.cents_per_refusal / 100,
-                    "Justificatif": "non",
-                    "Condition": "refus d'une proposition adaptée",
-                }
-            )
-    return pd.DataFrame(rows)
+def grid_table(grid_rows: pd.DataFrame) -> pd.DataFrame:
+    """The grid as a French table: one row per criterion, seniority and refusal rules."""
+    out = grid_rows.rename(columns=_GRID_FR)
+    out["Justificatif"] = out["Justificatif"].map(fr.yes_no)
+    return out
 
 
 _DISTRIBUTION_FR = {
@@ -254,7 +210,7 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
     """
     folder.mkdir(parents=True, exist_ok=True)
     grid = result.grid
-    grid_frame = grid_table(grid)
+    grid_frame = grid_table(result.grid_rows)
     distribution = result.distribution.rename(columns=_DISTRIBUTION_FR)
     groups = result.groups.rename(columns=_GROUPS_FR)
     criteria = result.criteria.rename(columns=_CRITERIA_FR)
@@ -440,3 +396,83 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         # One row per application: a CSV, the workbook keeps the summaries.
         written.append(write_csv_excel(moves, folder / "cotation_comparaison_demandes.csv"))
     return written
+
+
+# ---------------------------------------------------------------------------------------------
+# The applicant's letter
+# ---------------------------------------------------------------------------------------------
+
+
+def applicant_letter(result: ApplicantResult) -> str:
+    """The text an applicant receives (décret n° 2019-1378): score and detail, position among
+    similar applications, waiting time of similar applications, priority status and the refusal
+    rule."""
+    explanation = result.explanation
+    row = result.application
+    grid = result.grid
+    out: list[str] = []
+    title = f"Cotation de votre demande n° {result.number}"
+    out += [title, "=" * len(title), ""]
+    out.append(f"Grille : {grid.name}" + (" (grille illustrative)" if grid.illustrative else ""))
+    out.append(f"Section de la grille : {explanation.section}")
+    out.append("")
+    if explanation.excluded:
+        out.append(
+            "Votre demande n'est pas cotée : elle relève d'un autre circuit de désignation "
+            f"({explanation.exclusion_reason})."
+        )
+    else:
+        out.append(f"Votre cotation : {fr.n_points(explanation.score)}")
+        out.append("")
+        out.append("Détail :")
+        for line in explanation.lines:
+            values = "; ".join(f"{k} : {v}" for k, v in line.values)
+            sign = "+" if line.points >= 0 else "−"
+            out.append(
+                f"  {sign} {fr.points(abs(line.points))} — {line.rubric} / {line.criterion}"
+                f" ({line.note}) [{values}]"
+            )
+        out.append(f"  = {fr.n_points(explanation.total())}")
+    out.append("")
+    position = result.position
+    if position is not None and not pd.isna(position["rank"]):
+        out.append(
+            f"Position parmi les demandes similaires : rang {int(position['rank'])} sur "
+            f"{int(position['group_size'])} (demandes de même {result.similarity})."
+        )
+    if result.waiting is not None:
+        months = result.waiting["waiting_months"]
+        if pd.isna(months):
+            out.append(
+                "Délai d'attente indicatif : non estimable (aucune attribution similaire sur la "
+                "période observée)."
+            )
+        else:
+            rounded = round(float(months))
+            years = f" (soit environ {rounded // 12} ans)" if rounded >= 36 else ""
+            out.append(
+                f"Délai d'attente indicatif pour des demandes similaires : environ "
+                f"{fr.integer(rounded)} mois{years} (estimation : demandes similaires en attente "
+                "/ attributions similaires par an ; ce n'est pas un engagement)."
+            )
+    out.append("")
+    codes = list(row["priority_codes"]) if "priority_codes" in row.index else []
+    if bool(row.get("dalo", False)):
+        out.append("Votre ménage est reconnu prioritaire et devant être logé d'urgence (DALO).")
+    if codes:
+        status = "justifiée" if bool(row.get("priority_justified", False)) else "déclarée"
+        labels = ", ".join(PRIORITY_CODES.get(c, c) for c in codes)
+        out.append(
+            f"Votre demande est prioritaire au sens de l'article L441-1 ({status}) : {labels}."
+        )
+    elif not bool(row.get("dalo", False)):
+        out.append(
+            "Votre demande ne relève pas d'un public prioritaire au sens de l'article L441-1."
+        )
+    out.append(f"Refus : {result.refusal_rule}")
+    out.append("")
+    out.append(
+        "La cotation est une aide à la décision : les logements ne sont pas attribués "
+        "automatiquement dans l'ordre des points."
+    )
+    return "\n".join(out)

@@ -1,0 +1,181 @@
+"""The one loader of the application layer: what a job reads from a territory's store.
+
+Every job reads through these functions, on any object with the read API of
+``mixite.store.Store`` (the ``StoreLike`` protocol: a DuckDB store, an in-memory stand-in in the
+tests, a national batch's store). Store millésime N holds the stock and the occupancy at
+1 January N, the applications pending at 31 December N-1 and the attributions (leases) of N-1
+(``docs/store.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pandas as pd
+
+from mixite.errors import StoreError
+from mixite.jobs.results import Names
+
+__all__ = [
+    "INPUT_TABLES",
+    "Snapshot",
+    "StoreLike",
+    "attributions_of_year",
+    "load_names",
+    "load_snapshot",
+    "territory_row",
+]
+
+#: Store tables a millésime's analyses read, in the order they are loaded.
+INPUT_TABLES = (
+    "dwellings",
+    "households",
+    "applications",
+    "attributions",
+    "reservations",
+    "communes",
+    "landlords",
+    "qpv",
+    "territory",
+)
+
+_IMPORT_HINT = "Importez-le avec « mixite importer --base … --millesime … »."
+
+
+class StoreLike(Protocol):
+    """The part of ``mixite.store.Store`` the jobs use."""
+
+    def millesimes(self, table: str | None = None) -> list[int]: ...
+
+    def read(self, table: str, millesime: int | None = None) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The canonical tables of one store millésime (tables absent from it are left out)."""
+
+    millesime: int
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """The table ``name``, or None when the millésime does not hold it."""
+        return self.tables.get(name)
+
+    def require(self, name: str, purpose: str) -> pd.DataFrame:
+        """The table ``name``, or a French ``StoreError`` saying what needs it."""
+        frame = self.tables.get(name)
+        if frame is None:
+            from mixite.store import STORE_TABLES
+
+            label = STORE_TABLES[name].label if name in STORE_TABLES else name
+            raise StoreError(
+                f"Le millésime {self.millesime} de la base ne contient pas la table « {label} », "
+                f"nécessaire pour {purpose}. {_IMPORT_HINT}"
+            )
+        return frame
+
+    def frames(self, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+        """The tables as a plain dict (all of them, or those of ``names`` that are present)."""
+        keep = self.tables if names is None else {n: self.tables[n] for n in names}
+        return {n: f for n, f in keep.items() if n in self.tables}
+
+
+def load_snapshot(
+    store: StoreLike,
+    millesime: int | None = None,
+    tables: Iterable[str] = INPUT_TABLES,
+    anchor: str = "dwellings",
+) -> Snapshot:
+    """The tables of one millésime; the latest millésime of ``anchor`` when ``millesime`` is None.
+
+    Raises a French ``StoreError`` when the store holds no ``anchor`` table, or none for the
+    requested millésime (listing the available ones).
+    """
+    from mixite.store import STORE_TABLES
+
+    available = store.millesimes(anchor)
+    label = STORE_TABLES[anchor].label if anchor in STORE_TABLES else anchor
+    if not available:
+        raise StoreError(f"La base ne contient aucune donnée « {label} ». {_IMPORT_HINT}")
+    year = max(available) if millesime is None else int(millesime)
+    if year not in available:
+        listed = ", ".join(map(str, sorted(available)))
+        raise StoreError(
+            f"Pas de données « {label} » pour le millésime {year} (millésimes disponibles : "
+            f"{listed}). Choisissez-en un avec --millesime, ou importez ce millésime."
+        )
+    frames = {name: store.read(name, year) for name in tables if year in store.millesimes(name)}
+    return Snapshot(year, frames)
+
+
+def attributions_of_year(store: StoreLike, year: int) -> pd.DataFrame:
+    """Attributions whose lease was signed in ``year``, whatever millésime imported them.
+
+    Attributions are read from every millésime; one present in several millésimes is kept once
+    (from the latest). Raises a French ``StoreError`` when none is dated in ``year``.
+    """
+    from mixite.indicators.quotas import attributions_of_year as of_year
+
+    every = all_attributions(store)
+    out = of_year(every, year)
+    if out.empty:
+        raise StoreError(
+            f"Aucune attribution dont le bail est signé en {year}. Choisissez une autre année "
+            f"(--annee) ou importez le millésime {year + 1}."
+        )
+    return out.reset_index(drop=True)
+
+
+def all_attributions(store: StoreLike) -> pd.DataFrame:
+    """Every attribution of every millésime, each once (from the latest millésime holding it)."""
+    frames = [store.read("attributions", m) for m in sorted(store.millesimes("attributions"))]
+    if not frames:
+        raise StoreError(f"La base ne contient aucune attribution. {_IMPORT_HINT}")
+    every = pd.concat(frames, ignore_index=True)
+    return every.drop_duplicates("attribution_id", keep="last").reset_index(drop=True)
+
+
+def territory_row(store: StoreLike, millesime: int | None = None) -> pd.DataFrame:
+    """The territory description of ``millesime`` (else the latest one), as a one-row frame."""
+    years = store.millesimes("territory")
+    if not years:
+        raise StoreError(
+            "La base ne contient pas la description du territoire (fichier territoire.yaml). "
+            + _IMPORT_HINT
+        )
+    pick = millesime if millesime in years else max(years)
+    return store.read("territory", pick)
+
+
+def _latest(store: StoreLike, table: str) -> pd.DataFrame | None:
+    years = store.millesimes(table)
+    return store.read(table, max(years)) if years else None
+
+
+def load_names(store: StoreLike) -> Names:
+    """The names the outputs show beside codes: landlords, communes, QPV and the territory,
+    from the latest millésime of each table (empty maps when a table is absent)."""
+    landlords = _latest(store, "landlords")
+    communes = _latest(store, "communes")
+    qpv = _latest(store, "qpv")
+    territory = _latest(store, "territory")
+
+    def pairs(frame: pd.DataFrame | None, code: str, name: str) -> dict[str, str]:
+        if frame is None or frame.empty:
+            return {}
+        return dict(zip(frame[code].astype(str), frame[name].astype(str), strict=True))
+
+    label = ""
+    epci = ""
+    if territory is not None and len(territory):
+        label = str(territory.iloc[0]["name"])
+        epci = str(territory.iloc[0]["epci"])
+    return Names(
+        territory=label or "Territoire",
+        epci=epci,
+        landlords=pairs(landlords, "landlord_id", "landlord_name"),
+        communes=pairs(communes, "commune", "commune_name"),
+        qpv=pairs(qpv, "qpv_code", "qpv_name"),
+    )

@@ -1,0 +1,175 @@
+"""Jobs of the cotation: audit a grid on a millésime's applications (and compare two grids),
+and explain one application's score to its applicant.
+
+Conventions (store millésime N, ``docs/cotation.md``): applications pending at 31/12/N-1 are
+scored at the reference date 1 January N; the Q1 threshold is the one in force in year N (the
+year the cotation is used for attributions), from the caller, else the territory's
+``q1_overrides``, else the ``seuils_q1`` parameters for its reference EPCI; the yearly number of
+attributions N is the count of leases signed in the latest lease year of the attributions table
+(year N-1 in store millésime N).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from mixite.jobs._load import StoreLike, load_snapshot
+from mixite.jobs.results import ApplicantResult, AuditResult
+
+if TYPE_CHECKING:
+    from mixite.cotation.grid import Grid
+
+__all__ = ["CotationInputs", "applicant", "audit", "load_inputs"]
+
+
+@dataclass(frozen=True)
+class CotationInputs:
+    """The tables of one millésime that the cotation needs (attributions and territory optional)."""
+
+    millesime: int
+    applications: pd.DataFrame
+    attributions: pd.DataFrame | None = None
+    territory: pd.DataFrame | None = None
+
+
+def load_inputs(store: StoreLike, millesime: int | None = None) -> CotationInputs:
+    """The applications of a millésime (the latest one holding applications when None), with
+    its attributions and territory when present."""
+    snapshot = load_snapshot(
+        store, millesime, ("applications", "attributions", "territory"), anchor="applications"
+    )
+    return CotationInputs(
+        snapshot.millesime,
+        snapshot.require("applications", "la cotation"),
+        snapshot.get("attributions"),
+        snapshot.get("territory"),
+    )
+
+
+def audit_inputs(
+    inputs: CotationInputs,
+    grid: Grid,
+    other: Grid | None = None,
+    q1_threshold: float | None = None,
+) -> AuditResult:
+    """Score, audit and (with ``other``) compare grids on one millésime's applications."""
+    from mixite.cotation.audit import (
+        audit_groups,
+        compare_grids,
+        grid_rows,
+        score_distribution,
+        yearly_attributions,
+    )
+    from mixite.cotation.engine import (
+        criterion_counts,
+        positions,
+        score_applications,
+        waiting_times,
+    )
+    from mixite.cotation.fields import reference_context
+
+    context = reference_context(inputs.millesime, inputs.territory, q1_threshold)
+    grid.check_date(context.reference_date)
+    if other is not None:
+        other.check_date(context.reference_date)
+    apps = inputs.applications.reset_index(drop=True)
+    scores = score_applications(apps, grid, context)
+    attributions = inputs.attributions
+    top_n = None
+    waiting = None
+    if attributions is not None and not attributions.empty:
+        top_n = yearly_attributions(attributions)
+        waiting = waiting_times(apps, attributions, grid, context)
+    comparison = None
+    if other is not None:
+        comparison = compare_grids(
+            apps, scores, score_applications(apps, other, context), context, top_n
+        )
+    return AuditResult(
+        grid=grid,
+        millesime=inputs.millesime,
+        scores=scores,
+        distribution=score_distribution(scores),
+        groups=audit_groups(apps, scores, context, top_n),
+        criteria=criterion_counts(apps, grid, context),
+        grid_rows=grid_rows(grid),
+        top_n=top_n,
+        waiting=waiting,
+        other_grid=other,
+        comparison=comparison,
+        positions=positions(apps, scores, grid, context),
+    )
+
+
+def audit(
+    store: StoreLike,
+    grid: Grid,
+    other: Grid | None = None,
+    millesime: int | None = None,
+    q1_threshold: float | None = None,
+) -> AuditResult:
+    """The audit of ``grid`` (and its comparison with ``other``) on a millésime of the store."""
+    return audit_inputs(load_inputs(store, millesime), grid, other, q1_threshold)
+
+
+def applicant_of_inputs(
+    inputs: CotationInputs,
+    grid: Grid,
+    application_id: str,
+    q1_threshold: float | None = None,
+) -> ApplicantResult:
+    """What the applicant of ``application_id`` (its pseudonym in the store) is told."""
+    from mixite.cotation.engine import (
+        explain,
+        positions,
+        refusal_rule,
+        score_applications,
+        similarity_description,
+        waiting_times,
+    )
+    from mixite.cotation.fields import reference_context
+
+    context = reference_context(inputs.millesime, inputs.territory, q1_threshold)
+    grid.check_date(context.reference_date)
+    apps = inputs.applications.reset_index(drop=True)
+    explanation = explain(apps, grid, context, application_id)
+    scores = score_applications(apps, grid, context)
+    ranks = positions(apps, scores, grid, context)
+    position = ranks.loc[ranks["application_id"] == application_id].iloc[0]
+    waiting_row = None
+    if inputs.attributions is not None and not inputs.attributions.empty:
+        table = waiting_times(apps, inputs.attributions, grid, context)
+        keys = [c for c in table.columns if c in ranks.columns]
+        match = pd.Series(True, index=table.index)
+        for key in keys:
+            mine = position[key]
+            column = table[key]
+            match &= column.isna() if pd.isna(mine) else (column == mine)
+        if match.any():
+            waiting_row = table.loc[match].iloc[0]
+    section = grid.sections[[s.name for s in grid.sections].index(explanation.section)]
+    row = apps.loc[apps["application_id"] == application_id].iloc[0]
+    return ApplicantResult(
+        grid=grid,
+        explanation=explanation,
+        number=application_id,
+        application=row,
+        position=position,
+        waiting=waiting_row,
+        refusal_rule=refusal_rule(section),
+        similarity=similarity_description(grid),
+    )
+
+
+def applicant(
+    store: StoreLike,
+    grid: Grid,
+    application_id: str,
+    millesime: int | None = None,
+    q1_threshold: float | None = None,
+) -> ApplicantResult:
+    """What the applicant of ``application_id`` is told, on a millésime of the store."""
+    return applicant_of_inputs(load_inputs(store, millesime), grid, application_id, q1_threshold)

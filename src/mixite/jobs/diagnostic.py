@@ -1,0 +1,229 @@
+"""Jobs of the diagnostic: the territorial diagnostic of a millésime, the legal quota
+indicators of an attribution year, and the room for manoeuvre outside QPV."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from mixite.errors import MixiteError, StoreError
+from mixite.jobs._load import (
+    Snapshot,
+    StoreLike,
+    attributions_of_year,
+    load_names,
+    load_snapshot,
+    territory_row,
+)
+from mixite.jobs.results import DiagnosticResult, MargesResult, Names, QuotasResult
+from mixite.params import Parameters
+from mixite.vocabulary import Indicator, Level
+
+__all__ = ["diagnostic", "marges", "quotas", "residence_layer"]
+
+#: Columns of the published room-for-manoeuvre table, in the order of the reports.
+MARGES_GROUP_COLUMNS = (
+    "level", "group", "dwellings", "dwellings_ok", "expected_vacancies", "vacancies_ok",
+    "q1_applicants_ok", "attainable_q1", "attainable_share", "achieved_attributions",
+    "achieved_share", "target", "reason", "loss_ceiling", "loss_size", "loss_rent",
+    "loss_turnover", "loss_demand",
+)  # fmt: skip
+
+
+def _secrecy(params: Parameters | None, millesime: int) -> int:
+    from mixite.indicators._common import small_cell_threshold
+
+    return small_cell_threshold(params, dt.date(millesime, 1, 1))
+
+
+def residence_layer(tables: dict[str, pd.DataFrame], dwellings: pd.DataFrame) -> pd.DataFrame:
+    """One row per residence: mean coordinates (Lambert-93), commune, landlord, QPV, number of
+    dwellings, and the occupancy and fragility columns of ``occupation_residences`` when the
+    diagnostic has them (« non classée » otherwise)."""
+    from mixite.indicators.fragility import UNCLASSED
+
+    place = dwellings.groupby("residence_id").agg(
+        x=("x", "mean"),
+        y=("y", "mean"),
+        commune=("commune", "first"),
+        landlord_id=("landlord_id", "first"),
+        in_qpv=("in_qpv", "max"),
+        qpv_code=("qpv_code", "first"),
+        dwellings=("dwelling_id", "size"),
+    )
+    occ = tables.get("occupation_residences")
+    if occ is not None:
+        keep = [c for c in occ.columns if not c.startswith("n_") and c not in place.columns]
+        place = place.join(occ[keep].set_index("residence_id"), how="left")
+    if "fragility_class" not in place:
+        place["fragility_class"] = UNCLASSED
+    place["fragility_class"] = place["fragility_class"].fillna(UNCLASSED)
+    return place.reset_index()
+
+
+def _key_figures(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """Headline figures of the diagnostic, by code, from its tables."""
+    out: dict[str, float] = {}
+    qpv = tables.get("stock_qpv")
+    if qpv is not None and len(qpv):
+        total = float(qpv["dwellings"].sum())
+        out["dwellings"] = total
+        in_qpv = float(qpv.loc[qpv["qpv_status"] == "QPV", "dwellings"].sum())
+        out["share_in_qpv"] = in_qpv / max(total, 1.0)
+    vac = tables.get("vacance_territoire")
+    if vac is not None and len(vac):
+        out["vacancy_rate"] = float(vac["vacancy_rate"].iloc[0])
+        out["turnover_rate"] = float(vac["turnover_rate"].iloc[0])
+    gap = tables.get("loyers_ecart_qpv")
+    if gap is not None and len(gap):
+        row = gap[gap["typology"] == "ensemble"]
+        if len(row):
+            out["rent_gap_eur_m2"] = -float(row["gap_eur_m2"].iloc[0])
+    dem = tables.get("demande_territoire")
+    if dem is not None and len(dem):
+        out["pressure"] = float(dem["pressure"].iloc[0])
+    quotas_table = tables.get("quotas")
+    if quotas_table is not None and len(quotas_table):
+        row = quotas_table[
+            (quotas_table["level"] == Level.EPCI)
+            & (quotas_table["indicator"] == Indicator.Q1_OUTSIDE_QPV)
+        ]
+        if len(row):
+            out["q1_outside_qpv_share"] = float(row["share"].iloc[0])
+            out["q1_outside_qpv_target"] = float(row["target"].iloc[0])
+    return out
+
+
+def diagnostic(
+    store: StoreLike, millesime: int | None = None, params: Parameters | None = None
+) -> DiagnosticResult:
+    """The territorial diagnostic of a millésime (the latest one when None), with statistical
+    secrecy applied, the residence layer, the QPV perimeters and the room for manoeuvre of the
+    attributions of the year before (``docs/indicateurs.md``)."""
+    from mixite.indicators.diagnostic import publishable, territorial_diagnostic
+
+    snapshot = load_snapshot(store, millesime)
+    year = snapshot.millesime
+    names = load_names(store)
+    raw = territorial_diagnostic(snapshot.frames(), year, params)
+    threshold = _secrecy(params, year)
+    tables = publishable(raw, threshold)
+    marges_result: MargesResult | None = None
+    missing = ""
+    try:
+        marges_result = _marges_of(snapshot, year - 1, params, False, names)
+    except MixiteError as exc:
+        missing = str(exc)
+    return DiagnosticResult(
+        millesime=year,
+        names=names,
+        tables=tables,
+        secrecy_threshold=threshold,
+        residences=residence_layer(tables, snapshot.require("dwellings", "le diagnostic")),
+        qpv=snapshot.get("qpv"),
+        key_figures=_key_figures(tables),
+        marges=marges_result,
+        marges_missing=missing,
+    )
+
+
+def quota_table(
+    attributions: pd.DataFrame,
+    territory: pd.DataFrame,
+    year: int,
+    params: Parameters | None = None,
+    levels: tuple[str, ...] | None = None,
+    strict_q1: bool = True,
+) -> pd.DataFrame:
+    """The legal quota indicators of ``year`` at each level, with the territory's Q1 threshold
+    in force that year (``indicators.quotas.quota_indicators``)."""
+    from mixite.indicators import quotas as quota_mod
+
+    threshold = quota_mod.q1_threshold(territory, year, params)
+    return quota_mod.quota_indicators(
+        attributions,
+        year,
+        threshold,
+        levels=tuple(quota_mod.LEVELS) if levels is None else levels,
+        territory_label=str(territory.iloc[0]["epci"]),
+        params=params,
+        strict=strict_q1,
+    )
+
+
+def quotas(
+    store: StoreLike, year: int, params: Parameters | None = None, strict_q1: bool = True
+) -> QuotasResult:
+    """Legal quota indicators (every level) and flux ledger of the leases signed in ``year``.
+
+    The Q1 threshold is the one in force in ``year`` for the territory; the reservations are
+    those of millésime ``year + 1`` when present, else of the latest millésime.
+    """
+    from mixite.indicators import quotas as quota_mod
+
+    attrs = attributions_of_year(store, year)
+    territory = territory_row(store, year + 1)
+    table = quota_table(attrs, territory, year, params, strict_q1=strict_q1)
+    res_years = store.millesimes("reservations")
+    ledger = None
+    if res_years:
+        pick = year + 1 if year + 1 in res_years else max(res_years)
+        ledger = quota_mod.flux_ledger(attrs, store.read("reservations", pick), year)
+    return QuotasResult(year, load_names(store), table, ledger, _secrecy(params, year + 1))
+
+
+def _marges_of(
+    snapshot: Snapshot,
+    year: int,
+    params: Parameters | None,
+    wished_communes: bool,
+    names: Names,
+) -> MargesResult:
+    from mixite.indicators.marges import room_for_manoeuvre
+
+    frames = snapshot.frames(
+        ("dwellings", "applications", "communes", "territory", "landlords", "attributions")
+    )
+    from mixite.indicators._common import suppress_small_cells
+
+    result = room_for_manoeuvre(
+        frames, year, snapshot.millesime, params, wished_communes=wished_communes
+    )
+    threshold = _secrecy(params, snapshot.millesime)
+    groups = suppress_small_cells(
+        result.groups[list(MARGES_GROUP_COLUMNS)],
+        ["q1_applicants_ok"],
+        threshold,
+        {"q1_applicants_ok": ["attainable_q1", "attainable_share", "loss_demand"]},
+    )
+    by_size = suppress_small_cells(
+        result.by_size,
+        ["q1_applicants", "q1_applicants_sized", "q1_applicants_ok"],
+        threshold,
+        {"q1_applicants": ["share_ok"], "q1_applicants_ok": ["share_ok"]},
+    )
+    return MargesResult(result, names, threshold, groups, by_size)
+
+
+def marges(
+    store: StoreLike,
+    year: int,
+    params: Parameters | None = None,
+    wished_communes: bool = False,
+) -> MargesResult:
+    """The room for manoeuvre outside QPV of the attributions of ``year`` (``docs/marges.md``).
+
+    Uses millésime ``year + 1`` (stock at 1 January ``year + 1``, demand at 31 December
+    ``year``); a French ``StoreError`` when that millésime is missing.
+    """
+    available = store.millesimes("dwellings")
+    if year + 1 not in available:
+        raise StoreError(
+            f"Pas de millésime {year + 1} dans la base (millésimes disponibles : "
+            f"{', '.join(map(str, sorted(available))) or 'aucun'}). Les marges des attributions "
+            f"de {year} utilisent le parc au 1er janvier {year + 1} et les demandes au "
+            f"31 décembre {year} : importez ce millésime ou choisissez une autre année (--annee)."
+        )
+    snapshot = load_snapshot(store, year + 1)
+    return _marges_of(snapshot, year, params, wished_communes, load_names(store))

@@ -1,0 +1,282 @@
+"""Job of the policy documents: everything the document-cadre, the CIA draft and the annual
+review show for attribution year N, computed from the store.
+
+Year N is the calendar year of the attributions (leases signed in N, store millésime N+1 or any
+millésime holding them). The objectives are set for the next year on the volume of year N's
+attributions (the best available forecast of next year's flow), split between partners with
+``mixite.objectives.split_objective``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from mixite.errors import ConfigError, MixiteError
+from mixite.jobs._load import (
+    StoreLike,
+    all_attributions,
+    attributions_of_year,
+    load_names,
+    load_snapshot,
+)
+from mixite.jobs.diagnostic import marges as marges_job
+from mixite.jobs.diagnostic import quota_table
+from mixite.jobs.results import DocumentsResult
+from mixite.params import Parameters, default_parameters
+from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
+
+__all__ = ["documents", "legal_framework", "split"]
+
+#: The legal objectives listed by the documents, with the parameter holding each rate.
+LEGAL_ROWS = (
+    ("q1_hors_qpv", TARGET_PARAMETERS[Indicator.Q1_OUTSIDE_QPV]),
+    ("non_q1_en_qpv", TARGET_PARAMETERS[Indicator.NON_Q1_IN_QPV]),
+    ("prioritaires", TARGET_PARAMETERS[Indicator.PRIORITY]),
+    ("contingent_prefectoral", "quotas.contingent_prefectoral.total"),
+)
+
+
+def legal_framework(params: Parameters, when: dt.date) -> pd.DataFrame:
+    """The legal objectives in force at a date: ``code``, ``rate``, ``reference`` (the text
+    that sets it) and ``unconfirmed`` (from the dated parameters)."""
+    rows = []
+    for code, name in LEGAL_ROWS:
+        value = params.get(name, when)
+        rows.append(
+            {
+                "code": code,
+                "rate": float(value.value),
+                "reference": value.reference,
+                "unconfirmed": bool(value.unconfirmed),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def split(
+    table: pd.DataFrame,
+    level: str,
+    indicator: str,
+    rate: float,
+    method: str,
+    caps: dict[str, float] | None,
+) -> tuple[pd.DataFrame, bool]:
+    """The objective of ``indicator`` at ``rate`` split between the groups of ``level``
+    (``objectives.split_objective``), with a last row ``partner = "total"``; and whether the EPCI
+    objective is reachable within the partners' caps."""
+    from mixite.objectives import split_objective
+
+    part = table[(table["level"] == level) & (table["indicator"] == indicator)]
+    if level == Level.RESERVATAIRE:
+        part = part[part["target_applies"]]
+    partners = pd.DataFrame(
+        {
+            "partner": part["group"].astype(str).to_numpy(),
+            "expected": part["denominator"].to_numpy(),
+            "achieved": part["numerator"].to_numpy(),
+            "attainable_share": [
+                1.0 if caps is None else caps.get(str(g), 1.0) for g in part["group"]
+            ],
+        }
+    )
+    use = method if caps is not None or method == "proportionnel" else "proportionnel"
+    out = split_objective(partners, rate, use)  # type: ignore[arg-type]
+    columns = ["partner", "expected", "achieved", "cap", "objective", "objective_rate"]
+    frame = out[columns].copy()
+    total = pd.DataFrame(
+        {
+            "partner": ["total"],
+            "expected": [int(out["expected"].sum())],
+            "achieved": [int(out["achieved"].sum())],
+            "cap": [int(out["cap"].sum())],
+            "objective": [int(out["objective"].sum())],
+            "objective_rate": [out["objective"].sum() / max(out["expected"].sum(), 1)],
+        }
+    )
+    return pd.concat([frame, total], ignore_index=True), bool(out.attrs["reachable"])
+
+
+def _sectors(dw: pd.DataFrame, occupancy: pd.DataFrame) -> pd.DataFrame:
+    """Stock, mean rent per m² and occupancy in QPV and outside (``in_qpv`` rows)."""
+    rent = (
+        dw.assign(s=dw["surface"].where(dw["rent"].notna())).groupby("in_qpv")[["rent", "s"]].sum()
+    )
+    keys = occupancy["in_qpv"]
+    return pd.DataFrame(
+        {
+            "in_qpv": keys.to_numpy(),
+            "dwellings": dw.groupby("in_qpv").size().reindex(keys).to_numpy(),
+            "rent_m2": (rent["rent"] / rent["s"]).reindex(keys).to_numpy(),
+            "households": occupancy["households"].to_numpy(),
+            "share_under_40": occupancy["share_under_40"].to_numpy(),
+            "share_single_parent": occupancy["share_single_parent"].to_numpy(),
+        }
+    )
+
+
+def _fragile(residences: pd.DataFrame, dw: pd.DataFrame, classes: tuple[str, ...]) -> pd.DataFrame:
+    """The 25 most fragile residences of the two most fragile classes."""
+    top = (
+        residences[residences["fragility_class"].isin(classes)]
+        .sort_values("fragility_index", ascending=False)
+        .head(25)
+    )
+    missing = [c for c in ("commune", "in_qpv") if c not in top.columns]
+    if missing:
+        place = dw.groupby("residence_id").agg(
+            commune=("commune", "first"), in_qpv=("in_qpv", "max")
+        )
+        top = top.join(place[missing], on="residence_id")
+    keep = [
+        "residence_id", "commune", "in_qpv", "households", "fragility_index", "fragility_class",
+        "explanation",
+    ]  # fmt: skip
+    return top[keep].reset_index(drop=True)
+
+
+def _history(
+    every: pd.DataFrame, territory: pd.DataFrame, params: Parameters | None
+) -> pd.DataFrame | None:
+    """The EPCI's three shares for every lease year of the store (years without a Q1 threshold
+    are left out)."""
+    rows = []
+    for y in sorted(every["lease_date"].dt.year.dropna().unique()):
+        y = int(y)
+        try:
+            t = quota_table(every, territory, y, params, levels=(Level.EPCI,))
+        except MixiteError:  # a year without Q1 threshold is left out of the trend
+            continue
+        shares = t.set_index("indicator")["share"]
+        rows.append(
+            {
+                "year": y,
+                "attributions": int(t["denominator"].max()),
+                **{str(ind): float(shares[ind]) for ind in Indicator},
+            }
+        )
+    return pd.DataFrame(rows) if rows else None
+
+
+def documents(
+    store: StoreLike,
+    year: int,
+    method: str = "plafonne",
+    params: Parameters | None = None,
+) -> DocumentsResult:
+    """Everything the three documents show for attribution year ``year``, from the store."""
+    from mixite.indicators import quotas as quota_mod
+    from mixite.indicators.diagnostic import territorial_diagnostic
+    from mixite.indicators.fragility import CLASS_LABELS
+    from mixite.indicators.quotas import DEFINITIONS
+    from mixite.objectives import METHODS
+
+    params = params or default_parameters()
+    if method not in METHODS:
+        raise ConfigError(
+            f"Méthode « {method} » inconnue. Méthodes possibles : {', '.join(METHODS)}."
+        )
+    attributions = attributions_of_year(store, year)
+    millesimes = store.millesimes("dwellings")
+    millesime = year + 1 if year + 1 in millesimes else (max(millesimes) if millesimes else None)
+    snapshot = load_snapshot(store, millesime)
+    names = load_names(store)
+    purpose = "les documents de la politique d'attribution"
+    territory = snapshot.require("territory", purpose)
+    threshold = quota_mod.q1_threshold(territory, year, params)
+    table = quota_table(
+        attributions,
+        territory,
+        year,
+        params,
+        levels=(Level.EPCI, Level.LANDLORD, Level.RESERVATAIRE),
+    )
+    when = dt.date(year, 12, 31)
+    rates = {ind: float(params.value(TARGET_PARAMETERS[ind], when)) for ind in Indicator}
+
+    caps: dict[str, float] | None = None
+    marges_table: pd.DataFrame | None = None
+    try:
+        marges_result = marges_job(store, year, params)
+    except MixiteError:
+        marges_result = None
+    if marges_result is not None:
+        groups = marges_result.marges.groups
+        landlords = groups[groups["level"] == Level.LANDLORD]
+        caps = {
+            str(g): float(v)
+            for g, v in zip(
+                landlords["group"], landlords["attainable_share"].fillna(0.0), strict=True
+            )
+        }
+        marges_table = landlords[
+            ["group", "expected_vacancies", "achieved_share", "attainable_share"]
+        ].reset_index(drop=True)
+    method_used = method if caps is not None else "proportionnel"
+    obj_landlords, reachable = split(
+        table, Level.LANDLORD, Indicator.Q1_OUTSIDE_QPV, rates[Indicator.Q1_OUTSIDE_QPV],
+        method_used, caps,
+    )  # fmt: skip
+    obj_qpv, _ = split(
+        table, Level.LANDLORD, Indicator.NON_Q1_IN_QPV, rates[Indicator.NON_Q1_IN_QPV],
+        "proportionnel", None,
+    )  # fmt: skip
+    obj_res, _ = split(
+        table, Level.RESERVATAIRE, Indicator.PRIORITY, rates[Indicator.PRIORITY],
+        "proportionnel", None,
+    )  # fmt: skip
+
+    dw = snapshot.require("dwellings", purpose)
+    epci_row = table[
+        (table["level"] == Level.EPCI) & (table["indicator"] == Indicator.Q1_OUTSIDE_QPV)
+    ]
+    applications = snapshot.get("applications")
+    key_figures: dict[str, float | None] = {
+        "dwellings": float(len(dw)),
+        "share_in_qpv": float(dw["in_qpv"].sum()) / max(len(dw), 1),
+        "attributions": float(len(attributions)),
+        "applications": None if applications is None else float(len(applications)),
+        "threshold": threshold,
+        "q1_outside_qpv_share": float(epci_row["share"].iloc[0]) if len(epci_row) else None,
+    }
+    relocations = (
+        attributions[attributions["npnru_relocation"]]
+        .groupby("landlord_id")
+        .size()
+        .rename("relocations")
+        .reset_index()
+    )
+
+    sectors = None
+    fragile = None
+    households = snapshot.get("households")
+    if households is not None and len(households):
+        diag = territorial_diagnostic(snapshot.frames(), snapshot.millesime, params)
+        occ = diag.get("occupation_qpv")
+        if occ is not None:
+            sectors = _sectors(dw, occ)
+        res = diag.get("occupation_residences")
+        if res is not None:
+            fragile = _fragile(res, dw, CLASS_LABELS[:2])
+
+    return DocumentsResult(
+        year=year,
+        names=names,
+        method=method,
+        method_used=method_used,
+        reachable=reachable,
+        threshold=threshold,
+        legal=legal_framework(params, dt.date(year, 6, 1)),
+        key_figures=key_figures,
+        quotas=table,
+        objectives_landlords=obj_landlords,
+        objectives_non_q1_qpv=obj_qpv,
+        objectives_reservataires=obj_res,
+        relocations=relocations,
+        sectors=sectors,
+        fragile_residences=fragile,
+        marges=marges_table,
+        history=_history(all_attributions(store), territory, params),
+        definitions=DEFINITIONS,
+    )

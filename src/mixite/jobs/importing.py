@@ -1,0 +1,192 @@
+"""Jobs of the store: read official files into a millésime in one transaction, and describe
+what a store holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mixite.errors import InputError, Location
+from mixite.jobs.results import ImportResult, StoreInfo
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mixite.io.mapping import ColumnMapping
+    from mixite.store import Store
+
+__all__ = ["OPTION_TABLES", "ImportPlan", "import_files", "info", "plan_import", "read_plan"]
+
+#: Option name (French) → store table, in the order files are read (communes first: their codes
+#: are accepted by the other readers).
+OPTION_TABLES: dict[str, str] = {
+    "communes": "communes",
+    "rpls": "dwellings",
+    "demandes": "applications",
+    "attributions": "attributions",
+    "occupation": "households",
+    "qpv": "qpv",
+    "reservations": "reservations",
+    "bailleurs": "landlords",
+    "territoire": "territory",
+}
+_READ_ORDER = list(OPTION_TABLES.values())
+#: Suffixes of the files a folder import reads; the geographic ones are ``GEO_SUFFIXES``.
+_FOLDER_SUFFIXES = (".csv", ".txt", ".yaml", ".yml")
+#: Companion files of a shapefile, read with it.
+_SHAPEFILE_PARTS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
+
+
+@dataclass
+class ImportPlan:
+    """Which file feeds which store table, the column mapping and its table, ignored files."""
+
+    files: dict[str, Path]
+    mapping: ColumnMapping | None = None
+    mapping_table: str | None = None
+    ignored: tuple[str, ...] = ()
+
+
+def _mapping_table(mapping: ColumnMapping, explicit: dict[str, Path]) -> str:
+    from mixite.io.tables import table_spec
+
+    if mapping.table is not None:
+        return table_spec(mapping.table).name
+    if len(explicit) == 1:
+        return next(iter(explicit))
+    raise InputError(
+        "Le fichier de correspondance ne dit pas à quel type de fichier il s'applique",
+        Location(mapping.source, column="table"),
+        "Ajoutez une ligne « table: demandes » (ou rpls, attributions, occupation…) au fichier "
+        "de correspondance.",
+    )
+
+
+def plan_import(
+    explicit: dict[str, Path], folder: Path | None, mapping_file: Path | None
+) -> ImportPlan:
+    """Match files to store tables: explicit files (by option), then a folder's files recognised
+    by their header; the mapping applies to its ``table`` (or to the only explicit file).
+
+    Two files for one table, a missing file or folder are ``InputError``; unrecognised files of
+    the folder are returned in ``ignored`` (the command lists them in a warning).
+    """
+    from mixite.io import detect_kind, load_mapping
+    from mixite.io.qpv import GEO_SUFFIXES
+    from mixite.store import STORE_TABLES
+
+    suffixes = (*_FOLDER_SUFFIXES, *GEO_SUFFIXES)
+    for table, file in explicit.items():
+        if not file.is_file():
+            raise InputError(
+                "Fichier introuvable",
+                Location(str(file)),
+                f"Vérifiez le chemin donné pour les données « {STORE_TABLES[table].label} ».",
+            )
+    mapping = load_mapping(mapping_file) if mapping_file is not None else None
+    mapping_table = _mapping_table(mapping, explicit) if mapping is not None else None
+    files = dict(explicit)
+    ignored: list[str] = []
+    if folder is not None:
+        if not folder.is_dir():
+            raise InputError("Dossier introuvable", Location(str(folder)), "Vérifiez le chemin.")
+        unknown: list[Path] = []
+        for file in sorted(folder.iterdir()):
+            if not file.is_file() or file.name.startswith("."):
+                continue
+            if file.suffix.lower() in _SHAPEFILE_PARTS and file.with_suffix(".shp").exists():
+                continue
+            if file.suffix.lower() not in suffixes:
+                ignored.append(file.name)
+                continue
+            if file.resolve() in {f.resolve() for f in files.values()}:
+                continue
+            try:
+                kind = detect_kind(file)
+            except InputError:
+                unknown.append(file)
+                continue
+            _add(files, kind, file)
+        # A file whose headers are those of a local extract is recognised through the mapping.
+        if mapping_table is not None and mapping_table not in files and len(unknown) == 1:
+            _add(files, mapping_table, unknown.pop())
+        ignored.extend(f.name for f in unknown)
+    if not files:
+        raise InputError(
+            "Aucun fichier à importer",
+            Location(str(folder) if folder is not None else "(ligne de commande)"),
+            "Donnez au moins un fichier (--rpls, --demandes…) ou un dossier (--dossier).",
+        )
+    return ImportPlan(files, mapping, mapping_table, tuple(sorted(ignored)))
+
+
+def _add(files: dict[str, Path], table: str, file: Path) -> None:
+    from mixite.store import STORE_TABLES
+
+    if table in files:
+        raise InputError(
+            f"Deux fichiers contiennent la même table « {STORE_TABLES[table].label} » "
+            f"({files[table].name} et {file.name})",
+            Location(file.name),
+            "Gardez un seul fichier par type de données.",
+        )
+    files[table] = file
+
+
+def read_plan(
+    plan: ImportPlan, step: Callable[[str, Path], None] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Read and validate every file of ``plan`` (before any write): ``{table: canonical frame}``.
+
+    ``step(table, file)`` is called before each file is read (progress display).
+    """
+    from mixite.io import read_qpv, read_rpls, read_table, read_territory
+
+    frames: dict[str, pd.DataFrame] = {}
+    known: list[str] | None = None
+    for table in sorted(plan.files, key=_READ_ORDER.index):
+        file = plan.files[table]
+        if step is not None:
+            step(table, file)
+        mapping = plan.mapping if plan.mapping_table == table else None
+        if table == "dwellings":
+            frame = read_rpls(file, mapping=mapping, known_communes=known)
+        elif table == "qpv":
+            frame = read_qpv(file, mapping=mapping)
+        elif table == "territory":
+            frame = read_territory(file)
+        else:
+            frame = read_table(file, table, mapping, known_communes=known)
+        if table == "communes":
+            known = [str(c) for c in frame["commune"]]
+        frames[table] = frame
+    return frames
+
+
+def import_files(
+    base: Path,
+    millesime: int,
+    plan: ImportPlan,
+    reading: Callable[[str, Path], None] | None = None,
+    writing: Callable[[str, int], None] | None = None,
+) -> ImportResult:
+    """Read and validate every file of ``plan``, then import them as ``millesime`` of the store
+    ``base`` in one transaction (``store.import_millesime``); ``reading(table, file)`` and
+    ``writing(table, rows)`` report progress."""
+    from mixite.store import import_millesime
+
+    frames = read_plan(plan, reading)
+    rows = import_millesime(base, millesime, frames, progress=writing)
+    ordered = {t: rows[t] for t in sorted(rows, key=_READ_ORDER.index)}
+    return ImportResult(millesime, ordered, plan.ignored)
+
+
+def info(store: Store) -> StoreInfo:
+    """Rows per (millésime, table) of a store, and its territory's name (None when absent)."""
+    summary = store.summary()
+    name = None
+    if store.millesimes("territory"):
+        name = str(store.read("territory")["name"].iloc[0])
+    return StoreInfo(name, summary)

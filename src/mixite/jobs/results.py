@@ -1,0 +1,305 @@
+"""The typed results of the jobs: what a renderer (report, command line, web page, national
+batch) receives. Plain immutable data: tables with English column names and codes
+(``mixite.vocabulary``), numbers, and the names to show beside the codes. Nothing here writes,
+draws or formats; ``mixite.reports`` turns results into files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from mixite.vocabulary import Definition
+
+if TYPE_CHECKING:
+    from mixite.allocation.problem import AllocationProblem
+    from mixite.allocation.scenario import Scenario
+    from mixite.cotation.audit import Comparison
+    from mixite.cotation.engine import Explanation
+    from mixite.cotation.grid import Grid
+    from mixite.indicators.marges import Marges
+
+__all__ = [
+    "AllocationRuns",
+    "ApplicantResult",
+    "AuditResult",
+    "Definition",
+    "DiagnosticResult",
+    "DocumentsResult",
+    "FrontierResult",
+    "ImportResult",
+    "MargesResult",
+    "Mode",
+    "Names",
+    "QuotasResult",
+    "ScenarioRun",
+    "StoreInfo",
+]
+
+Mode = Literal["simuler", "optimiser"]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names of the territory's codes, read from its store (empty maps when unknown)."""
+
+    territory: str = "Territoire"
+    epci: str = ""
+    landlords: Mapping[str, str] = field(default_factory=dict)
+    communes: Mapping[str, str] = field(default_factory=dict)
+    qpv: Mapping[str, str] = field(default_factory=dict)
+
+    def landlord(self, code: Any) -> str:
+        """The landlord's name, else its SIREN."""
+        return self.landlords.get(str(code), str(code))
+
+    def commune(self, code: Any) -> str:
+        """The commune's name, else its INSEE code."""
+        return self.communes.get(str(code), str(code))
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagnostic, quotas, room for manoeuvre
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MargesResult:
+    """The room for manoeuvre outside QPV of one attribution year, with the names to show.
+
+    ``marges`` is the computation's result; ``groups`` (one row per EPCI, landlord, commune and
+    residence) and ``by_size`` are its published tables, small counts of Q1 applicants masked
+    with what would reveal them.
+    """
+
+    marges: Marges
+    names: Names
+    secrecy_threshold: int
+    groups: pd.DataFrame
+    by_size: pd.DataFrame
+
+    @property
+    def definitions(self) -> Mapping[str, Definition]:
+        """Label, unit, definition and source of each column of the marges frames."""
+        from mixite.indicators.marges import DEFINITIONS
+
+        return DEFINITIONS
+
+
+@dataclass(frozen=True)
+class DiagnosticResult:
+    """The territorial diagnostic of one millésime, statistical secrecy applied.
+
+    ``tables``: every table of ``indicators.diagnostic.TABLES`` the data allows, in report order;
+    ``residences``: one row per residence (place, landlord, dwellings, occupancy, fragility);
+    ``key_figures``: code → value of the headline figures; ``marges``: the room for manoeuvre of
+    the attributions of the year before (None with ``marges_missing`` saying why).
+    """
+
+    millesime: int
+    names: Names
+    tables: Mapping[str, pd.DataFrame]
+    secrecy_threshold: int
+    residences: pd.DataFrame
+    qpv: pd.DataFrame | None
+    key_figures: Mapping[str, float]
+    marges: MargesResult | None = None
+    marges_missing: str = ""
+
+    def title(self, table: str) -> str:
+        """French title of a diagnostic table."""
+        from mixite.indicators.diagnostic import TABLES
+
+        return TABLES[table].title if table in TABLES else table
+
+    def family(self, table: str) -> str:
+        """Indicator family of a diagnostic table (``stock``, ``loyers``…)."""
+        from mixite.indicators.diagnostic import TABLES
+
+        return TABLES[table].family if table in TABLES else "stock"
+
+    def definition(self, table: str, column: str) -> Definition | None:
+        """Label, unit, definition and source of a column of a table (None when unknown)."""
+        from mixite.indicators import column_definition
+
+        try:
+            return column_definition(self.family(table), column)
+        except KeyError:
+            return None
+
+    @property
+    def fragility_classes(self) -> tuple[str, ...]:
+        """The fragility classes, from the most fragile, then the unclassified label."""
+        from mixite.indicators.fragility import CLASS_LABELS, UNCLASSED
+
+        return (*CLASS_LABELS, UNCLASSED)
+
+
+@dataclass(frozen=True)
+class QuotasResult:
+    """The legal quota indicators of one attribution year and the flux ledger.
+
+    ``table`` is in the long format (``vocabulary.LONG_COLUMNS`` plus the shortfall, the exact
+    interval and the applicability of the target); ``ledger`` is None when the store holds no
+    reservation convention.
+    """
+
+    year: int
+    names: Names
+    table: pd.DataFrame
+    ledger: pd.DataFrame | None
+    secrecy_threshold: int
+
+    def definition(self, column: str) -> Definition | None:
+        from mixite.indicators import column_definition
+
+        try:
+            return column_definition("quotas", column)
+        except KeyError:
+            return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Cotation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything the audit of a cotation grid shows (and optionally a comparison of two)."""
+
+    grid: Grid
+    millesime: int | None
+    scores: pd.DataFrame
+    distribution: pd.DataFrame
+    groups: pd.DataFrame
+    criteria: pd.DataFrame
+    grid_rows: pd.DataFrame
+    top_n: int | None
+    waiting: pd.DataFrame | None = None
+    other_grid: Grid | None = None
+    comparison: Comparison | None = None
+    positions: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class ApplicantResult:
+    """What an applicant is told about one application: the explanation of its score, its
+    position among similar applications and the waiting time of similar applications."""
+
+    grid: Grid
+    explanation: Explanation
+    #: The application's number as the applicant knows it (its pseudonym when the key of the
+    #: store is not available).
+    number: str
+    application: pd.Series
+    position: pd.Series | None
+    waiting: pd.Series | None
+    #: The refusal rule of the application's section, and what « similar » means, in words.
+    refusal_rule: str
+    similarity: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Allocation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One scenario's year of attributions, simulated or optimised.
+
+    ``indicators``: quota results in the long format per level and group, with for a simulation
+    the mean (``share``) and the replicates' interval (``share_low``, ``share_high``), and for an
+    optimisation the non-QPV lets without any objective (``outside_qpv_free``).
+    ``figures``: the run's counts (``attributions``, ``vacancies``, ``replicates``, ``feasible``,
+    ``gap``, ``attributions_free``…).
+    """
+
+    scenario: Scenario
+    mode: Mode
+    problem: AllocationProblem
+    attributions: pd.DataFrame
+    indicators: pd.DataFrame
+    figures: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class AllocationRuns:
+    """Several scenarios on one territory, the first one being the baseline."""
+
+    mode: Mode
+    runs: tuple[ScenarioRun, ...]
+    names: Names
+    #: Observed and simulated shares of the calibration, when the commission was calibrated.
+    calibration: Mapping[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class FrontierResult:
+    """The attainable Q1 share outside QPV against the priority given up (one row per target)."""
+
+    table: pd.DataFrame
+    scenario_name: str
+    landlord: str | None
+    names: Names
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentsResult:
+    """Everything the policy documents show for an attribution year, computed.
+
+    Tables keep English columns and codes: ``quotas`` (long format, every level), the objective
+    splits per partner (``objectives_*``, from ``objectives.split_objective``), ``relocations``
+    per landlord, ``sectors`` (QPV / outside), ``fragile_residences``, ``marges`` (EPCI and
+    landlords) and ``history`` (EPCI shares per year).
+    """
+
+    year: int
+    names: Names
+    method: str
+    method_used: str
+    reachable: bool
+    threshold: float
+    legal: pd.DataFrame
+    key_figures: Mapping[str, float | None]
+    quotas: pd.DataFrame
+    objectives_landlords: pd.DataFrame
+    objectives_non_q1_qpv: pd.DataFrame
+    objectives_reservataires: pd.DataFrame
+    relocations: pd.DataFrame
+    sectors: pd.DataFrame | None
+    fragile_residences: pd.DataFrame | None
+    marges: pd.DataFrame | None
+    history: pd.DataFrame | None
+    definitions: Mapping[str, Definition]
+
+
+# ---------------------------------------------------------------------------------------------
+# Store
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Rows imported per store table, and the files of the folder that were not recognised."""
+
+    millesime: int
+    rows: Mapping[str, int]
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What a store holds: rows per (millésime, table) and the territory's name."""
+
+    territory: str | None
+    summary: pd.DataFrame

@@ -1,0 +1,244 @@
+"""French wording of every output: number formats and the labels of codes.
+
+The one place where a figure becomes French text (« 12 000 », « 17,9 % », « 1 234 € »,
+« 4 mars 2025 ») and where a code becomes words (levels, objectives, reservataires, reasons,
+booleans). Numbers are formatted by Babel's ``fr_FR`` locale (CLDR), not by hand. Reports, the
+command line and the documents call these functions; computations return codes and numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
+
+from mixite.schema import RESERVATAIRES
+from mixite.vocabulary import Indicator, Level
+
+if TYPE_CHECKING:
+    from babel.core import Locale
+
+    from mixite.jobs.results import Names
+
+__all__ = [
+    "INDICATOR_LABELS",
+    "INDICATOR_SHORT_LABELS",
+    "LEVEL_LABELS",
+    "MISSING",
+    "REASON_LABELS",
+    "RESERVATAIRE_SHORT_LABELS",
+    "Format",
+    "date",
+    "decimal",
+    "euros",
+    "group_label",
+    "integer",
+    "n_points",
+    "percent",
+    "points",
+    "reservataire_label",
+    "value",
+    "yes_no",
+]
+
+#: Display kinds of a table column.
+Format = Literal["int", "float", "pct", "eur", "text", "date"]
+
+#: What an empty cell reads.
+MISSING = "—"
+
+
+@lru_cache(maxsize=1)
+def _locale() -> Locale:
+    from babel.core import Locale
+
+    return Locale.parse("fr_FR")
+
+
+def _missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        import pandas as pd
+
+        if x is pd.NA or x is pd.NaT:
+            return True
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    return isinstance(x, float) and math.isnan(x)
+
+
+def integer(x: Any) -> str:
+    """« 12 345 » (thin non-breaking space between thousands)."""
+    if _missing(x):
+        return MISSING
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(round(float(x)), format="#,##0", locale=_locale()))
+
+
+def decimal(x: Any, digits: int = 2) -> str:
+    """« 12 345,68 » with ``digits`` decimals."""
+    if _missing(x):
+        return MISSING
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return str(format_decimal(float(x), format=pattern, locale=_locale()))
+
+
+def percent(x: Any, digits: int = 1) -> str:
+    """A share in [0, 1] as « 17,9 % »."""
+    if _missing(x):
+        return MISSING
+    from babel.numbers import format_percent
+
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "\u00a0%"
+    return str(format_percent(float(x), format=pattern, locale=_locale()))
+
+
+def euros(x: Any, digits: int = 0) -> str:
+    """« 1 234 € » (``digits`` decimals)."""
+    if _missing(x):
+        return MISSING
+    return decimal(x, digits) + "\u00a0€"
+
+
+def date(x: Any) -> str:
+    """« 04/03/2025 » (day, month, year)."""
+    if _missing(x):
+        return MISSING
+    if hasattr(x, "to_pydatetime"):
+        x = x.to_pydatetime()
+    if isinstance(x, dt.datetime):
+        x = x.date()
+    return f"{x:%d/%m/%Y}"
+
+
+def points(x: Any) -> str:
+    """Cotation points: « 12 », « 1,5 », « −3 » (as many decimals as the value has)."""
+    if _missing(x):
+        return MISSING
+    from decimal import Decimal
+
+    d = Decimal(str(x))
+    text = f"{d.normalize():f}" if d != d.to_integral() else str(int(d))
+    return text.replace(".", ",").replace("-", "−")
+
+
+def n_points(x: Any) -> str:
+    """« 1 point », « 1,5 point », « 2 points » (French: singular below 2)."""
+    if _missing(x):
+        return MISSING
+    return f"{points(x)} {'point' if abs(float(x)) < 2 else 'points'}"
+
+
+def yes_no(x: Any) -> str:
+    """« oui » / « non » (« — » when unknown)."""
+    if _missing(x):
+        return MISSING
+    return "oui" if bool(x) else "non"
+
+
+def value(x: Any, fmt: Format | None = None) -> str:
+    """One cell as French text, by its display kind (numbers without a kind keep two decimals
+    unless they are whole)."""
+    if _missing(x):
+        return MISSING
+    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
+        with contextlib.suppress(AttributeError, ValueError):
+            x = x.item()
+    if isinstance(x, bool):
+        return yes_no(x)
+    if fmt == "date" or isinstance(x, (dt.date, dt.datetime)) or hasattr(x, "to_pydatetime"):
+        return date(x)
+    if isinstance(x, (int, float)):
+        if fmt == "pct":
+            return percent(x)
+        if fmt == "eur":
+            return euros(x)
+        if fmt == "int" or isinstance(x, int):
+            return integer(x)
+        return decimal(x)
+    return str(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels of codes
+# ---------------------------------------------------------------------------------------------
+
+#: Full wording of each legal objective.
+INDICATOR_LABELS: dict[str, str] = {
+    Indicator.Q1_OUTSIDE_QPV: (
+        "Attributions hors QPV au premier quartile ou aux relogements NPNRU/ORCOD"
+    ),
+    Indicator.NON_Q1_IN_QPV: "Attributions en QPV aux demandeurs hors premier quartile",
+    Indicator.PRIORITY: "Attributions aux ménages DALO ou prioritaires",
+}
+
+#: Short wording of each legal objective, for table cells.
+INDICATOR_SHORT_LABELS: dict[str, str] = {
+    Indicator.Q1_OUTSIDE_QPV: "1er quartile ou relogés, hors QPV",
+    Indicator.NON_Q1_IN_QPV: "autres quartiles, en QPV",
+    Indicator.PRIORITY: "DALO ou prioritaires",
+}
+
+#: Wording of each level of computation.
+LEVEL_LABELS: dict[str, str] = {
+    Level.EPCI: "EPCI",
+    Level.LANDLORD: "Bailleur",
+    Level.LANDLORD_NON_RESERVED: "Bailleur – logements non réservés",
+    Level.RESERVATAIRE: "Réservataire",
+    Level.COMMUNE: "Commune",
+    Level.RESIDENCE: "Résidence",
+}
+
+#: Short names of the reservataire types, for table cells.
+RESERVATAIRE_SHORT_LABELS: dict[str, str] = {
+    "etat_prioritaire": "État – prioritaires",
+    "etat_agents": "État – agents",
+    "action_logement": "Action Logement",
+    "commune": "Communes",
+    "epci": "EPCI",
+    "departement": "Département",
+    "bailleur": "Bailleur (non réservés)",
+    "autre": "Autres",
+}
+
+#: Binding reasons of the room for manoeuvre (``indicators.marges.REASON_CODES``).
+REASON_LABELS: dict[str, str] = {
+    "loyer": "loyers trop élevés pour les ménages du premier quartile",
+    "taille": "typologies inadaptées aux ménages du premier quartile",
+    "vacances": "peu de logements libérés parmi ceux accessibles",
+    "demande": "pas assez de demandeurs du premier quartile",
+    "plafonds": "plafonds de ressources",
+    "atteignable": "objectif atteignable",
+    "sans_parc": "aucune libération attendue hors QPV",
+}
+
+
+def reservataire_label(code: str, short: bool = False) -> str:
+    """The name of a reservataire type (``schema.RESERVATAIRES``)."""
+    table = RESERVATAIRE_SHORT_LABELS if short else RESERVATAIRES
+    return table.get(str(code), str(code))
+
+
+def group_label(level: str, group: Any, names: Names | None = None, with_code: bool = False) -> str:
+    """The name of a group of a result row: the territory, a landlord, a commune, a
+    reservataire… (its code after the name with ``with_code``)."""
+    code = str(group)
+    if level == Level.EPCI:
+        return names.territory if names is not None else "EPCI"
+    if level == Level.RESERVATAIRE:
+        return reservataire_label(code)
+    name = None
+    if names is not None:
+        if level in (Level.LANDLORD, Level.LANDLORD_NON_RESERVED):
+            name = names.landlords.get(code)
+        elif level == Level.COMMUNE:
+            name = names.communes.get(code)
+    if name is None:
+        return code
+    return f"{name} ({code})" if with_code else name
