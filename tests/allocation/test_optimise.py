@@ -26,6 +26,8 @@ from mixite.allocation.problem import (
     Vacancies,
     WeightCoefficients,
     build_problem,
+    meets_quotas,
+    unmet_quotas,
 )
 from mixite.errors import InputError
 
@@ -44,7 +46,7 @@ def brute_force(problem: AllocationProblem) -> float:
         apps = pairs.application[chosen]
         if len(set(apps.tolist())) != len(chosen):
             continue
-        if (problem.slacks(np.array(chosen, np.int64)) < -1e-9).any():
+        if not meets_quotas(problem, np.array(chosen, np.int64)):
             continue
         best = max(best, float(pairs.weight[chosen].sum()))
     return best
@@ -116,6 +118,18 @@ def test_check_detects_a_broken_result() -> None:
     )
     with pytest.raises(AllocationCheckError, match="non respectés"):
         lying.check()
+
+
+def test_meets_quotas_by_hand() -> None:
+    # Alpha = 0.5 on two non-QPV dwellings: the slack is (number of Q1) - 0.5 x (assignments).
+    # Pairs are sorted by vacancy then weight: V0 gets A0, A2, A1 (pairs 0-2), V1 likewise (3-5).
+    problem = hand_problem(0.5)
+    assert not meets_quotas(problem, np.array([0, 4], np.int64))  # A0, A2: 0 - 1 = -1
+    assert meets_quotas(problem, np.array([0, 5], np.int64))  # A0, A1: 1 - 1 = 0, met exactly
+    assert meets_quotas(problem, np.zeros(0, np.int64))  # nobody housed: 0
+    assert optimise(problem, "mip").feasible == meets_quotas(problem, np.array([0, 5], np.int64))
+    # The tolerance is 1e-7 assignment: a rounding error is not a broken quota.
+    assert unmet_quotas(np.array([-1e-8, -1e-6, 0.0, 2.0])).tolist() == [False, True, False, False]
 
 
 def test_quotas_legal_defaults_from_parameters() -> None:

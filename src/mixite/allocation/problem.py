@@ -68,6 +68,7 @@ __all__ = [
     "FIN_PLAI",
     "FIN_PLS",
     "FIN_PLUS",
+    "QUOTA_TOLERANCE",
     "AidFunction",
     "AllocationProblem",
     "Applications",
@@ -80,7 +81,9 @@ __all__ = [
     "admissible_block",
     "build_pairs",
     "build_problem",
+    "meets_quotas",
     "pool_mask",
+    "unmet_quotas",
     "wish_rank",
 ]
 
@@ -99,6 +102,8 @@ POOL_PRIORITY = "etat_prioritaire"
 PRIORITY_EXEMPT = (POOL_PRIORITY,)
 #: Days per month used for the reste à vivre (CAL charters use 30).
 DAYS_PER_MONTH = 30.0
+#: Slack tolerated on a quota (floating point), in assignments.
+QUOTA_TOLERANCE = 1e-7
 
 #: Housing aid: ``aid(housing_cost[v], application_index[a]) -> monthly aid``, broadcasting.
 AidFunction = Callable[[FloatArray, IntArray], FloatArray]
@@ -576,17 +581,6 @@ class AllocationProblem:
             shape=(len(self.constraints), len(self.pairs)),
         )
 
-    def pair_index(self, vacancy: IntArray, application: IntArray) -> IntArray:
-        """Index of each (vacancy, application) pair in ``pairs``; -1 when not a listed pair."""
-        n_a = max(len(self.applications), 1)
-        keys = self.pairs.vacancy * n_a + self.pairs.application
-        order = np.argsort(keys, kind="stable")
-        wanted = np.asarray(vacancy, np.int64) * n_a + np.asarray(application, np.int64)
-        pos = np.searchsorted(keys[order], wanted)
-        pos = np.minimum(pos, max(len(order) - 1, 0))
-        found = (keys[order][pos] == wanted) if len(order) else np.zeros(wanted.shape, bool)
-        return np.where(found, order[pos] if len(order) else -1, -1)
-
     def evaluate(
         self, vacancy: Sequence[int] | IntArray, application: Sequence[int] | IntArray
     ) -> tuple[BoolArray, FloatArray]:
@@ -599,32 +593,28 @@ class AllocationProblem:
         return ok, weight
 
     def slacks(self, selected: IntArray) -> FloatArray:
-        """``C x`` for the selected pairs (negative = quota not met)."""
+        """``C x`` for the selected pairs, in assignments (negative = quota not met)."""
         x = np.zeros(len(self.pairs))
         x[np.asarray(selected, np.int64)] = 1.0
         return np.asarray(self.constraint_matrix @ x, dtype=np.float64)
 
-    def slacks_of_assignment(self, vacancy: IntArray, application: IntArray) -> FloatArray:
-        """``C x`` for any assignment (pairs not listed in ``pairs`` included)."""
-        vac, apps = self.vacancies, self.applications
-        v = np.asarray(vacancy, np.int64)
-        a = np.asarray(application, np.int64)
-        out = np.zeros(len(self.constraints))
-        for i, c in enumerate(self.constraints):
-            kind, _, who = c.name.partition(":")
-            if kind == "q1_hors_qpv":
-                mask = ~vac.in_qpv[v]
-                ind = apps.q1_or_npnru[a]
-            elif kind == "non_q1_en_qpv":
-                mask = vac.in_qpv[v]
-                ind = ~apps.q1[a]
-            else:
-                mask = vac.reservataire[v] == who
-                ind = apps.priority[a]
-            if kind != "prioritaires" and who != "EPCI":
-                mask = mask & (vac.landlord[v] == who)
-            out[i] = float(np.sum(ind[mask] - c.share))
-        return out
+
+def unmet_quotas(slack: FloatArray) -> BoolArray:
+    """Mask of the quota constraints broken by the slacks ``C x`` (one entry per constraint).
+
+    Constraint ``i`` is met when ``(C x)_i >= -QUOTA_TOLERANCE``: the share constraint
+    ``sum(ind * x) >= s * sum(x)`` written ``sum((ind - s) * x) >= 0`` (module docstring), with a
+    floating-point tolerance counted in assignments. This is the one definition of a met quota;
+    the slack of a reported share over ``n`` attributions is ``n * (share - s)``.
+    """
+    out: BoolArray = np.asarray(slack, np.float64) < -QUOTA_TOLERANCE
+    return out
+
+
+def meets_quotas(problem: AllocationProblem, selected: IntArray) -> bool:
+    """True when the selected pairs meet every quota constraint of ``problem`` (CCH L441-1
+    shares, ``C x >= 0`` up to ``QUOTA_TOLERANCE``, see ``unmet_quotas``)."""
+    return not bool(unmet_quotas(problem.slacks(selected)).any())
 
 
 def build_problem(
