@@ -139,16 +139,17 @@ def _arrow_column(series: pd.Series, col: Column) -> pa.Array:
     if col.dtype == "date":
         stamps = pd.Series(pd.to_datetime(series)).astype("datetime64[ns]")
         return pa.array(stamps, type=kind, from_pandas=True)
-    cells = [[] if v is None else [str(x) for x in v] for v in series.tolist()]
+    cells = [[] if v is None else [str(x) for x in v] for v in objects(series)]
     return pa.array(cells, type=kind)
 
 
-def to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
+def to_arrow(frame: pd.DataFrame, table: Table, *, check_required: bool = True) -> pa.Table:
     """``frame`` checked and cast to the canonical Arrow types of ``table``, in schema order.
 
     A missing nullable column is filled with nulls; a missing list cell is an empty list. A
-    missing required column, extra columns, a null in a non-nullable column (a missing bool
-    anywhere) or an uncastable value raise ``StoreError`` in French.
+    missing required column, extra columns, a missing bool or an uncastable value raise
+    ``StoreError`` in French; so does a null in a non-nullable column, unless
+    ``check_required`` is false (partial frames built by tests).
     """
     _check_names(frame, table)
     n = len(frame)
@@ -164,7 +165,7 @@ def to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
                 f"Table « {table.name} », colonne « {col.name} » : valeurs incompatibles avec le "
                 f"type « {col.dtype} » ({exc})."
             ) from exc
-        if not col.nullable and col.dtype != "list" and array.null_count:
+        if check_required and not col.nullable and col.dtype != "list" and array.null_count:
             row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0])
             raise StoreError(
                 f"Table « {table.name} », colonne « {col.name} » : valeur manquante à la ligne "
@@ -210,9 +211,9 @@ def from_arrow(data: pa.Table, table: Table) -> pd.DataFrame:
     )
 
 
-def canonical(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+def canonical(frame: pd.DataFrame, table: Table, *, check_required: bool = True) -> pd.DataFrame:
     """``frame`` cast to the canonical columns and dtypes of ``table``, in schema order.
 
     Same rules and French ``StoreError`` as ``to_arrow``; the index becomes 0…n-1.
     """
-    return from_arrow(to_arrow(frame, table), table)
+    return from_arrow(to_arrow(frame, table, check_required=check_required), table)

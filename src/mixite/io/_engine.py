@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from mixite.dtypes import from_arrow
 from mixite.errors import InputError, Location
 from mixite.schema import COMMUNE_CODE_PATTERN, QPV_CODE_PATTERN, SIREN_PATTERN, Column, Table
 
@@ -38,7 +39,6 @@ __all__ = [
     "CsvSource",
     "Field",
     "RawTable",
-    "canonical_frame",
     "closest",
     "convert",
     "derived_columns",
@@ -678,7 +678,7 @@ def convert(
         _check_key(raw, table, by_name, refs)
     select = ", ".join(f"{refs[c.name]} AS {q(c.name)}" for c in table.columns)
     arrow = raw.con.sql(f"SELECT {select} FROM raw ORDER BY rowid").to_arrow_table()
-    return _arrow_to_canonical(arrow, table)
+    return from_arrow(arrow, table)
 
 
 _JOINED = "raw"
@@ -831,67 +831,6 @@ def _check_key(
         f"Chaque valeur de {labels} doit être unique dans le fichier : supprimez le doublon ou "
         "corrigez l'identifiant.",
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Canonical dtypes
-# ---------------------------------------------------------------------------------------------
-
-
-def _arrow_to_canonical(arrow: Any, table: Table) -> pd.DataFrame:
-    """Canonical frame from the Arrow result of the conversion query (no pandas string dtype
-    detour: object arrays of ``str``/``None`` straight from Arrow)."""
-    out: dict[str, Any] = {}
-    for col in table.columns:
-        data = arrow.column(col.name)
-        if col.dtype == "str":
-            out[col.name] = pd.Series(data.to_numpy(zero_copy_only=False), dtype=object)
-        elif col.dtype == "int" and col.nullable:
-            mask = data.is_null().to_numpy(zero_copy_only=False)
-            values = data.fill_null(0).to_numpy(zero_copy_only=False).astype("int64")
-            out[col.name] = pd.Series(pd.arrays.IntegerArray(values, mask))
-        elif col.dtype == "int":
-            out[col.name] = pd.Series(data.to_numpy(zero_copy_only=False).astype("int64"))
-        elif col.dtype == "float":
-            out[col.name] = pd.Series(data.to_numpy(zero_copy_only=False).astype("float64"))
-        elif col.dtype == "bool":
-            out[col.name] = pd.Series(data.to_numpy(zero_copy_only=False).astype(bool))
-        elif col.dtype == "date":
-            values = data.to_numpy(zero_copy_only=False)
-            out[col.name] = pd.Series(values.astype("datetime64[ns]"))
-        else:
-            out[col.name] = pd.Series(
-                [[] if v is None else [str(x) for x in v] for v in data.to_pylist()], dtype=object
-            )
-    return pd.DataFrame(out, columns=table.names)
-
-
-def canonical_frame(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Cast ``frame`` to the canonical dtypes of ``table`` (``schema`` contract), in schema order.
-
-    str → object (``str``/``None``), int → int64 (``Int64`` when nullable), float → float64,
-    bool → bool, date → datetime64[ns], list → Python ``list[str]`` per cell.
-    """
-    out: dict[str, Any] = {}
-    for col in table.columns:
-        series = frame[col.name] if col.name in frame else pd.Series([None] * len(frame))
-        series = series.reset_index(drop=True)
-        if col.dtype == "str":
-            values = series.astype(object)
-            out[col.name] = values.where(series.notna(), None).astype(object)
-        elif col.dtype == "int":
-            out[col.name] = series.astype("Int64" if col.nullable else "int64")
-        elif col.dtype == "float":
-            out[col.name] = pd.to_numeric(series, errors="raise").astype("float64")
-        elif col.dtype == "bool":
-            out[col.name] = series.astype(bool)
-        elif col.dtype == "date":
-            out[col.name] = pd.to_datetime(series).astype("datetime64[ns]")
-        else:
-            out[col.name] = pd.Series(
-                [[] if v is None else [str(x) for x in v] for v in series], dtype=object
-            )
-    return pd.DataFrame(out, columns=table.names)
 
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:

@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
+from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
 from mixite.io._engine import closest, json_text
 from mixite.schema import SIREN_PATTERN, TERRITORY
@@ -143,10 +144,7 @@ def read_territory(path: str | Path) -> pd.DataFrame:
         "max_effort_rate": number("taux_effort_max", DEFAULT_MAX_EFFORT_RATE, 0.01, 1.0),
         "min_reste_a_vivre": number("reste_a_vivre_min", DEFAULT_MIN_RESTE_A_VIVRE, 0.0, 1000.0),
     }
-    frame = pd.DataFrame([row], columns=list(TERRITORY_COLUMNS))
-    for col in ("name", "epci", "q1_reference_epci", "q1_overrides"):
-        frame[col] = frame[col].astype(object)
-    return frame
+    return canonical(pd.DataFrame([row], columns=list(TERRITORY_COLUMNS)), TERRITORY)
 
 
 def _fmt(value: float) -> str:
