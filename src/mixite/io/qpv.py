@@ -18,7 +18,7 @@ import pandas as pd
 
 from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
-from mixite.io._engine import closest
+from mixite.io._spelling import closest
 from mixite.io.mapping import ColumnMapping, as_mapping
 from mixite.schema import QPV, QPV_CODE_PATTERN
 
