@@ -147,9 +147,10 @@ def to_arrow(frame: pd.DataFrame, table: Table, *, check_required: bool = True) 
     """``frame`` checked and cast to the canonical Arrow types of ``table``, in schema order.
 
     A missing nullable column is filled with nulls; a missing list cell is an empty list. A
-    missing required column, extra columns, a missing bool or an uncastable value raise
-    ``StoreError`` in French; so does a null in a non-nullable column, unless
-    ``check_required`` is false (partial frames built by tests).
+    missing required column, extra columns, a null in a non-nullable column or an uncastable
+    value raise ``StoreError`` in French. With ``check_required`` false (partial frames built by
+    tests), nulls are accepted in the non-nullable str, float and date columns, whose canonical
+    pandas dtypes can hold them (None, NaN, NaT), but still not in int and bool columns.
     """
     _check_names(frame, table)
     n = len(frame)
@@ -165,7 +166,8 @@ def to_arrow(frame: pd.DataFrame, table: Table, *, check_required: bool = True) 
                 f"Table « {table.name} », colonne « {col.name} » : valeurs incompatibles avec le "
                 f"type « {col.dtype} » ({exc})."
             ) from exc
-        if check_required and not col.nullable and col.dtype != "list" and array.null_count:
+        required = check_required or col.dtype == "int"
+        if required and not col.nullable and col.dtype != "list" and array.null_count:
             row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0])
             raise StoreError(
                 f"Table « {table.name} », colonne « {col.name} » : valeur manquante à la ligne "
