@@ -1,7 +1,7 @@
 """The DuckDB store: one file per territory holding every millésime of every canonical table.
 
 Each table of ``schema.TABLES`` (plus ``territory``) is a DuckDB table with the canonical columns
-preceded by ``millesime INTEGER``. Store millésime N is the situation at 1 January N (see
+(types and casts: ``mixite.dtypes``) preceded by ``millesime INTEGER``. Store millésime N is the situation at 1 January N (see
 ``docs/store.md``). An import (``import_millesime``) is a single transaction: a failure or an
 interruption (even ``SIGKILL``) leaves the store exactly as before; re-importing a millésime of a
 table replaces it.
@@ -22,21 +22,20 @@ import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from mixite.dtypes import SQL_TYPES, from_arrow, objects, to_arrow
 from mixite.errors import StoreError
-from mixite.schema import TABLES, TERRITORY, Column, Table
+from mixite.schema import TABLES, TERRITORY, Table
 
 __all__ = [
     "STORE_TABLES",
     "TERRITORY",
     "Store",
-    "canonical",
     "import_millesime",
     "key_path",
     "pseudonymise",
@@ -44,23 +43,6 @@ __all__ = [
 
 #: Every table the store holds, by canonical name, in creation order.
 STORE_TABLES: dict[str, Table] = {**TABLES, TERRITORY.name: TERRITORY}
-
-_SQL_TYPES = {
-    "str": "VARCHAR",
-    "int": "BIGINT",
-    "float": "DOUBLE",
-    "bool": "BOOLEAN",
-    "date": "DATE",
-    "list": "VARCHAR[]",
-}
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "str": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.timestamp("ns"),
-    "list": pa.list_(pa.string()),
-}
 
 #: Length (hex digits) of a pseudonym: 128 bits of the HMAC-SHA256 digest.
 PSEUDONYM_HEX_DIGITS = 32
@@ -81,7 +63,7 @@ def key_path(path: str | Path) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# Canonical dtypes
+# Tables
 # ---------------------------------------------------------------------------------------------
 
 
@@ -91,128 +73,6 @@ def _table(name: str) -> Table:
     except KeyError:
         known = ", ".join(STORE_TABLES)
         raise StoreError(f"Table « {name} » inconnue du stockage (tables : {known}).") from None
-
-
-def _objects(series: pd.Series) -> np.ndarray[Any, np.dtype[np.object_]]:
-    """The values of ``series`` as an object array, missing values as None."""
-    values: np.ndarray[Any, np.dtype[np.object_]] = np.array(series.to_numpy(), dtype=object)
-    values[series.isna().to_numpy()] = None
-    return values
-
-
-def _check_columns(frame: pd.DataFrame, table: Table) -> None:
-    missing = [c.name for c in table.columns if c.name not in frame.columns and not c.nullable]
-    if missing:
-        raise StoreError(
-            f"Table « {table.name} » : colonnes absentes {', '.join(missing)}. "
-            "Passez un tableau lu par les lecteurs de mixite (mixite.io)."
-        )
-    extra = [str(c) for c in frame.columns if c not in table.names]
-    if extra:
-        raise StoreError(
-            f"Table « {table.name} » : colonnes inconnues {', '.join(extra)}. "
-            f"Colonnes attendues : {', '.join(table.names)}."
-        )
-
-
-def _arrow_column(series: pd.Series, col: Column) -> pa.Array:
-    """One column as an Arrow array of the store type (nulls as Arrow nulls)."""
-    kind = _ARROW_TYPES[col.dtype]
-    if col.dtype == "str":
-        try:
-            return pa.array(series, type=kind, from_pandas=True)
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            values = _objects(series)
-            return pa.array([None if v is None else str(v) for v in values], type=kind)
-    if col.dtype == "int":
-        try:
-            return pa.array(series, type=kind, from_pandas=True)
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            numbers = pd.to_numeric(series)
-            if bool((numbers.dropna() % 1 != 0).any()):
-                raise ValueError("nombre non entier") from None
-            return pa.array(numbers.astype("Int64"), type=kind, from_pandas=True)
-    if col.dtype == "float":
-        return pa.array(pd.to_numeric(series).astype("float64"), type=kind, from_pandas=True)
-    if col.dtype == "bool":
-        if bool(series.isna().any()):
-            raise ValueError("booléen manquant")
-        return pa.array(series.astype(bool), type=kind)
-    if col.dtype == "date":
-        stamps = pd.Series(pd.to_datetime(series)).astype("datetime64[ns]")
-        return pa.array(stamps, type=kind, from_pandas=True)
-    cells = [[] if v is None else [str(x) for x in v] for v in series.tolist()]
-    return pa.array(cells, type=kind)
-
-
-def _to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
-    """``frame`` checked and cast to the store types of ``table``, as an Arrow table.
-
-    A missing nullable column is filled with nulls; a missing required column, extra columns,
-    a null in a non-nullable column or an uncastable value raise ``StoreError`` in French.
-    """
-    _check_columns(frame, table)
-    n = len(frame)
-    arrays: list[pa.Array] = []
-    for col in table.columns:
-        if col.name not in frame.columns:
-            arrays.append(pa.nulls(n, _ARROW_TYPES[col.dtype]))
-            continue
-        try:
-            array = _arrow_column(frame[col.name], col)
-        except (TypeError, ValueError, pa.ArrowException) as exc:
-            raise StoreError(
-                f"Table « {table.name} », colonne « {col.name} » : valeurs incompatibles avec le "
-                f"type « {col.dtype} » ({exc})."
-            ) from exc
-        if not col.nullable and col.dtype != "list" and array.null_count:
-            row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0])
-            raise StoreError(
-                f"Table « {table.name} », colonne « {col.name} » : valeur manquante à la ligne "
-                f"{row + 1} alors que la colonne est obligatoire."
-            )
-        arrays.append(array)
-    return pa.Table.from_arrays(arrays, names=table.names)
-
-
-def canonical(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
-    """``frame`` cast to the canonical columns and dtypes of ``table_name``, in schema order.
-
-    str → object of ``str``/``None``; int → int64 (``Int64`` when nullable); float → float64;
-    bool → bool; date → datetime64[ns]; list → Python ``list[str]`` per cell. A missing nullable
-    column is filled with nulls; a missing required column, extra columns, a null in a
-    non-nullable column or an uncastable value raise ``StoreError`` in French.
-    """
-    table = _table(table_name)
-    return _from_arrow(_to_arrow(frame, table), table)
-
-
-def _from_arrow(data: pa.Table, table: Table) -> pd.DataFrame:
-    """A query result (canonical column names) as a canonical frame."""
-    out: dict[str, Any] = {}
-    for col in table.columns:
-        arr = data.column(col.name)
-        if col.dtype == "str":
-            out[col.name] = pd.Series(arr.to_numpy(zero_copy_only=False), dtype=object)
-        elif col.dtype == "int":
-            if col.nullable:
-                out[col.name] = pd.Series(pd.array(arr.to_pylist(), dtype="Int64"))
-            else:
-                out[col.name] = pd.Series(arr.to_numpy(zero_copy_only=False), dtype="int64")
-        elif col.dtype == "float":
-            out[col.name] = pd.Series(
-                arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype="float64"
-            )
-        elif col.dtype == "bool":
-            out[col.name] = pd.Series(arr.to_numpy(zero_copy_only=False), dtype=bool)
-        elif col.dtype == "date":
-            stamps = arr.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
-            out[col.name] = pd.Series(stamps.astype("datetime64[ns]"))
-        else:
-            out[col.name] = pd.Series(
-                [[] if v is None else list(v) for v in arr.to_pylist()], dtype=object
-            )
-    return pd.DataFrame(out, columns=table.names)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,7 +85,7 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
 
     Deterministic for a given key (same identifier → same pseudonym), so tables still join.
     """
-    raw = _objects(values)
+    raw = objects(values)
     uniques = pd.unique(pd.Series(raw, dtype=object).dropna())
     table = {
         u: hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_DIGITS]
@@ -321,7 +181,7 @@ class Store:
                 continue
             cols = ", ".join(
                 ["millesime INTEGER NOT NULL"]
-                + [f"{_q(c.name)} {_SQL_TYPES[c.dtype]}" for c in table.columns]
+                + [f"{_q(c.name)} {SQL_TYPES[c.dtype]}" for c in table.columns]
             )
             self.con.execute(f"CREATE TABLE {_q(table.name)} ({cols})")
 
@@ -365,17 +225,12 @@ class Store:
                 f"Pas de millésime {chosen} pour la table « {spec.name} » ({spec.label}) dans la "
                 f"base « {self.path} » (millésimes disponibles : {listed}). {_IMPORT_HINT}"
             )
-        select = ", ".join(
-            f"CAST({_q(c.name)} AS TIMESTAMP_NS) AS {_q(c.name)}"
-            if c.dtype == "date"
-            else _q(c.name)
-            for c in spec.columns
-        )
+        select = ", ".join(_q(c) for c in spec.names)
         data = self.con.sql(
             f"SELECT {select} FROM {_q(spec.name)} WHERE millesime = $m ORDER BY rowid",
             params={"m": chosen},
         ).to_arrow_table()
-        return _from_arrow(data, spec)
+        return from_arrow(data, spec)
 
     def summary(self) -> pd.DataFrame:
         """Rows per (millésime, table), for the non-empty ones: columns millesime, table, rows."""
@@ -433,7 +288,7 @@ def import_millesime(
     """
     if not 1900 <= int(millesime) <= 2100:
         raise StoreError(f"Millésime « {millesime} » invalide : attendu une année (ex. 2025).")
-    arrow = {name: _to_arrow(frame, _table(name)) for name, frame in frames.items()}
+    arrow = {name: to_arrow(frame, _table(name)) for name, frame in frames.items()}
     if not arrow:
         raise StoreError("Aucun tableau à importer : donnez au moins un fichier.")
     needs_key = any(STORE_TABLES[name].pseudonymised for name in arrow)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mixite.cotation.fields import ScoringContext, UcScale
+from mixite.dtypes import canonical
 from mixite.schema import (
     APPLICATIONS,
     ATTRIBUTIONS,
@@ -61,18 +62,7 @@ def applications(*rows: dict[str, Any]) -> pd.DataFrame:
         record = {"application_id": f"D{i}", **DEFAULTS, **row}
         records.append(record)
     frame = pd.DataFrame.from_records(records, columns=APPLICATIONS.names)
-    for col in APPLICATIONS.columns:
-        if col.dtype == "int":
-            frame[col.name] = frame[col.name].astype("Int64" if col.nullable else "int64")
-        elif col.dtype == "float":
-            frame[col.name] = frame[col.name].astype("float64")
-        elif col.dtype == "bool":
-            frame[col.name] = frame[col.name].astype(bool)
-        elif col.dtype == "date":
-            frame[col.name] = pd.to_datetime(frame[col.name]).astype("datetime64[ns]")
-        elif col.dtype == "str":
-            frame[col.name] = frame[col.name].astype(object)
-    return frame
+    return canonical(frame, APPLICATIONS, check_required=False)
 
 
 def random_applications(rng: np.random.Generator, n: int) -> pd.DataFrame:
@@ -155,15 +145,4 @@ def attributions(*rows: dict[str, Any]) -> pd.DataFrame:
         for i, row in enumerate(rows, start=1)
     ]
     frame = pd.DataFrame.from_records(records, columns=ATTRIBUTIONS.names)
-    for col in ATTRIBUTIONS.columns:
-        if col.dtype == "int":
-            frame[col.name] = frame[col.name].astype("int64")
-        elif col.dtype == "float":
-            frame[col.name] = frame[col.name].astype("float64")
-        elif col.dtype == "bool":
-            frame[col.name] = frame[col.name].astype(bool)
-        elif col.dtype == "date":
-            frame[col.name] = pd.to_datetime(frame[col.name]).astype("datetime64[ns]")
-        else:
-            frame[col.name] = frame[col.name].astype(object)
-    return frame
+    return canonical(frame, ATTRIBUTIONS, check_required=False)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from mixite import dtypes
 from mixite.schema import TABLES
 
 
@@ -18,17 +19,7 @@ def canonical(table: str, rows: list[dict[str, Any]], **defaults: Any) -> pd.Dat
         if col.name not in frame.columns:
             fill: Any = {"bool": False, "list": None}.get(col.dtype)
             frame[col.name] = [[] for _ in range(len(frame))] if col.dtype == "list" else fill
-        if col.dtype == "date":
-            frame[col.name] = pd.to_datetime(frame[col.name]).astype("datetime64[ns]")
-        elif col.dtype == "bool":
-            frame[col.name] = frame[col.name].astype(bool)
-        elif col.dtype == "float":
-            frame[col.name] = pd.to_numeric(frame[col.name]).astype("float64")
-        elif col.dtype == "int":
-            frame[col.name] = frame[col.name].astype("Int64" if col.nullable else "int64")
-        elif col.dtype == "str":
-            frame[col.name] = frame[col.name].astype(object)
-    return frame[spec.names]
+    return dtypes.canonical(frame, spec, check_required=False)
 
 
 def dwellings(rows: list[dict[str, Any]]) -> pd.DataFrame:

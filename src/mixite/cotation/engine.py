@@ -308,7 +308,7 @@ def _evaluate(frame: pd.DataFrame, grid: Grid, context: ScoringContext) -> _Eval
     )
 
 
-def _check_columns(frame: pd.DataFrame, grid: Grid) -> None:
+def _check_columns(frame: pd.DataFrame) -> None:
     if "application_id" not in frame.columns or "is_mutation" not in frame.columns:
         raise ConfigError(
             "La table des demandes doit contenir au moins les colonnes application_id et "
@@ -326,7 +326,7 @@ def score_applications(
     ``refusal_penalty``, ``score`` (points, NaN when excluded) and ``score_cents`` (int64,
     hundredths of a point, the exact value).
     """
-    _check_columns(applications, grid)
+    _check_columns(applications)
     ev = _evaluate(applications, grid, context)
     names = [s.name for s in grid.sections]
     score = ev.total / 100.0
@@ -355,7 +355,7 @@ def criterion_counts(
     ``condition`` (French), ``holds`` (condition satisfied), ``counted`` (points credited,
     i.e. proof present and, in an exclusive rubric, the retained criterion).
     """
-    _check_columns(applications, grid)
+    _check_columns(applications)
     ev = _evaluate(applications, grid, context)
     rows = []
     for s, section in enumerate(grid.sections):
@@ -458,7 +458,7 @@ def explain(
     the lines add up exactly to the score. Lists the seniority points, every criterion whose
     condition holds (credited or not, with the reason) and the refusal penalty.
     """
-    _check_columns(applications, grid)
+    _check_columns(applications)
     row = applications.loc[applications["application_id"] == application_id]
     if row.empty:
         raise ConfigError(

@@ -1,6 +1,11 @@
 """Readers of the files mixite accepts; each returns a validated canonical frame (``schema``).
 
 Formats, columns, codes and the error policy are documented in French in ``docs/formats.md``.
+
+The CSV readers share a private engine: ``_sniff`` (encoding, separator, header), ``_load``
+(DuckDB ``read_csv`` into a text table, malformed lines), ``_fields`` (what a reader declares per
+canonical column), ``_checks`` (validation, ``InputError`` at the earliest bad row) and
+``_convert`` (typed values, then the canonical frame through ``mixite.dtypes``).
 """
 
 from mixite.io.detect import FILE_NAMES, detect_kind, read_any, read_folder

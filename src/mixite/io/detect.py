@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from mixite.errors import InputError, Location
-from mixite.io._engine import sniff
+from mixite.io._sniff import sniff
 from mixite.io.qpv import GEO_SUFFIXES, read_qpv
 from mixite.io.rpls import read_rpls
 from mixite.io.tables import read_table

@@ -16,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
-from mixite.io._engine import canonical_frame, closest
+from mixite.io._spelling import closest
 from mixite.io.mapping import ColumnMapping, as_mapping
 from mixite.schema import QPV, QPV_CODE_PATTERN
 
@@ -103,7 +104,7 @@ def read_qpv(
             "geometry_wkt": geometry,
         }
     )
-    return canonical_frame(out, QPV)
+    return canonical(out, QPV)
 
 
 def _pick(columns: dict[str, str], names: tuple[str, ...]) -> str | None:

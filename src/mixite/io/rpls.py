@@ -33,18 +33,10 @@ from typing import Any
 
 import pandas as pd
 
-from mixite.io._engine import (
-    VALUE,
-    Check,
-    Field,
-    convert,
-    derived_columns,
-    load_raw,
-    q,
-    raw_text,
-    sql_str,
-    value_sql,
-)
+from mixite.io._convert import convert, derived_columns, raw_text, value_sql
+from mixite.io._fields import VALUE, Check, Field
+from mixite.io._load import load_raw
+from mixite.io._sql import q, sql_str
 from mixite.io.mapping import ColumnMapping, as_mapping
 from mixite.io.tables import resolve_columns
 from mixite.schema import DWELLINGS, FINAN_FAMILY, QPV_CODE_PATTERN, SIREN_PATTERN

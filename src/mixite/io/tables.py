@@ -16,16 +16,10 @@ from typing import Any
 import pandas as pd
 
 from mixite.errors import InputError, Location
-from mixite.io._engine import (
-    Check,
-    Field,
-    closest,
-    convert,
-    derived_columns,
-    load_raw,
-    raw_text,
-    value_sql,
-)
+from mixite.io._convert import convert, derived_columns, raw_text, value_sql
+from mixite.io._fields import Check, Field
+from mixite.io._load import load_raw
+from mixite.io._spelling import closest
 from mixite.io.mapping import ColumnMapping, as_mapping
 from mixite.schema import TABLES, Column, Table
 

@@ -16,6 +16,7 @@ q1_reference_epci, q1_overrides (JSON text), max_effort_rate, min_reste_a_vivre`
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,9 @@ import pandas as pd
 import yaml
 
 from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
+from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
-from mixite.io._engine import closest, json_text
+from mixite.io._spelling import closest
 from mixite.schema import SIREN_PATTERN, TERRITORY
 
 __all__ = ["TERRITORY_COLUMNS", "read_territory"]
@@ -139,14 +141,16 @@ def read_territory(path: str | Path) -> pd.DataFrame:
         "name": str(tree["nom"]).strip(),
         "epci": epci,
         "q1_reference_epci": reference,
-        "q1_overrides": json_text(overrides),
+        "q1_overrides": _json_text(overrides),
         "max_effort_rate": number("taux_effort_max", DEFAULT_MAX_EFFORT_RATE, 0.01, 1.0),
         "min_reste_a_vivre": number("reste_a_vivre_min", DEFAULT_MIN_RESTE_A_VIVRE, 0.0, 1000.0),
     }
-    frame = pd.DataFrame([row], columns=list(TERRITORY_COLUMNS))
-    for col in ("name", "epci", "q1_reference_epci", "q1_overrides"):
-        frame[col] = frame[col].astype(object)
-    return frame
+    return canonical(pd.DataFrame([row], columns=list(TERRITORY_COLUMNS)), TERRITORY)
+
+
+def _json_text(value: Any) -> str:
+    """Compact, sorted JSON text."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _fmt(value: float) -> str:
