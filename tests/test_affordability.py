@@ -282,9 +282,10 @@ def test_cli_hors_hlm_and_thresholds() -> None:
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "Aide au logement : 187 €" in result.output
-    assert "Réduction de loyer de solidarité (RLS) : 0,00 €" in result.output
-    assert "Taux d'effort : 33,7 %" in result.output
+    nb = "\u00a0"  # French typography: no-break space before « € » and « % »
+    assert f"Aide au logement : 187{nb}€" in result.output
+    assert f"Réduction de loyer de solidarité (RLS) : 0,00{nb}€" in result.output
+    assert f"Taux d'effort : 33,7{nb}%" in result.output
     assert "Logement non abordable selon la charte" in result.output
 
 

@@ -123,7 +123,7 @@ def test_cli_line_equals_openfisca(tax_benefit_system: Any) -> None:
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    match = re.search(r"^Aide au logement : (\d+) €$", result.output, flags=re.M)
+    match = re.search(r"^Aide au logement : (\d+)\s€$", result.output, flags=re.M)
     assert match is not None, result.output
     assert float(match.group(1)) == expected
     for label in (

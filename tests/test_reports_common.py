@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from mixite.reports.common import Sheet, format_value, table_html, write_csv_excel, write_xlsx
+from mixite.reports.common import Sheet, table_html, write_csv_excel, write_xlsx
+from mixite.reports.fr import value as format_value
 
 
 def test_csv_for_excel_has_bom_semicolon_and_decimal_comma(tmp_path: Path) -> None:

@@ -39,25 +39,18 @@ _ZONE_LABELS = {
 _PLS = "plafonds.pls"
 
 
-def french_number(value: float, decimals: int = 0) -> str:
-    """``12345.5`` → ``12 345,5`` with a non-breaking thousands separator."""
-    text = f"{value:,.{decimals}f}".replace(",", NBSP).replace(".", ",")
-    if decimals and "," in text:
-        text = text.rstrip("0").rstrip(",")
-    return text
-
-
 def format_value(value: Any, unit: str | None) -> str:
     """A parameter value for people: « 25 % », « 26 687 € », « 0,5 UC », « 14 ans »."""
+    from mixite.reports import fr
+
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return fr.yes_no(value)
     if isinstance(value, int | float):
         if unit == "/1":
-            return f"{french_number(float(value) * 100, 2)} %"
-        decimals = 0 if float(value).is_integer() else 2
+            return f"{fr.number(float(value) * 100)}{NBSP}%"
         suffix = _UNITS.get(unit or "", unit or "")
-        number = french_number(float(value), decimals)
-        return f"{number}{NBSP}{suffix}" if suffix else number
+        text = fr.number(float(value))
+        return f"{text}{NBSP}{suffix}" if suffix else text
     if isinstance(value, Mapping):
         return f"table de {len(value)} entrées"
     return str(value)
@@ -209,11 +202,12 @@ def _print_group(console: Console, params: Parameters, prefix: str, when: dt.dat
 
 def _print_pls(console: Console, params: Parameters, when: dt.date) -> None:
     from mixite.ceilings import CATEGORY_KEYS, ZONES, ceiling_table
+    from mixite.reports import fr
 
     factor = params.get("plafonds.majoration_pls", when)
     console.print(
         f"[bold]{_PLS}[/bold] au {_day(when)} — plafonds PLS calculés : PLUS × "
-        f"{french_number(float(factor.value), 2)}, arrondi à l'euro le plus proche",
+        f"{fr.number(float(factor.value))}, arrondi à l'euro le plus proche",
         highlight=False,
     )
     tables = {zone: ceiling_table("pls", zone, when, params) for zone in ZONES}

@@ -30,14 +30,17 @@ _ZONE_NAMES = {1: "I", 2: "II", 3: "III"}
 
 def _euros(value: float, decimals: int = 2) -> str:
     """``1234.5`` → ``1 234,50 €`` (French separators)."""
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return f"{text} €"
+    from mixite.reports import fr
+
+    return fr.euros(value, decimals)
 
 
 def _percent(value: float) -> str:
+    from mixite.reports import fr
+
     if value == float("inf"):
         return "infini (aucune ressource)"
-    return f"{value * 100:.1f} %".replace(".", ",")
+    return fr.percent(value)
 
 
 def _check(condition: bool, problem: str, option: str, value: object, fix: str) -> None:
@@ -127,6 +130,7 @@ def solvabilite(
         net_housing_cost,
         reste_a_vivre,
     )
+    from mixite.reports import fr
 
     when = as_date(date)
     _check(zone_apl in _ZONE_NAMES, "Zone APL inconnue", "--zone-apl", zone_apl,
@@ -167,7 +171,7 @@ def solvabilite(
     lines = [
         f"Aide personnalisée au logement, logement conventionné — {_MONTHS[when.month - 1]} "
         f"{when.year}, zone {_ZONE_NAMES.get(zone_apl, zone_apl)}",
-        f"Ménage : {household}, {dependants}, {units:.1f} UC".replace(".", ","),
+        f"Ménage : {household}, {dependants}, {fr.decimal(units, 1)} UC",
         f"Ressources annuelles retenues : {_euros(float(d.resource_base), 0)} "
         f"(arrondies à la centaine supérieure)",
         f"Loyer plafond : {_euros(float(d.rent_ceiling))}",
@@ -175,7 +179,7 @@ def solvabilite(
         f"Forfait de charges : {_euros(float(d.charges_allowance))}",
         f"Participation personnelle : {_euros(float(d.personal_participation))}",
         f"Réduction de loyer de solidarité (RLS) : {_euros(rls)}",
-        f"Aide au logement : {benefit:.0f} €",
+        f"Aide au logement : {_euros(benefit, 0)}",
         f"Dépense nette de logement (loyer − RLS + charges − aide) : {_euros(cost)} par mois",
         f"Taux d'effort : {_percent(rate)} (maximum de la charte : {_percent(taux_effort_max)})",
         f"Reste à vivre : {_euros(rav)} par UC et par jour "

@@ -17,12 +17,11 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mixite.reports.fr import Format
-from mixite.reports.fr import value as format_value
+from mixite.reports.fr import value as format_value  # the cells of tables and sheets
 
 __all__ = [
     "Section",
     "Sheet",
-    "format_value",
     "plotly_div",
     "render_page",
     "table_html",

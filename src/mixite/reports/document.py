@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from mixite.reports.common import Section, format_value, render_page, table_html
+from mixite.reports.common import Section, render_page, table_html
 from mixite.reports.fr import Format
+from mixite.reports.fr import value as format_value
 
 __all__ = [
     "Block",

@@ -36,6 +36,7 @@ __all__ = [
     "group_label",
     "integer",
     "n_points",
+    "number",
     "percent",
     "points",
     "reservataire_label",
@@ -86,6 +87,16 @@ def decimal(x: Any, digits: int = 2) -> str:
     from babel.numbers import format_decimal
 
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return str(format_decimal(float(x), format=pattern, locale=_locale()))
+
+
+def number(x: Any, max_digits: int = 2) -> str:
+    """« 12 345 », « 0,5 », « 1,25 »: at most ``max_digits`` decimals, no trailing zero."""
+    if _missing(x):
+        return MISSING
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * max_digits if max_digits > 0 else "")
     return str(format_decimal(float(x), format=pattern, locale=_locale()))
 
 
