@@ -316,6 +316,28 @@ def test_cli_hors_hlm_and_thresholds() -> None:
     assert "Logement non abordable selon la charte" in result.output
 
 
+def test_cli_default_charter_comes_from_the_parameters() -> None:
+    from typer.testing import CliRunner
+
+    from mixite.cli import app
+
+    # Without --taux-effort-max / --reste-a-vivre-min the command shows the default charter of
+    # params/solvabilite.yaml (35 %, 12 € per UC per day); the help shows no number.
+    result = CliRunner().invoke(
+        app,
+        [
+            "solvabilite", "--date", "2025-11", "--zone-apl", "2", "--adultes", "1",
+            "--personnes-a-charge", "0", "--loyer", "380", "--charges", "60",
+            "--ressources-annuelles", "9000",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "(maximum de la charte : 35,0 %)" in result.output
+    assert "(minimum de la charte : 12,00 €)" in result.output
+    help_text = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["solvabilite", "--help"]).output
+    assert "solvabilite.taux_effort_max" in help_text
+
+
 def _random_cells(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     return {
         "zone": rng.integers(1, 4, n),
