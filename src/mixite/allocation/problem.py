@@ -62,6 +62,7 @@ import scipy.sparse as sp
 
 from mixite.affordability import Thresholds
 from mixite.errors import InputError, Location
+from mixite.params import Parameters, resolve
 
 __all__ = [
     "DEFAULT_K",
@@ -279,13 +280,14 @@ class Quotas:
     priority_exempt: tuple[str, ...] = PRIORITY_EXEMPT
 
     @classmethod
-    def legal(cls, when: dt.date | str, per_landlord: bool = True) -> Quotas:
+    def legal(
+        cls, when: dt.date | str, per_landlord: bool = True, params: Parameters | None = None
+    ) -> Quotas:
         """The legal defaults in force at ``when`` (``quotas.*`` parameters)."""
-        from mixite.params import param
-
-        alpha = float(param("quotas.q1_hors_qpv", when))
-        beta = float(param("quotas.non_q1_en_qpv", when))
-        gamma = float(param("quotas.prioritaires_par_reservataire", when))
+        p = resolve(params)
+        alpha = float(p.value("quotas.q1_hors_qpv", when))
+        beta = float(p.value("quotas.non_q1_en_qpv", when))
+        gamma = float(p.value("quotas.prioritaires_par_reservataire", when))
         return cls(
             q1_outside_qpv=alpha,
             q1_outside_qpv_landlord=alpha if per_landlord else None,

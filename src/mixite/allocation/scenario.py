@@ -117,8 +117,11 @@ class Scenario(_Strict):
     k: int | None = Field(default=40, ge=1)
     dossier: Path | None = None  # folder of the scenario file (relative paths)
 
-    def quotas(self) -> Quotas:
-        legal = Quotas.legal(dt.date(self.annee, 7, 1), per_landlord=self.objectifs.par_bailleur)
+    def quotas(self, params: Parameters | None = None) -> Quotas:
+        """The scenario's ``objectifs``, else the legal targets in force on 1 July of the year."""
+        legal = Quotas.legal(
+            dt.date(self.annee, 7, 1), per_landlord=self.objectifs.par_bailleur, params=params
+        )
         o = self.objectifs
         alpha = legal.q1_outside_qpv if o.q1_hors_qpv is None else o.q1_hors_qpv
         beta = legal.non_q1_in_qpv if o.hors_q1_en_qpv is None else o.hors_q1_en_qpv

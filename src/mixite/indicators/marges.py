@@ -84,7 +84,7 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 _SRC = "mixite marges (docs/marges.md)"
-_L441 = "CCH art. L441-1 (objectif de 25 % hors QPV)"
+_L441 = "CCH art. L441-1 (objectif hors QPV, paramètre quotas.q1_hors_qpv)"
 
 #: Binding reasons (code → French label), in the order used to break ties.
 REASONS: dict[str, str] = {
