@@ -24,8 +24,13 @@ import numpy as np
 
 from mixite.allocation.instances import random_instance
 from mixite.allocation.optimise import SolverTimeLimit, optimise, solve_lp
-from mixite.allocation.problem import Quotas, build_problem
+from mixite.allocation.problem import Quotas, Thresholds, build_problem
 from mixite.allocation.simulate import SimulationConfig, simulate_year
+
+#: Affordability thresholds of the instances: the default CAL charter of
+#: params/solvabilite.yaml (35 %, 12 € per UC per day, 30-day months), written here so that
+#: the instances do not move when the packaged conventions are revised.
+CHARTER = Thresholds(max_effort_rate=0.35, min_reste_a_vivre=12.0, days_per_month=30.0)
 
 #: Time limit of the reference LP (s): past it the ratio is printed as a lower bound.
 LP_TIME_LIMIT = 1200.0
@@ -48,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     t = time.perf_counter()
-    problem = build_problem(vac, apps, quotas, k=k)
+    problem = build_problem(vac, apps, quotas, CHARTER, k=k)
     print(
         f"Couples admissibles : {len(problem.pairs):,} en {time.perf_counter() - t:.1f} s ; "
         f"{len(problem.constraints)} contraintes ; mémoire de pointe {_peak_mb():.0f} Mo"
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Effet de K (sous-échantillon {sub_v} × {sub_a}) :")
     reference = None
     for k_i in (10, 20, 40, 80, None):
-        pb = build_problem(vac_s, apps_s, quotas, k=k_i)
+        pb = build_problem(vac_s, apps_s, quotas, CHARTER, k=k_i)
         res = optimise(pb, "flow")
         res.check()
         if k_i is None:

@@ -8,15 +8,15 @@ du 30 décembre 2024; RLS of the arrêté du 27 février 2018 as revalued for Ju
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from mixite.affordability import (
-    DEFAULT_MAX_EFFORT_RATE,
-    DEFAULT_MIN_RESTE_A_VIVRE,
     AplScale,
+    Thresholds,
     affordable_pairs,
     apl_scale,
     effort_rate,
@@ -27,6 +27,7 @@ from mixite.affordability import (
     territory_thresholds,
 )
 from mixite.errors import InputError
+from mixite.params import default_parameters, load_parameters
 
 
 def test_single_zone_2_by_hand() -> None:
@@ -158,12 +159,14 @@ def test_effort_rate_and_reste_a_vivre_by_hand() -> None:
     assert float(cost) == pytest.approx(252.17)
     assert float(effort_rate(380.0, 60.0, 153.0, 750.0, 34.83)) == pytest.approx(252.17 / 750)
     # (750 − 252.17) / 1 UC / 30 days = 16.594 €/UC/day
-    assert float(reste_a_vivre(380.0, 60.0, 153.0, 750.0, 1.0, 34.83)) == pytest.approx(
-        (750 - 252.17) / 30
-    )
+    assert float(
+        reste_a_vivre(380.0, 60.0, 153.0, 750.0, 1.0, 34.83, days_per_month=30)
+    ) == pytest.approx((750 - 252.17) / 30)
     # Couple with two children under 14: 1 + 0.5 + 2 × 0.3 = 2.1 UC; 2,000 € resources,
     # cost 600 + 120 − 250 = 470 € → 1,530 / 2.1 / 30 = 24.2857 €/UC/day; effort 23.5 %.
-    assert float(reste_a_vivre(600, 120, 250, 2000, 2.1)) == pytest.approx(1530 / 2.1 / 30)
+    assert float(reste_a_vivre(600, 120, 250, 2000, 2.1, days_per_month=30)) == pytest.approx(
+        1530 / 2.1 / 30
+    )
     assert float(effort_rate(600, 120, 250, 2000)) == pytest.approx(0.235)
 
 
@@ -173,11 +176,32 @@ def test_effort_rate_without_resources() -> None:
 
 
 def test_territory_thresholds() -> None:
-    assert territory_thresholds(None) == (DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE)
+    # Default CAL charter (params/solvabilite.yaml, local conventions): 35 %, 12 €/UC/day,
+    # 30-day months; the territory file overrides each value it sets.
+    charter = Thresholds(max_effort_rate=0.35, min_reste_a_vivre=12.0, days_per_month=30.0)
+    assert Thresholds.charter("2025-06-01") == charter
+    assert territory_thresholds(None, "2025-06-01") == charter
     frame = pd.DataFrame({"max_effort_rate": [0.3], "min_reste_a_vivre": [10.0]})
-    assert territory_thresholds(frame) == (0.3, 10.0)
+    assert territory_thresholds(frame, "2025-06-01") == Thresholds(0.3, 10.0, 30.0)
     frame = pd.DataFrame({"max_effort_rate": [np.nan], "min_reste_a_vivre": [15.0]})
-    assert territory_thresholds(frame) == (0.35, 15.0)
+    assert territory_thresholds(frame, "2025-06-01") == Thresholds(0.35, 15.0, 30.0)
+
+
+def test_charter_defaults_come_from_the_parameters(tmp_path: Path) -> None:
+    # A territory without territoire.yaml values follows the parameters, not a Python constant.
+    (tmp_path / "solvabilite.yaml").write_text(
+        "".join(
+            f"{name}:\n  values:\n    2000-01-01: {{value: {value}, reference: test}}\n"
+            for name, value in (
+                ("taux_effort_max", 0.3),
+                ("reste_a_vivre_min", 9.5),
+                ("jours_par_mois", 30.5),
+            )
+        ),
+        encoding="utf-8",
+    )
+    params = default_parameters().merged(load_parameters(tmp_path))
+    assert territory_thresholds(None, "2025-06-01", params) == Thresholds(0.3, 9.5, 30.5)
 
 
 def _pairs_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -209,7 +233,9 @@ def test_affordable_pairs_matches_direct_computation_and_chunking() -> None:
     # The single person of the hand example in the first dwelling: effort 33.6 % ≤ 35 % and
     # reste à vivre 16.59 € ≥ 12 € → affordable; with a 30 % threshold it is not.
     assert bool(full[0, 0])
-    strict = affordable_pairs(households, dwellings, "2025-11", max_effort_rate=0.30)
+    strict = affordable_pairs(
+        households, dwellings, "2025-11", thresholds=Thresholds(0.30, 12.0, 30.0)
+    )
     assert not bool(strict[0, 0])
     # Direct check of every pair with the scalar functions.
     for i, h in households.iterrows():
@@ -219,7 +245,9 @@ def test_affordable_pairs_matches_direct_computation_and_chunking() -> None:
                 annual_resources=h.annual_resources, when="2025-11", hlm=d.hlm,
             )  # fmt: skip
             e = effort_rate(d.rent, d.charges, paid, h.monthly_resources, rls)
-            r = reste_a_vivre(d.rent, d.charges, paid, h.monthly_resources, h.units, rls)
+            r = reste_a_vivre(
+                d.rent, d.charges, paid, h.monthly_resources, h.units, rls, days_per_month=30
+            )
             assert bool(full[int(i), int(j)]) == bool(e <= 0.35 and r >= 12.0)
 
 
@@ -287,6 +315,28 @@ def test_cli_hors_hlm_and_thresholds() -> None:
     assert f"Réduction de loyer de solidarité (RLS) : 0,00{nb}€" in result.output
     assert f"Taux d'effort : 33,7{nb}%" in result.output
     assert "Logement non abordable selon la charte" in result.output
+
+
+def test_cli_default_charter_comes_from_the_parameters() -> None:
+    from typer.testing import CliRunner
+
+    from mixite.cli import app
+
+    # Without --taux-effort-max / --reste-a-vivre-min the command shows the default charter of
+    # params/solvabilite.yaml (35 %, 12 € per UC per day); the help shows no number.
+    result = CliRunner().invoke(
+        app,
+        [
+            "solvabilite", "--date", "2025-11", "--zone-apl", "2", "--adultes", "1",
+            "--personnes-a-charge", "0", "--loyer", "380", "--charges", "60",
+            "--ressources-annuelles", "9000",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "(maximum de la charte : 35,0\u00a0%)" in result.output
+    assert "(minimum de la charte : 12,00\u00a0€)" in result.output
+    help_text = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["solvabilite", "--help"]).output
+    assert "solvabilite.taux_effort_max" in help_text
 
 
 def _random_cells(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:

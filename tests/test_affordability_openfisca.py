@@ -134,4 +134,5 @@ def test_cli_line_equals_openfisca(tax_benefit_system: Any) -> None:
         "Taux d'effort : 33,6 %",
         "Reste à vivre : 16,59 € par UC et par jour",
     ):
-        assert label in result.output
+        # French typography: a no-break space before « € » and « % »
+        assert label.replace(" €", "\u00a0€").replace(" %", "\u00a0%") in result.output

@@ -1,7 +1,8 @@
 """``mixite --help`` stays light: importing the CLI loads no heavy dependency (structural check).
 
 The command modules import their heavy dependencies inside the commands, so that every command
-pays only for what it uses; the values the help shows come from the light ``mixite.choices``.
+pays only for what it uses; the catalogues the help shows come from the light ``mixite.choices``,
+and no help text embeds a parameter's value (the parameters are read when a command runs).
 The same holds for the demo's list of steps (``mixite.demo``).
 """
 
@@ -35,6 +36,19 @@ def test_importing_the_cli_loads_no_heavy_module() -> None:
     assert "mixite.cli.allocation" in loaded  # the commands are registered
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
     assert heavy == []
+
+
+def test_importing_the_cli_parses_no_parameter_file() -> None:
+    # The help texts name the parameters (« solvabilite.taux_effort_max ») instead of showing
+    # their values, so that `mixite --help` does not load the YAML files.
+    code = (
+        "import mixite.params as p; import mixite.cli; "
+        "print(p.default_parameters.cache_info().currsize)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["0"]
 
 
 def test_the_probe_sees_a_heavy_import() -> None:

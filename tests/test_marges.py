@@ -18,11 +18,10 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from mixite.affordability import affordable_pairs, housing_benefit
+from mixite.affordability import Thresholds, affordable_pairs, housing_benefit
 from mixite.cli import app
 from mixite.indicators.marges import (
     Marges,
-    marges_parameters,
     room_for_manoeuvre,
     room_window,
 )
@@ -344,7 +343,7 @@ def test_matching_agrees_with_brute_force() -> None:
     got = marges.groups.set_index(["level", "group"])["dwellings_ok"]
 
     # Brute force, dwelling by dwelling (each residence is uniform).
-    p = marges_parameters()
+    p = default_parameters()
     when = dt.date(YEAR, 12, 31)
     res = frames["dwellings"].drop_duplicates("residence_id").reset_index(drop=True)
     units = (
@@ -365,7 +364,7 @@ def test_matching_agrees_with_brute_force() -> None:
         {"zone": 2, "rent": res["rent"], "charges": 1.5 * res["surface"], "hlm": True}
     )
     afford = affordable_pairs(
-        households, dwell, "2024-12-01", max_effort_rate=0.35, min_reste_a_vivre=12.0
+        households, dwell, "2024-12-01", thresholds=Thresholds(0.35, 12.0, 30.0)
     )
     kinds = {"plai": "plai", "plus": "plus", "pls": "pls", "pre1977": "plus"}
     ok_res = []

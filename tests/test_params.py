@@ -58,3 +58,27 @@ def test_value_changes_at_its_date(tmp_path: Path) -> None:
     params = load_parameters(tmp_path)
     assert params.value("x.a", "2021-06-30") == 1
     assert params.get("x.a", dt.date(2021, 7, 1)).reference == "r2"
+
+
+def test_every_parameter_file_is_documented() -> None:
+    # docs/parametres.md lists every file of the one parameter home, law and conventions alike.
+    from mixite.params import PARAMS_DIR
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "parametres.md").read_text("utf-8")
+    missing = [p.name for p in sorted(PARAMS_DIR.glob("*.yaml")) if f"`{p.name}`" not in doc]
+    assert missing == []
+
+
+def test_none_means_the_packaged_parameters(tmp_path: Path) -> None:
+    from mixite.params import resolve
+
+    assert resolve(None) is default_parameters()
+    (tmp_path / "quotas.yaml").write_text(
+        "q1_hors_qpv:\n  values:\n    2017-01-28: {value: 0.3, reference: test}\n",
+        encoding="utf-8",
+    )
+    own = load_parameters(tmp_path)
+    assert resolve(own) is own
+    merged = default_parameters().merged(own)
+    assert merged.value("quotas.q1_hors_qpv", "2025-01-01") == 0.3
+    assert merged.value("quotas.non_q1_en_qpv", "2025-01-01") == 0.5  # kept from the package

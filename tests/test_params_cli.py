@@ -69,3 +69,40 @@ def test_unknown_siren_suggests_close_ones() -> None:
 def test_list_of_names() -> None:
     names = _run().split()
     assert "quotas.q1_hors_qpv" in names and "seuils_q1" in names
+
+
+def test_conventions_and_local_defaults_are_listed() -> None:
+    # One parameter home: the diagnostic conventions, the marges settings, the CAL-charter
+    # defaults and the commission rule are listed with the legal values.
+    names = _run().split()
+    for name in (
+        "indicateurs.occupation.age_senior",
+        "marges.adequation.pieces_max",
+        "solvabilite.taux_effort_max",
+        "solvabilite.reste_a_vivre_min",
+        "solvabilite.jours_par_mois",
+        "solvabilite.charges_par_m2",
+        "commission.candidats_min",
+    ):
+        assert name in names
+
+
+def test_a_local_default_says_it_is_not_law() -> None:
+    out = _run("solvabilite.taux_effort_max", "--date", "2025-06-01")
+    assert f"Valeur : 35{NBSP}%" in out  # params/solvabilite.yaml, default of the CAL charter
+    assert "pas un texte légal" in out and "territoire.yaml" in out
+
+
+def test_the_legal_minimum_of_candidates() -> None:
+    out = _run("commission.candidats_min", "--date", "2025-06-01")
+    assert f"Valeur : 3{NBSP}demandes" in out  # CCH R441-3 (décret n° 2007-1677)
+    assert "R441-3" in out
+
+
+def test_lists_and_small_tables_are_readable() -> None:
+    out = _run("indicateurs.occupation.parts_plafond", "--date", "2025-06-01")
+    assert f"Valeur : 20{NBSP}% ; 40{NBSP}% ; 60{NBSP}%" in out  # OPS classes of the PLUS ceiling
+    out = _run("indicateurs.epoques.bornes", "--date", "2025-06-01")
+    assert "1949 ; 1975" in out  # years, no thousands separator
+    out = _run("marges.plafonds.famille_financement", "--date", "2025-06-01")
+    assert "pre1977 : plus" in out and "SIREN" not in out

@@ -40,16 +40,13 @@ import pandas as pd
 from numba import njit, prange
 
 from mixite.ceilings import consumption_units
-from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
 from mixite.errors import InputError, Location
-from mixite.params import Parameters, as_date, default_parameters
+from mixite.params import Parameters, as_date, default_parameters, resolve
 
 __all__ = [
-    "DAYS_PER_MONTH",
-    "DEFAULT_MAX_EFFORT_RATE",
-    "DEFAULT_MIN_RESTE_A_VIVRE",
     "AplScale",
     "BenefitDetail",
+    "Thresholds",
     "affordable_pairs",
     "apl_scale",
     "consumption_units",
@@ -62,9 +59,6 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-
-#: Days per month used to express the reste à vivre per day (CAL-charter convention).
-DAYS_PER_MONTH = 30.0
 
 _ZONES = (1, 2, 3)
 #: Number of composition classes with their own R0/TF/RLS-ceiling value: single, couple,
@@ -778,13 +772,16 @@ def reste_a_vivre(
     monthly_resources: Any,
     units: Any,
     rls: Any = 0.0,
-    days_per_month: float = DAYS_PER_MONTH,
+    *,
+    days_per_month: float,
 ) -> FloatArray:
     """Reste à vivre in € per consumption unit per day.
 
     ``(monthly resources − (rent − RLS + charges − benefit)) / units / days_per_month``; ``units``
     are the household's consumption units (``mixite.ceilings.consumption_units``, re-exported
-    here). Monthly resources include every member's income (the benefit is not counted twice: it is deducted from the cost).
+    here), ``days_per_month`` the charter's convention (``Thresholds.days_per_month``, parameter
+    ``solvabilite.jours_par_mois``). Monthly resources include every member's income (the benefit
+    is not counted twice: it is deducted from the cost).
     """
     cost = net_housing_cost(rent, charges, benefit, rls)
     left = np.asarray(monthly_resources, dtype="float64") - cost
@@ -792,21 +789,49 @@ def reste_a_vivre(
     return out
 
 
-def territory_thresholds(territory: pd.DataFrame | None) -> tuple[float, float]:
-    """``(max effort rate, min reste à vivre in €/UC/day)`` of a ``territory`` table row.
+@dataclass(frozen=True)
+class Thresholds:
+    """Affordability conventions of the CAL charter (local conventions, not law).
 
-    The values are the territory's CAL-charter conventions (``taux_effort_max`` and
-    ``reste_a_vivre_min`` of ``territoire.yaml``); missing ones fall back to 35 % and 12 €.
+    A dwelling is affordable to a household when its effort rate is at most ``max_effort_rate``
+    and its reste à vivre at least ``min_reste_a_vivre`` € per consumption unit and per day, a
+    month counting ``days_per_month`` days (``docs/solvabilite.md``).
     """
-    max_rate, min_rav = DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
+
+    max_effort_rate: float
+    min_reste_a_vivre: float
+    days_per_month: float
+
+    @classmethod
+    def charter(cls, when: dt.date | str, params: Parameters | None = None) -> Thresholds:
+        """The default charter in force at ``when``: parameters ``solvabilite.*``."""
+        p = resolve(params)
+        return cls(
+            max_effort_rate=float(p.value("solvabilite.taux_effort_max", when)),
+            min_reste_a_vivre=float(p.value("solvabilite.reste_a_vivre_min", when)),
+            days_per_month=float(p.value("solvabilite.jours_par_mois", when)),
+        )
+
+
+def territory_thresholds(
+    territory: pd.DataFrame | None, when: dt.date | str, params: Parameters | None = None
+) -> Thresholds:
+    """The affordability thresholds of a territory at ``when``.
+
+    The territory's CAL-charter values (``taux_effort_max`` and ``reste_a_vivre_min`` of
+    ``territoire.yaml``, columns ``max_effort_rate`` and ``min_reste_a_vivre`` of the last row of
+    the ``territory`` table) override the default charter (``Thresholds.charter``); a missing
+    table, column or value keeps the default.
+    """
+    out = Thresholds.charter(when, params)
     if territory is None or territory.empty:
-        return max_rate, min_rav
+        return out
     row = territory.iloc[-1]
     if "max_effort_rate" in territory.columns and pd.notna(row["max_effort_rate"]):
-        max_rate = float(row["max_effort_rate"])
+        out = replace(out, max_effort_rate=float(row["max_effort_rate"]))
     if "min_reste_a_vivre" in territory.columns and pd.notna(row["min_reste_a_vivre"]):
-        min_rav = float(row["min_reste_a_vivre"])
-    return max_rate, min_rav
+        out = replace(out, min_reste_a_vivre=float(row["min_reste_a_vivre"]))
+    return out
 
 
 def _chunks(total: int, size: int) -> Iterator[slice]:
@@ -819,8 +844,7 @@ def affordable_pairs(
     dwellings: pd.DataFrame,
     when: dt.date | str,
     *,
-    max_effort_rate: float = DEFAULT_MAX_EFFORT_RATE,
-    min_reste_a_vivre: float = DEFAULT_MIN_RESTE_A_VIVRE,
+    thresholds: Thresholds | None = None,
     params: Parameters | None = None,
     chunk_pairs: int = 1_000_000,
 ) -> npt.NDArray[np.bool_]:
@@ -829,8 +853,9 @@ def affordable_pairs(
     ``households`` columns: ``couple`` (bool), ``dependants`` (int), ``annual_resources`` (APL
     resource base, €/year), ``monthly_resources`` (€/month, all members), ``units`` (consumption
     units). ``dwellings`` columns: ``zone`` (1–3), ``rent`` and ``charges`` (€/month), ``hlm``
-    (bool, RLS applies). A pair is affordable when the effort rate is at most ``max_effort_rate``
-    and the reste à vivre at least ``min_reste_a_vivre`` €/UC/day, after APL and RLS.
+    (bool, RLS applies). A pair is affordable when the effort rate is at most
+    ``thresholds.max_effort_rate`` and the reste à vivre at least ``thresholds.min_reste_a_vivre``
+    €/UC/day, after APL and RLS (``None``: the default charter at ``when``, ``Thresholds.charter``).
 
     Households are processed in row blocks of about ``chunk_pairs`` pairs, so that temporary
     memory stays near ``chunk_pairs`` × 8 bytes × a few dozen arrays whatever the sizes; the
@@ -852,6 +877,7 @@ def affordable_pairs(
                 f"Fournissez les colonnes {', '.join(required)}.",
             )
     scale = apl_scale(when, params)
+    limits = Thresholds.charter(when, params) if thresholds is None else thresholds
     n_h, n_d = len(households), len(dwellings)
     out = np.zeros((n_h, n_d), dtype=bool)
     if n_h == 0 or n_d == 0:
@@ -878,6 +904,6 @@ def affordable_pairs(
             hlm=d_hlm,
         )
         cost = net_housing_cost(d_rent, d_charges, benefit, rls)
-        rav = (monthly - cost) / units / DAYS_PER_MONTH
-        out[block] = (cost <= max_effort_rate * monthly) & (rav >= min_reste_a_vivre)
+        rav = (monthly - cost) / units / limits.days_per_month
+        out[block] = (cost <= limits.max_effort_rate * monthly) & (rav >= limits.min_reste_a_vivre)
     return out

@@ -1,17 +1,12 @@
 """Light catalogues shared by the command line and the computations (no heavy import here, so
-that ``mixite --help`` stays fast): the CAL-charter affordability defaults and the methods that
-split the EPCI objective between partners."""
+that ``mixite --help`` stays fast): the methods that split the EPCI objective between partners.
+
+Numbers that are law, statistical conventions or local defaults are not here: they are dated
+parameters (``mixite.params``)."""
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_MAX_EFFORT_RATE", "DEFAULT_MIN_RESTE_A_VIVRE", "SPLIT_METHODS"]
-
-#: Default maximum effort rate of the CAL charter (local convention, not a legal number;
-#: the territory file's ``taux_effort_max`` overrides it, domaine.md §8.2).
-DEFAULT_MAX_EFFORT_RATE = 0.35
-#: Default minimum reste à vivre of the CAL charter, in € per consumption unit per day (local
-#: convention; the territory file's ``reste_a_vivre_min`` overrides it, domaine.md §8.2).
-DEFAULT_MIN_RESTE_A_VIVRE = 12.0
+__all__ = ["SPLIT_METHODS"]
 
 #: Methods of ``mixite.objectives.split_objective`` (method → French description).
 SPLIT_METHODS: dict[str, str] = {

@@ -637,12 +637,20 @@ TERRITORY = Table(
             "seuils Q1 imposés par année (texte JSON)",
             nullable=True,
         ),
-        Column("max_effort_rate", "taux_effort_max", "float", "taux d'effort maximal (charte)"),
+        Column(
+            "max_effort_rate",
+            "taux_effort_max",
+            "float",
+            "taux d'effort maximal (charte ; vide : paramètre solvabilite.taux_effort_max)",
+            nullable=True,
+        ),
         Column(
             "min_reste_a_vivre",
             "reste_a_vivre_min",
             "float",
-            "reste à vivre minimal (€/UC/jour, charte)",
+            "reste à vivre minimal (€/UC/jour, charte ; vide : paramètre "
+            "solvabilite.reste_a_vivre_min)",
+            nullable=True,
         ),
     ),
 )

@@ -9,14 +9,19 @@ from hypothesis import strategies as st
 
 from mixite.allocation.frontier import frontier
 from mixite.allocation.instances import random_instance
-from mixite.allocation.problem import Quotas, build_problem
+from mixite.allocation.problem import Quotas, Thresholds, build_problem
+
+#: Affordability thresholds of the instances: the default CAL charter of
+#: params/solvabilite.yaml (35 %, 12 € per UC per day, 30-day months), written here so that
+#: the instances do not move when the packaged conventions are revised.
+CHARTER = Thresholds(max_effort_rate=0.35, min_reste_a_vivre=12.0, days_per_month=30.0)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**31))
 def test_frontier_is_monotone_and_meets_each_target(seed: int) -> None:
     vac, apps = random_instance(12, 60, np.random.default_rng(seed), n_communes=2, n_landlords=2)
-    problem = build_problem(vac, apps, Quotas(), k=None)
+    problem = build_problem(vac, apps, Quotas(), CHARTER, k=None)
     alphas = (0.0, 0.25, 0.5, 0.75)
     curve = frontier(problem, alphas, method="mip")
     assert curve["target"].tolist() == list(alphas)
@@ -29,7 +34,7 @@ def test_frontier_is_monotone_and_meets_each_target(seed: int) -> None:
 
 def test_frontier_per_landlord_uses_only_its_vacancies() -> None:
     vac, apps = random_instance(16, 80, np.random.default_rng(3), n_communes=2, n_landlords=2)
-    problem = build_problem(vac, apps, Quotas(), k=None)
+    problem = build_problem(vac, apps, Quotas(), CHARTER, k=None)
     landlord = str(vac.landlord[0])
     curve = frontier(problem, (0.0, 0.5), landlord=landlord, method="mip")
     n_own = int((vac.landlord == landlord).sum())
@@ -48,7 +53,7 @@ def test_frontier_target_replaces_the_scenario_targets() -> None:
 
     vac, apps = random_instance(16, 80, np.random.default_rng(5), n_communes=2, n_landlords=2)
     strict = Quotas(q1_outside_qpv=0.5, q1_outside_qpv_landlord=0.5)
-    problem = build_problem(vac, apps, strict, k=None)
+    problem = build_problem(vac, apps, strict, CHARTER, k=None)
     free = replace(problem, quotas=Quotas())
     curve = frontier(problem, (0.0,), method="mip")
     assert curve.loc[0, "objective"] == pytest.approx(solve_mip(free).objective, abs=1e-9)
@@ -56,7 +61,7 @@ def test_frontier_target_replaces_the_scenario_targets() -> None:
     landlord = str(vac.landlord[0])
     curve_landlord = frontier(problem, (0.0,), landlord=landlord, method="mip")
     keep = vac.landlord[problem.pairs.vacancy] == landlord
-    sub = build_problem(vac, apps, Quotas(), k=None)
+    sub = build_problem(vac, apps, Quotas(), CHARTER, k=None)
     sub_pairs = replace(
         sub.pairs,
         vacancy=sub.pairs.vacancy[keep],

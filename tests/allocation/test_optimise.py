@@ -23,6 +23,7 @@ from mixite.allocation.problem import (
     AllocationProblem,
     Applications,
     Quotas,
+    Thresholds,
     Vacancies,
     WeightCoefficients,
     build_problem,
@@ -30,6 +31,11 @@ from mixite.allocation.problem import (
     unmet_quotas,
 )
 from mixite.errors import InputError
+
+#: Affordability thresholds of the instances: the default CAL charter of
+#: params/solvabilite.yaml (35 %, 12 € per UC per day, 30-day months), written here so that
+#: the instances do not move when the packaged conventions are revised.
+CHARTER = Thresholds(max_effort_rate=0.35, min_reste_a_vivre=12.0, days_per_month=30.0)
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -81,7 +87,9 @@ def hand_problem(alpha: float | None) -> AllocationProblem:
         wished=[["69001"], ["69001"], ["69001"]],
     )
     coefficients = WeightCoefficients(score=1.0, commune=0.0, effort=0.0)
-    return build_problem(vac, apps, Quotas(q1_outside_qpv=alpha), coefficients=coefficients, k=None)
+    return build_problem(
+        vac, apps, Quotas(q1_outside_qpv=alpha), CHARTER, coefficients=coefficients, k=None
+    )
 
 
 # By hand: normalised scores A0 = 1, A1 = 0, A2 = 0.5, so weights are 2, 1 and 1.5 on each dwelling.
@@ -174,7 +182,7 @@ def test_tiny_optimiser_equals_brute_force(
         non_q1_in_qpv=alpha,
         priority_per_reservataire=gamma,
     )
-    problem = build_problem(vac, apps, quotas, k=None)
+    problem = build_problem(vac, apps, quotas, CHARTER, k=None)
     exact = brute_force(problem)
     mip = optimise(problem, "mip")
     mip.check()
@@ -184,7 +192,7 @@ def test_tiny_optimiser_equals_brute_force(
     assert flow.lp_bound is not None and flow.lp_bound >= exact - 1e-6
     if flow.feasible:
         assert flow.objective <= exact + 1e-6
-    unconstrained = build_problem(vac, apps, Quotas(), k=None)
+    unconstrained = build_problem(vac, apps, Quotas(), CHARTER, k=None)
     free = optimise(unconstrained, "flow")
     free.check()
     assert free.objective == pytest.approx(brute_force(unconstrained), abs=1e-4)
@@ -198,7 +206,7 @@ small = st.tuples(st.integers(5, 30), st.integers(10, 150), st.integers(0, 2**31
 def test_small_instances_invariants(case: tuple[int, int, int]) -> None:
     n_v, n_a, seed = case
     vac, apps = random_instance(n_v, n_a, np.random.default_rng(seed), n_communes=3)
-    problem = build_problem(vac, apps, Quotas.legal("2025-01-01"), k=8)
+    problem = build_problem(vac, apps, Quotas.legal("2025-01-01"), CHARTER, k=8)
     result = optimise(problem, "flow", with_lp_bound=True)
     result.check()  # no dwelling or application twice, admissible pairs, quotas if feasible
     assert result.lp_bound is not None
@@ -209,7 +217,7 @@ def test_small_instances_invariants(case: tuple[int, int, int]) -> None:
     exact.check()
     assert exact.objective >= result.objective - 1e-6 or not result.feasible
     # Without quotas, the exact assignment beats any greedy choice of the same pairs.
-    free = build_problem(vac, apps, Quotas(), k=8)
+    free = build_problem(vac, apps, Quotas(), CHARTER, k=8)
     assert optimise(free, "flow").objective >= greedy(free).objective - 1e-6
 
 
@@ -218,8 +226,8 @@ def test_small_instances_invariants(case: tuple[int, int, int]) -> None:
 def test_bounding_k_keeps_a_subset_and_can_only_lower_the_optimum(seed: int) -> None:
     vac, apps = random_instance(6, 40, np.random.default_rng(seed), n_communes=2)
     quotas = Quotas(q1_outside_qpv=0.25)
-    full = build_problem(vac, apps, quotas, k=None)
-    bounded = build_problem(vac, apps, quotas, k=4)
+    full = build_problem(vac, apps, quotas, CHARTER, k=None)
+    bounded = build_problem(vac, apps, quotas, CHARTER, k=4)
     keys_full = set(zip(full.pairs.vacancy.tolist(), full.pairs.application.tolist(), strict=True))
     keys_k = set(
         zip(bounded.pairs.vacancy.tolist(), bounded.pairs.application.tolist(), strict=True)
@@ -235,7 +243,7 @@ def test_column_generation_equals_the_full_lp(case: tuple[int, int, int], per_no
     equals HiGHS's LP over every pair (the reference), and its dual bound is above it."""
     n_v, n_a, seed = case
     vac, apps = random_instance(n_v, n_a, np.random.default_rng(seed), n_communes=3)
-    problem = build_problem(vac, apps, Quotas.legal("2025-01-01"), k=8)
+    problem = build_problem(vac, apps, Quotas.legal("2025-01-01"), CHARTER, k=8)
     reference, _ = solve_lp(problem)
     core = core_lp(problem, per_node=per_node, max_rounds=1000)
     assert core.exact
@@ -251,7 +259,7 @@ def test_polish_closes_the_gap_on_a_metropolitan_sample() -> None:
     polished optimiser is within 0.1 % of the LP bound (issue 7's target), that bound equals
     HiGHS's full LP, and the polished allocation is at least as good as the flow's alone."""
     vac, apps = random_instance(600, 12_000, np.random.default_rng(11), n_communes=12)
-    problem = build_problem(vac, apps, Quotas.legal("2025-06-01"), k=40)
+    problem = build_problem(vac, apps, Quotas.legal("2025-06-01"), CHARTER, k=40)
     reference, _ = solve_lp(problem)
     polished = optimise(problem, "flow")
     polished.check()

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from mixite.allocation.instances import random_instance
 from mixite.allocation.optimise import optimise
-from mixite.allocation.problem import AllocationProblem, Quotas, build_problem
+from mixite.allocation.problem import AllocationProblem, Quotas, Thresholds, build_problem
 from mixite.allocation.simulate import (
     AcceptanceModel,
     SimulationConfig,
@@ -25,12 +25,17 @@ from mixite.allocation.simulate import (
 from mixite.errors import ConfigError
 from mixite.schema import ATTRIBUTIONS
 
+#: Affordability thresholds of the instances: the default CAL charter of
+#: params/solvabilite.yaml (35 %, 12 € per UC per day, 30-day months), written here so that
+#: the instances do not move when the packaged conventions are revised.
+CHARTER = Thresholds(max_effort_rate=0.35, min_reste_a_vivre=12.0, days_per_month=30.0)
+
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def problem_of(n_v: int, n_a: int, seed: int, quotas: Quotas | None = None) -> AllocationProblem:
     vac, apps = random_instance(n_v, n_a, np.random.default_rng(seed), n_communes=3)
-    return build_problem(vac, apps, quotas or Quotas(), k=None)
+    return build_problem(vac, apps, quotas or Quotas(), CHARTER, k=None)
 
 
 @SETTINGS

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mixite.indicators import indicator_parameters
-from mixite.params import Parameters, load_parameters
+from mixite.params import Parameters, default_parameters, load_parameters
 
 TEST_YAML = """
 premier_adulte:
@@ -56,8 +55,4 @@ def params(tmp_path_factory: pytest.TempPathFactory) -> Parameters:
     (folder / "uc.yaml").write_text(TEST_YAML, encoding="utf-8")
     (folder / "secret_statistique.yaml").write_text(SECRET_YAML, encoding="utf-8")
     (folder / "seuils_q1.yaml").write_text(SEUILS_YAML, encoding="utf-8")
-    base = indicator_parameters()
-    extra = load_parameters(folder)
-    leaves = {n: base.parameter(n) for n in base.names()}
-    leaves.update({n: extra.parameter(n) for n in extra.names()})
-    return Parameters(leaves)
+    return default_parameters().merged(load_parameters(folder))

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from mixite.indicators import indicator_parameters, small_cell_threshold, suppress_small_cells
+from mixite.indicators import small_cell_threshold, suppress_small_cells
 from mixite.indicators.inference import clopper_pearson, p_value_below, wilson
-from mixite.params import Parameters
+from mixite.params import Parameters, default_parameters
 
 CASES = [(0, 10), (3, 10), (10, 10), (17, 80), (1, 1), (250, 1000)]
 
@@ -75,7 +75,7 @@ def test_threshold_from_parameters(params: Parameters) -> None:
 
 
 def test_packaged_conventions_load() -> None:
-    p = indicator_parameters()
+    p = default_parameters()
     assert p.value("indicateurs.occupation.age_senior", "2025-01-01") == 65
     assert p.value("quotas.q1_hors_qpv", "2025-01-01") == 0.25
 

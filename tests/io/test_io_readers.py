@@ -482,7 +482,8 @@ def test_territory_defaults_and_overrides(tmp_path: Path) -> None:
     row = frame.iloc[0]
     assert row["q1_reference_epci"] == "200035947"  # defaults to siren_epci
     assert json.loads(row["q1_overrides"]) == {"2025": 13000.5}
-    assert row["max_effort_rate"] == 0.35 and row["min_reste_a_vivre"] == 12.0
+    # The CAL-charter values are left empty: the parameters solvabilite.* apply at each date.
+    assert np.isnan(row["max_effort_rate"]) and np.isnan(row["min_reste_a_vivre"])
     assert list(frame.columns) == [
         "name", "epci", "q1_reference_epci", "q1_overrides", "max_effort_rate",
         "min_reste_a_vivre",

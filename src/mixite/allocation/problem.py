@@ -14,8 +14,9 @@ Admissible pair (vacancy ``v``, application ``a``):
 * **wished communes**: the dwelling's commune is one of the applicant's wished communes (rank 0
   = first choice); an application without wished commune accepts every commune (rank 0);
 * **affordability** (CAL charter thresholds): effort rate ``(housing_cost - aid) / resources <=
-  max_effort_rate`` and reste à vivre ``(resources - (housing_cost - aid)) / uc / 30 >=
-  min_reste_a_vivre`` (€ per consumption unit and per day);
+  max_effort_rate`` and reste à vivre ``(resources - (housing_cost - aid)) / uc / days_per_month
+  >= min_reste_a_vivre`` (€ per consumption unit and per day; ``Thresholds``, parameters
+  ``solvabilite.*`` overridden by the territory and the scenario);
 * **reservation pool**: a vacancy directed to Action Logement goes to an employed applicant, a
   vacancy of the prefect's priority contingent to a priority or DALO household; every other
   reservataire (communes, EPCI, département, landlord's own stock…) draws from all applicants.
@@ -59,8 +60,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from mixite.affordability import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
+from mixite.affordability import Thresholds
 from mixite.errors import InputError, Location
+from mixite.params import Parameters, resolve
 
 __all__ = [
     "DEFAULT_K",
@@ -100,8 +102,6 @@ POOL_EMPLOYED = "action_logement"
 POOL_PRIORITY = "etat_prioritaire"
 #: Reservataires exempt from the priority share (their pool is priority by construction).
 PRIORITY_EXEMPT = (POOL_PRIORITY,)
-#: Days per month used for the reste à vivre (CAL charters use 30).
-DAYS_PER_MONTH = 30.0
 #: Slack tolerated on a quota (floating point), in assignments.
 QUOTA_TOLERANCE = 1e-7
 
@@ -265,14 +265,6 @@ class Applications:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """Affordability thresholds of the CAL charter (territory file defaults)."""
-
-    max_effort_rate: float = DEFAULT_MAX_EFFORT_RATE
-    min_reste_a_vivre: float = DEFAULT_MIN_RESTE_A_VIVRE
-
-
-@dataclass(frozen=True)
 class WeightCoefficients:
     """Coefficients of the pair weight (see the module docstring)."""
 
@@ -293,13 +285,14 @@ class Quotas:
     priority_exempt: tuple[str, ...] = PRIORITY_EXEMPT
 
     @classmethod
-    def legal(cls, when: dt.date | str, per_landlord: bool = True) -> Quotas:
+    def legal(
+        cls, when: dt.date | str, per_landlord: bool = True, params: Parameters | None = None
+    ) -> Quotas:
         """The legal defaults in force at ``when`` (``quotas.*`` parameters)."""
-        from mixite.params import param
-
-        alpha = float(param("quotas.q1_hors_qpv", when))
-        beta = float(param("quotas.non_q1_en_qpv", when))
-        gamma = float(param("quotas.prioritaires_par_reservataire", when))
+        p = resolve(params)
+        alpha = float(p.value("quotas.q1_hors_qpv", when))
+        beta = float(p.value("quotas.non_q1_en_qpv", when))
+        gamma = float(p.value("quotas.prioritaires_par_reservataire", when))
         return cls(
             q1_outside_qpv=alpha,
             q1_outside_qpv_landlord=alpha if per_landlord else None,
@@ -398,7 +391,7 @@ def admissible_block(
     resources = apps.monthly_resources[a_idx]
     with np.errstate(divide="ignore", invalid="ignore"):
         effort = np.where(resources > 0, net / resources, np.inf)
-        rav = (resources - net) / apps.consumption_units[a_idx] / DAYS_PER_MONTH
+        rav = (resources - net) / apps.consumption_units[a_idx] / thresholds.days_per_month
     ok &= (effort <= thresholds.max_effort_rate) & (rav >= thresholds.min_reste_a_vivre)
     weight = (
         1.0
@@ -412,7 +405,7 @@ def admissible_block(
 def build_pairs(
     vac: Vacancies,
     apps: Applications,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds,
     coefficients: WeightCoefficients = WeightCoefficients(),
     k: int | None = DEFAULT_K,
     aid: AidFunction | None = None,
@@ -510,7 +503,7 @@ class AllocationProblem:
     applications: Applications
     pairs: Pairs
     quotas: Quotas
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds
     coefficients: WeightCoefficients = WeightCoefficients()
     k: int | None = DEFAULT_K
     aid: AidFunction | None = field(default=None, repr=False)
@@ -621,7 +614,7 @@ def build_problem(
     vacancies: Vacancies,
     applications: Applications,
     quotas: Quotas,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds,
     coefficients: WeightCoefficients = WeightCoefficients(),
     k: int | None = DEFAULT_K,
     aid: AidFunction | None = None,

@@ -19,8 +19,11 @@ A scenario describes one simulated or optimised year::
     k: 40
 
 Omitted objectives take the legal values (``quotas.*`` parameters) in force during the year;
-omitted affordability thresholds come from the territory file; omitted flows from the
-``reservations`` table of the store (the rest of each landlord's flow goes to ``bailleur``).
+omitted affordability thresholds come from the territory file, else from the default charter
+(``solvabilite.*`` parameters); omitted charges per m² from ``solvabilite.charges_par_m2``; an
+omitted number of candidates is the legal minimum (``commission.candidats_min``); omitted flows
+come from the ``reservations`` table of the store (the rest of each landlord's flow goes to
+``bailleur``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mixite.affordability import territory_thresholds
 from mixite.allocation.problem import (
     FIN_OTHER,
     FIN_PLAI,
@@ -46,6 +50,7 @@ from mixite.allocation.problem import (
 )
 from mixite.allocation.simulate import AcceptanceModel, SimulationConfig
 from mixite.errors import ConfigError, InputError, Location
+from mixite.params import Parameters, resolve
 
 __all__ = [
     "Scenario",
@@ -92,7 +97,7 @@ class Acceptation(_Strict):
 
 
 class Commission(_Strict):
-    candidats: int = Field(default=3, ge=1)
+    candidats: int | None = Field(default=None, ge=1)
     exception_dalo: bool = True
     tours: int = Field(default=3, ge=1)
     preference_solvabilite: float = Field(default=0.0, ge=0)
@@ -113,13 +118,16 @@ class Scenario(_Strict):
     solvabilite: Solvabilite = Solvabilite()
     acceptation: Acceptation = Acceptation()
     commission: Commission = Commission()
-    charges_par_m2: float = Field(default=1.5, ge=0)
+    charges_par_m2: float | None = Field(default=None, ge=0)
     replicats: int = Field(default=5, ge=1, le=1000)
     k: int | None = Field(default=40, ge=1)
     dossier: Path | None = None  # folder of the scenario file (relative paths)
 
-    def quotas(self) -> Quotas:
-        legal = Quotas.legal(dt.date(self.annee, 7, 1), per_landlord=self.objectifs.par_bailleur)
+    def quotas(self, params: Parameters | None = None) -> Quotas:
+        """The scenario's ``objectifs``, else the legal targets in force on 1 July of the year."""
+        legal = Quotas.legal(
+            dt.date(self.annee, 7, 1), per_landlord=self.objectifs.par_bailleur, params=params
+        )
         o = self.objectifs
         alpha = legal.q1_outside_qpv if o.q1_hors_qpv is None else o.q1_hors_qpv
         beta = legal.non_q1_in_qpv if o.hors_q1_en_qpv is None else o.hors_q1_en_qpv
@@ -132,16 +140,24 @@ class Scenario(_Strict):
             priority_per_reservataire=gamma,
         )
 
-    def thresholds(self, territory: pd.DataFrame | None) -> Thresholds:
-        default = Thresholds()
-        row = territory.iloc[0] if territory is not None and len(territory) else None
+    def thresholds(
+        self, territory: pd.DataFrame | None, params: Parameters | None = None
+    ) -> Thresholds:
+        """The scenario's ``solvabilite``, else the territory's charter, else the default one."""
+        out = territory_thresholds(territory, dt.date(self.annee, 7, 1), params)
         effort = self.solvabilite.taux_effort_max
         rav = self.solvabilite.reste_a_vivre_min
-        if effort is None:
-            effort = float(row["max_effort_rate"]) if row is not None else default.max_effort_rate
-        if rav is None:
-            rav = float(row["min_reste_a_vivre"]) if row is not None else default.min_reste_a_vivre
-        return Thresholds(effort, rav)
+        return Thresholds(
+            max_effort_rate=out.max_effort_rate if effort is None else effort,
+            min_reste_a_vivre=out.min_reste_a_vivre if rav is None else rav,
+            days_per_month=out.days_per_month,
+        )
+
+    def charges_per_m2(self, params: Parameters | None = None) -> float:
+        """Monthly charges per m² (€): ``charges_par_m2``, else ``solvabilite.charges_par_m2``."""
+        if self.charges_par_m2 is not None:
+            return self.charges_par_m2
+        return float(resolve(params).value("solvabilite.charges_par_m2", dt.date(self.annee, 7, 1)))
 
     def simulation_config(self, flows: dict[str, float] | None) -> SimulationConfig:
         a = self.acceptation
@@ -241,7 +257,7 @@ def vacancies_from_store(
         in_qpv=chosen["in_qpv"].to_numpy(dtype=bool),
         reservataire=res,
         rooms=rooms,
-        housing_cost=rent + scenario.charges_par_m2 * surface.to_numpy(),
+        housing_cost=rent + scenario.charges_per_m2() * surface.to_numpy(),
         rent=rent,
         financing=financing.to_numpy(),
         qpv_code=chosen["qpv_code"].fillna("").to_numpy(dtype=object),

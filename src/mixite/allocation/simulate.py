@@ -15,7 +15,8 @@ Process (documented in ``docs/allocation.md``):
 4. **Fléchage**: a share of the non-QPV vacancies (drawn with the seed) is reserved to Q1 or
    NPNRU candidates; when none fits, the vacancy falls back to all candidates (and is counted).
 5. **Commission**: the best-scored admissible candidates of the pool still waiting are examined,
-   at least ``n_candidates`` (three, CCH R441-3) unless the best one is DALO (the DALO exception:
+   at least ``n_candidates`` (by default the legal minimum, three, parameter
+   ``commission.candidats_min``, CCH R441-3) unless the best one is DALO (the DALO exception:
    one candidate suffices); the dwelling is offered in score order.
 6. **Acceptance**: each offer is refused with probability
    ``1 / (1 + exp(-(intercept + effort × effort_rate + rank × wish_rank + qpv × in_qpv)))``;
@@ -46,6 +47,7 @@ from mixite.allocation.problem import (
     wish_rank,
 )
 from mixite.errors import ConfigError
+from mixite.params import Parameters, resolve
 from mixite.schema import ATTRIBUTIONS
 from mixite.vocabulary import LONG_COLUMNS, Indicator, Level
 
@@ -92,7 +94,8 @@ class SimulationConfig:
     """Rules of the simulated year."""
 
     year: int
-    n_candidates: int = 3
+    #: Candidates examined per dwelling; ``None``: the legal minimum of the year (``candidates``).
+    n_candidates: int | None = None
     dalo_exception: bool = True
     max_rounds: int = 3
     flechage_share: float = 0.0
@@ -115,7 +118,7 @@ class SimulationConfig:
                 f"Préférence de la commission pour la solvabilité {self.solvency_preference} "
                 "négative : donnez une valeur positive ou nulle (0 = cotation seule)."
             )
-        if self.n_candidates < 1 or self.max_rounds < 1:
+        if (self.n_candidates is not None and self.n_candidates < 1) or self.max_rounds < 1:
             raise ConfigError(
                 "Le nombre de candidats et le nombre de tours doivent être au moins égaux à 1."
             )
@@ -126,6 +129,14 @@ class SimulationConfig:
                     f"Les parts de flux des réservataires totalisent {total:.4f} : elles doivent "
                     "être positives et totaliser 1."
                 )
+
+    def candidates(self, params: Parameters | None = None) -> int:
+        """Candidates examined per dwelling: ``n_candidates``, else the legal minimum in force on
+        1 July of ``year`` (parameter ``commission.candidats_min``, CCH art. R441-3)."""
+        if self.n_candidates is not None:
+            return self.n_candidates
+        when = dt.date(self.year, 7, 1)
+        return int(resolve(params).value("commission.candidats_min", when))
 
 
 @dataclass(frozen=True, eq=False)
@@ -300,6 +311,7 @@ def simulate_year(
     housed = np.zeros(n_a, bool)
     refusals_of = np.zeros(n_a, np.int64)
     flows = dict(config.flows) if config.flows else None
+    n_candidates = config.candidates()
     res_names = list(flows) if flows else []
     shares = np.array([flows[r] for r in res_names]) if flows else np.zeros(0)
     directed: dict[str, npt.NDArray[np.float64]] = {}
@@ -342,7 +354,7 @@ def simulate_year(
             ledger[res_names.index(reservataire)] += 1
         else:
             reservataire = str(vac.reservataire[v])
-        need = config.n_candidates * config.max_rounds
+        need = n_candidates * config.max_rounds
         q1_only = bool(flagged[v])
         while available(reservataire, q1_only).sum() < need and scan_next():
             pass
@@ -359,7 +371,7 @@ def simulate_year(
         for _ in range(config.max_rounds):
             if cursor >= idx.size:
                 break
-            take = config.n_candidates
+            take = n_candidates
             if config.dalo_exception and apps.dalo[cand_all[idx[cursor]]]:
                 take = 1
             chosen = idx[cursor : cursor + take]

@@ -1,4 +1,5 @@
-"""``mixite parametres``: a legal parameter's value at a date, with its source."""
+"""``mixite parametres``: a parameter's value at a date (law, convention or local default), with
+its source."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ _UNITS = {
     "month": "mois",
     "uc": "UC",
     "households": "ménages",
+    "coefficient": "",
 }
 _UNIT_LABELS = {
     "currency": "euros",
@@ -30,6 +32,7 @@ _UNIT_LABELS = {
     "month": "mois",
     "uc": "unités de consommation",
     "households": "ménages",
+    "coefficient": "coefficient (sans unité)",
 }
 _ZONE_LABELS = {
     "P": "Zone P (Paris et limitrophes)",
@@ -40,7 +43,8 @@ _PLS = "plafonds.pls"
 
 
 def format_value(value: Any, unit: str | None) -> str:
-    """A parameter value for people: « 25 % », « 26 687 € », « 0,5 UC », « 14 ans »."""
+    """A parameter value for people: « 25 % », « 26 687 € », « 0,5 UC », « 14 ans », a list
+    « 20 % ; 40 % ; 60 % », a small table « plai : plai ; pre1977 : plus »."""
     from mixite.reports import fr
 
     if isinstance(value, bool):
@@ -52,8 +56,24 @@ def format_value(value: Any, unit: str | None) -> str:
         text = fr.number(float(value))
         return f"{text}{NBSP}{suffix}" if suffix else text
     if isinstance(value, Mapping):
-        return f"table de {len(value)} entrées"
+        if _is_epci_table(value):
+            return f"table de {len(value)} entrées"
+        return " ; ".join(f"{key} : {format_value(item, unit)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        # Bare numbers in a list (class bounds, years): no unit, no thousands separator.
+        items = [
+            (str(int(v)) if float(v).is_integer() else fr.number(float(v)))
+            if isinstance(v, int | float) and not isinstance(v, bool) and unit != "/1"
+            else format_value(v, unit)
+            for v in value
+        ]
+        return " ; ".join(items)
     return str(value)
+
+
+def _is_epci_table(value: Mapping[Any, Any]) -> bool:
+    """A table keyed by EPCI SIREN (``seuils_q1``), as opposed to a small table of conventions."""
+    return bool(value) and all(str(key).isdigit() and len(str(key)) == 9 for key in value)
 
 
 def _day(value: dt.date) -> str:
@@ -85,7 +105,7 @@ def _print_leaf(
     if epci is not None:
         for line in lines:
             console.print(line, highlight=False)
-    elif isinstance(value.value, Mapping):
+    elif isinstance(value.value, Mapping) and _is_epci_table(value.value):
         console.print(
             f"Valeur : table de {len(value.value)} entrées (par SIREN d'EPCI). "
             "Précisez « --epci SIREN » pour en afficher une.",
@@ -224,9 +244,10 @@ def _print_pls(console: Console, params: Parameters, when: dt.date) -> None:
 @app.command(
     "parametres",
     help=(
-        "Affiche la valeur d'un paramètre légal à une date, avec son unité, sa date d'effet et sa "
-        "référence (par exemple « quotas.q1_hors_qpv », « plafonds.plus », « seuils_q1 --epci "
-        "SIREN »). Sans nom : la liste des paramètres."
+        "Affiche la valeur d'un paramètre à une date (valeur légale, convention statistique ou "
+        "valeur locale par défaut), avec son unité, sa date d'effet et sa référence (par exemple "
+        "« quotas.q1_hors_qpv », « plafonds.plus », « seuils_q1 --epci SIREN », "
+        "« solvabilite »). Sans nom : la liste des paramètres."
     ),
 )
 def parametres(

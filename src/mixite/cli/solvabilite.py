@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
 from mixite.cli._app import app
 from mixite.errors import InputError, Location
 from mixite.params import as_date
@@ -112,18 +111,28 @@ def solvabilite(
         ),
     ] = True,
     taux_effort_max: Annotated[
-        float,
-        typer.Option("--taux-effort-max", help="Taux d'effort maximal de la charte (0,35 = 35 %)."),
-    ] = DEFAULT_MAX_EFFORT_RATE,
+        float | None,
+        typer.Option(
+            "--taux-effort-max",
+            help=(
+                "Taux d'effort maximal de la charte (0,35 = 35 %) ; par défaut : le paramètre "
+                "« solvabilite.taux_effort_max » à la date (mixite parametres)."
+            ),
+        ),
+    ] = None,
     reste_a_vivre_min: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--reste-a-vivre-min",
-            help="Reste à vivre minimal de la charte, en € par UC et par jour.",
+            help=(
+                "Reste à vivre minimal de la charte, en € par UC et par jour ; par défaut : le "
+                "paramètre « solvabilite.reste_a_vivre_min » à la date (mixite parametres)."
+            ),
         ),
-    ] = DEFAULT_MIN_RESTE_A_VIVRE,
+    ] = None,
 ) -> None:
     from mixite.affordability import (
+        Thresholds,
         consumption_units,
         effort_rate,
         housing_benefit_detail,
@@ -133,6 +142,11 @@ def solvabilite(
     from mixite.reports import fr
 
     when = as_date(date)
+    charter = Thresholds.charter(when)
+    if taux_effort_max is None:
+        taux_effort_max = charter.max_effort_rate
+    if reste_a_vivre_min is None:
+        reste_a_vivre_min = charter.min_reste_a_vivre
     _check(zone_apl in _ZONE_NAMES, "Zone APL inconnue", "--zone-apl", zone_apl,
            "Indiquez la zone APL de la commune : 1, 2 ou 3.")  # fmt: skip
     _check(adultes in (1, 2), "Nombre d'adultes invalide", "--adultes", adultes,
@@ -164,7 +178,11 @@ def solvabilite(
     units = float(consumption_units(adultes, older, size, when)[()])
     cost = float(net_housing_cost(loyer, charges, benefit, rls))
     rate = float(effort_rate(loyer, charges, benefit, monthly, rls))
-    rav = float(reste_a_vivre(loyer, charges, benefit, monthly, units, rls))
+    rav = float(
+        reste_a_vivre(
+            loyer, charges, benefit, monthly, units, rls, days_per_month=charter.days_per_month
+        )
+    )
 
     household = "couple" if adultes == 2 else "personne seule"
     dependants = f"{personnes_a_charge} personne{'s' if personnes_a_charge > 1 else ''} à charge"

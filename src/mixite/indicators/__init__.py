@@ -13,7 +13,6 @@ from mixite.indicators import demand, fragility, occupancy, quotas, rents, segre
 from mixite.indicators._common import (
     KEYS,
     Definition,
-    indicator_parameters,
     small_cell_threshold,
     suppress_small_cells,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "column_definition",
     "demand",
     "fragility",
-    "indicator_parameters",
     "occupancy",
     "publishable",
     "quotas",

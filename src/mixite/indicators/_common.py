@@ -1,40 +1,35 @@
 """Shared pieces of the indicator families: definitions, parameters, labels, small-cell suppression.
 
 The statistical conventions of the diagnostic (typology classes, vacancy modes, fragility weights…)
-are dated parameters in ``indicateurs.yaml`` beside this module, loaded with the same strict loader
-as the legal parameters of ``mixite.params`` and merged with them: ``indicator_parameters()`` is a
-``Parameters`` object holding both, so every function takes ``params: Parameters | None`` and reads
-``indicateurs.*``, ``uc.*``, ``quotas.*`` and ``secret_statistique.seuil`` from it.
+are dated parameters ``indicateurs.*`` of ``mixite.params`` (``params/indicateurs.yaml``), beside
+the legal ones: every function takes ``params: Parameters | None`` (``None``: the packaged
+parameters, ``mixite.params.resolve``) and reads ``indicateurs.*``, ``uc.*``, ``quotas.*`` and
+``secret_statistique.seuil`` from it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mixite.errors import InputError, Location
-from mixite.params import Parameters, default_parameters, load_file
+from mixite.params import Parameters, resolve
 from mixite.vocabulary import Definition
 
 __all__ = [
     "KEYS",
     "Definition",
     "consumption_units",
-    "indicator_parameters",
     "require_columns",
     "safe_ratio",
     "small_cell_threshold",
     "suppress_small_cells",
     "typology_label",
 ]
-
-CONVENTIONS_FILE = Path(__file__).with_name("indicateurs.yaml")
 
 
 _KEY_SRC = "Tables canoniques de mixite (schema.py)"
@@ -62,28 +57,6 @@ KEYS: dict[str, Definition] = {
         ("group", "Groupe", "texte", "Groupe de ménages étudié."),
     )
 }
-
-
-@lru_cache(maxsize=1)
-def indicator_parameters() -> Parameters:
-    """Packaged legal parameters merged with the diagnostic conventions of ``indicateurs.yaml``."""
-    base = default_parameters()
-    leaves = {name: base.parameter(name) for name in base.names()}
-    leaves.update(load_file(CONVENTIONS_FILE))
-    return Parameters(leaves)
-
-
-def resolve(params: Parameters | None) -> Parameters:
-    """The parameters to use: the caller's, or the packaged ones."""
-    return params if params is not None else indicator_parameters()
-
-
-def value(params: Parameters | None, name: str, when: dt.date | str) -> Any:
-    """Value of parameter ``name`` at ``when``; the diagnostic conventions are looked up as well."""
-    p = resolve(params)
-    if not name.startswith("indicateurs.") or name in p.names():
-        return p.value(name, when)
-    return indicator_parameters().value(name, when)
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
@@ -130,9 +103,10 @@ def consumption_units(
     ``mixite.ceilings.consumption_units`` but the scale only needs the 14+ count.
     """
     del adults
-    first = float(value(params, "uc.premier_adulte", when))
-    other = float(value(params, "uc.autre_14_ans_et_plus", when))
-    child = float(value(params, "uc.enfant_moins_14_ans", when))
+    p = resolve(params)
+    first = float(p.value("uc.premier_adulte", when))
+    other = float(p.value("uc.autre_14_ans_et_plus", when))
+    child = float(p.value("uc.enfant_moins_14_ans", when))
     p14 = np.asarray(persons_14plus, dtype="float64")
     size = np.asarray(household_size, dtype="float64")
     p14 = np.clip(p14, 1.0, None)
@@ -143,7 +117,7 @@ def consumption_units(
 
 def small_cell_threshold(params: Parameters | None, when: dt.date | str) -> int:
     """The statistical-secrecy threshold ``secret_statistique.seuil`` at a date."""
-    return int(value(params, "secret_statistique.seuil", when))
+    return int(resolve(params).value("secret_statistique.seuil", when))
 
 
 def suppress_small_cells(

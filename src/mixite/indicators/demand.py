@@ -22,10 +22,9 @@ from mixite.indicators._common import (
     require_columns,
     safe_ratio,
     typology_label,
-    value,
 )
 from mixite.indicators.quotas import attributions_of_year, q1_status
-from mixite.params import Parameters
+from mixite.params import Parameters, resolve
 
 __all__ = [
     "DEFINITIONS",
@@ -174,7 +173,7 @@ def application_attributes(
         for f, r in zip(first, residence, strict=True)
     ]
     out["typology"] = typology_label(
-        out["rooms_min"], int(value(params, "indicateurs.typologie.max_pieces", when))
+        out["rooms_min"], int(resolve(params).value("indicateurs.typologie.max_pieces", when))
     )
     ref = pd.Timestamp(when - dt.timedelta(days=1))
     filed = pd.to_datetime(out["filing_date"])
@@ -207,7 +206,7 @@ def demand_pressure(
     when = dt.date(millesime, 1, 1)
     apps = application_attributes(applications, millesime, params).copy(deep=False)
     attrs = attributions_of_year(attributions, millesime - 1 if year is None else year)
-    max_rooms = int(value(params, "indicateurs.typologie.max_pieces", when))
+    max_rooms = int(resolve(params).value("indicateurs.typologie.max_pieces", when))
     if by == "commune":
         app_key, att_key = apps["commune_demanded"], attrs["commune"].astype(object)
     elif by == "typologie":
@@ -264,8 +263,8 @@ def demand_seniority(
     apps = application_attributes(applications, millesime, params).copy(deep=False)
     bounds = [
         int(b)
-        for b in value(
-            params, "indicateurs.demande.anciennete_bornes_mois", dt.date(millesime, 1, 1)
+        for b in resolve(params).value(
+            "indicateurs.demande.anciennete_bornes_mois", dt.date(millesime, 1, 1)
         )
     ]
     labels = [f"moins de {bounds[0]} mois"]
@@ -363,7 +362,7 @@ def q1_threshold_from_demand(
         return float("nan"), 0
     when = dt.date(millesime - 1, 12, 31)
     r = resources_per_uc(kept, when, params)
-    q = float(value(params, "indicateurs.demande.quantile_q1", when))
+    q = float(resolve(params).value("indicateurs.demande.quantile_q1", when))
     return float(np.quantile(r, q, method="inverted_cdf")), len(kept)
 
 

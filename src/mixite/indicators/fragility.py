@@ -19,9 +19,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from mixite.indicators._common import Definition, value
+from mixite.indicators._common import Definition
 from mixite.indicators.occupancy import DEFINITIONS as OCCUPANCY_DEFINITIONS
-from mixite.params import Parameters
+from mixite.params import Parameters, resolve
 
 __all__ = ["CLASS_LABELS", "DEFINITIONS", "UNCLASSED", "fragility_index"]
 
@@ -111,9 +111,9 @@ def fragility_index(
     w = (
         dict(weights)
         if weights is not None
-        else dict(value(params, "indicateurs.fragilite.poids", when))
+        else dict(resolve(params).value("indicateurs.fragilite.poids", when))
     )
-    bounds = [float(b) for b in value(params, "indicateurs.fragilite.bornes_classes", when)]
+    bounds = [float(b) for b in resolve(params).value("indicateurs.fragilite.bornes_classes", when)]
     if len(bounds) != len(CLASS_LABELS) - 1 or sorted(bounds, reverse=True) != bounds:
         raise ValueError("class bounds must be decreasing, one fewer than the classes")
     out = profile.copy()

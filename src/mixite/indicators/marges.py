@@ -12,7 +12,8 @@ commune, residence and for the EPCI (definitions in ``docs/marges.md``):
   (rooms within [size + ``ecart_min``, size + ``ecart_max``], bounds clipped to
   [1, ``pieces_max``], the dwelling's rooms capped at ``pieces_max``) and **affordable** (effort
   rate after housing benefit and RLS at most the territory's maximum, reste à vivre at least its
-  minimum, ``affordability.territory_thresholds``);
+  minimum, ``affordability.territory_thresholds``: ``territoire.yaml``, else the default charter
+  ``solvabilite.*``);
 * the **expected yearly vacancies** of each dwelling: the turnover rate of its residence
   (``stock.vacancy_turnover`` definitions: leases of Y in dwellings already in service over the
   stock in service) when the residence's stock in service reaches ``parc_min_residence``, else
@@ -37,8 +38,8 @@ RLS flag; the type's rent and surface are the medians of its dwellings). The net
 ``rent − RLS − housing benefit`` of each Q1 applicant is computed once on a rent grid (step
 ``grille_loyer.pas``) for each APL context (zone × RLS flag) and interpolated linearly at the types'
 rents, so that a pair applicant × type costs a few array operations; pairs are processed in
-applicant blocks (bounded memory). Charges are ``charges.par_m2`` × surface (RPLS holds no
-charges). The benefit formula is the one of ``affordability`` for every dwelling: since 2021 the
+applicant blocks (bounded memory). Charges are ``solvabilite.charges_par_m2`` × surface (RPLS
+holds no charges). The benefit formula is the one of ``affordability`` for every dwelling: since 2021 the
 locatif formula is common to APL, ALF and ALS, so a non-conventionné dwelling only loses the RLS.
 """
 
@@ -48,8 +49,6 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,18 +56,12 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
 
-from mixite.affordability import DAYS_PER_MONTH, apl_scale, housing_benefit
-from mixite.affordability import territory_thresholds as _thresholds
+from mixite.affordability import Thresholds, apl_scale, housing_benefit, territory_thresholds
 from mixite.ceilings import consumption_units, income_ceiling
 from mixite.errors import InputError, Location
-from mixite.indicators._common import (
-    Definition,
-    indicator_parameters,
-    require_columns,
-    safe_ratio,
-)
+from mixite.indicators._common import Definition, require_columns, safe_ratio
 from mixite.indicators.quotas import q1_status, q1_threshold, quota_indicators
-from mixite.params import Parameters, load_file
+from mixite.params import Parameters, resolve
 from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
 
 __all__ = [
@@ -77,7 +70,6 @@ __all__ = [
     "applicant_frame",
     "dwelling_types",
     "expected_vacancy_rates",
-    "marges_parameters",
     "median_q1_households",
     "net_rent",
     "rent_reductions",
@@ -91,9 +83,8 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
-CONVENTIONS_FILE = Path(__file__).with_name("marges.yaml")
 _SRC = "mixite marges (docs/marges.md)"
-_L441 = "CCH art. L441-1 (objectif de 25 % hors QPV)"
+_L441 = "CCH art. L441-1 (objectif hors QPV, paramètre quotas.q1_hors_qpv)"
 
 DEFINITIONS: dict[str, Definition] = {
     "level": Definition("Échelle", "texte", "EPCI, bailleur, commune ou résidence.", _SRC),
@@ -261,27 +252,6 @@ DEFINITIONS: dict[str, Definition] = {
 }
 
 
-@lru_cache(maxsize=1)
-def marges_parameters() -> Parameters:
-    """Packaged legal parameters and diagnostic conventions, plus ``marges.yaml``."""
-    base = indicator_parameters()
-    leaves = {name: base.parameter(name) for name in base.names()}
-    leaves.update(load_file(CONVENTIONS_FILE))
-    return Parameters(leaves)
-
-
-def _params(params: Parameters | None) -> Parameters:
-    """The caller's parameters completed with the marges conventions they lack."""
-    if params is None:
-        return marges_parameters()
-    names = set(params.names())
-    if all(n in names for n in load_file(CONVENTIONS_FILE)):
-        return params
-    leaves = {name: marges_parameters().parameter(name) for name in marges_parameters().names()}
-    leaves.update({name: params.parameter(name) for name in names})
-    return Parameters(leaves)
-
-
 def size_class(household_size: Any, max_class: int) -> IntArray:
     """Household size class 1..``max_class`` (the last one reads « ``max_class`` and more »)."""
     out: IntArray = np.clip(np.asarray(household_size, dtype=np.int64), 1, max_class)
@@ -296,7 +266,7 @@ def room_window(
     Both bounds are clipped to [1, ``marges.adequation.pieces_max``]; a dwelling's rooms are
     capped at the same maximum before the comparison (a T7 counts as a T6).
     """
-    p = _params(params)
+    p = resolve(params)
     low = int(p.value("marges.adequation.ecart_min", when))
     high = int(p.value("marges.adequation.ecart_max", when))
     cap = int(p.value("marges.adequation.pieces_max", when))
@@ -319,7 +289,7 @@ def expected_vacancy_rates(
     """
     from mixite.indicators.stock import vacancy_turnover
 
-    p = _params(params)
+    p = resolve(params)
     when = dt.date(millesime, 1, 1)
     minimum = int(p.value("marges.mobilite.parc_min_residence", when))
     offered_modes = [str(m) for m in p.value("indicateurs.vacance.modes_proposes", when)]
@@ -346,8 +316,7 @@ def applicant_frame(
     applications: pd.DataFrame,
     threshold: float,
     when: dt.date,
-    max_effort_rate: float,
-    min_reste_a_vivre: float,
+    thresholds: Thresholds,
     params: Parameters | None = None,
     strict: bool = True,
 ) -> pd.DataFrame:
@@ -357,7 +326,7 @@ def applicant_frame(
     rooms), ``income`` (RFR, 12 × monthly resources when missing: ceilings and benefit base),
     ``couple`` (two adults), ``units`` (UC of ``mixite.ceilings``) and ``budget`` (€/month: the
     largest net housing cost meeting both the effort rate and the reste à vivre,
-    ``min(max_effort_rate × M, M − min_reste_a_vivre × UC × 30)``).
+    ``min(max_effort_rate × M, M − min_reste_a_vivre × UC × days_per_month)``, ``thresholds``).
     """
     require_columns(
         applications,
@@ -371,7 +340,7 @@ def applicant_frame(
         ],
         "applications",
     )
-    p = _params(params)
+    p = resolve(params)
     q1 = q1_status(applications, threshold, when, p, strict).to_numpy(dtype=bool)
     frame = applications.loc[q1].reset_index(drop=True).copy()
     monthly = frame["monthly_resources"].to_numpy(dtype="float64")
@@ -385,8 +354,12 @@ def applicant_frame(
     frame["units"] = consumption_units(
         frame["adults"], frame["persons_14plus"], frame["household_size"], when, p
     )
-    floor = min_reste_a_vivre * frame["units"].to_numpy(dtype="float64") * DAYS_PER_MONTH
-    frame["budget"] = np.minimum(max_effort_rate * monthly, monthly - floor)
+    floor = (
+        thresholds.min_reste_a_vivre
+        * frame["units"].to_numpy(dtype="float64")
+        * thresholds.days_per_month
+    )
+    frame["budget"] = np.minimum(thresholds.max_effort_rate * monthly, monthly - floor)
     return frame
 
 
@@ -414,7 +387,7 @@ def dwelling_types(
         "dwellings",
     )
     require_columns(communes, ["commune", "apl_zone", "ceiling_zone"], "communes")
-    p = _params(params)
+    p = resolve(params)
     rates = expected_vacancy_rates(dwellings, millesime, p)
     offered_modes = [str(m) for m in p.value("indicateurs.vacance.modes_proposes", when)]
     keep = (~dwellings["in_qpv"].astype(bool)).to_numpy() & dwellings["occupancy_mode"].astype(
@@ -445,7 +418,7 @@ def dwelling_types(
     rent = pd.to_numeric(out["rent"], errors="coerce").astype("float64")
     fill = rent.groupby([out["residence_id"], out["rooms_cap"]]).transform("median")
     out["rent"] = rent.fillna(fill)
-    per_m2 = float(p.value("marges.charges.par_m2", when))
+    per_m2 = float(p.value("solvabilite.charges_par_m2", when))
     out["charges"] = per_m2 * pd.to_numeric(out["surface"], errors="coerce").fillna(0.0)
     valid = (
         out["rent"].notna() & out["apl_zone"].isin([1, 2, 3]) & out["ceiling_zone"].notna()
@@ -725,7 +698,7 @@ def rent_reductions(
     dear. Columns: ``residence_id``, ``landlord_id``, ``commune``, ``size_class``,
     ``median_resources``, ``typical_rent``, ``affordable_rent``, ``rent_reduction``.
     """
-    p = _params(params)
+    p = resolve(params)
     columns = [
         "residence_id", "landlord_id", "commune", "size_class", "median_resources",
         "typical_rent", "affordable_rent", "rent_reduction",
@@ -733,7 +706,7 @@ def rent_reductions(
     known = dwellings.loc[dwellings["type_id"] >= 0]
     if known.empty or medians.empty:
         return pd.DataFrame(columns=columns)
-    per_m2 = float(p.value("marges.charges.par_m2", when_benefit))
+    per_m2 = float(p.value("solvabilite.charges_par_m2", when_benefit))
     pieces = []
     for _, household in medians.iterrows():
         fits = (known["rooms_cap"] >= household["rooms_lo"]) & (
@@ -854,19 +827,17 @@ def room_for_manoeuvre(
                 Location(name),
                 "Importez cette table dans la base du territoire (mixite importer).",
             )
-    p = _params(params)
+    p = resolve(params)
     millesime = year + 1 if millesime is None else millesime
     when = dt.date(year, 12, 31)
     when_benefit = dt.date(year, 12, 1)
     territory = frames["territory"]
     threshold = q1_threshold(territory, year, p)
     target = float(p.value(TARGET_PARAMETERS[Indicator.Q1_OUTSIDE_QPV], when))
-    max_rate, min_rav = _thresholds(territory)
+    thresholds = territory_thresholds(territory, when, p)
     n_classes = int(p.value("marges.tailles.classe_max", when))
 
-    applicants = applicant_frame(
-        frames["applications"], threshold, when, max_rate, min_rav, p, strict_q1
-    )
+    applicants = applicant_frame(frames["applications"], threshold, when, thresholds, p, strict_q1)
     dwellings, types = dwelling_types(
         frames["dwellings"], frames["communes"], frames.get("landlords"), millesime, when, p
     )
@@ -1002,8 +973,8 @@ def room_for_manoeuvre(
         wished_communes=wished_communes,
         threshold=threshold,
         target=target,
-        max_effort_rate=max_rate,
-        min_reste_a_vivre=min_rav,
+        max_effort_rate=thresholds.max_effort_rate,
+        min_reste_a_vivre=thresholds.min_reste_a_vivre,
         q1_applicants=len(applicants),
         groups=table,
         by_size=by_size,

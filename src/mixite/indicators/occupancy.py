@@ -21,9 +21,8 @@ from mixite.indicators._common import (
     Definition,
     consumption_units,
     require_columns,
-    value,
 )
-from mixite.params import Parameters
+from mixite.params import Parameters, resolve
 
 __all__ = [
     "DEFINITIONS",
@@ -181,10 +180,14 @@ def household_flags(
         "households",
     )
     when = dt.date(millesime, 1, 1)
-    fractions = [float(f) for f in value(params, "indicateurs.occupation.parts_plafond", when)]
-    big_dep = int(value(params, "indicateurs.occupation.grande_famille_personnes_a_charge", when))
-    big_size = int(value(params, "indicateurs.occupation.grande_famille_personnes", when))
-    senior = int(value(params, "indicateurs.occupation.age_senior", when))
+    fractions = [
+        float(f) for f in resolve(params).value("indicateurs.occupation.parts_plafond", when)
+    ]
+    big_dep = int(
+        resolve(params).value("indicateurs.occupation.grande_famille_personnes_a_charge", when)
+    )
+    big_size = int(resolve(params).value("indicateurs.occupation.grande_famille_personnes", when))
+    senior = int(resolve(params).value("indicateurs.occupation.age_senior", when))
     resources = households["annual_resources"].to_numpy(dtype="float64")
     ceil = np.asarray(ceiling, dtype="float64")
     if ceil.shape != resources.shape:

@@ -33,10 +33,9 @@ from mixite.indicators._common import (
     consumption_units,
     require_columns,
     safe_ratio,
-    value,
 )
 from mixite.indicators.inference import clopper_pearson, p_value_below
-from mixite.params import Parameters
+from mixite.params import Parameters, resolve
 from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
 
 __all__ = [
@@ -181,7 +180,7 @@ def q1_threshold(
             return float(overrides[str(year)])
     epci = str(row.get("q1_reference_epci") or row.get("epci") or "")
     try:
-        table = value(params, "seuils_q1", dt.date(year, 12, 31))
+        table = resolve(params).value("seuils_q1", dt.date(year, 12, 31))
     except ParameterError as exc:
         raise ParameterError(
             f"Pas de seuil du premier quartile connu pour {year} ({exc}). Indiquez-le dans "
@@ -287,8 +286,8 @@ def quota_indicators(
         "attributions",
     )
     when = dt.date(year, 12, 31)
-    confidence = float(value(params, "indicateurs.inference.niveau_confiance", when))
-    alpha = float(value(params, "indicateurs.inference.seuil_significativite", when))
+    confidence = float(resolve(params).value("indicateurs.inference.niveau_confiance", when))
+    alpha = float(resolve(params).value("indicateurs.inference.seuil_significativite", when))
     attrs = attributions_of_year(attributions, year)
     flags = _flags(attrs, q1_status(attrs, threshold, when, params, strict))
     pieces = []
@@ -307,7 +306,7 @@ def quota_indicators(
         for ind in indicators:
             den = sums[f"{ind}_den"].to_numpy()
             num = sums[f"{ind}_num"].to_numpy()
-            target = float(value(params, TARGET_PARAMETERS[ind], when))
+            target = float(resolve(params).value(TARGET_PARAMETERS[ind], when))
             groups = pd.Series(sums.index, dtype=object)
             pieces.append(
                 pd.DataFrame(

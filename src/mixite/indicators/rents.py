@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from mixite.indicators._common import Definition, require_columns, safe_ratio, value
+from mixite.indicators._common import Definition, require_columns, safe_ratio
 from mixite.indicators.stock import dwelling_attributes
-from mixite.params import Parameters
+from mixite.params import Parameters, resolve
 
 __all__ = [
     "DEFINITIONS",
@@ -147,7 +147,7 @@ def rent_segment_edges(
     ``k`` is ``indicateurs.loyers.nombre_segments``; quantiles use numpy's default (linear) method.
     """
     frame = _with_rent(dwellings, millesime, params)
-    k = int(value(params, "indicateurs.loyers.nombre_segments", dt.date(millesime, 1, 1)))
+    k = int(resolve(params).value("indicateurs.loyers.nombre_segments", dt.date(millesime, 1, 1)))
     edges: np.ndarray[tuple[int], np.dtype[np.float64]] = np.quantile(
         frame["rent_per_m2"].to_numpy(), np.linspace(0.0, 1.0, k + 1)
     )

@@ -18,9 +18,8 @@ from mixite.indicators._common import (
     require_columns,
     safe_ratio,
     typology_label,
-    value,
 )
-from mixite.params import Parameters
+from mixite.params import Parameters, resolve
 
 __all__ = [
     "DEFINITIONS",
@@ -151,10 +150,10 @@ def dwelling_attributes(
     when = dt.date(millesime, 1, 1)
     out = dwellings.copy()
     out["typology"] = typology_label(
-        out["rooms"], int(value(params, "indicateurs.typologie.max_pieces", when))
+        out["rooms"], int(resolve(params).value("indicateurs.typologie.max_pieces", when))
     )
     out["era"] = construction_era(
-        out["construction_year"], value(params, "indicateurs.epoques.bornes", when)
+        out["construction_year"], resolve(params).value("indicateurs.epoques.bornes", when)
     )
     out["qpv_status"] = out["in_qpv"].astype(bool).map(QPV_LABELS)
     return out
@@ -260,9 +259,13 @@ def vacancy_turnover(
         "dwellings",
     )
     when = dt.date(millesime, 1, 1)
-    offered_modes = [str(m) for m in value(params, "indicateurs.vacance.modes_proposes", when)]
-    vacant_modes = [str(m) for m in value(params, "indicateurs.vacance.modes_vacants", when)]
-    months = int(value(params, "indicateurs.vacance.duree_longue_mois", when))
+    offered_modes = [
+        str(m) for m in resolve(params).value("indicateurs.vacance.modes_proposes", when)
+    ]
+    vacant_modes = [
+        str(m) for m in resolve(params).value("indicateurs.vacance.modes_vacants", when)
+    ]
+    months = int(resolve(params).value("indicateurs.vacance.duree_longue_mois", when))
     reference = pd.Timestamp(when)
     long_limit = reference - pd.DateOffset(months=months)
 

@@ -7,11 +7,15 @@
     siren_epci_seuils: "200035947"   # EPCI whose arrêté Q1/Q2/Q3 thresholds apply (default: siren_epci)
     seuil_q1:                         # optional overrides, € per UC per year
       2025: 13000
-    taux_effort_max: 0.35             # CAL charter: maximum effort rate (default 0.35)
-    reste_a_vivre_min: 12             # CAL charter: minimum « reste à vivre », €/UC/day (default 12)
+    taux_effort_max: 0.35             # CAL charter: maximum effort rate
+    reste_a_vivre_min: 12             # CAL charter: minimum « reste à vivre », €/UC/day
 
 The result is the one-row store table ``territory`` with columns ``name, epci,
-q1_reference_epci, q1_overrides (JSON text), max_effort_rate, min_reste_a_vivre``.
+q1_reference_epci, q1_overrides (JSON text), max_effort_rate, min_reste_a_vivre``. The two
+charter values are local conventions: when the file omits them they stay empty (NaN) and the
+computations use the default charter in force at their date (parameters
+``solvabilite.taux_effort_max`` and ``solvabilite.reste_a_vivre_min``,
+``affordability.territory_thresholds``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from mixite.choices import DEFAULT_MAX_EFFORT_RATE, DEFAULT_MIN_RESTE_A_VIVRE
 from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
 from mixite.io._spelling import closest
@@ -120,8 +123,11 @@ def read_territory(path: str | Path) -> pd.DataFrame:
             )
         return value
 
-    def number(key: str, default: float, low: float, high: float) -> float:
-        raw = tree.get(key, default)
+    def number(key: str, low: float, high: float) -> float:
+        """The value of ``key``, NaN when the file omits it (the parameter then applies)."""
+        raw = tree.get(key)
+        if raw is None:
+            return float("nan")
         try:
             value = float(str(raw).replace(",", "."))
         except ValueError:
@@ -142,8 +148,8 @@ def read_territory(path: str | Path) -> pd.DataFrame:
         "epci": epci,
         "q1_reference_epci": reference,
         "q1_overrides": _json_text(overrides),
-        "max_effort_rate": number("taux_effort_max", DEFAULT_MAX_EFFORT_RATE, 0.01, 1.0),
-        "min_reste_a_vivre": number("reste_a_vivre_min", DEFAULT_MIN_RESTE_A_VIVRE, 0.0, 1000.0),
+        "max_effort_rate": number("taux_effort_max", 0.01, 1.0),
+        "min_reste_a_vivre": number("reste_a_vivre_min", 0.0, 1000.0),
     }
     return canonical(pd.DataFrame([row], columns=list(TERRITORY_COLUMNS)), TERRITORY)
 

@@ -1,6 +1,10 @@
-"""Dated legal parameters: the law as data.
+"""Dated parameters: the law, the statistical conventions and the local defaults, as data.
 
-Each YAML file in this folder is one legal table or text. A file is a tree of nodes; a node that
+This folder is the one home of every number that is not pure mechanism: legal values (quotas,
+ceilings, APL, Q1 thresholds), statistical conventions (UC scale, diagnostic classes, the
+small-cell threshold) and local defaults (CAL-charter affordability thresholds, charges per m²).
+A local convention says so in its ``reference``. Each YAML file in this folder is one legal table
+or text, or one family of conventions (``docs/parametres.md`` lists them). A file is a tree of nodes; a node that
 has ``values`` is a leaf, anything else is a group of named children. The schema follows
 OpenFisca's parameters:
 
@@ -55,6 +59,7 @@ __all__ = [
     "default_parameters",
     "load_parameters",
     "param",
+    "resolve",
 ]
 
 
@@ -156,6 +161,10 @@ class Parameters:
 
     def names(self) -> list[str]:
         return sorted(self._leaves)
+
+    def merged(self, other: Parameters) -> Parameters:
+        """A copy where the leaves of ``other`` replace those of the same name (or are added)."""
+        return Parameters({**self._leaves, **other._leaves})
 
     def parameter(self, name: str) -> Parameter:
         try:
@@ -279,6 +288,16 @@ def load_parameters(directory: Path | None = None) -> Parameters:
 def default_parameters() -> Parameters:
     """The packaged parameters (loaded once; ``Parameters`` is read-only)."""
     return load_parameters()
+
+
+def resolve(params: Parameters | None) -> Parameters:
+    """The parameters a computation uses: the caller's, or the packaged ones when ``None``.
+
+    Every function that reads parameters takes ``params: Parameters | None`` and calls this, so
+    that ``None`` always means ``default_parameters()`` and nothing is completed behind the
+    caller's back: a ``Parameters`` passed in must hold every name the computation reads.
+    """
+    return default_parameters() if params is None else params
 
 
 def param(name: str, when: dt.date | str) -> Any:
