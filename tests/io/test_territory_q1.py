@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mixite.errors import ParameterError
+from mixite.indicators.quotas import q1_threshold
 from mixite.params import Parameters, load_parameters
-from mixite.territory import q1_threshold
 
 #: Q1 thresholds (€/UC/year) of Tours Métropole Val de Loire (SIREN 243700754) in the yearly
 #: arrêtés, as transcribed in /work/shared/data/seuils_q1_epci/quartiles_2024.json and

@@ -47,7 +47,8 @@ _PARSE_PROBLEMS = {
 }
 
 
-def _fmt(number: float) -> str:
+def bound_text(number: float) -> str:
+    """A bound of an error message: « 20 », « 0,5 » (a file's value as its writer reads it)."""
     return str(int(number)) if float(number).is_integer() else str(number).replace(".", ",")
 
 
@@ -104,8 +105,8 @@ def generic_checks(fld: Field, value: str) -> list[Check]:
         problem, fix = _PARSE_PROBLEMS[col.dtype]
         checks.append(Check(f"{raw} IS NOT NULL AND {value} IS NULL", problem, fix))
     if col.min is not None or col.max is not None:
-        low = "" if col.min is None else _fmt(col.min)
-        high = "" if col.max is None else _fmt(col.max)
+        low = "" if col.min is None else bound_text(col.min)
+        high = "" if col.max is None else bound_text(col.max)
         if col.min is not None and col.max is not None:
             bounds = f"entre {low} et {high}"
         elif col.min is not None:

@@ -30,6 +30,7 @@ import yaml
 
 from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
+from mixite.io._checks import bound_text
 from mixite.io._spelling import closest
 from mixite.schema import SIREN_PATTERN, TERRITORY
 
@@ -136,7 +137,7 @@ def read_territory(path: str | Path) -> pd.DataFrame:
             raise InputError(
                 "Valeur impossible",
                 Location(name, lines.get(key), key, str(raw)),
-                f"« {key} » doit être un nombre entre {_fmt(low)} et {_fmt(high)}.",
+                f"« {key} » doit être un nombre entre {bound_text(low)} et {bound_text(high)}.",
             )
         return value
 
@@ -157,10 +158,6 @@ def read_territory(path: str | Path) -> pd.DataFrame:
 def _json_text(value: Any) -> str:
     """Compact, sorted JSON text."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def _fmt(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
 
 
 def _overrides(raw: Any, name: str, line: int | None) -> dict[str, float]:
