@@ -26,12 +26,12 @@ import pyarrow as pa
 from mixite.cotation import (
     Grid,
     ScoringContext,
-    UcScale,
     load_grid,
     parse_grid,
     positions,
     score_applications,
 )
+from mixite.household import UcScale
 from mixite.schema import APPLICATIONS, EMPLOYMENT, HOUSING_SITUATIONS, PRIORITY_CODES, REASONS
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "exemples" / "grilles"

@@ -1,4 +1,4 @@
-"""Consumption units, household categories and PLAI/PLUS/PLS ceilings (mixite.ceilings).
+"""PLAI/PLUS/PLS ceilings by zone and category (mixite.ceilings); categories: test_household.
 
 Expected values are copied from the tables of domaine.md §7.1–§7.3 (arrêté du 29 juillet 1987
 annexes, openfisca-france, tradetrans.eu) or computed by hand in the test.
@@ -9,19 +9,17 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from mixite.ceilings import (
-    additional_persons,
     category_ceiling,
     ceiling_table,
-    consumption_units,
-    household_category,
+    household_ceiling,
     income_ceiling,
     round_half_up,
 )
 from mixite.errors import InputError, ParameterError
-from mixite.params import default_parameters
 
 # domaine.md §7.2: PLS 2025 Paris, published by tradetrans.eu [SRC] (categories 1-6, +1 person).
 PLS_2025_PARIS = [34_693, 51_851, 67_969, 81_151, 96_552, 108_648, 12_107]
@@ -60,45 +58,6 @@ def test_round_half_up_agrees_with_decimal() -> None:
     ]
     assert round_half_up(amounts, 1.3).tolist() == expected
     assert round_half_up([5, 15], 1.3).tolist() == [7, 20]
-
-
-@pytest.mark.parametrize(
-    ("size", "adults", "dependants", "young", "disabled", "category"),
-    [
-        (1, 1, 0, False, False, 1),  # one person
-        (2, 2, 0, False, False, 2),  # two persons, no dependant
-        (1, 1, 0, False, True, 2),  # one disabled person
-        (3, 2, 1, False, False, 3),  # three persons
-        (2, 1, 1, False, False, 3),  # one person + 1 dependant
-        (2, 2, 0, True, False, 3),  # jeune ménage without dependant
-        (2, 2, 0, False, True, 3),  # two persons, one disabled
-        (4, 2, 2, False, False, 4),  # four persons
-        (3, 1, 2, False, False, 4),  # one person + 2 dependants
-        (3, 3, 0, False, True, 4),  # three persons, one disabled
-        (5, 2, 3, False, False, 5),
-        (4, 1, 3, False, False, 5),
-        (4, 2, 2, False, True, 5),
-        (6, 2, 4, False, False, 6),
-        (5, 1, 4, False, False, 6),
-        (5, 2, 3, False, True, 6),
-        (3, 2, 1, True, False, 3),  # jeune ménage with a child: three persons, no extra step
-        (2, 1, 1, False, True, 3),  # the increases do not add up
-    ],
-)
-def test_household_category_follows_the_arrete_table(
-    size: int, adults: int, dependants: int, young: bool, disabled: bool, category: int
-) -> None:
-    # Arrêté du 29 juillet 1987 art. 2, as tabulated in domaine.md §7.
-    got = household_category([size], [adults], [dependants], [young], [disabled])
-    assert got.tolist() == [category]
-
-
-def test_persons_beyond_category_six_are_additional() -> None:
-    sizes = np.array([6, 7, 9])
-    assert household_category(sizes, 2, sizes - 2).tolist() == [6, 6, 6]
-    assert additional_persons(sizes, 2, sizes - 2).tolist() == [0, 1, 3]
-    # Single parent with 6 children: 7 persons + 1 → category 6 and 2 additional persons.
-    assert additional_persons([7], [1], [6]).tolist() == [2]
 
 
 def test_income_ceiling_known_answers() -> None:
@@ -140,17 +99,23 @@ def test_missing_zone_gives_nan_and_bad_zone_is_an_error() -> None:
         income_ceiling("plus", ["A"], [0], [0], [0], "2025-06-01")
 
 
-def test_consumption_units_by_hand() -> None:
-    # Couple + child of 15 + child of 10: 1 + 0.5 + 0.5 + 0.3 = 2.3; single person: 1;
-    # one adult + two children under 14: 1 + 0.3 + 0.3 = 1.6; 3 adults: 1 + 0.5 + 0.5 = 2.
-    got = consumption_units([2, 1, 1, 3], [3, 1, 1, 3], [4, 1, 3, 3], "2025-06-01")
-    assert got.tolist() == pytest.approx([2.3, 1.0, 1.6, 2.0])
-
-
-def test_consumption_units_read_the_parameters() -> None:
-    params = default_parameters()
-    assert params.value("uc.age_seuil", "2025-06-01") == 14
-    # persons_14plus below adults is raised to adults; more 14+ than persons is an error.
-    assert consumption_units([2], [0], [2], "2025-06-01").tolist() == pytest.approx([1.5])
-    with pytest.raises(InputError, match="Plus de personnes de 14 ans ou plus"):
-        consumption_units([1], [3], [2], "2025-06-01")
+def test_household_ceiling_applies_the_jeune_menage_and_disability_rules() -> None:
+    # Applications (zone A, 2025): a couple aged 25 (both taken at 25: 50 ≤ 55) is a jeune
+    # ménage, category 3 = 37 259; at 30 (60 > 55) it is category 2 = 30 984; a single
+    # disabled person is category 2; an OPS household (reference_age, no disability column)
+    # of two adults aged 27 is category 3 (domaine.md §7.1, 2025 A).
+    apps = pd.DataFrame(
+        {
+            "household_size": [2, 2, 1],
+            "adults": [2, 2, 1],
+            "dependants": [0, 0, 0],
+            "applicant_age": [25, 30, 40],
+            "disability": [False, False, True],
+        }
+    )
+    got = household_ceiling("plus", "A", apps, "2025-06-01")
+    assert got.tolist() == [37_259, 30_984, 30_984]
+    occupants = pd.DataFrame(
+        {"household_size": [2], "adults": [2], "dependants": [0], "reference_age": [27]}
+    )
+    assert household_ceiling("plus", ["A"], occupants, "2025-06-01").tolist() == [37_259]

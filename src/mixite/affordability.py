@@ -39,7 +39,6 @@ import numpy.typing as npt
 import pandas as pd
 from numba import njit, prange
 
-from mixite.ceilings import consumption_units
 from mixite.errors import InputError, Location
 from mixite.params import Parameters, as_date, default_parameters, resolve
 
@@ -49,7 +48,6 @@ __all__ = [
     "Thresholds",
     "affordable_pairs",
     "apl_scale",
-    "consumption_units",
     "effort_rate",
     "housing_benefit",
     "housing_benefit_detail",
@@ -778,8 +776,8 @@ def reste_a_vivre(
     """Reste à vivre in € per consumption unit per day.
 
     ``(monthly resources − (rent − RLS + charges − benefit)) / units / days_per_month``; ``units``
-    are the household's consumption units (``mixite.ceilings.consumption_units``, re-exported
-    here), ``days_per_month`` the charter's convention (``Thresholds.days_per_month``, parameter
+    are the household's consumption units (``mixite.household.consumption_units``),
+    ``days_per_month`` the charter's convention (``Thresholds.days_per_month``, parameter
     ``solvabilite.jours_par_mois``). Monthly resources include every member's income (the benefit
     is not counted twice: it is deducted from the cost).
     """

@@ -1,14 +1,10 @@
-"""Consumption units, household categories and income ceilings (PLAI / PLUS / PLS), vectorised.
+"""Income ceilings (PLAI / PLUS / PLS) by zone and household category, vectorised.
 
-Every number comes from the dated parameters (``uc.*``, ``plafonds.*``):
+Every number comes from the dated parameters ``plafonds.*`` (``docs/parametres.md``, section
+``plafonds.yaml``). The household category 1–6 and the persons beyond category 6 are defined in
+``mixite.household`` (arrêté du 29 juillet 1987, art. 2, with the « jeune ménage » and
+disability increases); this module holds the tables:
 
-* consumption units (UC): ``uc.premier_adulte`` for the first person aged ``uc.age_seuil`` or
-  more, ``uc.autre_14_ans_et_plus`` for each other such person, ``uc.enfant_moins_14_ans`` for
-  each younger one (domaine.md §3);
-* household category 1–6 of the arrêté du 29 juillet 1987, art. 2 (domaine.md §7): the number of
-  persons, raised by one for a single person with dependants, a household with a disabled
-  person, or a "jeune ménage" (couple without dependant); persons beyond category 6 are
-  "personnes supplémentaires";
 * ceilings ``plafonds.{plus,plai}.{P,I,A}.{1..6,personne_supplementaire}`` by zone
   (P = Paris and bordering communes, I = rest of Île-de-France, A = other regions); PLS =
   PLUS × ``plafonds.majoration_pls`` rounded half up, cell by cell (arrêté du 29 juillet 1987,
@@ -19,23 +15,25 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from mixite.errors import InputError, Location, ParameterError
+from mixite.household import MAX_CATEGORY, additional_persons, ceiling_category, household_category
 from mixite.params import Parameters, default_parameters
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CATEGORY_KEYS",
     "KINDS",
     "ZONES",
-    "additional_persons",
     "category_ceiling",
     "ceiling_table",
-    "consumption_units",
-    "household_category",
+    "household_ceiling",
     "income_ceiling",
     "round_half_up",
 ]
@@ -44,7 +42,6 @@ KINDS = ("plai", "plus", "pls")
 ZONES = ("P", "I", "A")
 #: Keys of a ceiling table: categories 1..6 then the amount per additional person.
 CATEGORY_KEYS = ("1", "2", "3", "4", "5", "6", "personne_supplementaire")
-_MAX_CATEGORY = 6
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -73,106 +70,6 @@ def _ints(values: Any, name: str) -> IntArray:
             Location("ménages", column=name, value=str(out[out < 0][0])),
             "Indiquez un nombre de personnes positif ou nul.",
         )
-    return out
-
-
-def _flags(values: Any, shape: tuple[int, ...]) -> npt.NDArray[np.bool_]:
-    if values is None:
-        return np.zeros(shape, dtype=bool)
-    array = np.asarray(values)
-    if array.dtype == object:
-        array = np.array([bool(v) if v is not None and v == v else False for v in array.ravel()])
-    return np.broadcast_to(np.asarray(array, dtype=bool), shape)
-
-
-def consumption_units(
-    adults: Any,
-    persons_14plus: Any,
-    household_size: Any,
-    when: dt.date | str,
-    params: Parameters | None = None,
-) -> FloatArray:
-    """UC of each household (vectorised).
-
-    ``persons_14plus`` counts every person aged ``uc.age_seuil`` or more, adults included; it is
-    raised to ``adults`` and to 1 when smaller (the first person is always weighted as an
-    adult). Raises ``InputError`` when a household has no person.
-    """
-    p = params or default_parameters()
-    first = float(p.value("uc.premier_adulte", when))
-    other = float(p.value("uc.autre_14_ans_et_plus", when))
-    child = float(p.value("uc.enfant_moins_14_ans", when))
-    n_adults = _ints(adults, "adults")
-    size = _ints(household_size, "household_size")
-    older = np.maximum(np.maximum(_ints(persons_14plus, "persons_14plus"), n_adults), 1)
-    if (size < 1).any():
-        raise InputError(
-            "Ménage sans aucune personne",
-            Location("ménages", column="household_size", value=str(size[size < 1][0])),
-            "Un ménage compte au moins une personne.",
-        )
-    if (older > size).any():
-        where = np.flatnonzero(older > size)[0]
-        raise InputError(
-            "Plus de personnes de 14 ans ou plus que de personnes dans le ménage",
-            Location("ménages", column="persons_14plus", value=str(older[where])),
-            f"Corrigez la taille du ménage ({size[where]}) ou le nombre de personnes de 14 ans "
-            "ou plus.",
-        )
-    out: FloatArray = first + other * (older - 1) + child * (size - older)
-    return out
-
-
-def household_category(
-    household_size: Any,
-    adults: Any,
-    dependants: Any,
-    young_couple: Any = None,
-    disabled: Any = None,
-) -> IntArray:
-    """Household category 1..6 of the arrêté du 29 juillet 1987, art. 2 (vectorised).
-
-    Category = number of persons, plus one for: a single adult with at least one dependant
-    ("personne seule avec personne(s) à charge"), a household counting a disabled person, or a
-    "jeune ménage" of two persons without dependant (couple whose ages sum to 55 or less); the
-    increases do not add up. Capped at 6: see ``additional_persons`` for the rest.
-    """
-    return np.minimum(
-        _effective_persons(household_size, adults, dependants, young_couple, disabled),
-        _MAX_CATEGORY,
-    )
-
-
-def additional_persons(
-    household_size: Any,
-    adults: Any,
-    dependants: Any,
-    young_couple: Any = None,
-    disabled: Any = None,
-) -> IntArray:
-    """Persons counted beyond category 6 (each adds ``personne_supplementaire``)."""
-    effective = _effective_persons(household_size, adults, dependants, young_couple, disabled)
-    out: IntArray = np.maximum(effective - _MAX_CATEGORY, 0)
-    return out
-
-
-def _effective_persons(
-    household_size: Any, adults: Any, dependants: Any, young_couple: Any, disabled: Any
-) -> IntArray:
-    size = _ints(household_size, "household_size")
-    if (size < 1).any():
-        raise InputError(
-            "Ménage sans aucune personne",
-            Location("ménages", column="household_size", value=str(size[size < 1][0])),
-            "Un ménage compte au moins une personne.",
-        )
-    n_adults = np.broadcast_to(_ints(adults, "adults"), size.shape)
-    n_dependants = np.broadcast_to(_ints(dependants, "dependants"), size.shape)
-    single_parent = (n_adults == 1) & (n_dependants >= 1) & (size >= 2)
-    young = _flags(young_couple, size.shape) & (size == 2) & (n_dependants == 0)
-    handicap = _flags(disabled, size.shape)
-    bonus = (single_parent | young | handicap).astype(np.int64)
-    out: IntArray = size + bonus
     return out
 
 
@@ -230,8 +127,8 @@ def category_ceiling(
     zones = np.broadcast_to(zones, shape)
     cats = np.broadcast_to(cats, shape)
     extra = np.broadcast_to(_ints(extra_persons, "extra_persons"), shape)
-    if ((cats < 1) | (cats > _MAX_CATEGORY)).any():
-        bad = cats[(cats < 1) | (cats > _MAX_CATEGORY)][0]
+    if ((cats < 1) | (cats > MAX_CATEGORY)).any():
+        bad = cats[(cats < 1) | (cats > MAX_CATEGORY)][0]
         raise InputError(
             "Catégorie de ménage hors de 1 à 6",
             Location("ménages", column="category", value=str(bad)),
@@ -254,7 +151,7 @@ def category_ceiling(
         if not mask.any():
             continue
         table = ceiling_table(kind, code, when, params)
-        per_category = np.array([table[k] for k in CATEGORY_KEYS[:_MAX_CATEGORY]], dtype=np.float64)
+        per_category = np.array([table[k] for k in CATEGORY_KEYS[:MAX_CATEGORY]], dtype=np.float64)
         out[mask] = per_category[cats[mask] - 1] + extra[mask] * table["personne_supplementaire"]
     return out
 
@@ -274,9 +171,30 @@ def income_ceiling(
     """Annual income ceiling (€, RFR N-2 of the whole household) of each household.
 
     ``kind`` is ``plai``, ``plus`` or ``pls``; ``zone`` P/I/A per household (NaN for a missing
-    zone). The category and the additional persons follow ``household_category``.
+    zone). The category and the additional persons follow ``mixite.household.household_category``
+    with the given ``young_couple`` and ``disabled`` flags; ``household_ceiling`` derives them
+    from a canonical frame.
     """
     _check_kind(kind)
     category = household_category(household_size, adults, dependants, young_couple, disabled)
     extra = additional_persons(household_size, adults, dependants, young_couple, disabled)
+    return category_ceiling(kind, zone, category, extra, when, params)
+
+
+def household_ceiling(
+    kind: str,
+    zone: Any,
+    households: pd.DataFrame,
+    when: dt.date | str,
+    params: Parameters | None = None,
+) -> FloatArray:
+    """Annual income ceiling (€, RFR N-2) of each row of a canonical applications or households
+    frame, its category (« jeune ménage » and disability increases included) given by
+    ``mixite.household.ceiling_category``.
+
+    ``kind`` is ``plai``, ``plus`` or ``pls``; ``zone`` P/I/A per row (or one zone for all; NaN
+    for a missing zone).
+    """
+    _check_kind(kind)
+    category, extra = ceiling_category(households, when, params)
     return category_ceiling(kind, zone, category, extra, when, params)

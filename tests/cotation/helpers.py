@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixite.cotation.fields import ScoringContext, UcScale
+from mixite.cotation.fields import ScoringContext
 from mixite.dtypes import canonical
+from mixite.household import UcScale
 from mixite.schema import (
     APPLICATIONS,
     ATTRIBUTIONS,

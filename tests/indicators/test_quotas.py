@@ -10,13 +10,8 @@ import pytest
 from scipy import stats
 
 from mixite.errors import ParameterError
-from mixite.indicators.quotas import (
-    flux_ledger,
-    q1_status,
-    q1_threshold,
-    quota_indicators,
-    shortfall,
-)
+from mixite.household import q1_status
+from mixite.indicators.quotas import flux_ledger, q1_threshold, quota_indicators, shortfall
 from mixite.params import Parameters
 from mixite.schema import TABLES
 

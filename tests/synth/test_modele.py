@@ -7,10 +7,11 @@ import pytest
 from scipy.stats import lognorm
 
 from mixite.errors import ConfigError
+from mixite.household import UcScale
 from mixite.synth import load_model, size_profile
 from mixite.synth.calibration import dissimilarity
-from mixite.synth.menages import IncomeLaw, consumption_units
-from mixite.synth.modele import Thresholds, UcScale, reference_thresholds
+from mixite.synth.menages import IncomeLaw
+from mixite.synth.modele import Thresholds, reference_thresholds
 
 
 def test_income_law_reproduces_the_arrete_quartiles() -> None:
@@ -34,7 +35,7 @@ def test_truncated_draws_stay_on_their_side_of_the_threshold() -> None:
 def test_consumption_units_by_hand() -> None:
     scale = UcScale(1.0, 0.5, 0.3)
     # couple + one teenager + two young children: 1 + 0.5 + 0.5 + 0.3 + 0.3 = 2.6
-    uc = consumption_units(scale, np.array([3, 1]), np.array([5, 1]))
+    uc = scale.units(np.array([3, 1]), np.array([5, 1]))
     assert uc.tolist() == pytest.approx([2.6, 1.0])
 
 

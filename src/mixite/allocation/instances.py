@@ -2,7 +2,10 @@
 
 The income ceilings are illustrative orders of magnitude (single person, zone A, PLUS about
 €25,000 a year; PLAI 55 % of PLUS; PLS 130 % of PLUS), not the legal values: the real ones come
-from ``mixite.ceilings`` when instances are built from a store.
+from ``mixite.ceilings`` when instances are built from a store. Consumption units follow the
+scale of ``mixite.household`` in force on ``SCALE_DATE`` (adults weighted as persons aged 14+,
+the other members as children), and the Q1 status is ``household.is_q1`` against the
+``q1_share`` quantile of the drawn resources per UC.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from mixite.allocation.problem import Applications, Vacancies
+from mixite.household import consumption_units, is_q1, resources_per_uc
 
 __all__ = ["random_instance"]
 
@@ -17,6 +21,8 @@ _RESERVATAIRES = np.array(
     ["etat_prioritaire", "action_logement", "commune", "bailleur"], dtype=object
 )
 _RES_SHARES = np.array([0.25, 0.30, 0.20, 0.25])
+#: Date of the UC scale of the random instances.
+SCALE_DATE = "2025-01-01"
 
 
 def random_instance(
@@ -54,12 +60,17 @@ def random_instance(
     adults = np.where(size == 1, 1, rng.integers(1, 3, n_applications))
     adults = np.minimum(adults, size)
     children = size - adults
-    uc = 1.0 + 0.5 * (adults - 1) + 0.3 * children
+    uc = consumption_units(adults, adults, size, SCALE_DATE)
     income = rng.lognormal(np.log(15_000.0), 0.6, n_applications) * uc
     plus = 25_000.0 * (1.0 + 0.45 * (size - 1))
     ceilings = np.stack([0.55 * plus, plus, 1.3 * plus], axis=1)
     # Q1: the lowest quarter of income per consumption unit.
-    q1 = income / uc <= np.quantile(income / uc, q1_share) if n_applications else np.zeros(0, bool)
+    per_uc = resources_per_uc(income, uc)
+    q1 = (
+        is_q1(per_uc, float(np.quantile(per_uc, q1_share)), strict=False)
+        if n_applications
+        else np.zeros(0, bool)
+    )
     monthly = income / 12.0 * rng.uniform(0.9, 1.2, n_applications) + 150.0 * children
     dalo = rng.random(n_applications) < 0.03
     priority = dalo | (rng.random(n_applications) < 0.25 + 0.2 * q1)

@@ -302,30 +302,35 @@ def applications_from_store(
     communes: pd.DataFrame,
     scenario: Scenario,
     millesime: int,
+    strict_q1: bool = True,
 ) -> Applications:
-    """Pending applications as arrays: Q1 status, ceilings, cotation score, UC, wishes."""
-    from mixite.ceilings import consumption_units, income_ceiling
-    from mixite.indicators.quotas import q1_status, q1_threshold
+    """Pending applications as arrays: Q1 status, ceilings, cotation score, UC, wishes.
+
+    Q1 status, UC and the ceiling category (« jeune ménage » and disability included) come from
+    ``mixite.household``; ``strict_q1`` as in ``household.is_q1``.
+    """
+    from mixite.ceilings import category_ceiling
+    from mixite.household import annual_resources, ceiling_category, consumption_units, q1_status
+    from mixite.indicators.quotas import q1_threshold
 
     when = dt.date(millesime, 1, 1)
     frame = applications.reset_index(drop=True)
     threshold = q1_threshold(territory, scenario.annee)
-    q1 = q1_status(frame, threshold, when).to_numpy(dtype=bool)
+    q1 = q1_status(frame, threshold, when, strict=strict_q1).to_numpy(dtype=bool)
     zones = communes["ceiling_zone"].dropna()
     zone = str(zones.mode().iloc[0]) if len(zones) else "A"
     size = frame["household_size"].to_numpy(np.int64)
     adults = frame["adults"].to_numpy(np.int64)
-    dependants = frame["dependants"].to_numpy(np.int64)
     zone_arr = np.full(len(frame), zone, dtype=object)
+    category, extra = ceiling_category(frame, when)
     ceilings = np.stack(
-        [
-            income_ceiling(k, zone_arr, size, adults, dependants, when)
-            for k in ("plai", "plus", "pls")
-        ],
+        [category_ceiling(k, zone_arr, category, extra, when) for k in ("plai", "plus", "pls")],
         axis=1,
     )
     monthly = frame["monthly_resources"].to_numpy(np.float64)
-    income = frame["tax_income"].astype(float).fillna(pd.Series(12.0 * monthly)).to_numpy()
+    income = (
+        frame["tax_income"].astype(float).fillna(pd.Series(annual_resources(monthly))).to_numpy()
+    )
     uc = consumption_units(adults, frame["persons_14plus"].to_numpy(np.int64), size, when)
     score = _scores(frame, territory, scenario, millesime)
     wishes = frame["wished_communes"].tolist()

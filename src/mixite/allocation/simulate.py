@@ -47,6 +47,7 @@ from mixite.allocation.problem import (
     wish_rank,
 )
 from mixite.errors import ConfigError
+from mixite.household import annual_resources, resources_per_uc
 from mixite.params import Parameters, resolve
 from mixite.schema import ATTRIBUTIONS
 from mixite.vocabulary import LONG_COLUMNS, Indicator, Level
@@ -273,11 +274,11 @@ class _Scanner:
 
 def designation_key(apps: Applications, solvency_preference: float) -> FloatArray:
     """Order in which the commission designates candidates: the normalised cotation score plus
-    ``solvency_preference`` × the rank of the household's monthly resources per consumption unit
-    among the applications (0 = poorest, 1 = richest)."""
+    ``solvency_preference`` × the rank of the household's resources per consumption unit
+    (``mixite.household.resources_per_uc``) among the applications (0 = poorest, 1 = richest)."""
     if solvency_preference == 0 or len(apps) == 0:
         return np.asarray(apps.score, np.float64)
-    per_uc = apps.monthly_resources / np.maximum(apps.consumption_units, 1e-9)
+    per_uc = resources_per_uc(annual_resources(apps.monthly_resources), apps.consumption_units)
     rank = np.empty(len(apps))
     rank[np.argsort(per_uc, kind="stable")] = np.arange(len(apps)) / max(len(apps) - 1, 1)
     return np.asarray(apps.score_normalised + solvency_preference * rank, np.float64)

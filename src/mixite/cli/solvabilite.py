@@ -133,13 +133,13 @@ def solvabilite(
 ) -> None:
     from mixite.affordability import (
         Thresholds,
-        consumption_units,
         effort_rate,
         housing_benefit_detail,
         net_housing_cost,
         reste_a_vivre,
     )
     from mixite.reports import fr
+    from mixite.household import consumption_units
 
     when = as_date(date)
     charter = Thresholds.charter(when)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         score_applications,
         waiting_times,
     )
-    from mixite.cotation.fields import ScoringContext, UcScale, known_fields
+    from mixite.cotation.fields import ScoringContext, known_fields
     from mixite.cotation.grid import Grid, load_grid, parse_grid
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
     "ExplanationLine",
     "Grid",
     "ScoringContext",
-    "UcScale",
+    "applicant_text",
     "audit_groups",
     "audit_ranks",
     "compare_grids",
@@ -74,7 +74,6 @@ _LAZY = {
     "score_applications": "mixite.cotation.engine",
     "waiting_times": "mixite.cotation.engine",
     "ScoringContext": "mixite.cotation.fields",
-    "UcScale": "mixite.cotation.fields",
     "known_fields": "mixite.cotation.fields",
     "Grid": "mixite.cotation.grid",
     "load_grid": "mixite.cotation.grid",

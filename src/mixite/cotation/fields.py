@@ -11,10 +11,11 @@ canonical name                 French alias                 definition
                                                             and the reference date
 ``children_under_14``          ``enfants_moins_14_ans``     ``household_size - persons_14plus``
 ``income_per_uc``              ``ressources_par_uc``        ``12 × monthly_resources / UC`` (€/an),
-                                                            UC on the scale of the ``uc.*``
-                                                            parameters
-``q1``                         ``q1``                       ``income_per_uc`` strictly below the
-                                                            Q1 threshold of the scoring context
+                                                            ``household.resources_per_uc`` with
+                                                            the context's ``household.UcScale``
+``q1``                         ``q1``                       ``household.is_q1``: ``income_per_uc``
+                                                            strictly below the Q1 threshold of the
+                                                            context (``≤`` if not ``q1_strict``)
 ``persons_per_room``           ``personnes_par_piece``      ``household_size / current_rooms``
                                                             (missing when no current rooms)
 ``effort_rate_current``        ``taux_effort_actuel``       ``current_rent / monthly_resources``
@@ -40,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mixite.errors import ConfigError
+from mixite.household import UcScale, annual_resources, is_q1, resources_per_uc
 from mixite.schema import APPLICATIONS, PRIORITY_CODES, Column
 
 Kind = Literal["int", "float", "bool", "str", "list", "date"]
@@ -48,32 +50,10 @@ __all__ = [
     "FieldSpec",
     "FieldValues",
     "ScoringContext",
-    "UcScale",
     "evaluate_field",
     "field_spec",
     "known_fields",
 ]
-
-
-@dataclass(frozen=True)
-class UcScale:
-    """Consumption-unit weights (parameters ``uc.*``): first adult, other 14+, child under 14."""
-
-    first_adult: float
-    other_14_plus: float
-    child_under_14: float
-
-    @classmethod
-    def from_parameters(cls, when: dt.date) -> UcScale:
-        """The scale of the packaged ``uc.*`` parameters in force at ``when``."""
-        from mixite.params import default_parameters
-
-        values = default_parameters().group("uc", when)
-        return cls(
-            first_adult=float(values["premier_adulte"]),
-            other_14_plus=float(values["autre_14_ans_et_plus"]),
-            child_under_14=float(values["enfant_moins_14_ans"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -82,13 +62,16 @@ class ScoringContext:
 
     ``reference_date``: the date seniority is measured at (1 January of the millésime).
     ``q1_threshold``: annual resources per UC (€) below which an applicant is Q1 (ministerial
-    arrêté of the year, ``domaine.md`` §3); needed only by grids that test ``q1``.
-    ``uc_scale``: needed only by grids that test ``income_per_uc`` or ``q1``.
+    arrêté of the year, ``docs/cotation.md``); needed only by grids that test ``q1``.
+    ``uc_scale``: the ``mixite.household.UcScale`` of the date, needed only by grids that test
+    ``income_per_uc`` or ``q1``. ``q1_strict``: ``<`` (default) or ``≤`` against the threshold,
+    as in ``household.is_q1``.
     """
 
     reference_date: dt.date
     q1_threshold: float | None = None
     uc_scale: UcScale | None = None
+    q1_strict: bool = True
 
 
 @dataclass(frozen=True)
@@ -348,19 +331,13 @@ def _compute(
                 "La grille utilise les ressources par unité de consommation, mais l'échelle "
                 "des unités de consommation (paramètres uc.*) n'est pas fournie."
             )
-        scale = context.uc_scale
         size = _get(frame, "household_size", context, cache)
         older = _get(frame, "persons_14plus", context, cache)
+        adults = _get(frame, "adults", context, cache)
         resources = _get(frame, "monthly_resources", context, cache)
-        uc = (
-            scale.first_adult
-            + scale.other_14_plus * (older.values - 1)
-            + scale.child_under_14 * (size.values - older.values)
-        )
-        valid = size.valid & older.valid & resources.valid & (uc > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            annual_per_uc = np.where(valid, 12.0 * resources.values / uc, np.nan)
-        return FieldValues("float", annual_per_uc, valid)
+        units = context.uc_scale.units(older.values, size.values, adults.values)
+        per_uc = resources_per_uc(annual_resources(resources.values), units)
+        return FieldValues("float", per_uc, ~np.isnan(per_uc))
     if name == "q1":
         if context.q1_threshold is None:
             raise ConfigError(
@@ -368,10 +345,9 @@ def _compute(
                 "connu pour ce territoire et cette date. Indiquez-le avec --seuil-q1 ou dans "
                 "territoire.yaml (seuil_q1)."
             )
-        per_uc = _get(frame, "income_per_uc", context, cache)
-        return FieldValues(
-            "bool", per_uc.valid & (per_uc.values < context.q1_threshold), everywhere
-        )
+        income = _get(frame, "income_per_uc", context, cache)
+        q1 = is_q1(income.values, context.q1_threshold, context.q1_strict)
+        return FieldValues("bool", q1, everywhere)
     if name == "persons_per_room":
         size = _get(frame, "household_size", context, cache)
         rooms = _get(frame, "current_rooms", context, cache)

@@ -23,7 +23,6 @@ from mixite.vocabulary import Definition
 __all__ = [
     "KEYS",
     "Definition",
-    "consumption_units",
     "require_columns",
     "safe_ratio",
     "small_cell_threshold",
@@ -90,29 +89,6 @@ def typology_label(rooms: pd.Series, max_rooms: int) -> pd.Series:
     )
     idx = np.where(np.isnan(r), 0, np.clip(np.nan_to_num(r, nan=0.0), 1, max_rooms)).astype(int)
     return pd.Series(labels[idx], index=rooms.index, dtype=object)
-
-
-def consumption_units(
-    adults: Any, persons_14plus: Any, household_size: Any, params: Parameters | None, when: Any
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Consumption units of households (modified OECD scale, weights from ``uc.*``).
-
-    ``1`` for the first adult, ``uc.autre_14_ans_et_plus`` for each other person aged 14 or more
-    and ``uc.enfant_moins_14_ans`` for each younger person (domaine.md §3; the scale used by the
-    Q1 arrêté is UNCONFIRMED, hence parameters). ``adults`` is accepted for symmetry with
-    ``mixite.ceilings.consumption_units`` but the scale only needs the 14+ count.
-    """
-    del adults
-    p = resolve(params)
-    first = float(p.value("uc.premier_adulte", when))
-    other = float(p.value("uc.autre_14_ans_et_plus", when))
-    child = float(p.value("uc.enfant_moins_14_ans", when))
-    p14 = np.asarray(persons_14plus, dtype="float64")
-    size = np.asarray(household_size, dtype="float64")
-    p14 = np.clip(p14, 1.0, None)
-    children = np.clip(size - p14, 0.0, None)
-    out: np.ndarray[Any, np.dtype[np.float64]] = first + other * (p14 - 1.0) + child * children
-    return out
 
 
 def small_cell_threshold(params: Parameters | None, when: dt.date | str) -> int:

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mixite.household import declared_resources_per_uc, q1_status
 from mixite.indicators._common import (
     Definition,
-    consumption_units,
     require_columns,
     safe_ratio,
     typology_label,
 )
-from mixite.indicators.quotas import attributions_of_year, q1_status
+from mixite.indicators.quotas import attributions_of_year
 from mixite.params import Parameters, resolve
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "demand_seniority",
     "q1_threshold_comparison",
     "q1_threshold_from_demand",
-    "resources_per_uc",
 ]
 
 _SNE = "SNE, demandes actives au 31 décembre"
@@ -131,23 +129,6 @@ DEFINITIONS: dict[str, Definition] = {
         "Écart relatif au seuil de l'arrêté", "/1", "Seuil recalculé / seuil de l'arrêté − 1.", ""
     ),
 }
-
-
-def resources_per_uc(
-    applications: pd.DataFrame, when: Any, params: Parameters | None
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """12 × monthly resources / consumption units of each application (€/year/UC)."""
-    uc = consumption_units(
-        applications["adults"],
-        applications["persons_14plus"],
-        applications["household_size"],
-        params,
-        when,
-    )
-    out: np.ndarray[Any, np.dtype[np.float64]] = (
-        12.0 * applications["monthly_resources"].to_numpy(dtype="float64") / uc
-    )
-    return out
 
 
 def application_attributes(
@@ -361,7 +342,7 @@ def q1_threshold_from_demand(
     if kept.empty:
         return float("nan"), 0
     when = dt.date(millesime - 1, 12, 31)
-    r = resources_per_uc(kept, when, params)
+    r = declared_resources_per_uc(kept, when, params)
     q = float(resolve(params).value("indicateurs.demande.quantile_q1", when))
     return float(np.quantile(r, q, method="inverted_cdf")), len(kept)
 

@@ -5,10 +5,12 @@ For the attributions of calendar year Y (``year``), with the store millésime N 
 commune, residence and for the EPCI (definitions in ``docs/marges.md``):
 
 * which pending **Q1 applicants** (12 × monthly resources / UC below the Q1 threshold in force in
-  Y, ``quotas.q1_status``) could take which dwellings outside QPV: the dwelling is **eligible**
-  (the household's income is at most the income ceiling of the dwelling's financing family,
-  PLAI / PLUS / PLS, the old stock and other financings taking the PLUS ceilings; the income is
-  the RFR ``tax_income``, 12 × ``monthly_resources`` when it is missing), **adequately sized**
+  Y, ``household.q1_status``) could take which dwellings outside QPV: the dwelling is
+  **eligible** (the household's income is at most the income ceiling of the dwelling's financing
+  family, PLAI / PLUS / PLS, the old stock and other financings taking the PLUS ceilings, for the
+  household's category of ``household.ceiling_category``, « jeune ménage » and disability
+  included; the income is the RFR ``tax_income``, 12 × ``monthly_resources`` when it is
+  missing), **adequately sized**
   (rooms within [size + ``ecart_min``, size + ``ecart_max``], bounds clipped to
   [1, ``pieces_max``], the dwelling's rooms capped at ``pieces_max``) and **affordable** (effort
   rate after housing benefit and RLS at most the territory's maximum, reste à vivre at least its
@@ -57,10 +59,11 @@ import pandas as pd
 from scipy import sparse
 
 from mixite.affordability import Thresholds, apl_scale, housing_benefit, territory_thresholds
-from mixite.ceilings import consumption_units, income_ceiling
+from mixite.ceilings import category_ceiling
 from mixite.errors import InputError, Location
+from mixite.household import annual_resources, ceiling_category, consumption_units, q1_status
 from mixite.indicators._common import Definition, require_columns, safe_ratio
-from mixite.indicators.quotas import q1_status, q1_threshold, quota_indicators
+from mixite.indicators.quotas import q1_threshold, quota_indicators
 from mixite.params import Parameters, resolve
 from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
 
@@ -324,7 +327,7 @@ def applicant_frame(
 
     Columns added to the applications: ``size_class``, ``rooms_lo``/``rooms_hi`` (adequate
     rooms), ``income`` (RFR, 12 × monthly resources when missing: ceilings and benefit base),
-    ``couple`` (two adults), ``units`` (UC of ``mixite.ceilings``) and ``budget`` (€/month: the
+    ``couple`` (two adults), ``units`` (UC of ``mixite.household``) and ``budget`` (€/month: the
     largest net housing cost meeting both the effort rate and the reste à vivre,
     ``min(max_effort_rate × M, M − min_reste_a_vivre × UC × days_per_month)``, ``thresholds``).
     """
@@ -345,7 +348,7 @@ def applicant_frame(
     frame = applications.loc[q1].reset_index(drop=True).copy()
     monthly = frame["monthly_resources"].to_numpy(dtype="float64")
     tax = pd.to_numeric(frame["tax_income"], errors="coerce").to_numpy(dtype="float64")
-    frame["income"] = np.where(np.isfinite(tax), tax, 12.0 * monthly)
+    frame["income"] = np.where(np.isfinite(tax), tax, annual_resources(monthly))
     size = frame["household_size"].to_numpy(dtype=np.int64)
     frame["size_class"] = size_class(size, int(p.value("marges.tailles.classe_max", when)))
     lo, hi = room_window(size, when, p)
@@ -473,18 +476,10 @@ def _ceiling_matrix(
     applicants: pd.DataFrame, combos: list[tuple[str, str]], when: dt.date, params: Parameters
 ) -> FloatArray:
     out = np.empty((len(applicants), len(combos)), dtype="float64")
-    disabled = applicants["disability"].to_numpy(dtype=bool) if "disability" in applicants else None
+    category, extra = ceiling_category(applicants, when, params)
     for j, (kind, zone) in enumerate(combos):
-        out[:, j] = income_ceiling(
-            kind,
-            np.full(len(applicants), zone, dtype=object),
-            applicants["household_size"].to_numpy(dtype=np.int64),
-            applicants["adults"].to_numpy(dtype=np.int64),
-            applicants["dependants"].to_numpy(dtype=np.int64),
-            when,
-            params,
-            disabled=disabled,
-        )
+        zones = np.full(len(applicants), zone, dtype=object)
+        out[:, j] = category_ceiling(kind, zones, category, extra, when, params)
     return out
 
 

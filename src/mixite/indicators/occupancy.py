@@ -2,9 +2,10 @@
 
 Input: the canonical ``households`` frame (one row per occupant household, ``annual_resources``
 in €/year) joined to ``dwellings`` by ``dwelling_id``. The income classes compare the household's
-resources with the PLUS ceiling for its size and zone; the ceiling is either given (one value per
-household, €/year) or computed with ``mixite.ceilings.income_ceiling`` when that module is
-installed and ``communes`` gives each commune's ceiling zone.
+resources with the PLUS ceiling for its category and zone; the ceiling is either given (one value
+per household, €/year) or computed with ``mixite.ceilings.household_ceiling`` (category of
+``mixite.household.ceiling_category``) when that module is installed and ``communes`` gives each
+commune's ceiling zone.
 """
 
 from __future__ import annotations
@@ -17,11 +18,8 @@ import numpy as np
 import pandas as pd
 
 from mixite.errors import InputError, Location
-from mixite.indicators._common import (
-    Definition,
-    consumption_units,
-    require_columns,
-)
+from mixite.household import consumption_units, resources_per_uc
+from mixite.indicators._common import Definition, require_columns
 from mixite.params import Parameters, resolve
 
 __all__ = [
@@ -122,7 +120,10 @@ def plus_ceiling(
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Annual PLUS income ceiling of each household (€/year) from ``mixite.ceilings``.
 
-    Uses the ceiling zone of the commune of the dwelling (``communes.ceiling_zone``). Raises an
+    Uses the ceiling zone of the commune of the dwelling (``communes.ceiling_zone``) and the
+    household's category (``mixite.household.ceiling_category``: a couple of two persons without
+    dependant is a « jeune ménage » when twice the reference person's age is at most the
+    parameter's sum; OPS records no disability). Raises an
     ``InputError`` when ``mixite.ceilings`` is not available: pass the ceilings explicitly then.
     """
     try:
@@ -138,14 +139,7 @@ def plus_ceiling(
         dwellings[["dwelling_id", "commune"]], on="dwelling_id", how="left"
     )
     zone = place["commune"].map(zone_of).to_numpy()
-    out = ceilings.income_ceiling(
-        "plus",
-        zone,
-        households["household_size"].to_numpy(),
-        households["adults"].to_numpy(),
-        households["dependants"].to_numpy(),
-        when,
-    )
+    out = ceilings.household_ceiling("plus", zone, households, when)
     return np.asarray(out, dtype="float64")
 
 
@@ -202,14 +196,14 @@ def household_flags(
     out["unemployed"] = households["employment"].astype(object).eq("chomage")
     out["housing_benefit"] = households["housing_benefit"].astype("float64") > 0
     out["elderly"] = households["reference_age"] >= senior
-    uc = consumption_units(
+    units = consumption_units(
         households["adults"],
         households["persons_14plus"],
         households["household_size"],
-        params,
         when,
+        params,
     )
-    out["resources_per_uc"] = resources / uc
+    out["resources_per_uc"] = resources_per_uc(resources, units)
     return out
 
 

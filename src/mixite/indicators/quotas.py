@@ -2,8 +2,8 @@
 
 Attributions are those whose ``lease_date`` falls in year Y (``--annee Y``). A household is Q1
 when 12 × monthly resources declared in the demand / consumption units is below the first-quartile
-threshold in force in year Y (domaine.md §3; the arrêté's strict ``<`` versus ``≤`` is UNCONFIRMED,
-hence the ``strict`` argument). Three indicators (domaine.md §2):
+threshold in force in year Y (``mixite.household.q1_status``; the arrêté's strict ``<`` versus
+``≤`` is UNCONFIRMED, hence the ``strict`` argument). Three indicators (domaine.md §2):
 
 * ``q1_hors_qpv``: attributions outside QPV to Q1 households or NPNRU/ORCOD relocations, over
   attributions outside QPV; target ``quotas.q1_hors_qpv`` (25 %);
@@ -28,12 +28,8 @@ import numpy as np
 import pandas as pd
 
 from mixite.errors import ParameterError
-from mixite.indicators._common import (
-    Definition,
-    consumption_units,
-    require_columns,
-    safe_ratio,
-)
+from mixite.household import q1_status
+from mixite.indicators._common import Definition, require_columns, safe_ratio
 from mixite.indicators.inference import clopper_pearson, p_value_below
 from mixite.params import Parameters, resolve
 from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
@@ -44,7 +40,6 @@ __all__ = [
     "LEVELS",
     "attributions_of_year",
     "flux_ledger",
-    "q1_status",
     "q1_threshold",
     "quota_indicators",
     "shortfall",
@@ -193,29 +188,6 @@ def q1_threshold(
             f"« seuil_q1 » pour {year} dans territoire.yaml ou un autre « siren_epci_seuils »."
         )
     return float(entry["q1"] if isinstance(entry, Mapping) else entry)
-
-
-def q1_status(
-    frame: pd.DataFrame,
-    threshold: float,
-    when: dt.date | str,
-    params: Parameters | None = None,
-    strict: bool = True,
-) -> pd.Series:
-    """Whether each household is Q1: 12 × ``monthly_resources`` / UC below ``threshold``.
-
-    UC from ``uc.*`` at ``when`` (``adults``, ``persons_14plus``, ``household_size``); ``strict``
-    uses ``<`` (default), otherwise ``≤`` (UNCONFIRMED in the arrêté, domaine.md §3).
-    """
-    require_columns(
-        frame, ["monthly_resources", "adults", "persons_14plus", "household_size"], "attributions"
-    )
-    uc = consumption_units(
-        frame["adults"], frame["persons_14plus"], frame["household_size"], params, when
-    )
-    per_uc = 12.0 * frame["monthly_resources"].to_numpy(dtype="float64") / uc
-    flag = per_uc < threshold if strict else per_uc <= threshold
-    return pd.Series(flag, index=frame.index, name="q1")
 
 
 def shortfall(target: Any, denominator: Any, achieved: Any) -> np.ndarray[Any, np.dtype[np.int64]]:

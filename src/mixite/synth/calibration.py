@@ -17,15 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixite.ceilings import income_ceiling
+from mixite.ceilings import household_ceiling
+from mixite.household import UcScale, annual_resources, is_q1, resources_per_uc
 from mixite.synth.geographie import Geography
-from mixite.synth.modele import SizeProfile, Thresholds, UcScale
-
-
-def _uc(scale: UcScale, p14: np.ndarray, size: np.ndarray) -> np.ndarray:
-    return np.asarray(
-        scale.first_adult + scale.other_14plus * (p14 - 1) + scale.child_under_14 * (size - p14)
-    )
+from mixite.synth.modele import SizeProfile, Thresholds
 
 
 @dataclass
@@ -77,21 +72,14 @@ class Tally:
         # occupancy contrast (households of mode-1 dwellings)
         pos = pd.Index(d["dwelling_id"]).get_indexer(hh["dwelling_id"])
         hq = q[pos]
-        uc = _uc(scale, hh["persons_14plus"].to_numpy(), hh["household_size"].to_numpy())
-        modest = hh["annual_resources"].to_numpy() / uc < thr.q1
+        uc = scale.units(hh["persons_14plus"], hh["household_size"], hh["adults"])
+        modest = is_q1(resources_per_uc(hh["annual_resources"], uc), thr.q1)
         mono = hh["single_parent"].to_numpy(dtype=bool)
         unemployed = hh["employment"].to_numpy() == "chomage"
         below60 = np.zeros(len(hh), dtype=bool)
         if geo is not None:
             zone = geo.communes["ceiling_zone"].to_numpy()[d["commune_idx"].to_numpy()[pos]]
-            ceiling = income_ceiling(
-                "plus",
-                zone,
-                hh["household_size"].to_numpy(),
-                hh["adults"].to_numpy(),
-                hh["dependants"].to_numpy(),
-                dt.date(millesime, 1, 1),
-            )
+            ceiling = household_ceiling("plus", zone, hh, dt.date(millesime, 1, 1))
             below60 = hh["annual_resources"].to_numpy(dtype=float) < 0.6 * ceiling
         for tag, m in (("q", hq), ("h", ~hq)):
             self.add(f"hh_below60_{tag}", (below60 & m).sum())
@@ -144,10 +132,9 @@ class Tally:
 
     def add_applications(self, apps: pd.DataFrame, scale: UcScale) -> None:
         """Application sums and resources per UC."""
-        uc = _uc(scale, apps["persons_14plus"].to_numpy(), apps["household_size"].to_numpy())
-        self.app_r_uc.append(
-            (12.0 * apps["monthly_resources"].to_numpy(dtype=float) / uc).astype(np.float32)
-        )
+        uc = scale.units(apps["persons_14plus"], apps["household_size"], apps["adults"])
+        per_uc = resources_per_uc(annual_resources(apps["monthly_resources"]), uc)
+        self.app_r_uc.append(per_uc.astype(np.float32))
         self.add("applications", len(apps))
         self.add("app_mutation", apps["is_mutation"].to_numpy(dtype=bool).sum())
 

@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 import yaml
 
+from mixite.household import UcScale
 from mixite.schema import APPLICATIONS, ATTRIBUTIONS, COMMUNES, HOUSEHOLDS, LANDLORDS, RESERVATIONS
 from mixite.synth import formats
 from mixite.synth.calibration import Tally, calibration_figures, write_calibration_report
 from mixite.synth.geographie import build_geography, qpv_geojson
 from mixite.synth.menages import build_applications, build_attributions, build_households
-from mixite.synth.modele import SizeProfile, load_model, reference_thresholds, uc_scale
+from mixite.synth.modele import SizeProfile, load_model, reference_thresholds
 from mixite.synth.parc import build_dwellings, build_landlords, build_reservations, build_residences
 
 #: File names of a generated territory (contracts).
@@ -112,7 +113,7 @@ def generate(
     reservations = build_reservations(r_conv, model, landlords, residences, geo.communes)
     thr_attr = reference_thresholds(millesime - 1)
     thr_demand = reference_thresholds(millesime)
-    scale = uc_scale(millesime - 1)
+    scale = UcScale.from_parameters(dt.date(millesime - 1, 1, 1))
 
     apl_zones = geo.communes["apl_zone"].to_numpy().astype(np.int64)
     tally = Tally()

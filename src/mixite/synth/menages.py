@@ -18,9 +18,10 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from mixite.affordability import housing_benefit
+from mixite.household import UcScale, annual_resources, is_q1, resources_per_uc
 from mixite.schema import APPLICATIONS, ATTRIBUTIONS, HOUSEHOLDS
 from mixite.synth._util import masked
-from mixite.synth.modele import Thresholds, UcScale
+from mixite.synth.modele import Thresholds
 
 _Z75 = float(ndtri(0.75))
 _EMPLOYMENT = np.array(
@@ -53,17 +54,6 @@ class IncomeLaw:
 
     def rank(self, r: np.ndarray) -> np.ndarray:
         return np.asarray(ndtr((np.log(np.maximum(r, 1.0)) - self.mu) / self.sigma))
-
-
-def consumption_units(
-    scale: UcScale, persons_14plus: np.ndarray, household_size: np.ndarray
-) -> np.ndarray:
-    """UC of each household: first adult, other persons aged 14+, children under 14."""
-    return np.asarray(
-        scale.first_adult
-        + scale.other_14plus * (persons_14plus - 1)
-        + scale.child_under_14 * (household_size - persons_14plus)
-    )
 
 
 def _composition(
@@ -185,9 +175,9 @@ def build_attributions(
     q1 = rng.random(n) < np.where(prio, p_prio, p_non)
     law = IncomeLaw.from_thresholds(thresholds)
     r_uc = law.draw_truncated(rng, q1, thresholds.q1)
-    uc = consumption_units(scale, comp["persons_14plus"], comp["household_size"])
+    uc = scale.units(comp["persons_14plus"], comp["household_size"], comp["adults"])
     monthly = np.round(r_uc * uc / 12.0, 2)
-    q1 = 12.0 * monthly / uc < thresholds.q1
+    q1 = is_q1(resources_per_uc(annual_resources(monthly), uc), thresholds.q1)
 
     dep = str(communes["commune"].iloc[0])[:2]
     return pd.DataFrame(
@@ -254,7 +244,7 @@ def build_households(
         * shift
         * d["income_effect"].to_numpy()
     )
-    uc = consumption_units(scale, comp["persons_14plus"], comp["household_size"])
+    uc = scale.units(comp["persons_14plus"], comp["household_size"], comp["adults"])
     annual = np.round(r_uc * uc, 0)
 
     # households who moved in during the past year are those of the attributions
@@ -264,11 +254,11 @@ def build_households(
         comp[col] = comp[col].copy()
         comp[col][arow] = attributions[col].to_numpy()
     annual[arow] = np.round(attributions["monthly_resources"].to_numpy() * 12.0, 0)
-    uc = consumption_units(scale, comp["persons_14plus"], comp["household_size"])
+    uc = scale.units(comp["persons_14plus"], comp["household_size"], comp["adults"])
 
     age = np.clip(np.round(rng.normal(50, 16, n)), 19, 95).astype(np.int64)
     age = np.where(comp["dependants"] > 0, np.minimum(age, 30 + rng.integers(0, 30, n)), age)
-    employment = _employment(rng, law.rank(annual / uc), age)
+    employment = _employment(rng, law.rank(resources_per_uc(annual, uc)), age)
     # housing benefit in force at the OPS date, by mixite's APL engine (social landlords: RLS)
     benefit, _rls = housing_benefit(
         zone=apl_zones[d["commune_idx"].to_numpy()].astype(np.int64),
@@ -388,7 +378,7 @@ def build_applications(
     comp = _composition(rng, size, float(dm["part_monoparentale"]))
     law = IncomeLaw.from_thresholds(thresholds)
     r_uc = law.draw(rng, n)
-    uc = consumption_units(scale, comp["persons_14plus"], comp["household_size"])
+    uc = scale.units(comp["persons_14plus"], comp["household_size"], comp["adults"])
     monthly = np.round(r_uc * uc / 12.0, 2)
 
     mutation = rng.random(n) < mutation_share

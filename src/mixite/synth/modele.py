@@ -99,22 +99,3 @@ def reference_thresholds(year: int) -> Thresholds:
     return Thresholds(
         year, float(entry["q1"]), float(entry["q2"]), float(entry["q3"]), param.reference
     )
-
-
-@dataclass(frozen=True)
-class UcScale:
-    """Consumption-unit weights."""
-
-    first_adult: float
-    other_14plus: float
-    child_under_14: float
-
-
-def uc_scale(year: int) -> UcScale:
-    """UC weights from the legal parameters ``uc.*`` in force on 1 January of ``year``."""
-    group = default_parameters().group("uc", dt.date(year, 1, 1))
-    return UcScale(
-        float(group["premier_adulte"]),
-        float(group["autre_14_ans_et_plus"]),
-        float(group["enfant_moins_14_ans"]),
-    )
