@@ -1,7 +1,7 @@
 """Income ceilings (PLAI / PLUS / PLS) by zone and household category, vectorised.
 
-Every number comes from the dated parameters ``plafonds.*`` (``docs/parametres.md``, section
-``plafonds.yaml``). The household category 1–6 and the persons beyond category 6 are defined in
+Every number comes from the dated parameters ``plafonds.*`` (``docs/droit.md`` §7;
+``docs/parametres.md``, section ``plafonds.yaml``). The household category 1–6 and the persons beyond category 6 are defined in
 ``mixite.household`` (arrêté du 29 juillet 1987, art. 2, with the « jeune ménage » and
 disability increases); this module holds the tables:
 

@@ -5,18 +5,18 @@ allocation, marges, affordability, the synthetic territory) calls it. All functi
 vectorised (numpy arrays, pandas columns or scalars, broadcast together) and read their numbers
 from the dated parameters of ``mixite.params``:
 
-* **consumption units (UC)**: the modified OECD scale, ``uc.*`` parameters (``docs/parametres.md``,
-  section ``uc.yaml``): the first person aged ``uc.age_seuil`` or more weighs as the first adult,
-  each other such person and each younger person have their own weight (``UcScale``,
-  ``consumption_units``);
+* **consumption units (UC)**: the modified OECD scale, ``uc.*`` parameters (``docs/droit.md``
+  §3.3; ``docs/parametres.md``, section ``uc.yaml``): the first person aged ``uc.age_seuil`` or
+  more weighs as the first adult, each other such person and each younger person have their own
+  weight (``UcScale``, ``consumption_units``);
 * **resources per UC** (€/year/UC) and the **Q1 status** of CCH art. L441-1: 12 × the monthly
   resources declared in the application, over the UC, below the first-quartile threshold of the
-  year (``docs/indicateurs.md``, « Objectifs légaux d'attribution » ; ``docs/decisions.md``,
-  « Premier quartile ») — ``annual_resources``, ``resources_per_uc``, ``is_q1``,
+  year (``docs/droit.md`` §3.2, §3.4 and §3.5; ``docs/indicateurs.md``, « Objectifs légaux
+  d'attribution ») — ``annual_resources``, ``resources_per_uc``, ``is_q1``,
   ``declared_resources_per_uc``, ``q1_status``;
 * the **household category** 1–6 of the income ceilings and the **additional persons** beyond
-  category 6 (arrêté du 29 juillet 1987, art. 2; ``docs/parametres.md``, section
-  ``plafonds.yaml``), with the « jeune ménage » and disability increases —
+  category 6 (arrêté du 29 juillet 1987, art. 2; ``docs/droit.md`` §7; ``docs/parametres.md``,
+  section ``plafonds.yaml``), with the « jeune ménage » and disability increases —
   ``household_category``, ``additional_persons``, ``young_couple``, ``ceiling_category``.
 
 Missing and zero counts (one rule, ``docs/decisions.md``, « Ménages »): the first person of a
@@ -224,7 +224,7 @@ def consumption_units(
 ) -> FloatArray:
     """Consumption units of each household (UC, float64), scale ``uc.*`` in force at ``when``.
 
-    Modified OECD scale (``docs/parametres.md``, ``uc.yaml``): 1 for the first person aged 14 or
+    Modified OECD scale (``docs/droit.md`` §3.3): 1 for the first person aged 14 or
     more, 0.5 for each other one, 0.3 for each younger person with the packaged parameters.
     ``persons_14plus`` counts every person aged 14 or more, adults included; it is raised to
     ``max(adults, 1)``. A missing count gives NaN; a household without any person or with more
@@ -236,8 +236,8 @@ def consumption_units(
 def annual_resources(monthly_resources: Any) -> FloatArray:
     """12 × the monthly resources (€/month → €/year, float64; NaN stays NaN).
 
-    The Q1 test annualises the monthly resources declared in the application (``docs/
-    indicateurs.md``, « Objectifs légaux d'attribution »).
+    The Q1 test annualises the monthly resources declared in the application (``docs/droit.md``
+    §3.2 and §3.5).
     """
     out: FloatArray = MONTHS_PER_YEAR * _numbers(monthly_resources)
     return out
@@ -259,8 +259,8 @@ def is_q1(resources_per_uc: Any, threshold: float, strict: bool = True) -> BoolA
 
     ``threshold`` is the first-quartile threshold of the year (€/year/UC,
     ``indicators.quotas.q1_threshold``). ``strict`` compares with ``<`` (default), otherwise
-    with ``≤``: the arrêté's wording is not confirmed (``docs/decisions.md``, « Premier
-    quartile »). Unknown resources per UC (NaN) are never Q1.
+    with ``≤``: the arrêté's wording is not confirmed (``docs/droit.md`` §3.4). Unknown resources
+    per UC (NaN) are never Q1.
     """
     values = _numbers(resources_per_uc)
     out: BoolArray = values < threshold if strict else values <= threshold
@@ -354,7 +354,7 @@ def household_category(
     (« personne seule avec personne(s) à charge »), a household counting a disabled person, or a
     « jeune ménage » of two persons without dependant (``young_couple``, see ``young_couple()``);
     the increases do not add up. Capped at ``MAX_CATEGORY`` (6): ``additional_persons`` gives
-    the rest (``docs/parametres.md``, ``plafonds.yaml``). Int64 array.
+    the rest (``docs/droit.md`` §7, « Catégories de ménage »). Int64 array.
     """
     out: IntArray = np.minimum(
         _effective_persons(household_size, adults, dependants, young_couple, disabled),
@@ -397,8 +397,9 @@ def young_couple(
     """Whether each household is a « jeune ménage » (arrêté du 29 juillet 1987, art. 2).
 
     A couple (two adults) of two persons without dependant whose ages sum to at most
-    ``plafonds.jeune_menage.somme_ages_max`` (55 years) at ``when``. ``age_sum`` in years
-    (``couple_age_sum`` when only one age is known); a missing sum is not young.
+    ``plafonds.jeune_menage.somme_ages_max`` (55 years) at ``when`` (``docs/droit.md`` §7).
+    ``age_sum`` in years (``couple_age_sum`` when only one age is known); a missing sum is not
+    young.
     """
     p = params if params is not None else default_parameters()
     limit = float(p.value("plafonds.jeune_menage.somme_ages_max", when))

@@ -138,8 +138,8 @@ def solvabilite(
         net_housing_cost,
         reste_a_vivre,
     )
-    from mixite.reports import fr
     from mixite.household import consumption_units
+    from mixite.reports import fr
 
     when = as_date(date)
     charter = Thresholds.charter(when)
