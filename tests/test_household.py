@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import mixite
 from cotation.helpers import applications, attributions
+from mixite.affordability import Thresholds
 from mixite.allocation.scenario import Scenario, applications_from_store
 from mixite.ceilings import household_ceiling
 from mixite.cotation.fields import ScoringContext, evaluate_field, field_spec
@@ -43,7 +44,7 @@ from mixite.household import (
     resources_per_uc,
     young_couple,
 )
-from mixite.indicators.marges import _ceiling_matrix, applicant_frame, marges_parameters
+from mixite.indicators.marges import _ceiling_matrix, applicant_frame
 from mixite.indicators.quotas import quota_indicators
 from mixite.params import Parameters, default_parameters, load_parameters
 
@@ -268,7 +269,7 @@ def _quota_q1(rows: list[dict[str, Any]], threshold: float, strict: bool) -> np.
 
 def _marges_q1(apps: pd.DataFrame, threshold: float, strict: bool) -> np.ndarray:
     when = dt.date(YEAR, 12, 31)
-    kept = applicant_frame(apps, threshold, when, 0.35, 12.0, None, strict)
+    kept = applicant_frame(apps, threshold, when, Thresholds.charter(when), None, strict)
     return apps["application_id"].isin(kept["application_id"]).to_numpy()
 
 
@@ -306,7 +307,7 @@ def test_every_module_classifies_a_household_the_same_way(
         ceiling = household_ceiling(kind, "A", apps, when)
         assert allocation.ceilings[:, j].tolist() == ceiling.tolist()
     end = dt.date(YEAR, 12, 31)
-    marges = _ceiling_matrix(apps, [("plus", "A")], end, marges_parameters())[:, 0]
+    marges = _ceiling_matrix(apps, [("plus", "A")], end, default_parameters())[:, 0]
     assert marges.tolist() == household_ceiling("plus", "A", apps, end).tolist()
 
 

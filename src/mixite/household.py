@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mixite.errors import InputError, Location, ParameterError
-from mixite.params import Parameters, default_parameters
+from mixite.params import Parameters, resolve
 
 if TYPE_CHECKING:  # pandas is imported where a Series is built: ``mixite parametres`` stays light
     import pandas as pd
@@ -185,7 +185,7 @@ class UcScale:
         Raises ``ParameterError`` when ``uc.age_seuil`` differs from the age the canonical
         ``persons_14plus`` column counts (``COUNTED_AGE``): the data could not follow it.
         """
-        p = params if params is not None else default_parameters()
+        p = resolve(params)
         age = int(p.value("uc.age_seuil", when))
         if age != COUNTED_AGE:
             raise ParameterError(
@@ -401,7 +401,7 @@ def young_couple(
     ``age_sum`` in years (``couple_age_sum`` when only one age is known); a missing sum is not
     young.
     """
-    p = params if params is not None else default_parameters()
+    p = resolve(params)
     limit = float(p.value("plafonds.jeune_menage.somme_ages_max", when))
     ages = _numbers(age_sum)
     n_adults = _numbers(adults)
