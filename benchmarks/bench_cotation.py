@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{n:,} demandes synthétiques construites en {time.perf_counter() - start:.1f} s")
     load = os.getloadavg()[0]
     print(f"charge moyenne de la machine (1 min) : {load:.1f} pour {os.cpu_count()} cœurs")
-    # Modified OECD scale and the 2023 national median Q1 threshold (domaine.md §3), for the
+    # Modified OECD scale and the 2023 national median Q1 threshold (docs/droit.md §3.3 (Unités de consommation) and §3.7 (Valeurs publiées)), for the
     # benchmark only.
     context = ScoringContext(
         reference_date=dt.date(2025, 1, 1),

@@ -35,7 +35,7 @@ from xml.etree import ElementTree as ET
 ROOT = Path(__file__).resolve().parents[1]
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
-# Arrêtés fixing the thresholds (domaine.md §3, donnees.md §4).
+# Arrêtés fixing the thresholds (docs/droit.md §3 « Premier quartile », docs/donnees-officielles.md §4).
 ARRETES = {
     2024: (
         "2024-01-01",
@@ -52,7 +52,7 @@ ARRETES = {
         "La Gazette des communes (art. 988305) ; transcription URH Hauts-de-France "
         "(calculette-lec, quartiles_2025.json)",
         True,
-        "date et intitulé exacts de l'arrêté 2025 non confirmés (domaine.md §3) ; valeurs de "
+        "date et intitulé exacts de l'arrêté 2025 non confirmés (docs/droit.md §3.1 « Définition et arrêté annuel ») ; valeurs de "
         "l'annexe transcrites par l'URH Hauts-de-France",
     ),
     2026: (

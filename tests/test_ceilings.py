@@ -1,6 +1,6 @@
 """PLAI/PLUS/PLS ceilings by zone and category (mixite.ceilings); categories: test_household.
 
-Expected values are copied from the tables of domaine.md §7.1–§7.3 (arrêté du 29 juillet 1987
+Expected values are copied from the tables of docs/droit.md §7.1–§7.3 (Plafonds PLUS, PLS, PLAI) (arrêté du 29 juillet 1987
 annexes, openfisca-france, tradetrans.eu) or computed by hand in the test.
 """
 
@@ -21,7 +21,7 @@ from mixite.ceilings import (
 )
 from mixite.errors import InputError, ParameterError
 
-# domaine.md §7.2: PLS 2025 Paris, published by tradetrans.eu [SRC] (categories 1-6, +1 person).
+# docs/droit.md §7.2 (Plafonds PLS): PLS 2025 Paris, published by tradetrans.eu [SRC] (categories 1-6, +1 person).
 PLS_2025_PARIS = [34_693, 51_851, 67_969, 81_151, 96_552, 108_648, 12_107]
 
 
@@ -33,7 +33,7 @@ def test_pls_2025_paris_equals_the_published_values() -> None:
 @pytest.mark.parametrize(
     ("zone", "day", "key", "expected"),
     [
-        # Cells of the domaine.md §7.2 table, other years and zones.
+        # Cells of the docs/droit.md §7.2 (Plafonds PLS) table, other years and zones.
         ("A", "2024-03-01", "3", 47_271),
         ("I", "2024-03-01", "5", 86_251),
         ("P", "2024-03-01", "6", 106_031),
@@ -66,12 +66,12 @@ def test_income_ceiling_known_answers() -> None:
     adults = [1, 2, 2, 2, 1]
     dependants = [0, 0, 1, 5, 1]
     plus = income_ceiling("plus", zone, size, adults, dependants, "2025-06-01")
-    # domaine.md §7.1, 2025: A cat 1 = 23 201; P cat 2 = 39 885; I cat 3 = 47 944;
+    # docs/droit.md §7.1 (Plafonds PLUS), 2025: A cat 1 = 23 201; P cat 2 = 39 885; I cat 3 = 47 944;
     # A 7 persons = cat 6 (59 636) + 1 × 6 652 = 66 288 (hand sum); single parent + 1 child in
     # A is category 3 = 37 259.
     assert plus.tolist() == [23_201, 39_885, 47_944, 66_288, 37_259]
     plai = income_ceiling("plai", zone, size, adults, dependants, "2024-06-01")
-    # domaine.md §7.3, 2024: 12 452; 23 355; 28 074; 32 010 + 3 569 = 35 579; 21 818.
+    # docs/droit.md §7.3 (Plafonds PLAI), 2024: 12 452; 23 355; 28 074; 32 010 + 3 569 = 35 579; 21 818.
     assert plai.tolist() == [12_452, 23_355, 28_074, 35_579, 21_818]
 
 
@@ -103,7 +103,7 @@ def test_household_ceiling_applies_the_jeune_menage_and_disability_rules() -> No
     # Applications (zone A, 2025): a couple aged 25 (both taken at 25: 50 ≤ 55) is a jeune
     # ménage, category 3 = 37 259; at 30 (60 > 55) it is category 2 = 30 984; a single
     # disabled person is category 2; an OPS household (reference_age, no disability column)
-    # of two adults aged 27 is category 3 (domaine.md §7.1, 2025 A).
+    # of two adults aged 27 is category 3 (docs/droit.md §7 (Plafonds de ressources).1, 2025 A).
     apps = pd.DataFrame(
         {
             "household_size": [2, 2, 1],

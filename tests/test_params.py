@@ -12,7 +12,7 @@ from mixite.params import default_parameters, load_parameters, param
 
 
 def test_q1_quota_is_25_percent_with_its_article() -> None:
-    # CCH L441-1 as amended by loi 2017-86 art. 70 (domaine.md §2.1): 25 %.
+    # CCH L441-1 as amended by loi 2017-86 art. 70 (docs/droit.md §2.1 (Objectif hors QPV)): 25 %.
     value = default_parameters().get("quotas.q1_hors_qpv", "2025-06-01")
     assert value.value == 0.25
     assert "L441-1" in value.reference

@@ -21,7 +21,7 @@ def _run(*args: str) -> str:
 
 def test_q1_quota_prints_25_percent_and_its_article() -> None:
     out = _run("quotas.q1_hors_qpv", "--date", "2025-06-01")
-    assert f"Valeur : 25{NBSP}%" in out  # CCH L441-1, domaine.md §2.1
+    assert f"Valeur : 25{NBSP}%" in out  # CCH L441-1, docs/droit.md §2.1 (Objectif hors QPV)
     assert "L441-1" in out
     assert "28/01/2017" in out
 
@@ -31,12 +31,14 @@ def test_q1_threshold_of_the_metropole_de_lyon() -> None:
     # quartiles_2025.json (arrêté 2025): Métropole de Lyon q1 = 10 740 €/UC/year.
     assert "Métropole de Lyon" in out
     assert f"q1 (premier quartile) : 10{THIN}740{NBSP}€" in out
-    assert "NON CONFIRMÉ" in out  # 2025 arrêté date unconfirmed (domaine.md §3)
+    assert (
+        "NON CONFIRMÉ" in out
+    )  # 2025 arrêté date unconfirmed (docs/droit.md §3.1 (Définition et arrêté annuel))
 
 
 def test_group_prints_a_table_of_ceilings() -> None:
     out = _run("plafonds.plus", "--date", "2026-06-01")
-    # domaine.md §7.1, 2026: P cat 1 26 920, A +1 person 6 710.
+    # docs/droit.md §7.1 (Plafonds PLUS), 2026: P cat 1 26 920, A +1 person 6 710.
     assert f"26{THIN}920{NBSP}€" in out
     assert f"6{THIN}710{NBSP}€" in out
     assert "Catégorie 6" in out

@@ -1,7 +1,7 @@
 """Values of the packaged legal parameters against their published sources.
 
 Sources: the Q1 arrêtés transcribed by the URH Hauts-de-France (quartiles_YYYY.json, a few
-values copied below), domaine.md §3 and §7 (UC scale, PLUS/PLAI tables and which cells are
+values copied below), docs/droit.md §3 (Premier quartile) and §7 (Plafonds de ressources) (UC scale, PLUS/PLAI tables and which cells are
 derived, hence UNCONFIRMED).
 """
 
@@ -63,7 +63,7 @@ def test_ile_de_france_has_one_regional_value() -> None:
 def test_every_threshold_entry_is_complete() -> None:
     for day in ("2024-06-01", "2025-06-01", "2026-06-01"):
         table = _seuils(day)
-        # About 460 EPCI a year (donnees.md §4); one name stays unmatched (docs/parametres.md).
+        # About 460 EPCI a year (docs/donnees-officielles.md §4 (Arrêtés du premier quartile)); one name stays unmatched (docs/parametres.md).
         assert 400 <= len(table) <= 470
         for siren, entry in table.items():
             assert len(siren) == 9 and siren.isdigit(), siren
@@ -71,7 +71,7 @@ def test_every_threshold_entry_is_complete() -> None:
 
 
 def test_2025_thresholds_are_flagged_unconfirmed() -> None:
-    # domaine.md §3: the date and title of the 2025 arrêté are UNCONFIRMED.
+    # docs/droit.md §3.1 (Définition et arrêté annuel): the date and title of the 2025 arrêté are UNCONFIRMED.
     assert PARAMS.get("seuils_q1", "2025-06-01").unconfirmed
     assert not PARAMS.get("seuils_q1", "2026-06-01").unconfirmed
     assert "23 avril 2026" in PARAMS.get("seuils_q1", "2026-06-01").reference
@@ -106,7 +106,7 @@ def test_ceiling_values(name: str, day: str, expected: float) -> None:
 
 
 def test_derived_plai_cells_are_unconfirmed() -> None:
-    # domaine.md §7.3: 2024 and the 2025 Paris column are sourced, as are 2025 category 1 in
+    # docs/droit.md §7.3 (Plafonds PLAI): 2024 and the 2025 Paris column are sourced, as are 2025 category 1 in
     # zones I and A; the other 2025 cells and all of 2026 are derived (UNCONFIRMED).
     def flag(zone: str, key: str, year: int) -> bool:
         return PARAMS.get(f"plafonds.plai.{zone}.{key}", f"{year}-06-01").unconfirmed

@@ -41,7 +41,7 @@ IntArray = npt.NDArray[np.int64]
 def epci_objective(rate: float, expected_total: float) -> int:
     """Number of attributions the EPCI must reach: ceil(rate × expected attributions).
 
-    Rounded up as for the legal shortfall (``domaine.md`` §2.1), with a tolerance for
+    Rounded up as for the legal shortfall (``docs/droit.md`` §2.1 (Objectif hors QPV)), with a tolerance for
     floating-point noise (0.25 × 400 is exactly 100, not 101).
     """
     return math.ceil(rate * expected_total - 1e-9)

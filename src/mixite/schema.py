@@ -20,7 +20,7 @@ DType = Literal["str", "int", "float", "bool", "date", "list"]
 # Code lists
 # ---------------------------------------------------------------------------------------------
 
-#: RPLS FINAN_CODE → financing family (``donnees.md`` §1.4). ``pre1977`` is the old HLM stock.
+#: RPLS FINAN_CODE → financing family (``docs/donnees-officielles.md`` §1.4 (Codes de financement)). ``pre1977`` is the old HLM stock.
 FINAN_FAMILY: dict[str, str] = {
     "10": "plai",
     "11": "plai",
@@ -51,7 +51,7 @@ OCCUPANCY_MODES: dict[str, str] = {
     "9": "sans objet",
 }
 
-#: Reservataires (``domaine.md`` §2.3, §2.4, §6).
+#: Reservataires (``docs/droit.md`` §2.3 (Objectif des réservataires), §2.4 (Contingent préfectoral), §6 (Gestion en flux)).
 RESERVATAIRES: dict[str, str] = {
     "etat_prioritaire": "État – publics prioritaires et DALO",
     "etat_agents": "État – agents civils et militaires",
@@ -63,7 +63,7 @@ RESERVATAIRES: dict[str, str] = {
     "autre": "Autre réservataire",
 }
 
-#: Priority publics of CCH L441-1 (``domaine.md`` §4); letters of the recent ones are UNCONFIRMED.
+#: Priority publics of CCH L441-1 (``docs/droit.md`` §4 (Publics prioritaires)); letters of the recent ones are UNCONFIRMED.
 PRIORITY_CODES: dict[str, str] = {
     "a": "handicap",
     "a_bis": "sortie d'appartement de coordination thérapeutique",

@@ -73,7 +73,7 @@ def test_attributions_follow_the_canonical_schema() -> None:
 
 def test_flux_ledger_follows_the_shares() -> None:
     # Two reservataires with unrestricted pools: the ledger alternates so that, per landlord, the
-    # count directed to each never differs from share × vacancies by one or more (domaine.md §6).
+    # count directed to each never differs from share × vacancies by one or more (docs/droit.md §6 (Gestion en flux)).
     problem = problem_of(120, 3000, 3)
     never_refuse = AcceptanceModel(intercept=-60.0)
     config = SimulationConfig(

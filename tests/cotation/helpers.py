@@ -20,7 +20,7 @@ from mixite.schema import (
     REASONS,
 )
 
-#: Modified OECD scale (domaine.md §3: 1 / 0.5 / 0.3), written here so tests do not depend on
+#: Modified OECD scale (docs/droit.md §3.3 (Unités de consommation): 1 / 0.5 / 0.3), written here so tests do not depend on
 #: the packaged parameters.
 OECD = UcScale(first_adult=1.0, other_14_plus=0.5, child_under_14=0.3)
 REFERENCE = dt.date(2025, 1, 1)

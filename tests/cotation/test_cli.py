@@ -249,7 +249,7 @@ def test_packaged_uc_scale_is_the_modified_oecd_scale() -> None:
 
     from mixite.household import UcScale
 
-    # domaine.md §3: 1 for the first adult, 0.5 per other person aged 14+, 0.3 per child.
+    # docs/droit.md §3.3 (Unités de consommation): 1 for the first adult, 0.5 per other person aged 14+, 0.3 per child.
     assert UcScale.from_parameters(dt.date(2025, 1, 1)) == UcScale(1.0, 0.5, 0.3)
 
 

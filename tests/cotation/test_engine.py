@@ -380,7 +380,7 @@ LYON_LIKE = [
 
 
 def test_explanation_reproduces_the_published_lyon_example() -> None:
-    # lacsf69.org worked example (domaine.md §5): eviction 20 + single parent 5 + effort 10 = 35.
+    # lacsf69.org worked example (docs/droit.md §5 (Cotation de la demande)): eviction 20 + single parent 5 + effort 10 = 35.
     grid = grid_of(LYON_LIKE)
     frame = applications(
         {

@@ -28,7 +28,7 @@ def test_example_grids_load_and_are_labelled_illustrative(name: str) -> None:
 
 
 def test_lyon_grid_keeps_the_published_points() -> None:
-    # domaine.md §5 (lacsf69.org): eviction 20, single parent 5, excessive effort rate 10.
+    # docs/droit.md §5 (Cotation de la demande) (lacsf69.org): eviction 20, single parent 5, excessive effort rate 10.
     grid = load_grid(EXAMPLES / "lyon_illustrative.yaml")
     first = grid.section_for(False)
     points = {c.name: c.cents for r in first.rubrics for c in r.criteria}
@@ -40,7 +40,7 @@ def test_lyon_grid_keeps_the_published_points() -> None:
 
 
 def test_paris_grid_uses_exclusive_rubrics_with_the_published_example() -> None:
-    # domaine.md §5 (teleservices.paris.fr): leaving a shared dwelling +2, with parents +1.
+    # docs/droit.md §5 (Cotation de la demande) (teleservices.paris.fr): leaving a shared dwelling +2, with parents +1.
     grid = load_grid(EXAMPLES / "paris_illustrative.yaml")
     section = grid.section_for(False)
     assert section is grid.section_for(True)

@@ -1,6 +1,6 @@
 """Fixtures for the indicator tests: parameters independent of the packaged legal files.
 
-The UC scale and the small-cell threshold are written here with the values of domaine.md §3
+The UC scale and the small-cell threshold are written here with the values of docs/droit.md §3.3 (Unités de consommation)
 (modified OECD scale: 1 / 0.5 / 0.3) and a threshold of 5, so that the hand computations of the
 tests do not move when the packaged parameters are revised.
 """

@@ -41,7 +41,7 @@ VAL_DOISE = SHARED / "reel" / "val_doise" / "rpls_points.geojson"
 QPV_OCCITANIE = SHARED / "reel" / "qpv2015_occitanie" / "qp.geojson"
 
 #: Financing family of the Val-d'Oise building file (ts = very social, s = social,
-#: i = intermediate, a = other) → an RPLS FINAN_CODE of that family (donnees.md §1.4).
+#: i = intermediate, a = other) → an RPLS FINAN_CODE of that family (docs/donnees-officielles.md §1.4 (Codes de financement)).
 FIN_CODE = {"ts": "10", "s": "13", "i": "14", "a": "49"}
 FIN_FAMILY = {"ts": "plai", "s": "plus", "i": "pls", "a": "autre"}
 TYPE_LABEL = {

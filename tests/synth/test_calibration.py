@@ -1,6 +1,6 @@
 """Calibration of the ``moyenne`` territory, recomputed from the written files.
 
-Targets and tolerances (published figures, ``calibration.md``):
+Targets and tolerances (published figures, ``docs/territoire-synthetique.md`` « Chiffres publiés de référence »):
 share in QPV 31 % ± 2 pts; collective 85 % ± 3; mean rent 6.52 €/m² ± 0.25 with QPV stock
 cheaper per m² (gap −10 % ± 5 pts, model assumption); turnover 7.1 % ± 1; vacancy 2.1 % ± 0.6;
 pressure 7.1 ± 0.8 pending applications per attribution (25,000 / 3,500); 32 % ± 3 mutations
@@ -43,7 +43,7 @@ def files(moyenne: GenerationResult) -> dict[str, pd.DataFrame]:
 
 
 def test_sizes_match_the_medium_territory(files: dict[str, pd.DataFrame]) -> None:
-    # calibration.md, "medium" row: ≈ 40,000 dwellings, 25,000 applications, 3,500 attributions
+    # docs/territoire-synthetique.md « Chiffres publiés de référence », "moyenne" row: ≈ 40,000 dwellings, 25,000 applications, 3,500 attributions
     assert len(files["rpls"]) == 40_000
     assert abs(len(files["apps"]) / 25_000 - 1) < 0.15
     assert abs(len(files["att"]) / 3_500 - 1) < 0.15

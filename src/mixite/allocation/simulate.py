@@ -5,7 +5,7 @@ Process (documented in ``docs/allocation.md``):
 1. **Arrivals**: each vacancy arrives on a day of the year (given, or drawn uniformly with the
    seed); vacancies are examined in weekly commissions (every ``commission_weekday``), in order of
    arrival.
-2. **Orientation (gestion en flux, domaine.md §6)**: when reservation flows are given, each
+2. **Orientation (gestion en flux, docs/droit.md §6)**: when reservation flows are given, each
    landlord keeps a ledger per reservataire, ``entitled = share × vacancies directed so far``,
    ``delivered = vacancies directed to it``; the vacancy goes to the reservataire with the largest
    deficit ``entitled - delivered`` whose pool has a candidate for it (fit), ties broken by the

@@ -1,6 +1,6 @@
 """Vectorised scoring of applications with a grid, explanations, positions and waiting times.
 
-Score of an application (CCH L441-2-8, décret n° 2019-1378; ``domaine.md`` §5), in the section
+Score of an application (CCH L441-2-8, décret n° 2019-1378; ``docs/droit.md`` §5 (Cotation de la demande)), in the section
 that applies to it (first application or mutation)::
 
     score = seniority points + Σ rubrics − refusal penalty

@@ -1,7 +1,7 @@
 """Demand indicators (SNE): pending applications, pressure, seniority, profile, Q1 threshold.
 
 Store millésime N holds the applications pending at 31 December N-1 and the attributions whose
-lease was signed during N-1; pressure compares the two (domaine.md §11: « nb demandes actives au
+lease was signed during N-1; pressure compares the two (docs/donnees-officielles.md §3.4 (Pression de la demande): « nb demandes actives au
 31/12 / nb attributions de l'année », with and without mutations). An application is located in
 its first wished commune (or, without wish, its commune of residence) and typed by the smallest
 typology it accepts (``rooms_min``).
@@ -61,13 +61,13 @@ DEFINITIONS: dict[str, Definition] = {
         "Pression de la demande",
         "demandes par attribution",
         "Demandes en attente au 31/12 / attributions de l'année.",
-        "Pratique DHUP/USH (domaine.md §11)",
+        "Pratique DHUP/USH (docs/donnees-officielles.md §3.4 « Pression de la demande »)",
     ),
     "pressure_excl_mutations": Definition(
         "Pression hors mutations",
         "demandes par attribution",
         "Demandes hors mutations / attributions hors mutations.",
-        "Pratique DHUP/USH (domaine.md §11)",
+        "Pratique DHUP/USH (docs/donnees-officielles.md §3.4 « Pression de la demande »)",
     ),
     "seniority_class": Definition(
         "Ancienneté de la demande",
@@ -85,7 +85,7 @@ DEFINITIONS: dict[str, Definition] = {
         "Part du premier quartile",
         "/1",
         "Demandes dont les ressources par UC sont sous le seuil du premier quartile.",
-        "CCH art. L441-1 ; arrêté annuel du seuil (domaine.md §3)",
+        "CCH art. L441-1 ; arrêté annuel du seuil (docs/droit.md §3 « Premier quartile »)",
     ),
     "share_priority": Definition(
         "Part de publics prioritaires",
@@ -103,7 +103,7 @@ DEFINITIONS: dict[str, Definition] = {
         "Variante de calcul",
         "texte",
         "Demandes retenues pour recalculer le seuil (avec ou sans mutations, EPCI ou non).",
-        "domaine.md §3 (population non précisée par l'arrêté)",
+        "docs/droit.md §3.4 « Demandes retenues et comparaison au seuil » (population non précisée par l'arrêté)",
     ),
     "include_mutations": Definition(
         "Mutations incluses", "booléen", "Les demandes de mutation sont retenues.", _SNE
@@ -120,7 +120,7 @@ DEFINITIONS: dict[str, Definition] = {
         "€/an/UC",
         "Plus haut niveau de ressources par UC du quart des demandeurs aux ressources les plus "
         "faibles (12 × ressources mensuelles / UC).",
-        "Arrêté annuel du seuil du premier quartile, méthode (domaine.md §3)",
+        "Arrêté annuel du seuil du premier quartile, méthode (docs/droit.md §3.2 « Méthode de calcul du seuil »)",
     ),
     "arrete": Definition(
         "Seuil de l'arrêté", "€/an/UC", "Seuil publié par arrêté pour l'EPCI.", "Arrêté annuel"
@@ -325,7 +325,7 @@ def q1_threshold_from_demand(
 ) -> tuple[float, int]:
     """The first-quartile threshold recomputed from the pending demand, and the demands used.
 
-    Method of the arrêté (domaine.md §3): r = 12 × monthly resources / UC of each demand pending
+    Method of the arrêté (docs/droit.md §3.2 (Méthode de calcul du seuil)): r = 12 × monthly resources / UC of each demand pending
     at 31/12 N-1; the threshold is the highest value of the lowest quartile, i.e. the
     ``inverted_cdf`` quantile of order ``indicateurs.demande.quantile_q1`` (r of rank
     ceil(0.25 × n) in increasing order). Switches (UNCONFIRMED in the arrêté): drop mutation demands

@@ -110,7 +110,7 @@ DEFINITIONS: dict[str, Definition] = {
         "logements",
         "Somme des taux de mobilité des logements hors QPV (résidence, sinon bailleur) : "
         "logements libérés attendus dans l'année.",
-        "RPLS, taux de mobilité (domaine.md §11)",
+        "RPLS, taux de mobilité (docs/donnees-officielles.md §1.6 « Vacance et mobilité »)",
     ),
     "vacancies_eligible": Definition(
         "Libérations sous plafond",

@@ -3,7 +3,7 @@
 Attributions are those whose ``lease_date`` falls in year Y (``--annee Y``). A household is Q1
 when 12 × monthly resources declared in the demand / consumption units is below the first-quartile
 threshold in force in year Y (``mixite.household.q1_status``; the arrêté's strict ``<`` versus
-``≤`` is UNCONFIRMED, hence the ``strict`` argument). Three indicators (domaine.md §2):
+``≤`` is UNCONFIRMED, hence the ``strict`` argument). Three indicators (docs/droit.md §2 (Objectifs d'attribution)):
 
 * ``q1_hors_qpv``: attributions outside QPV to Q1 households or NPNRU/ORCOD relocations, over
   attributions outside QPV; target ``quotas.q1_hors_qpv`` (25 %);
@@ -12,7 +12,7 @@ threshold in force in year Y (``mixite.household.q1_status``; the arrêté's str
 * ``prioritaires``: attributions to DALO or priority households over the attributions of a
   reservataire; target ``quotas.prioritaires_par_reservataire`` (25 %, not applicable to the State).
 
-Shortfall = max(0, ceil(target × N) − achieved) (domaine.md §2.1). Each share carries an exact
+Shortfall = max(0, ceil(target × N) − achieved) (docs/droit.md §2.1 (Objectif hors QPV)). Each share carries an exact
 Clopper-Pearson interval and the one-sided exact binomial p-value of « share below target »
 (``inference``).
 """
@@ -81,7 +81,7 @@ DEFINITIONS: dict[str, Definition] = {
         "Attributions manquantes",
         "attributions",
         "max(0, arrondi supérieur de objectif × attributions concernées − réalisées).",
-        "domaine.md §2.1 (sanction du préfet à hauteur de l'écart)",
+        "docs/droit.md §2.1 « Objectif hors QPV » (sanction du préfet à hauteur de l'écart)",
     ),
     "ci_low": Definition(
         "Intervalle de confiance (bas)",

@@ -61,7 +61,7 @@ DEFINITIONS: dict[str, Definition] = {
         "Taux de vacance",
         "/1",
         "Logements vacants / logements proposés à la location, au 1er janvier.",
-        "SDES, RPLS, définition du taux de vacance (domaine.md §11)",
+        "SDES, RPLS, définition du taux de vacance (docs/donnees-officielles.md §1.6 « Vacance et mobilité »)",
     ),
     "vacant_long": Definition(
         "Vacants depuis plus de 3 mois",
@@ -74,7 +74,7 @@ DEFINITIONS: dict[str, Definition] = {
         "Taux de vacance de plus de 3 mois",
         "/1",
         "Logements vacants depuis plus de 3 mois / logements proposés à la location.",
-        "SDES, RPLS, vacance structurelle (domaine.md §11)",
+        "SDES, RPLS, vacance structurelle (docs/donnees-officielles.md §1.6 « Vacance et mobilité »)",
     ),
     "turnover_base": Definition(
         "Parc en service l'année précédente",
@@ -95,7 +95,7 @@ DEFINITIONS: dict[str, Definition] = {
         "Taux de mobilité",
         "/1",
         "Emménagements de l'année N-1 / parc en service l'année précédente.",
-        "SDES, RPLS, taux de mobilité (domaine.md §11)",
+        "SDES, RPLS, taux de mobilité (docs/donnees-officielles.md §1.6 « Vacance et mobilité »)",
     ),
     "mean_surface": Definition(
         "Surface moyenne", "m²", "Surface habitable moyenne des logements.", _RPLS
@@ -239,7 +239,7 @@ def vacancy_turnover(
 ) -> pd.DataFrame:
     """Vacancy (and > 3 months) at 1/1/N and turnover during N-1, per group or for the territory.
 
-    RPLS definitions (domaine.md §11), N = ``millesime``:
+    RPLS definitions (docs/donnees-officielles.md §1.6 (Vacance et mobilité)), N = ``millesime``:
 
     * ``vacancy_rate`` = vacant (MODE 2) / offered for rent (MODE 1, 2, 4, 5);
     * ``long_vacancy_rate`` = vacant whose ``vacancy_start`` is more than 3 months before 1/1/N,

@@ -16,7 +16,7 @@ OpenFisca's parameters:
       2017-01-28:
         value: 0.25
         reference: CCH art. L441-1 (loi n° 2017-86 du 27 janvier 2017, art. 70)
-        unconfirmed: false        # optional; true when domaine.md marks the value UNCONFIRMED
+        unconfirmed: false        # optional; true when docs/droit.md or docs/donnees-officielles.md marks the value « À CONFIRMER »
     last_value_still_valid_on: "2026-11-29"
 
 A leaf's ``value`` is a number, a string, a boolean, or a mapping (for tables such as the Q1

@@ -1,4 +1,4 @@
-"""Calibration of the synthetic territory against published figures (``calibration.md``).
+"""Calibration of the synthetic territory against published figures (``docs/territoire-synthetique.md``, « Chiffres publiés de référence »).
 
 Each figure is a ratio of sums, so the measures are accumulated chunk by chunk in a ``Tally``
 (bounded memory); the Q1 threshold of the demand needs the resources per UC of every pending

@@ -16,7 +16,7 @@ from mixite.schema import FINAN_FAMILY, LANDLORDS, RESERVATIONS
 from mixite.synth._util import masked
 from mixite.synth.geographie import Geography, points_in, qpv_of_points
 
-#: FINAN_CODE → RPLS label (``donnees.md`` §1.4).
+#: FINAN_CODE → RPLS label (``docs/donnees-officielles.md`` §1.4 (Codes de financement)).
 FINAN_LABELS: dict[str, str] = {
     "10": "PLA d’intégration/LLTS dans les DOM",
     "11": "PLA loyer minoré, PLA très social",
