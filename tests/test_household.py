@@ -44,7 +44,7 @@ from mixite.household import (
     resources_per_uc,
     young_couple,
 )
-from mixite.indicators.marges import _ceiling_matrix, applicant_frame
+from mixite.indicators.marges_matching import _ceiling_matrix, applicant_frame
 from mixite.indicators.quotas import quota_indicators
 from mixite.params import Parameters, default_parameters, load_parameters
 

@@ -39,7 +39,6 @@ __all__ = [
     "ExplanationLine",
     "Grid",
     "ScoringContext",
-    "applicant_text",
     "audit_groups",
     "audit_ranks",
     "compare_grids",

@@ -1,0 +1,67 @@
+"""The public surface of each package is curated (``__all__``) and pinned here: a change to it is
+a deliberate change of this list (as httpx pins its exported members)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+SURFACE: dict[str, list[str]] = {
+    "mixite": ["MixiteError", "__version__"],
+    "mixite.allocation": [
+        "column_generation", "flow", "frontier", "highs", "instances", "optimise", "problem",
+        "repair", "result", "scenario", "simulate",
+    ],
+    "mixite.cli": ["COMMAND_MODULES", "app", "main"],
+    "mixite.cotation": [
+        "Comparison", "Explanation", "ExplanationLine", "Grid", "ScoringContext", "audit_groups",
+        "audit_ranks", "compare_grids", "criterion_counts", "describe_condition", "explain",
+        "known_fields", "load_grid", "parse_grid", "positions", "score_applications",
+        "score_distribution", "waiting_times", "yearly_attributions",
+    ],
+    "mixite.indicators": [
+        "DEFINITIONS", "KEYS", "TABLES", "Definition", "column_definition", "demand",
+        "fragility", "occupancy", "publishable", "quotas", "rents", "segregation",
+        "small_cell_threshold", "stock", "suppress_small_cells", "territorial_diagnostic",
+    ],
+    "mixite.io": [
+        "FILE_NAMES", "RPLS_2025_COLUMNS", "RPLS_RESTRICTED_COLUMNS", "TERRITORY_COLUMNS",
+        "ColumnMapping", "detect_kind", "load_mapping", "read_any", "read_folder", "read_qpv",
+        "read_rpls", "read_table", "read_territory",
+    ],
+    "mixite.jobs": ["allocation", "cotation", "diagnostic", "documents", "importing", "results"],
+    "mixite.params": [
+        "ParamValue", "Parameter", "Parameters", "as_date", "default_parameters",
+        "load_parameters", "param", "resolve",
+    ],
+    "mixite.reports": [
+        "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
+        "marges", "policy", "quotas",
+    ],
+    "mixite.synth": [
+        "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",
+        "calibration_figures", "generate", "load_model", "size_profile",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("package", sorted(SURFACE))
+def test_the_public_surface_is_pinned(package: str) -> None:
+    module = importlib.import_module(package)
+    assert sorted(module.__all__) == sorted(SURFACE[package])
+    for name in module.__all__:
+        # every listed name resolves (an attribute, or a submodule of the package)
+        if not hasattr(module, name):
+            importlib.import_module(f"{package}.{name}")
+
+
+def test_every_package_declares_its_surface() -> None:
+    from pathlib import Path
+
+    root = Path(importlib.import_module("mixite").__file__).parent  # type: ignore[arg-type]
+    packages = {
+        "mixite" + "".join(f".{p}" for p in init.parent.relative_to(root).parts)
+        for init in root.rglob("__init__.py")
+    }
+    assert packages == set(SURFACE)
