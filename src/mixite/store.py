@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from mixite.dtypes import SQL_TYPES, from_arrow, objects, to_arrow
 from mixite.errors import StoreError
-from mixite.schema import TABLES, TERRITORY, Table
+from mixite.schema import COMMITMENTS, TABLES, TERRITORY, Table
 
 __all__ = [
     "STORE_TABLES",
@@ -42,7 +42,11 @@ __all__ = [
 ]
 
 #: Every table the store holds, by canonical name, in creation order.
-STORE_TABLES: dict[str, Table] = {**TABLES, TERRITORY.name: TERRITORY}
+STORE_TABLES: dict[str, Table] = {
+    **TABLES,
+    TERRITORY.name: TERRITORY,
+    COMMITMENTS.name: COMMITMENTS,
+}
 
 #: Length (hex digits) of a pseudonym: 128 bits of the HMAC-SHA256 digest.
 PSEUDONYM_HEX_DIGITS = 32

@@ -20,6 +20,7 @@ _FILE_LABELS = {
     "landlords": "bailleurs",
     "qpv": "périmètres QPV (GeoJSON WGS84)",
     "territory": "description du territoire",
+    "commitments": "taux adaptés et engagements de la CIA",
     "calibration": "rapport de calibration",
 }
 

@@ -91,6 +91,13 @@ def importer(
     territoire: Annotated[
         Path | None, typer.Option("--territoire", help="Description du territoire (YAML).")
     ] = None,
+    engagements: Annotated[
+        Path | None,
+        typer.Option(
+            "--engagements",
+            help="Taux adaptés et engagements de la CIA (YAML, engagements.yaml).",
+        ),
+    ] = None,
     dossier: Annotated[
         Path | None,
         typer.Option("--dossier", help="Dossier dont les fichiers sont reconnus par leur en-tête."),
@@ -115,6 +122,7 @@ def importer(
         "reservations": reservations,
         "bailleurs": bailleurs,
         "territoire": territoire,
+        "engagements": engagements,
     }
     explicit = {OPTION_TABLES[k]: v for k, v in given.items() if v is not None}
     plan = plan_import(explicit, dossier, correspondance)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from mixite.errors import InputError, Location
 from mixite.io._sniff import sniff
+from mixite.io.commitments import read_commitments
 from mixite.io.qpv import GEO_SUFFIXES, read_qpv
 from mixite.io.rpls import read_rpls
 from mixite.io.tables import read_table
@@ -28,6 +29,7 @@ FILE_NAMES: dict[str, str] = {
     "landlords": "bailleurs.csv",
     "qpv": "qpv.geojson",
     "territory": "territoire.yaml",
+    "commitments": "engagements.yaml",
 }
 _MIN_SHARE = 0.6
 
@@ -35,7 +37,9 @@ _MIN_SHARE = 0.6
 def detect_kind(path: str | Path) -> str:
     """The store table a file feeds (``dwellings``, ``applications``… ``qpv``, ``territory``).
 
-    YAML files are the territory, GeoJSON/shapefile/GeoPackage files are QPV perimeters; a CSV
+    YAML files are the territory, except ``engagements*.yaml`` (the adapted rates and the
+    partners' commitments, table ``commitments``); GeoJSON/shapefile/GeoPackage files are QPV
+    perimeters; a CSV
     file is recognised by its header: RPLS when it has ``DEPCOM`` and ``FINAN_CODE``, else the
     mixite table whose key columns are all present and which has the largest share of its
     columns present (at least 60 %).
@@ -43,7 +47,7 @@ def detect_kind(path: str | Path) -> str:
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return "territory"
+        return "commitments" if file.stem.casefold().startswith("engagements") else "territory"
     if suffix in GEO_SUFFIXES:
         return "qpv"
     headers = {h.strip().casefold() for h in sniff(file).headers}
@@ -82,6 +86,8 @@ def read_any(
     kind = detect_kind(file)
     if kind == "territory":
         return kind, read_territory(file)
+    if kind == "commitments":
+        return kind, read_commitments(file)
     if kind == "qpv":
         return kind, read_qpv(file)
     if kind == "dwellings":

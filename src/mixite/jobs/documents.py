@@ -3,8 +3,12 @@ review show for attribution year N, computed from the store.
 
 Year N is the calendar year of the attributions (leases signed in N, store millésime N+1 or any
 millésime holding them). The objectives are set for the next year on the volume of year N's
-attributions (the best available forecast of next year's flow), split between partners with
-``mixite.objectives.split_objective``.
+attributions (the best available forecast of next year's flow): the EPCI's Q1 objective outside
+QPV is split between landlords with ``mixite.objectives.split_objective``; the priority objective
+is each partner's own (each reservataire other than the State, each landlord's non-reserved
+stock: ``ceil(rate × its attributions)``, ``mixite.objectives.own_objectives``), never pooled.
+Each partner's rate is its commitment, else the territory's adapted rate, else the national one
+(``indicators.quotas.targets``, store table ``commitments``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from mixite.jobs._load import (
     StoreLike,
     all_attributions,
     attributions_of_year,
+    load_commitments,
     load_names,
     load_snapshot,
 )
@@ -27,14 +32,15 @@ from mixite.jobs.results import DocumentsResult
 from mixite.params import Parameters, default_parameters
 from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
 
-__all__ = ["documents", "legal_framework", "split"]
+__all__ = ["documents", "legal_framework", "own", "split"]
 
 #: The legal objectives listed by the documents, with the parameter holding each rate.
 LEGAL_ROWS = (
     ("q1_hors_qpv", TARGET_PARAMETERS[Indicator.Q1_OUTSIDE_QPV]),
     ("non_q1_en_qpv", TARGET_PARAMETERS[Indicator.NON_Q1_IN_QPV]),
     ("prioritaires", TARGET_PARAMETERS[Indicator.PRIORITY]),
-    ("contingent_prefectoral", "quotas.contingent_prefectoral.total"),
+    ("contingent_prefectoral", "quotas.contingent_prefectoral.plafond_total"),
+    ("contingent_agents_etat", "quotas.contingent_prefectoral.plafond_agents_etat"),
 )
 
 
@@ -96,6 +102,55 @@ def split(
         }
     )
     return pd.concat([frame, total], ignore_index=True), bool(out.attrs["reachable"])
+
+
+def own(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The priority objective of each partner of ``level`` on its own attributions
+    (``objectives.own_objectives``): the reservataires the objective applies to (not the State)
+    or each landlord's non-reserved stock, with a last row ``partner = "total"`` (the sum of the
+    partners' objectives, not an EPCI objective to redistribute).
+
+    Columns: ``partner``, ``expected``, ``achieved``, ``cap`` (the partner's attributions: it
+    cannot do more), ``objective``, ``objective_rate``, ``rate`` (its target),
+    ``rate_national`` and ``rate_source`` (``vocabulary.TargetSource``).
+    """
+    from mixite.objectives import own_objectives
+
+    part = table[
+        (table["level"] == level)
+        & (table["indicator"] == Indicator.PRIORITY)
+        & table["target_applies"].astype(bool)
+    ]
+    partners = pd.DataFrame(
+        {
+            "partner": part["group"].astype(str).to_numpy(),
+            "expected": part["denominator"].to_numpy(),
+            "achieved": part["numerator"].to_numpy(),
+            "cap": part["denominator"].to_numpy(),
+            "rate": part["target"].to_numpy(dtype="float64"),
+            "rate_national": part["target_national"].to_numpy(dtype="float64"),
+            "rate_source": part["target_source"].to_numpy(),
+        }
+    )
+    out = own_objectives(partners)
+    columns = [
+        "partner", "expected", "achieved", "cap", "objective", "objective_rate", "rate",
+        "rate_national", "rate_source",
+    ]  # fmt: skip
+    total = pd.DataFrame(
+        {
+            "partner": ["total"],
+            "expected": [int(out["expected"].sum())],
+            "achieved": [int(out["achieved"].sum())],
+            "cap": [int(out["cap"].sum())],
+            "objective": [int(out["objective"].sum())],
+            "objective_rate": [out["objective"].sum() / max(out["expected"].sum(), 1)],
+            "rate": [float("nan")],
+            "rate_national": [float("nan")],
+            "rate_source": [None],
+        }
+    )
+    return pd.concat([out[columns], total], ignore_index=True)
 
 
 def _sectors(dw: pd.DataFrame, occupancy: pd.DataFrame) -> pd.DataFrame:
@@ -185,15 +240,23 @@ def documents(
     purpose = "les documents de la politique d'attribution"
     territory = snapshot.require("territory", purpose)
     threshold = quota_mod.q1_threshold(territory, year, params)
+    commitments = load_commitments(store)
     table = quota_table(
         attributions,
         territory,
         year,
         params,
-        levels=(Level.EPCI, Level.LANDLORD, Level.RESERVATAIRE),
+        levels=(Level.EPCI, Level.LANDLORD, Level.LANDLORD_NON_RESERVED, Level.RESERVATAIRE),
+        commitments=commitments,
     )
     when = dt.date(year, 12, 31)
-    rates = {ind: float(params.value(TARGET_PARAMETERS[ind], when)) for ind in Indicator}
+    # The EPCI's rates: the orientations' adapted rate when there is one, else the national one.
+    rates = {
+        ind: float(
+            quota_mod.targets(Level.EPCI, ["epci"], ind, when, params, commitments)["target"][0]
+        )
+        for ind in Indicator
+    }
 
     caps: dict[str, float] | None = None
     marges_table: pd.DataFrame | None = None
@@ -222,10 +285,8 @@ def documents(
         table, Level.LANDLORD, Indicator.NON_Q1_IN_QPV, rates[Indicator.NON_Q1_IN_QPV],
         "proportionnel", None,
     )  # fmt: skip
-    obj_res, _ = split(
-        table, Level.RESERVATAIRE, Indicator.PRIORITY, rates[Indicator.PRIORITY],
-        "proportionnel", None,
-    )  # fmt: skip
+    obj_res = own(table, Level.RESERVATAIRE)
+    obj_own_stock = own(table, Level.LANDLORD_NON_RESERVED)
 
     dw = snapshot.require("dwellings", purpose)
     epci_row = table[
@@ -273,6 +334,8 @@ def documents(
         objectives_landlords=obj_landlords,
         objectives_non_q1_qpv=obj_qpv,
         objectives_reservataires=obj_res,
+        objectives_landlords_non_reserved=obj_own_stock,
+        commitments=commitments,
         relocations=relocations,
         sectors=sectors,
         fragile_residences=fragile,

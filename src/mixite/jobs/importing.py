@@ -31,6 +31,7 @@ OPTION_TABLES: dict[str, str] = {
     "reservations": "reservations",
     "bailleurs": "landlords",
     "territoire": "territory",
+    "engagements": "commitments",
 }
 _READ_ORDER = list(OPTION_TABLES.values())
 #: Suffixes of the files a folder import reads; the geographic ones are ``GEO_SUFFIXES``.
@@ -142,7 +143,7 @@ def read_plan(
 
     ``step(table, file)`` is called before each file is read (progress display).
     """
-    from mixite.io import read_qpv, read_rpls, read_table, read_territory
+    from mixite.io import read_commitments, read_qpv, read_rpls, read_table, read_territory
 
     frames: dict[str, pd.DataFrame] = {}
     known: list[str] | None = None
@@ -157,6 +158,8 @@ def read_plan(
             frame = read_qpv(file, mapping=mapping)
         elif table == "territory":
             frame = read_territory(file)
+        elif table == "commitments":
+            frame = read_commitments(file)
         else:
             frame = read_table(file, table, mapping, known_communes=known)
         if table == "communes":

@@ -51,6 +51,12 @@ class Names:
     landlords: Mapping[str, str] = field(default_factory=dict)
     communes: Mapping[str, str] = field(default_factory=dict)
     qpv: Mapping[str, str] = field(default_factory=dict)
+    #: Names of the EPCIs of the communes table (SIREN → name).
+    epcis: Mapping[str, str] = field(default_factory=dict)
+    #: Names the conventions give their reservataires (key ``type:identifier`` → name); the other
+    #: reservataires are named from their type and the communes, EPCIs and landlords above
+    #: (``reports.fr.group_label``).
+    reservataires: Mapping[str, str] = field(default_factory=dict)
 
     def landlord(self, code: Any) -> str:
         """The landlord's name, else its SIREN."""
@@ -152,6 +158,9 @@ class QuotasResult:
     table: pd.DataFrame
     ledger: pd.DataFrame | None
     secrecy_threshold: int
+    #: The préfet's shares of each landlord's flux against their ceilings (CCH R441-5; None
+    #: without reservation conventions).
+    ceilings: pd.DataFrame | None = None
 
     def definition(self, column: str) -> Definition | None:
         from mixite.indicators import column_definition
@@ -257,8 +266,12 @@ class FrontierResult:
 class DocumentsResult:
     """Everything the policy documents show for an attribution year, computed.
 
-    Tables keep English columns and codes: ``quotas`` (long format, every level), the objective
-    splits per partner (``objectives_*``, from ``objectives.split_objective``), ``relocations``
+    Tables keep English columns and codes: ``quotas`` (long format, every level; ``target`` is
+    each partner's own target, ``target_national`` the national default beside it), the
+    objectives per partner (``objectives_landlords`` and ``objectives_non_q1_qpv``: the EPCI's
+    objective split with ``objectives.split_objective``; ``objectives_reservataires`` and
+    ``objectives_landlords_non_reserved``: each partner's own priority objective,
+    ``objectives.own_objectives``), ``relocations``
     per landlord, ``sectors`` (QPV / outside), ``fragile_residences``, ``marges`` (EPCI and
     landlords) and ``history`` (EPCI shares per year).
     """
@@ -281,6 +294,12 @@ class DocumentsResult:
     marges: pd.DataFrame | None
     history: pd.DataFrame | None
     definitions: Mapping[str, Definition]
+    #: The priority objective of each landlord's non-reserved stock, on its own attributions
+    #: (same columns as ``objectives_reservataires``, from ``jobs.documents.own``).
+    objectives_landlords_non_reserved: pd.DataFrame | None = None
+    #: The territory's adapted rates and partners' commitments in the store (``engagements.yaml``;
+    #: None without them): level, group, indicator, rate, validity, act.
+    commitments: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------

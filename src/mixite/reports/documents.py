@@ -36,6 +36,7 @@ _LEGAL_LABELS = {
         "Attributions de chaque réservataire aux ménages DALO ou prioritaires (minimum)"
     ),
     "contingent_prefectoral": "Contingent préfectoral (maximum du flux annuel)",
+    "contingent_agents_etat": "dont agents de l'État (maximum du flux annuel)",
 }
 
 FORMATS: dict[str, Format] = {
@@ -74,8 +75,6 @@ class DocumentOutputs:
 def _partner(level: str, group: object, names: Names) -> str:
     if level == Level.EPCI:
         return "Ensemble de l'EPCI"
-    if level == Level.RESERVATAIRE:
-        return fr.reservataire_label(str(group), short=True)
     return fr.group_label(level, group, names)
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "REASON_LABELS",
     "RESERVATAIRE_SHORT_LABELS",
     "Format",
+    "commune_of",
     "date",
     "decimal",
     "euros",
@@ -40,6 +41,7 @@ __all__ = [
     "percent",
     "points",
     "reservataire_label",
+    "reservataire_name",
     "value",
     "yes_no",
 ]
@@ -236,6 +238,60 @@ def reservataire_label(code: str, short: bool = False) -> str:
     return table.get(str(code), str(code))
 
 
+_VOWELS = frozenset("aàâäeéèêëiîïoôöuùûüyœæ")
+
+
+def commune_of(name: str) -> str:
+    """« de Mirebourg », « d'Avignon », « du Havre », « des Ulis »: the preposition before a
+    commune's name, with French elision and contraction."""
+    text = str(name).strip()
+    if text.startswith("Le "):
+        return "du " + text[3:]
+    if text.startswith("Les "):
+        return "des " + text[4:]
+    if text[:1].lower() in _VOWELS:
+        return "d'" + text
+    return "de " + text
+
+
+#: Names of the reservataires that are one legal person whatever the territory.
+_RESERVATAIRE_PERSONS: dict[str, str] = {
+    "action_logement": "Action Logement Services",
+    "etat_prioritaire": "Préfet – contingent prioritaire",
+    "etat_agents": "Préfet – contingent des agents de l'État",
+}
+
+
+def reservataire_name(key: str, names: Names | None = None) -> str:
+    """The name of one reservataire from its key (``vocabulary.reservataire_key``): the name its
+    convention gives, else « Commune de X », the EPCI's name, « Action Logement Services »,
+    « Préfet – contingent prioritaire », the landlord's name for its own stock…"""
+    from mixite.vocabulary import split_reservataire_key
+
+    if names is not None and key in names.reservataires:
+        return str(names.reservataires[key])
+    kind, ident = split_reservataire_key(key)
+    if kind in _RESERVATAIRE_PERSONS:
+        return _RESERVATAIRE_PERSONS[kind] + (f" ({ident})" if ident else "")
+    if ident is None:
+        return reservataire_label(kind)
+    if kind == "commune":
+        commune = names.commune(ident) if names is not None else ident
+        return "Commune " + commune_of(commune)
+    if kind == "epci":
+        if names is not None and ident == names.epci and names.territory:
+            return names.territory
+        if names is not None and ident in names.epcis:
+            return str(names.epcis[ident])
+        return f"EPCI {ident}"
+    if kind == "departement":
+        return f"Département ({ident})"
+    if kind == "bailleur":
+        landlord = names.landlord(ident) if names is not None else ident
+        return f"{landlord} – logements non réservés"
+    return f"{reservataire_label(kind)} {ident}"
+
+
 def group_label(level: str, group: Any, names: Names | None = None, with_code: bool = False) -> str:
     """The name of a group of a result row: the territory, a landlord, a commune, a
     reservataire… (its code after the name with ``with_code``)."""
@@ -243,8 +299,9 @@ def group_label(level: str, group: Any, names: Names | None = None, with_code: b
     if level == Level.EPCI:
         return names.territory if names is not None else "EPCI"
     if level == Level.RESERVATAIRE:
-        return reservataire_label(code)
-    name = None
+        named = reservataire_name(code, names)
+        return f"{named} ({code})" if with_code and ":" in code else named
+    name: str | None = None
     if names is not None:
         if level in (Level.LANDLORD, Level.LANDLORD_NON_RESERVED):
             name = names.landlords.get(code)

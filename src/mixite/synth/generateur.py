@@ -39,6 +39,7 @@ FILES = {
     "landlords": "bailleurs.csv",
     "qpv": "qpv.geojson",
     "territory": "territoire.yaml",
+    "commitments": "engagements.yaml",
     "calibration": "calibration.md",
 }
 DEFAULT_CHUNK = 100_000
@@ -84,6 +85,17 @@ def territory_yaml(model: dict[str, Any]) -> str:
         f"# Seuils Q1/Q2/Q3 : ceux de l'EPCI réel comparable {model['epci_reference']['nom']}.\n"
     )
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def commitments_yaml(model: dict[str, Any]) -> str:
+    """Text of ``engagements.yaml``: the fictitious CIA's commitments of the model (format of
+    ``io.commitments``)."""
+    head = (
+        "# Taux adaptés et engagements de la convention intercommunale d'attribution du\n"
+        "# territoire synthétique (données fictives), lus par « mixite importer ».\n"
+    )
+    data = {"engagements": [dict(item) for item in model.get("engagements", [])]}
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
 def generate(
@@ -209,12 +221,14 @@ def generate(
         json.dumps(qpv_geojson(geo), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     paths["territory"].write_text(territory_yaml(model), encoding="utf-8")
+    paths["commitments"].write_text(commitments_yaml(model), encoding="utf-8")
     counts.update(
         {
             "reservations": len(reservations),
             "communes": len(geo.communes),
             "landlords": len(landlords),
             "qpv": len(geo.qpv),
+            "commitments": len(model.get("engagements", [])),
         }
     )
     figures = calibration_figures(tally, model, profile, thr_attr, thr_demand)
