@@ -553,7 +553,7 @@ def _translate(source: str, raw: Any, error: ValidationError) -> ConfigError:
             f"valeur incorrecte{shown}",
             f"Il faut {_TYPE_NAMES[kind]}.",
         )
-    if kind == "too_short":
+    if kind in ("too_short", "string_too_short"):
         if isinstance(value, str):
             return _fail(source, place, key, "le texte est vide", "Écrivez-le.")
         return _fail(source, place, key, "la liste est vide", "Ajoutez au moins un élément.")
