@@ -31,7 +31,8 @@ def _without_dalo(name: str, points: int) -> str:
     """The text of an example grid whose DALO criteria are removed."""
     text = (EXAMPLES / f"{name}_illustrative.yaml").read_text(encoding="utf-8")
     criterion = "\n".join(
-        "      " + line if line else line for line in DALO_CRITERION.format(points=points).split("\n")
+        "      " + line if line else line
+        for line in DALO_CRITERION.format(points=points).split("\n")
     )
     assert criterion in text
     return text.replace(criterion, "")

@@ -122,7 +122,12 @@ def test_four_reservataires_with_ten_attributions_owe_three_each(params: Paramet
         attributions(rows), 2024, THRESHOLD, levels=("reservataire",), params=params
     )
     prio = out[out["indicator"] == "prioritaires"].set_index("group")
-    assert sorted(prio.index) == ["commune:35001", "commune:35002", "commune:35003", "commune:35004"]
+    assert sorted(prio.index) == [
+        "commune:35001",
+        "commune:35002",
+        "commune:35003",
+        "commune:35004",
+    ]
     assert prio["objective"].tolist() == [3, 3, 3, 3]
     assert prio["shortfall"].tolist() == [3, 3, 3, 3]
 

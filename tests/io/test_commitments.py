@@ -66,7 +66,10 @@ def test_commitments_are_read_into_the_store_table(tmp_path: Path) -> None:
             "valeur « 30 »). Écrivez le taux comme une part entre 0 et 1 (0.30 pour 30 %).",
         ),
         (
-            ('    partenaire: "999961003"\n    objectif: q1', '    partenaire: "99996100"\n    objectif: q1'),
+            (
+                '    partenaire: "999961003"\n    objectif: q1',
+                '    partenaire: "99996100"\n    objectif: q1',
+            ),
             "SIREN du bailleur mal formé (fichier « engagements.yaml », ligne 9, colonne "
             "« partenaire », valeur « 99996100 »)",
         ),
@@ -94,8 +97,10 @@ def test_commitments_are_read_into_the_store_table(tmp_path: Path) -> None:
             "dire « taux » ?",
         ),
         (
-            ("    du: 2025-01-01\n    acte: CIA signée le 3 mars 2025, article 6\n  - echelle: res",
-             "    du: 2025-06-01\n    acte: CIA signée le 3 mars 2025, article 6\n  - echelle: res"),
+            (
+                "    du: 2025-01-01\n    acte: CIA signée le 3 mars 2025, article 6\n  - echelle: res",
+                "    du: 2025-06-01\n    acte: CIA signée le 3 mars 2025, article 6\n  - echelle: res",
+            ),
             "Deux engagements du même partenaire sur le même objectif se chevauchent",
         ),
     ],
@@ -109,7 +114,7 @@ def test_bad_commitments_give_a_french_error(
     if expected.startswith("Deux engagements"):
         # A second commitment of landlord 999961003 on the priority objective, overlapping.
         text = GOOD + (
-            "  - echelle: bailleur\n    partenaire: \"999961003\"\n    objectif: prioritaires\n"
+            '  - echelle: bailleur\n    partenaire: "999961003"\n    objectif: prioritaires\n'
             "    taux: 0.4\n    du: 2026-01-01\n    acte: avenant\n"
         )
     with pytest.raises(InputError) as info:

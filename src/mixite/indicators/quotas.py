@@ -61,6 +61,7 @@ from mixite.vocabulary import (
     Level,
     TargetSource,
     reservataire_key,
+    reservataire_kind,
 )
 
 __all__ = [
@@ -386,8 +387,8 @@ def _flags(attrs: pd.DataFrame, q1: pd.Series) -> pd.DataFrame:
 def _applies(level: str, indicator: str, groups: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
     if indicator == Indicator.PRIORITY:
         if level == Level.RESERVATAIRE:
-            kinds = groups.astype(str).str.partition(":")[0]
-            return ~kinds.isin(STATE_RESERVATAIRES).to_numpy()
+            kinds = [reservataire_kind(str(g)) for g in groups]
+            return ~np.isin(np.asarray(kinds, dtype=object), STATE_RESERVATAIRES).astype(bool)
         return np.full(len(groups), level == Level.LANDLORD_NON_RESERVED)
     return np.full(len(groups), level in (Level.EPCI, Level.LANDLORD))
 
