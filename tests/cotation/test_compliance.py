@@ -95,7 +95,7 @@ def test_a_documented_waiver_lets_the_grid_load(tmp_path: Path) -> None:
     empty = text.replace("motif: Les ménages DALO sont désignés par le préfet, hors cotation.",
                          'motif: ""')  # fmt: skip
     path.write_text(empty, encoding="utf-8")
-    with pytest.raises(ConfigError, match="derogations.*le texte est vide"):
+    with pytest.raises(ConfigError, match=r"derogations.*le texte est vide"):
         load_grid(path)
 
 
