@@ -245,6 +245,10 @@ class AllocationRuns:
     names: Names
     #: Observed and simulated shares of the calibration, when the commission was calibrated.
     calibration: Mapping[str, float] | None = None
+    #: Scenarios not run because they give the same problem as an earlier one (name → the
+    #: earlier scenario's name): for an optimisation, the fields that only the simulated
+    #: commissions use (fléchage, acceptance, commission) do not change the optimum.
+    merged: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

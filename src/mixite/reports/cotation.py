@@ -368,7 +368,7 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
     if result.comparison is not None and result.other_grid is not None:
         cmp = result.comparison
         summary = cmp.summary.rename(columns={"indicator": "Indicateur", "value": "Valeur"})
-        cgroups = cmp.groups.rename(columns=_COMPARE_GROUPS_FR)
+        cgroups = _named_groups(cmp.groups.rename(columns=_COMPARE_GROUPS_FR), result.names)
         intro = (
             f"Grille A : {grid.name}. Grille B : {result.other_grid.name}. "
             "Places gagnées = rang avec A − rang avec B (positif : la grille B fait remonter "
@@ -398,6 +398,9 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
                 "top_n_b": "Dans les N premiers (B)",
             }
         )
+        for column in ("Dans les N premiers (A)", "Dans les N premiers (B)"):
+            if column in moves:
+                moves[column] = moves[column].map(fr.yes_no)
         sheets += [
             Sheet(
                 "Comparaison", summary, "Comparaison de deux grilles", intro, {"Valeur": "float"}

@@ -18,6 +18,7 @@ import pandas as pd
 from mixite.jobs.results import Definition, Names
 from mixite.reports import fr
 from mixite.reports.fr import Format
+from mixite.vocabulary import Level
 
 __all__ = ["FrenchTable", "Lookup", "definitions_block", "french_table"]
 
@@ -122,7 +123,11 @@ def french_table(
             out["Partenaire" if "indicator" in frame.columns else "Groupe"] = [
                 fr.group_label(lv, g, names) for lv, g in zip(level, series, strict=True)
             ]
-            out["Code"] = series.astype(str)
+            # a reservataire type is named, not coded (its code is an identifier)
+            out["Code"] = [
+                "" if lv == Level.RESERVATAIRE else str(g)
+                for lv, g in zip(level, series, strict=True)
+            ]
             continue
         label = found.label if found is not None else fr.COLUMN_LABELS.get(col, col)
         if found is not None and found.unit in _UNIT_IN_HEADER:
