@@ -26,7 +26,9 @@ def quotas_csv(petite_store: Path) -> pd.DataFrame:
         app, ["quotas", "--base", str(petite_store), "--annee", "2024", "--format", "csv"]
     )
     assert result.exit_code == 0, result.output
-    return pd.read_csv(io.StringIO(result.output), sep=";", decimal=",", dtype={"Groupe": str})
+    return pd.read_csv(
+        io.StringIO(result.output), sep=";", decimal=",", dtype={"Code": str}, keep_default_na=False
+    )
 
 
 def test_one_priority_row_per_reservataire_and_per_landlord_own_stock(
@@ -38,19 +40,19 @@ def test_one_priority_row_per_reservataire_and_per_landlord_own_stock(
         attrs = store.read("attributions", 2025)
         communes = store.read("communes", 2025).set_index("commune")["commune_name"]
     # One row per commune that reserved a dwelling, named « Commune de X » / « Commune d'X ».
-    commune_rows = reservataires[reservataires["Groupe"].str.startswith("commune:")]
+    commune_rows = reservataires[reservataires["Code"].str.startswith("commune:")]
     reserved = sorted(set(attrs.loc[attrs["reservataire"] == "commune", "commune"]))
-    assert sorted(g.split(":")[1] for g in commune_rows["Groupe"]) == reserved
-    for group, name in zip(commune_rows["Groupe"], commune_rows["Nom"], strict=True):
+    assert sorted(g.split(":")[1] for g in commune_rows["Code"]) == reserved
+    for group, name in zip(commune_rows["Code"], commune_rows["Partenaire"], strict=True):
         town = communes[group.split(":")[1]]
         assert name in (f"Commune de {town}", f"Commune d'{town}")
-    names = set(reservataires["Nom"])
+    names = set(reservataires["Partenaire"])
     assert {"Action Logement Services", "Préfet – contingent prioritaire"} <= names
     # No pooled « commune » or « bailleur » row.
-    assert not set(reservataires["Groupe"]) & {"commune", "bailleur", "epci"}
-    assert not reservataires["Groupe"].str.startswith("bailleur").any()
+    assert not set(reservataires["Code"]) & {"commune", "bailleur", "epci"}
+    assert not reservataires["Code"].str.startswith("bailleur").any()
     own = prio[prio["Échelle"] == "Bailleur – logements non réservés"]
-    assert sorted(own["Groupe"]) == sorted(set(attrs["landlord_id"]))
+    assert sorted(own["Code"]) == sorted(set(attrs["landlord_id"]))
     # Each row's objective is ceil(25 % × its own attributions).
     for row in reservataires.itertuples():
         expected = -(-int(row[quotas_csv.columns.get_loc("Attributions concernées") + 1]) // 4)
@@ -63,7 +65,7 @@ def test_the_committed_landlord_is_judged_against_its_commitment(
     q1 = quotas_csv[
         (quotas_csv["Échelle"] == "Bailleur")
         & quotas_csv["Indicateur"].str.startswith("Attributions hors QPV")
-    ].set_index("Groupe")
+    ].set_index("Code")
     row = q1.loc[COMMITTED]
     assert (row["Objectif"], row["Objectif national"], row["Origine de l'objectif"]) == (
         0.3,

@@ -177,9 +177,10 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
         "partner",
         [_partner(lv, g, names) for lv, g in zip(ind["level"], ind["group"], strict=True)],
     )
-    # the EPCI's SIREN and landlords' SIRENs as codes; a reservataire type has none
+    # the EPCI's SIREN and landlords' SIRENs as codes; a reservataire's key when it has an
+    # identifier (commune:96001), none for a bare type (action_logement)
     ind["group"] = [
-        "" if lv == Level.RESERVATAIRE else str(g)
+        "" if lv == Level.RESERVATAIRE and ":" not in str(g) else str(g)
         for lv, g in zip(ind["level"], ind["group"], strict=True)
     ]
     ind["level"] = ind["level"].map(lambda c: fr.LEVEL_LABELS.get(c, c))

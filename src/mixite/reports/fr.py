@@ -266,6 +266,7 @@ HOUSEHOLD_GROUP_LABELS: dict[str, str] = {
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "finan_family": FINANCING_LABELS,
     "reservataire": dict(RESERVATAIRES),
+    "reservataire_type": dict(RESERVATAIRES),
     "level": {str(k): v for k, v in LEVEL_LABELS.items()},
     "indicator": {str(k): v for k, v in INDICATOR_LABELS.items()},
     "unit": UNIT_LABELS,
