@@ -95,6 +95,12 @@ def test_documents_carry_each_partner_s_own_objective(petite_store: Path) -> Non
     assert result.commitments is not None and len(result.commitments) == 1
     quotas = result.quotas.set_index(["level", "group", "indicator"])
     assert quotas.loc[("bailleur", COMMITTED, "q1_hors_qpv"), "target"] == 0.3
+    # The review's table of obligations: the commitment, the national rate beside it.
+    from mixite.reports.legal import obligations
+
+    q1 = obligations(result.quotas, result.names, 2024)[0].table.set_index("Partenaire")
+    row = q1.loc["Mirebourg Habitat (OPH)"]
+    assert (row["Objectif"], row["Objectif national"]) == (0.3, 0.25)
 
 
 def test_flux_ledger_is_net_of_mutations_and_relocations(petite_store: Path) -> None:
