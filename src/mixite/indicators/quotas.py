@@ -55,6 +55,7 @@ from mixite.indicators._common import Definition, require_columns, safe_ratio
 from mixite.indicators.inference import clopper_pearson, p_value_below
 from mixite.params import Parameters, resolve
 from mixite.vocabulary import (
+    RESERVATAIRE_SEPARATOR,
     STATE_RESERVATAIRES,
     TARGET_PARAMETERS,
     Indicator,
@@ -342,28 +343,22 @@ def reservataire_groups(attributions: pd.DataFrame, epci: str | None = None) -> 
     Logement Services, the préfet of a one-département territory).
     """
     require_columns(attributions, ["reservataire", "landlord_id", "commune"], "attributions")
-    kinds = attributions["reservataire"].astype(object).to_numpy()
+    kinds = attributions["reservataire"].astype(str)
     given = (
-        attributions["reservataire_id"].astype(object).to_numpy()
+        attributions["reservataire_id"].astype(object)
         if "reservataire_id" in attributions.columns
-        else np.full(len(attributions), None, dtype=object)
+        else pd.Series(None, index=attributions.index, dtype=object)
     )
-    communes = attributions["commune"].astype(object).to_numpy()
-    landlords = attributions["landlord_id"].astype(object).to_numpy()
-    depts = departement_of(communes).to_numpy()
-    keys = []
-    for kind, ident, commune, landlord, dept in zip(
-        kinds, given, communes, landlords, depts, strict=True
-    ):
-        if ident is None or (isinstance(ident, float) and np.isnan(ident)) or str(ident) == "":
-            ident = {
-                "commune": commune,
-                "departement": dept,
-                "bailleur": landlord,
-                "epci": epci,
-            }.get(str(kind))
-        keys.append(reservataire_key(str(kind), ident))
-    return pd.Series(keys, index=attributions.index, dtype=object)
+    given = given.where(given.notna() & (given.astype(str).str.strip() != ""), None)
+    derived = pd.Series(None, index=attributions.index, dtype=object)
+    derived = derived.mask(kinds == "commune", attributions["commune"].astype(str))
+    derived = derived.mask(kinds == "departement", departement_of(attributions["commune"]).values)
+    derived = derived.mask(kinds == "bailleur", attributions["landlord_id"].astype(str))
+    if epci:
+        derived = derived.mask(kinds == "epci", epci)
+    ident = given.astype(object).where(given.notna(), derived)
+    keys = kinds.where(ident.isna(), kinds + RESERVATAIRE_SEPARATOR + ident.astype(str))
+    return keys.astype(object)
 
 
 def _flags(attrs: pd.DataFrame, q1: pd.Series) -> pd.DataFrame:
