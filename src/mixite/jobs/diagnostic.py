@@ -125,6 +125,7 @@ def diagnostic(
         key_figures=_key_figures(tables),
         marges=marges_result,
         marges_missing=missing,
+        communes=snapshot.get("communes"),
     )
 
 

@@ -108,6 +108,8 @@ class DiagnosticResult:
     key_figures: Mapping[str, float]
     marges: MargesResult | None = None
     marges_missing: str = ""
+    #: The ``communes`` table (names, and contours in ``geometry_wkt`` when imported).
+    communes: pd.DataFrame | None = None
 
     def title(self, table: str) -> str:
         """French title of a diagnostic table."""
