@@ -523,7 +523,7 @@ def _rings(shape: Any) -> list[Any]:
     return [p.exterior for p in polygons if not p.is_empty]
 
 
-def map_figure(data: MapData, height: int = 720) -> Any:
+def map_figure(data: MapData, height: int = 820) -> Any:
     """A tile-free Plotly map in Lambert-93 metres (prints and works offline): communes'
     boundaries and names, QPV outlines (bold, labelled), residences sized by dwellings with
     transparency, the unclassified ones underneath in grey; a legend of classes and sizes."""
@@ -547,6 +547,36 @@ def map_figure(data: MapData, height: int = 720) -> Any:
             name="Limites des communes",
             legendgroup="communes",
         )
+    located = data.residences
+    # unclassified first (underneath), then from the least to the most fragile (on top)
+    for label in [data.classes[-1], *reversed(data.classes[:-1])]:
+        part = located[located["fragility_class"].astype(str) == label]
+        if part.empty:
+            continue
+        part = part.sort_values("dwellings", ascending=False)
+        fig.add_scatter(
+            x=part.geometry.x,
+            y=part.geometry.y,
+            mode="markers",
+            name=label,
+            legendgroup=label,
+            showlegend=False,
+            marker={
+                "size": [1.4 * marker_radius(n) for n in part["dwellings"]],
+                "color": class_colour(label),
+                "opacity": 0.6,
+                "line": {"color": "white", "width": 0.5},
+            },
+            text=[
+                f"Résidence {r} — {data.names.commune(c)} — {fr.integer(n)} logements"
+                for r, c, n in zip(
+                    part["residence_id"], part["commune"], part["dwellings"], strict=True
+                )
+            ],
+            hovertemplate="%{text}<extra>" + html.escape(label) + "</extra>",
+        )
+    # names of the communes and QPV outlines on top of the residences, so that they stay visible
+    if data.communes is not None:
         anchors = data.communes.geometry.representative_point()
         fig.add_scatter(
             x=anchors.x,
@@ -569,52 +599,22 @@ def map_figure(data: MapData, height: int = 720) -> Any:
             x=xs,
             y=ys,
             mode="lines",
-            line={"color": QPV_COLOUR, "width": 2.5},
-            fill="toself",
-            fillcolor="rgba(106,27,154,0.10)",
+            line={"color": QPV_COLOUR, "width": 3},
             hoverinfo="skip",
             name="Quartiers prioritaires (QPV)",
             legendgroup="qpv",
         )
-        tops = data.qpv.geometry.bounds
+        edges = data.qpv.geometry.bounds
         fig.add_scatter(
-            x=(tops["minx"] + tops["maxx"]) / 2,
-            y=tops["maxy"],
+            x=edges["maxx"],
+            y=(edges["miny"] + edges["maxy"]) / 2,
             mode="text",
             text=[str(n) for n in data.qpv["qpv_name"]],
-            textposition="top center",
+            textposition="middle right",
             textfont={"size": 10, "color": QPV_COLOUR},
             hoverinfo="skip",
             showlegend=False,
             legendgroup="qpv",
-        )
-    located = data.residences
-    # unclassified first (underneath), then from the least to the most fragile (on top)
-    for label in [data.classes[-1], *reversed(data.classes[:-1])]:
-        part = located[located["fragility_class"].astype(str) == label]
-        if part.empty:
-            continue
-        part = part.sort_values("dwellings", ascending=False)
-        fig.add_scatter(
-            x=part.geometry.x,
-            y=part.geometry.y,
-            mode="markers",
-            name=label,
-            legendgroup=label,
-            showlegend=False,
-            marker={
-                "size": [2 * marker_radius(n) for n in part["dwellings"]],
-                "color": class_colour(label),
-                "opacity": 0.75,
-                "line": {"color": "white", "width": 0.5},
-            },
-            text=[
-                f"Résidence {r} — {data.names.commune(c)} — {fr.integer(n)} logements"
-                for r, c, n in zip(
-                    part["residence_id"], part["commune"], part["dwellings"], strict=True
-                )
-            ],
-            hovertemplate="%{text}<extra>" + html.escape(label) + "</extra>",
         )
     # legend entries: one constant-size symbol per class (drawn in the report's order), then
     # the size scale
@@ -635,7 +635,7 @@ def map_figure(data: MapData, height: int = 720) -> Any:
             name=f"{fr.integer(n)} logements",
             legendgroup="tailles",
             legendgrouptitle={"text": "Taille des cercles"} if n == SIZE_SCALE[0] else None,
-            marker={"size": 2 * marker_radius(n), "color": "#bbbbbb", "line": {"width": 0.5}},
+            marker={"size": 1.4 * marker_radius(n), "color": "#bbbbbb", "line": {"width": 0.5}},
         )
     fig.update_layout(
         title=data.title,
@@ -656,7 +656,7 @@ def draw_map(ax: Axes, data: MapData) -> None:
     from matplotlib.lines import Line2D
 
     if data.communes is not None:
-        data.communes.boundary.plot(ax=ax, color=COMMUNE_COLOUR, linewidth=0.6)
+        data.communes.boundary.plot(ax=ax, color=COMMUNE_COLOUR, linewidth=0.6, zorder=1)
         for shape, code in zip(data.communes.geometry, data.communes["commune"], strict=True):
             anchor = shape.representative_point()
             ax.annotate(
@@ -666,14 +666,16 @@ def draw_map(ax: Axes, data: MapData) -> None:
                 va="center",
                 fontsize=6,
                 color="#2f3640",
+                zorder=5,
             )
     if data.qpv is not None:
-        data.qpv.plot(ax=ax, facecolor=(0.42, 0.11, 0.6, 0.08), edgecolor=QPV_COLOUR, linewidth=1.2)
+        # outlines above the residences (zorder 3 > 2), so that they stay visible
+        data.qpv.boundary.plot(ax=ax, color=QPV_COLOUR, linewidth=1.4, zorder=3)
         for shape, name in zip(data.qpv.geometry, data.qpv["qpv_name"], strict=True):
-            minx, _, maxx, maxy = shape.bounds
+            _, miny, maxx, maxy = shape.bounds
             ax.annotate(
-                str(name), ((minx + maxx) / 2, maxy), ha="center", va="bottom", fontsize=5,
-                color=QPV_COLOUR,
+                str(name), (maxx, (miny + maxy) / 2), ha="left", va="center",
+                fontsize=5, color=QPV_COLOUR, zorder=5,
             )  # fmt: skip
     for label in [data.classes[-1], *reversed(data.classes[:-1])]:
         part = data.residences[data.residences["fragility_class"].astype(str) == label]
@@ -682,11 +684,12 @@ def draw_map(ax: Axes, data: MapData) -> None:
         ax.scatter(
             part.geometry.x,
             part.geometry.y,
-            s=[(1.2 * marker_radius(n)) ** 2 for n in part["dwellings"]],
+            s=[(0.8 * marker_radius(n)) ** 2 for n in part["dwellings"]],
             c=class_colour(label),
-            alpha=0.75,
+            alpha=0.6,
             linewidths=0.2,
             edgecolors="white",
+            zorder=2,
         )
     handles = [
         Line2D([], [], marker="o", linestyle="", color=class_colour(c), label=c)
@@ -695,7 +698,7 @@ def draw_map(ax: Axes, data: MapData) -> None:
     handles += [
         Line2D(
             [], [], marker="o", linestyle="", color="#bbbbbb",
-            markersize=1.2 * marker_radius(n), label=f"{fr.integer(n)} logements",
+            markersize=0.8 * marker_radius(n), label=f"{fr.integer(n)} logements",
         )
         for n in SIZE_SCALE
     ]  # fmt: skip
