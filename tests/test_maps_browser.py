@@ -137,7 +137,7 @@ def test_interactive_map_draws_every_layer_offline(
     assert len(fills) == expected["communes"] and set(fills) - {"#ffffff"}
     page.locator("path.residence").first.click(force=True)
     popup = page.locator(".leaflet-popup-content").inner_text()
-    assert popup.startswith("Résidence ") and "Bailleur" in popup
+    assert "Code de la résidence" in popup and "Bailleur" in popup
     for raw in ("True", "False", "NaN", "<NA>", "None"):
         assert raw not in popup
     assert browser.refused == [] and browser.errors == []
@@ -161,3 +161,26 @@ def test_report_map_draws_offline(report: Path, expected: dict[str, Any], browse
     legend = " ".join(plot.locator(".legend text").all_text_contents())
     assert "non classée (effectif insuffisant)" in legend and "200 logements" in legend
     assert browser.refused == [] and browser.errors == []
+
+
+def test_map_outputs_pass_the_output_scan(report: Path, petite_store: Path) -> None:
+    """No identifier, Python value, English column name or code without its name in the map
+    page's visible text, in the names and pop-ups of its data, or in the GeoPackage's fields."""
+    import json
+    import re
+
+    from output_scan import code_findings, scan_gpkg, scan_html, territory_codes, visible_text
+    from output_scan import words_findings as words
+
+    codes = territory_codes(petite_store)
+    page = (report / "carte.html").read_text(encoding="utf-8")
+    findings = scan_html(report / "carte.html", codes) + scan_gpkg(report / "residences.gpkg")
+    data = json.loads(re.search(r"var DATA = (\{.*?\});\n", page).group(1))  # type: ignore[union-attr]
+    popups = [r[5] for r in data["residences"]]
+    for layer in ("communes", "qpv"):
+        popups += [f["properties"]["popup"] for f in data[layer]["features"]]
+    units = [visible_text(p) for p in popups]
+    for unit in units:
+        findings += words(unit, "carte.html (fenêtre)")
+    findings += code_findings(units, codes, "carte.html (fenêtre)")
+    assert [str(f) for f in findings] == []

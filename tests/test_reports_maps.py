@@ -58,6 +58,7 @@ NAMES = Names(
     territory="Mirebourg Agglo",
     landlords={"999961001": "Mirebourg Habitat"},
     communes={"96001": "Mirebourg", "96008": "Saint-Aubin-sur-Mire"},
+    residences={"P0000001": "12 rue des Tilleuls, Mirebourg"},
     qpv={"QN09601M": "Les Tilleuls (Mirebourg)"},
 )
 SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
@@ -192,12 +193,14 @@ def test_popups_show_names_and_no_raw_values(data: MapData) -> None:
     popups = [r[5] for r in residences]
     first = popups[0]
     for text in (
-        "Résidence P0000001",
-        "Mirebourg",
+        "12 rue des Tilleuls, Mirebourg",
+        "P0000001",
         "Mirebourg Habitat",
         "Les Tilleuls (Mirebourg)",
     ):
         assert text in first
+    # a residence without a known address is titled by its identifier
+    assert "Résidence P0000002" in popups[1]
     assert "50,0\u00a0%" in first and "240" in first
     assert "hors QPV" in popups[1]
     assert residences[1][3] == UNCLASSED_COLOUR and residences[0][3] == FRAGILITY_COLOURS["fragile"]
@@ -229,6 +232,8 @@ def test_gpkg_has_french_fields_names_and_qgis_styles(data: MapData, tmp_path: P
         fields = [c for c in gpd.read_file(path, layer=layer).columns if c != "geometry"]
         assert not [f for f in fields if SNAKE.match(f)], (layer, fields)
     row = res.iloc[0]
+    assert row["Résidence"] == "12 rue des Tilleuls, Mirebourg"
+    assert row["Code de la résidence"] == "P0000001"
     assert row["Commune"] == "Mirebourg" and row["Code commune"] == "96001"
     assert row["Bailleur"] == "Mirebourg Habitat" and row["SIREN du bailleur"] == "999961001"
     assert row["Quartier prioritaire"] == "Les Tilleuls (Mirebourg)"

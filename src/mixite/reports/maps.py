@@ -294,8 +294,12 @@ def _residence_popup(data: MapData, row: Any) -> str:
         value = getattr(row, column)
         if _present(value):
             rows.append((label, fr.value(value, fmt)))
+    rows.insert(0, ("Code de la résidence", str(row.residence_id)))
     note = str(getattr(row, "explanation", "") or "")
-    return _lines(f"Résidence {row.residence_id}", rows, note if _present(note) else "")
+    title = data.names.residence(row.residence_id)
+    if title == str(row.residence_id):
+        title = f"Résidence {title}"
+    return _lines(title, rows, note if _present(note) else "")
 
 
 def _qpv_popup(data: MapData, row: Any) -> str:
@@ -568,7 +572,7 @@ def map_figure(data: MapData, height: int = 820) -> Any:
                 "line": {"color": "white", "width": 0.5},
             },
             text=[
-                f"Résidence {r} — {data.names.commune(c)} — {fr.integer(n)} logements"
+                f"{data.names.residence(r)} — {data.names.commune(c)} — {fr.integer(n)} logements"
                 for r, c, n in zip(
                     part["residence_id"], part["commune"], part["dwellings"], strict=True
                 )
@@ -758,7 +762,8 @@ def _gpkg_residences(data: MapData) -> gpd.GeoDataFrame:
     res = data.residences
     out = pd.DataFrame(
         {
-            "Résidence": res["residence_id"].astype(str),
+            "Résidence": [data.names.residence(r) for r in res["residence_id"]],
+            "Code de la résidence": res["residence_id"].astype(str),
             COMMUNE_NAME_FIELD: [data.names.commune(c) for c in res["commune"]],
             "Code commune": res["commune"].astype(str),
             "Bailleur": [data.names.landlord(b) for b in res["landlord_id"]],
