@@ -123,11 +123,11 @@ def _line(cx: float, cy: float, reach: float, angle: float, waves: _Waves, sway:
 
 
 def _sector_lines(
-    rng: np.random.Generator, cx: float, cy: float, reach: float, n: int
+    rng: np.random.Generator, cx: float, cy: float, reach: float, n: int, offset: float
 ) -> tuple[list[Any], np.ndarray]:
     """``n`` wavy lines from the centre cutting a ring into sectors of unequal widths (Dirichlet
-    shares, at least a third of the mean) from a random angle, and the ``n + 1`` sector bounds."""
-    offset = float(rng.uniform(0, 2 * math.pi))
+    shares, at least a third of the mean) from the angle ``offset``, and the ``n + 1`` sector
+    bounds."""
     widths = 1.0 / 3.0 + (2.0 / 3.0) * rng.dirichlet(np.full(n, 6.0)) * n
     bounds = offset + 2 * math.pi * np.concatenate([[0.0], np.cumsum(widths / widths.sum())])
     # two neighbouring lines never cross: each sways by less than a third of the narrowest sector
@@ -154,6 +154,7 @@ def _tessellation(
     cy: float,
     radii: tuple[float, float, float],
     counts: tuple[int, int],
+    offsets: tuple[float, float],
 ) -> list[BaseGeometry]:
     """The communes' polygons: the centre, then ``counts[0]`` inner and ``counts[1]`` outer
     sectors. Every edge is drawn once (ring edges and sector lines, noded together) and the
@@ -165,8 +166,8 @@ def _tessellation(
         _ring(cx, cy, r, _Waves(rng, amplitude))
         for r, amplitude in ((r_c, 0.18), (r_b, 0.12), (r_o, 0.10))
     ]
-    inner_lines, inner_bounds = _sector_lines(rng, cx, cy, reach, counts[0])
-    outer_lines, outer_bounds = _sector_lines(rng, cx, cy, reach, counts[1])
+    inner_lines, inner_bounds = _sector_lines(rng, cx, cy, reach, counts[0], offsets[0])
+    outer_lines, outer_bounds = _sector_lines(rng, cx, cy, reach, counts[1], offsets[1])
     # each line overshoots its ring by 10 m, so that noding cuts the ring (the overshoots are
     # dangles, which polygonize drops)
     inner_ring = edges[1].buffer(10.0).difference(edges[0].buffer(-10.0))
@@ -202,7 +203,12 @@ def build_geography(
     n_sub = _count(geo["banlieue"], dwellings)
     n_out = _count(geo["couronne"], dwellings)
 
-    shapes = _one_piece(_tessellation(rng.spawn(1)[0], cx, cy, (r_c, r_b, r_o), (n_sub, n_out)))
+    # the two ring offsets are drawn from ``rng`` and the shapes' waves from a child generator,
+    # so that the draws of ``rng`` that place the QPV below stay those of a plain ring layout
+    offsets = (float(rng.uniform(0, 2 * math.pi)), float(rng.uniform(0, 2 * math.pi)))
+    shapes = _one_piece(
+        _tessellation(rng.spawn(1)[0], cx, cy, (r_c, r_b, r_o), (n_sub, n_out), offsets)
+    )
     names = [_CENTRE_NAMES[0]]
     names += [_name(_SUBURB_STEMS, i, "sur-Mire") for i in range(n_sub)]
     names += [_name(_OUTER_STEMS, i, "en-Val") for i in range(n_out)]
