@@ -163,8 +163,8 @@ class MapData:
         return {c: int(found.get(c, 0)) for c in self.classes}
 
 
-#: Residence columns of the pop-ups and the GeoPackage, after the place and the class: column,
-#: the diagnostic family holding its definition, display format.
+#: Residence columns of the pop-ups and the GeoPackage, after the place and the class: column
+#: and display format (the French label is the column's definition in the diagnostic).
 _RESIDENCE_FIELDS: tuple[tuple[str, fr.Format], ...] = (
     ("households", "int"),
     ("share_under_20", "pct"),
@@ -431,7 +431,8 @@ def leaflet_page(data: MapData) -> str:
     script, css = _leaflet_assets()
     points = data.residences.to_crs("EPSG:4326")
     order = np.argsort(-points["dwellings"].to_numpy(dtype=float), kind="stable")
-    colours = [*data.classes]
+    classes = list(data.classes)
+    # one row per residence: latitude, longitude, radius, colour, class rank, pop-up
     residences = []
     for i in order:
         row = points.iloc[int(i)]
@@ -441,7 +442,7 @@ def leaflet_page(data: MapData) -> str:
                 round(float(row.geometry.x), 6),
                 round(marker_radius(row["dwellings"]), 1),
                 class_colour(row["fragility_class"]),
-                colours.index(row["fragility_class"]) if row["fragility_class"] in colours else -1,
+                classes.index(row["fragility_class"]) if row["fragility_class"] in classes else -1,
                 _residence_popup(data, _Row(row)),
             ]
         )
