@@ -252,10 +252,13 @@ def _percent_axis(ax: Axes, axis: str = "x") -> None:
 def _chart_obligation(rows: pd.DataFrame, labels: list[str], title: str, out: Path) -> Path:
     """Bars of the achieved share per partner, green when met and red when not, each with its
     target marked."""
+    import textwrap
+
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    height = max(2.2, 0.38 * len(rows) + 1.0)
+    labels = [textwrap.fill(label, 34) for label in labels]
+    height = max(2.2, 0.38 * len(rows) + 0.12 * sum(label.count("\n") for label in labels) + 1.0)
     fig, ax = plt.subplots(figsize=(8, height), dpi=150)
     positions = list(range(len(rows)))
     colours = [_COLOUR_MET if met else _COLOUR_NOT_MET for met in rows["met"]]
@@ -374,7 +377,7 @@ def _map(
     if bounds is not None:
         x0, y0, x1, y1 = bounds
         located = located[located["x"].between(x0, x1) & located["y"].between(y0, y1)]
-    fig, ax = plt.subplots(figsize=(8, 8), dpi=170)
+    fig, ax = plt.subplots(figsize=(7, 7), dpi=180)
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     handles: list[Any] = []
     if communes is not None:
@@ -477,7 +480,7 @@ def _map(
     y0, y1 = ax.get_ylim()
     length = _nice_length(x1 - x0)
     bx, by = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)
-    ax.plot([bx, bx + length], [by, by], color="black", linewidth=2, zorder=6)
+    ax.plot([bx, bx + length], [by, by], color="black", linewidth=2, zorder=6, path_effects=halo)
     ax.annotate(
         f"{fr.number(length / 1000)} km",
         (bx + length / 2, by),
@@ -485,6 +488,8 @@ def _map(
         textcoords="offset points",
         ha="center",
         fontsize=7,
+        path_effects=halo,
+        zorder=6,
     )
     ax.annotate("N ↑", (x1, y1), ha="right", va="top", fontsize=9, fontweight="bold")
     fig.legend(
@@ -495,7 +500,7 @@ def _map(
             *size_handles,
             *handles,
         ],
-        fontsize=6.5,
+        fontsize=7.5,
         loc="upper center",
         bbox_to_anchor=(0.5, 0.1),
         ncol=3,
@@ -615,7 +620,7 @@ def _trend(result: DocumentsResult, level: str, group: str, indicator: str) -> s
             if len(row):
                 share = float(row["share"].iloc[0])
         cells.append(fr.percent(share))
-    return " · ".join(cells)
+    return "\u00a0·\u00a0".join(cells)  # one unbreakable line
 
 
 def _obligations(result: DocumentsResult, work_dir: Path | None) -> list[Obligation]:

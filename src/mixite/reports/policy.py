@@ -145,17 +145,21 @@ def _table_or_missing(
 ) -> list[Block]:
     if frame is None or frame.empty:
         return [Paragraph(f"Donnée non disponible : {missing}")]
-    first = frame.iloc[:, 0].astype(str)
-    totals = frozenset(int(i) for i in range(len(frame)) if first.iloc[i] in _TOTAL_ROWS)
     return [
         TableBlock(
             frame,
             caption,
             {k: v for k, v in formats.items() if k in frame.columns},
             note,
-            bold_rows=totals,
+            bold_rows=_totals(frame),
         )
     ]
+
+
+def _totals(frame: pd.DataFrame) -> frozenset[int]:
+    """Positions of the total rows (shown in bold)."""
+    first = frame.iloc[:, 0].astype(str)
+    return frozenset(i for i in range(len(frame)) if first.iloc[i] in _TOTAL_ROWS)
 
 
 def _reference(article: str) -> Paragraph:
@@ -188,6 +192,7 @@ def _obligation_blocks(inputs: PolicyInputs, level: int) -> list[Block]:
                 "Attributions manquantes : nombre d'attributions au public visé qu'il aurait "
                 "fallu en plus pour atteindre l'objectif (arrondi à l'unité supérieure).",
                 ob.fills,
+                _totals(ob.table),
             ),
         ]
         blocks += [Paragraph(text, bullet=True) for text in ob.findings]
