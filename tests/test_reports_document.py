@@ -185,6 +185,16 @@ def test_layout_known_answers() -> None:
     widths, size = table_layout(header, [["1"] * 20])
     assert size < 8.5
     assert sum(widths) <= TEXT_WIDTH_CM
+    # A short reference beside a long text keeps its line: the long text wraps, the reference
+    # gets all it wants (its width on one line plus the 0.2 cm of margins).
+    # Two long texts want 8 cm each: shared in proportion to what each still wants, the
+    # reference would get only part of its wish and break at its hyphens.
+    long_text = " ".join(["orientation"] * 60)
+    widths, size = table_layout(
+        ["Texte", "Instance", "Étape"], [["CCH art. L441-1-5", long_text, long_text]]
+    )
+    assert widths[0] >= text_width_cm("CCH art. L441-1-5", size) + 0.2
+    assert sum(widths) == pytest.approx(TEXT_WIDTH_CM, rel=1e-3)
     # A single word wider than the page is shrunk to the page (it will break): never wider.
     widths, _ = table_layout(["x" * 400], [["1"]])
     assert widths[0] <= TEXT_WIDTH_CM

@@ -172,8 +172,8 @@ def test_cia_commitments_per_signatory(documents: Path, petite_store: Path) -> N
     doc = Document(str(documents / "cia.docx"))
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
     for name in landlords:
-        assert f"Engagements de {name}" in headings
-    assert "Engagements de l'État" in headings
+        assert f"Engagements – {name}" in headings
+    assert "Engagements – État" in headings
 
 
 def test_no_software_command_nor_statistical_jargon(documents: Path) -> None:
@@ -399,3 +399,21 @@ def test_documents_convert_to_pdf_with_repeated_headers(documents: Path, tmp_pat
             check=True,
         )  # fmt: skip
         assert any(tmp_path.glob("cia*.png"))
+
+
+def test_map_legend_lists_every_class(petite_store: Path, tmp_path: Path) -> None:
+    from mixite.reports.documents import _class_legend
+
+    with Store(petite_store) as st:
+        result = documents_job(st, YEAR)
+    layer = result.map_residences
+    assert layer is not None
+    located = layer.dropna(subset=["x", "y"])
+    entries = _class_legend(located)
+    # every class drawn is in the legend with its count, the unclassified residences too
+    assert {label for label, _, _ in entries} == set(located["fragility_class"].astype(str))
+    assert sum(count for _, _, count in entries) == len(located)
+    assert any(label.startswith("non classée") for label, _, _ in entries)
+    assert entries[0][0] == "très fragile"
+    inputs = policy_inputs(result, tmp_path)
+    assert inputs.maps[0].image.name == "carte_residences.png"

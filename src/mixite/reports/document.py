@@ -73,6 +73,8 @@ class Paragraph:
     bullet: bool = False
     bold: bool = False
     italic: bool = False
+    #: Kept on the page of what follows (a reference line under a heading).
+    keep_with_next: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,9 @@ def table_layout(
 
     Each column needs at least its longest word (header in bold, cells in regular) plus the cell
     margins; it would like its longest cell on one line and its header on two. The largest font
-    size at which the needs fit is kept; the width left over is shared in proportion to what
-    each column still wants, so a header wraps between words, never inside one.
+    size at which the needs fit is kept; the width left over is shared equally between the
+    columns that still want some, the least demanding served first, so a header wraps between
+    words, never inside one.
     """
     pad = 2 * _CELL_PAD_CM + 0.05
     size = _TABLE_SIZES_PT[-1]
@@ -217,9 +220,16 @@ def table_layout(
     if sum(wants) <= width_cm:
         widths = [w * width_cm / sum(wants) for w in wants]
     elif sum(needs) <= width_cm:
-        extra = [w - n for w, n in zip(wants, needs, strict=True)]
-        share = (width_cm - sum(needs)) / max(sum(extra), 1e-9)
-        widths = [n + e * share for n, e in zip(needs, extra, strict=True)]
+        # share the width left over equally between the columns that still want some, the
+        # short ones served first (water-filling): a reference or a status stays on one line,
+        # long texts wrap
+        widths = list(needs)
+        left = width_cm - sum(needs)
+        order = sorted(range(len(needs)), key=lambda j: wants[j] - needs[j])
+        for rank, j in enumerate(order):
+            give = min(wants[j] - needs[j], left / (len(order) - rank))
+            widths[j] += give
+            left -= give
     else:  # even the smallest size overflows: shrink proportionally (long words will break)
         widths = [n * width_cm / sum(needs) for n in needs]
     # a hair under the text width, so that rounding to twentieths of a point never overflows
@@ -473,6 +483,7 @@ def _add_box(
     box = doc.add_table(rows=1, cols=1)
     box.style = "Table Grid"
     _box_borders(box, colour)
+    _row_properties(box.rows[0], header=False)
     cell = box.rows[0].cells[0]
     _shade(cell, fill)
     head = cell.paragraphs[0].add_run(title)
@@ -647,6 +658,7 @@ def render_docx(
                 heading._p.append(_el("w:bookmarkEnd", w_id=str(k)))
         elif isinstance(block, Paragraph):
             para = doc.add_paragraph(style="List Bullet" if block.bullet else None)
+            para.paragraph_format.keep_with_next = block.keep_with_next or None
             run = para.add_run(block.text)
             run.bold, run.italic = block.bold, block.italic
         elif isinstance(block, TableBlock):

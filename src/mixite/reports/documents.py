@@ -369,8 +369,6 @@ def _map(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from mixite.reports.maps import FRAGILITY_COLOURS
-
     located, qpv, communes = _map_layers(result)
     if located is None or located.empty:
         return None
@@ -431,22 +429,19 @@ def _map(
                     label=result.names.qpv.get(str(code), str(code)),
                 )
             )
-    present = set(located["fragility_class"].astype(str))
-    classes = [c for c in FRAGILITY_COLOURS if c in present]
-    classes += sorted(present - set(classes))
-    for label in reversed(classes):  # the most fragile drawn last, on top
+    entries = _class_legend(located)
+    for label, colour, _count in reversed(entries):  # the most fragile drawn last, on top
         part = located[located["fragility_class"].astype(str) == label]
         ax.scatter(
             part["x"],
             part["y"],
             s=_marker_area(part["dwellings"]),
-            color=FRAGILITY_COLOURS.get(label, _UNCLASSED_COLOUR),
+            color=colour,
             alpha=0.85,
             edgecolors="white",
             linewidths=0.25,
             zorder=3,
         )
-    counts = located["fragility_class"].astype(str).value_counts()
     class_handles = [
         Line2D(
             [],
@@ -454,10 +449,10 @@ def _map(
             marker="o",
             linestyle="",
             markersize=6,
-            color=FRAGILITY_COLOURS.get(c, _UNCLASSED_COLOUR),
-            label=f"{c} ({_n(counts.get(c, 0), 'résidence')})",
+            color=colour,
+            label=f"{label} : {_n(count, 'résidence')}",
         )
-        for c in classes
+        for label, colour, count in entries
     ]
     size_handles = [
         Line2D(
@@ -509,6 +504,19 @@ def _map(
     fig.savefig(out, bbox_inches="tight")
     plt.close(fig)
     return out
+
+
+def _class_legend(located: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """Every fragility class present on the map, from the most fragile, the unclassified ones
+    last: (label, colour, residences)."""
+    from mixite.reports.maps import FRAGILITY_COLOURS
+
+    labels = located["fragility_class"].astype(str)
+    counts = labels.value_counts()
+    present = set(labels)
+    classes = [c for c in FRAGILITY_COLOURS if c in present]
+    classes += sorted(present - set(classes))
+    return [(c, FRAGILITY_COLOURS.get(c, _UNCLASSED_COLOUR), int(counts[c])) for c in classes]
 
 
 def _marker_area(dwellings: pd.Series) -> pd.Series:
@@ -1049,7 +1057,7 @@ def _commitments(result: DocumentsResult) -> list[Commitments]:
             ),
         ),
         Commitments(
-            "l'État",
+            "État",
             "CCH art. L441-1, L441-2-3 et R441-5",
             (
                 "Copréside la conférence intercommunale du logement.",

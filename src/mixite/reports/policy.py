@@ -163,7 +163,7 @@ def _totals(frame: pd.DataFrame) -> frozenset[int]:
 
 
 def _reference(article: str) -> Paragraph:
-    return Paragraph(f"Texte de référence : {article}.", italic=True)
+    return Paragraph(f"Texte de référence : {article}.", italic=True, keep_with_next=True)
 
 
 def _key_figures(inputs: PolicyInputs) -> list[Block]:
@@ -284,7 +284,7 @@ def document_cadre(inputs: PolicyInputs) -> list[Block]:
         blocks += [
             Heading(orientation.title, 2),
             _reference(orientation.article),
-            Paragraph("Constat", bold=True),
+            Paragraph("Constat", bold=True, keep_with_next=True),
             *[Paragraph(text, bullet=True) for text in orientation.findings],
             Proposal(
                 orientation.title,
@@ -410,9 +410,9 @@ def cia(inputs: PolicyInputs) -> list[Block]:
     blocks: list[Block] = [
         Heading("Préambule", numbered=False),
         Paragraph(
-            f"Le territoire de {inputs.territory} (SIREN {inputs.epci}) compte des quartiers "
-            "prioritaires de la politique de la ville et est tenu de se doter d'une conférence "
-            "intercommunale du logement. La présente convention traduit en engagements chiffrés "
+            f"Le territoire intercommunal ({inputs.territory}, SIREN {inputs.epci}) compte des "
+            "quartiers prioritaires de la politique de la ville ; l'EPCI est tenu de se doter "
+            "d'une conférence intercommunale du logement. La présente convention traduit en engagements chiffrés "
             "et signés les orientations adoptées par cette conférence : elle fixe, pour chaque "
             "bailleur et chaque réservataire, les objectifs d'attribution qui permettent "
             "d'atteindre les objectifs de mixité sociale et d'équilibre territorial, de loger les "
@@ -572,7 +572,7 @@ def cia(inputs: PolicyInputs) -> list[Block]:
     ]
     for c in inputs.commitments:
         blocks += [
-            Heading(f"Engagements de {c.partner}", 2, numbered=False),
+            Heading(f"Engagements – {c.partner}", 2, numbered=False),
             *[Paragraph(item, bullet=True) for item in c.items],
         ]
     blocks += [
