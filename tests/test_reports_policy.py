@@ -211,6 +211,25 @@ def test_tables_repeat_their_header_and_fit_the_page_width(documents: Path) -> N
                 assert has_header or is_signature, (stem, table.rows[0].cells[0].text)
 
 
+#: CT_TblPr's children in the order of the WordprocessingML schema (ECMA-376 §17.4.60); Word
+#: rejects a file whose table properties are out of order.
+TBLPR_ORDER = (
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+    "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
+    "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription",
+)  # fmt: skip
+
+
+def test_table_properties_in_schema_order(documents: Path) -> None:
+    for stem in STEMS:
+        doc = Document(str(documents / f"{stem}.docx"))
+        for table in doc.tables:
+            tags = [child.tag.split("}")[1] for child in table._tbl.tblPr]
+            ranks = [TBLPR_ORDER.index(tag) for tag in tags]
+            assert ranks == sorted(ranks), (stem, tags)
+            assert len(set(tags)) == len(tags), (stem, tags)
+
+
 def test_table_of_contents_has_page_numbers(documents: Path) -> None:
     if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
         pytest.skip("LibreOffice absent: the page numbers are left to Word")

@@ -374,16 +374,37 @@ def _shade(cell: Any, fill: str) -> None:
     tcpr.append(_el("w:shd", w_val="clear", w_color="auto", w_fill=fill))
 
 
-def _box_borders(table: Any, colour: str, style: str = "single", size: str = "12") -> None:
+#: The order of a table's properties in the WordprocessingML schema (CT_TblPr): Word refuses a
+#: file whose elements are out of order.
+_TBLPR_ORDER = (
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+    "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
+    "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription",
+)  # fmt: skip
+
+
+def _set_tblpr(table: Any, element: Any) -> None:
+    """Put ``element`` in the table's properties, replacing one of the same kind, at its place
+    in the schema's order."""
     from docx.oxml.ns import qn
 
     tblpr = table._tbl.tblPr
-    for old in tblpr.findall(qn("w:tblBorders")):
+    for old in tblpr.findall(element.tag):
         tblpr.remove(old)
+    rank = {qn(f"w:{name}"): k for k, name in enumerate(_TBLPR_ORDER)}
+    mine = rank[element.tag]
+    for k, child in enumerate(tblpr):
+        if rank.get(child.tag, -1) > mine:
+            tblpr.insert(k, element)
+            return
+    tblpr.append(element)
+
+
+def _box_borders(table: Any, colour: str, style: str = "single", size: str = "12") -> None:
     borders = _el("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         borders.append(_el(f"w:{side}", w_val=style, w_sz=size, w_space="0", w_color=colour))
-    tblpr.append(borders)
+    _set_tblpr(table, borders)
 
 
 def _fix_widths(table: Any, widths_cm: Sequence[float]) -> None:
@@ -393,19 +414,14 @@ def _fix_widths(table: Any, widths_cm: Sequence[float]) -> None:
     from docx.shared import Cm
 
     table.autofit = False
-    tblpr = table._tbl.tblPr
     twips = [int(Cm(w).twips) for w in widths_cm]
-    for old in tblpr.findall(qn("w:tblW")):
-        tblpr.remove(old)
-    tblpr.append(_el("w:tblW", w_w=str(sum(twips)), w_type="dxa"))
-    for old in tblpr.findall(qn("w:tblInd")):
-        tblpr.remove(old)
-    tblpr.append(_el("w:tblInd", w_w="0", w_type="dxa"))
+    _set_tblpr(table, _el("w:tblW", w_w=str(sum(twips)), w_type="dxa"))
+    _set_tblpr(table, _el("w:tblInd", w_w="0", w_type="dxa"))
     margins = _el("w:tblCellMar")
     pad = str(int(Cm(_CELL_PAD_CM).twips))
-    for side in ("left", "right"):
+    for side in ("left", "right"):  # CT_TblCellMar: top, left, bottom, right
         margins.append(_el(f"w:{side}", w_w=pad, w_type="dxa"))
-    tblpr.append(margins)
+    _set_tblpr(table, margins)
     grid = table._tbl.tblGrid
     for col, w in zip(grid.findall(qn("w:gridCol")), twips, strict=True):
         col.set(qn("w:w"), str(w))
