@@ -188,6 +188,15 @@ def test_no_software_command_nor_statistical_jargon(documents: Path) -> None:
                 assert jargon not in lowered, (stem, jargon)
 
 
+def test_outputs_show_names_and_french_words(documents: Path, petite_store: Path) -> None:
+    # the scanner of every output (tests/output_scan.py): no identifier, no Python value, no
+    # landlord, commune or QPV code without its name
+    from output_scan import scan_folder, territory_codes
+
+    findings = scan_folder(documents, territory_codes(petite_store))
+    assert [str(f) for f in findings] == []
+
+
 def test_every_docx_declares_french(documents: Path) -> None:
     for stem in STEMS:
         with zipfile.ZipFile(documents / f"{stem}.docx") as archive:
@@ -358,13 +367,15 @@ def test_three_years_of_evolution(petite_store: Path) -> None:
     assert inputs.history is not None and list(inputs.history["Année"]) == ["2024", "2025", "2026"]
     assert any(t.startswith(f"De {YEAR} à {YEAR + 2}") for t in inputs.evolution_text)
     priority = next(o for o in inputs.obligations if "DALO" in o.title)
-    trend = next(c for c in priority.table.columns if c.startswith("Évolution"))
+    trend = next(c for c in priority.table.columns if c.startswith("Années précédentes"))
+    assert trend == f"Années précédentes (avant {YEAR + 2})"
     row = priority.table[priority.table["Partenaire"] == "Action Logement Services"].iloc[0]
-    # the same leases every year: Action Logement's priority share is the same three times
+    # the same leases every year: Action Logement's priority share is the same each year
     part = att[att["reservataire"] == "action_logement"]
     share = (part["dalo"] | part["priority"]).mean()
     shown = f"{share * 100:.1f}".replace(".", ",") + "\u00a0%"
-    assert row[trend] == "\u00a0·\u00a0".join([shown] * 3)
+    assert row[trend] == f"{YEAR} : {shown} · {YEAR + 1} : {shown}"
+    assert row["Réalisé"] == pytest.approx(share)
 
 
 def test_unknown_method_is_a_french_error(petite_store: Path, tmp_path: Path) -> None:

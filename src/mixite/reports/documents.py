@@ -612,68 +612,44 @@ def _levers(reasons: Sequence[str]) -> list[str]:
     return out
 
 
-def _trend(result: DocumentsResult, level: str, group: str, indicator: str) -> str:
-    """The shares of the review's window, oldest first (« — » for a missing year)."""
-    history = result.legal_history
-    cells = []
-    for y in result.history_window:
-        share = None
-        if history is not None:
-            row = history[
-                (history["year"] == y)
-                & (history["level"] == level)
-                & (history["group"].astype(str) == group)
-                & (history["indicator"] == indicator)
-            ]
-            if len(row):
-                share = float(row["share"].iloc[0])
-        cells.append(fr.percent(share))
-    return "\u00a0·\u00a0".join(cells)  # one unbreakable line
-
-
 def _obligations(result: DocumentsResult, work_dir: Path | None) -> list[Obligation]:
+    """The legal obligations as the diagnostic shows them (``reports.legal``: the same table,
+    trend over the previous years and summary), with the met / not met colours, one sentence
+    per partner, the levers and the chart."""
+    from mixite.reports.legal import obligations as legal_obligations
+
     status = result.legal_status
     if status is None or status.empty:
         return []
-    window = result.history_window
-    evolution = "Évolution " + " · ".join(str(y) for y in window) if window else "Évolution"
-    out = []
-    for ind in Indicator:
-        rows = status[status["indicator"] == str(ind)].copy()
-        if rows.empty:
-            continue
-        rows["order"] = rows["level"].map(_LEVEL_ORDER).fillna(9)
-        rows = rows.sort_values(["order"], kind="stable").reset_index(drop=True)
-        partners = [
-            _partner(lv, g, result.names)
-            for lv, g in zip(rows["level"], rows["group"], strict=True)
-        ]
-        table = pd.DataFrame(
-            {
-                "Partenaire": partners,
-                "Attributions": rows["denominator"].to_numpy(),
-                "Réalisé": rows["share"].to_numpy(),
-                "Objectif": rows["target"].to_numpy(),
-                "Attributions manquantes": rows["shortfall"].to_numpy(),
-                evolution: [
-                    _trend(result, lv, str(g), str(ind))
-                    for lv, g in zip(rows["level"], rows["group"], strict=True)
-                ],
-                "Situation": [_MET if m else _NOT_MET for m in rows["met"]],
-            }
+    status = status.assign(order=status["level"].map(_LEVEL_ORDER).fillna(9))
+    status = status.sort_values(["order"], kind="stable").reset_index(drop=True)
+    history = result.legal_history
+    before = None if history is None else history[history["year"] < result.year]
+    groups = result.marges_groups
+    reasons: dict[str, str] = {}
+    if groups is not None:
+        landlords = groups[(groups["level"] == Level.LANDLORD) & groups["reason"].notna()]
+        reasons = dict(
+            zip(landlords["group"].astype(str), landlords["reason"].astype(str), strict=True)
         )
+    out = []
+    for item in legal_obligations(status, result.names, result.year, before, reasons):
+        ind = Indicator(item.indicator)
+        rows = status[status["indicator"] == item.indicator].reset_index(drop=True)
         fills = {
-            (i, "Situation"): _FILL_MET if m else _FILL_NOT_MET for i, m in enumerate(rows["met"])
+            (i, "Situation"): _FILL_MET if m else _FILL_NOT_MET for i, m in enumerate(item.met)
         }
-        reasons = [_reason_of(result, str(r["level"]), str(r["group"])) for _, r in rows.iterrows()]
+        row_reasons = [
+            _reason_of(result, str(r["level"]), str(r["group"])) for _, r in rows.iterrows()
+        ]
         findings = tuple(
-            _finding(r, p, str(ind), reason, result.year)
-            for (_, r), p, reason in zip(rows.iterrows(), partners, reasons, strict=True)
+            _finding(r, p, item.indicator, reason, result.year)
+            for (_, r), p, reason in zip(rows.iterrows(), item.labels, row_reasons, strict=True)
         )
         if ind == Indicator.Q1_OUTSIDE_QPV:
             unmet = [
                 reason
-                for reason, met in zip(reasons, rows["met"], strict=True)
+                for reason, met in zip(row_reasons, item.met, strict=True)
                 if reason is not None and not met
             ]
             findings += tuple(_levers(unmet))
@@ -681,12 +657,16 @@ def _obligations(result: DocumentsResult, work_dir: Path | None) -> list[Obligat
         chart = None
         if work_dir is not None:
             png = _chart_obligation(
-                rows, partners, f"part {_PUBLIC[ind]}", work_dir / f"objectif_{ind}.png"
+                rows, item.labels, f"part {_PUBLIC[ind]}", work_dir / f"objectif_{ind}.png"
             )
             chart = Figure(
                 png, f"{title} : part réalisée et objectif par partenaire, {result.year}"
             )
-        out.append(Obligation(title, article, table, fills, findings, chart))
+        out.append(
+            Obligation(
+                title, article, item.table, fills, findings, chart, item.finding, item.formats
+            )
+        )
     return out
 
 

@@ -64,6 +64,9 @@ class Obligation:
     fills: dict[tuple[int, str], str]
     findings: tuple[str, ...]
     chart: Figure | None = None
+    #: What the obligation's table shows at first glance, in one or two sentences.
+    summary: str = ""
+    formats: dict[str, Format] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -157,9 +160,13 @@ def _table_or_missing(
 
 
 def _totals(frame: pd.DataFrame) -> frozenset[int]:
-    """Positions of the total rows (shown in bold)."""
+    """Positions of the total rows (shown in bold): totals and the whole EPCI."""
     first = frame.iloc[:, 0].astype(str)
-    return frozenset(i for i in range(len(frame)) if first.iloc[i] in _TOTAL_ROWS)
+    return frozenset(
+        i
+        for i in range(len(frame))
+        if first.iloc[i] in _TOTAL_ROWS or first.iloc[i].startswith("EPCI — ")
+    )
 
 
 def _reference(article: str) -> Paragraph:
@@ -185,10 +192,11 @@ def _obligation_blocks(inputs: PolicyInputs, level: int) -> list[Block]:
         blocks += [
             Heading(ob.title, level),
             _reference(ob.article),
+            *([Paragraph(ob.summary)] if ob.summary else []),
             TableBlock(
                 ob.table,
                 f"{ob.title}, {inputs.year}",
-                {k: v for k, v in inputs.formats.items() if k in ob.table.columns},
+                ob.formats or {k: v for k, v in inputs.formats.items() if k in ob.table.columns},
                 "Attributions manquantes : nombre d'attributions au public visé qu'il aurait "
                 "fallu en plus pour atteindre l'objectif (arrondi à l'unité supérieure).",
                 ob.fills,
