@@ -160,7 +160,7 @@ class DocumentOutputs:
 
 def _partner(level: str, group: object, names: Names) -> str:
     if level == Level.EPCI or (str(group) == "epci" and level != Level.RESERVATAIRE):
-        return "Ensemble de l'EPCI"
+        return f"EPCI — {names.territory}"
     if level == Level.RESERVATAIRE:
         if str(group) == "commune":  # the communes' rights pooled in one row
             return "Communes réservataires"
@@ -1217,7 +1217,7 @@ def policy_inputs(result: DocumentsResult, work_dir: Path | None = None) -> Poli
         mutations = pd.DataFrame(
             {
                 "Bailleur": [
-                    "Ensemble de l'EPCI" if lv == "epci" else names.landlord(g)
+                    f"EPCI — {names.territory}" if lv == "epci" else names.landlord(g)
                     for lv, g in zip(mu["level"], mu["group"], strict=True)
                 ],
                 "Attributions": mu["attributions"].to_numpy(),

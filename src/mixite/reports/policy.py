@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: First cells of the rows shown in bold (totals).
-_TOTAL_ROWS = frozenset({"Total", "Ensemble de l'EPCI"})
+_TOTAL_ROWS = frozenset({"Total"})
 
 _L441_1 = "CCH art. L441-1"
 _L441_1_5 = "CCH art. L441-1-5"
