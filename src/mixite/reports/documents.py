@@ -613,9 +613,9 @@ def _levers(reasons: Sequence[str]) -> list[str]:
 
 
 def _obligations(result: DocumentsResult, work_dir: Path | None) -> list[Obligation]:
-    """The legal obligations as the diagnostic shows them (``reports.legal``: the same table,
-    trend over the previous years and summary), with the met / not met colours, one sentence
-    per partner, the levers and the chart."""
+    """The legal obligations as the diagnostic shows them (``reports.legal``: the same table and
+    trend over the previous years), with the met / not met colours, one sentence per partner
+    (its share, target, shortfall and main reason), the levers and the chart."""
     from mixite.reports.legal import obligations as legal_obligations
 
     status = result.legal_status
@@ -662,11 +662,7 @@ def _obligations(result: DocumentsResult, work_dir: Path | None) -> list[Obligat
             chart = Figure(
                 png, f"{title} : part réalisée et objectif par partenaire, {result.year}"
             )
-        out.append(
-            Obligation(
-                title, article, item.table, fills, findings, chart, item.finding, item.formats
-            )
-        )
+        out.append(Obligation(title, article, item.table, fills, findings, chart, item.formats))
     return out
 
 

@@ -64,8 +64,6 @@ class Obligation:
     fills: dict[tuple[int, str], str]
     findings: tuple[str, ...]
     chart: Figure | None = None
-    #: What the obligation's table shows at first glance, in one or two sentences.
-    summary: str = ""
     formats: dict[str, Format] = field(default_factory=dict)
 
 
@@ -192,7 +190,6 @@ def _obligation_blocks(inputs: PolicyInputs, level: int) -> list[Block]:
         blocks += [
             Heading(ob.title, level),
             _reference(ob.article),
-            *([Paragraph(ob.summary)] if ob.summary else []),
             TableBlock(
                 ob.table,
                 f"{ob.title}, {inputs.year}",
