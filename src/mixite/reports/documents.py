@@ -110,8 +110,7 @@ _MET, _NOT_MET = "atteint", "non atteint"
 #: Cell colours of met / not met (light green, light red) and of the charts.
 _FILL_MET, _FILL_NOT_MET = "C6EFCE", "FFC7CE"
 _COLOUR_MET, _COLOUR_NOT_MET, _COLOUR_TARGET = "#1e8449", "#c0392b", "#1d2430"
-_QPV_COLOUR = "#6a1b9a"
-_UNCLASSED_COLOUR = "#bdbdbd"
+_QPV_COLOUR = "#6a1b9a"  # the QPV outlines of the other maps
 
 FORMATS: dict[str, Format] = {
     "Attributions": "int",
@@ -336,11 +335,9 @@ def _nice_length(span_m: float) -> float:
 
 
 def _map_layers(result: DocumentsResult) -> tuple[Any, Any, Any]:
-    """Residences, QPV and communes in Lambert-93 (None when absent)."""
-    import geopandas as gpd
-    from shapely import wkt
-
-    from mixite.reports.maps import qpv_geodataframe
+    """Residences, QPV and communes in Lambert-93 (None when absent), read by the map module's
+    layer builders."""
+    from mixite.reports.maps import communes_geodataframe, qpv_geodataframe
 
     layer = result.map_residences
     located = None if layer is None else layer.dropna(subset=["x", "y"])
@@ -350,12 +347,8 @@ def _map_layers(result: DocumentsResult) -> tuple[Any, Any, Any]:
         qpv = None if shapes.empty else shapes.to_crs("EPSG:2154").reset_index(drop=True)
     communes = None
     if result.commune_shapes is not None and len(result.commune_shapes):
-        frame = result.commune_shapes
-        communes = gpd.GeoDataFrame(
-            frame.drop(columns=["geometry_wkt"]),
-            geometry=[wkt.loads(text) for text in frame["geometry_wkt"]],
-            crs="EPSG:4326",
-        ).to_crs("EPSG:2154")
+        contours = communes_geodataframe(result.commune_shapes)
+        communes = None if contours.empty else contours.to_crs("EPSG:2154")
     return located, qpv, communes
 
 
@@ -368,6 +361,8 @@ def _map(
     from matplotlib import patheffects
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+
+    from mixite.reports.maps import SIZE_SCALE
 
     located, qpv, communes = _map_layers(result)
     if located is None or located.empty:
@@ -464,7 +459,7 @@ def _map(
             markersize=float(_marker_area(pd.Series([d])).iloc[0]) ** 0.5,
             label=_n(d, "logement"),
         )
-        for d in (10, 100, 500)
+        for d in SIZE_SCALE
     ]
     ax.set_aspect("equal")
     ax.set_axis_off()
@@ -508,20 +503,23 @@ def _map(
 
 def _class_legend(located: pd.DataFrame) -> list[tuple[str, str, int]]:
     """Every fragility class present on the map, from the most fragile, the unclassified ones
-    last: (label, colour, residences)."""
-    from mixite.reports.maps import FRAGILITY_COLOURS
+    last: (label, colour, residences), in the colours of the other maps."""
+    from mixite.reports.maps import FRAGILITY_COLOURS, class_colour
 
     labels = located["fragility_class"].astype(str)
     counts = labels.value_counts()
     present = set(labels)
     classes = [c for c in FRAGILITY_COLOURS if c in present]
     classes += sorted(present - set(classes))
-    return [(c, FRAGILITY_COLOURS.get(c, _UNCLASSED_COLOUR), int(counts[c])) for c in classes]
+    return [(c, class_colour(c), int(counts[c])) for c in classes]
 
 
 def _marker_area(dwellings: pd.Series) -> pd.Series:
-    """Marker area (points²) of a residence: grows with its dwellings, capped at 600."""
-    return 4 + dwellings.clip(upper=600) * 0.2
+    """Marker area (points²) of a residence: the circle of the other maps
+    (``maps.marker_radius``, its area growing with the dwellings), at 0.8 of its radius."""
+    from mixite.reports.maps import marker_radius
+
+    return pd.Series([(0.8 * marker_radius(n)) ** 2 for n in dwellings], index=dwellings.index)
 
 
 def _zoom_bounds(result: DocumentsResult) -> tuple[float, float, float, float] | None:
