@@ -315,6 +315,39 @@ class DocumentsResult:
     #: The territory's adapted rates and partners' commitments in the store (``engagements.yaml``;
     #: None without them): level, group, indicator, rate, validity, act.
     commitments: pd.DataFrame | None = None
+    #: The legal obligations where the law applies them (EPCI, each landlord, each landlord's
+    #: non-reserved stock, each reservataire but the State), year N: the long quota format plus
+    #: ``met`` (no attribution missing).
+    legal_status: pd.DataFrame | None = None
+    #: The same rows for every year of the review's window that the store holds (``year``
+    #: column), for the trend.
+    legal_history: pd.DataFrame | None = None
+    #: The years of the window (oldest first) and, for those missing, why: ``no_attributions``
+    #: or ``no_threshold``.
+    history_window: tuple[int, ...] = ()
+    missing_years: Mapping[int, str] = field(default_factory=dict)
+    #: Mutations among the attributions of year N: ``level`` (EPCI, landlord), ``group``,
+    #: ``attributions``, ``mutations``, ``share``.
+    mutations: pd.DataFrame | None = None
+    #: The EPCI objective outside QPV split between communes in proportion to their attributions
+    #: outside QPV (indicative territorial balance), and in QPV between communes with a QPV.
+    objectives_communes: pd.DataFrame | None = None
+    objectives_communes_qpv: pd.DataFrame | None = None
+    #: Room for manoeuvre of the EPCI and of each landlord with its binding reason.
+    marges_groups: pd.DataFrame | None = None
+    #: The map of the document-cadre: residences (Lambert-93 ``x``, ``y``, ``dwellings``,
+    #: ``fragility_class``, ``in_qpv``, ``commune``), QPV perimeters (WKT, WGS84) and commune
+    #: boundaries when the store holds them (``geometry_wkt``).
+    map_residences: pd.DataFrame | None = None
+    qpv_shapes: pd.DataFrame | None = None
+    commune_shapes: pd.DataFrame | None = None
+    #: Residences and dwellings per fragility class, in QPV and outside.
+    fragility_counts: pd.DataFrame | None = None
+    #: Durations and delays of the documents (``documents.*`` parameters): code → (value,
+    #: reference, unconfirmed).
+    terms: Mapping[str, tuple[float, str, bool]] = field(default_factory=dict)
+    #: The text that sets the Q1 threshold of year N (the annual arrêté).
+    threshold_reference: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
