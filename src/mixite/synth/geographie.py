@@ -96,7 +96,14 @@ def _sector(cx: float, cy: float, r0: float, r1: float, a0: float, a1: float) ->
 def build_geography(
     rng: np.random.Generator, model: dict[str, Any], dwellings: int, epci: str, epci_name: str
 ) -> Geography:
-    """Communes and 2024-generation QPV of a territory of ``dwellings`` social dwellings."""
+    """Communes and 2024-generation QPV of a territory of ``dwellings`` social dwellings.
+
+    The communes are fictitious (département ``96``) unless the model lists real ones
+    (``territoire.communes``: code, nom, groupe, zone_apl, zone_plafonds, poids — the centre
+    first, then the inner suburbs, then the outer towns; ``poids`` is the commune's share of
+    the stock outside QPV), as the territories of the synthetic France do; their polygons are
+    still drawn around the model's centre point. ``territoire.prefixe_qpv`` replaces the
+    prefix of the QPV codes."""
     geo = model["geographie"]
     terr = model["territoire"]
     dep = str(terr["departement"])
@@ -105,8 +112,13 @@ def build_geography(
     r_c = float(geo["rayon_centre_m"]) * scale
     r_b = float(geo["rayon_banlieue_m"]) * scale
     r_o = float(geo["rayon_couronne_m"]) * scale
-    n_sub = _count(geo["banlieue"], dwellings)
-    n_out = _count(geo["couronne"], dwellings)
+    given: list[dict[str, Any]] = list(terr.get("communes") or [])
+    if given:
+        kinds = [str(c["groupe"]) for c in given]
+        n_sub, n_out = kinds.count("banlieue"), kinds.count("couronne")
+    else:
+        n_sub = _count(geo["banlieue"], dwellings)
+        n_out = _count(geo["couronne"], dwellings)
 
     shapes: list[BaseGeometry] = [Point(cx, cy).buffer(r_c, quad_segs=32)]
     names = [_CENTRE_NAMES[0]]
@@ -128,18 +140,28 @@ def build_geography(
     # 7 is prime to 1000, so the n (< 1000) codes are distinct and look scattered like real ones
     codes = [f"{dep}{(i * 7 + 1) % 1000:03d}" for i in range(n)]
     postcodes = [f"{dep}{100 + 10 * (i % 90):03d}" for i in range(n)]
+    apl_zones = ["2" if g != "couronne" else "3" for g in groups]
+    ceiling_zones = ["A"] * n
+    if given:
+        codes = [str(c["code"]) for c in given]
+        names = [str(c["nom"]) for c in given]
+        postcodes = [code.replace("2A", "20").replace("2B", "20") for code in codes]
+        apl_zones = [str(c["zone_apl"]) for c in given]
+        ceiling_zones = [str(c["zone_plafonds"]) for c in given]
     communes = pd.DataFrame(
         {
             "commune": codes,
             "commune_name": names,
             "epci": epci,
             "epci_name": epci_name,
-            "apl_zone": ["2" if g != "couronne" else "3" for g in groups],
-            "ceiling_zone": "A",
+            "apl_zone": apl_zones,
+            "ceiling_zone": ceiling_zones,
         },
         columns=COMMUNES.names,
     )
     communes["group"] = groups
+    if given:
+        communes["weight"] = [float(c["poids"]) for c in given]
 
     # QPV perimeters: blobs (unions of discs) inside the centre and some suburbs and one outer town
     qpv_shapes: list[BaseGeometry] = []
@@ -172,7 +194,9 @@ def build_geography(
         blob = shapely.union_all(discs).intersection(poly)
         qpv_shapes.append(shapely.set_precision(blob, 1.0))
         qpv_commune.append(host)
-    qpv_codes = [f"QN0{dep}{k + 1:02d}M" for k in range(len(qpv_shapes))]
+    prefix = str(terr.get("prefixe_qpv") or f"QN0{dep}")
+    suffix = "" if terr.get("prefixe_qpv") else "M"
+    qpv_codes = [f"{prefix}{k + 1:02d}{suffix}" for k in range(len(qpv_shapes))]
     qpv = pd.DataFrame(
         {
             "qpv_code": qpv_codes,
