@@ -118,8 +118,15 @@ def _summary(block: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         median_share=("share", "median"),
         target=("target", "max"),
     ).reset_index()
-    out["share_met"] = out["met"] / out["epcis"].where(out["epcis"] > 0)
-    out["national_share"] = out["numerator"] / out["denominator"].where(out["denominator"] > 0)
+    out["epcis"] = out["epcis"].astype("int64")
+    out["met"] = out["met"].astype("int64")
+    epcis = out["epcis"].to_numpy(dtype=float)
+    den = out["denominator"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_met"] = np.where(epcis > 0, out["met"].to_numpy(dtype=float) / epcis, np.nan)
+        out["national_share"] = np.where(
+            den > 0, out["numerator"].to_numpy(dtype=float) / den, np.nan
+        )
     return out
 
 
@@ -202,7 +209,9 @@ def distribution(rows: pd.DataFrame, epci: pd.DataFrame, key: str) -> pd.DataFra
     out = _summary(merged, [key, *extra, "indicator"])
     stock = epci.groupby(key)["dwellings"].sum()
     out["dwellings"] = out[key].map(stock).astype("int64")
-    return out.sort_values([key, "indicator"]).reset_index(drop=True)[columns]
+    rank = {str(ind): k for k, ind in enumerate(Indicator)}
+    out["_rank"] = out["indicator"].map(rank)
+    return out.sort_values([key, "_rank"]).reset_index(drop=True)[columns]
 
 
 def room_for_manoeuvre(rows: pd.DataFrame) -> pd.DataFrame:

@@ -124,7 +124,7 @@ class FranceTerritory:
     def expected(self) -> dict[str, float]:
         """Expected counts of the generated territory: ``attributions``, ``attributions_out``
         (outside QPV) and ``applications`` (``attribution_rates``)."""
-        rate, out = attribution_rates(load_model(), self.qpv_share, self.turnover)
+        rate, out = attribution_rates(load_model(), self.qpv_share, self.turnover, self.dwellings)
         att = rate * self.dwellings
         return {
             "attributions": att,
@@ -195,19 +195,45 @@ def _qpv_prefix(departement: str) -> str:
     return f"QN{dep}S"
 
 
+def _new_overshoot(model: Mapping[str, Any]) -> float:
+    """Expected dwellings put into service beyond the target: the generator takes whole modern
+    residences outside QPV until the target is met, so it overshoots by the residual of the
+    residence that crosses it, E[S²] / (2 E[S]) for residence sizes S (renewal theory); sizes are
+    lognormal with the model's means and sigmas (E[S²] = mean² × exp(sigma²)), in proportion to
+    their share of the dwellings outside QPV (collective, houses, student flats)."""
+    res = model["residences"]
+    houses = float(res["part_individuel_hors_qpv"])
+    students = float(res["part_etudiant_hors_qpv"])
+    kinds = (
+        (1.0 - houses - students, res["taille_hors_qpv"]),
+        (houses, res["taille_individuel"]),
+        (students, res["taille_hors_qpv"]),
+    )
+    counts = [share / float(spec["moyenne"]) for share, spec in kinds]
+    mean = sum(c * float(spec["moyenne"]) for c, (_, spec) in zip(counts, kinds, strict=True))
+    square = sum(
+        c * float(spec["moyenne"]) ** 2 * math.exp(float(spec["sigma"]) ** 2)
+        for c, (_, spec) in zip(counts, kinds, strict=True)
+    )
+    return square / (2.0 * mean)
+
+
 def attribution_rates(
-    model: Mapping[str, Any], qpv_share: float, turnover: float
+    model: Mapping[str, Any], qpv_share: float, turnover: float, dwellings: float | None = None
 ) -> tuple[float, float]:
     """Expected attributions per dwelling, and attributions outside QPV per dwelling, of a
     territory generated with ``qpv_share`` of its stock in QPV and ``turnover`` (the rules of
     ``synth.parc.build_dwellings``): existing let or vacant dwellings are let in the year with
     probability turnover × (QPV factor or its complement), new dwellings (outside QPV) are all
-    let when their mode is « loué »."""
+    let when their mode is « loué ». With ``dwellings``, the new dwellings include the expected
+    overshoot of whole residences (``_new_overshoot``), which matters for small territories."""
     lg = model["logements"]
     mq = np.asarray(lg["modes_qpv"], dtype=float)
     mh = np.asarray(lg["modes_hors_qpv"], dtype=float)
     mq, mh = mq / mq.sum(), mh / mh.sum()
     new = float(model["cibles"]["mises_en_service"]["valeur"])
+    if dwellings:
+        new = min(new + _new_overshoot(model) / float(dwellings), 1.0 - qpv_share)
     f_q = float(lg["rotation_qpv_facteur"])
     f_h = (1.0 - qpv_share * f_q) / (1.0 - qpv_share)
     in_qpv = qpv_share * turnover * f_q * (mq[0] + mq[1])
@@ -215,12 +241,15 @@ def attribution_rates(
     return float(in_qpv + outside), float(outside)
 
 
-def _turnover_for(model: Mapping[str, Any], qpv_share: float, rate: float) -> float:
+def _turnover_for(
+    model: Mapping[str, Any], qpv_share: float, rate: float, dwellings: float, floor: float
+) -> float:
     """The turnover giving ``rate`` attributions per dwelling (``attribution_rates`` is affine
-    in the turnover)."""
-    at0, _ = attribution_rates(model, qpv_share, 0.0)
-    at1, _ = attribution_rates(model, qpv_share, 1.0)
-    return (rate - at0) / (at1 - at0)
+    in the turnover), at least ``floor`` (a small territory's new dwellings may exceed the rate
+    on their own)."""
+    at0, _ = attribution_rates(model, qpv_share, 0.0, dwellings)
+    at1, _ = attribution_rates(model, qpv_share, 1.0, dwellings)
+    return max(floor, (rate - at0) / (at1 - at0))
 
 
 @lru_cache(maxsize=1)
@@ -321,20 +350,22 @@ def _identities(sirens: Iterable[str], arrete: Mapping[str, Any]) -> list[_Ident
     natures = dict(zip(cog["epci"], cog["epci_nature"], strict=False))
     ept_names = dict(zip(cog["ept"], cog["ept_nom"], strict=False))
     as_commune = {str(k): str(v) for k, v in load_france_model()["communes_siren"].items()}
+    by_epci = {str(k): g for k, g in table.groupby("epci", sort=False)}
+    by_ept = {str(k): g for k, g in table.groupby("ept", sort=False)}
     out = []
     for siren in sirens:
         if siren in ept_names:
-            members = table.loc[table["ept"] == siren]
+            members = by_ept.get(siren)
             name, nature = str(ept_names[siren]), "EPT"
         elif siren in epci_names:
-            members = table.loc[table["epci"] == siren]
+            members = by_epci.get(siren)
             name, nature = str(epci_names[siren]), str(natures[siren])
         elif siren in as_commune:
             members = table.loc[table["code"] == as_commune[siren]]
-            name, nature = str(arrete[siren].get("nom", members["nom"].iloc[0])), "COM"
+            name, nature = str(arrete[siren].get("nom", as_commune[siren])), "COM"
         else:
             continue
-        if len(members):
+        if members is not None and len(members):
             out.append(_Identity(siren, name, nature, members))
     return out
 
@@ -343,7 +374,14 @@ def _rings(
     members: pd.DataFrame, spec: Mapping[str, Any], zones: Mapping[str, Any], population: float
 ) -> tuple[FranceCommune, ...]:
     """The communes ordered centre, inner ring, outer ring, with their zones."""
-    ordered = members.sort_values(["stock", "population", "code"], ascending=[False, False, True])
+    order = np.lexsort(
+        (
+            members["code"].to_numpy(dtype=str),
+            -members["population"].to_numpy(dtype=float),
+            -members["stock"].to_numpy(dtype=float),
+        )
+    )
+    ordered = members.iloc[order]
     total = float(ordered["stock"].sum()) or 1.0
     share_min = float(spec["part_min_banlieue"])
     max_inner = int(spec["banlieue_max"])
@@ -397,6 +435,12 @@ def france_territories(
     on ``sirens`` (a subset to keep) nor on ``scale`` (a factor on every size, for tests and
     benchmarks on a fraction of France; at least ``taille.logements_min`` dwellings each).
     """
+    return selection(list(_profiles(millesime, seed)), scale, sirens, millesime)
+
+
+@lru_cache(maxsize=4)
+def _profiles(millesime: int, seed: int) -> tuple[FranceTerritory, ...]:
+    """Every territory's profile (``france_territories``), computed once per millésime and seed."""
     fm = load_france_model()
     model = load_model()
     spec = fm["taille"]
@@ -426,9 +470,18 @@ def france_territories(
     for _ in range(20):  # rescale to the national stock-weighted mean, within the bounds
         qpv = np.clip(qpv * mean_qpv / float(np.average(qpv, weights=dwellings)), lo, hi)
 
+    # every EPCI lets the same share of its stock (attributions / dwellings, national totals)
     rate = totals["attributions"] / totals["logements"]
-    turnover = np.array([_turnover_for(model, s, rate) for s in qpv])
-    rates = np.array([attribution_rates(model, s, t) for s, t in zip(qpv, turnover, strict=True)])
+    floor = float(spec["rotation_min"])
+    turnover = np.array(
+        [_turnover_for(model, s, rate, d, floor) for s, d in zip(qpv, dwellings, strict=True)]
+    )
+    rates = np.array(
+        [
+            attribution_rates(model, s, t, d)
+            for s, t, d in zip(qpv, turnover, dwellings, strict=True)
+        ]
+    )
     att = rates[:, 0] * dwellings
     out = rates[:, 1] * dwellings
 
@@ -475,7 +528,7 @@ def france_territories(
                 borrowed=borrowed,
             )
         )
-    return selection(out_list, scale, sirens, millesime)
+    return tuple(out_list)
 
 
 def selection(
