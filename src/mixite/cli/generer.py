@@ -201,9 +201,9 @@ def _france(
     dwellings = sum(t.counts.get("dwellings", 0) for t in made)
     typer.echo(
         f"France synthétique (graine {seed}, millésime {millesime}) : "
-        f"{fr.integer(len(result.territories))} territoires dans « {folder} » "
-        f"({fr.integer(len(made))} générés, {fr.integer(dwellings)} logements ; "
-        f"{fr.integer(len(result.territories) - len(made))} déjà présents), "
+        f"{fr.integer(len(result.territories))} territoire(s) dans « {folder} » "
+        f"({fr.integer(len(made))} généré(s), {fr.integer(dwellings)} logements ; "
+        f"{fr.integer(len(result.territories) - len(made))} déjà présent(s)), "
         f"{fr.decimal(result.seconds, 0)} s."
     )
     typer.echo(f"  {result.index}  (index des territoires)")

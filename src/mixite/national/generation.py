@@ -35,6 +35,8 @@ class GeneratedTerritory:
     seconds: float
     peak_memory_mb: float
     worker: str
+    #: CPU time of the process during the generation (all its threads), seconds.
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class FranceGeneration:
 def _one(territory: FranceTerritory, root: Path, millesime: int, seed: int) -> GeneratedTerritory:
     from mixite.synth.france import generate_territory
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     _, counts, made = generate_territory(territory, root, millesime, seed)
     return GeneratedTerritory(
         territory.siren,
@@ -64,6 +66,7 @@ def _one(territory: FranceTerritory, root: Path, millesime: int, seed: int) -> G
         time.perf_counter() - start,
         peak_memory_mb(),
         worker_name(),
+        time.process_time() - cpu,
     )
 
 
@@ -77,10 +80,12 @@ def generate_france(
     cluster: str | None = None,
     started: Callable[[str | None, int, int], None] | None = None,
     progress: Callable[[int, int, GeneratedTerritory], None] | None = None,
+    dask: bool | None = None,
 ) -> FranceGeneration:
     """Write the synthetic France of ``millesime`` into ``root``: ``france.csv`` and one folder
     per territory (``sirens`` only when given; every size × ``scale``). With ``workers`` = 1 and
-    no ``cluster``, in this process one territory at a time; otherwise as Dask tasks."""
+    no ``cluster``, in this process one territory at a time; otherwise (or with ``dask``) as
+    Dask tasks."""
     from mixite.synth.france import (
         france_territories,
         national_figures,
@@ -96,7 +101,7 @@ def generate_france(
     order = sorted(chosen, key=lambda t: (-t.dwellings, t.siren))
     done: list[GeneratedTerritory] = []
     n_workers = 1
-    if workers == 1 and cluster is None:
+    if not (dask if dask is not None else workers != 1 or cluster is not None):
         if started is not None:
             started(None, 1, len(order))
         for k, territory in enumerate(order, start=1):

@@ -71,6 +71,8 @@ class TerritoryReport:
     seconds: float = 0.0
     peak_memory_mb: float = 0.0
     worker: str = ""
+    #: CPU time of the worker process during the task (all its threads), seconds.
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def process_territory(
     from mixite.national._store import CachedStore
     from mixite.store import Store
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     done: list[str] = []
     errors: list[tuple[str, str]] = []
     step = "import"
@@ -202,6 +204,7 @@ def process_territory(
         seconds=time.perf_counter() - start,
         peak_memory_mb=peak_memory_mb(),
         worker=worker_name(),
+        cpu_seconds=time.process_time() - cpu,
     )
 
 

@@ -596,11 +596,17 @@ def national_figures(territories: list[FranceTerritory], millesime: int = 2025) 
     target = float(default_parameters().value("quotas.q1_hors_qpv", dt.date(millesime - 1, 12, 31)))
     totals = fm["totaux"]
 
+    labels = {
+        "logements": "Logements sociaux",
+        "attributions": "Attributions de l'année (attendu)",
+        "demandes": "Demandes en cours (attendu)",
+    }
+
     def total(key: str, value: float) -> Figure:
         spec = totals[key]
         return Figure(
             key,
-            f"Total national : {key}",
+            labels[key],
             float(spec["valeur"]),
             value,
             0.02 * float(spec["valeur"]),
