@@ -20,6 +20,7 @@ from mixite.allocation.scenario import load_scenario
 from mixite.national import generate_france, run_national
 from mixite.national.runner import result_path
 from mixite.vocabulary import NATIONAL_COLUMNS
+from output_scan import Codes, scan_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SUD_CORSE, AJACCIEN, FAUCIGNY = "200040764", "242010056", "200000172"
@@ -97,9 +98,14 @@ def test_a_national_run_on_a_local_dask_cluster(france: Path, tmp_path: Path) ->
 
     book = load_workbook(outputs.xlsx, read_only=True)
     assert book.sheetnames == [
-        "Synthèse", "EPCI", "Régions", "Tailles", "Marges", "Marges (synthèse)", "Scénario",
-        "Échecs",
+        "Sommaire", "Synthèse", "EPCI", "Régions", "Tailles", "Marges", "Marges (synthèse)",
+        "Scénario", "Échecs", "Définitions",
     ]  # fmt: skip
+    # what people read: no identifier, no Python value, every EPCI's SIREN beside its name
+    codes = Codes({SUD_CORSE: "CC du Sud Corse", FAUCIGNY: "CC Faucigny - Glières",
+                   AJACCIEN: "CA du Pays Ajaccien"})  # fmt: skip
+    skipped = [out / "bases", out / "resultats", out / "erreurs"]
+    assert [str(f) for f in scan_folder(out, codes, skipped)] == []
     assert len(pd.read_parquet(outputs.parquet)) == len(rows)
     assert set(pd.read_parquet(outputs.epci_parquet)["epci_name"]) == {
         "CC du Sud Corse",

@@ -31,13 +31,38 @@ from mixite.vocabulary import Indicator
 if TYPE_CHECKING:
     from mixite.jobs.results import NationalResult
 
-__all__ = ["NationalOutputs", "epci_frame", "failures_frame", "write_national"]
+__all__ = ["DEFINITIONS", "NationalOutputs", "epci_frame", "failures_frame", "write_national"]
 
 _OBJECTIVES = (Indicator.Q1_OUTSIDE_QPV, Indicator.NON_Q1_IN_QPV, Indicator.PRIORITY)
 _SHORT = {
     Indicator.Q1_OUTSIDE_QPV: "Q1 ou relogés hors QPV",
     Indicator.NON_Q1_IN_QPV: "hors Q1 en QPV",
     Indicator.PRIORITY: "prioritaires",
+}
+
+
+#: Definition of the columns of the workbook (the « Définitions » sheet).
+DEFINITIONS: dict[str, str] = {
+    "part": "Attributions au public visé / attributions concernées de l'année (CCH art. L441-1).",
+    "bas, haut": "Intervalle de confiance exact (Clopper-Pearson) de la part observée.",
+    "attributions concernées": "Attributions hors QPV (objectif hors QPV), en QPV (objectif en "
+    "QPV) ou toutes (publics prioritaires), baux signés dans l'année.",
+    "manque": "max(0, ⌈objectif × attributions concernées⌉ − attributions au public visé) : "
+    "attributions qui auraient permis d'atteindre l'objectif (docs/droit.md §2.1).",
+    "verdict": "Atteint quand le manque est nul ; publics prioritaires : chaque réservataire "
+    "soumis à l'objectif (hors État) et chaque bailleur pour ses logements non réservés.",
+    "part simulée": "Moyenne des réplicats de l'année simulée sous le scénario de référence.",
+    "Part nationale": "Somme des attributions au public visé / somme des attributions "
+    "concernées de tous les EPCI.",
+    "Part des EPCI qui l'atteignent": "EPCI dont le verdict est « atteint » / EPCI qui ont des "
+    "attributions concernées.",
+    "Part atteignable": "Attributions Q1 atteignables / libérations attendues hors QPV "
+    "(docs/marges.md).",
+    "Situation": "Objectif atteint ; atteignable (part atteignable ≥ objectif) mais non "
+    "atteint ; hors d'atteinte (part atteignable < objectif, pour la raison indiquée).",
+    "Variation (points)": "Part sous le scénario − part sous la référence (même graine).",
+    "Taille": "Classe de taille de l'EPCI en logements sociaux (convention de mixite, "
+    "docs/national.md).",
 }
 
 
@@ -570,7 +595,12 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
             Sheet("Scénario", changes, "Scénario contre référence", formats=change_formats)
         )
     sheets.append(Sheet("Échecs", failures, "Territoires en échec"))
-    xlsx_path = write_xlsx(output / "national.xlsx", sheets)
+    xlsx_path = write_xlsx(
+        output / "national.xlsx",
+        sheets,
+        title="Observatoire national des attributions",
+        definitions=DEFINITIONS,
+    )
 
     parquet = output / "national.parquet"
     _write_parquet(result.rows, parquet)
