@@ -69,3 +69,17 @@ def test_the_report_names_every_epci_and_failure(tmp_path: Path) -> None:
     assert "Échecs" in book.sheetnames and "Scénario" in book.sheetnames
     epci = pd.read_parquet(outputs.epci_parquet)
     assert set(epci["epci_name"]) == {"CA Alpha", "CA Bêta", "CU Gamma"}
+
+
+def test_a_run_where_every_territory_failed_still_reports(tmp_path: Path) -> None:
+    from mixite.vocabulary import NATIONAL_COLUMNS
+
+    failures = pd.DataFrame(
+        [{"epci": "200000009", "epci_name": "CC Delta", "task": "import",
+          "error": "Dossier introuvable (fichier « france/200000009 »)."}]
+    )  # fmt: skip
+    empty = pd.DataFrame(columns=list(NATIONAL_COLUMNS))
+    result = national_summary(empty, failures, ["quotas"], when=dt.date(2025, 6, 1))
+    outputs = write_national(result, tmp_path)
+    page = outputs.html.read_text(encoding="utf-8")
+    assert "CC Delta" in page and "Dossier introuvable" in page

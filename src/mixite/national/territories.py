@@ -46,9 +46,9 @@ def _files_size(folder: Path) -> float:
 def discover(root: Path, sirens: set[str] | None = None) -> list[Territory]:
     """The territories of ``root`` (only ``sirens`` when given), the biggest first.
 
-    With ``france.csv`` (``mixite generer --france``), its rows whose folder exists; otherwise
-    every sub-folder holding a ``territoire.yaml``. ``InputError`` when ``root`` is not a folder
-    or holds no territory."""
+    With ``france.csv`` (``mixite generer --france``), its rows (a missing folder fails at the
+    import of its territory, which the run reports); otherwise every sub-folder holding a
+    ``territoire.yaml``. ``InputError`` when ``root`` is not a folder or holds no territory."""
     if not root.is_dir():
         raise InputError(
             "Dossier introuvable",
@@ -61,11 +61,11 @@ def discover(root: Path, sirens: set[str] | None = None) -> list[Territory]:
     if index.is_file():
         with index.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle, delimiter=";"):
-                folder = root / row["dossier"]
-                if folder.is_dir():
-                    found.append(
-                        Territory(row["siren"], row["nom"], folder, float(row["logements"]))
+                found.append(
+                    Territory(
+                        row["siren"], row["nom"], root / row["dossier"], float(row["logements"])
                     )
+                )
     else:
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
             if (folder / "territoire.yaml").is_file():
