@@ -172,7 +172,7 @@ def _france(
             f"Millésime {millesime} hors du domaine couvert : donnez une année entre 2025 et 2100."
         )
     if not 0 < scale <= 1:
-        raise ConfigError(f"Échelle {echelle_text(scale)} impossible : donnez un nombre de 0 à 1.")
+        raise ConfigError(f"Échelle {fr.number(scale, 4)} impossible : donnez un nombre de 0 à 1.")
     sirens = {s.strip() for s in epci.split(",") if s.strip()} if epci else None
     bar = Progress(
         TextColumn("{task.description}"),
@@ -213,10 +213,6 @@ def _france(
         target = fr.integer(f.target) if f.unit == "n" else fr.percent(f.target)
         status = "OK" if f.ok else "écart"
         typer.echo(f"  {f.label} : {value} (cible {target}) {status}")
-
-
-def echelle_text(scale: float) -> str:
-    return str(scale).replace(".", ",")
 
 
 @app.command(

@@ -59,8 +59,9 @@ def territory_identity(store: StoreLike, millesime: int | None = None) -> dict[s
         raise StoreError("La base ne contient aucun logement : importez d'abord un millésime.")
     year = max(years) if millesime is None else millesime
     territory = territory_row(store, year)
-    communes = store.read("communes", max(y for y in store.millesimes("communes") if y <= year))
-    regions = geo.region_of(communes["commune"])
+    known = [y for y in store.millesimes("communes") if y <= year]
+    codes = store.read("communes", max(known))["commune"] if known else pd.Series(dtype=object)
+    regions = geo.region_of(codes)
     region = str(regions.dropna().mode().iloc[0]) if regions.notna().any() else ""
     summary = getattr(store, "summary", None)
     if summary is not None:
