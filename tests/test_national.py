@@ -30,10 +30,16 @@ TASKS = ["diagnostic", "quotas", "simulation"]
 @pytest.fixture(scope="module")
 def france(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("france")
-    generation = generate_france(root, 2025, 2025, 0.01, {SUD_CORSE, AJACCIEN, FAUCIGNY})
+    # generated as Dask tasks on two workers: the same files as one after the other
+    generation = generate_france(root, 2025, 2025, 0.01, {SUD_CORSE, AJACCIEN, FAUCIGNY}, 2)
+    assert generation.workers == 2
     assert sorted(t.siren for t in generation.territories) == sorted(
         [FAUCIGNY, SUD_CORSE, AJACCIEN]
     )
+    alone = tmp_path_factory.mktemp("seul")
+    generate_france(alone, 2025, 2025, 0.01, {SUD_CORSE})
+    for name in ("rpls.csv", "demandes.csv", "attributions.csv"):
+        assert (alone / SUD_CORSE / name).read_bytes() == (root / SUD_CORSE / name).read_bytes()
     # break the CA du Pays Ajaccien: a surface that is not a number on line 3 of its RPLS file
     rpls = root / AJACCIEN / "rpls.csv"
     lines = rpls.read_bytes().decode("utf-8").split("\r\n")
