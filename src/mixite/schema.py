@@ -601,6 +601,13 @@ COMMUNES = Table(
             "zone des plafonds de ressources",
             codes=CEILING_ZONES,
         ),
+        Column(
+            "geometry_wkt",
+            "contour",
+            "str",
+            "contour de la commune (WKT, WGS84 ; importé d'un fichier de contours)",
+            nullable=True,
+        ),
     ),
 )
 

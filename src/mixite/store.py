@@ -211,9 +211,14 @@ class Store:
         return [int(r[0]) for r in rows]
 
     def read(self, table: str, millesime: int | None = None) -> pd.DataFrame:
-        """The canonical frame of ``table`` for ``millesime`` (the latest one when None)."""
+        """The canonical frame of ``table`` for ``millesime`` (the latest one when None).
+
+        A store written by an earlier version of mixite (other columns) is refused in French.
+        """
         spec = _table(table)
         available = self.millesimes(spec.name)
+        if available:
+            self._check_columns(spec)
         if not available:
             raise StoreError(
                 f"La base « {self.path} » ne contient aucune donnée pour la table "

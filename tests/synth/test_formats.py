@@ -127,8 +127,10 @@ def test_mixite_csv_files(petite: GenerationResult) -> None:
         ("communes", COMMUNES),
         ("landlords", LANDLORDS),
     ):
-        frame = _mixite(petite.paths[key], [c.header for c in table.columns])
-        for col in table.columns:
+        # the communes' contours are written to communes.geojson, not to communes.csv
+        columns = [c for c in table.columns if c.name != "geometry_wkt"]
+        frame = _mixite(petite.paths[key], [c.header for c in columns])
+        for col in columns:
             values = frame[col.header]
             present = values[values != ""]
             if not col.nullable and col.dtype != "list":

@@ -19,6 +19,7 @@ _FILE_LABELS = {
     "communes": "communes",
     "landlords": "bailleurs",
     "qpv": "périmètres QPV (GeoJSON WGS84)",
+    "commune_contours": "contours des communes (GeoJSON WGS84, attributs d'Admin Express)",
     "territory": "description du territoire",
     "calibration": "rapport de calibration",
 }

@@ -134,6 +134,7 @@ def diagnostic(
         marges=marges_result,
         marges_missing=missing,
         quota_history=history,
+        communes=snapshot.get("communes"),
     )
 
 

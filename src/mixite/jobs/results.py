@@ -117,6 +117,8 @@ class DiagnosticResult:
     marges_missing: str = ""
     #: Shares of the legal objectives in the two lease years before (None: no earlier year).
     quota_history: pd.DataFrame | None = None
+    #: The ``communes`` table (names, and contours in ``geometry_wkt`` when imported).
+    communes: pd.DataFrame | None = None
 
     def title(self, table: str) -> str:
         """French title of a diagnostic table."""

@@ -8,6 +8,7 @@ byte-identical files, and memory stays bounded whatever the size.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -23,7 +24,7 @@ from mixite.household import UcScale
 from mixite.schema import APPLICATIONS, ATTRIBUTIONS, COMMUNES, HOUSEHOLDS, LANDLORDS, RESERVATIONS
 from mixite.synth import formats
 from mixite.synth.calibration import Tally, calibration_figures, write_calibration_report
-from mixite.synth.geographie import build_geography, qpv_geojson
+from mixite.synth.geographie import build_geography, communes_geojson, qpv_geojson
 from mixite.synth.menages import build_applications, build_attributions, build_households
 from mixite.synth.modele import SizeProfile, load_model, reference_thresholds
 from mixite.synth.parc import build_dwellings, build_landlords, build_reservations, build_residences
@@ -38,6 +39,7 @@ FILES = {
     "communes": "communes.csv",
     "landlords": "bailleurs.csv",
     "qpv": "qpv.geojson",
+    "commune_contours": "communes.geojson",
     "territory": "territoire.yaml",
     "calibration": "calibration.md",
 }
@@ -210,11 +212,18 @@ def generate(
     with paths["reservations"].open("wb") as f:
         formats.write_mixite(reservations, RESERVATIONS, f, header=True)
     with paths["communes"].open("wb") as f:
-        formats.write_mixite(geo.communes[COMMUNES.names], COMMUNES, f, header=True)
+        # the contours go to their own file (communes.geojson), as IGN publishes them
+        flat = dataclasses.replace(
+            COMMUNES, columns=tuple(c for c in COMMUNES.columns if c.name != "geometry_wkt")
+        )
+        formats.write_mixite(geo.communes[flat.names], flat, f, header=True)
     with paths["landlords"].open("wb") as f:
         formats.write_mixite(landlords, LANDLORDS, f, header=True)
     paths["qpv"].write_text(
         json.dumps(qpv_geojson(geo), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    paths["commune_contours"].write_text(
+        json.dumps(communes_geojson(geo), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     paths["territory"].write_text(territory_yaml(model), encoding="utf-8")
     counts.update(
