@@ -162,3 +162,14 @@ def test_the_index_lists_every_territory(france: list[FranceTerritory], tmp_path
     assert rows[1]["nom_region"] == "Centre-Val de Loire"
     assert int(rows[1]["logements"]) == by_siren(france, "243700754").dwellings
     assert not list(tmp_path.glob(".*partiel"))
+
+
+def test_a_one_commune_territory_is_generated(
+    france: list[FranceTerritory], tmp_path: Path
+) -> None:
+    # Paris: no inner nor outer ring (the synthetic geography leaves them out)
+    paris = selection(france, 0.002, {"217500016"})[0]
+    folder, counts, _ = generate_territory(paris, tmp_path, 2025, 2025)
+    assert counts["communes"] == 1
+    assert _read(folder / "communes.csv")["code_commune"].tolist() == ["75056"]
+    assert set(_read(folder / "rpls.csv")["DEPCOM"]) == {"75056"}

@@ -127,7 +127,9 @@ def _sector_lines(
 ) -> tuple[list[Any], np.ndarray]:
     """``n`` wavy lines from the centre cutting a ring into sectors of unequal widths (Dirichlet
     shares, at least a third of the mean) from the angle ``offset``, and the ``n + 1`` sector
-    bounds."""
+    bounds (a ring without commune, n = 0, has no line)."""
+    if n == 0:
+        return [], np.array([offset, offset + 2 * math.pi])
     widths = 1.0 / 3.0 + (2.0 / 3.0) * rng.dirichlet(np.full(n, 6.0)) * n
     bounds = offset + 2 * math.pi * np.concatenate([[0.0], np.cumsum(widths / widths.sum())])
     # two neighbouring lines never cross: each sways by less than a third of the narrowest sector
@@ -182,8 +184,9 @@ def _tessellation(
         if edges[0].contains(point):
             parts[0].append(face)
         elif edges[1].contains(point):
-            parts[1 + _sector_of(face, cx, cy, reach, inner_bounds)].append(face)
-        else:
+            if counts[0]:  # a ring without commune (a one-commune EPCI) is left out
+                parts[1 + _sector_of(face, cx, cy, reach, inner_bounds)].append(face)
+        elif counts[1]:
             parts[1 + counts[0] + _sector_of(face, cx, cy, reach, outer_bounds)].append(face)
     return [shapely.union_all(p) for p in parts]
 
