@@ -31,6 +31,10 @@ SURFACE: dict[str, list[str]] = {
         "read_folder", "read_qpv", "read_rpls", "read_table", "read_territory",
     ],
     "mixite.jobs": ["allocation", "cotation", "diagnostic", "documents", "importing", "results"],
+    "mixite.national": [
+        "FranceGeneration", "NationalRun", "Territory", "TerritoryReport", "discover",
+        "generate_france", "open_client", "run_national",
+    ],
     "mixite.params": [
         "ParamValue", "Parameter", "Parameters", "as_date", "default_parameters",
         "load_parameters", "param", "resolve",

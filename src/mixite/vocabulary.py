@@ -13,13 +13,17 @@ from enum import StrEnum
 
 __all__ = [
     "LONG_COLUMNS",
+    "NATIONAL_COLUMNS",
+    "NATIONAL_IDENTITY",
     "RESERVATAIRE_SEPARATOR",
     "STATE_RESERVATAIRES",
     "TARGET_PARAMETERS",
     "Definition",
     "Indicator",
     "Level",
+    "NationalIndicator",
     "TargetSource",
+    "Task",
     "reservataire_key",
     "reservataire_kind",
     "split_reservataire_key",
@@ -103,6 +107,50 @@ def reservataire_kind(key: str) -> str:
 
 #: The long format of quota results: one row per (level, group, indicator).
 LONG_COLUMNS = ("level", "group", "indicator", "denominator", "numerator", "share", "target")
+
+
+class Task(StrEnum):
+    """The tasks of the national observatory (``mixite national --taches``)."""
+
+    DIAGNOSTIC = "diagnostic"
+    QUOTAS = "quotas"
+    SIMULATION = "simulation"
+
+
+class NationalIndicator(StrEnum):
+    """The indicators of the national diagnostic task besides the legal objectives (codes of
+    the ``indicator`` column, in the long format)."""
+
+    #: Dwellings in QPV over dwellings.
+    STOCK_IN_QPV = "parc_en_qpv"
+    #: Vacant dwellings over dwellings offered for letting.
+    VACANCY = "vacance"
+    #: Moves into the existing stock over its let or vacant dwellings.
+    TURNOVER = "rotation"
+    #: Pending applications over the attributions of the year (a ratio, not a share).
+    PRESSURE = "demandes_par_attribution"
+    #: Room for manoeuvre: attainable Q1 attributions outside QPV over expected vacancies.
+    ATTAINABLE_Q1 = "q1_hors_qpv_atteignable"
+
+
+#: The identity of an EPCI carried by every row of the national results.
+NATIONAL_IDENTITY = ("epci", "epci_name", "region", "region_name", "dwellings")
+
+#: The national long format: the EPCI's identity, the task and the scenario (simulation), the
+#: long format, the name of the group, the interval of the share (exact interval of an observed
+#: share, replicates' range of a simulated one), the shortfall in attributions and a detail code
+#: (the binding reason of the room for manoeuvre).
+NATIONAL_COLUMNS = (
+    *NATIONAL_IDENTITY,
+    "task",
+    "scenario",
+    *LONG_COLUMNS,
+    "group_name",
+    "share_low",
+    "share_high",
+    "shortfall",
+    "detail",
+)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ __all__ = [
     "MargesResult",
     "Mode",
     "Names",
+    "NationalResult",
     "QuotasResult",
     "ScenarioRun",
     "StoreInfo",
@@ -348,6 +349,42 @@ class DocumentsResult:
     terms: Mapping[str, tuple[float, str, bool]] = field(default_factory=dict)
     #: The text that sets the Q1 threshold of year N (the annual arrêté).
     threshold_reference: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# National observatory
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NationalResult:
+    """Every territory of a national run, in the long format, and its summary.
+
+    ``rows``: all results (``vocabulary.NATIONAL_COLUMNS``); ``epci``: one row per EPCI (identity,
+    size class, observed and simulated shares of the three objectives with their intervals and
+    shortfalls, room for manoeuvre); ``attainment``: per source (observed, or simulated under a
+    scenario) and objective, the EPCIs subject to it, those meeting it and the national share;
+    ``by_region`` and ``by_size``: the same per region and per size class; ``room`` and
+    ``room_counts``: the room for manoeuvre outside QPV per EPCI and by category and reason;
+    ``scenario_changes``: per EPCI, objective and scenario, the simulated share against the
+    baseline (None with a single scenario); ``failures``: the territories that failed (``epci``,
+    ``epci_name``, ``error``) — they are left out of every other table.
+    """
+
+    rows: pd.DataFrame
+    epci: pd.DataFrame
+    attainment: pd.DataFrame
+    by_region: pd.DataFrame
+    by_size: pd.DataFrame
+    room: pd.DataFrame
+    room_counts: pd.DataFrame
+    scenario_changes: pd.DataFrame | None
+    failures: pd.DataFrame
+    tasks: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    size_bounds: tuple[int, ...]
+    #: Territories whose results an earlier run had already written (not recomputed).
+    skipped: int = 0
 
 
 # ---------------------------------------------------------------------------------------------

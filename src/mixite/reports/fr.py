@@ -30,8 +30,12 @@ __all__ = [
     "INDICATOR_SHORT_LABELS",
     "LEVEL_LABELS",
     "MISSING",
+    "NATIONAL_INDICATOR_LABELS",
     "REASON_LABELS",
     "RESERVATAIRE_SHORT_LABELS",
+    "ROOM_CATEGORY_LABELS",
+    "SOURCE_LABELS",
+    "TASK_LABELS",
     "UNIT_LABELS",
     "VALUE_LABELS",
     "Format",
@@ -47,6 +51,7 @@ __all__ = [
     "points",
     "reservataire_label",
     "reservataire_name",
+    "size_class_label",
     "value",
     "yes_no",
 ]
@@ -366,3 +371,55 @@ def group_label(level: str, group: Any, names: Names | None = None, with_code: b
     if name is None:
         return code
     return f"{name} ({code})" if with_code else name
+
+
+# ---------------------------------------------------------------------------------------------
+# National observatory (``mixite national``)
+# ---------------------------------------------------------------------------------------------
+
+#: Wording of the tasks of a national run and of the steps where a territory can fail.
+TASK_LABELS: dict[str, str] = {
+    "import": "import des fichiers",
+    "diagnostic": "diagnostic",
+    "quotas": "objectifs légaux",
+    "simulation": "simulation",
+    "dask": "exécution sur le cluster",
+}
+
+#: Wording of the indicators of the national diagnostic (``vocabulary.NationalIndicator``).
+NATIONAL_INDICATOR_LABELS: dict[str, str] = {
+    "parc_en_qpv": "Part du parc en QPV",
+    "vacance": "Taux de vacance",
+    "rotation": "Taux de rotation",
+    "demandes_par_attribution": "Demandes en cours par attribution",
+    "q1_hors_qpv_atteignable": "Part atteignable d'attributions Q1 hors QPV",
+}
+
+#: Where a national share comes from (``indicators.national.SOURCES``).
+SOURCE_LABELS: dict[str, str] = {
+    "observe": "attributions observées",
+    "simule": "année simulée",
+}
+
+#: Room for manoeuvre of an EPCI (``indicators.national.CATEGORIES``).
+ROOM_CATEGORY_LABELS: dict[str, str] = {
+    "atteint": "objectif atteint",
+    "atteignable": "atteignable, non atteint",
+    "hors_atteinte": "hors d'atteinte",
+}
+
+
+def size_class_label(lower: Any, bounds: tuple[int, ...] | list[int]) -> str:
+    """« moins de 2 000 logements », « 2 000 à 5 000 logements », « 50 000 logements et plus »:
+    the class of sizes starting at ``lower`` among the lower ``bounds``."""
+    ordered = sorted(int(b) for b in bounds)
+    low = int(lower)
+    if low not in ordered:
+        return f"{integer(low)} logements et plus"
+    k = ordered.index(low)
+    if k + 1 == len(ordered):
+        return f"{integer(low)} logements et plus"
+    high = ordered[k + 1]
+    if low == 0:
+        return f"moins de {integer(high)} logements"
+    return f"{integer(low)} à {integer(high)} logements"

@@ -73,18 +73,24 @@ def _chunks(sizes: np.ndarray, chunk: int) -> list[tuple[int, int]]:
 
 
 def territory_yaml(model: dict[str, Any]) -> str:
-    """Text of ``territoire.yaml`` (contract: nom, siren_epci, siren_epci_seuils, thresholds)."""
+    """Text of ``territoire.yaml`` (contract: nom, siren_epci, siren_epci_seuils, thresholds;
+    ``seuil_q1`` when the model gives Q1 thresholds the arrêtés lack, ``territoire.seuil_q1``)."""
     terr = model["territoire"]
-    data = {
+    reference = model["epci_reference"]
+    data: dict[str, Any] = {
         "nom": terr["nom"],
         "siren_epci": str(terr["siren_epci"]),
-        "siren_epci_seuils": str(model["epci_reference"]["siren"]),
-        "taux_effort_max": float(terr["taux_effort_max"]),
-        "reste_a_vivre_min": float(terr["reste_a_vivre_min"]),
+        "siren_epci_seuils": str(reference["siren"]),
     }
-    head = (
-        "# Territoire synthétique généré par « mixite generer » (données fictives).\n"
-        f"# Seuils Q1/Q2/Q3 : ceux de l'EPCI réel comparable {model['epci_reference']['nom']}.\n"
+    if terr.get("seuil_q1"):
+        data["seuil_q1"] = {int(y): float(v) for y, v in terr["seuil_q1"].items()}
+    data["taux_effort_max"] = float(terr["taux_effort_max"])
+    data["reste_a_vivre_min"] = float(terr["reste_a_vivre_min"])
+    own = str(reference["siren"]) == str(terr["siren_epci"])
+    head = "# Territoire synthétique généré par « mixite generer » (données fictives).\n" + (
+        "# Seuils Q1/Q2/Q3 : ceux des arrêtés pour cet EPCI.\n"
+        if own
+        else f"# Seuils Q1/Q2/Q3 : ceux de l'EPCI réel comparable {reference['nom']}.\n"
     )
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
@@ -107,13 +113,15 @@ def generate(
     millesime: int,
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    model: dict[str, Any] | None = None,
 ) -> GenerationResult:
     """Write a synthetic territory of ``profile.dwellings`` dwellings into ``folder``.
 
     Millésime convention: RPLS stock at 1/1/``millesime``, attributions with leases signed in
     ``millesime - 1``, applications pending at 31/12/``millesime - 1``, occupancy at
-    1/1/``millesime``. ``progress(done, total)`` is called after each chunk of dwellings."""
-    model = load_model()
+    1/1/``millesime``. ``progress(done, total)`` is called after each chunk of dwellings.
+    ``model``: the territory's model (``modele.territory_model``), the packaged one when None."""
+    model = load_model() if model is None else model
     folder.mkdir(parents=True, exist_ok=True)
     paths = {k: folder / v for k, v in FILES.items()}
     terr = model["territoire"]
@@ -125,8 +133,8 @@ def generate(
     landlords = build_landlords(model)
     residences = build_residences(r_res, model, geo, landlords, profile.dwellings, millesime)
     reservations = build_reservations(r_conv, model, landlords, residences, geo.communes)
-    thr_attr = reference_thresholds(millesime - 1)
-    thr_demand = reference_thresholds(millesime)
+    thr_attr = reference_thresholds(millesime - 1, model)
+    thr_demand = reference_thresholds(millesime, model)
     scale = UcScale.from_parameters(dt.date(millesime - 1, 1, 1))
 
     apl_zones = geo.communes["apl_zone"].to_numpy().astype(np.int64)

@@ -127,7 +127,9 @@ def _sector_lines(
 ) -> tuple[list[Any], np.ndarray]:
     """``n`` wavy lines from the centre cutting a ring into sectors of unequal widths (Dirichlet
     shares, at least a third of the mean) from the angle ``offset``, and the ``n + 1`` sector
-    bounds."""
+    bounds (a ring without commune, n = 0, has no line)."""
+    if n == 0:
+        return [], np.array([offset, offset + 2 * math.pi])
     widths = 1.0 / 3.0 + (2.0 / 3.0) * rng.dirichlet(np.full(n, 6.0)) * n
     bounds = offset + 2 * math.pi * np.concatenate([[0.0], np.cumsum(widths / widths.sum())])
     # two neighbouring lines never cross: each sways by less than a third of the narrowest sector
@@ -182,8 +184,9 @@ def _tessellation(
         if edges[0].contains(point):
             parts[0].append(face)
         elif edges[1].contains(point):
-            parts[1 + _sector_of(face, cx, cy, reach, inner_bounds)].append(face)
-        else:
+            if counts[0]:  # a ring without commune (a one-commune EPCI) is left out
+                parts[1 + _sector_of(face, cx, cy, reach, inner_bounds)].append(face)
+        elif counts[1]:
             parts[1 + counts[0] + _sector_of(face, cx, cy, reach, outer_bounds)].append(face)
     return [shapely.union_all(p) for p in parts]
 
@@ -191,7 +194,14 @@ def _tessellation(
 def build_geography(
     rng: np.random.Generator, model: dict[str, Any], dwellings: int, epci: str, epci_name: str
 ) -> Geography:
-    """Communes and 2024-generation QPV of a territory of ``dwellings`` social dwellings."""
+    """Communes and 2024-generation QPV of a territory of ``dwellings`` social dwellings.
+
+    The communes are fictitious (département ``96``) unless the model lists real ones
+    (``territoire.communes``: code, nom, groupe, zone_apl, zone_plafonds, poids — the centre
+    first, then the inner suburbs, then the outer towns; ``poids`` is the commune's share of
+    the stock outside QPV), as the territories of the synthetic France do; their polygons are
+    still drawn around the model's centre point. ``territoire.prefixe_qpv`` replaces the
+    prefix of the QPV codes."""
     geo = model["geographie"]
     terr = model["territoire"]
     dep = str(terr["departement"])
@@ -200,8 +210,13 @@ def build_geography(
     r_c = float(geo["rayon_centre_m"]) * scale
     r_b = float(geo["rayon_banlieue_m"]) * scale
     r_o = float(geo["rayon_couronne_m"]) * scale
-    n_sub = _count(geo["banlieue"], dwellings)
-    n_out = _count(geo["couronne"], dwellings)
+    given: list[dict[str, Any]] = list(terr.get("communes") or [])
+    if given:
+        kinds = [str(c["groupe"]) for c in given]
+        n_sub, n_out = kinds.count("banlieue"), kinds.count("couronne")
+    else:
+        n_sub = _count(geo["banlieue"], dwellings)
+        n_out = _count(geo["couronne"], dwellings)
 
     # the two ring offsets are drawn from ``rng`` and the shapes' waves from a child generator,
     # so that the draws of ``rng`` that place the QPV below stay those of a plain ring layout
@@ -218,18 +233,28 @@ def build_geography(
     # 7 is prime to 1000, so the n (< 1000) codes are distinct and look scattered like real ones
     codes = [f"{dep}{(i * 7 + 1) % 1000:03d}" for i in range(n)]
     postcodes = [f"{dep}{100 + 10 * (i % 90):03d}" for i in range(n)]
+    apl_zones = ["2" if g != "couronne" else "3" for g in groups]
+    ceiling_zones = ["A"] * n
+    if given:
+        codes = [str(c["code"]) for c in given]
+        names = [str(c["nom"]) for c in given]
+        postcodes = [code.replace("2A", "20").replace("2B", "20") for code in codes]
+        apl_zones = [str(c["zone_apl"]) for c in given]
+        ceiling_zones = [str(c["zone_plafonds"]) for c in given]
     communes = pd.DataFrame(
         {
             "commune": codes,
             "commune_name": names,
             "epci": epci,
             "epci_name": epci_name,
-            "apl_zone": ["2" if g != "couronne" else "3" for g in groups],
-            "ceiling_zone": "A",
+            "apl_zone": apl_zones,
+            "ceiling_zone": ceiling_zones,
         },
         columns=COMMUNES.names,
     )
     communes["group"] = groups
+    if given:
+        communes["weight"] = [float(c["poids"]) for c in given]
 
     # QPV perimeters: blobs (unions of discs) inside the centre and some suburbs and one outer town
     qpv_shapes: list[BaseGeometry] = []
@@ -262,7 +287,9 @@ def build_geography(
         blob = shapely.union_all(discs).intersection(poly)
         qpv_shapes.append(shapely.set_precision(blob, 1.0))
         qpv_commune.append(host)
-    qpv_codes = [f"QN0{dep}{k + 1:02d}M" for k in range(len(qpv_shapes))]
+    prefix = str(terr.get("prefixe_qpv") or f"QN0{dep}")
+    suffix = "" if terr.get("prefixe_qpv") else "M"
+    qpv_codes = [f"{prefix}{k + 1:02d}{suffix}" for k in range(len(qpv_shapes))]
     qpv = pd.DataFrame(
         {
             "qpv_code": qpv_codes,

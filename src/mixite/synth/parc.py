@@ -141,12 +141,14 @@ def build_residences(
     qpv_counts = np.floor(qpv_w / qpv_w.sum() * target_qpv).astype(np.int64)
     qpv_counts[0] += target_qpv - int(qpv_counts.sum())
 
-    # Non-QPV dwellings per commune
+    # Non-QPV dwellings per commune (real communes: their own share of the stock)
     share = {k: float(v) for k, v in geo_m["part_stock"].items()}
     com_w = np.array([share[g] for g in groups]) / np.array(
         [int((groups == g).sum()) for g in groups]
     )
     com_w = com_w * rng.dirichlet(np.full(len(groups), 4.0)) * len(groups)
+    if "weight" in geo.communes:
+        com_w = geo.communes["weight"].to_numpy(dtype=float) + 1e-9
     rest = dwellings - target_qpv
     com_counts = np.floor(com_w / com_w.sum() * rest).astype(np.int64)
     com_counts[0] += rest - int(com_counts.sum())
