@@ -37,6 +37,7 @@ __all__ = [
     "TERRITORY",
     "Store",
     "import_millesime",
+    "replace_partner_rows",
     "key_path",
     "pseudonym_of",
     "pseudonymise",
@@ -341,6 +342,69 @@ def import_millesime(
             con.execute("ROLLBACK")
             raise
     return {name: data.num_rows for name, data in arrow.items()}
+
+
+def replace_partner_rows(
+    path: str | Path, millesime: int, table: str, column: str, value: str, frame: pd.DataFrame
+) -> tuple[int, int]:
+    """Replace one partner's rows of ``table`` in ``millesime`` (those whose ``column`` equals
+    ``value``) by ``frame``, in ONE transaction: the other partners' rows are untouched, a
+    failure leaves the store as before. Every row of ``frame`` must belong to the partner
+    (``StoreError`` otherwise, before any write); its pseudonymised columns are pseudonymised
+    with the store's key. Returns (rows removed, rows inserted).
+
+    Used by the partners' uploads (``mixite.jobs.importing.import_partner_file``): a landlord
+    sends its own attributions of the year and nothing else changes.
+    """
+    spec = _table(table)
+    if column not in spec.names:
+        raise StoreError(f"Colonne « {column} » absente de la table « {table} ».")
+    foreign = frame[frame[column].astype(str) != str(value)]
+    if not foreign.empty:
+        raise StoreError(
+            f"{len(foreign)} ligne(s) n'appartiennent pas au partenaire « {value} » : rien "
+            "n'est importé."
+        )
+    data = to_arrow(frame, spec)
+    with Store(path, read_only=False) as store:
+        if millesime not in store.millesimes(table):
+            raise StoreError(f"La base ne contient pas le millésime {millesime} de « {table} ».")
+        if spec.pseudonymised:
+            key = _load_key(store.path, create=False)
+            if key is None:
+                raise StoreError(
+                    f"Clé de pseudonymisation « {key_path(store.path)} » absente : les "
+                    "identifiants déposés ne se rapprocheraient plus de ceux de la base."
+                )
+            for col in spec.pseudonymised:
+                index = data.schema.get_field_index(col)
+                clear = pd.Series(data.column(col).to_numpy(zero_copy_only=False), dtype=object)
+                hidden = pa.array(pseudonymise(clear, key), type=pa.string(), from_pandas=True)
+                data = data.set_column(index, col, hidden)
+        con = store.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            row = con.execute(
+                f"SELECT count(*) FROM {_q(table)} WHERE millesime = ? AND {_q(column)} = ?",
+                [int(millesime), str(value)],
+            ).fetchone()
+            removed = int(row[0]) if row is not None else 0
+            con.execute(
+                f"DELETE FROM {_q(table)} WHERE millesime = ? AND {_q(column)} = ?",
+                [int(millesime), str(value)],
+            )
+            con.register("_mixite_partner", data)
+            cols = ", ".join(_q(c) for c in spec.names)
+            con.execute(
+                f"INSERT INTO {_q(table)} (millesime, {cols}) "
+                f"SELECT {int(millesime)}, {cols} FROM _mixite_partner"
+            )
+            con.unregister("_mixite_partner")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return removed, data.num_rows
 
 
 def pseudonym_of(path: str | Path, identifier: str) -> str | None:

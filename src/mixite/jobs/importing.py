@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mixite.errors import InputError, Location
-from mixite.jobs.results import ImportResult, StoreInfo
+from mixite.jobs.results import ImportResult, PartnerUpload, StoreInfo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,7 +17,16 @@ if TYPE_CHECKING:
     from mixite.io.mapping import ColumnMapping
     from mixite.store import Store
 
-__all__ = ["OPTION_TABLES", "ImportPlan", "import_files", "info", "plan_import", "read_plan"]
+__all__ = [
+    "OPTION_TABLES",
+    "ImportPlan",
+    "import_files",
+    "import_partner_file",
+    "info",
+    "plan_import",
+    "preview_partner_file",
+    "read_plan",
+]
 
 #: Option name (French) → store table, in the order files are read (communes first: their codes
 #: are accepted by the other readers).
@@ -213,3 +222,138 @@ def info(store: Store) -> StoreInfo:
     if store.millesimes("territory"):
         name = str(store.read("territory")["name"].iloc[0])
     return StoreInfo(name, summary)
+
+
+#: Rows of other landlords reported one by one in an upload (the rest are counted).
+MAX_REPORTED_ROWS = 20
+#: The landlord column of the attributions, as the file names it.
+_LANDLORD_COLUMN = "landlord_id"
+
+
+def _read_partner_file(
+    store: Store, landlord: str, file: Path, millesime: int
+) -> tuple[pd.DataFrame | None, tuple[InputError, ...]]:
+    """The landlord's attributions read through the real reader, or the errors of the file:
+    the reader's (first bad value) or one per row of another landlord."""
+    from mixite.io import read_table
+    from mixite.schema import ATTRIBUTIONS
+
+    communes = None
+    if millesime in store.millesimes("communes"):
+        communes = [str(c) for c in store.read("communes", millesime)["commune"]]
+    try:
+        frame = read_table(file, "attributions", known_communes=communes)
+    except InputError as error:
+        return None, (error,)
+    header = ATTRIBUTIONS.column(_LANDLORD_COLUMN).header
+    # The reader keeps the file's rows in order: row i is line i + 2 (the header is line 1).
+    foreign = [
+        (i, str(v))
+        for i, v in enumerate(frame[_LANDLORD_COLUMN].astype(str))
+        if v != str(landlord)
+    ]
+    errors = [
+        InputError(
+            "Attribution d'un autre bailleur : vous ne pouvez déposer que les vôtres",
+            Location(file.name, i + 2, header, value),
+            f"Retirez cette ligne ou corrigez le SIREN (le vôtre : {landlord}).",
+        )
+        for i, value in foreign[:MAX_REPORTED_ROWS]
+    ]
+    if len(foreign) > MAX_REPORTED_ROWS:
+        errors.append(
+            InputError(
+                f"{len(foreign) - MAX_REPORTED_ROWS} autres lignes d'autres bailleurs",
+                Location(file.name, column=header),
+                "Ne gardez que vos propres attributions.",
+            )
+        )
+    if frame.empty:
+        errors.append(
+            InputError(
+                "Le fichier ne contient aucune attribution",
+                Location(file.name),
+                "Déposez le fichier de vos attributions de l'année, avec une ligne par bail.",
+            )
+        )
+    return (None, tuple(errors)) if errors else (frame, ())
+
+
+def _landlord_rows(table: pd.DataFrame, landlord: str) -> pd.DataFrame:
+    from mixite.vocabulary import Level
+
+    levels = (str(Level.LANDLORD), str(Level.LANDLORD_NON_RESERVED))
+    keep = table["level"].astype(str).isin(levels) & (table["group"].astype(str) == landlord)
+    return table.loc[keep].reset_index(drop=True)
+
+
+def preview_partner_file(base: Path, landlord: str, file: Path) -> PartnerUpload:
+    """What importing ``file`` (the landlord's attributions, in mixite's CSV format) would
+    change: read through the real reader and checked row by row (every row must be the
+    landlord's); compared with the landlord's rows of the latest millésime holding attributions;
+    the landlord's legal quota rows of the latest lease year without and with the file. Nothing
+    is written."""
+    import pandas as pd
+
+    from mixite.jobs._load import all_attributions, load_commitments, load_names, territory_row
+    from mixite.jobs.diagnostic import quota_table
+    from mixite.store import Store
+
+    with Store(base) as store:
+        millesime = max(store.millesimes("attributions"))
+        current = store.read("attributions", millesime)
+        every = all_attributions(store)
+        year = int(every["lease_date"].dt.year.max())
+        territory = territory_row(store, year + 1)
+        commitments = load_commitments(store)
+        names = load_names(store)
+        frame, errors = _read_partner_file(store, landlord, file, millesime)
+    mine = current[current[_LANDLORD_COLUMN].astype(str) == landlord]
+    before = _landlord_rows(
+        quota_table(every, territory, year, commitments=commitments), landlord
+    )
+    if frame is None:
+        return PartnerUpload(
+            landlord, millesime, year, 0, len(mine), 0, 0, 0, before, None, errors, names
+        )
+    old, new = set(mine["attribution_id"].astype(str)), set(frame["attribution_id"].astype(str))
+    others = every[
+        ~(
+            (every[_LANDLORD_COLUMN].astype(str) == landlord)
+            & every["attribution_id"].astype(str).isin(old | new)
+        )
+    ]
+    replaced = pd.concat([others, frame], ignore_index=True)
+    after = _landlord_rows(
+        quota_table(replaced, territory, year, commitments=commitments), landlord
+    )
+    return PartnerUpload(
+        landlord,
+        millesime,
+        year,
+        len(frame),
+        len(mine),
+        len(new - old),
+        len(old - new),
+        len(new & old),
+        before,
+        after,
+        (),
+        names,
+    )
+
+
+def import_partner_file(base: Path, landlord: str, file: Path) -> tuple[int, int]:
+    """Import ``file`` as the landlord's attributions of the latest millésime holding
+    attributions, in one transaction (``store.replace_partner_rows``): the file is read and
+    checked again (an ``InputError`` when it is wrong), the landlord's previous rows of that
+    millésime are replaced, the other partners' rows are untouched. Returns (rows removed, rows
+    imported)."""
+    from mixite.store import Store, replace_partner_rows
+
+    with Store(base) as store:
+        millesime = max(store.millesimes("attributions"))
+        frame, errors = _read_partner_file(store, landlord, file, millesime)
+    if frame is None:
+        raise errors[0]
+    return replace_partner_rows(base, millesime, "attributions", _LANDLORD_COLUMN, landlord, frame)

@@ -15,6 +15,7 @@ import pandas as pd
 from mixite.vocabulary import Definition
 
 if TYPE_CHECKING:
+    from mixite.errors import InputError
     from mixite.allocation.problem import AllocationProblem
     from mixite.allocation.scenario import Scenario
     from mixite.cotation.audit import Comparison
@@ -35,6 +36,7 @@ __all__ = [
     "Mode",
     "Names",
     "NationalResult",
+    "PartnerUpload",
     "QuotasResult",
     "ScenarioRun",
     "StoreInfo",
@@ -399,6 +401,31 @@ class ImportResult:
     millesime: int
     rows: Mapping[str, int]
     ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartnerUpload:
+    """What a landlord's upload of its attributions would change, before it is confirmed.
+
+    ``errors`` holds each problem of the file (French ``InputError``: file, line, column,
+    value, fix); when it is empty, the file can be imported. ``added``/``removed``/``kept`` count
+    attribution identifiers against the landlord's rows of ``millesime``; ``before`` and ``after``
+    are the landlord's legal quota rows of lease year ``year`` (long format,
+    ``jobs.diagnostic.quota_table``) without and with the file.
+    """
+
+    landlord: str
+    millesime: int
+    year: int
+    file_rows: int
+    rows_before: int
+    added: int
+    removed: int
+    kept: int
+    before: pd.DataFrame
+    after: pd.DataFrame | None
+    errors: tuple[InputError, ...] = ()
+    names: Names = field(default_factory=Names)
 
 
 @dataclass(frozen=True)
