@@ -122,8 +122,22 @@ RULES: dict[Action, dict[str, Check]] = {
 }
 
 
+#: Actions on one object: refused when the object does not exist.
+OBJECT_ACTIONS = frozenset(
+    {
+        Action.VIEW_PARTNER,
+        Action.VIEW_PERSONAL,
+        Action.UPLOAD,
+        Action.VIEW_UPLOAD,
+        Action.CONFIRM_UPLOAD,
+    }
+)
+
+
 def allowed(user: User, action: Action, obj: Any = None) -> bool:
     """Whether ``user`` may perform ``action`` (on ``obj`` when it concerns one)."""
+    if action in OBJECT_ACTIONS and obj is None:
+        return False
     role = role_of(user)
     if role is None:
         return False

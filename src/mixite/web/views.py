@@ -565,6 +565,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run's progress (the fragment HTMX refreshes)."""
     run = Run.objects.filter(pk=pk).first()
     require(request, Action.VIEW_RUN, run)
+    if run is None:
+        raise Http404("Travail introuvable")
     return render(request, "web/_travail.html", {"run": run})
 
 
