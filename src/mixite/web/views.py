@@ -106,7 +106,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
             "form": form,
             "grid_name": grid.name,
             "explanation": explanation,
-            "score": fr.points(explanation.score) if explanation is not None else None,
+            "score": fr.n_points(explanation.score) if explanation is not None else None,
             "lines": lines,
             "waiting": waiting,
         },
