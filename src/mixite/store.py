@@ -37,10 +37,10 @@ __all__ = [
     "TERRITORY",
     "Store",
     "import_millesime",
-    "replace_partner_rows",
     "key_path",
     "pseudonym_of",
     "pseudonymise",
+    "replace_partner_rows",
 ]
 
 #: Every table the store holds, by canonical name, in creation order.

@@ -55,8 +55,9 @@ def accounts(db: Any) -> dict[str, Any]:
     sync_partners()
     landlords = list(Partner.objects.filter(kind=Partner.Kind.LANDLORD).order_by("code"))
     reservataires = list(
-        Partner.objects.filter(kind=Partner.Kind.RESERVATAIRE, code__startswith="commune:")
-        .order_by("code")
+        Partner.objects.filter(
+            kind=Partner.Kind.RESERVATAIRE, code__startswith="commune:"
+        ).order_by("code")
     )
     a, b = landlords[0], landlords[1]
     r, s = reservataires[0], reservataires[1]

@@ -139,7 +139,9 @@ def test_runs_produce_documents(accounts: dict[str, Any]) -> None:
     landlord.force_login(accounts["bailleur"])
     page = landlord.get(reverse("web:documents")).content.decode()
     assert "diagnostic.html" in page
-    file = landlord.get(reverse("web:fichier", kwargs={"section": "diagnostic", "name": "diagnostic.html"}))
+    file = landlord.get(
+        reverse("web:fichier", kwargs={"section": "diagnostic", "name": "diagnostic.html"})
+    )
     assert file.status_code == 200
     assert b"<html" in b"".join(file.streaming_content)[:2000].lower()
     # Only listed names: no path reaches the disk.

@@ -31,12 +31,18 @@ def _client(accounts: dict[str, Any], role: str, **kwargs: Any) -> Client:
 def objects(accounts: dict[str, Any]) -> dict[str, int]:
     """One upload of landlord A, one of landlord B, one run."""
     up_a = Upload.objects.create(
-        partner=accounts["A"], original_name="a.csv", stored="/nonexistent/a.csv",
-        status=Upload.Status.PENDING, report={"file_rows": 1},
+        partner=accounts["A"],
+        original_name="a.csv",
+        stored="/nonexistent/a.csv",
+        status=Upload.Status.PENDING,
+        report={"file_rows": 1},
     )
     up_b = Upload.objects.create(
-        partner=accounts["B"], original_name="b.csv", stored="/nonexistent/b.csv",
-        status=Upload.Status.PENDING, report={"file_rows": 1},
+        partner=accounts["B"],
+        original_name="b.csv",
+        stored="/nonexistent/b.csv",
+        status=Upload.Status.PENDING,
+        report={"file_rows": 1},
     )
     run = Run.objects.create(kind=Run.Kind.DIAGNOSTIC)
     return {
@@ -106,7 +112,9 @@ def test_every_url_for_every_role(
             assert not any(n in body for n in names), (role, url)
 
 
-def test_a_landlord_sees_no_other_partner(accounts: dict[str, Any], objects: dict[str, int]) -> None:
+def test_a_landlord_sees_no_other_partner(
+    accounts: dict[str, Any], objects: dict[str, int]
+) -> None:
     """Landlord A's dashboard shows its objectives and no figure of another partner."""
     from mixite.web.models import Partner
 

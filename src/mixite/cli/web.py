@@ -47,7 +47,9 @@ def web(
     accounts = prepare(demo)
     typer.echo(f"Dossier de l'application : {web_folder(base.resolve())}")
     if accounts:
-        typer.echo("Comptes de démonstration (mots de passe valables jusqu'au prochain lancement) :")
+        typer.echo(
+            "Comptes de démonstration (mots de passe valables jusqu'au prochain lancement) :"
+        )
         for account in accounts:
             partner = f" — {account.partner}" if account.partner else ""
             typer.echo(f"  {account.username} / {account.password} ({account.role}{partner})")

@@ -299,11 +299,18 @@ def public_waiting_times(inputs: CotationInputs, grid: Grid) -> pd.DataFrame:
     estimate = np.isfinite(table["estimated_months"].to_numpy(dtype=float))
     hide = small & observed
     table.loc[hide, "waiting_months"] = table.loc[hide, "estimated_months"]
-    table.loc[hide, "method"] = np.where(estimate[hide], ESTIMATED, None)
+    method = table["method"].to_numpy(dtype=object)
+    method[hide & estimate] = ESTIMATED
+    method[hide & ~estimate] = None
+    table["method"] = method
     table.loc[small, "observed_months"] = float("nan")
     table.loc[small, "cases"] = 0
     columns = ["waiting_months", "method", "cases"]
-    keys = [c for c in table.columns if c not in (*columns, "pending", "attributions_per_year",
-                                                   "observed_months", "estimated_months")]
+    keys = [
+        c
+        for c in table.columns
+        if c
+        not in (*columns, "pending", "attributions_per_year", "observed_months", "estimated_months")
+    ]
     out = table.loc[table["method"].notna(), [*keys, *columns]]
     return out.reset_index(drop=True)

@@ -248,9 +248,7 @@ def _read_partner_file(
     header = ATTRIBUTIONS.column(_LANDLORD_COLUMN).header
     # The reader keeps the file's rows in order: row i is line i + 2 (the header is line 1).
     foreign = [
-        (i, str(v))
-        for i, v in enumerate(frame[_LANDLORD_COLUMN].astype(str))
-        if v != str(landlord)
+        (i, str(v)) for i, v in enumerate(frame[_LANDLORD_COLUMN].astype(str)) if v != str(landlord)
     ]
     errors = [
         InputError(
@@ -309,9 +307,7 @@ def preview_partner_file(base: Path, landlord: str, file: Path) -> PartnerUpload
         names = load_names(store)
         frame, errors = _read_partner_file(store, landlord, file, millesime)
     mine = current[current[_LANDLORD_COLUMN].astype(str) == landlord]
-    before = _landlord_rows(
-        quota_table(every, territory, year, commitments=commitments), landlord
-    )
+    before = _landlord_rows(quota_table(every, territory, year, commitments=commitments), landlord)
     if frame is None:
         return PartnerUpload(
             landlord, millesime, year, 0, len(mine), 0, 0, 0, before, None, errors, names

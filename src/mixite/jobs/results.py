@@ -15,12 +15,12 @@ import pandas as pd
 from mixite.vocabulary import Definition
 
 if TYPE_CHECKING:
-    from mixite.errors import InputError
     from mixite.allocation.problem import AllocationProblem
     from mixite.allocation.scenario import Scenario
     from mixite.cotation.audit import Comparison
     from mixite.cotation.engine import Explanation
     from mixite.cotation.grid import Grid
+    from mixite.errors import InputError
     from mixite.indicators.marges import Marges
 
 __all__ = [

@@ -19,9 +19,13 @@ class SimulatorForm(forms.Form):
         help_text="Format : jj/mm/aaaa",
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
     )
-    mutation = forms.BooleanField(label="Vous êtes déjà locataire d'un logement social", required=False)
+    mutation = forms.BooleanField(
+        label="Vous êtes déjà locataire d'un logement social", required=False
+    )
     age = forms.IntegerField(label="Âge du demandeur", min_value=16, max_value=110)
-    situation_pro = forms.ChoiceField(label="Situation professionnelle", choices=list(EMPLOYMENT.items()))
+    situation_pro = forms.ChoiceField(
+        label="Situation professionnelle", choices=list(EMPLOYMENT.items())
+    )
     logement_actuel = forms.ChoiceField(
         label="Logement actuel", choices=list(HOUSING_SITUATIONS.items())
     )
@@ -32,19 +36,25 @@ class SimulatorForm(forms.Form):
         label="Nombre de personnes de 14 ans et plus (adultes compris)", min_value=1, max_value=20
     )
     monoparentale = forms.BooleanField(label="Famille monoparentale", required=False)
-    handicap = forms.BooleanField(label="Une personne du ménage est en situation de handicap",
-                                  required=False)
+    handicap = forms.BooleanField(
+        label="Une personne du ménage est en situation de handicap", required=False
+    )
     ressources = forms.FloatField(
         label="Ressources mensuelles du ménage (€)", min_value=0, max_value=100000
     )
-    loyer = forms.FloatField(label="Loyer actuel mensuel (€, facultatif)", min_value=0,
-                             required=False)
+    loyer = forms.FloatField(
+        label="Loyer actuel mensuel (€, facultatif)", min_value=0, required=False
+    )
     pieces_actuelles = forms.IntegerField(
-        label="Nombre de pièces du logement actuel (facultatif)", min_value=0, max_value=20,
+        label="Nombre de pièces du logement actuel (facultatif)",
+        min_value=0,
+        max_value=20,
         required=False,
     )
     commune = forms.ChoiceField(label="Commune souhaitée en premier")
-    pieces = forms.IntegerField(label="Nombre de pièces souhaité (T1 = 1)", min_value=1, max_value=10)
+    pieces = forms.IntegerField(
+        label="Nombre de pièces souhaité (T1 = 1)", min_value=1, max_value=10
+    )
     priorites = forms.MultipleChoiceField(
         label="Situations de priorité (article L441-1 du code de la construction)",
         choices=list(PRIORITY_CODES.items()),
@@ -55,10 +65,12 @@ class SimulatorForm(forms.Form):
         label="Ces situations sont justifiées par des pièces", required=False
     )
     dalo = forms.BooleanField(label="Vous êtes reconnu prioritaire DALO", required=False)
-    relogement = forms.BooleanField(label="Vous devez être relogé (renouvellement urbain)",
-                                    required=False)
-    refus = forms.IntegerField(label="Propositions adaptées refusées", min_value=0, max_value=50,
-                               initial=0)
+    relogement = forms.BooleanField(
+        label="Vous devez être relogé (renouvellement urbain)", required=False
+    )
+    refus = forms.IntegerField(
+        label="Propositions adaptées refusées", min_value=0, max_value=50, initial=0
+    )
 
     def __init__(self, *args: Any, communes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -70,8 +82,11 @@ class SimulatorForm(forms.Form):
         if size is not None and adults is not None and adults > size:
             self.add_error("adultes", "Il ne peut y avoir plus d'adultes que de personnes.")
         if size is not None and older is not None and older > size:
-            self.add_error("plus_14", "Il ne peut y avoir plus de personnes de 14 ans et plus "
-                                      "que de personnes dans le ménage.")
+            self.add_error(
+                "plus_14",
+                "Il ne peut y avoir plus de personnes de 14 ans et plus "
+                "que de personnes dans le ménage.",
+            )
         when = data.get("date_depot")
         if isinstance(when, dt.date) and when > dt.date.today():
             self.add_error("date_depot", "La date de dépôt ne peut pas être dans le futur.")

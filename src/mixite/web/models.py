@@ -32,8 +32,8 @@ class Partner(models.Model):
 
     class Meta:
         verbose_name = "partenaire"
-        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="partner_kind_code")]
-        ordering = ["kind", "name"]
+        constraints = (models.UniqueConstraint(fields=("kind", "code"), name="partner_kind_code"),)
+        ordering = ("kind", "name")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
@@ -78,7 +78,7 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = "événement du journal"
         verbose_name_plural = "journal"
-        ordering = ["-at", "-id"]
+        ordering = ("-at", "-id")
 
 
 class Upload(models.Model):
@@ -104,7 +104,7 @@ class Upload(models.Model):
 
     class Meta:
         verbose_name = "dépôt"
-        ordering = ["-created", "-id"]
+        ordering = ("-created", "-id")
 
 
 class Run(models.Model):
@@ -135,7 +135,7 @@ class Run(models.Model):
 
     class Meta:
         verbose_name = "travail"
-        ordering = ["-created", "-id"]
+        ordering = ("-created", "-id")
 
     @property
     def finished_ok(self) -> bool:

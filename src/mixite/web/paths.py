@@ -7,7 +7,9 @@ from pathlib import Path
 __all__ = ["DEFAULT_GRID", "web_folder"]
 
 #: The cotation grid of the public simulator when the territory gives none (the demo's).
-DEFAULT_GRID = Path(__file__).resolve().parents[3] / "exemples" / "grilles" / "lyon_illustrative.yaml"
+DEFAULT_GRID = (
+    Path(__file__).resolve().parents[3] / "exemples" / "grilles" / "lyon_illustrative.yaml"
+)
 
 
 def web_folder(base: Path) -> Path:

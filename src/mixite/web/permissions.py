@@ -13,14 +13,14 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404, HttpRequest
 
 from mixite.web.models import Partner, Profile, Role, Run, Upload
 
 __all__ = ["Action", "LoginRequired", "allowed", "require", "role_of", "visible_partners"]
 
-User = AbstractBaseUser | AnonymousUser
+#: An account or the anonymous visitor (Django's ``request.user``; Django ships no annotations).
+User = Any
 
 
 class Action(StrEnum):

@@ -73,9 +73,7 @@ def perform(run_id: int) -> None:
     run = Run.objects.get(pk=run_id)
 
     def progress(percent: int, step: str) -> None:
-        Run.objects.filter(pk=run_id).update(
-            status=Run.Status.RUNNING, progress=percent, step=step
-        )
+        Run.objects.filter(pk=run_id).update(status=Run.Status.RUNNING, progress=percent, step=step)
 
     progress(1, "Démarrage")
     out = territory.web_dir() / "sorties" / run.kind

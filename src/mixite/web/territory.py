@@ -45,7 +45,9 @@ def base() -> Path:
     if path is None:
         from mixite.errors import StoreError
 
-        raise StoreError("Aucune base de territoire : lancez l'application avec « mixite web --base ».")
+        raise StoreError(
+            "Aucune base de territoire : lancez l'application avec « mixite web --base »."
+        )
     return Path(path)
 
 

@@ -9,8 +9,6 @@ from django.urls import include, path, re_path
 
 from mixite.web import views
 
-
-
 pages = [
     path("", views.home, name="accueil"),
     path("simulateur/", views.simulator, name="simulateur"),

@@ -20,7 +20,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -156,8 +156,12 @@ def waiting_times(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/delais.html",
-        {"title": "Délais d'attente observés", "rows": rows, "territory": names.territory,
-         "year": fr.integer(territory.latest_year())},
+        {
+            "title": "Délais d'attente observés",
+            "rows": rows,
+            "territory": names.territory,
+            "year": fr.integer(territory.latest_year()),
+        },
     )
 
 
@@ -324,8 +328,13 @@ def attributions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/attributions.html",
-        {"title": f"Attributions {year} — {obj.name}", "partner": obj, "rows": rows,
-         "total": len(mine), "year": year},
+        {
+            "title": f"Attributions {year} — {obj.name}",
+            "partner": obj,
+            "rows": rows,
+            "total": len(mine),
+            "year": year,
+        },
     )
 
 
@@ -352,9 +361,11 @@ def _indicator_rows(before: Any, after: Any) -> list[dict[str, str]]:
     from mixite.reports import fr
 
     out = []
-    later = {} if after is None else {
-        (str(r.level), str(r.indicator)): r for r in after.itertuples(index=False)
-    }
+    later = (
+        {}
+        if after is None
+        else {(str(r.level), str(r.indicator)): r for r in after.itertuples(index=False)}
+    )
     for r in before.itertuples(index=False):
         if not bool(r.target_applies):
             continue
@@ -366,7 +377,9 @@ def _indicator_rows(before: Any, after: Any) -> list[dict[str, str]]:
                 if str(r.level) == "bailleur_non_reserve"
                 else "toutes attributions",
                 "before": f"{fr.percent(r.share)} ({fr.integer(r.numerator)}/{fr.integer(r.denominator)})",
-                "after": fr.MISSING if a is None else (
+                "after": fr.MISSING
+                if a is None
+                else (
                     f"{fr.percent(a.share)} ({fr.integer(a.numerator)}/{fr.integer(a.denominator)})"
                 ),
                 "target": fr.percent(r.target, 0),
@@ -436,8 +449,9 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("web:depot", pk=record.pk)
     return render(
-        request, "web/depot.html", {"title": f"Déposer des attributions — {obj.name}",
-                                     "partner": obj, "form": form}
+        request,
+        "web/depot.html",
+        {"title": f"Déposer des attributions — {obj.name}", "partner": obj, "form": form},
     )
 
 
@@ -515,7 +529,8 @@ def _outputs() -> dict[str, list[str]]:
         folder = root / section
         if folder.is_dir():
             found[section] = sorted(
-                f.name for f in folder.iterdir()
+                f.name
+                for f in folder.iterdir()
                 if f.is_file() and f.suffix.lower() in OUTPUT_SUFFIXES
             )
     return found
@@ -527,8 +542,9 @@ def documents(request: HttpRequest) -> HttpResponse:
     require(request, Action.VIEW_OUTPUTS)
     found = _outputs()
     sections = [(key, OUTPUT_SECTIONS[key], found[key]) for key in OUTPUT_SECTIONS if key in found]
-    return render(request, "web/documents.html", {"title": "Diagnostic et documents",
-                                                   "sections": sections})
+    return render(
+        request, "web/documents.html", {"title": "Diagnostic et documents", "sections": sections}
+    )
 
 
 @require_GET
@@ -556,8 +572,11 @@ def runs(request: HttpRequest) -> HttpResponse:
             audit(request, AuditEvent.Action.RUN, f"travail n° {run.pk}", run.get_kind_display())
             execute(run.pk)
             return redirect("web:travaux")
-    return render(request, "web/travaux.html", {"title": "Travaux en arrière-plan", "form": form,
-                                                 "runs": Run.objects.all()[:30]})
+    return render(
+        request,
+        "web/travaux.html",
+        {"title": "Travaux en arrière-plan", "form": form, "runs": Run.objects.all()[:30]},
+    )
 
 
 @require_GET
@@ -578,8 +597,11 @@ AUDIT_SHOWN = 300
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit log (administrator)."""
     require(request, Action.AUDIT)
-    return render(request, "web/journal.html", {"title": "Journal", "events":
-                                                 AuditEvent.objects.all()[:AUDIT_SHOWN]})
+    return render(
+        request,
+        "web/journal.html",
+        {"title": "Journal", "events": AuditEvent.objects.all()[:AUDIT_SHOWN]},
+    )
 
 
 @require_GET
