@@ -47,6 +47,8 @@ SURFACE: dict[str, list[str]] = {
         "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",
         "calibration_figures", "generate", "load_model", "size_profile",
     ],
+    "mixite.web": ["paths", "permissions", "server", "setup", "territory"],
+    "mixite.web.migrations": [],
 }  # fmt: skip
 
 

@@ -4,3 +4,5 @@ information (cotation simulator, observed waiting time), background runs. See do
 
 Django is imported only by this package (``mixite web`` imports it when it runs).
 """
+
+__all__ = ["paths", "permissions", "server", "setup", "territory"]
