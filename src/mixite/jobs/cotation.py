@@ -299,7 +299,7 @@ def public_waiting_times(inputs: CotationInputs, grid: Grid) -> pd.DataFrame:
     estimate = np.isfinite(table["estimated_months"].to_numpy(dtype=float))
     hide = small & observed
     table.loc[hide, "waiting_months"] = table.loc[hide, "estimated_months"]
-    method = table["method"].to_numpy(dtype=object)
+    method = table["method"].to_numpy(dtype=object, copy=True)
     method[hide & estimate] = ESTIMATED
     method[hide & ~estimate] = None
     table["method"] = method
