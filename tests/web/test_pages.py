@@ -146,3 +146,46 @@ def test_runs_produce_documents(accounts: dict[str, Any]) -> None:
     assert b"<html" in b"".join(file.streaming_content)[:2000].lower()
     # Only listed names: no path reaches the disk.
     assert landlord.get("/documents/diagnostic/..%2F..%2Fweb.sqlite3").status_code == 404
+
+
+def test_documents_run_writes_the_ppgdid(accounts: dict[str, Any]) -> None:
+    """The documents run writes the PPGDID draft: the grid's criteria with their points and
+    articles, the places of the configuration (``exemples/ppgdid.yaml``)."""
+    import docx
+
+    from mixite.cotation.audit import grid_rows
+    from mixite.web import territory
+    from mixite.web.models import Run
+
+    admin = Client()
+    admin.force_login(accounts["admin"])
+    admin.post(reverse("web:travaux"), {"travail": "documents"})
+    run = Run.objects.latest("id")
+    assert run.status == Run.Status.DONE, run.error
+    assert {"ppgdid.docx", "ppgdid.html", "cia.docx"} <= set(run.outputs)
+    path = territory.web_dir() / "sorties" / "documents" / "ppgdid.docx"
+    document = docx.Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Maison de l'habitat" in "\n".join(
+        c.text for t in document.tables for r in t.rows for c in r.cells
+    )
+    assert "durée de 6 ans" in text
+    grid = territory.grid()
+    criteria = [t for t in document.tables if t.rows[0].cells[0].text == "Section"][0]
+    assert len(criteria.rows) - 1 == len(grid_rows(grid))
+    cells = [c.text for r in criteria.rows for c in r.cells]
+    assert "Ménage reconnu prioritaire DALO" in cells and "40" in cells
+    assert any("L441-2-3" in c for c in cells)
+
+
+def test_ppgdid_configuration_errors_are_french(tmp_path: Path) -> None:
+    import pytest
+
+    from mixite.errors import ConfigError
+    from mixite.jobs.ppgdid import load_config
+    from mixite.web.paths import DEFAULT_PPGDID
+
+    broken = tmp_path / "ppgdid.yaml"
+    broken.write_text(DEFAULT_PPGDID.read_text("utf-8").replace("duree_annees: 6", "duree: 6"))
+    with pytest.raises(ConfigError, match="clé « duree_annees » : absente"):
+        load_config(broken)

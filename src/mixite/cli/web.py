@@ -28,6 +28,10 @@ def web(
         Path | None,
         typer.Option("--grille", help="Grille de cotation du simulateur (YAML)."),
     ] = None,
+    ppgdid: Annotated[
+        Path | None,
+        typer.Option("--ppgdid", help="Configuration du PPGDID (YAML, docs/formats.md)."),
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option(
@@ -43,7 +47,7 @@ def web(
     from mixite.web.paths import web_folder
     from mixite.web.server import configure, prepare, serve
 
-    configure(base, grille)
+    configure(base, grille, ppgdid)
     accounts = prepare(demo)
     typer.echo(f"Dossier de l'application : {web_folder(base.resolve())}")
     if accounts:

@@ -37,6 +37,9 @@ __all__ = [
     "Names",
     "NationalResult",
     "PartnerUpload",
+    "PpgdidConfig",
+    "PpgdidPlace",
+    "PpgdidResult",
     "QuotasResult",
     "ScenarioRun",
     "StoreInfo",
@@ -426,6 +429,50 @@ class PartnerUpload:
     after: pd.DataFrame | None
     errors: tuple[InputError, ...] = ()
     names: Names = field(default_factory=Names)
+
+
+@dataclass(frozen=True)
+class PpgdidPlace:
+    """A place of the information and reception service (CCH L441-2-8)."""
+
+    name: str
+    address: str
+    kind: str
+    hours: str = ""
+    registers: bool = False
+
+
+@dataclass(frozen=True)
+class PpgdidConfig:
+    """What the partners decide and the data cannot say, read from the PPGDID configuration
+    (``exemples/ppgdid.yaml``, docs/formats.md)."""
+
+    source: str
+    duration_years: int
+    shared_file: str
+    shared_management: tuple[str, ...]
+    partners: tuple[str, ...]
+    places: tuple[PpgdidPlace, ...]
+    information: tuple[str, ...]
+    first_meeting: str
+    grid: str
+
+
+@dataclass(frozen=True)
+class PpgdidResult:
+    """The content of the PPGDID draft: the configuration, the cotation grid as rows (section,
+    rubric, criterion, points, justification, condition in words, article) and the figures of
+    the demand (pending applications, attributions of ``year``, waiting times)."""
+
+    names: Names
+    config: PpgdidConfig
+    grid_name: str
+    grid_rows: pd.DataFrame
+    refusal_rules: Mapping[str, str]
+    year: int
+    applications: int
+    attributions: int
+    waiting: pd.DataFrame
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["configure", "prepare", "serve"]
 
 
-def configure(base: Path, grid: Path | None = None) -> None:
+def configure(base: Path, grid: Path | None = None, ppgdid: Path | None = None) -> None:
     """Configure Django on the store ``base`` (before anything of Django is imported)."""
     from mixite.errors import StoreError
 
@@ -25,6 +25,8 @@ def configure(base: Path, grid: Path | None = None) -> None:
     os.environ["MIXITE_WEB_BASE"] = str(base.resolve())
     if grid is not None:
         os.environ["MIXITE_WEB_GRILLE"] = str(grid.resolve())
+    if ppgdid is not None:
+        os.environ["MIXITE_WEB_PPGDID"] = str(ppgdid.resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mixite.web.settings")
     import django
 

@@ -28,6 +28,8 @@ _base = os.environ.get("MIXITE_WEB_BASE")
 MIXITE_BASE: Path | None = Path(_base) if _base else None
 #: The grid the public simulator uses (a cotation YAML); None: ``paths.DEFAULT_GRID``.
 MIXITE_GRID: str | None = os.environ.get("MIXITE_WEB_GRILLE") or None
+#: The PPGDID configuration (YAML, docs/formats.md); None: ``paths.DEFAULT_PPGDID``.
+MIXITE_PPGDID: str | None = os.environ.get("MIXITE_WEB_PPGDID") or None
 WEB_DIR: Path = (
     web_folder(MIXITE_BASE)
     if MIXITE_BASE is not None

@@ -39,9 +39,17 @@ def _documents(out: Path, progress: Progress) -> list[Path]:
     year = territory.latest_year()
     with territory.STORE_LOCK, Store(territory.base()) as store:
         result = documents(store, year)
-    progress(50, "Rédaction des documents (DOCX et HTML)")
+    progress(40, "Rédaction des documents (DOCX et HTML)")
     written = write_documents(result, out, page_numbers=False)
-    return [*written.docx]
+    progress(80, "Rédaction du plan partenarial de gestion de la demande (PPGDID)")
+    from mixite.jobs.ppgdid import load_config, ppgdid
+    from mixite.reports.ppgdid import write_ppgdid
+
+    config = load_config(territory.ppgdid_config())
+    with territory.STORE_LOCK, Store(territory.base()) as store:
+        plan = ppgdid(store, config, territory.grid())
+    docx, page = write_ppgdid(plan, out)
+    return [*written.docx, *written.html, docx, page]
 
 
 def _simulation(out: Path, progress: Progress) -> list[Path]:

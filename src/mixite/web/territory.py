@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 
-from mixite.web.paths import DEFAULT_GRID, web_folder
+from mixite.web.paths import DEFAULT_GRID, DEFAULT_PPGDID, web_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +28,7 @@ __all__ = [
     "grid",
     "latest_year",
     "names",
+    "ppgdid_config",
     "quotas",
     "waiting",
     "web_dir",
@@ -126,6 +127,11 @@ def grid() -> Grid:
         if ("grid", key) not in _CACHE:
             _CACHE[("grid", key)] = load_grid(path)
         return _CACHE[("grid", key)]  # type: ignore[no-any-return]
+
+
+def ppgdid_config() -> Path:
+    """The PPGDID configuration (``MIXITE_PPGDID``, else the example of the repository)."""
+    return Path(getattr(settings, "MIXITE_PPGDID", None) or DEFAULT_PPGDID)
 
 
 def cotation_inputs() -> CotationInputs:
