@@ -171,7 +171,7 @@ def test_documents_run_writes_the_ppgdid(accounts: dict[str, Any]) -> None:
     )
     assert "durée de 6 ans" in text
     grid = territory.grid()
-    criteria = [t for t in document.tables if t.rows[0].cells[0].text == "Section"][0]
+    criteria = next(t for t in document.tables if t.rows[0].cells[0].text == "Section")
     assert len(criteria.rows) - 1 == len(grid_rows(grid))
     cells = [c.text for r in criteria.rows for c in r.cells]
     assert "Ménage reconnu prioritaire DALO" in cells and "40" in cells
