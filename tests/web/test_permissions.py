@@ -227,3 +227,21 @@ def test_audit_log_records_personal_reads_and_exports(
     assert text.startswith("\ufeffdate;compte;rôle;action;objet;détail")
     assert "lecture de données personnelles pseudonymisées" in text
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count() == 1
+
+
+def test_a_reservataire_sees_its_flux(accounts: dict[str, Any], objects: dict[str, int]) -> None:
+    """Reservataire R's dashboard shows its flux per landlord, as the flux ledger of the quotas
+    job gives it (delivered = its attributions there), and its priority objective."""
+    from mixite.web import territory
+
+    client = _client(accounts, "reservataire")
+    body = client.get(reverse("web:partenaire", kwargs={"pk": objects["R"]})).content.decode()
+    ledger = territory.quotas().ledger
+    assert ledger is not None
+    mine = ledger[ledger["reservataire"].astype(str) == accounts["R"].code]
+    assert len(mine) > 0
+    assert (
+        body.count("<tr>", body.find('id="flux"'), body.find("</table>", body.find('id="flux"')))
+        == len(mine) + 1
+    )
+    assert "Publics prioritaires" in body or "prioritaires" in body

@@ -230,11 +230,14 @@ def partner_rows(table: Any, partner: Partner) -> Any:
     return table.loc[keep]
 
 
-def _dashboard_blocks(partner: Partner) -> tuple[list[str], int, list[dict[str, str]]]:
+Dashboard = tuple[list[str], int, list[dict[str, str]], list[dict[str, str]]]
+
+
+def _dashboard_blocks(partner: Partner) -> Dashboard:
     from mixite.reports import fr
     from mixite.reports.legal import legal_html, obligations
 
-    def compute() -> tuple[list[str], int, list[dict[str, str]]]:
+    def compute() -> Dashboard:
         result = territory.quotas()
         rows = partner_rows(result.table, partner)
         blocks = legal_html(obligations(rows, result.names, result.year))
@@ -254,7 +257,22 @@ def _dashboard_blocks(partner: Partner) -> tuple[list[str], int, list[dict[str, 
                     "gap": "atteint" if int(str(r.shortfall)) == 0 else fr.integer(r.shortfall),
                 }
             )
-        return blocks, result.year, figures
+        flux: list[dict[str, str]] = []
+        ledger = result.ledger
+        if partner.kind == Partner.Kind.RESERVATAIRE and ledger is not None:
+            mine = ledger[ledger["reservataire"].astype(str) == partner.code]
+            for r in mine.itertuples(index=False):
+                flux.append(
+                    {
+                        "landlord": result.names.landlord(r.landlord_id),
+                        "share": fr.percent(r.share_reserved),
+                        "flow": fr.integer(r.flow),
+                        "entitled": fr.number(r.entitled, 1),
+                        "delivered": fr.integer(r.delivered),
+                        "balance": fr.number(r.balance, 1),
+                    }
+                )
+        return blocks, result.year, figures, flux
 
     return territory.cached("dashboard", compute, partner.kind, partner.code)
 
@@ -265,7 +283,7 @@ def partner(request: HttpRequest, pk: int) -> HttpResponse:
     obj = Partner.objects.filter(pk=pk).first()
     require(request, Action.VIEW_PARTNER, obj)
     assert obj is not None
-    blocks, year, figures = _dashboard_blocks(obj)
+    blocks, year, figures, flux = _dashboard_blocks(obj)
     uploads = Upload.objects.filter(partner=obj)[:10]
     return render(
         request,
@@ -275,6 +293,7 @@ def partner(request: HttpRequest, pk: int) -> HttpResponse:
             "partner": obj,
             "blocks": blocks,
             "figures": figures,
+            "flux": flux,
             "year": year,
             "uploads": uploads,
             "can_upload": _can(request, Action.UPLOAD, obj),
