@@ -54,3 +54,13 @@ def test_web_without_store_is_a_french_error(tmp_path: Path) -> None:
     done = _run("web", "--base", str(tmp_path / "absente.duckdb"), "--preparer")
     assert done.returncode == 2
     assert "introuvable" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_database_is_the_one_asked(db: object) -> None:
+    """The web tests run on SQLite, and on PostgreSQL when ``MIXITE_WEB_DB`` names a server
+    (``.ci/run`` starts one and runs ``tests/web`` again against it)."""
+    from django.db import connection
+
+    asked = os.environ.get("MIXITE_WEB_DB", "")
+    expected = "postgresql" if asked.startswith(("postgres://", "postgresql://")) else "sqlite"
+    assert connection.vendor == expected
