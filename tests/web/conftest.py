@@ -41,6 +41,10 @@ def _user(username: str, role: str, partner: Any) -> Any:
     from mixite.web.models import Profile
 
     user = get_user_model().objects.create_user(username, password=PASSWORD)
+    if role == "admin":
+        # The EPCI administrator manages partners and accounts in Django's admin.
+        user.is_staff = user.is_superuser = True
+        user.save()
     Profile.objects.create(user=user, role=role, partner=partner)
     return user
 

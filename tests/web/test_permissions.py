@@ -112,6 +112,18 @@ def test_every_url_for_every_role(
             assert not any(n in body for n in names), (role, url)
 
 
+def test_django_admin_is_for_the_administrator(accounts: dict[str, Any]) -> None:
+    """Partners and accounts are managed in Django's admin: the administrator only."""
+    for role in ROLES:
+        response = _client(accounts, role).get("/admin/web/partner/")
+        if role == "admin":
+            assert response.status_code == 200
+            assert accounts["B"].name in response.content.decode()
+        else:
+            assert response.status_code == 302
+            assert response["Location"].startswith("/admin/login/")
+
+
 def test_a_landlord_sees_no_other_partner(
     accounts: dict[str, Any], objects: dict[str, int]
 ) -> None:
