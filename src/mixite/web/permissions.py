@@ -42,6 +42,13 @@ class LoginRequired(Exception):
     """The visitor must log in first (the view redirects to the login page)."""
 
 
+def _profile(user: User) -> Profile | None:
+    """The account's profile, read once per request (kept on the request's user object)."""
+    if not hasattr(user, "_mixite_profile"):
+        user._mixite_profile = Profile.objects.filter(user=user).select_related("partner").first()
+    return user._mixite_profile  # type: ignore[no-any-return]
+
+
 def role_of(user: User) -> str | None:
     """The role of an account (``models.Role``), None for a visitor or an account without
     profile; a Django superuser is an administrator."""
@@ -49,7 +56,7 @@ def role_of(user: User) -> str | None:
         return None
     if getattr(user, "is_superuser", False):
         return Role.ADMIN
-    profile = Profile.objects.filter(user=user).select_related("partner").first()
+    profile = _profile(user)
     return profile.role if profile is not None else None
 
 
@@ -57,7 +64,7 @@ def partner_of(user: User) -> Partner | None:
     """The partner an account acts for (landlords and reservataires), else None."""
     if not user.is_authenticated:
         return None
-    profile = Profile.objects.filter(user=user).select_related("partner").first()
+    profile = _profile(user)
     return profile.partner if profile is not None else None
 
 

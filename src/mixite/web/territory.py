@@ -31,6 +31,7 @@ __all__ = [
     "ppgdid_config",
     "quotas",
     "waiting",
+    "version_key",
     "web_dir",
 ]
 
@@ -63,6 +64,12 @@ def _version() -> tuple[str, int]:
     path = base()
     stat = path.stat()
     return str(path), stat.st_mtime_ns
+
+
+def version_key() -> str:
+    """A key that changes with the store file (template fragments cached per state)."""
+    path, mtime = _version()
+    return f"{abs(hash(path))}-{mtime}"
 
 
 def cached(name: str, compute: Callable[[], T], *key: Any) -> T:

@@ -109,6 +109,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
             "score": fr.n_points(explanation.score) if explanation is not None else None,
             "lines": lines,
             "waiting": waiting,
+            "form_version": territory.version_key(),
         },
     )
 
