@@ -53,6 +53,7 @@ __all__ = [
     "reservataire_label",
     "reservataire_name",
     "size_class_label",
+    "source",
     "value",
     "yes_no",
 ]
@@ -100,6 +101,32 @@ def count(x: Any, singular: str, plural: str | None = None) -> str:
         return MISSING
     word = singular if abs(round(float(x))) < 2 else (plural or singular + "s")
     return f"{integer(x)} {word}"
+
+
+#: The titles of the project's documentation files, as a source reads them.
+_DOC_TITLES = {
+    "droit": "Droit des attributions",
+    "donnees-officielles": "Données officielles",
+    "indicateurs": "Indicateurs",
+    "marges": "Marges de manœuvre",
+    "formats": "Formats des fichiers",
+    "allocation": "Attributions simulées et optimisées",
+    "national": "Observatoire national",
+    "parametres": "Paramètres",
+}
+
+
+def source(text: str) -> str:
+    """A definition's source as a reader sees it: the project's documentation files
+    (``docs/droit.md``) named by their title (« documentation de mixite, Droit des
+    attributions »)."""
+    import re
+
+    def title(match: re.Match[str]) -> str:
+        stem = match.group(1)
+        return f"documentation de mixite, « {_DOC_TITLES.get(stem, stem.replace('-', ' '))} »"
+
+    return re.sub(r"docs/([\w-]+)\.md", title, text)
 
 
 def decimal(x: Any, digits: int = 2) -> str:
