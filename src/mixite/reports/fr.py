@@ -59,7 +59,8 @@ __all__ = [
 ]
 
 #: Display kinds of a table column.
-Format = Literal["int", "float", "pct", "eur", "text", "date"]
+#: (``points``: cotation points, as many decimals as the value has: « 40 », « 0,5 », « −15 »).
+Format = Literal["int", "float", "pct", "eur", "text", "date", "points"]
 
 #: What an empty cell reads.
 MISSING = "—"
@@ -219,6 +220,8 @@ def value(x: Any, fmt: Format | None = None) -> str:
             return percent(x)
         if fmt == "eur":
             return euros(x)
+        if fmt == "points":
+            return points(x)
         if fmt == "int" or isinstance(x, int):
             return integer(x)
         return decimal(x)
