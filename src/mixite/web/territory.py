@@ -30,8 +30,8 @@ __all__ = [
     "names",
     "ppgdid_config",
     "quotas",
-    "waiting",
     "version_key",
+    "waiting",
     "web_dir",
 ]
 
