@@ -26,6 +26,7 @@ test: $(STAMP) lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[bench]'
 	$(BIN)/python -m benchmarks
 
 # Exact versions: a fresh environment installs the bounds of pyproject.toml, then is frozen.
