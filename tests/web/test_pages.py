@@ -176,6 +176,34 @@ def test_documents_run_writes_the_ppgdid(accounts: dict[str, Any]) -> None:
     cells = [c.text for r in criteria.rows for c in r.cells]
     assert "Ménage reconnu prioritaire DALO" in cells and "40" in cells
     assert any("L441-2-3" in c for c in cells)
+    # Read as people read it: no identifier, Python value or bare code.
+    from output_scan import scan_docx, scan_html, territory_codes
+
+    codes = territory_codes(territory.base())
+    page = path.with_suffix(".html")
+    assert scan_docx(path, codes) + scan_html(page, codes) == []
+
+
+def test_pages_read_as_people_read_them(accounts: dict[str, Any], tmp_path: Path) -> None:
+    """The dashboard, the partners' page, the simulator's result and the waiting times show no
+    identifier, Python value or bare code (``tests/output_scan.py``)."""
+    from mixite.web import territory
+    from output_scan import scan_html, territory_codes
+
+    codes = territory_codes(territory.base())
+    admin = Client()
+    admin.force_login(accounts["admin"])
+    pages = {
+        "partenaire": admin.get(reverse("web:partenaire", kwargs={"pk": accounts["A"].pk})),
+        "reservataire": admin.get(reverse("web:partenaire", kwargs={"pk": accounts["R"].pk})),
+        "partenaires": admin.get(reverse("web:partenaires")),
+        "delais": admin.get(reverse("web:delais")),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        file = tmp_path / f"{name}.html"
+        file.write_bytes(response.content)
+        assert scan_html(file, codes) == [], name
 
 
 def test_ppgdid_configuration_errors_are_french(tmp_path: Path) -> None:
