@@ -11,6 +11,7 @@ from mixite.errors import InputError, Location
 from mixite.io._sniff import sniff
 from mixite.io.qpv import GEO_SUFFIXES, read_qpv
 from mixite.io.rpls import read_rpls
+from mixite.io.sru import read_sru, sru_layout
 from mixite.io.tables import read_table
 from mixite.io.territory import read_territory
 from mixite.schema import TABLES
@@ -27,6 +28,7 @@ FILE_NAMES: dict[str, str] = {
     "communes": "communes.csv",
     "landlords": "bailleurs.csv",
     "qpv": "qpv.geojson",
+    "sru": "sru.csv",
     "territory": "territoire.yaml",
 }
 _MIN_SHARE = 0.6
@@ -36,7 +38,8 @@ def detect_kind(path: str | Path) -> str:
     """The store table a file feeds (``dwellings``, ``applications``… ``qpv``, ``territory``).
 
     YAML files are the territory, GeoJSON/shapefile/GeoPackage files are QPV perimeters; a CSV
-    file is recognised by its header: RPLS when it has ``DEPCOM`` and ``FINAN_CODE``, else the
+    file is recognised by its header: RPLS when it has ``DEPCOM`` and ``FINAN_CODE``, an SRU
+    publication by its own headers (``mixite.io.sru.sru_layout``), else the
     mixite table whose key columns are all present and which has the largest share of its
     columns present (at least 60 %).
     """
@@ -46,9 +49,12 @@ def detect_kind(path: str | Path) -> str:
         return "territory"
     if suffix in GEO_SUFFIXES:
         return "qpv"
-    headers = {h.strip().casefold() for h in sniff(file).headers}
+    raw_headers = sniff(file).headers
+    headers = {h.strip().casefold() for h in raw_headers}
     if {"depcom", "finan_code"} <= headers:
         return "dwellings"
+    if sru_layout(raw_headers) is not None:
+        return "sru"
     best: tuple[float, int, str] | None = None
     for table in TABLES.values():
         if table.name == "dwellings":
@@ -86,6 +92,8 @@ def read_any(
         return kind, read_qpv(file)
     if kind == "dwellings":
         return kind, read_rpls(file, known_communes=known_communes)
+    if kind == "sru":
+        return kind, read_sru(file, known_communes=known_communes)
     return kind, read_table(file, kind, known_communes=known_communes)
 
 

@@ -299,7 +299,12 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class StoreInfo:
-    """What a store holds: rows per (millésime, table) and the territory's name."""
+    """What a store holds: rows per (millésime, table), the territory's name and, per millésime
+    of the stock (``qpv``, None without any), ``dwellings``, ``in_qpv``, the dwellings by how
+    their QPV is known (one column per ``schema.QPV_SOURCES`` code, and ``in_qpv_<code>``) and
+    ``disagreements`` (attributions whose declared QPV differs from their dwelling's; None
+    without attributions)."""
 
     territory: str | None
     summary: pd.DataFrame
+    qpv: pd.DataFrame | None = None

@@ -230,6 +230,15 @@ REASON_LABELS: dict[str, str] = {
 }
 
 
+#: How a dwelling's QPV is known (``schema.QPV_SOURCES``), as a line heading.
+QPV_SOURCE_LABELS: dict[str, str] = {
+    "geocode": "QPV connu par le géocodage du RPLS",
+    "declare": "QPV déclaré par le bailleur",
+    "coordonnees": "situés par leurs coordonnées dans les périmètres des QPV",
+    "inconnu": "QPV inconnu (comptés hors QPV)",
+}
+
+
 def reservataire_label(code: str, short: bool = False) -> str:
     """The name of a reservataire type (``schema.RESERVATAIRES``)."""
     table = RESERVATAIRE_SHORT_LABELS if short else RESERVATAIRES
