@@ -29,6 +29,7 @@ import pandas as pd
 from mixite.params import Parameters, resolve
 
 __all__ = [
+    "DISAGREEMENTS",
     "GENERATIONS",
     "generation_columns",
     "generation_in_force",
@@ -271,13 +272,10 @@ def location_counts(
     return out
 
 
-#: Kinds of disagreement between an attribution's declared QPV and its dwelling's.
-DISAGREEMENTS = {
-    "en_qpv": "déclarée en QPV, logement hors QPV",
-    "hors_qpv": "déclarée hors QPV, logement en QPV",
-    "code": "autre QPV que celui du logement",
-    "generation": "code QPV d'une géographie qui n'était pas en vigueur à la date du bail",
-}
+#: Kinds of disagreement between an attribution's declared QPV and its dwelling's: declared in
+#: QPV but the dwelling is outside, declared outside but the dwelling is in, another QPV, a code
+#: of a generation not in force on the lease date (wording: ``reports.fr``).
+DISAGREEMENTS = ("en_qpv", "hors_qpv", "code", "generation")
 
 
 def judge_attributions(

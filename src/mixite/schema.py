@@ -621,7 +621,7 @@ HOUSEHOLDS = Table(
 QPV = Table(
     name="qpv",
     label="quartiers prioritaires (QPV)",
-    file="périmètres des QPV (fichier de l'ANCT) ou liste des QPV",
+    file="fichier des périmètres des QPV (ANCT) ou de la liste des QPV",
     option="--qpv",
     key=("qpv_code",),
     columns=(
@@ -776,7 +776,7 @@ SRU = Table(
 TERRITORY = Table(
     name="territory",
     label="territoire",
-    file="description du territoire (territoire.yaml)",
+    file="fichier de description du territoire (territoire.yaml)",
     option="--territoire",
     key=("name",),
     columns=(
@@ -829,12 +829,13 @@ TABLES: dict[str, Table] = {
 }
 
 
+#: Store table → the file people import it from (``Table.file``).
+STORE_FILES: dict[str, str] = {t.name: t.file for t in (*TABLES.values(), TERRITORY)}
+
+
 def import_hint(name: str) -> str:
-    """The French sentence telling how to import the file of store table ``name``."""
+    """The French sentence telling how to import the file of store table ``name`` (the message
+    that uses it names the file: ``Table.file``)."""
     table = TERRITORY if name == TERRITORY.name else TABLES.get(name)
-    if table is None or not table.file:
-        return "Importez-le avec « mixite importer --base … --millesime … »."
-    return (
-        f"À importer : {table.file}, avec « mixite importer --base … --millesime … "
-        f"{table.option} FICHIER »."
-    )
+    option = f" {table.option} FICHIER" if table is not None and table.option else ""
+    return f"Importez-le avec « mixite importer --base … --millesime …{option} »."

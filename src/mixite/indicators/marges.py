@@ -159,10 +159,12 @@ def room_for_manoeuvre(
     """
     for name in ("dwellings", "applications", "communes", "territory"):
         if name not in frames or frames[name] is None:
+            from mixite.schema import STORE_FILES, import_hint
+
             raise InputError(
-                f"Table « {name} » absente",
-                Location(name),
-                "Importez cette table dans la base du territoire (mixite importer).",
+                f"Il manque le {STORE_FILES[name]}, nécessaire aux marges de manœuvre",
+                Location(STORE_FILES[name]),
+                import_hint(name),
             )
     p = resolve(params)
     millesime = year + 1 if millesime is None else millesime

@@ -38,7 +38,7 @@ from mixite.reports.maps import (
 from mixite.reports.marges import marges_section, marges_sheets
 from mixite.vocabulary import Indicator, Level
 
-__all__ = ["DiagnosticOutputs", "french_table", "quotas_table", "write_diagnostic"]
+__all__ = ["DiagnosticOutputs", "data_notes", "french_table", "quotas_table", "write_diagnostic"]
 
 _UNIT_FORMATS: dict[str, Format] = {
     "/1": "pct",
@@ -306,6 +306,105 @@ def _static_map(result: DiagnosticResult, qpv: gpd.GeoDataFrame | None) -> str:
     return plotly_div(fig)
 
 
+def data_notes(result: DiagnosticResult, family: str) -> tuple[list[str], list[Sheet]]:
+    """What the data of a family lack or say, for the page and the workbook.
+
+    A box per section of ``family`` that the data do not allow (``result.missing``: the file
+    that would fill it, what it would show, how to import it); for ``stock``, how the dwellings'
+    QPV is known; for ``quotas``, the attributions whose declared QPV differs from their
+    dwelling's. ``family`` ``*`` returns the workbook sheets of every family instead.
+    """
+    blocks: list[str] = []
+    sheets: list[Sheet] = []
+    year = result.millesime
+    for box in result.missing:
+        if box.family != family:
+            continue
+        blocks.append(
+            '<div class="alerte manquant">'
+            f"<p><strong>{html.escape(box.title)} — section absente.</strong> "
+            f"Donnée manquante : {html.escape(box.missing)}.</p>"
+            f"<p>Elle montrerait {html.escape(box.shows)}.</p>"
+            f'<p class="note">{html.escape(box.how)}</p></div>'
+        )
+    counts = result.qpv_location
+    if family == "stock" and counts:
+        parts = [
+            f"{fr.QPV_SOURCE_LABELS.get(code, code)} : {fr.integer(counts[code])} logements, "
+            f"dont {fr.integer(counts[f'in_qpv_{code}'])} en QPV"
+            for code in fr.QPV_SOURCE_LABELS
+            if counts.get(code)
+        ]
+        blocks.append(
+            '<p class="note">QPV des logements (géographie en vigueur au 1er janvier '
+            f"{year}) : " + html.escape(" ; ".join(parts)) + ".</p>"
+        )
+    disagreements = result.qpv_disagreements
+    if family == "quotas" and disagreements is not None and len(disagreements):
+        table = _disagreements_table(disagreements, result.names)
+        blocks.append(
+            "<h3>Attributions dont le QPV déclaré diffère de celui du logement</h3>"
+            + table_html(
+                table,
+                {},
+                "",
+                "Chaque attribution est jugée selon la géographie prioritaire en vigueur à la date "
+                "du bail (liste 2015 jusqu'au 31 décembre 2023 en métropole et 2024 outre-mer, "
+                "liste 2024 ensuite) ; les objectifs légaux retiennent le QPV du logement.",
+            )
+        )
+    if family == "*":
+        if result.missing:
+            frame = pd.DataFrame(
+                {
+                    "Section absente": [b.title for b in result.missing],
+                    "Donnée manquante": [b.missing for b in result.missing],
+                    "Ce qu'elle montrerait": [b.shows for b in result.missing],
+                    "Comment l'importer": [b.how for b in result.missing],
+                }
+            )
+            sheets.append(
+                Sheet(
+                    "sections_absentes",
+                    frame,
+                    f"Sections absentes faute de données — millésime {year}",
+                    "Chaque section que les fichiers importés ne permettent pas d'écrire, avec le "
+                    "fichier qui la remplirait.",
+                )
+            )
+        if disagreements is not None and len(disagreements):
+            sheets.append(
+                Sheet(
+                    "qpv_desaccords",
+                    _disagreements_table(disagreements, result.names),
+                    f"Attributions dont le QPV déclaré diffère de celui du logement — {year}",
+                    "Géographie prioritaire en vigueur à la date du bail.",
+                )
+            )
+    return blocks, sheets
+
+
+def _disagreements_table(frame: pd.DataFrame, names: Names) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Attribution": frame["attribution_id"],
+            "Logement": frame["dwelling_id"],
+            "Commune": [names.commune(c) for c in frame["commune"]],
+            "Date du bail": [fr.date(d) for d in frame["lease_date"]],
+            "Géographie en vigueur": frame["generation"].map(lambda g: f"QPV {g}"),
+            "QPV déclaré": [
+                names.qpv.get(str(c), str(c)) if c is not None else ("en QPV" if i else "hors QPV")
+                for c, i in zip(frame["declared_qpv"], frame["declared_in_qpv"], strict=True)
+            ],
+            "QPV du logement": [
+                names.qpv.get(str(c), str(c)) if c is not None else "hors QPV"
+                for c in frame["dwelling_qpv"]
+            ],
+            "Écart": frame["kind"].map(lambda k: fr.QPV_DISAGREEMENT_LABELS.get(k, k)),
+        }
+    )
+
+
 def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutputs:
     """Write every output of a diagnostic under ``out_dir``: ``diagnostic.html``,
     ``diagnostic.xlsx``, ``residences.gpkg``, ``carte.html`` and ``quotas.csv``."""
@@ -327,6 +426,7 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
         )
     if result.marges is not None:
         sheets += marges_sheets(result.marges)
+    sheets += data_notes(result, "*")[1]
     xlsx = write_xlsx(out_dir / "diagnostic.xlsx", sheets)
 
     # Residences layer (GeoPackage and map).
@@ -402,17 +502,18 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
                 )
                 continue
             blocks.append(f"<h3>{spec_title}</h3>" + table_html(table, formats, "", note))
+        blocks += data_notes(result, family)[0]
         if blocks:
             sections.append(Section(title, tuple(blocks), family))
         if family == "quotas":
             if result.marges is not None:
                 sections.append(marges_section(result.marges))
             else:
-                note = (
+                boxes = data_notes(result, "marges")[0] or [
                     '<p class="note">Marges de manœuvre non calculées : '
                     f"{html.escape(result.marges_missing)}</p>"
-                )
-                sections.append(Section("Marges de manœuvre hors QPV", (note,), "marges"))
+                ]
+                sections.append(Section("Marges de manœuvre hors QPV", tuple(boxes), "marges"))
     html_path = out_dir / "diagnostic.html"
     html_path.write_text(
         render_page(

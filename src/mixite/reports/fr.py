@@ -239,6 +239,16 @@ QPV_SOURCE_LABELS: dict[str, str] = {
 }
 
 
+#: Kinds of disagreement between an attribution's declared QPV and its dwelling's
+#: (``qpv.judge_attributions``).
+QPV_DISAGREEMENT_LABELS: dict[str, str] = {
+    "en_qpv": "déclarée en QPV, logement hors QPV",
+    "hors_qpv": "déclarée hors QPV, logement en QPV",
+    "code": "autre QPV que celui du logement",
+    "generation": "code d'une géographie qui n'était pas en vigueur à la date du bail",
+}
+
+
 def reservataire_label(code: str, short: bool = False) -> str:
     """The name of a reservataire type (``schema.RESERVATAIRES``)."""
     table = RESERVATAIRE_SHORT_LABELS if short else RESERVATAIRES

@@ -92,20 +92,25 @@ def residences_map(
             style_function=lambda _: {"color": "#6a1b9a", "weight": 2, "fillOpacity": 0.12},
             tooltip=folium.GeoJsonTooltip(fields=["qpv_code", "qpv_name"], aliases=["Code", "Nom"]),
         ).add_to(fmap)
-    layer = folium.FeatureGroup(name="Résidences")
-    for row in points.itertuples(index=False):
-        label = str(getattr(row, class_column))
-        lines = [f"<b>{html.escape(label)}</b>"]
-        lines += [f"{html.escape(c)} : {html.escape(str(getattr(row, c)))}" for c in popup_columns]
-        folium.CircleMarker(
-            location=[row.geometry.y, row.geometry.x],
-            radius=5,
-            color=FRAGILITY_COLOURS.get(label, _DEFAULT_COLOUR),
-            fill=True,
-            fill_opacity=0.85,
-            popup=folium.Popup("<br>".join(lines), max_width=320),
-        ).add_to(layer)
-    layer.add_to(fmap)
+    # One GeoJSON layer (not one marker object per residence): a territory of 130,000
+    # dwellings has more than 10,000 residences, which folium renders in seconds this way.
+    # A millésime without occupancy has no household count: its popups show what exists.
+    popup_columns = [c for c in popup_columns if c in points.columns and c != class_column]
+    shown = points[[class_column, *popup_columns, "geometry"]].copy()
+    shown[class_column] = shown[class_column].astype(str)
+    for column in popup_columns:
+        shown[column] = shown[column].astype(object).where(shown[column].notna(), "").astype(str)
+    shown["couleur"] = [FRAGILITY_COLOURS.get(c, _DEFAULT_COLOUR) for c in shown[class_column]]
+    folium.GeoJson(
+        shown,
+        name="Résidences",
+        marker=folium.CircleMarker(radius=5, fill=True, fill_opacity=0.85),
+        style_function=lambda feature: {
+            "color": feature["properties"]["couleur"],
+            "fillColor": feature["properties"]["couleur"],
+        },
+        popup=folium.GeoJsonPopup(fields=[class_column, *popup_columns]),
+    ).add_to(fmap)
     legend = "".join(
         f'<div><span style="background:{colour};display:inline-block;width:12px;height:12px"></span> '
         f"{html.escape(name)}</div>"
