@@ -134,11 +134,9 @@ def sru_communes(
         out = out.join(grouped, how="left")
         for col in ("attributions", "attributions_outside_qpv"):
             out[col] = out[col].fillna(0).astype("int64")
+    kept = ["commune_name", "inventory_year", "social_dwellings", "sru_rate", "target_rate"]
     out = out.join(
-        inventory[
-            ["commune_name", "inventory_year", "social_dwellings", "sru_rate", "target_rate"]
-            + ["sru_status", "levy"]
-        ].rename(
+        inventory[[*kept, "sru_status", "levy"]].rename(
             columns={
                 "social_dwellings": "sru_social_dwellings",
                 "target_rate": "sru_target_rate",
