@@ -62,13 +62,14 @@ def source() -> str:
 def commune_zones(communes: Iterable[Any] | pd.Series) -> pd.DataFrame:
     """``commune``, ``apl_zone`` (« 1 », « 2 », « 3 ») and ``ceiling_zone`` (« P », « I »,
     « A ») of each code, None for a code unknown to the COG 2026 (a fictitious commune)."""
-    codes = pd.Series(list(communes), dtype=object)
+    codes = [None if c is None or c != c else str(c) for c in communes]
     table = _read()[0]
-    known = codes.isin(table.index)
-    apl = pd.Series(None, index=codes.index, dtype=object)
-    ceiling = pd.Series(None, index=codes.index, dtype=object)
-    apl[known] = table.loc[codes[known], "zone_apl"].to_numpy(dtype=object)
-    ceiling[known] = table.loc[codes[known], "zone_plafonds"].to_numpy(dtype=object)
+    apl = table["zone_apl"].to_dict()
+    ceiling = table["zone_plafonds"].to_dict()
     return pd.DataFrame(
-        {"commune": codes.to_numpy(dtype=object), "apl_zone": apl, "ceiling_zone": ceiling}
+        {
+            "commune": pd.Series(codes, dtype=object),
+            "apl_zone": pd.Series([apl.get(c) for c in codes], dtype=object),
+            "ceiling_zone": pd.Series([ceiling.get(c) for c in codes], dtype=object),
+        }
     )
