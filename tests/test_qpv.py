@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from indicators.indicator_frames import attributions as attribution_frame
+from indicators.indicator_frames import dwellings as dwelling_frame
 from mixite.qpv import (
     generation_in_force,
     judge_attributions,
@@ -17,9 +19,6 @@ from mixite.qpv import (
     location_counts,
     to_wgs84,
 )
-
-from indicators.indicator_frames import attributions as attribution_frame
-from indicators.indicator_frames import dwellings as dwelling_frame
 
 # A square perimeter around the origin of Lambert-93 (3° E, 46.5° N: by definition of the
 # projection, EPSG:2154, the point x = 700 000 m, y = 6 600 000 m), 0.01° wide.

@@ -19,12 +19,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from indicators.indicator_frames import applications as application_frame
+from indicators.indicator_frames import dwellings as dwelling_frame
 from mixite.errors import InputError
 from mixite.io import read_table
 from mixite.zones import commune_zones, zones_table
-
-from indicators.indicator_frames import applications as application_frame
-from indicators.indicator_frames import dwellings as dwelling_frame
 
 MONTREUIL, AMILLIS = "93048", "77002"  # zone 1 / P and zone 2 / I (Seine-et-Marne)
 

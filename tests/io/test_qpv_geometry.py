@@ -65,7 +65,7 @@ def test_a_perimeter_outside_france_is_refused(tmp_path: Path) -> None:
 
 
 def test_points_are_not_perimeters(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="pas un polygone.*type point"):
+    with pytest.raises(InputError, match=r"pas un polygone.*type point"):
         read_qpv(geojson(tmp_path / "q.geojson", {"type": "Point", "coordinates": [2.3, 48.99]}))
 
 
@@ -97,7 +97,7 @@ def test_a_shapefile_without_its_index_gets_a_french_message(tmp_path: Path) -> 
     )
     frame.to_file(tmp_path / "qpv.shp")
     (tmp_path / "qpv.shx").unlink()
-    with pytest.raises(InputError, match="« qpv.shx » absent"):
+    with pytest.raises(InputError, match=r"« qpv\.shx » absent"):
         read_qpv(tmp_path / "qpv.shp")
 
 

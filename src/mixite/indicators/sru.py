@@ -150,8 +150,7 @@ def sru_communes(
     if names:
         known = out["commune"].map(lambda c: names.get(str(c)))
         out["commune_name"] = known.where(known.notna(), out["commune_name"])
-    share = safe_ratio(out["dwellings_in_qpv"], out["dwellings"])
-    out.insert(out.columns.get_loc("dwellings_in_qpv") + 1, "share_in_qpv", share)
+    out["share_in_qpv"] = safe_ratio(out["dwellings_in_qpv"], out["dwellings"])
     columns = ["commune", "commune_name", "dwellings", "dwellings_in_qpv", "share_in_qpv"]
     if "attributions" in out:
         columns += ["attributions", "attributions_outside_qpv"]
