@@ -1,5 +1,5 @@
 """Reader of the social-housing rate of the communes (article 55 of the SRU law) into the
-canonical ``sru`` table (``docs/formats.md`` §9).
+canonical ``sru`` table (``docs/formats.md`` §10).
 
 Three layouts are recognised by their header:
 
