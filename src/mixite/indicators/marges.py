@@ -56,7 +56,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from mixite.affordability import territory_thresholds
-from mixite.errors import InputError, Location
+from mixite.errors import StoreError
 from mixite.indicators._common import safe_ratio
 from mixite.indicators.marges_definitions import DEFINITIONS
 from mixite.indicators.marges_matching import (
@@ -161,10 +161,9 @@ def room_for_manoeuvre(
         if name not in frames or frames[name] is None:
             from mixite.schema import STORE_FILES, import_hint
 
-            raise InputError(
-                f"Il manque le {STORE_FILES[name]}, nécessaire aux marges de manœuvre",
-                Location(STORE_FILES[name]),
-                import_hint(name),
+            raise StoreError(
+                f"Il manque le {STORE_FILES[name]}, nécessaire aux marges de manœuvre. "
+                + import_hint(name)
             )
     p = resolve(params)
     millesime = year + 1 if millesime is None else millesime
