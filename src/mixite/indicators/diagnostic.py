@@ -393,15 +393,11 @@ def territorial_diagnostic(
         out["flux"] = quotas.flux_ledger(attributions, reservations, year)
     sru_frame = frames.get("sru")
     if sru_frame is not None:
-        names = None
-        if communes is not None:
-            names = dict(zip(communes["commune"], communes["commune_name"], strict=True))
         out["sru_communes"] = sru.sru_communes(
             dw,
             sru_frame,
             attributions,
             year,
-            names,
             communes["commune"] if communes is not None else None,
         )
     return out

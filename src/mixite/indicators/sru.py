@@ -9,7 +9,7 @@ non-conventionné social stock): the table shows both side by side and never mix
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,6 @@ _RPLS = "RPLS (SDES), état au 1er janvier"
 _SRU = "Inventaire SRU du ministère chargé du logement (« Communes et inventaire SRU »)"
 
 DEFINITIONS: dict[str, Definition] = {
-    "commune_name": Definition("Nom de la commune", "texte", "Nom de la commune.", _SRU),
     "dwellings_in_qpv": Definition(
         "Logements en QPV", "logements", "Logements sociaux du RPLS situés en QPV.", _RPLS
     ),
@@ -41,7 +40,7 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     "inventory_year": Definition(
         "Année de l'inventaire SRU",
-        "année",
+        "texte",
         "Année de l'inventaire : logements sociaux décomptés au 1er janvier.",
         _SRU,
     ),
@@ -78,7 +77,7 @@ DEFINITIONS: dict[str, Definition] = {
         _SRU,
     ),
     "sru_levy": Definition(
-        "Prélèvement SRU", "€", "Prélèvement net de l'année sur la commune déficitaire.", _SRU
+        "Prélèvement SRU", "€/an", "Prélèvement net de l'année sur la commune déficitaire.", _SRU
     ),
 }
 
@@ -88,7 +87,6 @@ def sru_communes(
     sru: pd.DataFrame,
     attributions: pd.DataFrame | None = None,
     year: int | None = None,
-    names: Mapping[str, str] | None = None,
     communes: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """One row per commune of the stock or of the inventory: RPLS dwellings (``dwellings``,
@@ -97,8 +95,7 @@ def sru_communes(
     (``inventory_year``, ``sru_social_dwellings``, ``sru_rate``, ``sru_target_rate``, ``sru_gap``,
     ``sru_status``, ``sru_levy``; empty for a commune outside the inventory). The communes are
     those of the stock and ``communes`` (the territory's, when known: a commune without any
-    social dwelling may be the most deficit one); ``names`` gives their names (else the
-    inventory's).
+    social dwelling may be the most deficit one); the reports name them.
     """
     stock = (
         pd.DataFrame(
@@ -134,7 +131,7 @@ def sru_communes(
         out = out.join(grouped, how="left")
         for col in ("attributions", "attributions_outside_qpv"):
             out[col] = out[col].fillna(0).astype("int64")
-    kept = ["commune_name", "inventory_year", "social_dwellings", "sru_rate", "target_rate"]
+    kept = ["inventory_year", "social_dwellings", "sru_rate", "target_rate"]
     out = out.join(
         inventory[[*kept, "sru_status", "levy"]].rename(
             columns={
@@ -147,11 +144,10 @@ def sru_communes(
     )
     out["sru_gap"] = out["sru_target_rate"] - out["sru_rate"]
     out = out.reset_index()
-    if names:
-        known = out["commune"].map(lambda c: names.get(str(c)))
-        out["commune_name"] = known.where(known.notna(), out["commune_name"])
+    # A year, not a quantity: shown as written.
+    out["inventory_year"] = [None if pd.isna(y) else str(int(y)) for y in out["inventory_year"]]
     out["share_in_qpv"] = safe_ratio(out["dwellings_in_qpv"], out["dwellings"])
-    columns = ["commune", "commune_name", "dwellings", "dwellings_in_qpv", "share_in_qpv"]
+    columns = ["commune", "dwellings", "dwellings_in_qpv", "share_in_qpv"]
     if "attributions" in out:
         columns += ["attributions", "attributions_outside_qpv"]
     columns += [

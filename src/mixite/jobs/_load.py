@@ -28,6 +28,7 @@ __all__ = [
     "derived_communes",
     "load_names",
     "load_snapshot",
+    "residence_names",
     "territory_row",
 ]
 
@@ -229,6 +230,33 @@ def communes_of(snapshot: Snapshot) -> pd.DataFrame | None:
         return communes
     dwellings = snapshot.get("dwellings")
     return None if dwellings is None else derived_communes(dwellings["commune"])
+
+
+def residence_names(dwellings: pd.DataFrame, names: Names) -> Names:
+    """``names`` with each residence named by its most frequent address and its commune's name
+    (« 12 rue des Lilas, Mirebourg »); a residence without address keeps its identifier."""
+    import dataclasses
+
+    if "address" not in dwellings or dwellings.empty:
+        return names
+    known = dwellings.dropna(subset=["address"])
+    if known.empty:
+        return names
+    first = (
+        known.groupby(["residence_id", "address"], sort=False)
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["residence_id", "n"], ascending=[True, False], kind="stable")
+        .drop_duplicates("residence_id")
+        .set_index("residence_id")["address"]
+    )
+    commune = dwellings.groupby("residence_id")["commune"].first()
+    labels = {
+        str(rid): f"{address}, {names.commune(commune.get(rid, ''))}".rstrip(", ")
+        for rid, address in first.items()
+    }
+    return dataclasses.replace(names, residences=labels)
 
 
 def load_names(store: StoreLike) -> Names:
