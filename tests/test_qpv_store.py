@@ -105,4 +105,4 @@ def test_disagreeing_attributions_are_reported(folder: Path, tmp_path: Path) -> 
     page = outputs.html.read_text(encoding="utf-8")
     assert "Attributions dont le QPV déclaré diffère de celui du logement" in page
     assert page.count("déclarée en QPV, logement hors QPV") == 5
-    assert "qpv_desaccords" in load_workbook(outputs.xlsx, read_only=True).sheetnames
+    assert "QPV des attributions" in load_workbook(outputs.xlsx, read_only=True).sheetnames

@@ -322,7 +322,7 @@ def data_notes(result: DiagnosticResult, family: str) -> tuple[list[str], list[S
             )
             sheets.append(
                 Sheet(
-                    "sections_absentes",
+                    "Sections absentes",
                     frame,
                     f"Sections absentes faute de données — millésime {year}",
                     "Chaque section que les fichiers importés ne permettent pas d'écrire, avec le "
@@ -332,7 +332,7 @@ def data_notes(result: DiagnosticResult, family: str) -> tuple[list[str], list[S
         if disagreements is not None and len(disagreements):
             sheets.append(
                 Sheet(
-                    "qpv_desaccords",
+                    "QPV des attributions",
                     _disagreements_table(disagreements, result.names),
                     f"Attributions dont le QPV déclaré diffère de celui du logement — {year}",
                     "Géographie prioritaire en vigueur à la date du bail.",
