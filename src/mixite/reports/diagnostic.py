@@ -266,9 +266,9 @@ def data_notes(result: DiagnosticResult, family: str) -> tuple[list[str], list[S
             "<h3>Attributions dont le QPV déclaré diffère de celui du logement</h3>"
             + table_html(
                 table,
-                {},
+                {"Attributions": "int"},
                 "",
-                "Chaque attribution est jugée selon la géographie prioritaire en vigueur à la date "
+                "Nombre d'attributions par commune et par écart. Chaque attribution est jugée selon la géographie prioritaire en vigueur à la date "
                 "du bail (liste 2015 jusqu'au 31 décembre 2023 en métropole et 2024 outre-mer, "
                 "liste 2024 ensuite) ; les objectifs légaux retiennent le QPV du logement.",
             )
@@ -305,22 +305,21 @@ def data_notes(result: DiagnosticResult, family: str) -> tuple[list[str], list[S
 
 
 def _disagreements_table(frame: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """Attributions whose declared QPV differs from their dwelling's, counted by commune,
+    geography in force and kind: a published report lists no household (the attributions
+    themselves stay in the store)."""
+    counts = (
+        frame.groupby(["commune", "generation", "kind"], sort=True)
+        .size()
+        .reset_index(name="count")
+    )
     return pd.DataFrame(
         {
-            "Attribution": frame["attribution_id"],
-            "Logement": frame["dwelling_id"],
-            "Commune": [names.commune(c) for c in frame["commune"]],
-            "Date du bail": [fr.date(d) for d in frame["lease_date"]],
-            "Géographie en vigueur": frame["generation"].map(lambda g: f"QPV {g}"),
-            "QPV déclaré": [
-                names.qpv.get(str(c), str(c)) if c is not None else ("en QPV" if i else "hors QPV")
-                for c, i in zip(frame["declared_qpv"], frame["declared_in_qpv"], strict=True)
-            ],
-            "QPV du logement": [
-                names.qpv.get(str(c), str(c)) if c is not None else "hors QPV"
-                for c in frame["dwelling_qpv"]
-            ],
-            "Écart": frame["kind"].map(lambda k: fr.QPV_DISAGREEMENT_LABELS.get(k, k)),
+            "Commune": [names.commune(c) for c in counts["commune"]],
+            "Code commune": counts["commune"].astype(str),
+            "Géographie en vigueur": counts["generation"].map(lambda g: f"QPV {g}"),
+            "Écart": counts["kind"].map(lambda k: fr.QPV_DISAGREEMENT_LABELS.get(k, k)),
+            "Attributions": counts["count"].astype("int64"),
         }
     )
 
