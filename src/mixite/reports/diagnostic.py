@@ -309,9 +309,7 @@ def _disagreements_table(frame: pd.DataFrame, names: Names) -> pd.DataFrame:
     geography in force and kind: a published report lists no household (the attributions
     themselves stay in the store)."""
     counts = (
-        frame.groupby(["commune", "generation", "kind"], sort=True)
-        .size()
-        .reset_index(name="count")
+        frame.groupby(["commune", "generation", "kind"], sort=True).size().reset_index(name="count")
     )
     return pd.DataFrame(
         {
