@@ -236,3 +236,9 @@ def test_the_rpls_only_diagnostic_names_what_is_missing(
     assert "QPV des logements : fichier des périmètres des QPV" in page
     assert "inventaire SRU : fichier « Communes et inventaire SRU »" in page
     assert "QPV inconnu (comptés hors QPV) : " in page
+    # The boxes say how to import in a report's words: no command option, no project file path,
+    # no code without its name (issue « Outputs a conference can adopt »).
+    from output_scan import scan_folder, territory_codes
+
+    findings = scan_folder(tmp_path, territory_codes(rpls_only))
+    assert [str(f) for f in findings] == []

@@ -110,8 +110,8 @@ _RPLS_LOI = (
     "ou extrait du bailleur aux colonnes du RPLS"
 )
 _RPLS_AGAIN = (
-    "il remplace le RPLS ouvert du millésime ; les colonnes restreintes sont décrites dans "
-    "docs/formats.md §2"
+    "il remplace le RPLS ouvert du millésime ; les colonnes restreintes sont décrites dans la "
+    "documentation de mixite (« Formats des fichiers », RPLS)"
 )
 
 
@@ -130,7 +130,6 @@ class _Section:
     needs: tuple[str, ...]
     missing: str
     shows: str
-    option: str
     note: str = ""
     after: tuple[str, ...] = ()
 
@@ -146,7 +145,6 @@ SECTIONS: tuple[_Section, ...] = (
         "PLG_QP24)",
         "les logements de chaque QPV et la part du parc en QPV ; sans QPV connu, tous les "
         "logements sont comptés hors QPV",
-        "--qpv",
         "les logements sont alors situés par leurs coordonnées dans les périmètres",
     ),
     _Section(
@@ -156,7 +154,6 @@ SECTIONS: tuple[_Section, ...] = (
         ("landlord_id",),
         f"identité des bailleurs : {_RPLS_LOI} (colonnes IDENT_REP et RAISON_SOCIALE)",
         "le parc de chaque bailleur et sa part en QPV",
-        "--rpls",
         _RPLS_AGAIN,
     ),
     _Section(
@@ -166,7 +163,6 @@ SECTIONS: tuple[_Section, ...] = (
         ("iris",),
         "codes IRIS des logements : RPLS géocodé par le SDES (colonne PLG_IRIS2024_CODE)",
         "le parc de chaque IRIS",
-        "--rpls",
     ),
     _Section(
         "sru",
@@ -177,7 +173,6 @@ SECTIONS: tuple[_Section, ...] = (
         "logements sociaux des communes",
         "le taux SRU de chaque commune à côté de son parc et de ses attributions, et les "
         "communes déficitaires ou carencées",
-        "--sru",
     ),
     _Section(
         "vacance",
@@ -187,7 +182,6 @@ SECTIONS: tuple[_Section, ...] = (
         f"vacance et mobilité : {_RPLS_LOI} (colonnes MODE, BAIL et REMLOCDATE)",
         "les taux de vacance, de vacance de plus de 3 mois et de mobilité, par commune et en "
         "QPV et hors QPV",
-        "--rpls",
         _RPLS_AGAIN,
     ),
     _Section(
@@ -198,7 +192,6 @@ SECTIONS: tuple[_Section, ...] = (
         f"loyers : {_RPLS_LOI} (colonne LOYERPRINC)",
         "les loyers au m² par typologie, financement et QPV, les segments de loyer et l'écart "
         "de loyer entre QPV et hors QPV à typologie égale",
-        "--rpls",
         _RPLS_AGAIN,
     ),
     _Section(
@@ -209,7 +202,6 @@ SECTIONS: tuple[_Section, ...] = (
         "occupation : fichier de l'enquête sur l'occupation du parc social (OPS) des bailleurs",
         "le profil des ménages occupants (ressources rapportées aux plafonds, composition, "
         "emploi) par QPV et hors QPV",
-        "--occupation",
     ),
     _Section(
         "fragilite",
@@ -218,7 +210,6 @@ SECTIONS: tuple[_Section, ...] = (
         ("households",),
         "occupation : fichier de l'enquête sur l'occupation du parc social (OPS) des bailleurs",
         "l'indice de fragilité de chaque résidence et la carte des résidences par classe",
-        "--occupation",
     ),
     _Section(
         "segregation",
@@ -228,7 +219,6 @@ SECTIONS: tuple[_Section, ...] = (
         "occupation : fichier de l'enquête sur l'occupation du parc social (OPS) des bailleurs",
         "les indices de dissimilarité, d'isolement et d'exposition des ménages modestes entre "
         "résidences, IRIS et QPV",
-        "--occupation",
     ),
     _Section(
         "demande",
@@ -239,7 +229,6 @@ SECTIONS: tuple[_Section, ...] = (
         "partagé)",
         "l'ancienneté et le profil des demandes, la part des demandeurs du premier quartile et "
         "le seuil du premier quartile recalculé",
-        "--demandes",
     ),
     _Section(
         "pression",
@@ -248,7 +237,6 @@ SECTIONS: tuple[_Section, ...] = (
         ("applications", "attributions"),
         "attributions : fichier des attributions de l'année (baux signés, extrait du SNE)",
         "le nombre de demandes en cours pour une attribution, par commune et par typologie",
-        "--attributions",
         after=("applications",),
     ),
     _Section(
@@ -259,7 +247,6 @@ SECTIONS: tuple[_Section, ...] = (
         "attributions : fichier des attributions de l'année (baux signés, extrait du SNE)",
         "les objectifs légaux d'attribution par partenaire : part hors QPV au premier quartile "
         "ou aux relogés, part en QPV aux autres demandeurs, part des ménages prioritaires",
-        "--attributions",
     ),
     _Section(
         "territoire",
@@ -270,7 +257,6 @@ SECTIONS: tuple[_Section, ...] = (
         "seuils du premier quartile)",
         "les objectifs légaux et le profil des demandes, qui comparent les ressources au seuil "
         "du premier quartile de l'EPCI",
-        "--territoire",
         after=("attributions",),
     ),
     _Section(
@@ -280,14 +266,21 @@ SECTIONS: tuple[_Section, ...] = (
         ("reservations",),
         "réservations : fichier des conventions de réservation en flux",
         "la part du flux annuel de chaque réservataire et les attributions qu'il a reçues",
-        "--reservations",
         after=("attributions",),
     ),
 )
 
 
+#: How to import a missing file, in the words of a report (no command option: the command's help
+#: gives them); the folder import recognises each file by its header.
+_HOW = (
+    "Importez-le dans la base, millésime {year}, avec la commande « mixite importer » (dans un "
+    "dossier importé, le fichier est reconnu à son en-tête), puis relancez le diagnostic"
+)
+
+
 def _box(spec: _Section, year: int) -> MissingSection:
-    how = f"Importez-le avec « mixite importer --base … --millesime {year} {spec.option} FICHIER »"
+    how = _HOW.format(year=year)
     how += f" ; {spec.note}." if spec.note else "."
     return MissingSection(spec.section, spec.family, spec.title, spec.missing, spec.shows, how)
 
@@ -305,9 +298,9 @@ def missing_sections(present: set[str], year: int) -> tuple[MissingSection, ...]
 def _marges_box(present: set[str], year: int, error: str) -> MissingSection:
     """The box of the room for manoeuvre: the files it still needs, else the error's text."""
     needed = {
-        "applications": "le fichier des demandes (--demandes)",
-        "territory": "le fichier de description du territoire (--territoire)",
-        "rent": "les loyers du RPLS version loi (--rpls)",
+        "applications": "le fichier des demandes",
+        "territory": "le fichier de description du territoire (territoire.yaml)",
+        "rent": "les loyers du RPLS version loi",
     }
     lacking = [text for code, text in needed.items() if code not in present]
     missing = (
@@ -322,8 +315,10 @@ def _marges_box(present: set[str], year: int, error: str) -> MissingSection:
         missing,
         "la part des attributions hors QPV au premier quartile atteignable par chaque bailleur, "
         "commune et résidence, et ce qui la limite (loyers, tailles, libérations, demande)",
-        f"Importez ces fichiers avec « mixite importer --base … --millesime {year} » et ses "
-        "options, puis relancez le diagnostic.",
+        _HOW.replace("Importez-le", "Importez ces fichiers")
+        .replace("le fichier est reconnu", "chaque fichier est reconnu")
+        .format(year=year)
+        + ".",
     )
 
 
