@@ -189,7 +189,9 @@ def _allocation(paths: DemoPaths, mode: str) -> None:
         runs = run_scenarios(
             store, scenarios, "optimiser" if optimise else "simuler", DEMO_LP_TIME_LIMIT
         )
-        html, xlsx = write_allocation(runs, out)
+        # No household-level file (attributions_<scénario>.csv): personal data, written only on
+        # the user's explicit request (``mixite simuler --details-menages``).
+        html, xlsx = write_allocation(runs, out, details=False)
         label = "optimisées" if optimise else "simulées"
         paths.made.append((f"Attributions {label} : comparaison (HTML)", html))
         paths.made.append((f"Attributions {label} : comparaison (XLSX)", xlsx))

@@ -51,9 +51,14 @@ class Section:
 
 
 def write_csv_excel(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a CSV that French Excel opens directly: ``;`` separator, UTF-8 BOM, decimal comma."""
+    """Write a CSV that French Excel opens directly: ``;`` separator, UTF-8 BOM, decimal comma.
+
+    Text cells that a spreadsheet would take for a formula are neutralised (``reports.safe``).
+    """
+    from mixite.reports.safe import neutralise_frame
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig", decimal=",")
+    neutralise_frame(frame).to_csv(path, sep=";", index=False, encoding="utf-8-sig", decimal=",")
     return path
 
 
@@ -129,10 +134,23 @@ _XLSX_FORMATS: dict[str, str] = {
 
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """A workbook with one formatted sheet per table: title, note, bold frozen header, units."""
+    """A workbook with one formatted sheet per table: title, note, bold frozen header, units.
+
+    No cell is ever a formula: text that a spreadsheet would take for one is stored as a string
+    cell with the quote prefix (``reports.safe``); numbers stay numbers.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+
+    from mixite.reports.safe import is_formula_like
+
+    def put(ws: Any, row: int, column: int, value: Any) -> Any:
+        cell = ws.cell(row=row, column=column, value=value)
+        if isinstance(value, str) and (cell.data_type == "f" or is_formula_like(value)):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        return cell
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
@@ -140,13 +158,11 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
     header_fill = PatternFill("solid", fgColor="1F4E79")
     for sheet in sheets:
         ws = book.create_sheet(title=sheet.name[:31])
-        ws["A1"] = sheet.title
-        ws["A1"].font = Font(bold=True, size=13)
-        ws["A2"] = sheet.note
-        ws["A2"].alignment = Alignment(wrap_text=False)
+        put(ws, 1, 1, sheet.title).font = Font(bold=True, size=13)
+        put(ws, 2, 1, sheet.note).alignment = Alignment(wrap_text=False)
         header_row = 4
         for j, col in enumerate(sheet.frame.columns, start=1):
-            cell = ws.cell(row=header_row, column=j, value=str(col))
+            cell = put(ws, header_row, j, str(col))
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -166,7 +182,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
                     value = value.item()
                 elif isinstance(value, (list, tuple)):
                     value = ", ".join(map(str, value))
-                cell = ws.cell(row=i, column=j, value=value)
+                cell = put(ws, i, j, value)
                 fmt = sheet.formats.get(str(col))
                 if fmt in _XLSX_FORMATS:
                     cell.number_format = _XLSX_FORMATS[fmt]
