@@ -52,6 +52,11 @@ def residence_layer(tables: dict[str, pd.DataFrame], dwellings: pd.DataFrame) ->
         qpv_code=("qpv_code", "first"),
         dwellings=("dwelling_id", "size"),
     )
+    stock = tables.get("stock_residences")
+    if stock is not None:  # the published count (masked when dwellings are secret)
+        place["dwellings"] = (
+            stock.set_index("residence_id")["dwellings"].reindex(place.index).astype("Int64")
+        )
     occ = tables.get("occupation_residences")
     if occ is not None:
         keep = [c for c in occ.columns if not c.startswith("n_") and c not in place.columns]
@@ -106,9 +111,14 @@ def diagnostic(
     snapshot = load_snapshot(store, millesime)
     year = snapshot.millesime
     names = load_names(store)
+    from mixite.indicators.diagnostic_secrecy import secret_dwellings
+
     raw = territorial_diagnostic(snapshot.frames(), year, params)
     threshold = _secrecy(params, year)
-    tables = publishable(raw, threshold)
+    dwellings = snapshot.require("dwellings", "le diagnostic")
+    tables = publishable(
+        raw, threshold, dwellings, secret_dwellings(params, dt.date(year, 1, 1))
+    )
     marges_result: MargesResult | None = None
     missing = ""
     try:
@@ -120,7 +130,7 @@ def diagnostic(
         names=names,
         tables=tables,
         secrecy_threshold=threshold,
-        residences=residence_layer(tables, snapshot.require("dwellings", "le diagnostic")),
+        residences=residence_layer(tables, dwellings),
         qpv=snapshot.get("qpv"),
         key_figures=_key_figures(tables),
         marges=marges_result,
