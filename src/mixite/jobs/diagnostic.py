@@ -12,8 +12,10 @@ from mixite.jobs._load import (
     Snapshot,
     StoreLike,
     attributions_of_year,
+    load_commitments,
     load_names,
     load_snapshot,
+    residence_names,
     territory_row,
 )
 from mixite.jobs.results import DiagnosticResult, MargesResult, Names, QuotasResult
@@ -110,12 +112,12 @@ def diagnostic(
 
     snapshot = load_snapshot(store, millesime)
     year = snapshot.millesime
-    names = load_names(store)
     from mixite.indicators.diagnostic_secrecy import secret_dwellings
 
+    dwellings = snapshot.require("dwellings", "le diagnostic")
+    names = residence_names(dwellings, load_names(store))
     raw = territorial_diagnostic(snapshot.frames(), year, params)
     threshold = _secrecy(params, year)
-    dwellings = snapshot.require("dwellings", "le diagnostic")
     tables = publishable(
         raw, threshold, dwellings, secret_dwellings(params, dt.date(year, 1, 1))
     )
@@ -125,6 +127,12 @@ def diagnostic(
         marges_result = _marges_of(snapshot, year - 1, params, False, names)
     except MixiteError as exc:
         missing = str(exc)
+    territory = snapshot.get("territory")
+    history = (
+        quota_history(store, territory, year - 1, params)
+        if territory is not None and len(territory) and "quotas" in tables
+        else None
+    )
     return DiagnosticResult(
         millesime=year,
         names=names,
@@ -135,7 +143,45 @@ def diagnostic(
         key_figures=_key_figures(tables),
         marges=marges_result,
         marges_missing=missing,
+        quota_history=history,
+        communes=snapshot.get("communes"),
     )
+
+
+#: Lease years before the diagnostic's own that the trend of the legal objectives shows.
+TREND_YEARS = 2
+
+
+def quota_history(
+    store: StoreLike,
+    territory: pd.DataFrame,
+    year: int,
+    params: Parameters | None = None,
+    years: int = TREND_YEARS,
+) -> pd.DataFrame | None:
+    """The shares of the legal objectives in the ``years`` lease years before ``year``, per
+    level and group (columns ``year``, ``level``, ``group``, ``indicator``, ``share``,
+    ``denominator``); None when the store holds no attribution of those years (or no Q1
+    threshold for them)."""
+    from mixite.jobs._load import all_attributions
+
+    try:
+        every = all_attributions(store)
+    except MixiteError:
+        return None
+    lease_years = set(every["lease_date"].dt.year.dropna().astype(int))
+    rows = []
+    for y in range(year - years, year):
+        if y not in lease_years:
+            continue
+        try:
+            table = quota_table(every, territory, y, params)
+        except MixiteError:  # no Q1 threshold that year
+            continue
+        part = table[["level", "group", "indicator", "share", "denominator"]].copy()
+        part.insert(0, "year", y)
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True) if rows else None
 
 
 def quota_table(
@@ -145,9 +191,11 @@ def quota_table(
     params: Parameters | None = None,
     levels: tuple[str, ...] | None = None,
     strict_q1: bool = True,
+    commitments: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The legal quota indicators of ``year`` at each level, with the territory's Q1 threshold
-    in force that year (``indicators.quotas.quota_indicators``)."""
+    in force that year and each partner judged against its own commitment when ``commitments``
+    holds one (``indicators.quotas.quota_indicators``)."""
     from mixite.indicators import quotas as quota_mod
 
     threshold = quota_mod.q1_threshold(territory, year, params)
@@ -159,6 +207,7 @@ def quota_table(
         territory_label=str(territory.iloc[0]["epci"]),
         params=params,
         strict=strict_q1,
+        commitments=commitments,
     )
 
 
@@ -167,20 +216,30 @@ def quotas(
 ) -> QuotasResult:
     """Legal quota indicators (every level) and flux ledger of the leases signed in ``year``.
 
-    The Q1 threshold is the one in force in ``year`` for the territory; the reservations are
-    those of millésime ``year + 1`` when present, else of the latest millésime.
+    The Q1 threshold is the one in force in ``year`` for the territory; each partner is judged
+    against its commitment or the territory's adapted rate when the store holds them
+    (``engagements.yaml``); the reservations are those of millésime ``year + 1`` when present,
+    else of the latest millésime, and give the flux ledger and the préfet's ceilings.
     """
     from mixite.indicators import quotas as quota_mod
 
     attrs = attributions_of_year(store, year)
     territory = territory_row(store, year + 1)
-    table = quota_table(attrs, territory, year, params, strict_q1=strict_q1)
+    table = quota_table(
+        attrs, territory, year, params, strict_q1=strict_q1, commitments=load_commitments(store)
+    )
     res_years = store.millesimes("reservations")
     ledger = None
+    ceilings = None
     if res_years:
         pick = year + 1 if year + 1 in res_years else max(res_years)
-        ledger = quota_mod.flux_ledger(attrs, store.read("reservations", pick), year)
-    return QuotasResult(year, load_names(store), table, ledger, _secrecy(params, year + 1))
+        reservations = store.read("reservations", pick)
+        epci = str(territory.iloc[0]["epci"])
+        ledger = quota_mod.flux_ledger(attrs, reservations, year, params, epci)
+        ceilings = quota_mod.prefect_ceilings(reservations, dt.date(year, 12, 31), params)
+    return QuotasResult(
+        year, load_names(store), table, ledger, _secrecy(params, year + 1), ceilings
+    )
 
 
 def _marges_of(
@@ -236,4 +295,5 @@ def marges(
             f"31 décembre {year} : importez ce millésime ou choisissez une autre année (--annee)."
         )
     snapshot = load_snapshot(store, year + 1)
-    return _marges_of(snapshot, year, params, wished_communes, load_names(store))
+    names = residence_names(snapshot.require("dwellings", "les marges"), load_names(store))
+    return _marges_of(snapshot, year, params, wished_communes, names)

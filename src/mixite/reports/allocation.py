@@ -43,6 +43,7 @@ from mixite.schema import ATTRIBUTIONS
 from mixite.vocabulary import Indicator, Level
 
 __all__ = [
+    "merged_note",
     "objectives_table",
     "run_summary",
     "write_allocation",
@@ -82,7 +83,7 @@ def _partner(level: str, group: Any, names: Names) -> str:
     """The partner of a result row, named: the EPCI, a landlord (« name (SIREN) »), a
     reservataire."""
     if level == Level.RESERVATAIRE:
-        return f"Réservataire : {fr.reservataire_label(str(group))}"
+        return f"Réservataire : {fr.group_label(level, group, names)}"
     if level == Level.EPCI:
         return "EPCI"
     return fr.group_label(level, group, names, with_code=True)
@@ -141,13 +142,22 @@ def objectives_table(indicators: pd.DataFrame, names: Names) -> pd.DataFrame:
                 cells.append(fr.MISSING)
                 continue
             value, goal = part.loc[(lv, g), "share"], part.loc[(lv, g), "target"]
+            national = part["target_national"].get((lv, g)) if "target_national" in part else None
+            beside = (
+                f", national {fr.percent(national)}"
+                if national is not None
+                and pd.notna(national)
+                and pd.notna(goal)
+                and abs(float(national) - float(goal)) > 1e-12
+                else ""
+            )
             if pd.isna(goal):
                 cells.append(fr.percent(value))
             elif pd.isna(value):
-                cells.append(f"— (objectif {fr.percent(goal)})")
+                cells.append(f"— (objectif {fr.percent(goal)}{beside})")
             else:
                 met = "atteint" if float(value) >= float(goal) - 1e-9 else "non atteint"
-                cells.append(f"{fr.percent(value)} (objectif {fr.percent(goal)} : {met})")
+                cells.append(f"{fr.percent(value)} (objectif {fr.percent(goal)}{beside} : {met})")
         out[title] = cells
     return out
 
@@ -163,6 +173,7 @@ _INDICATOR_HEADERS = {
     "share_low": "Intervalle (bas)",
     "share_high": "Intervalle (haut)",
     "target": "Objectif (part)",
+    "target_national": "Objectif national (part)",
     "attributions_free": "Attributions sans objectifs",
     "outside_qpv_free": "Attributions hors QPV sans objectifs",
 }
@@ -176,12 +187,18 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
         "partner",
         [_partner(lv, g, names) for lv, g in zip(ind["level"], ind["group"], strict=True)],
     )
+    # the EPCI's SIREN and landlords' SIRENs as codes; a reservataire's key when it has an
+    # identifier (commune:96001), none for a bare type (action_logement)
+    ind["group"] = [
+        "" if lv == Level.RESERVATAIRE and ":" not in str(g) else str(g)
+        for lv, g in zip(ind["level"], ind["group"], strict=True)
+    ]
     ind["level"] = ind["level"].map(lambda c: fr.LEVEL_LABELS.get(c, c))
     ind["indicator"] = ind["indicator"].map(lambda c: fr.INDICATOR_SHORT_LABELS.get(c, c))
     frame = ind.rename(columns=_INDICATOR_HEADERS)
     kinds: dict[str, Format] = {}
     for key, header in _INDICATOR_HEADERS.items():
-        if key.startswith("share") or key == "target":
+        if key.startswith("share") or key.startswith("target"):
             kinds[header] = "pct"
         elif key in ("denominator", "numerator", "attributions_free", "outside_qpv_free"):
             kinds[header] = "float" if run.mode == "simuler" else "int"
@@ -220,6 +237,18 @@ def _calibration_sentence(calibration: dict[str, float] | Any) -> str:
         f"{fr.percent(calibration['simulated'])} avec une préférence de la commission pour la "
         f"solvabilité de {fr.decimal(calibration['preference'], 3)}."
     )
+
+
+def merged_note(name: str, same: str, mode: str) -> str:
+    """Why a scenario was not run: it gives the same problem as an earlier one."""
+    if mode == "optimiser":
+        return (
+            f"Le scénario « {name} » donne le même optimum que « {same} » : le fléchage, "
+            "l'acceptation des propositions et les règles de la commission ne concernent que les "
+            "commissions simulées ; l'optimiseur choisit directement les attributions. Il n'est "
+            "pas présenté à part."
+        )
+    return f"Le scénario « {name} » est identique à « {same} » : il n'est pas présenté à part."
 
 
 def calibration_note(runs: AllocationRuns) -> str:
@@ -309,6 +338,8 @@ def write_allocation(runs: AllocationRuns, output: Path, details: bool = False) 
         )
     if runs.calibration:
         intro.append(f"<p>{html_escape(calibration_note(runs))}</p>")
+    for name, same in runs.merged.items():
+        intro.append(f'<p class="note">{html_escape(merged_note(name, same, runs.mode))}</p>')
     sections = [
         Section("Synthèse", tuple(intro)),
         Section("Part Q1 hors QPV par périmètre", (plotly_div(fig), table_html(shown))),
@@ -348,7 +379,7 @@ def write_allocation(runs: AllocationRuns, output: Path, details: bool = False) 
         frame, kinds = indicators_frame(run, names)
         sheets.append(
             Sheet(
-                _slug(run.scenario.nom)[:31],
+                run.scenario.nom[:31],
                 frame,
                 f"Indicateurs du scénario « {run.scenario.nom} »",
                 run_summary(run),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from mixite.jobs.results import ApplicantResult, AuditResult
+from mixite.jobs.results import ApplicantResult, AuditResult, Names
 from mixite.reports import fr
 from mixite.reports.common import (
     Section,
@@ -96,7 +96,49 @@ _COMPARE_GROUPS_FR = {
     "share_top_n_a": "Part dans les N premiers (grille A)",
     "share_top_n_b": "Part dans les N premiers (grille B)",
 }
+_SCORES_FR = {
+    "application_id": "Demande (pseudonyme)",
+    "section": "Section",
+    "excluded": "Hors cotation",
+    "seniority_points": "Points d'ancienneté",
+    "refusal_penalty": "Pénalité de refus",
+    "score": "Cotation",
+}
+
+
+def _named_communes(frame: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """The communes of the similarity keys named, their codes beside."""
+    out = frame.copy()
+    for column in ("first_wished_commune", "commune_residence"):
+        if column in out:
+            position = list(out.columns).index(column)
+            codes = out[column]
+            out[column] = [fr.MISSING if pd.isna(c) else names.commune(c) for c in codes]
+            out.insert(
+                position + 1, f"{column}_code", codes.astype(object).where(codes.notna(), "")
+            )
+    if "is_mutation" in out:
+        out["is_mutation"] = out["is_mutation"].map(fr.yes_no)
+    if "dalo" in out:
+        out["dalo"] = out["dalo"].map(fr.yes_no)
+    return out
+
+
+def _named_groups(groups: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """The communes of residence of the audit's groups named."""
+    out = groups.copy()
+    rows = out["Dimension"] == "Commune de résidence"
+    out.loc[rows, "Groupe"] = [
+        f"{names.commune(c)} ({c})" if names.commune(c) != str(c) else str(c)
+        for c in out.loc[rows, "Groupe"]
+    ]
+    return out
+
+
 _WAITING_FR = {
+    "first_wished_commune_code": "Code de la commune souhaitée",
+    "commune_residence_code": "Code de la commune de résidence",
+    "commune_residence": "Commune de résidence",
     "rooms_min": "Typologie minimale",
     "first_wished_commune": "Première commune souhaitée",
     "household_size": "Taille du ménage",
@@ -105,8 +147,13 @@ _WAITING_FR = {
     "adults": "Adultes",
     "pending": "Demandes en attente",
     "attributions_per_year": "Attributions par an",
-    "waiting_months": "Délai indicatif (mois)",
+    "cases": "Attributions dont le dépôt est connu",
+    "observed_months": "Délai observé (mois)",
+    "estimated_months": "Délai estimé (mois)",
+    "waiting_months": "Délai retenu (mois)",
+    "method": "Méthode",
 }
+_METHOD_FR = {"observe": "observé", "estimation": "estimation (stock / flux)"}
 
 
 def _blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
@@ -214,6 +261,9 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
     distribution = result.distribution.rename(columns=_DISTRIBUTION_FR)
     groups = result.groups.rename(columns=_GROUPS_FR)
     criteria = result.criteria.rename(columns=_CRITERIA_FR)
+    if "Justificatif exigé" in criteria:
+        criteria["Justificatif exigé"] = criteria["Justificatif exigé"].map(fr.yes_no)
+    groups = _named_groups(groups, result.names)
     num: dict[str, Format] = {
         "Points": "float",
         "Demandes cotées": "int",
@@ -232,7 +282,10 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         "Part dans les N premiers (grille B)": "pct",
         "Demandes en attente": "int",
         "Attributions par an": "float",
-        "Délai indicatif (mois)": "float",
+        "Attributions dont le dépôt est connu": "int",
+        "Délai observé (mois)": "float",
+        "Délai estimé (mois)": "float",
+        "Délai retenu (mois)": "float",
         "Typologie minimale": "int",
     }
     num |= {
@@ -304,26 +357,40 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         Sheet("Critères", criteria, "Fréquence des critères", "", _fmt(criteria, num)),
     ]
     if result.waiting is not None:
-        waiting = result.waiting.rename(columns=_WAITING_FR)
+        named = _named_communes(result.waiting, result.names)
+        waiting = named.assign(
+            method=named["method"].map(lambda m: _METHOD_FR.get(m, fr.MISSING))
+        ).rename(columns=_WAITING_FR)
         note = (
-            "Délai indicatif = 12 × demandes similaires en attente / attributions similaires "
-            "par an (écoulement du stock, loi de Little) : une estimation, pas une mesure."
+            "Délai observé = durée moyenne entre le dépôt de la demande et la signature du bail "
+            "des attributions similaires (même typologie, même commune) ; il est retenu à partir "
+            "d'un nombre minimal d'attributions (paramètre cotation.delai_attente.cas_minimum). "
+            "En dessous, le délai retenu est une estimation : 12 × demandes similaires en "
+            "attente / attributions similaires par an (écoulement du stock, loi de Little). "
+            "Les délais observés sur moins d'attributions que le seuil du secret statistique "
+            "sont masqués."
         )
         sections.append(
             Section(
-                "Délais d'attente indicatifs",
+                "Délais d'attente des demandes similaires",
                 (table_html(waiting, _fmt(waiting, num), note=note),),
                 "delais",
             )
         )
         sheets.append(
-            Sheet("Délais", waiting, "Délais d'attente indicatifs", note, _fmt(waiting, num))
+            Sheet(
+                "Délais",
+                waiting,
+                "Délais d'attente des demandes similaires",
+                note,
+                _fmt(waiting, num),
+            )
         )
     moves: pd.DataFrame | None = None
     if result.comparison is not None and result.other_grid is not None:
         cmp = result.comparison
         summary = cmp.summary.rename(columns={"indicator": "Indicateur", "value": "Valeur"})
-        cgroups = cmp.groups.rename(columns=_COMPARE_GROUPS_FR)
+        cgroups = _named_groups(cmp.groups.rename(columns=_COMPARE_GROUPS_FR), result.names)
         intro = (
             f"Grille A : {grid.name}. Grille B : {result.other_grid.name}. "
             "Places gagnées = rang avec A − rang avec B (positif : la grille B fait remonter "
@@ -353,6 +420,9 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
                 "top_n_b": "Dans les N premiers (B)",
             }
         )
+        for column in ("Dans les N premiers (A)", "Dans les N premiers (B)"):
+            if column in moves:
+                moves[column] = moves[column].map(fr.yes_no)
         sheets += [
             Sheet(
                 "Comparaison", summary, "Comparaison de deux grilles", intro, {"Valeur": "float"}
@@ -377,19 +447,11 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         folder / "cotation.xlsx",
         [Sheet(sh.name, _blank_missing(sh.frame), sh.title, sh.note, sh.formats) for sh in sheets],
     )
-    scores = result.scores.drop(columns=["score_cents"]).rename(
-        columns={
-            "application_id": "demande",
-            "section": "section",
-            "excluded": "hors_cotation",
-            "seniority_points": "points_anciennete",
-            "refusal_penalty": "penalite_refus",
-            "score": "cotation",
-        }
-    )
+    scores = result.scores.drop(columns=["score_cents"]).rename(columns=_SCORES_FR)
+    scores["Hors cotation"] = scores["Hors cotation"].map(fr.yes_no)
     if result.positions is not None:
-        scores["rang_parmi_similaires"] = result.positions["rank"].array
-        scores["demandes_similaires"] = result.positions["group_size"].array
+        scores["Rang parmi les demandes similaires"] = result.positions["rank"].array
+        scores["Demandes similaires"] = result.positions["group_size"].array
     csv_path = write_csv_excel(scores, folder / "cotation_demandes.csv")
     written = [html_path, xlsx_path, csv_path]
     if moves is not None:
@@ -442,19 +504,38 @@ def applicant_letter(result: ApplicantResult) -> str:
         )
     if result.waiting is not None:
         months = result.waiting["waiting_months"]
+        method = result.waiting.get("method")
+        raw_cases = result.waiting.get("cases")
+        cases = 0 if raw_cases is None or pd.isna(raw_cases) else int(raw_cases)
         if pd.isna(months):
             out.append(
-                "Délai d'attente indicatif : non estimable (aucune attribution similaire sur la "
-                "période observée)."
+                "Délai d'attente des demandes similaires : non estimable (aucune attribution "
+                "similaire sur la période observée)."
             )
         else:
             rounded = round(float(months))
             years = f" (soit environ {rounded // 12} ans)" if rounded >= 36 else ""
-            out.append(
-                f"Délai d'attente indicatif pour des demandes similaires : environ "
-                f"{fr.integer(rounded)} mois{years} (estimation : demandes similaires en attente "
-                "/ attributions similaires par an ; ce n'est pas un engagement)."
-            )
+            if method == "observe":
+                out.append(
+                    f"Délai d'attente moyen des demandes similaires satisfaites : environ "
+                    f"{fr.integer(rounded)} mois{years}, du dépôt de la demande à la signature "
+                    f"du bail, observé sur {fr.integer(cases)} attributions (ce n'est pas un "
+                    "engagement)."
+                )
+            else:
+                observed = (
+                    f"seulement {fr.integer(cases)} attribution{'s' if cases > 1 else ''} "
+                    "similaire" + ("s" if cases > 1 else "")
+                    if cases
+                    else "aucune attribution similaire"
+                )
+                out.append(
+                    f"Délai d'attente estimé pour des demandes similaires : environ "
+                    f"{fr.integer(rounded)} mois{years} (estimation par les demandes similaires "
+                    f"en attente et les attributions similaires par an, faute d'un délai "
+                    f"observé : {observed} dont la date de dépôt est connue ; ce n'est pas un "
+                    "engagement)."
+                )
     out.append("")
     codes = list(row["priority_codes"]) if "priority_codes" in row.index else []
     if bool(row.get("dalo", False)):

@@ -23,13 +23,23 @@ if TYPE_CHECKING:
     from mixite.jobs.results import Names
 
 __all__ = [
+    "COLUMN_LABELS",
+    "FINANCING_LABELS",
+    "HOUSEHOLD_GROUP_LABELS",
     "INDICATOR_LABELS",
     "INDICATOR_SHORT_LABELS",
     "LEVEL_LABELS",
     "MISSING",
+    "NATIONAL_INDICATOR_LABELS",
     "REASON_LABELS",
     "RESERVATAIRE_SHORT_LABELS",
+    "ROOM_CATEGORY_LABELS",
+    "SOURCE_LABELS",
+    "TASK_LABELS",
+    "UNIT_LABELS",
+    "VALUE_LABELS",
     "Format",
+    "commune_of",
     "date",
     "decimal",
     "euros",
@@ -40,6 +50,8 @@ __all__ = [
     "percent",
     "points",
     "reservataire_label",
+    "reservataire_name",
+    "size_class_label",
     "value",
     "yes_no",
 ]
@@ -230,10 +242,113 @@ REASON_LABELS: dict[str, str] = {
 }
 
 
+#: Financing families of the RPLS (``schema.FINAN_FAMILIES``).
+FINANCING_LABELS: dict[str, str] = {
+    "plai": "PLAI",
+    "plus": "PLUS",
+    "pls": "PLS",
+    "pre1977": "HLM/O et assimilés (avant 1977)",
+    "autre": "autre financement",
+}
+
+#: Scales of the segregation indices (``unit`` of the segregation table).
+UNIT_LABELS: dict[str, str] = {
+    "residence_id": "résidences",
+    "iris": "IRIS",
+    "qpv_code": "chaque QPV, hors QPV ensemble",
+    "qpv": "en QPV / hors QPV",
+}
+
+#: Groups of households of the segregation indices (``group`` of the segregation table).
+HOUSEHOLD_GROUP_LABELS: dict[str, str] = {
+    "under_40": "ménages sous 40 % du plafond PLUS",
+    "unemployed": "personne de référence au chômage",
+    "single_parent": "familles monoparentales",
+    "income_quartile": "quartiles de ressources par UC",
+}
+
+#: Code → words, per column name of the results (reports translate a column's values with it).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "finan_family": FINANCING_LABELS,
+    "reservataire": dict(RESERVATAIRES),
+    "reservataire_type": dict(RESERVATAIRES),
+    "level": {str(k): v for k, v in LEVEL_LABELS.items()},
+    "indicator": {str(k): v for k, v in INDICATOR_LABELS.items()},
+    "unit": UNIT_LABELS,
+    "group": HOUSEHOLD_GROUP_LABELS,
+    "in_qpv": {"True": "en QPV", "False": "hors QPV"},
+    "reason": REASON_LABELS,
+}
+
+#: Headers of columns that carry no definition.
+COLUMN_LABELS: dict[str, str] = {
+    "name": "Nom",
+    "level": "Échelle",
+    "indicator": "Objectif",
+    "group": "Groupe",
+    "reservataire": "Réservataire",
+    "in_qpv": "Situation",
+}
+
+
 def reservataire_label(code: str, short: bool = False) -> str:
     """The name of a reservataire type (``schema.RESERVATAIRES``)."""
     table = RESERVATAIRE_SHORT_LABELS if short else RESERVATAIRES
     return table.get(str(code), str(code))
+
+
+_VOWELS = frozenset("aàâäeéèêëiîïoôöuùûüyœæ")
+
+
+def commune_of(name: str) -> str:
+    """« de Mirebourg », « d'Avignon », « du Havre », « des Ulis »: the preposition before a
+    commune's name, with French elision and contraction."""
+    text = str(name).strip()
+    if text.startswith("Le "):
+        return "du " + text[3:]
+    if text.startswith("Les "):
+        return "des " + text[4:]
+    if text[:1].lower() in _VOWELS:
+        return "d'" + text
+    return "de " + text
+
+
+#: Names of the reservataires that are one legal person whatever the territory.
+_RESERVATAIRE_PERSONS: dict[str, str] = {
+    "action_logement": "Action Logement Services",
+    "etat_prioritaire": "Préfet – contingent prioritaire",
+    "etat_agents": "Préfet – contingent des agents de l'État",
+}
+
+
+def reservataire_name(key: str, names: Names | None = None) -> str:
+    """The name of one reservataire from its key (``vocabulary.reservataire_key``): the name its
+    convention gives, else « Commune de X », the EPCI's name, « Action Logement Services »,
+    « Préfet – contingent prioritaire », the landlord's name for its own stock…"""
+    from mixite.vocabulary import split_reservataire_key
+
+    if names is not None and key in names.reservataires:
+        return str(names.reservataires[key])
+    kind, ident = split_reservataire_key(key)
+    if kind in _RESERVATAIRE_PERSONS:
+        return _RESERVATAIRE_PERSONS[kind] + (f" ({ident})" if ident else "")
+    if ident is None:
+        return reservataire_label(kind)
+    if kind == "commune":
+        commune = names.commune(ident) if names is not None else ident
+        return "Commune " + commune_of(commune)
+    if kind == "epci":
+        if names is not None and ident == names.epci and names.territory:
+            return names.territory
+        if names is not None and ident in names.epcis:
+            return str(names.epcis[ident])
+        return f"EPCI {ident}"
+    if kind == "departement":
+        return f"Département ({ident})"
+    if kind == "bailleur":
+        landlord = names.landlord(ident) if names is not None else ident
+        return f"{landlord} – logements non réservés"
+    return f"{reservataire_label(kind)} {ident}"
 
 
 def group_label(level: str, group: Any, names: Names | None = None, with_code: bool = False) -> str:
@@ -243,13 +358,68 @@ def group_label(level: str, group: Any, names: Names | None = None, with_code: b
     if level == Level.EPCI:
         return names.territory if names is not None else "EPCI"
     if level == Level.RESERVATAIRE:
-        return reservataire_label(code)
-    name = None
+        named = reservataire_name(code, names)
+        return f"{named} ({code})" if with_code and ":" in code else named
+    name: str | None = None
     if names is not None:
         if level in (Level.LANDLORD, Level.LANDLORD_NON_RESERVED):
             name = names.landlords.get(code)
         elif level == Level.COMMUNE:
             name = names.communes.get(code)
+        elif level == Level.RESIDENCE:
+            name = names.residences.get(code)
     if name is None:
         return code
     return f"{name} ({code})" if with_code else name
+
+
+# ---------------------------------------------------------------------------------------------
+# National observatory (``mixite national``)
+# ---------------------------------------------------------------------------------------------
+
+#: Wording of the tasks of a national run and of the steps where a territory can fail.
+TASK_LABELS: dict[str, str] = {
+    "import": "import des fichiers",
+    "diagnostic": "diagnostic",
+    "quotas": "objectifs légaux",
+    "simulation": "simulation",
+    "dask": "exécution sur le cluster",
+}
+
+#: Wording of the indicators of the national diagnostic (``vocabulary.NationalIndicator``).
+NATIONAL_INDICATOR_LABELS: dict[str, str] = {
+    "parc_en_qpv": "Part du parc en QPV",
+    "vacance": "Taux de vacance",
+    "rotation": "Taux de rotation",
+    "demandes_par_attribution": "Demandes en cours par attribution",
+    "q1_hors_qpv_atteignable": "Part atteignable d'attributions Q1 hors QPV",
+}
+
+#: Where a national share comes from (``indicators.national.SOURCES``).
+SOURCE_LABELS: dict[str, str] = {
+    "observe": "attributions observées",
+    "simule": "année simulée",
+}
+
+#: Room for manoeuvre of an EPCI (``indicators.national.CATEGORIES``).
+ROOM_CATEGORY_LABELS: dict[str, str] = {
+    "atteint": "objectif atteint",
+    "atteignable": "atteignable, non atteint",
+    "hors_atteinte": "hors d'atteinte",
+}
+
+
+def size_class_label(lower: Any, bounds: tuple[int, ...] | list[int]) -> str:
+    """« moins de 2 000 logements », « 2 000 à 5 000 logements », « 50 000 logements et plus »:
+    the class of sizes starting at ``lower`` among the lower ``bounds``."""
+    ordered = sorted(int(b) for b in bounds)
+    low = int(lower)
+    if low not in ordered:
+        return f"{integer(low)} logements et plus"
+    k = ordered.index(low)
+    if k + 1 == len(ordered):
+        return f"{integer(low)} logements et plus"
+    high = ordered[k + 1]
+    if low == 0:
+        return f"moins de {integer(high)} logements"
+    return f"{integer(low)} à {integer(high)} logements"
