@@ -3,7 +3,6 @@ mixite publishes, checked by hand and by the attacker-side audit, which must be 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -135,7 +134,9 @@ def test_cells_shared_by_two_tables_are_masked_in_both() -> None:
     res = pd.DataFrame({"residence_id": ["r1", "r2", "r3"], "households": [5, 40, 60]})
     other = pd.DataFrame({"residence_id": ["r1", "r2", "r3"], "households": [5, 40, 60]})
     qpv = pd.DataFrame({"qpv_code": ["Q1"], "households": [105]})
-    structure = Structure(implied={"residence_id": {r: {"qpv_code": "Q1"} for r in ("r1", "r2", "r3")}})
+    structure = Structure(
+        implied={"residence_id": {r: {"qpv_code": "Q1"} for r in ("r1", "r2", "r3")}}
+    )
     shapes = {
         "res": Shape(dims=("residence_id",), counts=(Count("households", "households"),)),
         "other": Shape(dims=("residence_id",), counts=(Count("households", "households"),)),
@@ -280,3 +281,45 @@ def _brute_force_check(truth: pd.DataFrame, published: pd.DataFrame) -> None:
         assert low.status == 0
         upper = np.inf if high.status == 3 else -high.fun
         assert upper - low.fun >= 1 - 1e-9, (truth.loc[i].to_dict(), low.fun, upper)
+
+
+def test_the_diagnostic_of_a_territory_leaks_nothing(petite_store: Any) -> None:
+    # The checker on a demo-like territory: the tables the diagnostic job publishes (workbook,
+    # quotas.csv, GeoPackage residence layer) show no count of persons from 1 to 10, and no
+    # masked cell or small hidden count can be recomputed from them. The old rule (primary
+    # suppression only) fails the same checker.
+    from mixite.indicators._common import suppress_small_cells
+    from mixite.indicators.diagnostic import TABLES, territorial_diagnostic
+    from mixite.indicators.diagnostic_secrecy import shapes, structure
+    from mixite.jobs._load import load_snapshot
+    from mixite.jobs.diagnostic import diagnostic
+    from mixite.store import Store
+
+    with Store(petite_store) as store:
+        result = diagnostic(store)
+        snapshot = load_snapshot(store, None)
+        raw = territorial_diagnostic(snapshot.frames(), snapshot.millesime, None)
+    dwellings = snapshot.require("dwellings", "le test")
+    threshold = result.secrecy_threshold
+    assert threshold == T
+    found = audit(result.tables, shapes(), structure(dwellings, result.tables), threshold)
+    assert [f.message for f in found if f.kind != "incohérence"] == []
+    layer = result.residences.set_index("residence_id")
+    published = result.tables["occupation_residences"].set_index("residence_id")
+    assert (
+        layer["share_under_20"]
+        .isna()
+        .equals(published["share_under_20"].reindex(layer.index).isna())
+    )
+    old = {
+        name: suppress_small_cells(
+            frame,
+            [c for c in TABLES[name].counts if c in frame.columns],
+            threshold,
+            {k: [c for c in v if c in frame.columns] for k, v in TABLES[name].derived.items()},
+        )
+        for name, frame in raw.items()
+        if name in TABLES
+    }
+    leaks = audit(old, shapes(), structure(dwellings, old), threshold)
+    assert any(f.kind == "recalculable" for f in leaks)

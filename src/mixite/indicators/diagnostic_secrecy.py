@@ -36,6 +36,7 @@ from mixite.indicators.secrecy import (
     protect,
 )
 from mixite.params import Parameters, resolve
+from mixite.vocabulary import reservataire_key
 
 __all__ = ["SHAPES", "protect_diagnostic", "secret_dwellings", "shapes", "structure"]
 
@@ -97,7 +98,9 @@ _LEVEL_DIMS = {
 def _quota_dims(row: Mapping[str, Any]) -> dict[str, str]:
     level = str(row["level"])
     if level == "bailleur_non_reserve":
-        return {"landlord_id": str(row["group"]), "reservataire": "bailleur"}
+        # The landlord's own stock is one more reservataire: with the reservataire rows, the
+        # rows list every attribution once (their sum is the EPCI row).
+        return {"reservataire": reservataire_key("bailleur", row["group"])}
     dims = _LEVEL_DIMS.get(level, ("group",))
     return {d: str(row["group"]) for d in dims}
 
@@ -116,15 +119,18 @@ def _quota_measure(kind: str) -> Any:
 
 
 def _quotas() -> tuple[Shape, ...]:
-    follows = {c: ("numerator", "denominator") for c in ("shortfall", "ci_low", "ci_high")}
-    follows["p_value"] = ("numerator", "denominator")
+    follows: dict[str, tuple[str, ...]] = {
+        c: ("numerator", "denominator")
+        for c in ("shortfall", "ci_low", "ci_high", "p_value", "significant_shortfall")
+    }
+    follows["objective"] = ("denominator",)  # target × denominator gives the denominator back
     blocks = []
     for level, margins in (
         ("epci", ()),
         ("bailleur", ("landlord_id",)),
         ("reservataire", ("reservataire",)),
         ("commune", ("commune",)),
-        ("bailleur_non_reserve", ("landlord_id",)),
+        ("bailleur_non_reserve", ("reservataire",)),
     ):
         blocks.append(
             Shape(
@@ -182,11 +188,28 @@ def _q1_base(row: Mapping[str, Any]) -> str:
     return f"seuil_q1:{'avec' if bool(row['include_mutations']) else 'sans'}_mutations:{scope}"
 
 
+#: The flux ledger: a block per landlord × département lists every reservataire that received
+#: attributions (its own stock included), so the delivered attributions add up to the
+#: département's net flow; a commune reservataire's flow is the landlord's in that commune.
+_FLUX_ROW = ("landlord_id", "departement", "reservataire")
+_FLUX_SCOPE = ("landlord_id", "departement", "commune")
+
+
+def _flux_dims(row: Mapping[str, Any]) -> dict[str, str]:
+    dims = {
+        "landlord_id": str(row["landlord_id"]),
+        "departement": _code(row["departement"]),
+        "reservataire": str(row["reservataire"]),
+    }
+    commune = row.get("commune")
+    if isinstance(commune, str) and commune:
+        dims["commune"] = commune
+    return dims
+
+
 #: How each diagnostic table publishes persons (see the module docstring).
 SHAPES: dict[str, tuple[Shape, ...]] = {
-    "occupation_residences": (
-        _occupancy(("residence_id",), follows=_residence_follows()),
-    ),
+    "occupation_residences": (_occupancy(("residence_id",), follows=_residence_follows()),),
     "occupation_quartiers": (_occupancy(("qpv_code",)),),
     "occupation_qpv": (_occupancy(row_dims=_qpv_status),),
     "fragilite_classes": (
@@ -244,12 +267,18 @@ SHAPES: dict[str, tuple[Shape, ...]] = {
     "quotas": _quotas(),
     "flux": (
         Shape(
-            dims=("landlord_id", "reservataire"),
+            row_dims=_flux_dims,
             counts=(
-                Count("flow", "attributions", over=("landlord_id",)),
-                Count("delivered", "attributions"),
+                Count("attributions", "attributions", over=_FLUX_SCOPE),
+                Count("withdrawn", "attributions:retirées", over=_FLUX_SCOPE),
+                Count("flow", "attributions:nettes", over=_FLUX_SCOPE),
+                Count("delivered", "attributions:nettes", over=_FLUX_ROW),
             ),
-            follows={"entitled": ("flow",), "balance": ("delivered", "flow")},
+            follows={
+                "entitled": ("flow",),
+                "balance": ("delivered", "entitled"),
+            },
+            margins=("reservataire", "departement"),
         ),
     ),
 }
@@ -260,6 +289,7 @@ _STOCK_SHARES = (
     Ratio("share_in_qpv", "dwellings:qpv", "dwellings"),
 )
 _STOCK_FOLLOWS = {"mean_surface": ("dwellings",)}
+_RENT_FOLLOWS = ("rent_m2", "median_rent_m2", "mean_rent", "median_rent")
 _COMPOSITION = {
     "stock_typologie": "typology",
     "stock_financement": "finan_family",
@@ -274,16 +304,15 @@ DWELLING_SHAPES: dict[str, tuple[Shape, ...]] = {
                 counts=(Count("dwellings", "dwellings"),),
                 ratios=_STOCK_SHARES,
                 follows=_STOCK_FOLLOWS,
-                **extra,
             ),
         )
-        for name, dims, extra in (
-            ("stock_communes", ("commune",), {}),
-            ("stock_qpv", ("qpv_status",), {}),
-            ("stock_quartiers", ("qpv_code",), {}),
-            ("stock_iris", ("iris",), {}),
-            ("stock_bailleurs", ("landlord_id",), {}),
-            ("stock_residences", ("residence_id",), {}),
+        for name, dims in (
+            ("stock_communes", ("commune",)),
+            ("stock_qpv", ("qpv_status",)),
+            ("stock_quartiers", ("qpv_code",)),
+            ("stock_iris", ("iris",)),
+            ("stock_bailleurs", ("landlord_id",)),
+            ("stock_residences", ("residence_id",)),
         )
     },
     **{
@@ -292,9 +321,10 @@ DWELLING_SHAPES: dict[str, tuple[Shape, ...]] = {
                 dims=("qpv_status", column if column != "dwe" else "dpe_energy"),
                 counts=(Count("dwellings", "dwellings"),),
                 ratios=(
-                    Ratio("share_in_group", "dwellings", "dwellings", over=("qpv_status",),
-                          part=False),
-                ),  # fmt: skip
+                    Ratio(
+                        "share_in_group", "dwellings", "dwellings", over=("qpv_status",), part=False
+                    ),
+                ),
             ),
         )
         for name, column in _COMPOSITION.items()
@@ -307,11 +337,14 @@ DWELLING_SHAPES: dict[str, tuple[Shape, ...]] = {
                     Count("offered", "dwellings:proposés"),
                     Count("vacant", "dwellings:vacants"),
                     Count("vacant_long", "dwellings:vacants_3_mois"),
+                    Count("turnover_base", "dwellings:en_service"),
+                    Count("moves_in", "dwellings:emménagés"),
                 ),
                 parts=(
                     Part("dwellings:proposés", "dwellings"),
                     Part("dwellings:vacants", "dwellings:proposés"),
                     Part("dwellings:vacants_3_mois", "dwellings:vacants"),
+                    Part("dwellings:emménagés", "dwellings:en_service"),
                 ),
                 follows={
                     "vacancy_rate": ("vacant", "offered"),
@@ -327,6 +360,42 @@ DWELLING_SHAPES: dict[str, tuple[Shape, ...]] = {
             ("vacance_qpv", {"dims": ("qpv_status",)}),
         )
     },
+    "fragilite_classes": (
+        Shape(
+            dims=("fragility_class",),
+            counts=(Count("residences", "residences"),),
+            follows={"share_in_qpv": ("residences",)},
+        ),
+    ),
+    "loyers": (
+        Shape(
+            dims=("typology", "finan_family", "qpv_status"),
+            counts=(Count("dwellings_with_rent", "dwellings:loyer"),),
+            follows={c: ("dwellings_with_rent",) for c in _RENT_FOLLOWS},
+        ),
+    ),
+    "loyers_segments": (
+        Shape(
+            dims=("segment",),
+            counts=(Count("dwellings_with_rent", "dwellings:loyer"),),
+            follows={c: ("dwellings_with_rent",) for c in (*_RENT_FOLLOWS, "share_in_qpv")},
+        ),
+    ),
+    "loyers_ecart_qpv": (
+        Shape(
+            dims=("typology",),
+            counts=(
+                Count("dwellings_qpv", "dwellings:loyer:qpv"),
+                Count("dwellings_outside", "dwellings:loyer:hors_qpv"),
+            ),
+            follows={
+                "rent_m2_qpv": ("dwellings_qpv",),
+                "rent_m2_outside": ("dwellings_outside",),
+                "gap_eur_m2": ("dwellings_qpv", "dwellings_outside"),
+                "gap_ratio": ("dwellings_qpv", "dwellings_outside"),
+            },
+        ),
+    ),
 }
 
 
@@ -339,7 +408,8 @@ def shapes(with_dwellings: bool = False) -> dict[str, tuple[Shape, ...]]:
     """The shapes of the diagnostic's tables (``SHAPES``, and the dwellings' when asked)."""
     out = dict(SHAPES)
     if with_dwellings:
-        out.update(DWELLING_SHAPES)
+        for name, more in DWELLING_SHAPES.items():
+            out[name] = (*out.get(name, ()), *more)
     return out
 
 
@@ -382,7 +452,9 @@ def structure(
                 str(i): {"commune": str(c)}
                 for i, c in zip(pairs["iris"], pairs["commune"], strict=True)
             }
-        codes = dwellings["qpv_code"].dropna().unique() if "qpv_code" in dwellings else []
+        codes: list[Any] = (
+            list(dwellings["qpv_code"].dropna().unique()) if "qpv_code" in dwellings else []
+        )
         for code in codes:
             implied["qpv_code"][str(code)] = {"qpv_status": QPV}
     return Structure(
@@ -392,6 +464,7 @@ def structure(
             ("landlord_id", "residence_id"),
             ("fragility_class", "residence_id"),
             ("reservataire",),
+            ("departement",),
             ("commune_demanded",),
             ("typology_demanded",),
             ("typology",),
@@ -403,10 +476,9 @@ def structure(
         ),
         identities=(
             Identity("pending", ("pending:mutation", "pending:hors_mutation")),
-            Identity(
-                "attributions", ("attributions:q1_hors_qpv", "attributions:non_q1_en_qpv")
-            ),
+            Identity("attributions", ("attributions:q1_hors_qpv", "attributions:non_q1_en_qpv")),
             Identity("attributions", ("attributions:mutation", "attributions:hors_mutation")),
+            Identity("attributions", ("attributions:nettes", "attributions:retirées")),
         ),
         implied=implied,
     )

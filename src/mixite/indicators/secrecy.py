@@ -320,7 +320,9 @@ class _Model:
             for c, sources in shape.follows.items()
             if c in present
         }
-        records = rows.to_dict("records")
+        records: list[dict[str, Any]] = [
+            {str(k): v for k, v in r.items()} for r in rows.to_dict("records")
+        ]
         for label, row in zip(rows.index, records, strict=True):
             dims = self._dims(row, shape)
             key_dims: Dims = tuple(sorted(dims.items()))
@@ -465,9 +467,7 @@ class _Model:
                 if u == total:
                     self.value[u] = sum(self.value[p] for p in parts)
                 else:
-                    self.value[u] = self.value[total] - sum(
-                        self.value[p] for p in parts if p != u
-                    )
+                    self.value[u] = self.value[total] - sum(self.value[p] for p in parts if p != u)
                 changed = True
         kept_relations = []
         kept_kinds = []
@@ -486,7 +486,9 @@ class _Model:
         self.relations, self.relation_kind = kept_relations, kept_kinds
         self.rest_of = {
             parts[1]: r
-            for r, ((_, parts), k) in enumerate(zip(self.relations, self.relation_kind, strict=True))
+            for r, ((_, parts), k) in enumerate(
+                zip(self.relations, self.relation_kind, strict=True)
+            )
             if k == "part"
         }
 
@@ -496,7 +498,7 @@ class _Model:
         """Each variable as a combination of atoms, and the structural equations (the relations
         not used as definitions), each ``{atom: coefficient} = 0``."""
         defining: dict[int, int] = {}
-        for r, ((total, parts), kind) in enumerate(
+        for r, ((_, parts), kind) in enumerate(
             zip(self.relations, self.relation_kind, strict=True)
         ):
             if kind == "part":
@@ -600,9 +602,7 @@ class _Block:
     def certificate(self, q: np.ndarray) -> np.ndarray:
         """The least-norm row weights ``y`` with ``yᵀ M = qᵀ`` (q in the row space)."""
         if self.wide:
-            return np.asarray(
-                self.vectors @ ((self.vectors.T @ (self.matrix @ q)) / self.values)
-            )
+            return np.asarray(self.vectors @ ((self.vectors.T @ (self.matrix @ q)) / self.values))
         return np.asarray(self.matrix @ (self.vectors @ ((self.vectors.T @ q) / self.values)))
 
 
@@ -668,20 +668,20 @@ class _Solver:
             atoms = sorted({a for r in members for a in rows[r][0]})
             col = {a: j for j, a in enumerate(atoms)}
             matrix = np.zeros((len(members), len(atoms)))
-            rhs = np.zeros(len(members))
+            rhs_ = np.zeros(len(members))
             for k, r in enumerate(members):
                 for a, c in rows[r][0].items():
                     matrix[k, col[a]] = c
-                rhs[k] = rows[r][1]
+                rhs_[k] = rows[r][1]
             block = _Block(
-                matrix, rhs, [rows[r][2] for r in members], [rows[r][3] for r in members], atoms
+                matrix, rhs_, [rows[r][2] for r in members], [rows[r][3] for r in members], atoms
             )
             self.blocks[root] = block
             for a in atoms:
                 self.block_of[a] = root
             self.sizes.append(matrix.shape)
-            if solve and np.isfinite(rhs).all():
-                self.solution[root] = np.linalg.lstsq(matrix, rhs, rcond=None)[0]
+            if solve and np.isfinite(rhs_).all():
+                self.solution[root] = np.linalg.lstsq(matrix, rhs_, rcond=None)[0]
 
     def _by_block(
         self, expr: Mapping[int, float], known: Mapping[int, float]
@@ -897,7 +897,9 @@ def protect(
     is_total = _is_total(model)
     value = model.value
     watch = [
-        i for i in range(len(model.keys)) if (i in publishable and model.maskable[i]) or sensitive[i]
+        i
+        for i in range(len(model.keys))
+        if (i in publishable and model.maskable[i]) or sensitive[i]
     ]
     rounds = 0
     unprotected: set[int] = set()
@@ -915,11 +917,24 @@ def protect(
             and i not in unprotected
             and solver.determined(exprs[i], known)
         ]
+        widened = False
         for i in problems:
             persistent[i] += 1
-            if persistent[i] > _MAX_TRIES:
+            if persistent[i] == _MAX_TRIES:
+                # One partner at a time did not do: mask every published variable of the
+                # equations that give it back at once (a wider suppression, checked next round).
+                wide = [
+                    w
+                    for w in solver.breakers(exprs[i], known)
+                    if model.maskable[w] and w not in masked
+                ]
+                masked.update(wide)
+                widened = widened or bool(wide)
+            elif persistent[i] > _MAX_TRIES:
                 unprotected.add(i)
                 model.notes.append(f"case impossible à protéger : {model.describe(i)}")
+        if widened and rounds <= max_rounds:
+            continue
         problems = [i for i in problems if i not in unprotected]
         if not problems or rounds > max_rounds:
             break
@@ -939,8 +954,8 @@ def protect(
                 masked,
                 is_total,
                 threshold,
-                lambda m, e=exprs[v]: solver.overlap(e, m),  # type: ignore[misc]
-                lambda m: any(a not in known for a in exprs[m]) or m in known,
+                lambda m, e=exprs[v], s=solver: s.overlap(e, m),  # type: ignore[misc]
+                lambda m, k=known: any(a not in k for a in exprs[m]) or m in k,  # type: ignore[misc]
                 solver.last_pinned,
             )
             if w is None:
@@ -950,7 +965,13 @@ def protect(
             masked.add(w)
             chosen.add(w)
         if _DEBUG:
-            print(rounds, len(problems), skipped, len(chosen), [model.describe(v) for v in problems[:3]])
+            print(
+                rounds,
+                len(problems),
+                skipped,
+                len(chosen),
+                [model.describe(v) for v in problems[:3]],
+            )
     if rounds > max_rounds:
         model.notes.append(f"secret secondaire arrêté après {max_rounds} tours")
     out = _apply(frames, model, masked)
@@ -980,34 +1001,34 @@ def _apply(
     out: dict[str, pd.DataFrame] = {}
     counts_of: dict[str, set[str]] = {}
     for name, frame in frames.items():
-        cells = hidden.get(name)
-        if not cells:
+        hidden_cells = hidden.get(name)
+        if not hidden_cells:
             out[name] = frame
             continue
-        table = frame.copy()
+        copy = frame.copy()
         by_column: dict[str, list[Any]] = defaultdict(list)
-        for label, column in cells:
-            by_column[column].append(label)
-        for column, labels in by_column.items():
-            series = table[column]
+        for label_, column_ in hidden_cells:
+            by_column[column_].append(label_)
+        for column_, labels in by_column.items():
+            series = copy[column_]
             if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
-                values = series.astype(object)
-                values.loc[labels] = None
-                table[column] = values
+                texts = series.astype(object)
+                texts.loc[labels] = None
+                copy[column_] = texts
                 continue
-            numbers = pd.to_numeric(series, errors="coerce")
+            numbers = pd.Series(pd.to_numeric(series, errors="coerce"), index=series.index)
             present = numbers.dropna()
-            whole = column in counts_of.setdefault(name, _count_columns(model, name)) and bool(
+            whole = column_ in counts_of.setdefault(name, _count_columns(model, name)) and bool(
                 (present == present.round()).all()
             )
             if whole:
                 numbers = numbers.round().astype("Int64")
-                numbers.loc[labels] = pd.NA
+                numbers.loc[labels] = None
             else:
                 numbers = numbers.astype("float64")
                 numbers.loc[labels] = np.nan
-            table[column] = numbers
-        out[name] = table
+            copy[column_] = numbers
+        out[name] = copy
     return out
 
 
@@ -1082,13 +1103,13 @@ def audit(
     for i in shown:
         if model.secret[i] and _sensitive(value[i], threshold, model.integral[i]):
             table, row, column = where(i)
-            how = "publiée" if i in model.count_cells and not math.isnan(model.value[i]) else (
-                "implicite"
+            how = (
+                "publiée"
+                if i in model.count_cells and not math.isnan(model.value[i])
+                else ("implicite")
             )
-            findings.append(
-                Finding(table, row, column, how, value[i],
-                        f"{model.describe(i)} = {value[i]:g} ({how})")  # fmt: skip
-            )
+            message = f"{model.describe(i)} = {value[i]:g} ({how})"
+            findings.append(Finding(table, row, column, how, value[i], message))
     publishable = set(model.count_cells)
     for _, num, den, _ in model.ratio_cells:
         publishable.update((num, den))
@@ -1106,8 +1127,13 @@ def audit(
         if masked_cell or _sensitive(got, threshold, model.integral[i]):
             table, row, column = where(i)
             findings.append(
-                Finding(table, row, column, "recalculable", got,
-                        f"{model.describe(i)} = {got:g}, recalculable à partir des cases "
-                        "publiées")  # fmt: skip
+                Finding(
+                    table,
+                    row,
+                    column,
+                    "recalculable",
+                    got,
+                    f"{model.describe(i)} = {got:g}, recalculable à partir des cases publiées",
+                )
             )
     return findings

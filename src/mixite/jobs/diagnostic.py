@@ -118,9 +118,7 @@ def diagnostic(
     names = residence_names(dwellings, load_names(store))
     raw = territorial_diagnostic(snapshot.frames(), year, params)
     threshold = _secrecy(params, year)
-    tables = publishable(
-        raw, threshold, dwellings, secret_dwellings(params, dt.date(year, 1, 1))
-    )
+    tables = publishable(raw, threshold, dwellings, secret_dwellings(params, dt.date(year, 1, 1)))
     marges_result: MargesResult | None = None
     missing = ""
     try:
