@@ -63,11 +63,11 @@ def test_simuler_flechage_raises_q1_share(petite_store: Path, tmp_path: Path) ->
         args += ["--scenario", str(_fast_copy(tmp_path, name))]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    for name in ("comparaison.html", "comparaison.xlsx", "attributions_reference.csv"):
+    for name in ("comparaison.html", "comparaison.xlsx", "donnees/attributions_reference.csv"):
         assert (out / name).exists()
     # Household-level rows only on request (--details-menages), said to be personal data.
     assert "données personnelles" in " ".join(result.output.split())
-    attributions = pd.read_csv(out / "attributions_reference.csv", sep=";", dtype=str)
+    attributions = pd.read_csv(out / "donnees" / "attributions_reference.csv", sep=";", dtype=str)
     assert list(attributions.columns) == [c.header for c in ATTRIBUTIONS.columns]
     base = _indicators(out / "indicateurs_reference.csv")
     fleche = _indicators(out / "indicateurs_flechage_30.csv")
@@ -99,7 +99,7 @@ def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) ->
     result = CliRunner().invoke(app, [*args, "--sortie", str(out)])
     assert result.exit_code == 0, result.output
     # Without --details-menages, no household-level file.
-    assert not list(out.glob("attributions_*.csv"))
+    assert not list(out.rglob("attributions_*.csv"))
     table = pd.read_csv(
         out / "indicateurs_reference.csv", sep=";", decimal=",", encoding="utf-8-sig"
     )

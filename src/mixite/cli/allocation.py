@@ -21,7 +21,8 @@ _SCENARIO = typer.Option(
 _SORTIE = typer.Option("--sortie", help="Dossier où écrire les indicateurs et la comparaison.")
 _DETAILS = typer.Option(
     "--details-menages",
-    help="Écrit aussi, par scénario, attributions_<scénario>.csv : une ligne par attribution "
+    help="Écrit aussi, par scénario, donnees/attributions_<scénario>.csv : une ligne par "
+    "attribution "
     "(identifiant RPLS du logement, pseudonyme de la demande, taille et ressources du ménage). "
     "Ce sont des données personnelles : à conserver comme la base, à ne pas diffuser.",
 )
@@ -59,7 +60,7 @@ def _run(
     err_console.print(f"Fichiers écrits dans « {sortie} » (comparaison.html, comparaison.xlsx).")
     if details:
         err_console.print(
-            "Attributions ménage par ménage écrites (attributions_<scénario>.csv) : données "
+            "Attributions ménage par ménage écrites (donnees/attributions_<scénario>.csv) : données "
             "personnelles, à ne pas diffuser."
         )
 

@@ -85,7 +85,7 @@ def _partner(level: str, group: Any, names: Names) -> str:
     if level == Level.RESERVATAIRE:
         return f"Réservataire : {fr.group_label(level, group, names)}"
     if level == Level.EPCI:
-        return "EPCI"
+        return names.territory or "EPCI"
     return fr.group_label(level, group, names, with_code=True)
 
 
@@ -185,7 +185,7 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
     ind.insert(
         1,
         "partner",
-        [_partner(lv, g, names) for lv, g in zip(ind["level"], ind["group"], strict=True)],
+        [fr.group_label(lv, g, names) for lv, g in zip(ind["level"], ind["group"], strict=True)],
     )
     # the EPCI's SIREN and landlords' SIRENs as codes; a reservataire's key when it has an
     # identifier (commune:96001), none for a bare type (action_logement)
@@ -195,9 +195,13 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
     ]
     ind["level"] = ind["level"].map(lambda c: fr.LEVEL_LABELS.get(c, c))
     ind["indicator"] = ind["indicator"].map(lambda c: fr.INDICATOR_SHORT_LABELS.get(c, c))
-    frame = ind.rename(columns=_INDICATOR_HEADERS)
+    headers = dict(_INDICATOR_HEADERS)
+    if run.mode == "simuler":  # counts are means over the replicates
+        for key in ("denominator", "numerator"):
+            headers[key] += " (moyenne des réplicats)"
+    frame = ind.rename(columns=headers)
     kinds: dict[str, Format] = {}
-    for key, header in _INDICATOR_HEADERS.items():
+    for key, header in headers.items():
         if key.startswith("share") or key.startswith("target"):
             kinds[header] = "pct"
         elif key in ("denominator", "numerator", "attributions_free", "outside_qpv_free"):
@@ -259,7 +263,7 @@ def calibration_note(runs: AllocationRuns) -> str:
 def write_allocation(runs: AllocationRuns, output: Path, details: bool = False) -> list[Path]:
     """Write every scenario's indicators, and the comparison page and workbook; returns the
     comparison's paths (HTML, XLSX). With ``details``, also each scenario's attributions, one
-    row per household (``attributions_<nom>.csv``, personal data)."""
+    row per household (``donnees/attributions_<nom>.csv``, personal data)."""
     import plotly.graph_objects as go
 
     output.mkdir(parents=True, exist_ok=True)
@@ -268,7 +272,11 @@ def write_allocation(runs: AllocationRuns, output: Path, details: bool = False) 
     for run in runs.runs:
         slug = _slug(run.scenario.nom)
         if details:
-            write_attributions_csv(run.attributions, output / f"attributions_{slug}.csv")
+            # the attributions in mixite's input format (re-importable, codes as in the data
+            # files): personal data, only on request (--details-menages)
+            data = output / "donnees"
+            data.mkdir(exist_ok=True)
+            write_attributions_csv(run.attributions, data / f"attributions_{slug}.csv")
         frame, _ = indicators_frame(run, names)
         write_csv_excel(frame, output / f"indicateurs_{slug}.csv")
 
