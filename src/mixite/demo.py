@@ -202,9 +202,7 @@ def _allocation(paths: DemoPaths, mode: str) -> None:
         runs = run_scenarios(
             store, scenarios, "optimiser" if optimise else "simuler", DEMO_LP_TIME_LIMIT
         )
-        # No household-level file (donnees/attributions_<scénario>.csv): personal data, only on
-        # the user's explicit request (``mixite simuler --details-menages``).
-        html, xlsx = write_allocation(runs, out, details=False)
+        html, xlsx = write_allocation(runs, out)
         label = "optimisées" if optimise else "simulées"
         paths.made.append((f"Attributions {label} : comparaison (HTML)", html))
         paths.made.append((f"Attributions {label} : comparaison (XLSX)", xlsx))
@@ -264,8 +262,9 @@ def run_demo(
     size: str | None = None,
 ) -> DemoPaths:
     """Run the demo steps into ``root`` on a territory of ``size`` (``DEMO_SIZE`` when None,
-    read at run time); ``report`` receives one French line per step."""
-    paths = DemoPaths(root, size=size or DEMO_SIZE)
+    read at call time so that a test can set it); ``report`` receives one French line per
+    step."""
+    paths = DemoPaths(root, size=size if size is not None else DEMO_SIZE)
     root.mkdir(parents=True, exist_ok=True)
     for step in steps:
         if report is not None:

@@ -281,6 +281,15 @@ SHAPES: dict[str, tuple[Shape, ...]] = {
             margins=("reservataire", "departement"),
         ),
     ),
+    "sru_communes": (
+        Shape(
+            dims=("commune",),
+            counts=(
+                Count("attributions", "attributions"),
+                Count("attributions_outside_qpv", "attributions:q1_hors_qpv"),
+            ),
+        ),
+    ),
 }
 
 #: The same for the tables of dwellings, used when ``secret_statistique.logements`` is true.
@@ -360,6 +369,16 @@ DWELLING_SHAPES: dict[str, tuple[Shape, ...]] = {
             ("vacance_qpv", {"dims": ("qpv_status",)}),
         )
     },
+    "sru_communes": (
+        Shape(
+            dims=("commune",),
+            counts=(
+                Count("dwellings", "dwellings"),
+                Count("dwellings_in_qpv", "dwellings:qpv"),
+            ),
+            ratios=(Ratio("share_in_qpv", "dwellings:qpv", "dwellings"),),
+        ),
+    ),
     "fragilite_classes": (
         Shape(
             dims=("fragility_class",),
