@@ -8,7 +8,7 @@ and the command line, the demo, the web application and a national batch call th
 Modules: ``importing`` (files → store, what a store holds), ``diagnostic`` (diagnostic, legal
 quotas, room for manoeuvre), ``cotation`` (grid audit, an applicant's explanation),
 ``allocation`` (simulation, optimisation, calibration, frontier), ``documents`` (the policy
-documents' content).
+documents' content), ``ppgdid`` (the content of the plan partenarial de gestion de la demande).
 """
 
-__all__ = ["allocation", "cotation", "diagnostic", "documents", "importing", "results"]
+__all__ = ["allocation", "cotation", "diagnostic", "documents", "importing", "ppgdid", "results"]

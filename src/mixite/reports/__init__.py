@@ -18,6 +18,7 @@ __all__ = [
     "maps",
     "marges",
     "policy",
+    "ppgdid",
     "quotas",
     "safe",
 ]
