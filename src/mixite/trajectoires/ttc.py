@@ -179,7 +179,7 @@ def exchange_preferences(
     no_wish = (
         np.flatnonzero((market.wished == "").all(axis=1)) if width else np.arange(n, dtype=np.int64)
     )
-    communes = pd.unique(pd.Series(market.commune.astype(str)))
+    communes = np.unique(market.commune.astype(str))
     if no_wish.size:
         tenant_rows.append(
             pd.DataFrame(
