@@ -362,12 +362,14 @@ def relocation(
     plan = plan_relocation(problem, time_limit)
     plan.check()
     return _relocation_result(
-        store, snap.millesime, inputs, survey, followup, households, offers, pool, plan, years
-    )
+        store, dwellings, snap.millesime, inputs, survey, followup, households, offers, pool,
+        plan, years,
+    )  # fmt: skip
 
 
 def _relocation_result(
     store: StoreLike,
+    dwellings: pd.DataFrame,
     millesime: int,
     inputs: RelocationInputs,
     survey: pd.DataFrame,
@@ -497,8 +499,10 @@ def _relocation_result(
         "seconds": plan.seconds,
         "median_rise": float(rise.median()) if len(rise) else float("nan"),
     }
+    from mixite.jobs._load import residence_names
+
     return RelocationResult(
-        names=load_names(store),
+        names=residence_names(dwellings, load_names(store)),
         millesime=millesime,
         charter_name=inputs.charter.name,
         charter_source=inputs.charter.source,
