@@ -1,7 +1,7 @@
 """Presentation: HTML, XLSX, CSV, GeoPackage and DOCX outputs rendered from the jobs' results.
 
 One module per result (``diagnostic``, ``quotas``, ``marges``, ``cotation``, ``allocation``,
-``documents``), the shared writers (``common``), the maps (``maps``), the document model
+``documents``, ``trajectoires``), the shared writers (``common``), the maps (``maps``), the document model
 (``document``, ``policy``) and the one French-wording module (``fr``). Reports compute nothing:
 ``tests/test_layers.py`` checks that they import no computation module.
 """
@@ -18,4 +18,5 @@ __all__ = [
     "marges",
     "policy",
     "quotas",
+    "trajectoires",
 ]
