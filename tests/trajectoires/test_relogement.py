@@ -4,6 +4,7 @@ lexicographic optimum (most households rehoused, then least shortfall, then best
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ from mixite.trajectoires.relogement import (
     target_name,
 )
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CEILINGS = [20000.0, 30000.0, 40000.0]
 
 
@@ -109,7 +110,10 @@ def brute_force(
             continue
         n = len(used)
         o = np.array(used, dtype=np.int64)
-        short = sum(max(0.0, s * n - float(ind.sum())) for _, s, ind in problem.indicators(o))
+        short = sum(
+            max(0.0, math.ceil(s * n - 1e-9) - float(ind.sum()))
+            for _, s, ind in problem.indicators(o)
+        )
         total = sum(w[(i, c)] for i, c in enumerate(choice) if c is not None)
         key = (n, -short, total)
         if best is None or key > best:

@@ -152,3 +152,50 @@ def test_preferences_follow_the_eligibility_rules() -> None:
     assert exchange_preferences(richer, inter_landlord=True, max_list=10)[3] == [0]
     # The list length.
     assert exchange_preferences(market, inter_landlord=True, max_list=1)[3] == [2]
+
+
+def _reference_lists(market: ExchangeMarket, inter: bool, max_list: int) -> list[list[int]]:
+    """The preference lists by their definition, tenant by tenant over every dwelling."""
+    out = []
+    for i in range(len(market)):
+        wishes = [c for c in market.wished[i] if c]
+        keys = []
+        for j in range(len(market)):
+            if j == i:
+                continue
+            commune = market.commune[j]
+            if wishes and commune not in wishes:
+                continue
+            if not market.rooms_min[i] <= market.rooms[j] <= market.rooms_max[i]:
+                continue
+            fin = FIN_PLUS if market.financing[j] == FIN_OTHER else market.financing[j]
+            if market.income[i] > market.ceilings[i, fin]:
+                continue
+            if not inter and market.landlord[i] != market.landlord[j]:
+                continue
+            rank = wishes.index(commune) if wishes else 0
+            keys.append((rank, market.rooms[j] - market.rooms_min[i], market.rent[j], j))
+        out.append([k[3] for k in sorted(keys)][:max_list])
+    return out
+
+
+@SETTINGS
+@given(st.integers(1, 30), st.integers(0, 10_000), st.booleans(), st.integers(1, 6))
+def test_preference_lists_match_their_definition(
+    n: int, seed: int, inter: bool, max_list: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    market = _market(
+        rooms_min=rng.integers(1, 4, n),
+        rooms_max=rng.integers(3, 6, n),
+        wished=rng.choice(np.array(["A", "B", "C", ""], dtype=object), (n, 2)),
+        income=rng.choice([15000.0, 26000.0, 45000.0], n),
+        ceilings=np.tile([25000.0, 40000.0, 52000.0], (n, 1)),
+        landlord=rng.choice(np.array(["L1", "L2"], dtype=object), n),
+        commune=rng.choice(np.array(["A", "B", "C"], dtype=object), n),
+        rooms=rng.integers(1, 6, n),
+        rent=rng.choice([300.0, 400.0, 500.0], n),
+        financing=rng.integers(0, 4, n),
+    )
+    got = exchange_preferences(market, inter_landlord=inter, max_list=max_list)
+    assert got == _reference_lists(market, inter, max_list)

@@ -340,10 +340,13 @@ def relocation(
             "when": when,
             "params": p,
         }
-        reduced = rent
-        if minoration and h.size:
-            ceiling = housing_benefit_detail(rent=rent, **args).rent_ceiling
-            reduced = np.where(offers.recent[o], np.minimum(rent, ceiling), rent)
+        reduced = rent.copy()
+        new = offers.recent[o]
+        if minoration and new.any():
+            # the rent ceiling of the APL for this household, in new or recent dwellings only
+            part = {k: (v[new] if isinstance(v, np.ndarray) else v) for k, v in args.items()}
+            ceiling = housing_benefit_detail(rent=rent[new], **part).rent_ceiling
+            reduced[new] = np.minimum(rent[new], ceiling)
         aid, rls_new = housing_benefit(rent=reduced, **args) if h.size else (rent, rent)
         out = net_housing_cost(reduced, offers.charges[o], aid, rls_new)
         return np.asarray(out, np.float64), np.asarray(rent - reduced, np.float64)

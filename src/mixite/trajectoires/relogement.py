@@ -31,9 +31,13 @@ The plan is lexicographic, each stage a HiGHS integer program over binary pair v
 
 1. maximise the households rehoused ``N = sum(x)``;
 2. with ``N`` at its maximum ``N*``, minimise the total shortfall ``sum(s_k)`` of the charter's
-   targets, each ``count_k(x) + s_k >= share_k * N*``: the share rehoused in new or recent
-   dwellings, outside QPV, and each partner's contribution (relocations on its contingent);
+   targets, each ``count_k(x) + s_k >= ceil(share_k * N*)`` (whole households): the share
+   rehoused in new or recent dwellings, outside QPV, and each partner's contribution
+   (relocations on its contingent);
 3. with both fixed, maximise ``sum(w * x)``.
+
+Stage 1 is a bipartite matching (its LP optimum is whole); stages 2 and 3 are one integer
+program with the shortfall weighted above any difference of wishes (``_stages``).
 
 The LP relaxation of the third stage is its bound; the plan reports it with the MIP's dual bound
 and the gap. Pairs are bounded per household to its best ``k`` by weight plus its best ``k``
@@ -42,6 +46,7 @@ new or recent and ``k`` outside QPV (``k=None`` keeps every pair).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +71,7 @@ __all__ = [
     "RelocationProblem",
     "build_relocation",
     "plan_relocation",
+    "required",
     "target_name",
 ]
 
@@ -244,8 +250,6 @@ class RelocationProblem:
         o = np.asarray(offer, np.int64)
         rank, wished_ok = _wish_rank(hh.wished[h], of.commune[o])
         fin = np.where(of.financing[o] == FIN_OTHER, FIN_PLUS, of.financing[o])
-        cost, _ = self.cost(h, o)
-        rise = cost - hh.current_cost[h]
         ok = (
             (of.year[o] >= hh.deadline[h] - ch.lead_years)
             & (of.year[o] <= hh.deadline[h])
@@ -254,8 +258,13 @@ class RelocationProblem:
             & (of.rooms[o] <= hh.rooms_max[h])
             & wished_ok
             & (hh.accepts_qpv[h] | ~of.in_qpv[o])
-            & (rise <= ch.max_rise + 1e-9)
         )
+        # the reste à charge (the costly part) only where every other rule holds
+        rise = np.full(h.shape, np.inf)
+        if ok.any():
+            cost, _ = self.cost(h[ok], o[ok])
+            rise[ok] = cost - hh.current_cost[h[ok]]
+        ok &= rise <= ch.max_rise + 1e-9
         return ok, _weight(ch, rank, _width(hh.wished), rise)
 
 
@@ -316,8 +325,37 @@ def build_relocation(
             )
         )
     wishes = pd.concat(rows, ignore_index=True).drop_duplicates()
-    by_commune = pd.DataFrame({"o": np.arange(n_o), "commune": offers.commune.astype(str)})
-    pairs = wishes.merge(by_commune, on="commune")
+    # one row per (household, commune, rooms, year) it may take: the join stays proportional to
+    # the admissible pairs, not to households × offers of a commune
+    hh = wishes["h"].to_numpy(np.int64)
+    span_rooms = households.rooms_max[hh] - households.rooms_min[hh] + 1
+    hh_rooms = np.repeat(np.arange(hh.size), np.maximum(span_rooms, 0))
+    offset = np.arange(hh_rooms.size) - np.repeat(
+        np.cumsum(np.maximum(span_rooms, 0)) - np.maximum(span_rooms, 0), np.maximum(span_rooms, 0)
+    )
+    rooms = households.rooms_min[hh[hh_rooms]] + offset
+    span_years = charter.lead_years + 1
+    rows_y = np.repeat(np.arange(hh_rooms.size), span_years)
+    years = households.deadline[hh[hh_rooms[rows_y]]] - np.tile(
+        np.arange(span_years), hh_rooms.size
+    )
+    keys = pd.DataFrame(
+        {
+            "h": hh[hh_rooms[rows_y]],
+            "commune": wishes["commune"].to_numpy(dtype=object)[hh_rooms[rows_y]],
+            "rooms": rooms[rows_y],
+            "year": years,
+        }
+    )
+    by_key = pd.DataFrame(
+        {
+            "o": np.arange(n_o),
+            "commune": offers.commune.astype(str),
+            "rooms": offers.rooms,
+            "year": offers.year,
+        }
+    )
+    pairs = keys.merge(by_key, on=["commune", "rooms", "year"])
     h = pairs["h"].to_numpy(np.int64)
     o = pairs["o"].to_numpy(np.int64)
     # cheap filters first (calendar, typology, QPV), then the cost function on what is left
@@ -371,7 +409,7 @@ class RelocationPlan:
     """Selected pairs of a relocation problem, the staged optimum and its bounds.
 
     ``rehoused`` households (stage 1), the shortfall of each target in households (stage 2:
-    ``max(0, share * rehoused - count)``), the wish objective ``sum(w)`` (stage 3), HiGHS's dual
+    ``max(0, ceil(share * rehoused) - count)``), the wish objective ``sum(w)`` (stage 3), HiGHS's dual
     bound of the last stage and its LP relaxation's value.
     """
 
@@ -433,7 +471,7 @@ class RelocationPlan:
                 f"Objectif annoncé {self.objective:.6f}, recalculé {objective:.6f}."
             )
         for name, share, ind in pb.indicators(o):
-            short = max(0.0, share * h.size - float(ind.sum()))
+            short = max(0.0, required(share, h.size) - float(ind.sum()))
             if abs(short - self.shortfall.get(name, 0.0)) > 1e-6:
                 raise RelocationCheckError(
                     f"Écart à l'objectif « {name} » annoncé {self.shortfall.get(name, 0.0):.3f}, "
@@ -509,45 +547,52 @@ def _run(h: Any, sense: Any, costs: FloatArray, time_limit: float) -> tuple[floa
     return float(h.getInfo().objective_function_value), x  # type: ignore[attr-defined]
 
 
+def required(share: float, rehoused: float) -> float:
+    """Households a share target requires among ``rehoused``: ``ceil(share * rehoused)`` (with
+    whole households, ``count >= share * N`` is exactly ``count >= ceil(share * N)``)."""
+    return float(math.ceil(share * rehoused - 1e-9))
+
+
 def _stages(
     problem: RelocationProblem, integer: bool, fixed: Sequence[float] | None, time_limit: float
-) -> tuple[Any, list[float], FloatArray]:
-    """Run the three stages (or, with ``fixed``, only the last one under the given stage values).
-    Returns the model, the stage values and the solution."""
+) -> tuple[list[float], FloatArray]:
+    """The staged programme. Without ``fixed``: stage 1 as an LP (a bipartite matching: its
+    optimum is whole), then stages 2 and 3 as one integer program whose objective
+    ``sum(w x) - M sum(s)`` puts the shortfall first: ``M = N* (commune_weight + rise_weight) + 1``
+    exceeds any difference of wish values between plans of ``N*`` households, and shortfalls
+    differ by whole households. With ``fixed = (N*, S*)``: the LP relaxation of stage 3 under
+    ``sum(x) >= N*`` and ``sum(s) <= S*`` (the bound). Returns the values (N*, S*, wishes, dual
+    bound) and the solution."""
     import highspy
 
-    h, n, n_t = _model(problem, integer)
-    if integer:
-        h.setOptionValue("mip_rel_gap", 0.0)
-    count = np.r_[np.ones(n), np.zeros(n_t)]
-    shortfall = np.r_[np.zeros(n), np.ones(n_t)]
-    cols = np.arange(n + n_t, dtype=np.int32)
-    maximise, minimise = highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize
-    values: list[float] = []
-    x = np.zeros(n + n_t)
-    if fixed is None:
-        best, x = _run(h, maximise, count, time_limit)
-        rehoused = float(round(best)) if integer else best
-    else:
-        rehoused = fixed[0]
-    values.append(rehoused)
-    h.addRow(rehoused - 0.5 if integer else rehoused - _TOL, np.inf, n, cols[:n], np.ones(n))
-    # target rows: count_k + s_k >= share_k * N*
+    maximise = highspy.ObjSense.kMaximize
     n_h, n_o = len(problem.households), len(problem.offers)
-    for t, (_, share, _) in enumerate(problem.indicators(problem.offer)):
-        h.changeRowBounds(n_h + n_o + t, share * rehoused, np.inf)
+    targets = problem.indicators(problem.offer)
     if fixed is None:
-        short, x = _run(h, minimise, shortfall, time_limit)
+        lp, n, n_t = _model(problem, False)
+        best, _ = _run(lp, maximise, np.r_[np.ones(n), np.zeros(n_t)], time_limit)
+        rehoused = float(round(best))
     else:
-        short = fixed[1]
-    values.append(short)
-    h.addRow(-np.inf, short + _TOL, n_t, cols[n:], np.ones(n_t))
-    weight = np.r_[problem.weight, np.zeros(n_t)]
-    best, x = _run(h, maximise, weight, time_limit)
-    values.append(best)
-    if integer:
-        values.append(float(h.getInfo().mip_dual_bound))  # type: ignore[attr-defined]
-    return h, values, x
+        rehoused = float(fixed[0])
+    h, n, n_t = _model(problem, integer)
+    cols = np.arange(n + n_t, dtype=np.int32)
+    tol = 0.5 if integer else _TOL
+    h.addRow(rehoused - tol, np.inf, n, cols[:n], np.ones(n))
+    for t, (_, share, _) in enumerate(targets):
+        h.changeRowBounds(n_h + n_o + t, required(share, rehoused), np.inf)
+    weight = np.asarray(problem.weight, np.float64)
+    if fixed is None:
+        ch = problem.charter
+        big = rehoused * (ch.commune_weight + ch.rise_weight) + 1.0
+        h.setOptionValue("mip_rel_gap", 0.0)
+        _, x = _run(h, maximise, np.r_[weight, np.full(n_t, -big)], time_limit)
+        short = float(x[n:].sum())
+        wishes = float(weight @ x[:n])
+        dual = float(h.getInfo().mip_dual_bound) + big * short  # type: ignore[attr-defined]
+        return [rehoused, short, wishes, dual], x
+    h.addRow(-np.inf, float(fixed[1]) + _TOL, n_t, cols[n:], np.ones(n_t))
+    best, x = _run(h, maximise, np.r_[weight, np.zeros(n_t)], time_limit)
+    return [rehoused, float(fixed[1]), best, best], x
 
 
 def plan_relocation(problem: RelocationProblem, time_limit: float = 120.0) -> RelocationPlan:
@@ -558,16 +603,16 @@ def plan_relocation(problem: RelocationProblem, time_limit: float = 120.0) -> Re
         return RelocationPlan(
             problem, np.zeros(0, np.int64), 0, dict.fromkeys(names, 0.0), 0.0, 0.0, 0.0, 0.0
         )
-    _, values, x = _stages(problem, True, None, time_limit)
+    values, x = _stages(problem, True, None, time_limit)
     n = len(problem)
     selected = np.flatnonzero(x[:n] > 0.5).astype(np.int64)
     selected.setflags(write=False)
-    _, lp_values, _ = _stages(problem, False, values[:2], time_limit)
     offers = problem.offer[selected]
     shortfall = {
-        name: max(0.0, share * selected.size - float(ind.sum()))
+        name: max(0.0, required(share, selected.size) - float(ind.sum()))
         for name, share, ind in problem.indicators(offers)
     }
+    _, lp_values = _stages(problem, False, (selected.size, sum(shortfall.values())), time_limit)
     objective = float(problem.weight[selected].sum())
     lp_bound = max(lp_values[2], objective)
     return RelocationPlan(

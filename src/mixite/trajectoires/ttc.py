@@ -21,12 +21,12 @@ eligibility rules (typology, income ceilings, same landlord or inter-landlord ag
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from mixite.allocation.problem import FIN_OTHER, FIN_PLUS
 
@@ -164,74 +164,60 @@ def exchange_preferences(
     the pair of landlords is in ``agreements`` (either order). Order: wished commune rank, then
     rooms closest to the wished minimum, then lower rent, then index (strict). At most
     ``max_list`` dwellings are kept (the length of a stated list).
+
+    Dwellings are bucketed by (commune, rooms, landlord), each bucket sorted by (rent, index); a
+    tenant's list merges the buckets it may use in that order and stops at ``max_list``, so the
+    work follows the lists' length rather than the market's size squared.
     """
     n = len(market)
     if n == 0:
         return []
-    width = market.wished.shape[1] if market.wished.ndim == 2 else 0
-    tenant_rows = []
-    for r in range(width):
-        col = market.wished[:, r]
-        keep = np.flatnonzero(col != "")
-        tenant_rows.append(
-            pd.DataFrame({"tenant": keep, "commune": col[keep].astype(str), "rank": r})
-        )
-    no_wish = (
-        np.flatnonzero((market.wished == "").all(axis=1)) if width else np.arange(n, dtype=np.int64)
-    )
-    communes = np.unique(market.commune.astype(str))
-    if no_wish.size:
-        tenant_rows.append(
-            pd.DataFrame(
-                {
-                    "tenant": np.repeat(no_wish, communes.size),
-                    "commune": np.tile(communes, no_wish.size),
-                    "rank": 0,
-                }
-            )
-        )
-    wishes = pd.concat(tenant_rows, ignore_index=True).drop_duplicates(["tenant", "commune"])
-    dwellings = pd.DataFrame({"dwelling": np.arange(n), "commune": market.commune.astype(str)})
-    pairs = wishes.merge(dwellings, on="commune", how="inner")
-    t = pairs["tenant"].to_numpy(np.int64)
-    d = pairs["dwelling"].to_numpy(np.int64)
-    rooms = market.rooms[d]
-    fin = np.where(market.financing[d] == FIN_OTHER, FIN_PLUS, market.financing[d])
-    ok = (
-        (t != d)
-        & (rooms >= market.rooms_min[t])
-        & (rooms <= market.rooms_max[t])
-        & (market.income[t] <= market.ceilings[t, fin])
-    )
-    if not inter_landlord:
-        same = market.landlord[t] == market.landlord[d]
-        if agreements:
-            pairs_ok = np.array(
-                [
-                    (str(a), str(b)) in agreements or (str(b), str(a)) in agreements
-                    for a, b in zip(market.landlord[t], market.landlord[d], strict=True)
-                ],
-                dtype=bool,
-            )
-            same = same | pairs_ok
-        ok &= same
-    frame = pd.DataFrame(
-        {
-            "tenant": t[ok],
-            "rank": pairs["rank"].to_numpy(np.int64)[ok],
-            "distance": np.abs(rooms[ok] - market.rooms_min[t[ok]]),
-            "rent": market.rent[d[ok]],
-            "dwelling": d[ok],
-        }
-    ).sort_values(["tenant", "rank", "distance", "rent", "dwelling"], kind="stable")
-    frame = frame[frame.groupby("tenant").cumcount() < max_list]
+    rents = market.rent.astype(np.float64)
+    order = np.lexsort((np.arange(n), rents))
+    buckets: dict[tuple[str, int, str], list[tuple[float, int]]] = {}
+    by_commune_rooms: dict[tuple[str, int], list[str]] = {}
+    communes = market.commune.astype(str)
+    landlords = market.landlord.astype(str)
+    for j in order.tolist():
+        key = (communes[j], int(market.rooms[j]), landlords[j])
+        if key not in buckets:
+            buckets[key] = []
+            by_commune_rooms.setdefault(key[:2], []).append(key[2])
+        buckets[key].append((float(rents[j]), j))
+    every_commune = sorted(set(communes.tolist()))
+    fin = np.where(market.financing == FIN_OTHER, FIN_PLUS, market.financing)
+    partners: dict[str, set[str]] = {}
+    for a, b in agreements:
+        partners.setdefault(str(a), set()).add(str(b))
+        partners.setdefault(str(b), set()).add(str(a))
     out: list[list[int]] = [[] for _ in range(n)]
-    tenants = frame["tenant"].to_numpy(np.int64)
-    listed = frame["dwelling"].to_numpy(np.int64)
-    if tenants.size:
-        bounds = np.flatnonzero(np.diff(tenants)) + 1
-        for chunk_t, chunk_d in zip(
-            np.split(tenants, bounds), np.split(listed, bounds), strict=True
-        ):
-            out[int(chunk_t[0])] = chunk_d.tolist()
+    for i in range(n):
+        wishes = (
+            [str(c) for c in market.wished[i].tolist() if c != ""]
+            if market.wished.ndim == 2
+            else []
+        )
+        groups = [[c] for c in dict.fromkeys(wishes)] if wishes else [every_commune]
+        allowed = None if inter_landlord else {landlords[i], *partners.get(landlords[i], ())}
+        income = float(market.income[i])
+        row: list[int] = []
+        for group in groups:
+            for rooms in range(int(market.rooms_min[i]), int(market.rooms_max[i]) + 1):
+                lists = [
+                    buckets[(commune, rooms, landlord)]
+                    for commune in group
+                    for landlord in by_commune_rooms.get((commune, rooms), ())
+                    if allowed is None or landlord in allowed
+                ]
+                merged = lists[0] if len(lists) == 1 else heapq.merge(*lists)
+                for _, j in merged:
+                    if j != i and income <= market.ceilings[i, fin[j]]:
+                        row.append(j)
+                        if len(row) == max_list:
+                            break
+                if len(row) == max_list:
+                    break
+            if len(row) == max_list:
+                break
+        out[i] = row
     return out
