@@ -79,12 +79,21 @@ def header_findings(headers: Iterable[str], where: str) -> list[Finding]:
     return out
 
 
+def _named_in(name: str, unit: str) -> bool:
+    """Whether ``name`` is in ``unit``, also after its article when French contracts it
+    (« Le Plessis-sur-Mire » in « Commune du Plessis-sur-Mire »)."""
+    bare = re.sub(r"^(Le |La |Les |L')", "", name)
+    return name in unit or (bare != name and bare in unit)
+
+
 def code_findings(units: Iterable[str], codes: Codes, where: str) -> list[Finding]:
     """Codes shown without their name in the same unit (a table row, a paragraph)."""
     out: list[Finding] = []
     for unit in units:
         for code, name in codes.named.items():
-            if re.search(rf"(?<![\w]){re.escape(code)}(?![\w])", unit) and name not in unit:
+            if re.search(rf"(?<![\w]){re.escape(code)}(?![\w])", unit) and not _named_in(
+                name, unit
+            ):
                 out.append(Finding(where, f"code « {code} » sans son nom « {name} »"))
     return out
 

@@ -45,6 +45,7 @@ __all__ = [
     "VALUE_LABELS",
     "Format",
     "commune_of",
+    "count",
     "date",
     "decimal",
     "euros",
@@ -95,6 +96,15 @@ def integer(x: Any) -> str:
     from babel.numbers import format_decimal
 
     return str(format_decimal(round(float(x)), format="#,##0", locale=_locale()))
+
+
+def count(x: Any, singular: str, plural: str | None = None) -> str:
+    """« 1 ligne », « 0 ligne », « 12 345 lignes »: the integer and its noun, singular below 2
+    (French usage)."""
+    if _missing(x):
+        return MISSING
+    word = singular if abs(round(float(x))) < 2 else (plural or singular + "s")
+    return f"{integer(x)} {word}"
 
 
 def decimal(x: Any, digits: int = 2) -> str:

@@ -117,7 +117,10 @@ def french_table(
         if col in _NAMED:
             label, code_label = _NAMED[col]
             out[label] = [_name_of(col, v, names) for v in series]
-            out[code_label] = series.astype(object).where(series.notna(), "")
+            codes = series.astype(object).where(series.notna(), "")
+            if col == "reservataire":  # a bare type (action_logement) is named only
+                codes = codes.map(lambda k: k if ":" in str(k) else "")
+            out[code_label] = codes
             continue
         if col == "territoire":  # the whole territory's row of a table by area
             out["Territoire"] = names.territory
