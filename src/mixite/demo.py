@@ -242,7 +242,7 @@ def step_relogement(paths: DemoPaths) -> None:
 
     with Store(paths.store) as store:
         files = write_relocation_files(
-            paths.root / "relogement",
+            paths.root / "relogement" / "donnees",
             store.read("dwellings", paths.millesime),
             store.read("households", paths.millesime),
             paths.millesime,

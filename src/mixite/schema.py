@@ -720,13 +720,13 @@ OPERATION_KINDS: dict[str, str] = {
     "rehabilitation": "réhabilitation lourde (logements vidés)",
     "livraison": "livraison de logements neufs (reconstitution de l'offre)",
 }
-#: Statuses of the relocation follow-up (``suivi_relogement.csv``), in the order of a path.
+#: Statuses of the relocation follow-up (``suivi-relogement.csv``), in the order of a path.
 FOLLOWUP_STATUSES: dict[str, str] = {
-    "a_enqueter": "enquête sociale à faire",
-    "enquete_realisee": "enquête sociale réalisée",
-    "proposition_1": "première proposition faite",
-    "proposition_2": "deuxième proposition faite",
-    "proposition_3": "troisième proposition faite",
+    "attente": "enquête sociale à faire",
+    "enquete": "enquête sociale réalisée",
+    "proposition1": "première proposition faite",
+    "proposition2": "deuxième proposition faite",
+    "proposition3": "troisième proposition faite",
     "refus": "propositions refusées",
     "reloge": "relogé (bail signé)",
 }

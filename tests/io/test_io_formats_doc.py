@@ -20,7 +20,7 @@ RELOCATION_END = "<!-- fin des tables du relogement -->"
 RELOCATION_FILES = {
     "renewal_programme": "programme.csv",
     "social_survey": "enquete.csv",
-    "relocation_followup": "suivi_relogement.csv",
+    "relocation_followup": "suivi-relogement.csv",
 }
 FILES = {
     "applications": "demandes.csv",

@@ -163,7 +163,7 @@ def test_reloger_cli_and_followup_round_trip(territory: Path, tmp_path: Path) ->
         book.sheetnames
     )
     # the partners mark ten households as rehoused (lease signed) and give the table back
-    with (out / "suivi_relogement.csv").open(encoding="utf-8-sig") as handle:
+    with (out / "donnees" / "suivi-relogement.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
     head = rows[0]
     done = rows[1:11]
@@ -177,7 +177,9 @@ def test_reloger_cli_and_followup_round_trip(territory: Path, tmp_path: Path) ->
     again = tmp_path / "plan2"
     result = CliRunner().invoke(app, [*args, "--sortie", str(again), "--suivi", str(filled)])
     assert result.exit_code == 0, result.output
-    follow = pd.read_csv(again / "suivi_relogement.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    follow = pd.read_csv(
+        again / "donnees" / "suivi-relogement.csv", sep=";", dtype=str, encoding="utf-8-sig"
+    )
     kept = follow.set_index("id_menage")
     gone = {row[0] for row in done}
     assert (kept.loc[list(gone), "statut"] == "reloge").all()

@@ -108,7 +108,7 @@ def read_survey(path: str | Path, known_communes: Iterable[str] | None = None) -
 
 
 def read_followup(path: str | Path) -> pd.DataFrame:
-    """The follow-up table filled by the partners (``suivi_relogement.csv``)."""
+    """The follow-up table filled by the partners (``suivi-relogement.csv``)."""
     return read_table_spec(path, RELOCATION_FOLLOWUP)
 
 

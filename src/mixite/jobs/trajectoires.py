@@ -533,7 +533,7 @@ def _followup(
         {
             "household_id": survey["household_id"].astype(str),
             "operation": survey["operation"].astype(str),
-            "status": "enquete_realisee",
+            "status": "enquete",
             "proposed_dwelling": survey["household_id"].map(
                 plan_rows.set_index("household_id")["dwelling_id"]
             ),

@@ -5,7 +5,8 @@ Presentation only: every figure comes from the jobs' results (``jobs.trajectoire
 relocation report has the plan per household (pseudonyms), each partner's contribution against
 the charter, the indicators against the targets, the distribution of the change of the reste à
 charge, a calendar chart, and the follow-up table that the partners fill and give back to
-``mixite reloger --suivi`` (CSV in the documented format, ``docs/formats.md``).
+``mixite reloger --suivi`` (``donnees/suivi-relogement.csv``, a data file in the documented format,
+``docs/formats.md``).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def _targets_table(result: RelocationResult) -> tuple[pd.DataFrame, dict[str, Fo
         "Ménages": "int",
         "Part réalisée": "pct",
         "Objectif": "pct",
-        "Ménages manquants": "float",
+        "Ménages manquants": "int",
     }
 
 
@@ -130,7 +131,6 @@ def _contributions_table(result: RelocationResult) -> tuple[pd.DataFrame, dict[s
     frame = pd.DataFrame(
         {
             "Partenaire": [fr.reservataire_name(str(k), result.names) for k in c["partner"]],
-            "Clé": c["partner"],
             "Relogements proposés": c["relocations"],
             "Part des relogements": c["share"],
             "Part minimale de la charte": c["charter_share"],
@@ -146,7 +146,7 @@ def _contributions_table(result: RelocationResult) -> tuple[pd.DataFrame, dict[s
         "Relogements proposés": "int",
         "Part des relogements": "pct",
         "Part minimale de la charte": "pct",
-        "Relogements manquants": "float",
+        "Relogements manquants": "int",
     }
 
 
@@ -196,6 +196,17 @@ def followup_frame(result: RelocationResult) -> pd.DataFrame:
     return f.rename(columns={c.name: c.header for c in RELOCATION_FOLLOWUP.columns})
 
 
+def _followup_sheet(result: RelocationResult) -> pd.DataFrame:
+    """The follow-up table in words (headers and statuses), for the workbook."""
+    f = result.followup.copy()
+    f["status"] = [FOLLOWUP_STATUSES.get(str(s), str(s)) for s in f["status"]]
+    f["lease_date"] = pd.to_datetime(f["lease_date"])
+    labels = {
+        c.name: c.description[:1].upper() + c.description[1:] for c in RELOCATION_FOLLOWUP.columns
+    }
+    return f.rename(columns=labels)
+
+
 def _calendar_chart(result: RelocationResult) -> str:
     import plotly.graph_objects as go
 
@@ -226,7 +237,7 @@ def _calendar_chart(result: RelocationResult) -> str:
 
 
 def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutputs:
-    """Write ``relogement.html``, ``relogement.xlsx`` and ``suivi_relogement.csv``."""
+    """Write ``relogement.html``, ``relogement.xlsx`` and ``donnees/suivi-relogement.csv``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     f = result.figures
     plan, plan_formats = _plan_table(result)
@@ -235,7 +246,7 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
     charter = _charter_table(result)
     rise = _rise_table(result)
     calendar = _calendar_table(result)
-    follow = followup_frame(result)
+    follow = _followup_sheet(result)
     statuses = pd.DataFrame(
         {
             "Code du statut": list(FOLLOWUP_STATUSES),
@@ -316,10 +327,11 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
         Section(
             "Suivi des relogements",
             (
-                "<p>Le fichier suivi_relogement.csv reprend chaque ménage avec son statut. Les "
-                "partenaires et la MOUS le complètent (statut, refus, logement et date du bail) "
-                "et le redonnent à « mixite reloger … --suivi suivi_relogement.csv » : les ménages "
-                "relogés sortent du plan et leurs logements des libérations.</p>",
+                "<p>Le fichier donnees/suivi-relogement.csv (format de données de mixite, "
+                "docs/formats.md) reprend chaque ménage avec son statut. Les partenaires et la "
+                "MOUS le complètent (statut, refus, logement et date du bail) et le redonnent à "
+                "« mixite reloger … --suivi » : les ménages relogés sortent du plan et leurs "
+                "logements des libérations.</p>",
                 table_html(statuses),
             ),
             "suivi",
@@ -353,8 +365,10 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
         ],
         title=f"Plan de relogement — {territory}",
     )
-    csv = out_dir / "suivi_relogement.csv"
-    follow.to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
+    # a data file in mixite's input format (headers and codes of the format), for --suivi
+    csv = out_dir / "donnees" / "suivi-relogement.csv"
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    followup_frame(result).to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
     return RelocationOutputs(html_path, xlsx, csv)
 
 
@@ -396,7 +410,7 @@ def write_mutations(result: MutationsResult, out_dir: Path) -> MutationsOutputs:
     share_note = (
         "mesurée dans les attributions de la base"
         if result.mutation_share_source == "mesurée"
-        else "valeur par défaut du paramètre mutations.part_mutations_defaut"
+        else "valeur par défaut de mixite, faute d'attributions dans la base"
     )
     exchange_text = (
         f"<p>Bourse d'échange : {fr.integer(f['exchanges'])} locataires échangent directement "
