@@ -308,3 +308,25 @@ def test_bad_inputs_are_french_errors(territory: Path, tmp_path: Path) -> None:
 def _communes(base: Path) -> list[str]:
     with Store(base) as store:
         return store.read("communes", 2025)["commune"].astype(str).tolist()
+
+
+def test_a_refused_proposal_is_not_made_again(
+    plan: RelocationResult, territory: Path, tmp_path: Path
+) -> None:
+    from mixite.jobs.trajectoires import read_relocation_inputs, relocation
+    from mixite.reports.trajectoires import followup_frame
+
+    follow = followup_frame(plan)
+    planned = follow[follow["logement_propose"].notna()].head(5)
+    follow.loc[planned.index, "statut"] = "refus"
+    follow.loc[planned.index, "nb_refus"] = 1
+    path = tmp_path / "suivi.csv"
+    follow.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    inputs = read_relocation_inputs(territory, *_files(territory), path)
+    with Store(territory) as store:
+        again = relocation(store, inputs, seed=3)
+    proposed = again.plan.set_index("household_id")["dwelling_id"]
+    for household, dwelling in zip(planned["id_menage"], planned["logement_propose"], strict=True):
+        assert proposed.get(household) != dwelling
+    kept = again.followup.set_index("household_id")
+    assert (kept.loc[list(planned["id_menage"]), "status"] == "refus").all()

@@ -214,10 +214,23 @@ def relocation(
     followup = inputs.followup
     done_households: set[str] = set()
     done_dwellings: set[str] = set()
+    refused: set[tuple[str, str]] = set()
     if followup is not None:
         rehoused = followup[followup["status"] == "reloge"]
         done_households = set(rehoused["household_id"].astype(str))
         done_dwellings = set(rehoused["dwelling_id"].dropna().astype(str))
+        # a proposal the household refused is not made to it again
+        said_no = followup[
+            ((followup["status"] == "refus") | (followup["refusals"] > 0))
+            & followup["proposed_dwelling"].notna()
+        ]
+        refused = set(
+            zip(
+                said_no["household_id"].astype(str),
+                said_no["proposed_dwelling"].astype(str),
+                strict=True,
+            )
+        )
     todo = survey[~survey["household_id"].astype(str).isin(done_households)].reset_index(drop=True)
 
     # --- households
@@ -329,6 +342,7 @@ def relocation(
     )
     offer_apl = pool["commune"].astype(str).map(apl_zone).fillna(default_apl).astype(int).to_numpy()
     minoration = bool(values["minoration_loyer"])
+    refusing = np.flatnonzero(np.isin(households.ids, [a for a, _ in refused]))
 
     def cost(h: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rent = offers.rent[o]
@@ -349,7 +363,13 @@ def relocation(
             reduced[new] = np.minimum(rent[new], ceiling)
         aid, rls_new = housing_benefit(rent=reduced, **args) if h.size else (rent, rent)
         out = net_housing_cost(reduced, offers.charges[o], aid, rls_new)
-        return np.asarray(out, np.float64), np.asarray(rent - reduced, np.float64)
+        out = np.asarray(out, np.float64)
+        if refused:
+            # a refused proposal costs infinitely: never admissible again (``check`` agrees)
+            for k in np.flatnonzero(np.isin(h, refusing)).tolist():
+                if (str(households.ids[h[k]]), str(offers.ids[o[k]])) in refused:
+                    out[k] = np.inf
+        return out, np.asarray(rent - reduced, np.float64)
 
     charter = Charter(
         share_recent=float(values["part_neuf_recent"]),

@@ -331,7 +331,8 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
                 "docs/formats.md) reprend chaque ménage avec son statut. Les partenaires et la "
                 "MOUS le complètent (statut, refus, logement et date du bail) et le redonnent à "
                 "« mixite reloger … --suivi » : les ménages relogés sortent du plan et leurs "
-                "logements des libérations.</p>",
+                "logements des libérations, et un logement refusé n'est pas reproposé au même "
+                "ménage.</p>",
                 table_html(statuses),
             ),
             "suivi",
