@@ -265,7 +265,8 @@ class RelocationProblem:
             cost, _ = self.cost(h[ok], o[ok])
             rise[ok] = cost - hh.current_cost[h[ok]]
         ok &= rise <= ch.max_rise + 1e-9
-        return ok, _weight(ch, rank, _width(hh.wished), rise)
+        # the weight of an inadmissible pair is meaningless: computed on a zero rise
+        return ok, _weight(ch, rank, _width(hh.wished), np.where(ok, rise, 0.0))
 
 
 def _width(wished: ObjArray) -> int:
