@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+SOURCE_FILE = re.compile(r"\b(?:docs|src|tests)/[\w./-]+\.(?:md|py|yaml)\b|\b\w+\.py\b")
+CLI_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]+\b")
 PYTHON_WORDS = ("True", "False", "None", "NaN", "nan", "<NA>", "NaT")
 #: Canonical column names of the schema that are English words (the others have an underscore
 #: and are caught as identifiers, or are French words: commune, surface, iris, dalo…).
@@ -66,6 +68,11 @@ def words_findings(text: str, where: str) -> list[Finding]:
     for word in PYTHON_WORDS:
         if re.search(rf"(?<![\w<-]){re.escape(word)}(?![\w>-])", text):
             out.append(Finding(where, f"valeur Python « {word} »"))
+    # the project's own files and the software's options are not words of an adopted text
+    for path in sorted(set(SOURCE_FILE.findall(text))):
+        out.append(Finding(where, f"fichier du logiciel « {path} »"))
+    for option in sorted(set(CLI_OPTION.findall(text))):
+        out.append(Finding(where, f"option du logiciel « {option} »"))
     return out
 
 

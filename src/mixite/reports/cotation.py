@@ -265,7 +265,7 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         criteria["Justificatif exigé"] = criteria["Justificatif exigé"].map(fr.yes_no)
     groups = _named_groups(groups, result.names)
     num: dict[str, Format] = {
-        "Points": "float",
+        "Points": "points",
         "Demandes cotées": "int",
         "Hors cotation": "int",
         "Demandes remplissant la condition": "int",

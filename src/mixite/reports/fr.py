@@ -58,12 +58,14 @@ __all__ = [
     "reservataire_label",
     "reservataire_name",
     "size_class_label",
+    "source",
     "value",
     "yes_no",
 ]
 
 #: Display kinds of a table column.
-Format = Literal["int", "float", "pct", "eur", "text", "date"]
+#: (``points``: cotation points, as many decimals as the value has: « 40 », « 0,5 », « −15 »).
+Format = Literal["int", "float", "pct", "eur", "text", "date", "points"]
 
 #: What an empty cell reads.
 MISSING = "—"
@@ -105,6 +107,32 @@ def count(x: Any, singular: str, plural: str | None = None) -> str:
         return MISSING
     word = singular if abs(round(float(x))) < 2 else (plural or singular + "s")
     return f"{integer(x)} {word}"
+
+
+#: The titles of the project's documentation files, as a source reads them.
+_DOC_TITLES = {
+    "droit": "Droit des attributions",
+    "donnees-officielles": "Données officielles",
+    "indicateurs": "Indicateurs",
+    "marges": "Marges de manœuvre",
+    "formats": "Formats des fichiers",
+    "allocation": "Attributions simulées et optimisées",
+    "national": "Observatoire national",
+    "parametres": "Paramètres",
+}
+
+
+def source(text: str) -> str:
+    """A definition's source as a reader sees it: the project's documentation files
+    (``docs/droit.md``) named by their title (« documentation de mixite, Droit des
+    attributions »)."""
+    import re
+
+    def title(match: re.Match[str]) -> str:
+        stem = match.group(1)
+        return f"documentation de mixite, « {_DOC_TITLES.get(stem, stem.replace('-', ' '))} »"
+
+    return re.sub(r"docs/([\w-]+)\.md", title, text)
 
 
 def decimal(x: Any, digits: int = 2) -> str:
@@ -197,6 +225,8 @@ def value(x: Any, fmt: Format | None = None) -> str:
             return percent(x)
         if fmt == "eur":
             return euros(x)
+        if fmt == "points":
+            return points(x)
         if fmt == "int" or isinstance(x, int):
             return integer(x)
         return decimal(x)
