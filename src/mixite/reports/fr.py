@@ -119,6 +119,7 @@ _DOC_TITLES = {
     "allocation": "Attributions simulées et optimisées",
     "national": "Observatoire national",
     "parametres": "Paramètres",
+    "trajectoires": "Trajectoires résidentielles",
 }
 
 

@@ -139,7 +139,7 @@ def _contributions_table(result: RelocationResult) -> tuple[pd.DataFrame, dict[s
                 fr.MISSING if pd.isna(s) else ("atteint" if m <= 1e-9 else "non atteint")
                 for s, m in zip(c["charter_share"], c["shortfall"], strict=True)
             ],
-            "Source": c["source"],
+            "Source": [fr.source(str(x)) for x in c["source"]],
         }
     ).sort_values("Relogements proposés", ascending=False, kind="stable")
     return frame, {
@@ -160,9 +160,8 @@ def _charter_table(result: RelocationResult) -> pd.DataFrame:
             shown = fr.percent(value)
         else:
             shown = fr.number(value)
-        rows.append(
-            {"Règle": label, "Valeur": shown, "Source": result.charter_sources.get(key, "")}
-        )
+        source = fr.source(result.charter_sources.get(key, ""))
+        rows.append({"Règle": label, "Valeur": shown, "Source": source})
     return pd.DataFrame(rows)
 
 
@@ -267,7 +266,8 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
         f"nombres entiers résolu par HiGHS ; {fr.integer(f['pairs'])} couples ménage–logement). "
         f"Valeur des vœux : {fr.decimal(f['objective'])}, borne de la relaxation linéaire "
         f"{fr.decimal(f['lp_bound'])}, écart {fr.percent(f['gap'], 2)}. Chaque proposition est "
-        f"vérifiée une seconde fois contre la charte. Méthode : docs/trajectoires.md.</p>"
+        f"vérifiée une seconde fois contre la charte. Méthode : "
+        f"{fr.source('docs/trajectoires.md')}.</p>"
         f"<p>Charte : {html.escape(result.charter_name)} ({html.escape(result.charter_source)}). "
         f"Parc au 1er janvier {result.millesime}.</p>"
     )
@@ -328,9 +328,10 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
             "Suivi des relogements",
             (
                 "<p>Le fichier donnees/suivi-relogement.csv (format de données de mixite, "
-                "docs/formats.md) reprend chaque ménage avec son statut. Les partenaires et la "
-                "MOUS le complètent (statut, refus, logement et date du bail) et le redonnent à "
-                "« mixite reloger … --suivi » : les ménages relogés sortent du plan et leurs "
+                f"{fr.source('docs/formats.md')}) reprend chaque ménage avec son statut. Les "
+                "partenaires et la MOUS le complètent (statut, refus, logement et date du bail) "
+                "et le redonnent au plan suivant, comme tableau de suivi : les ménages relogés "
+                "sortent du plan et leurs "
                 "logements des libérations, et un logement refusé n'est pas reproposé au même "
                 "ménage.</p>",
                 table_html(statuses),
@@ -419,7 +420,7 @@ def write_mutations(result: MutationsResult, out_dir: Path) -> MutationsOutputs:
         f"personne ne reçoit un logement moins bien classé que le sien, aucun autre échange ne "
         f"ferait mieux pour tous, et personne ne gagne à mentir sur ses préférences).</p>"
         if result.exchanges
-        else "<p>Échanges directs non calculés (option --echanges).</p>"
+        else "<p>Échanges directs non calculés (non demandés).</p>"
     )
     summary = (
         f"<p>{fr.integer(f['applications'])} demandes de mutation en cours, dont "
@@ -436,7 +437,7 @@ def write_mutations(result: MutationsResult, out_dir: Path) -> MutationsOutputs:
         f"suroccupation avant, {fr.integer(f['over_after'])} après ; "
         f"{fr.integer(f['under_before'])} en sous-occupation avant, "
         f"{fr.integer(f['under_after'])} après. Ménages en suroccupation qui restent en attente : "
-        f"{fr.integer(f['over_waiting'])}. Méthode : docs/trajectoires.md.</p>"
+        f"{fr.integer(f['over_waiting'])}. Méthode : {fr.source('docs/trajectoires.md')}.</p>"
     )
     sections = [
         Section("En bref", (summary,), "bref"),
