@@ -35,6 +35,11 @@ __all__ = [
 ]
 
 _PARTNER_PREFIX = "partenaire:"
+#: The footer of these pages: working documents of the partners, not publications.
+WORKING_FOOTER = (
+    "Produit par mixite. Document de travail des partenaires, non destiné à la publication : "
+    "les ménages y sont désignés par un pseudonyme et les effectifs ne sont pas masqués."
+)
 
 
 @dataclass(frozen=True)
@@ -345,6 +350,7 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
             f"Plan de relogement — {territory}",
             f"Parc au 1er janvier {result.millesime} · produit par mixite",
             sections,
+            footer=WORKING_FOOTER,
         ),
         encoding="utf-8",
     )
@@ -468,6 +474,7 @@ def write_mutations(result: MutationsResult, out_dir: Path) -> MutationsOutputs:
             f"Millésime {result.millesime} · produit par mixite",
             sections,
             with_plotly=False,
+            footer=WORKING_FOOTER,
         ),
         encoding="utf-8",
     )
