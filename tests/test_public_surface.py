@@ -43,7 +43,7 @@ SURFACE: dict[str, list[str]] = {
     ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
-        "marges", "policy", "quotas", "trajectoires",
+        "marges", "policy", "quotas", "safe", "trajectoires",
     ],
     "mixite.trajectoires": ["chains", "relogement", "ttc"],
     "mixite.synth": [

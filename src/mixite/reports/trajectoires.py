@@ -21,6 +21,7 @@ import pandas as pd
 from mixite.reports import fr
 from mixite.reports.common import Section, Sheet, plotly_div, render_page, table_html, write_xlsx
 from mixite.reports.fr import Format
+from mixite.reports.safe import neutralise_frame
 from mixite.schema import FOLLOWUP_STATUSES, RELOCATION_FOLLOWUP
 
 if TYPE_CHECKING:
@@ -376,7 +377,7 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
     # a data file in mixite's input format (headers and codes of the format), for --suivi
     csv = out_dir / "donnees" / "suivi-relogement.csv"
     csv.parent.mkdir(parents=True, exist_ok=True)
-    followup_frame(result).to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
+    neutralise_frame(followup_frame(result)).to_csv(csv, sep=";", index=False, encoding="utf-8-sig")
     return RelocationOutputs(html_path, xlsx, csv)
 
 
