@@ -32,6 +32,7 @@ SURFACE: dict[str, list[str]] = {
     ],
     "mixite.jobs": [
         "allocation", "cotation", "diagnostic", "documents", "importing", "ppgdid", "results",
+        "trajectoires",
     ],
     "mixite.national": [
         "FranceGeneration", "NationalRun", "Territory", "TerritoryReport", "discover",
@@ -43,8 +44,9 @@ SURFACE: dict[str, list[str]] = {
     ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
-        "marges", "policy", "ppgdid", "quotas", "safe",
+        "marges", "policy", "ppgdid", "quotas", "safe", "trajectoires",
     ],
+    "mixite.trajectoires": ["chains", "relogement", "ttc"],
     "mixite.synth": [
         "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",
         "calibration_figures", "generate", "load_model", "size_profile",

@@ -8,7 +8,17 @@ and the command line, the demo, the web application and a national batch call th
 Modules: ``importing`` (files → store, what a store holds), ``diagnostic`` (diagnostic, legal
 quotas, room for manoeuvre), ``cotation`` (grid audit, an applicant's explanation),
 ``allocation`` (simulation, optimisation, calibration, frontier), ``documents`` (the policy
-documents' content), ``ppgdid`` (the content of the plan partenarial de gestion de la demande).
+documents' content), ``ppgdid`` (the content of the plan partenarial de gestion de la demande),
+``trajectoires`` (the relocation plan, mutations and exchanges).
 """
 
-__all__ = ["allocation", "cotation", "diagnostic", "documents", "importing", "ppgdid", "results"]
+__all__ = [
+    "allocation",
+    "cotation",
+    "diagnostic",
+    "documents",
+    "importing",
+    "ppgdid",
+    "results",
+    "trajectoires",
+]
