@@ -34,7 +34,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mixite.affordability import territory_thresholds
@@ -50,7 +49,7 @@ from mixite.allocation.problem import (
 )
 from mixite.allocation.simulate import AcceptanceModel, SimulationConfig
 from mixite.errors import ConfigError, InputError, Location
-from mixite.params import Parameters, resolve
+from mixite.params import Parameters, YamlError, read_yaml_file, resolve
 
 __all__ = [
     "Scenario",
@@ -181,11 +180,11 @@ def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario file (``ConfigError`` in French naming the file and field)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
+        data = read_yaml_file(path).tree
+    except (FileNotFoundError, IsADirectoryError) as exc:
         raise ConfigError(f"Fichier de scénario introuvable : « {path} ».") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Le scénario « {path} » n'est pas un YAML valide : {exc}.") from exc
+    except YamlError as exc:
+        raise ConfigError(f"Le scénario « {path} » n'est pas un YAML valide. {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"Le scénario « {path} » doit être un dictionnaire YAML (clé: valeur).")
     try:
