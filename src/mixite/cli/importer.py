@@ -135,6 +135,8 @@ def importer(
     typer.echo(f"Millésime {millesime} importé dans « {base} » :")
     for table, rows in result.rows.items():
         typer.echo(f"  {STORE_TABLES[table].label} : {_rows(rows)}")
+    for warning in result.warnings:
+        err_console.print(f"[yellow]Attention :[/yellow] {warning}", highlight=False)
 
 
 @app.command("info", help="Affiche le contenu d'une base : lignes par millésime et par table.")
