@@ -33,6 +33,7 @@ from mixite.io._sniff import (
     scan,
     shorten,
     sniff,
+    text_around,
 )
 from mixite.io._sql import q, sql_str
 
@@ -98,7 +99,7 @@ def _check_scan(source: CsvSource, found: FileScan) -> None:
         raise InputError(
             "Encodages mélangés : le fichier est en UTF-8 sauf cette ligne, dans un autre "
             "encodage (Windows-1252 ou Latin-1)",
-            Location(source.name, bad, value=line_text(source.path, bad)),
+            Location(source.name, bad, value=text_around(source.path, found.bad_utf8 or 0)),
             "Enregistrez tout le fichier en UTF-8 (par exemple « Enregistrer sous… > CSV UTF-8 » "
             "dans votre tableur) ; une ligne copiée depuis un autre fichier garde souvent son "
             "encodage d'origine.",

@@ -32,6 +32,7 @@ __all__ = [
     "scan",
     "shorten",
     "sniff",
+    "text_around",
 ]
 
 #: Longest line accepted in a CSV file, in bytes (terminator excluded): 1 MiB. An RPLS line
@@ -359,6 +360,20 @@ def line_text(path: Path, line: int, width: int = 60) -> str:
             if number == line:
                 return shorten(decode_single_byte(raw[: width * 4].rstrip(b"\r\n")), width)
     return ""
+
+
+def text_around(path: Path, offset: int, width: int = 40) -> str:
+    """The text of the line around byte ``offset`` (``width`` bytes each side), decoded as
+    Windows-1252, for a message naming a bad character."""
+    start = max(0, offset - width)
+    with path.open("rb") as handle:
+        handle.seek(start)
+        data = handle.read(offset - start + width)
+    before, after = data[: offset - start], data[offset - start :]
+    before = before.rsplit(b"\n", 1)[-1]
+    after = after.split(b"\n", 1)[0].rstrip(b"\r")
+    prefix = "…" if offset - start == width and len(before) == width else ""
+    return prefix + decode_single_byte(before + after) + ("…" if len(after) == width else "")
 
 
 def normalised_copy(source: CsvSource, found: FileScan, folder: Path) -> CsvSource:
