@@ -73,7 +73,7 @@ def _read_sql(
     selected += "".join(f", {expr} AS {q(alias)}" for alias, expr in derived)
     columns = "{" + ", ".join(f"{sql_str(h)}: 'VARCHAR'" for h in source.headers) + "}"
     return (
-        f"CREATE OR REPLACE TABLE raw AS SELECT {selected} FROM "
+        f"CREATE OR REPLACE TEMP TABLE raw AS SELECT {selected} FROM "
         f"read_csv({sql_str(str(source.read_path))}, "
         f"delim={sql_str(source.delimiter)}, quote='\"', escape='\"', header=true, "
         f"auto_detect=false, columns={columns}, encoding='utf-8', "
