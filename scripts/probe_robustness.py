@@ -729,15 +729,15 @@ def probe(
     dwellings: int | None = None,
     size: str = "petite",
     faults: bool = True,
-    only: int | None = None,
+    verbose: bool = False,
 ) -> Report:
     folder, reference, expected = prepare(work, dwellings, size)
     report = Report()
     variants = all_variants(folder)
-    if only is not None:
-        variants = variants[:only]
-    for variant in variants:
+    for number, variant in enumerate(variants, start=1):
         run_variant(variant, folder, reference, expected, work, report)
+        if verbose:
+            print(f"[{number}/{len(variants)}] {variant.name}", flush=True)
     if faults:
         fault_kills(folder, reference, work, report)
         fault_concurrency(folder, reference, work, report)
@@ -770,7 +770,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.dossier or Path(tempfile.mkdtemp(prefix="mixite-sonde-"))
     work.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    report = probe(work, args.logements, args.taille, faults=not args.sans_pannes)
+    report = probe(work, args.logements, args.taille, faults=not args.sans_pannes, verbose=True)
     print_report(report)
     print(f"durée : {time.perf_counter() - start:.0f} s")
     if args.dossier is None:
