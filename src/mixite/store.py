@@ -299,17 +299,22 @@ class Store:
                 f"Dossier « {self.path.parent} » introuvable : créez-le, ou choisissez un autre "
                 "chemin pour la base."
             )
+        #: True when this object created the file (an import that fails then removes it).
+        self.created = False
         try:
             with _private_files():
                 self.con = connect(str(self.path), read_only=read_only)
+                self.created = not existed
                 if not read_only:
                     self._create_schema()
         except duckdb.Error as exc:
-            if not existed:
+            problem = _open_problem(self.path, exc)
+            # A lock error means another process created the file meanwhile: it is theirs.
+            if self.created or (not existed and "en cours d'écriture" not in str(problem)):
                 _remove_new_store(self.path)
-            raise _open_problem(self.path, exc) from exc
+            raise problem from exc
         except BaseException:
-            if not existed:
+            if self.created:
                 _remove_new_store(self.path)
             raise
         if not read_only and os.name == "posix":
@@ -486,12 +491,12 @@ def import_millesime(
         raise StoreError("Aucun tableau à importer : donnez au moins un fichier.")
     needs_key = any(STORE_TABLES[name].pseudonymised for name in arrow)
     base = Path(path)
-    new_store = not base.exists()
     new_key = not key_path(base).exists()
+    opened: dict[str, bool] = {}
     try:
-        return _import(base, int(millesime), arrow, needs_key, progress)
+        return _import(base, int(millesime), arrow, needs_key, progress, opened)
     except BaseException as exc:
-        if new_store:
+        if opened.get("created"):
             _remove_new_store(base)
             if new_key:
                 key_path(base).unlink(missing_ok=True)
@@ -515,8 +520,10 @@ def _import(
     arrow: dict[str, pa.Table],
     needs_key: bool,
     progress: ProgressCallback | None,
+    opened: dict[str, bool],
 ) -> dict[str, int]:
     with Store(base, read_only=False) as store, _private_files():
+        opened["created"] = store.created
         store.verify()
         fingerprint = store.meta(_FINGERPRINT)
         key = _load_key(store.path, create=False)
