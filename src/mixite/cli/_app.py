@@ -176,9 +176,12 @@ def _known_failure(exc: BaseException) -> str | None:
             f"Permission refusée pour « {exc.filename} ». Vérifiez les droits du fichier ou du "
             "dossier, ou choisissez un autre chemin."
         )
-    if type(exc).__module__.split(".")[0] == "duckdb":
+    if type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb"):
         text = str(exc)
-        if "Corrupt database" in text or "Could not read enough bytes" in text:
+        if any(
+            t in text
+            for t in ("Corrupt database", "Could not read enough bytes", "Serialization Error")
+        ):
             return (
                 "Base endommagée : une partie de ses données est illisible. Restaurez-la depuis "
                 "votre sauvegarde, ou créez une nouvelle base et réimportez les fichiers."

@@ -214,8 +214,14 @@ def sibling_communes(path: Path) -> set[str]:
 
 
 def _plm_arrondissement(code: str) -> bool:
-    return len(code) == 5 and code.isdigit() and (
-        75101 <= int(code) <= 75120 or 69381 <= int(code) <= 69389 or 13201 <= int(code) <= 13216
+    return (
+        len(code) == 5
+        and code.isdigit()
+        and (
+            75101 <= int(code) <= 75120
+            or 69381 <= int(code) <= 69389
+            or 13201 <= int(code) <= 13216
+        )
     )
 
 

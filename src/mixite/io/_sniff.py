@@ -123,6 +123,13 @@ def sniff(path: Path) -> CsvSource:
             "Exportez de nouveau le fichier : il doit commencer par la ligne d'en-tête des "
             "colonnes, suivie d'une ligne par enregistrement.",
         )
+    if len(head) >= 1 << 20 and b"\n" not in head and b"\r" not in head:
+        raise InputError(
+            f"Ligne démesurée : la ligne d'en-tête dépasse le maximum de {MAX_LINE_BYTES} "
+            "octets par ligne",
+            Location(name, 1),
+            "La première ligne doit donner les noms des colonnes : exportez de nouveau le fichier.",
+        )
     line = _first_line(head).rstrip(b"\r")
     if b"\r" in line:
         # Old Mac line endings (CR only): the header ends at the first CR.
@@ -151,6 +158,7 @@ def sniff(path: Path) -> CsvSource:
         delimiter = ";"
     # A column without a name (often a trailing separator of an export) is kept under a
     # placeholder name and ignored by the readers.
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
     headers = tuple(
         h.strip() or f"_colonne_{position}"
         for position, h in enumerate(next(csv.reader([text], delimiter=delimiter)), start=1)
