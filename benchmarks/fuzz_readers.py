@@ -500,8 +500,15 @@ def run_batch(runner: Runner, seed: int, examples: int, import_every: int) -> No
     one()
 
 
-def fuzz(total: int, seed: int, work: Path, import_every: int = IMPORT_EVERY) -> Tally:
-    """Run ``total`` inputs in batches of ``BATCH``; the tally."""
+def fuzz(
+    total: int,
+    seed: int,
+    work: Path,
+    import_every: int = IMPORT_EVERY,
+    report: Callable[[Tally], None] | None = None,
+) -> Tally:
+    """Run ``total`` inputs in batches of ``BATCH``; the tally. ``report(tally)`` is called
+    after each batch (progress of a long run)."""
     seeds = make_seeds(work / "graines")
     runner = Runner(seeds, work / "essais")
     batch = 0
@@ -509,9 +516,19 @@ def fuzz(total: int, seed: int, work: Path, import_every: int = IMPORT_EVERY) ->
         before = runner.tally.inputs
         run_batch(runner, seed + batch, min(BATCH, total - runner.tally.inputs), import_every)
         batch += 1
+        if report is not None:
+            report(runner.tally)
         if runner.tally.inputs == before:
             break
     return runner.tally
+
+
+def _progress(tally: Tally) -> None:
+    print(
+        f"… {tally.inputs} entrées, {tally.refused} refusées, {tally.imports} imports, "
+        f"{tally.uncaught} exceptions non rattrapées, {tally.altered} bases modifiées",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -525,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="mixite-fuzz-"))
     start = time.perf_counter()
     try:
-        tally = fuzz(args.entrees, args.graine, work, args.import_tous_les)
+        tally = fuzz(args.entrees, args.graine, work, args.import_tous_les, _progress)
     finally:
         elapsed = time.perf_counter() - start
     print(f"entrées : {tally.inputs} ({dict(sorted(tally.by_kind.items()))})")
