@@ -53,6 +53,7 @@ __all__ = [
     "import_millesime",
     "key_fingerprint",
     "key_path",
+    "pseudonym_of",
     "pseudonymise",
 ]
 
@@ -579,3 +580,12 @@ def _import(
         # Write the committed data into the file now, so that a full disk shows here.
         con.execute("CHECKPOINT")
     return {name: data.num_rows for name, data in arrow.items()}
+
+
+def pseudonym_of(path: str | Path, identifier: str) -> str | None:
+    """The pseudonym the store at ``path`` gives to a clear identifier (an SNE number), with the
+    key beside the store; None when the key is absent (only its holder can resolve numbers)."""
+    key = _load_key(Path(path), create=False)
+    if key is None:
+        return None
+    return str(pseudonymise(pd.Series([identifier], dtype=object), key).iloc[0])
