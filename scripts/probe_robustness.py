@@ -399,8 +399,10 @@ class Report:
 
 
 def _french_refusal(stderr: str) -> bool:
-    text = " ".join(stderr.split())
-    return text.startswith("Erreur :") and "Traceback" not in text and "erreur interne" not in text
+    """A French refusal: a line « Erreur : … », no traceback, no internal error."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    error = [line for line in lines if line.startswith("Erreur :")]
+    return bool(error) and "Traceback" not in stderr and "erreur interne" not in stderr
 
 
 def run_variant(
@@ -441,7 +443,12 @@ def run_variant(
         return
     got = content(base)
     table = TABLE_FILES.get(variant.file)
-    if table is not None and got[table][0] != records(data):
+    ignored = "ignorés" in done.stderr and variant.file in done.stderr
+    if ignored:
+        report.problems.append(
+            f"{variant.name} : fichier ignoré (non reconnu) : {done.stderr[:200]}"
+        )
+    elif table is not None and got[table][0] != records(data):
         report.fail(
             f"{variant.name} : {got[table][0]} lignes importées pour {records(data)} enregistrements",
             "rows_lost",

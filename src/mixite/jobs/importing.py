@@ -56,6 +56,18 @@ OPTION_TABLES: dict[str, str] = {
 _READ_ORDER = list(OPTION_TABLES.values())
 #: Suffixes of the files a folder import reads; the geographic ones are ``GEO_SUFFIXES``.
 _FOLDER_SUFFIXES = (".csv", ".txt", ".yaml", ".yml")
+#: File names written by ``mixite generer`` (``io.detect.FILE_NAMES``).
+_STANDARD_NAMES = frozenset(
+    {
+        "rpls.csv",
+        "demandes.csv",
+        "attributions.csv",
+        "occupation.csv",
+        "reservations.csv",
+        "communes.csv",
+        "bailleurs.csv",
+    }
+)
 #: Companion files of a shapefile, read with it.
 _SHAPEFILE_PARTS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 
@@ -126,7 +138,21 @@ def plan_import(
                 continue
             try:
                 kind = detect_kind(file)
-            except InputError:
+            except InputError as exc:
+                # A damaged file (empty, UTF-16, binary, tab-separated…) is refused, not
+                # ignored: ignoring it would keep the base's old data without a word. A file
+                # with one of mixite's own names whose header is not recognised is refused
+                # too, unless a mapping may explain its header.
+                if not exc.problem.startswith("Type de fichier non reconnu"):
+                    raise
+                if file.name in _STANDARD_NAMES and mapping is None:
+                    raise InputError(
+                        "Fichier non reconnu d'après son en-tête alors qu'il porte le nom d'un "
+                        "fichier mixite",
+                        Location(file.name, 1),
+                        "Vérifiez que sa première ligne donne les noms de colonnes documentés "
+                        "dans docs/formats.md (le fichier a peut-être perdu son en-tête).",
+                    ) from None
                 unknown.append(file)
                 continue
             _add(files, kind, file)
