@@ -503,6 +503,8 @@ def import_millesime(
                 key_path(base).unlink(missing_ok=True)
         if is_disk_full(exc):
             raise _disk_full(base) from exc
+        if isinstance(exc, duckdb.InterruptException):
+            raise KeyboardInterrupt from exc
         if isinstance(exc, duckdb.Error):
             raise _open_problem(base, exc) from exc
         raise

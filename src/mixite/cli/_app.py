@@ -212,7 +212,7 @@ def main() -> None:
         kinds = _kinds(exc)
         if "Exit" in kinds and hasattr(exc, "exit_code"):
             sys.exit(exc.exit_code)
-        if "Abort" in kinds:
+        if "Abort" in kinds or "InterruptException" in kinds:
             err_console.print("Interrompu.")
             sys.exit(130)
         if "ClickException" in kinds:
