@@ -151,3 +151,24 @@ def test_a_refused_cross_check_leaves_the_base_unchanged(
     with pytest.raises(InputError, match="Logement occupé par deux ménages"):
         import_files(base, 2025, plan_import({}, folder, None))
     assert hashlib.sha256(base.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "Fichier vide"),
+        ("numero;date\n1;2\n".encode("utf-16"), "Encodage non pris en charge (UTF-16)"),
+        (b"96001;Mirebourg;999960001\n", "Fichier non reconnu d'après son en-tête alors qu'il"),
+    ],
+)
+def test_a_damaged_file_of_a_folder_is_refused_not_ignored(
+    petite_folder: Path, tmp_path: Path, content: bytes, problem: str
+) -> None:
+    """Ignoring it would keep the base's old data for that table without a word."""
+    folder = tmp_path / "abime"
+    shutil.copytree(petite_folder, folder)
+    (folder / "communes.csv").write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        plan_import({}, folder, None)
+    assert caught.value.problem.startswith(problem)
+    assert caught.value.where.file == "communes.csv"
