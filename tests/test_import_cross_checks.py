@@ -63,6 +63,30 @@ def test_reservation_shares_above_100_percent_are_refused() -> None:
     )
 
 
+def test_commune_conventions_reserve_the_flow_of_their_commune() -> None:
+    # A commune's convention reserves a share of the landlord's flow in that commune, on top of
+    # the conventions of the whole flow: 0.25 + 0.25 + 0.154 = 65.4 % in commune 96001 and in
+    # 96008 (not 0.25 + 0.25 + 0.154 + 0.154 of one flow). The second landlord reserves
+    # 0.5 + 0.3 = 80 % of its whole flow, and 0.3 more in commune 96015: 110 % there.
+    reservations = pd.DataFrame(
+        {
+            "landlord_id": ["111111111"] * 4 + ["222222222"] * 3,
+            "reservataire": ["action_logement", "etat_prioritaire", "commune", "commune",
+                             "action_logement", "etat_prioritaire", "commune"],
+            "reservataire_id": [None, None, "96001", "96008", None, None, "96015"],
+            "share": [0.25, 0.25, 0.154, 0.154, 0.5, 0.3, 0.3],
+        }
+    )  # fmt: skip
+    assert cross_file_checks({"reservations": reservations.iloc[:4]}, FILES) == []
+    with pytest.raises(InputError) as caught:
+        cross_file_checks({"reservations": reservations}, FILES)
+    assert str(caught.value).startswith(
+        "Réservations de plus de 100 % du flux d'un bailleur dans la commune 96015 (110 % au "
+        "total) (fichier « reservations.csv », ligne 8, colonne « IDENT_REP », valeur "
+        "« 222222222 »)"
+    )
+
+
 def test_an_sne_number_without_its_leading_zero_is_refused() -> None:
     applications = _frame(application_id=["0952400000001", "952400000002", "0952400000003"])
     with pytest.raises(InputError) as caught:

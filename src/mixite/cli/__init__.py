@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cotation",
     "allocation",
     "documents",
+    "national",
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"mixite.cli.{_module}")

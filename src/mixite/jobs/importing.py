@@ -5,7 +5,8 @@ Cross-file checks (``cross_file_checks``), run after every file is read and befo
 written, each with its French message (``docs/formats.md`` lists them):
 
 * refused: a dwelling occupied by two households (``occupation``); reservation shares of one
-  landlord summing to more than 100 % (``reservations``); application numbers that lost their
+  landlord's flow (in a département, or in a commune for a commune's convention) summing to
+  more than 100 % (``reservations``); application numbers that lost their
   leading zero in a spreadsheet (``demandes``, ``attributions``); attributions by a landlord
   known neither to ``bailleurs`` nor to the RPLS, when either is imported;
 * warned (imported, with a message): attributions of dwellings absent from the RPLS imported
@@ -52,7 +53,11 @@ OPTION_TABLES: dict[str, str] = {
     "reservations": "reservations",
     "bailleurs": "landlords",
     "territoire": "territory",
+    "engagements": "commitments",
+    # not a table: the contours fill the communes' ``geometry_wkt`` (``io.detect.CONTOURS``)
+    "communes_contours": "commune_contours",
 }
+_CONTOURS = "commune_contours"
 _READ_ORDER = list(OPTION_TABLES.values())
 #: Suffixes of the files a folder import reads; the geographic ones are ``GEO_SUFFIXES``.
 _FOLDER_SUFFIXES = (".csv", ".txt", ".yaml", ".yml")
@@ -108,7 +113,6 @@ def plan_import(
     """
     from mixite.io import detect_kind, load_mapping
     from mixite.io.qpv import GEO_SUFFIXES
-    from mixite.store import STORE_TABLES
 
     suffixes = (*_FOLDER_SUFFIXES, *GEO_SUFFIXES)
     for table, file in explicit.items():
@@ -116,7 +120,7 @@ def plan_import(
             raise InputError(
                 "Fichier introuvable",
                 Location(str(file)),
-                f"Vérifiez le chemin donné pour les données « {STORE_TABLES[table].label} ».",
+                f"Vérifiez le chemin donné pour les données « {_label(table)} ».",
             )
     mapping = load_mapping(mapping_file) if mapping_file is not None else None
     mapping_table = _mapping_table(mapping, explicit) if mapping is not None else None
@@ -169,12 +173,17 @@ def plan_import(
     return ImportPlan(files, mapping, mapping_table, tuple(sorted(ignored)))
 
 
-def _add(files: dict[str, Path], table: str, file: Path) -> None:
+def _label(table: str) -> str:
+    """What the files of ``table`` hold, in French."""
     from mixite.store import STORE_TABLES
 
+    return "contours des communes" if table == _CONTOURS else STORE_TABLES[table].label
+
+
+def _add(files: dict[str, Path], table: str, file: Path) -> None:
     if table in files:
         raise InputError(
-            f"Deux fichiers contiennent la même table « {STORE_TABLES[table].label} » "
+            f"Deux fichiers contiennent la même table « {_label(table)} » "
             f"({files[table].name} et {file.name})",
             Location(file.name),
             "Gardez un seul fichier par type de données.",
@@ -183,13 +192,18 @@ def _add(files: dict[str, Path], table: str, file: Path) -> None:
 
 
 def read_plan(
-    plan: ImportPlan, step: Callable[[str, Path], None] | None = None
+    plan: ImportPlan,
+    step: Callable[[str, Path], None] | None = None,
+    communes: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate every file of ``plan`` (before any write): ``{table: canonical frame}``.
 
-    ``step(table, file)`` is called before each file is read (progress display).
+    ``step(table, file)`` is called before each file is read (progress display). A communes'
+    contours file fills the ``geometry_wkt`` of the communes read in the plan, else of
+    ``communes`` (those the store already holds for the millésime).
     """
-    from mixite.io import read_qpv, read_rpls, read_table, read_territory
+    from mixite.io import read_commitments, read_qpv, read_rpls, read_table, read_territory
+    from mixite.io.detect import with_contours
 
     frames: dict[str, pd.DataFrame] = {}
     known: list[str] | None = None
@@ -204,6 +218,11 @@ def read_plan(
             frame = read_qpv(file, mapping=mapping)
         elif table == "territory":
             frame = read_territory(file)
+        elif table == "commitments":
+            frame = read_commitments(file)
+        elif table == _CONTOURS:
+            frames["communes"] = with_contours(frames.get("communes", communes), file)
+            continue
         else:
             frame = read_table(file, table, mapping, known_communes=known)
         if table == "communes":
@@ -238,6 +257,63 @@ def _lost_leading_zero(frame: pd.DataFrame, column: str) -> int | None:
     return int(positions[0]) if len(positions) else None
 
 
+def _reservations_over_flow(
+    reservations: pd.DataFrame,
+) -> tuple[int, str, float, str] | None:
+    """The first flow of a landlord reserved above 100 %: ``(row position, landlord, total,
+    scope in French)``, or None. A convention with a commune (its ``reservataire_id``) reserves
+    a share of the landlord's flow in that commune, on top of the conventions of its
+    département; a convention with a département (its code) reserves a share of the flow in
+    that département; the others a share of the landlord's flow in every département (as
+    ``indicators.quotas.flux_ledger`` reads them)."""
+    import numpy as np
+    import pandas as pd
+
+    from mixite.indicators.quotas import departement_of
+
+    kind = (
+        reservations["reservataire"].astype(str).to_numpy()
+        if "reservataire" in reservations.columns
+        else np.full(len(reservations), "", dtype=object)
+    )
+    ids = (
+        reservations["reservataire_id"].astype("string").fillna("").str.strip().to_numpy()
+        if "reservataire_id" in reservations.columns
+        else np.full(len(reservations), "", dtype=object)
+    )
+    commune_of = np.where((kind == "commune") & (ids != ""), ids, "")
+    dept_of = np.where((kind == "departement") & (ids != ""), ids, "")
+    commune_dept = departement_of(pd.Series(commune_of, dtype=object)).fillna("").to_numpy()
+    landlords = reservations["landlord_id"].astype(str).to_numpy()
+    shares = reservations["share"].astype(float).to_numpy()
+    for landlord in sorted(set(landlords)):
+        rows = np.flatnonzero(landlords == landlord)
+        general = [r for r in rows if not commune_of[r] and not dept_of[r]]
+        base = float(shares[general].sum()) if general else 0.0
+        depts = {str(dept_of[r]) for r in rows if dept_of[r]} | {
+            str(commune_dept[r]) for r in rows if commune_of[r]
+        }
+        # (total, last row, scope): the flow of each département, then of each commune.
+        flows: list[tuple[float, int, str]] = []
+        if general:
+            flows.append((base, int(general[-1]), ""))
+        for dept in sorted(depts):
+            members = [r for r in rows if dept_of[r] == dept]
+            if members:
+                total = base + float(shares[members].sum())
+                flows.append((total, int(members[-1]), f"dans le département {dept}"))
+        for commune in sorted({str(commune_of[r]) for r in rows if commune_of[r]}):
+            members = [r for r in rows if commune_of[r] == commune]
+            dept = str(commune_dept[members[0]])
+            in_dept = [r for r in rows if dept_of[r] == dept]
+            total = base + float(shares[in_dept].sum()) + float(shares[members].sum())
+            flows.append((total, int(members[-1]), f"dans la commune {commune}"))
+        for total, last, scope in flows:
+            if total > 1 + 1e-9:
+                return last, landlord, total, scope
+    return None
+
+
 def cross_file_checks(frames: dict[str, pd.DataFrame], files: dict[str, Path]) -> list[str]:
     """Checks between the files of one import (see the module docstring): raise ``InputError``
     for a refusal; return the French warnings."""
@@ -261,22 +337,22 @@ def cross_file_checks(frames: dict[str, pd.DataFrame], files: dict[str, Path]) -
             )
     reservations = frames.get("reservations")
     if reservations is not None and len(reservations):
-        totals = reservations.groupby("landlord_id", sort=True)["share"].sum()
-        over = totals[totals > 1 + 1e-9]
-        if len(over):
-            landlord = str(over.index[0])
-            position = int((reservations["landlord_id"] == landlord).to_numpy().nonzero()[0][-1])
-            percent = round(float(over.iloc[0]) * 100, 1)
+        over = _reservations_over_flow(reservations)
+        if over is not None:
+            position, landlord, total, scope = over
+            percent = round(total * 100, 1)
             raise InputError(
-                f"Réservations de plus de 100 % du flux d'un bailleur ({percent:g} % au total)",
+                f"Réservations de plus de 100 % du flux d'un bailleur"
+                f"{' ' + scope if scope else ''} ({percent:g} % au total)",
                 Location(
                     _name(files, "reservations"),
                     _line(reservations, position),
                     "IDENT_REP",
                     landlord,
                 ),
-                "La somme des « part_flux » d'un bailleur (parts de 0 à 1, par exemple 0,25 pour "
-                "25 %) ne peut dépasser 1 : corrigez les parts des conventions de ce bailleur.",
+                "La somme des « part_flux » d'un bailleur sur un même flux (parts de 0 à 1, par "
+                "exemple 0,25 pour 25 %) ne peut dépasser 1 : corrigez les parts des conventions "
+                "de ce bailleur.",
             )
     for table in ("applications", "attributions"):
         frame = frames.get(table)
@@ -371,9 +447,14 @@ def import_files(
     (``cross_file_checks``), then import them as ``millesime`` of the store ``base`` in one
     transaction (``store.import_millesime``); ``reading(table, file)`` and ``writing(table,
     rows)`` report progress."""
-    from mixite.store import import_millesime
+    from mixite.store import Store, import_millesime
 
-    frames = read_plan(plan, reading)
+    existing = None
+    if _CONTOURS in plan.files and "communes" not in plan.files and base.exists():
+        with Store(base) as store:
+            if millesime in store.millesimes("communes"):
+                existing = store.read("communes", millesime)
+    frames = read_plan(plan, reading, existing)
     warnings = cross_file_checks(frames, plan.files)
     rows = import_millesime(base, millesime, frames, progress=writing)
     ordered = {t: rows[t] for t in sorted(rows, key=_READ_ORDER.index)}
