@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +52,8 @@ KINDS = (
     "qpv",
     "territoire",
     "correspondance",
+    "engagements",
+    "contours",
 )
 SEED_FILES = {
     "rpls": "rpls.csv",
@@ -63,6 +66,8 @@ SEED_FILES = {
     "qpv": "qpv.geojson",
     "territoire": "territoire.yaml",
     "correspondance": "correspondance.yaml",
+    "engagements": "engagements.yaml",
+    "contours": "communes.geojson",
 }
 #: Store table of each kind (for the import job).
 TABLE = {
@@ -76,6 +81,8 @@ TABLE = {
     "qpv": "qpv",
     "territoire": "territory",
     "correspondance": "applications",
+    "engagements": "commitments",
+    "contours": "commune_contours",
 }
 ROWS = 12
 BATCH = 500
@@ -356,9 +363,9 @@ GEO_MUTATIONS: tuple[Callable[[bytes, random.Random], bytes], ...] = (
 
 def mutate(kind: str, data: bytes, rnd: random.Random) -> tuple[bytes, list[str]]:
     """Apply 1 to ``MAX_MUTATIONS`` mutations chosen by ``rnd``; the bytes and their names."""
-    if kind in ("territoire", "correspondance"):
+    if kind in ("territoire", "correspondance", "engagements"):
         pool = YAML_MUTATIONS
-    elif kind == "qpv":
+    elif kind in ("qpv", "contours"):
         pool = GEO_MUTATIONS
     else:
         pool = CSV_MUTATIONS
@@ -407,9 +414,20 @@ class Runner:
         self.base = work / "base.duckdb"
         self.tally = Tally()
         self._digest: str | None = None
+        self._communes: Any = None
+
+    @property
+    def communes_frame(self) -> Any:
+        """The seed communes, read once (the contours complete them)."""
+        if self._communes is None:
+            from mixite.io import read_table
+
+            self._communes = read_table(self.seeds.folder / "communes.csv", "communes")
+        return self._communes
 
     def _reader(self, kind: str, path: Path) -> Callable[[], object]:
-        from mixite.io import read_qpv, read_rpls, read_table, read_territory
+        from mixite.io import read_commitments, read_qpv, read_rpls, read_table, read_territory
+        from mixite.io.detect import with_contours
 
         known = self.seeds.communes
         if kind == "rpls":
@@ -418,6 +436,11 @@ class Runner:
             return lambda: read_qpv(path)
         if kind == "territoire":
             return lambda: read_territory(path)
+        if kind == "engagements":
+            return lambda: read_commitments(path)
+        if kind == "contours":
+            communes = self.communes_frame
+            return lambda: with_contours(communes, path)
         if kind == "correspondance":
             local = self.seeds.folder / "demandes_local.csv"
             return lambda: read_table(local, "demandes", path, known_communes=known)
