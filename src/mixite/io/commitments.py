@@ -93,7 +93,7 @@ def read_commitments(path: str | Path) -> pd.DataFrame:
     file = Path(path)
     name = file.name
     try:
-        tree = read_yaml_file(file, max_bytes=COMMITMENTS_MAX_BYTES).tree
+        document = read_yaml_file(file, max_bytes=COMMITMENTS_MAX_BYTES)
     except (FileNotFoundError, IsADirectoryError):
         raise InputError(
             "Fichier introuvable", Location(str(file)), "Vérifiez le chemin."
@@ -106,9 +106,7 @@ def read_commitments(path: str | Path) -> pd.DataFrame:
             "Vérifiez l'indentation (espaces), les deux-points et les tirets des engagements, et "
             "qu'aucune clé n'apparaît deux fois.",
         ) from None
-    # The strict loader accepted the text (no alias, bounded size and depth): its nodes give
-    # the line of each key for the messages.
-    node = yaml.compose(file.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+    tree, node = document.tree, document.node  # the nodes give the line of each key
     if not isinstance(tree, dict) or not isinstance(tree.get("engagements"), list):
         raise InputError(
             "Le fichier doit contenir une liste « engagements: »",

@@ -155,10 +155,12 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 @dataclass(frozen=True)
 class YamlDocument:
-    """A YAML file loaded by the strict loader: its tree, and the line of each top-level key."""
+    """A YAML file loaded by the strict loader: its tree, the line of each top-level key, and
+    its node graph (``yaml.Node``, None for an empty file) for the lines of deeper keys."""
 
     tree: Any
     lines: dict[str, int]
+    node: Any = None
 
 
 def _mark_position(exc: yaml.YAMLError) -> tuple[int | None, int | None]:
@@ -271,7 +273,7 @@ def parse_yaml(text: str, source: str, *, max_bytes: int = YAML_MAX_BYTES) -> Ya
             line = _line(key_node)
             if line is not None:
                 lines.setdefault(str(key_node.value), line)
-    return YamlDocument(tree, lines)
+    return YamlDocument(tree, lines, node)
 
 
 def load_yaml(text: str, source: str, *, max_bytes: int = YAML_MAX_BYTES) -> Any:
