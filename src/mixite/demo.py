@@ -262,8 +262,9 @@ def run_demo(
     size: str | None = None,
 ) -> DemoPaths:
     """Run the demo steps into ``root`` on a territory of ``size`` (``DEMO_SIZE`` when None,
-    read at run time); ``report`` receives one French line per step."""
-    paths = DemoPaths(root, size=size or DEMO_SIZE)
+    read at call time so that a test can set it); ``report`` receives one French line per
+    step."""
+    paths = DemoPaths(root, size=size if size is not None else DEMO_SIZE)
     root.mkdir(parents=True, exist_ok=True)
     for step in steps:
         if report is not None:

@@ -9,7 +9,16 @@ Methods are documented in ``docs/indicateurs.md``.
 
 from __future__ import annotations
 
-from mixite.indicators import demand, fragility, occupancy, quotas, rents, segregation, stock
+from mixite.indicators import (
+    demand,
+    fragility,
+    occupancy,
+    quotas,
+    rents,
+    segregation,
+    sru,
+    stock,
+)
 from mixite.indicators._common import (
     KEYS,
     Definition,
@@ -39,7 +48,7 @@ __all__ = [
 
 #: family → output column → definition.
 DEFINITIONS: dict[str, dict[str, Definition]] = {
-    "stock": stock.DEFINITIONS,
+    "stock": {**stock.DEFINITIONS, **sru.DEFINITIONS},
     "loyers": rents.DEFINITIONS,
     "occupation": occupancy.DEFINITIONS,
     "fragilite": fragility.DEFINITIONS,
