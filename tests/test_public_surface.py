@@ -42,7 +42,7 @@ SURFACE: dict[str, list[str]] = {
     ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
-        "marges", "policy", "quotas",
+        "marges", "policy", "quotas", "safe",
     ],
     "mixite.synth": [
         "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",

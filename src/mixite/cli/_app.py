@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -41,6 +42,92 @@ def _french_cli_chrome() -> None:
 
 _french_cli_chrome()
 
+
+def parse_number(value: Any, integer: bool = False) -> float | int:
+    """A number typed on the command line, the French way or the English way.
+
+    ``380,50`` and ``380.50`` are the same number; spaces (also non-breaking ones) between digit
+    groups are ignored (``1 200,5``). Refused, with a French ``ValueError``: text that is not a
+    number, a value with both a comma and a point, NaN and infinities, and for ``integer`` a
+    value with decimals (``2,5``).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"« {value} » n'est pas un nombre")
+    if isinstance(value, (int, float)):
+        number = float(value)
+        text = str(value)
+    else:
+        text = str(value).strip()
+        compact = "".join(text.split())  # also drops non-breaking spaces between groups
+        if "," in compact and "." in compact:
+            raise ValueError(
+                f"« {text} » est ambigu : écrivez le nombre avec une virgule décimale et sans "
+                "séparateur de milliers, par exemple 1234,50"
+            )
+        try:
+            if "_" in compact:
+                raise ValueError(compact)
+            number = float(compact.replace(",", "."))
+        except ValueError:
+            example = "2" if integer else "380,50"
+            raise ValueError(
+                f"« {text} » n'est pas un nombre : écrivez par exemple {example}"
+            ) from None
+    if not math.isfinite(number):
+        raise ValueError(f"« {text} » n'est pas un nombre fini")
+    if integer:
+        if number != int(number):
+            raise ValueError(f"« {text} » n'est pas un nombre entier")
+        return int(number)
+    return number
+
+
+def french_numbers(application: typer.Typer) -> None:
+    """Every int or float option and argument of ``application``'s commands reads a French
+    number (decimal comma, « 35 % ») and says in French what is wrong (``parse_number``),
+    through Typer's public ``parser`` of each parameter (set here, in one place, once the
+    commands are registered; an explicit ``parser`` is kept)."""
+    import inspect
+    import typing
+
+    from typer.models import ParameterInfo
+
+    def parser_for(integer: bool) -> Any:
+        def parse(value: Any) -> Any:
+            if not isinstance(value, str):
+                return value
+            try:
+                return parse_number(value, integer)
+            except ValueError as exc:
+                from pydantic_core import PydanticCustomError
+
+                raise PydanticCustomError("nombre", str(exc)) from None
+
+        return parse
+
+    for command in application.registered_commands:
+        callback = command.callback
+        if callback is None:
+            continue
+        hints = typing.get_type_hints(callback, include_extras=True)
+        for name, parameter in inspect.signature(callback).parameters.items():
+            hint = hints.get(name)
+            infos = [parameter.default] if isinstance(parameter.default, ParameterInfo) else []
+            if typing.get_origin(hint) is Annotated:
+                hint, *extra = typing.get_args(hint)
+                infos += [m for m in extra if isinstance(m, ParameterInfo)]
+            choices = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+            if len(choices) != 1 or choices[0] not in (int, float):
+                continue
+            for info in infos:
+                if info.parser is None:
+                    info.parser = parser_for(choices[0] is int)
+            # Keep the evaluated annotation: a string annotation (``from __future__ import
+            # annotations``) would build new option objects, without the parser, when Typer
+            # reads it.
+            callback.__annotations__[name] = hints[name]
+
+
 app = typer.Typer(
     name="mixite",
     help="mixite : politique intercommunale d'attribution des logements sociaux.",
@@ -48,6 +135,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
 
 #: The ``--base`` option of every command that reads a store.
 BaseOption = Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")]
