@@ -30,7 +30,9 @@ SURFACE: dict[str, list[str]] = {
         "ColumnMapping", "detect_kind", "load_mapping", "read_any", "read_commitments",
         "read_folder", "read_qpv", "read_rpls", "read_sru", "read_table", "read_territory",
     ],
-    "mixite.jobs": ["allocation", "cotation", "diagnostic", "documents", "importing", "results"],
+    "mixite.jobs": [
+        "allocation", "cotation", "diagnostic", "documents", "importing", "results", "trajectoires",
+    ],
     "mixite.national": [
         "FranceGeneration", "NationalRun", "Territory", "TerritoryReport", "discover",
         "generate_france", "open_client", "run_national",
@@ -42,8 +44,9 @@ SURFACE: dict[str, list[str]] = {
     ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
-        "marges", "policy", "quotas", "safe",
+        "marges", "policy", "quotas", "safe", "trajectoires",
     ],
+    "mixite.trajectoires": ["chains", "relogement", "ttc"],
     "mixite.synth": [
         "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",
         "calibration_figures", "generate", "load_model", "size_profile",

@@ -55,6 +55,7 @@ __all__ = [
     "key_path",
     "pseudonym_of",
     "pseudonymise",
+    "pseudonymise_with_key",
 ]
 
 #: Every table the store holds, by canonical name, in creation order.
@@ -600,3 +601,16 @@ def pseudonym_of(path: str | Path, identifier: str) -> str | None:
     if key is None:
         return None
     return str(pseudonymise(pd.Series([identifier], dtype=object), key).iloc[0])
+
+
+def pseudonymise_with_key(path: str | Path, values: pd.Series) -> pd.Series:
+    """Pseudonyms of clear identifiers with the key of the store at ``path`` (the survey of
+    ``mixite reloger`` is pseudonymised like the SNE numbers on import); ``StoreError`` in
+    French when the key is absent."""
+    key = _load_key(Path(path), create=False)
+    if key is None:
+        raise StoreError(
+            f"Clé de pseudonymisation « {key_path(Path(path))} » absente : les identifiants des "
+            "ménages ne peuvent pas être pseudonymisés. Placez la clé de la base à côté d'elle."
+        )
+    return pseudonymise(values, key)

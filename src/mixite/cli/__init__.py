@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "marges",
     "cotation",
     "allocation",
+    "trajectoires",
     "documents",
     "national",
 )

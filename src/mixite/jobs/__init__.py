@@ -8,7 +8,15 @@ and the command line, the demo, the web application and a national batch call th
 Modules: ``importing`` (files → store, what a store holds), ``diagnostic`` (diagnostic, legal
 quotas, room for manoeuvre), ``cotation`` (grid audit, an applicant's explanation),
 ``allocation`` (simulation, optimisation, calibration, frontier), ``documents`` (the policy
-documents' content).
+documents' content), ``trajectoires`` (the relocation plan, mutations and exchanges).
 """
 
-__all__ = ["allocation", "cotation", "diagnostic", "documents", "importing", "results"]
+__all__ = [
+    "allocation",
+    "cotation",
+    "diagnostic",
+    "documents",
+    "importing",
+    "results",
+    "trajectoires",
+]

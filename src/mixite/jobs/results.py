@@ -34,9 +34,11 @@ __all__ = [
     "MargesResult",
     "MissingSection",
     "Mode",
+    "MutationsResult",
     "Names",
     "NationalResult",
     "QuotasResult",
+    "RelocationResult",
     "ScenarioRun",
     "StoreInfo",
 ]
@@ -440,3 +442,60 @@ class StoreInfo:
     territory: str | None
     summary: pd.DataFrame
     qpv: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class RelocationResult:
+    """The relocation plan of an urban renewal programme (``jobs.trajectoires.relocation``).
+
+    ``plan``: one row per household still to rehouse (pseudonym, operation, ``deadline`` year,
+    ``origin_residence``, ``planned``, ``year``, ``dwelling_id``, ``residence_id``,
+    ``landlord_id``, ``partner`` key, ``commune``, ``in_qpv``, ``qpv_code``, ``rooms``,
+    ``recent``, ``rent``, ``rent_reduction``, ``cost_before`` and ``cost_after`` reste à charge
+    €/month, ``rise``, ``wish_rank`` 1 = first commune); ``targets``: the new-or-recent and
+    outside-QPV targets (``households``, ``share``, ``target_share``, ``shortfall``, ``met``);
+    ``contributions``: per partner (``relocations``, ``share``, ``charter_share``,
+    ``shortfall``, ``source``); ``rise``: households per band of change of the reste à charge;
+    ``calendar``: per year (``operations_households``, ``offers``, ``planned``); ``followup``:
+    the follow-up table (``schema.RELOCATION_FOLLOWUP`` columns); ``figures``: counts, the
+    objective, its LP bound and dual bound, the gap and the solve time.
+    """
+
+    names: Names
+    millesime: int
+    charter_name: str
+    charter_source: str
+    charter_values: Mapping[str, Any]
+    charter_sources: Mapping[str, str]
+    plan: pd.DataFrame
+    targets: pd.DataFrame
+    contributions: pd.DataFrame
+    rise: pd.DataFrame
+    calendar: pd.DataFrame
+    followup: pd.DataFrame
+    figures: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class MutationsResult:
+    """Mutations, exchanges and vacancy chains (``jobs.trajectoires.mutations``).
+
+    ``movers``: one row per tenant who moves (``application_id`` pseudonym, ``kind``
+    ``echange`` or ``chaine``, landlord, dwelling, commune and rooms left and taken,
+    ``household_size``, ``status_before`` and ``status_after``: -1 over-occupied, 0 adequate,
+    1 under-occupied); ``cycles``: exchange cycles per length; ``chains``: chains per length
+    (moves, the external applicant at the end included); ``freed_by_rooms``: dwellings left to
+    external applicants at the end of the chains, per number of rooms; ``figures``: counts and
+    the share of freed dwellings offered to mutations (``mutation_share_source``: « mesurée »
+    in the store's attributions or « défaut »).
+    """
+
+    names: Names
+    millesime: int
+    exchanges: bool
+    mutation_share_source: str
+    movers: pd.DataFrame
+    cycles: pd.DataFrame
+    chains: pd.DataFrame
+    freed_by_rooms: pd.DataFrame
+    figures: Mapping[str, float]
