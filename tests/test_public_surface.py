@@ -39,8 +39,9 @@ SURFACE: dict[str, list[str]] = {
         "generate_france", "open_client", "run_national",
     ],
     "mixite.params": [
-        "ParamValue", "Parameter", "Parameters", "as_date", "default_parameters",
-        "load_parameters", "param", "resolve",
+        "YAML_MAX_BYTES", "YAML_MAX_DEPTH", "YAML_MAX_NODES", "ParamValue", "Parameter",
+        "Parameters", "YamlDocument", "YamlError", "as_date", "default_parameters",
+        "load_parameters", "load_yaml", "param", "parse_yaml", "read_yaml_file", "resolve",
     ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",

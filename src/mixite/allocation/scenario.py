@@ -40,7 +40,6 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mixite.affordability import territory_thresholds
@@ -56,7 +55,7 @@ from mixite.allocation.problem import (
 )
 from mixite.allocation.simulate import AcceptanceModel, SimulationConfig
 from mixite.errors import ConfigError, InputError, Location, StoreError
-from mixite.params import Parameters, resolve
+from mixite.params import Parameters, YamlError, read_yaml_file, resolve
 from mixite.vocabulary import Indicator, Level, reservataire_key
 
 __all__ = [
@@ -228,11 +227,11 @@ def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario file (``ConfigError`` in French naming the file and field)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
+        data = read_yaml_file(path).tree
+    except (FileNotFoundError, IsADirectoryError) as exc:
         raise ConfigError(f"Fichier de scénario introuvable : « {path} ».") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Le scénario « {path} » n'est pas un YAML valide : {exc}.") from exc
+    except YamlError as exc:
+        raise ConfigError(f"Le scénario « {path} » n'est pas un YAML valide. {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"Le scénario « {path} » doit être un dictionnaire YAML (clé: valeur).")
     try:

@@ -37,8 +37,9 @@ import yaml
 
 from mixite.errors import InputError, Location
 from mixite.io._spelling import closest
+from mixite.io.mapping import yaml_input_error
 from mixite.io.tables import read_table_spec
-from mixite.params import Parameters, resolve
+from mixite.params import Parameters, YamlError, read_yaml_file, resolve
 from mixite.schema import RELOCATION_FOLLOWUP, RENEWAL_PROGRAMME, SOCIAL_SURVEY
 
 __all__ = [
@@ -112,25 +113,6 @@ def read_followup(path: str | Path) -> pd.DataFrame:
     return read_table_spec(path, RELOCATION_FOLLOWUP)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys."""
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"clé « {key} » en double", key_node.start_mark
-            )
-        out[key] = loader.construct_object(value_node, deep=deep)
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
-
-
 def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
     """Line (1-based) of every key, by dotted path (``objectifs.part_hors_qpv``,
     ``contributions.0.part``)."""
@@ -184,26 +166,20 @@ def read_charter(
     file = Path(path)
     name = file.name
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        document = read_yaml_file(file)
+    except (FileNotFoundError, IsADirectoryError):
         raise InputError(
             "Fichier introuvable", Location(str(file)), "Vérifiez le chemin."
         ) from None
-    except UnicodeDecodeError:
-        raise InputError(
-            "La charte n'est pas encodée en UTF-8", Location(name), "Enregistrez-la en UTF-8."
-        ) from None
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        tree = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            "Fichier YAML illisible",
-            Location(name, None if mark is None else mark.line + 1),
+    except YamlError as exc:
+        raise yaml_input_error(
+            exc,
+            name,
+            "Fichier YAML",
             "Vérifiez l'indentation (espaces), les deux-points et les tirets, et qu'aucune clé "
             "n'apparaît deux fois.",
         ) from None
+    tree, node = document.tree, document.node
     if not isinstance(tree, dict):
         raise InputError(
             "La charte doit être un dictionnaire YAML",

@@ -432,6 +432,8 @@ class ImportResult:
     millesime: int
     rows: Mapping[str, int]
     ignored: tuple[str, ...] = ()
+    #: French warnings of the cross-file checks (the files were imported).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
