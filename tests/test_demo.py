@@ -18,6 +18,7 @@ def test_the_demo_steps_in_their_order() -> None:
         demo.step_marges,
         demo.step_simulation,
         demo.step_optimisation,
+        demo.step_projection,
     ]
     labels = [step.label for step in demo.DEMO_STEPS]
     assert len(set(labels)) == len(labels)

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "marges",
     "cotation",
     "allocation",
+    "projection",
     "documents",
 )
 for _module in COMMAND_MODULES:

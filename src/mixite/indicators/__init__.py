@@ -9,7 +9,16 @@ Methods are documented in ``docs/indicateurs.md``.
 
 from __future__ import annotations
 
-from mixite.indicators import demand, fragility, occupancy, quotas, rents, segregation, stock
+from mixite.indicators import (
+    demand,
+    fragility,
+    occupancy,
+    quotas,
+    rents,
+    roles,
+    segregation,
+    stock,
+)
 from mixite.indicators._common import (
     KEYS,
     Definition,
@@ -46,6 +55,7 @@ DEFINITIONS: dict[str, dict[str, Definition]] = {
     "demande": demand.DEFINITIONS,
     "quotas": quotas.DEFINITIONS,
     "segregation": segregation.DEFINITIONS,
+    "roles": roles.DEFINITIONS,
 }
 
 

@@ -68,6 +68,7 @@ FAMILIES: dict[str, str] = {
     "demande": "Demande de logement social",
     "quotas": "Attributions et objectifs légaux",
     "segregation": "Ségrégation résidentielle",
+    "roles": "Rôles des quartiers",
 }
 
 #: Tables too long for the page: shown in the workbook only (the page says so).
@@ -113,6 +114,11 @@ def french_table(
             notes.append(
                 f"{label} ({definition.unit}) : {definition.definition} Source : {definition.source}."
             )
+    if name == "roles_quartiers":  # codes of the neighbourhoods' roles, in words
+        frame = frame.assign(
+            neighbourhood=[fr.neighbourhood_label(k, result.names) for k in frame["neighbourhood"]],
+            role=[fr.ROLE_LABELS.get(r, r) for r in frame["role"]],
+        )
     out = frame.rename(columns=renamed)
     return out, formats, " ".join(dict.fromkeys(notes))
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from mixite.schema import RESERVATAIRES
-from mixite.vocabulary import Indicator, Level
+from mixite.vocabulary import Indicator, Level, NeighbourhoodRole
 
 if TYPE_CHECKING:
     from babel.core import Locale
@@ -29,6 +29,7 @@ __all__ = [
     "MISSING",
     "REASON_LABELS",
     "RESERVATAIRE_SHORT_LABELS",
+    "ROLE_LABELS",
     "Format",
     "date",
     "decimal",
@@ -36,6 +37,7 @@ __all__ = [
     "group_label",
     "integer",
     "n_points",
+    "neighbourhood_label",
     "number",
     "percent",
     "points",
@@ -253,3 +255,29 @@ def group_label(level: str, group: Any, names: Names | None = None, with_code: b
     if name is None:
         return code
     return f"{name} ({code})" if with_code else name
+
+
+#: Names of the neighbourhood roles (``vocabulary.NeighbourhoodRole``, ``docs/quartiers.md``).
+ROLE_LABELS: dict[str, str] = {
+    NeighbourhoodRole.RECEPTION: "quartier d'accueil",
+    NeighbourhoodRole.TRANSIT: "quartier de passage",
+    NeighbourhoodRole.STABILITY: "quartier de stabilité",
+    NeighbourhoodRole.RELEGATION: "quartier de relégation",
+    NeighbourhoodRole.MIXED: "sans rôle marqué",
+    NeighbourhoodRole.UNCLASSED: "non classé (effectif insuffisant)",
+}
+
+
+def neighbourhood_label(key: str, names: Names | None = None) -> str:
+    """The name of a neighbourhood (``indicators.roles.neighbourhood_keys``): a QPV's name, or
+    « commune (hors QPV) », « IRIS code (hors QPV) » outside QPV."""
+    prefix = "HQPV-"
+    code = str(key)
+    if not code.startswith(prefix):
+        name = names.qpv.get(code) if names is not None else None
+        return f"{name} (QPV)" if name else f"QPV {code}"
+    place = code[len(prefix) :]
+    if len(place) > 5:  # an IRIS code (9 characters)
+        return f"IRIS {place} (hors QPV)"
+    commune = names.communes.get(place, place) if names is not None else place
+    return f"{commune} (hors QPV)"
