@@ -31,6 +31,7 @@ COMPUTATIONS = (
     "mixite.household",
     "mixite.ceilings",
     "mixite.objectives",
+    "mixite.projection",
 )
 PRESENTATION = ("mixite.reports", "mixite.cli", "mixite.demo")
 #: What ``reports`` may import at run time besides itself.

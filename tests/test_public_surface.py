@@ -30,14 +30,19 @@ SURFACE: dict[str, list[str]] = {
         "ColumnMapping", "detect_kind", "load_mapping", "read_any", "read_folder", "read_qpv",
         "read_rpls", "read_table", "read_territory",
     ],
-    "mixite.jobs": ["allocation", "cotation", "diagnostic", "documents", "importing", "results"],
+    "mixite.jobs": [
+        "allocation", "cotation", "diagnostic", "documents", "importing", "projection", "results",
+    ],
     "mixite.params": [
         "ParamValue", "Parameter", "Parameters", "as_date", "default_parameters",
         "load_parameters", "param", "resolve",
     ],
+    "mixite.projection": [
+        "base", "calibration", "engine", "outputs", "project", "rates", "relocation", "strategy",
+    ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
-        "marges", "policy", "quotas",
+        "marges", "policy", "projection", "quotas",
     ],
     "mixite.synth": [
         "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",

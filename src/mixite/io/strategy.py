@@ -145,9 +145,10 @@ def load_strategy(path: Path | str) -> StrategyPlan:
         loc = tuple(first["loc"])
         where = ".".join(str(x) for x in loc)
         allowed = _fields_at(Strategy, loc)
+        value = loc[-1] if first["type"] == "extra_forbidden" and loc else first.get("input")
         raise ConfigError(
             f"Stratégie « {path} », champ « {where} » : "
-            f"{_french(first['type'], first.get('input'), allowed)} Corrigez ce champ ({_DOC})."
+            f"{_french(first['type'], value, allowed)} Corrigez ce champ ({_DOC})."
         ) from exc
     default = load_scenario(strategy.path(strategy.attributions.scenario))
     by_year = {

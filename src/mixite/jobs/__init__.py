@@ -11,4 +11,12 @@ quotas, room for manoeuvre), ``cotation`` (grid audit, an applicant's explanatio
 documents' content).
 """
 
-__all__ = ["allocation", "cotation", "diagnostic", "documents", "importing", "results"]
+__all__ = [
+    "allocation",
+    "cotation",
+    "diagnostic",
+    "documents",
+    "importing",
+    "projection",
+    "results",
+]

@@ -81,7 +81,8 @@ def check_plan(plan: StrategyPlan, base: ProjectionBase) -> None:
                     f"Programmation « {where} », ligne {row['line']}, colonne « {column} » : "
                     f"« {value} » inconnu dans la base. Donnez {what}."
                 )
-        if row["qpv_code"] and str(row["qpv_code"]) not in qpv:
+        code = row["qpv_code"] if isinstance(row["qpv_code"], str) else ""
+        if code and code not in qpv:
             raise ConfigError(
                 f"Programmation « {where} », ligne {row['line']}, colonne « qpv » : "
                 f"« {row['qpv_code']} » inconnu dans la base. Donnez le code d'un QPV du "
@@ -104,13 +105,11 @@ def projection(
     """Every strategy of ``plans`` (the first one the baseline) projected ``horizon`` years from
     the store's millésime (the latest when None), ``replicates`` times, over ``workers``
     processes (default: the machine's cores). With ``calibrate``, the commissions' preferences
-    for mutations and priority households are calibrated on the baseline against the observed
-    attributions and applied to every strategy."""
-    from dataclasses import replace
-
+    (solvency, mutations, priority households) are calibrated on the baseline against the
+    observed attributions and applied to every strategy."""
     from mixite.allocation.simulate import INTERVAL_LEVEL
     from mixite.projection.base import build_base
-    from mixite.projection.calibration import calibrate_preferences
+    from mixite.projection.calibration import calibrate_preferences, with_preferences
     from mixite.projection.project import project
 
     if not plans:
@@ -133,31 +132,26 @@ def projection(
     chosen = list(plans)
     calibration: dict[str, float] | None = None
     if calibrate:
-        calibrated, fitted = calibrate_preferences(base, chosen[0], seed)
-        preferences = calibrated.strategy.attributions
+        _, fitted = calibrate_preferences(base, chosen[0], seed)
         chosen = [
-            replace(
+            with_preferences(
                 plan,
-                strategy=plan.strategy.model_copy(
-                    update={
-                        "attributions": plan.strategy.attributions.model_copy(
-                            update={
-                                "preference_mutations": preferences.preference_mutations,
-                                "preference_prioritaires": preferences.preference_prioritaires,
-                            }
-                        )
-                    }
-                ),
+                fitted.preference_mutations,
+                fitted.preference_prioritaires,
+                fitted.preference_solvabilite,
             )
             for plan in chosen
         ]
         calibration = {
             "preference_mutations": fitted.preference_mutations,
             "preference_prioritaires": fitted.preference_prioritaires,
+            "preference_solvabilite": fitted.preference_solvabilite,
             "mutation_share": fitted.mutation_share,
             "priority_share": fitted.priority_share,
+            "q1_outside_qpv": fitted.q1_outside_qpv,
             "observed_mutation_share": fitted.observed_mutation_share,
             "observed_priority_share": fitted.observed_priority_share,
+            "observed_q1_outside_qpv": fitted.observed_q1_outside_qpv,
         }
     outcomes = project(
         base,

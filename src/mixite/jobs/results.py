@@ -328,8 +328,9 @@ class StrategyProjection:
     isolation of Q1 households across residences, rent per m²), ``residence_years`` and
     ``neighbourhood_years`` (households, Q1 share, rent per m², fragility index and class; for
     neighbourhoods their flows, rates and ``role``), ``quotas`` (long format with ``year`` and
-    ``target``), ``objectives`` (per partner, the first year its Q1 objective is met, NaN when
-    never), ``flux`` (per landlord and reservataire), ``ledger`` (households and dwellings in
+    ``target``), ``objectives`` (per partner, the first year from which its Q1 objective is
+    met to the horizon, NaN when the last year misses it, and the first year it is met at all),
+    ``flux`` (per landlord and reservataire), ``ledger`` (households and dwellings in
     and out, ``imbalance`` = 0 when everything is accounted for), ``rents`` (rent mass per
     landlord before and after the rebalancing) and ``validation`` (the first year against the
     observed one).

@@ -1,13 +1,16 @@
-"""The commissions' preferences for mutations and for priority households, calibrated so that
-the first projected year reproduces the observed profile of attributions.
+"""The commissions' preferences calibrated so that the first projected year reproduces the
+observed profile of attributions (in the dwellings already in service).
 
-The allocation simulation designates candidates by their cotation score (and the commission's
-preference for solvent households, ``commission.preference_solvabilite``). Commissions also
-favour mutations (internal moves free a dwelling for someone else) and priority households more
-than grids say; the projection adds ``preference_mutations`` and ``preference_prioritaires``
-(``projection.strategy.Attributions``, in units of the score's range) to the score. Both shares
-grow with their preference, so each is found by bisection on the first year (mean of a few
-replicates with common seeds), one after the other, twice (they interact a little).
+The allocation simulation designates candidates by their cotation score and the commission's
+preference for solvent households (``commission.preference_solvabilite`` of the allocation
+scenario, which lowers the share of first-quartile households). Commissions also favour
+mutations (internal moves free a dwelling for someone else) and priority households more than
+grids say; the projection adds ``preference_mutations`` and ``preference_prioritaires``
+(``projection.strategy.Attributions``, in units of the score's range) to the score. Each share
+moves monotonically with its preference, so each preference is found by bisection on the first
+year (mean of a few replicates with common seeds), one after the other: the solvency preference
+against the share of Q1 or relocated households outside QPV, then mutations, then priority
+households (``sweeps`` times: they interact a little).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from mixite.projection.base import ProjectionBase
     from mixite.projection.strategy import StrategyPlan
 
-__all__ = ["Calibration", "calibrate_preferences", "first_year_profile"]
+__all__ = ["Calibration", "calibrate_preferences", "first_year_profile", "with_preferences"]
 
 
 @dataclass(frozen=True)
@@ -30,20 +33,39 @@ class Calibration:
 
     preference_mutations: float
     preference_prioritaires: float
+    preference_solvabilite: float
     mutation_share: float
     priority_share: float
+    q1_outside_qpv: float
     observed_mutation_share: float
     observed_priority_share: float
+    observed_q1_outside_qpv: float
 
 
-def _with_preferences(plan: StrategyPlan, mutations: float, priority: float) -> StrategyPlan:
+def with_preferences(
+    plan: StrategyPlan, mutations: float, priority: float, solvency: float | None = None
+) -> StrategyPlan:
+    """``plan`` with the commissions' preferences for mutations and priority households, and
+    (when given) the solvency preference of every allocation scenario of the strategy."""
     from dataclasses import replace
 
     attributions = plan.strategy.attributions.model_copy(
         update={"preference_mutations": mutations, "preference_prioritaires": priority}
     )
     strategy = plan.strategy.model_copy(update={"attributions": attributions})
-    return replace(plan, strategy=strategy)
+    if solvency is None:
+        return replace(plan, strategy=strategy)
+
+    def scenario(s: Any) -> Any:
+        commission = s.commission.model_copy(update={"preference_solvabilite": solvency})
+        return s.model_copy(update={"commission": commission})
+
+    return replace(
+        plan,
+        strategy=strategy,
+        default=scenario(plan.default),
+        by_year={y: scenario(s) for y, s in plan.by_year.items()},
+    )
 
 
 def first_year_profile(
@@ -59,7 +81,11 @@ def first_year_profile(
 
     rows = [run_replicate(base, plan, 1, seed, observe=counts)[1] for seed in seeds]
     att = np.array([max(r["moves_in_base"], 1.0) for r in rows])
+    outside = np.array([max(r["attributions_outside_qpv"], 1.0) for r in rows])
     return {
+        "q1_outside_qpv": float(
+            np.mean([r["attributions_q1_outside_qpv"] for r in rows] / outside)
+        ),
         "mutation_share": float(np.mean([r["attributions_mutation_base"] for r in rows] / att)),
         "priority_share": float(np.mean([r["attributions_priority"] for r in rows] / att)),
         "turnover_rate": float(
@@ -75,56 +101,75 @@ def calibrate_preferences(
     seed: int,
     *,
     replicates: int = 2,
-    steps: int = 5,
+    steps: int = 6,
     sweeps: int = 1,
     upper: float = 0.25,
+    solvency_upper: float = 1.0,
 ) -> tuple[StrategyPlan, Calibration]:
-    """``plan`` with the preferences for mutations and priority households whose first-year
-    shares are closest to the observed ones (``base.observed``), and the calibration's figures.
-    Without observed attributions the plan is returned unchanged."""
+    """``plan`` with the commissions' preferences whose first-year shares are closest to the
+    observed ones (``base.observed``; module docstring), and the calibration's figures. Without
+    observed attributions the plan is returned unchanged."""
     observed_m = base.observed.get("mutation_share")
     observed_p = base.observed.get("priority_share")
+    observed_q = base.observed.get("q1_outside_qpv")
     seeds = [int(s) for s in np.random.default_rng(seed).integers(0, 2**31 - 1, replicates)]
     mutations = plan.strategy.attributions.preference_mutations
     priority = plan.strategy.attributions.preference_prioritaires
-    if observed_m is None or observed_p is None:
+    solvency = plan.default.commission.preference_solvabilite
+    if observed_m is None or observed_p is None or observed_q is None:
         profile = first_year_profile(base, plan, seeds)
         return plan, Calibration(
             mutations,
             priority,
+            solvency,
             profile["mutation_share"],
             profile["priority_share"],
+            profile["q1_outside_qpv"],
+            np.nan,
             np.nan,
             np.nan,
         )
 
-    def share(m: float, p: float, key: str) -> float:
-        return first_year_profile(base, _with_preferences(plan, m, p), seeds)[key]
+    def share(m: float, p: float, s: float, key: str) -> float:
+        return first_year_profile(base, with_preferences(plan, m, p, s), seeds)[key]
+
+    def bisect(measure: Any, target: float, high: float, rising: bool) -> float:
+        low = 0.0
+        for _ in range(steps):
+            mid = (low + high) / 2
+            if (measure(mid) < target) == rising:
+                low = mid
+            else:
+                high = mid
+        return (low + high) / 2
 
     for _ in range(sweeps):
-        low, high = 0.0, upper
-        for _ in range(steps):
-            mid = (low + high) / 2
-            if share(mid, priority, "mutation_share") < observed_m:
-                low = mid
-            else:
-                high = mid
-        mutations = (low + high) / 2
-        low, high = 0.0, upper
-        for _ in range(steps):
-            mid = (low + high) / 2
-            if share(mutations, mid, "priority_share") < observed_p:
-                low = mid
-            else:
-                high = mid
-        priority = (low + high) / 2
-    calibrated = _with_preferences(plan, round(mutations, 4), round(priority, 4))
+        m, p = mutations, priority
+        solvency = bisect(
+            lambda x, m=m, p=p: share(m, p, x, "q1_outside_qpv"),
+            observed_q,
+            solvency_upper,
+            rising=False,
+        )
+        s = solvency
+        mutations = bisect(
+            lambda x, p=p, s=s: share(x, p, s, "mutation_share"), observed_m, upper, True
+        )
+        m = mutations
+        priority = bisect(
+            lambda x, m=m, s=s: share(m, x, s, "priority_share"), observed_p, upper, True
+        )
+    mutations, priority, solvency = round(mutations, 4), round(priority, 4), round(solvency, 4)
+    calibrated = with_preferences(plan, mutations, priority, solvency)
     profile = first_year_profile(base, calibrated, seeds)
     return calibrated, Calibration(
-        round(mutations, 4),
-        round(priority, 4),
+        mutations,
+        priority,
+        solvency,
         profile["mutation_share"],
         profile["priority_share"],
+        profile["q1_outside_qpv"],
         float(observed_m),
         float(observed_p),
+        float(observed_q),
     )

@@ -263,7 +263,7 @@ class _State:
         residences = self.residences
         for k, row in enumerate(programme.to_dict("records")):
             res_index = len(residences) + len(res_rows)
-            qpv = row["qpv_code"]
+            qpv = row["qpv_code"] if isinstance(row["qpv_code"], str) and row["qpv_code"] else None
             key = qpv if qpv else NEIGHBOURHOOD_PREFIX + str(row["commune"])
             if key not in position:
                 # A neighbourhood the base does not hold: added at the end.

@@ -10,7 +10,7 @@ ledger, the rents lever and the ledger of households and dwellings.
 
 Over replicates (``summarise``): the mean and the empirical interval
 (``allocation.simulate.INTERVAL_LEVEL``) of every figure, roles from the mean flows, and the
-first year each partner meets its Q1 objective (``objective_years``).
+first year each partner meets its Q1 objective (``objective_years``, the first year from which it stays met).
 """
 
 from __future__ import annotations
@@ -315,9 +315,10 @@ def validation_table(
 def objective_years(
     quotas: pd.DataFrame, targets: dict[int, float], landlords: Sequence[str]
 ) -> pd.DataFrame:
-    """For the EPCI and each landlord, the first projected year whose mean share of Q1-or-NPNRU
-    attributions outside QPV meets the year's target (``targets``: year → target), NaN when no
-    year does; with the share of the last year."""
+    """For the EPCI and each landlord, ``year_met``: the first projected year from which the
+    mean share of Q1-or-NPNRU attributions outside QPV meets the year's target (``targets``:
+    year → target) every year to the horizon, NaN when the last year misses it;
+    ``first_year_met``: the first year it is met at all; with the share of the last year."""
     from mixite.vocabulary import Indicator, Level
 
     rows = quotas.loc[quotas["indicator"] == Indicator.Q1_OUTSIDE_QPV]
@@ -329,16 +330,23 @@ def objective_years(
             part = part.loc[part["group"].astype(str) == str(group)]
         part = part.sort_values("year")
         met = [
-            int(y)
+            bool(np.isfinite(share) and share >= targets.get(int(y), np.inf) - 1e-9)
             for y, share in zip(part["year"], part["share"], strict=True)
-            if np.isfinite(share) and share >= targets.get(int(y), np.inf) - 1e-9
         ]
+        years = [int(y) for y in part["year"]]
+        # The first year from which the objective stays met to the horizon.
+        lasting = np.nan
+        for k in range(len(met) - 1, -1, -1):
+            if not met[k]:
+                break
+            lasting = float(years[k])
         last = part.iloc[-1] if len(part) else None
         out.append(
             {
                 "level": level,
                 "group": "" if group is None else str(group),
-                "year_met": float(met[0]) if met else np.nan,
+                "year_met": lasting,
+                "first_year_met": float(years[met.index(True)]) if any(met) else np.nan,
                 "last_year": float(last["year"]) if last is not None else np.nan,
                 "last_share": float(last["share"]) if last is not None else np.nan,
                 "target": float(targets.get(int(last["year"]), np.nan))

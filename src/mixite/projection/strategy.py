@@ -361,4 +361,6 @@ def parse_programme(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         )
     if not rows:
         return _empty_programme()
-    return pd.DataFrame(rows, columns=list(_PARSED))
+    out = pd.DataFrame(rows, columns=list(_PARSED))
+    out["qpv_code"] = pd.Series([r["qpv_code"] for r in rows], dtype=object)
+    return out

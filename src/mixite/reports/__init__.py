@@ -17,5 +17,6 @@ __all__ = [
     "maps",
     "marges",
     "policy",
+    "projection",
     "quotas",
 ]

@@ -88,9 +88,9 @@ def _last_year(result: ProjectionResult) -> int:
 
 
 def objectives_frame(result: ProjectionResult) -> pd.DataFrame:
-    """Per partner (EPCI, landlords), per strategy: the year its Q1 objective outside QPV is met
-    (replicates' mean share at least the target), else « jamais d'ici <last year> », with the
-    share of the last year."""
+    """Per partner (EPCI, landlords), per strategy: the year from which its Q1 objective outside
+    QPV is met to the horizon (replicates' mean share at least the target), else whether it is
+    met some year only, or « jamais d'ici <last year> », with the share of the last year."""
     last = _last_year(result)
     first = result.strategies[0].objectives
     out = pd.DataFrame(
@@ -110,11 +110,12 @@ def objectives_frame(result: ProjectionResult) -> pd.DataFrame:
                 cells.append(fr.MISSING)
                 continue
             row = table.loc[(lv, g)]
-            when = (
-                f"atteint en {int(row['year_met'])}"
-                if pd.notna(row["year_met"])
-                else f"jamais d'ici {last}"
-            )
+            if pd.notna(row["year_met"]):
+                when = f"atteint à partir de {int(row['year_met'])}"
+            elif pd.notna(row["first_year_met"]):
+                when = f"atteint en {int(row['first_year_met'])}, pas durablement d'ici {last}"
+            else:
+                when = f"jamais d'ici {last}"
             cells.append(f"{when} ({fr.percent(row['last_share'])} en {last})")
         out[strategy.name] = cells
     return out
@@ -637,7 +638,8 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                 table_html(objectives),
                 "<p class='note'>Objectif atteint une année quand la moyenne des réplications "
                 "de la part des attributions hors QPV aux ménages du premier quartile ou relogés "
-                "atteint l'objectif de l'année (scénario d'attribution de la stratégie).</p>",
+                "atteint l'objectif de l'année (scénario d'attribution de la stratégie) ; « à "
+                "partir de » : chaque année jusqu'à la dernière.</p>",
             ),
             "objectifs",
         ),
