@@ -8,7 +8,9 @@ keeps the files for another run), builds the projection's starting point, then t
 projection of the baseline strategy (``exemples/strategies/reference.yaml``). Prints the
 preparation time, the projection's wall time (target ≤ 10 min on a 2-core machine), the time per
 simulated year (wall time × processes / simulated years, and wall time / simulated years) and
-the peak memory of the main process and of the largest worker.
+the peak memory of the main process and of the largest worker. On a shared machine the wall
+time counts the other computations too: the CPU time of the workers (and what it would take on
+free cores) is printed beside it.
 """
 
 from __future__ import annotations
@@ -68,11 +70,14 @@ def main(argv: list[str] | None = None) -> None:
         done.append(time.perf_counter())
         print(f"  réplication {finished}/{total} : {done[-1] - start:.0f} s", flush=True)
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     outcome = project(
         base, [plan], args.annees, args.replications, args.graine, args.processus, progress
     )[0]
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     years = args.annees * args.replications
     attributions = float(outcome.ledger["attributions"].mean())
     print(
@@ -83,6 +88,12 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"Temps par année simulée : {wall * args.processus / years:.2f} s de processus "
         f"({wall / years:.2f} s d'horloge) ; {attributions:,.0f} attributions par an en moyenne"
+    )
+    print(
+        f"Temps de calcul (CPU) des processus : {cpu:.0f} s, soit {cpu / years:.2f} s par année "
+        f"simulée ; sur {args.processus} cœurs libres, la projection prendrait "
+        f"{cpu / args.processus:.0f} s (la machine est partagée : l'horloge compte aussi les "
+        "autres calculs)"
     )
     print(
         f"Mémoire de pointe : {_peak_mb(resource.RUSAGE_SELF):.0f} Mo (processus principal), "

@@ -208,3 +208,16 @@ def test_an_unknown_residence_is_a_french_error(petite_store: Path, tmp_path: Pa
     )
     with Store(petite_store) as store, pytest.raises(ConfigError, match="« P9999999 » inconnue"):
         projection(store, [plan], 1, 1, 0, workers=1)
+
+
+def test_a_lever_before_the_first_year_is_a_french_error(petite_store: Path) -> None:
+    from mixite.errors import ConfigError
+    from mixite.projection.strategy import Renouvellement
+
+    with Store(petite_store) as store:
+        residence = str(store.read("dwellings", 2025)["residence_id"].iloc[0])
+        plan = _plan(
+            renouvellement=Renouvellement(rehabilitations=[{"residence": residence, "annee": 2020}])
+        )
+        with pytest.raises(ConfigError, match="année 2020 antérieure .* 2025"):
+            projection(store, [plan], 1, 1, 0, workers=1)

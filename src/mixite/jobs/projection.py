@@ -40,7 +40,8 @@ _TABLES = (
 
 def check_plan(plan: StrategyPlan, base: ProjectionBase) -> None:
     """Raise a French ``ConfigError`` when the strategy names a residence the base does not hold,
-    or programmes a residence in a commune, for a landlord or in a QPV it does not know."""
+    dates a lever before the first projected year (the base's millésime), or programmes a
+    residence in a commune, for a landlord or in a QPV the base does not know."""
     source = plan.source or plan.name
     known = set(base.residences["residence_id"].astype(str))
     strategy = plan.strategy
@@ -52,6 +53,22 @@ def check_plan(plan: StrategyPlan, base: ProjectionBase) -> None:
             for r in strategy.renouvellement.rehabilitations
         ),
     ]
+    dated = [
+        *((s.annee, "offre.ventes") for s in strategy.offre.ventes),
+        *((d.annee, "renouvellement.demolitions") for d in strategy.renouvellement.demolitions),
+        *(
+            (r.annee, "renouvellement.rehabilitations")
+            for r in strategy.renouvellement.rehabilitations
+        ),
+        *((int(y), "programmation (annee_livraison)") for y in plan.programme.get("year", [])),
+    ]
+    for year, field in dated:
+        if year < base.millesime:
+            raise ConfigError(
+                f"Stratégie « {source} », champ « {field} » : année {year} antérieure à la "
+                f"première année projetée ({base.millesime}, le millésime de la base). Donnez "
+                f"une année à partir de {base.millesime}."
+            )
     for residence, field in named:
         if residence not in known:
             raise ConfigError(

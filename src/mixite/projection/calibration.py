@@ -46,26 +46,18 @@ def with_preferences(
     plan: StrategyPlan, mutations: float, priority: float, solvency: float | None = None
 ) -> StrategyPlan:
     """``plan`` with the commissions' preferences for mutations and priority households, and
-    (when given) the solvency preference of every allocation scenario of the strategy."""
+    (when given) the solvency preference replacing its scenarios'."""
     from dataclasses import replace
 
-    attributions = plan.strategy.attributions.model_copy(
-        update={"preference_mutations": mutations, "preference_prioritaires": priority}
-    )
+    update: dict[str, Any] = {
+        "preference_mutations": mutations,
+        "preference_prioritaires": priority,
+    }
+    if solvency is not None:
+        update["preference_solvabilite"] = solvency
+    attributions = plan.strategy.attributions.model_copy(update=update)
     strategy = plan.strategy.model_copy(update={"attributions": attributions})
-    if solvency is None:
-        return replace(plan, strategy=strategy)
-
-    def scenario(s: Any) -> Any:
-        commission = s.commission.model_copy(update={"preference_solvabilite": solvency})
-        return s.model_copy(update={"commission": commission})
-
-    return replace(
-        plan,
-        strategy=strategy,
-        default=scenario(plan.default),
-        by_year={y: scenario(s) for y, s in plan.by_year.items()},
-    )
+    return replace(plan, strategy=strategy)
 
 
 def first_year_profile(
@@ -115,7 +107,7 @@ def calibrate_preferences(
     seeds = [int(s) for s in np.random.default_rng(seed).integers(0, 2**31 - 1, replicates)]
     mutations = plan.strategy.attributions.preference_mutations
     priority = plan.strategy.attributions.preference_prioritaires
-    solvency = plan.default.commission.preference_solvabilite
+    solvency = plan.scenario(base.millesime).commission.preference_solvabilite
     if observed_m is None or observed_p is None or observed_q is None:
         profile = first_year_profile(base, plan, seeds)
         return plan, Calibration(

@@ -67,12 +67,15 @@ class Attributions(_Strict):
     """The allocation scenario of every projected year, the years that use another one, and
     the commissions' observed preference for mutations and for priority households (added to
     the cotation score, in units of its range; calibrated on the year's observed attributions by
-    ``mixite projeter --calibrer``, 0 = the cotation alone)."""
+    ``mixite projeter --calibrer``, 0 = the cotation alone) and, when set, the commission's
+    preference for solvent households of every year's scenario."""
 
     scenario: str
     par_annee: dict[int, str] = Field(default_factory=dict)
     preference_mutations: float = Field(default=0.0, ge=0, le=10)
     preference_prioritaires: float = Field(default=0.0, ge=0, le=10)
+    #: Replaces the scenarios' ``commission.preference_solvabilite`` when set.
+    preference_solvabilite: float | None = Field(default=None, ge=0, le=10)
 
 
 class Vente(_Strict):
@@ -169,8 +172,14 @@ class StrategyPlan:
         return self.strategy.nom
 
     def scenario(self, year: int) -> Scenario:
-        """The allocation scenario of ``year``."""
-        return self.by_year.get(year, self.default)
+        """The allocation scenario of ``year`` (with the strategy's solvency preference, when
+        it sets one)."""
+        scenario = self.by_year.get(year, self.default)
+        solvency = self.strategy.attributions.preference_solvabilite
+        if solvency is None:
+            return scenario
+        commission = scenario.commission.model_copy(update={"preference_solvabilite": solvency})
+        return scenario.model_copy(update={"commission": commission})
 
 
 #: Marker of a programmed rent at the convention's ceiling.

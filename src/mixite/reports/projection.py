@@ -236,6 +236,7 @@ def _residence_map(result: ProjectionResult, strategy: StrategyProjection) -> st
         plot_bgcolor="white",
         sliders=[
             {
+                "active": 0,
                 "currentvalue": {"prefix": "Année : "},
                 "steps": [
                     {
@@ -300,6 +301,7 @@ def _roles_map(result: ProjectionResult, strategy: StrategyProjection) -> str:
         plot_bgcolor="white",
         sliders=[
             {
+                "active": 0,
                 "currentvalue": {"prefix": "Année : "},
                 "steps": [
                     {
