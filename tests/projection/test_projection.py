@@ -219,5 +219,5 @@ def test_a_lever_before_the_first_year_is_a_french_error(petite_store: Path) -> 
         plan = _plan(
             renouvellement=Renouvellement(rehabilitations=[{"residence": residence, "annee": 2020}])
         )
-        with pytest.raises(ConfigError, match="année 2020 antérieure .* 2025"):
+        with pytest.raises(ConfigError, match=r"année 2020 antérieure .* 2025"):
             projection(store, [plan], 1, 1, 0, workers=1)
