@@ -70,8 +70,10 @@ def _quotas(folder: Path) -> pd.DataFrame:
         folder / "rapport" / "quotas.csv", sep=";", decimal=",", encoding="utf-8-sig"
     )
     frame["level"] = frame["Échelle"].map(LEVELS)
-    frame["group"] = np.where(frame["level"] == "epci", "epci", frame["Groupe"].astype(str))
-    frame = frame.set_index(["level", "group", "Indicateur"]).sort_index()
+    code = frame["Code"] if "Code" in frame.columns else frame["Groupe"]
+    frame["group"] = np.where(frame["level"] == "epci", "epci", code.astype(str))
+    indicator = "Indicateur" if "Indicateur" in frame.columns else "Objectif légal"
+    frame = frame.set_index(["level", "group", indicator]).sort_index()
     return frame[[c for c in QUOTA_NUMBERS if c in frame.columns]]
 
 

@@ -419,10 +419,10 @@ def test_cli_end_to_end(petite_store: Path, marges_report: Path) -> None:
     assert "Marges de manœuvre hors QPV" in html
     book = load_workbook(marges_report / "marges.xlsx", read_only=True)
     assert book.sheetnames == [
-        "marges_bailleurs", "marges_communes", "marges_residences", "marges_tailles",
-        "marges_baisses_loyer",
+        "Sommaire", "Marges par bailleur", "Marges par commune", "Marges par résidence",
+        "Marges par taille de ménage", "Baisses de loyer", "Définitions",
     ]  # fmt: skip
-    rows = _sheet_rows(marges_report / "marges.xlsx", "marges_bailleurs")
+    rows = _sheet_rows(marges_report / "marges.xlsx", "Marges par bailleur")
     epci = next(r for r in rows if r["Échelle"] == "EPCI")
     with Store(petite_store) as st:
         dw = st.read("dwellings", 2025)

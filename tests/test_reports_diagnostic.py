@@ -6,6 +6,7 @@ independent path from the indicator functions)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 from pathlib import Path
 
@@ -60,21 +61,26 @@ def test_outputs_exist_and_open(report: Path) -> None:
         "carte.html",
     ):
         assert (report / name).stat().st_size > 0, name
-    text = (report / "diagnostic.html").read_text(encoding="utf-8")
+    text = html.unescape((report / "diagnostic.html").read_text(encoding="utf-8"))
     for heading in (
         "Chiffres clés",
         "Parc de logements sociaux",
-        "Attributions et objectifs légaux",
+        "Objectifs légaux d'attribution",
+        "Attributions et gestion en flux",
         "Ségrégation résidentielle",
+        "Annexe statistique",
     ):
         assert heading in text
     book = load_workbook(report / "diagnostic.xlsx", read_only=True)
     for sheet in (
-        "stock_qpv",
-        "loyers_ecart_qpv",
-        "occupation_residences",
-        "quotas",
-        "segregation",
+        "Sommaire",
+        "Objectif hors QPV",
+        "Parc QPV et hors QPV",
+        "Écart de loyer QPV",
+        "Occupation par résidence",
+        "Indicateurs légaux (détail)",
+        "Indices de ségrégation",
+        "Définitions",
     ):
         assert sheet in book.sheetnames
 
@@ -82,7 +88,7 @@ def test_outputs_exist_and_open(report: Path) -> None:
 def test_workbook_stock_equals_store(report: Path, petite_store: Path) -> None:
     with Store(petite_store) as st:
         dw = st.read("dwellings")
-    frame = pd.read_excel(report / "diagnostic.xlsx", sheet_name="stock_qpv", header=3)
+    frame = pd.read_excel(report / "diagnostic.xlsx", sheet_name="Parc QPV et hors QPV", header=3)
     counts = frame.set_index(frame.columns[0])[frame.columns[1]].to_dict()
     assert counts["QPV"] == int(dw["in_qpv"].sum())
     assert counts["hors QPV"] == int((~dw["in_qpv"]).sum())
@@ -104,6 +110,7 @@ def test_quotas_csv_equals_hand_computation(report: Path, petite_store: Path) ->
         (csv["Échelle"] == "EPCI") & csv["Indicateur"].str.startswith("Attributions hors QPV")
     ]
     assert int(row["Attributions concernées"].iloc[0]) == denominator
+    assert row["Partenaire"].iloc[0]  # the territory named
     assert int(row["Attributions au public cible"].iloc[0]) == hits
     assert int(row["Attributions manquantes"].iloc[0]) == max(
         0, math.ceil(0.25 * denominator - 1e-9) - hits
@@ -150,7 +157,7 @@ def test_quotas_command_text_and_csv(petite_store: Path) -> None:
         app, ["quotas", "--base", str(petite_store), "--annee", "2024", "--format", "csv"]
     )
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].startswith("Échelle;Groupe;Nom;Indicateur")
+    assert result.output.splitlines()[0].startswith("Échelle;Partenaire;Code;Indicateur")
 
 
 def test_quotas_unknown_year_is_a_french_error(petite_store: Path) -> None:

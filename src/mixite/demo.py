@@ -132,10 +132,21 @@ def step_cotation(paths: DemoPaths) -> None:
         inputs = jobs.load_inputs(store, paths.millesime)
     folder = paths.outputs / "cotation"
     written = write_audit_report(jobs.audit_inputs(inputs, grid, other), folder)
-    first = str(inputs.applications["application_id"].iloc[0])
+    # The letter of the first application of the generated file, found by its SNE number
+    # with the pseudonymisation key beside the base (as its holder, the EPCI, would).
+    import dataclasses
+
+    from mixite.io import read_table
+
+    source = paths.data / "demandes.csv"
+    first = inputs.applications["application_id"].iloc[0]
+    number = str(
+        read_table(source, "applications")["application_id"].iloc[0] if source.exists() else first
+    )
+    pseudonym = jobs.resolve_application(inputs, number, paths.store)
+    result = jobs.applicant_of_inputs(inputs, grid, pseudonym)
     letter = folder / "explication_demande.txt"
-    text = applicant_letter(jobs.applicant_of_inputs(inputs, grid, first))
-    letter.write_text(text + "\n", encoding="utf-8")
+    letter.write_text(applicant_letter(dataclasses.replace(result, number=number)) + "\n", "utf-8")
     paths.made.append(("Audit de la grille de cotation (HTML)", written[0]))
     paths.made.append(("Audit de la grille de cotation (XLSX)", written[1]))
     paths.made.append(("Cotation expliquée d'une demande", letter))

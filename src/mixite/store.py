@@ -38,6 +38,7 @@ __all__ = [
     "Store",
     "import_millesime",
     "key_path",
+    "pseudonym_of",
     "pseudonymise",
 ]
 
@@ -331,3 +332,12 @@ def import_millesime(
             con.execute("ROLLBACK")
             raise
     return {name: data.num_rows for name, data in arrow.items()}
+
+
+def pseudonym_of(path: str | Path, identifier: str) -> str | None:
+    """The pseudonym the store at ``path`` gives to a clear identifier (an SNE number), with the
+    key beside the store; None when the key is absent (only its holder can resolve numbers)."""
+    key = _load_key(Path(path), create=False)
+    if key is None:
+        return None
+    return str(pseudonymise(pd.Series([identifier], dtype=object), key).iloc[0])

@@ -350,3 +350,22 @@ def test_costliest_landlord_by_hand() -> None:
     assert costliest_landlord(ind) == "B"
     ind["outside_qpv_free"] = ind["denominator"]
     assert costliest_landlord(ind) is None
+
+
+def test_two_scenarios_with_the_same_optimum_are_merged(petite_store: Path, tmp_path: Path) -> None:
+    """Reference and fléchage differ only by the fléchage, a rule of the simulated commissions:
+    the optimiser would solve the same problem twice. The second one is merged into the first
+    and the page says why (issue « Outputs a conference can adopt »: the optimisation page
+    compared two identical scenarios)."""
+    out = tmp_path / "opt"
+    args = ["optimiser", "--base", str(petite_store), "--sortie", str(out)]
+    for name in ("reference.yaml", "flechage.yaml"):
+        args += ["--scenario", str(_fast_copy(tmp_path, name))]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "indicateurs_reference.csv").exists()
+    assert not (out / "indicateurs_flechage_30.csv").exists()
+    text = " ".join(result.output.split())
+    assert "« Fléchage 30 % » donne le même optimum que « Référence »" in text
+    page = html.unescape((out / "comparaison.html").read_text(encoding="utf-8"))
+    assert "donne le même optimum que « Référence »" in " ".join(page.split())

@@ -199,7 +199,7 @@ def test_report_writes_html_xlsx_and_csv(tmp_path: Path) -> None:
     assert book.sheetnames[:4] == ["Grille", "Distribution", "Groupes", "Critères"]
     assert "Comparaison groupes" in book.sheetnames and "Délais" in book.sheetnames
     csv = pd.read_csv(paths[2], sep=";", decimal=",", encoding="utf-8-sig")
-    assert csv["cotation"].tolist() == [8, 5, 3, 0, 0, 0, 0, 0, 0, 0]
+    assert csv["Cotation"].tolist() == [8, 5, 3, 0, 0, 0, 0, 0, 0, 0]
     # 10 applications (69123, 2 rooms) pending, 1 attribution in one year → 120 months.
     assert result.waiting is not None
     assert result.waiting["waiting_months"].tolist() == [120.0]

@@ -123,10 +123,10 @@ def test_cli_writes_the_audit(store: Path, tmp_path: Path) -> None:
     assert "4 demandes cotées (0 hors cotation), millésime 2025." in result.output
     scores = pd.read_csv(out / "cotation_demandes.csv", sep=";", decimal=",", encoding="utf-8-sig")
     # Paris-like grid: 0.5 point × 12 months = 6 for everyone; D1 single parent +2.
-    assert scores["cotation"].tolist() == [8, 6, 6, 6]
+    assert scores["Cotation"].tolist() == [8, 6, 6, 6]
     # D1, D2, D3 share (2 rooms, 69123): ranks 1, 2, 2 of 3; D4 alone.
-    assert scores["rang_parmi_similaires"].tolist() == [1, 2, 2, 1]
-    assert scores["demandes_similaires"].tolist() == [3, 3, 3, 1]
+    assert scores["Rang parmi les demandes similaires"].tolist() == [1, 2, 2, 1]
+    assert scores["Demandes similaires"].tolist() == [3, 3, 3, 1]
 
 
 def test_cli_explains_one_application(store: Path, tmp_path: Path) -> None:
@@ -213,11 +213,20 @@ def test_cli_french_errors_for_a_missing_base_and_an_unknown_application(
     assert isinstance(missing.exception, StoreError)
     assert "introuvable" in str(missing.exception)
     unknown = CliRunner().invoke(
+        COMMANDS, ["cotation", "--base", str(store), "--grille", grid, "--demande", "D9"]
+    )
+    # D9 is neither a number of the store (through its key) nor a pseudonym.
+    assert isinstance(unknown.exception, ConfigError)
+    assert "Demande « D9 » introuvable" in str(unknown.exception)
+    # Without the key beside the base, a real number cannot be resolved: the message says so.
+    key = store.with_name(store.name + ".cle")
+    key.rename(tmp_path / "cle-ailleurs")
+    no_key = CliRunner().invoke(
         COMMANDS, ["cotation", "--base", str(store), "--grille", grid, "--demande", "D1"]
     )
-    # Real ids are pseudonymised at import: the clear id D1 is not in the store.
-    assert isinstance(unknown.exception, ConfigError)
-    assert "pseudonymisés" in str(unknown.exception)
+    assert isinstance(no_key.exception, ConfigError)
+    assert "pseudonymisés" in str(no_key.exception) and "clé" in str(no_key.exception)
+    (tmp_path / "cle-ailleurs").rename(key)
     other_year = CliRunner().invoke(
         COMMANDS,
         [
@@ -251,6 +260,21 @@ def test_packaged_uc_scale_is_the_modified_oecd_scale() -> None:
 
     # docs/droit.md §3.3 (Unités de consommation): 1 for the first adult, 0.5 per other person aged 14+, 0.3 per child.
     assert UcScale.from_parameters(dt.date(2025, 1, 1)) == UcScale(1.0, 0.5, 0.3)
+
+
+def test_cli_explains_an_application_by_its_sne_number(store: Path) -> None:
+    # The EPCI holds the key beside the base: the real number D1 (pseudonymised at import) is
+    # found, and the letter shows D1, never the pseudonym.
+    result = CliRunner().invoke(
+        COMMANDS,
+        [
+            "cotation", "--base", str(store), "--grille",
+            str(EXAMPLES / "lyon_illustrative.yaml"), "--demande", "D1",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Cotation de votre demande n° D1" in result.output
+    assert pseudonym(store, 0) not in result.output
 
 
 def test_cli_lyon_grid_with_the_packaged_parameters(store: Path) -> None:

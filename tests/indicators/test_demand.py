@@ -98,7 +98,14 @@ def test_seniority_classes(params: Parameters) -> None:
         "36 à 59 mois": 1,
         "60 mois et plus": 1,
     }
-    assert out["median_seniority_months"].iloc[0] == 24.0  # median of 0, 6, 24, 59, 60
+    # Each class's median is its own applications' (0 and 6 → 3), inside the class: the issue
+    # « ancienneté médiane 12 for every class, 60 months and more included » cannot come back.
+    assert out["median_seniority_months"].to_dict() == {
+        "moins de 12 mois": 3.0,
+        "24 à 35 mois": 24.0,
+        "36 à 59 mois": 59.0,
+        "60 mois et plus": 60.0,
+    }
 
 
 def test_profile(params: Parameters) -> None:

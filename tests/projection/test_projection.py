@@ -190,13 +190,25 @@ def test_the_command_writes_page_workbook_geopackages_and_csv(
     assert "Rôles des quartiers" in page and "Soutien" in page
     assert ("jamais d'ici 2026" in page) or ("atteint" in page)
     book = load_workbook(out / "projection.xlsx", read_only=True)
-    assert {"Territoire", "Objectifs", "Attributions", "Residences", "Validation"} <= set(
+    assert {"Territoire", "Objectifs", "Attributions", "Résidences", "Validation"} <= set(
         book.sheetnames
     )
     layers = {name for name, _ in pyogrio.list_layers(out / "projection_reference.gpkg")}
     assert {"residences_2024", "residences_2025", "residences_2026", "quartiers_2026"} <= layers
     csv = pd.read_csv(out / "territoire.csv", sep=";", encoding="utf-8-sig", decimal=",")
     assert len(csv) == 2 * 3 and set(csv["Stratégie"]) == {"Reference", "Soutien"}
+    # What people read: no code identifier, Python value, English column, or code without its
+    # name, in the page, the workbook, the CSV and the GeoPackages.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "output_scan", Path(__file__).resolve().parents[1] / "output_scan.py"
+    )
+    assert spec is not None and spec.loader is not None
+    scan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scan)
+    findings = scan.scan_folder(out, scan.territory_codes(petite_store))
+    assert findings == [], "\n".join(map(str, findings[:20]))
 
 
 def test_an_unknown_residence_is_a_french_error(petite_store: Path, tmp_path: Path) -> None:

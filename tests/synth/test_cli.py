@@ -92,6 +92,6 @@ def test_demo_command_prints_counts_and_paths(
     root = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--dossier", str(root)])
     assert result.exit_code == 0, result.output
-    assert "dwellings      5000" in result.output
+    assert "millésime 2025, logements (RPLS) : 5\u202f000 lignes" in result.output
     assert str(root / "territoire.duckdb") in result.output
     assert str(root / "donnees" / "calibration.md") in result.output

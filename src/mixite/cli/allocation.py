@@ -31,7 +31,12 @@ def _run(
 ) -> None:
     from mixite.allocation.scenario import load_scenario
     from mixite.jobs.allocation import run_scenarios
-    from mixite.reports.allocation import calibration_note, run_summary, write_allocation
+    from mixite.reports.allocation import (
+        calibration_note,
+        merged_note,
+        run_summary,
+        write_allocation,
+    )
     from mixite.store import Store
 
     loaded = [load_scenario(p) for p in scenarios]
@@ -42,6 +47,8 @@ def _run(
         err_console.print(calibration_note(runs))
     for run in runs.runs:
         err_console.print(run_summary(run))
+    for name, same in runs.merged.items():
+        err_console.print(merged_note(name, same, mode))
     err_console.print(f"Fichiers écrits dans « {sortie} » (comparaison.html, comparaison.xlsx).")
 
 

@@ -41,8 +41,8 @@ def cotation(
         typer.Option(
             "--demande",
             help=(
-                "Numéro d'une demande à expliquer. Les numéros sont pseudonymisés à l'import : "
-                "indiquez le pseudonyme stocké dans la base (colonne application_id)."
+                "Numéro unique (SNE) d'une demande à expliquer, retrouvé grâce à la clé de "
+                "pseudonymisation placée à côté de la base ; ou son pseudonyme."
             ),
         ),
     ] = None,
@@ -71,13 +71,17 @@ def cotation(
     with Store(base) as store:
         inputs = jobs.load_inputs(store, millesime)
     if demande is not None:
-        typer.echo(applicant_letter(jobs.applicant_of_inputs(inputs, grid, demande, seuil_q1)))
+        import dataclasses
+
+        pseudonym = jobs.resolve_application(inputs, demande, base)
+        letter = jobs.applicant_of_inputs(inputs, grid, pseudonym, seuil_q1)
+        typer.echo(applicant_letter(dataclasses.replace(letter, number=demande)))
         return
     assert sortie is not None
-    result = jobs.audit_inputs(inputs, grid, other, seuil_q1)
-    paths = write_audit_report(result, sortie)
-    scored = int((~result.scores["excluded"]).sum())
-    excluded = int(result.scores["excluded"].sum())
+    audit = jobs.audit_inputs(inputs, grid, other, seuil_q1)
+    paths = write_audit_report(audit, sortie)
+    scored = int((~audit.scores["excluded"]).sum())
+    excluded = int(audit.scores["excluded"].sum())
     err_console.print(
         f"{scored} demandes cotées ({excluded} hors cotation), millésime {inputs.millesime}.",
         highlight=False,

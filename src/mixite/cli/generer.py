@@ -133,10 +133,12 @@ def demo(
 
 
 def _print_store_summary(store: Path) -> None:
-    from mixite.store import Store
+    from mixite.reports import fr
+    from mixite.store import STORE_TABLES, Store
 
     with Store(store, read_only=True) as st:
         summary = st.summary()
-    typer.echo("Contenu de la base (millésime, table, lignes) :")
+    typer.echo("Contenu de la base :")
     for row in summary.itertuples(index=False):
-        typer.echo(f"  {row.millesime}  {row.table:<14} {row.rows}")
+        label = STORE_TABLES[str(row.table)].label
+        typer.echo(f"  millésime {row.millesime}, {label} : {fr.integer(row.rows)} lignes")

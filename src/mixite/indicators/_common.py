@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-_KEY_SRC = "Tables canoniques de mixite (schema.py)"
+_KEY_SRC = "Fichiers du territoire (RPLS, demandes, attributions, occupation)"
 
 #: Definitions of the grouping (key) columns shared by every family.
 KEYS: dict[str, Definition] = {

@@ -239,7 +239,8 @@ def demand_seniority(
 
     Classes cut at ``indicateurs.demande.anciennete_bornes_mois`` (« moins de 12 mois »,
     « 12 à 23 mois »…, « 60 mois et plus »). Long table: ``by`` (when given), ``seniority_class``,
-    ``pending``, ``share_in_group``, ``median_seniority_months`` (of the group).
+    ``pending``, ``share_in_group``, ``median_seniority_months`` (of the class's applications,
+    in months).
     """
     apps = application_attributes(applications, millesime, params).copy(deep=False)
     bounds = [
@@ -260,14 +261,15 @@ def demand_seniority(
     counts = counts.sort_values([*keys[:-1], "_o"], ignore_index=True).drop(columns="_o")
     if by is None:
         counts["share_in_group"] = counts["pending"] / counts["pending"].sum()
-        counts["median_seniority_months"] = float(apps["seniority_months"].median())
     else:
         counts["share_in_group"] = counts["pending"] / counts.groupby(by)["pending"].transform(
             "sum"
         )
-        counts["median_seniority_months"] = counts[by].map(
-            apps.groupby(by)["seniority_months"].median()
-        )
+    # the median seniority of each class's own applications (it lies inside its class)
+    medians = apps.groupby(keys, sort=False)["seniority_months"].median().rename("median")
+    counts["median_seniority_months"] = (
+        counts[keys].merge(medians.reset_index(), on=keys, how="left")["median"].to_numpy()
+    )
     return counts
 
 

@@ -358,6 +358,7 @@ def territorial_diagnostic(
         )
         out["roles_quartiers"] = roles.neighbourhood_roles(flows, millesime, params).drop(
             columns=[
+                "kind",
                 "stay_years_total",
                 "q1_households",
                 "q1_entrants",

@@ -25,6 +25,7 @@ __all__ = [
     "attributions_of_year",
     "load_names",
     "load_snapshot",
+    "residence_names",
     "territory_row",
 ]
 
@@ -152,6 +153,33 @@ def territory_row(store: StoreLike, millesime: int | None = None) -> pd.DataFram
 def _latest(store: StoreLike, table: str) -> pd.DataFrame | None:
     years = store.millesimes(table)
     return store.read(table, max(years)) if years else None
+
+
+def residence_names(dwellings: pd.DataFrame, names: Names) -> Names:
+    """``names`` with each residence named by its most frequent address and its commune's name
+    (« 12 rue des Lilas, Mirebourg »); a residence without address keeps its identifier."""
+    import dataclasses
+
+    if "address" not in dwellings or dwellings.empty:
+        return names
+    known = dwellings.dropna(subset=["address"])
+    if known.empty:
+        return names
+    first = (
+        known.groupby(["residence_id", "address"], sort=False)
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["residence_id", "n"], ascending=[True, False], kind="stable")
+        .drop_duplicates("residence_id")
+        .set_index("residence_id")["address"]
+    )
+    commune = dwellings.groupby("residence_id")["commune"].first()
+    labels = {
+        str(rid): f"{address}, {names.commune(commune.get(rid, ''))}".rstrip(", ")
+        for rid, address in first.items()
+    }
+    return dataclasses.replace(names, residences=labels)
 
 
 def load_names(store: StoreLike) -> Names:

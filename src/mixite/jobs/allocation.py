@@ -259,8 +259,27 @@ def run_scenarios(
             )
             for s in chosen
         ]
-    runs = tuple(run_scenario(store, sc, mode, lp_time_limit) for sc in chosen)
-    return AllocationRuns(mode, runs, load_names(store), calibration)
+    runs: list[ScenarioRun] = []
+    merged: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for sc in chosen:
+        key = optimisation_key(sc) if mode == "optimiser" else sc.model_dump_json()
+        if key in seen:
+            merged[sc.nom] = seen[key]
+            continue
+        seen[key] = sc.nom
+        runs.append(run_scenario(store, sc, mode, lp_time_limit))
+    return AllocationRuns(mode, tuple(runs), load_names(store), calibration, merged)
+
+
+#: Scenario fields that only the simulated commissions use: two scenarios that differ only by
+#: them give the same optimisation problem.
+SIMULATION_ONLY_FIELDS = frozenset({"nom", "flechage", "acceptation", "commission", "replicats"})
+
+
+def optimisation_key(scenario: Scenario) -> str:
+    """What an optimisation depends on in a scenario (its fields but the simulation's)."""
+    return scenario.model_dump_json(exclude=set(SIMULATION_ONLY_FIELDS))
 
 
 def costliest_landlord(indicators: pd.DataFrame) -> str | None:

@@ -11,28 +11,33 @@ attributions N is the count of leases signed in the latest lease year of the att
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mixite.jobs._load import StoreLike, load_snapshot
-from mixite.jobs.results import ApplicantResult, AuditResult
+from mixite.errors import ConfigError
+from mixite.jobs._load import StoreLike, load_names, load_snapshot
+from mixite.jobs.results import ApplicantResult, AuditResult, Names
 
 if TYPE_CHECKING:
     from mixite.cotation.grid import Grid
 
-__all__ = ["CotationInputs", "applicant", "audit", "load_inputs"]
+__all__ = ["CotationInputs", "applicant", "audit", "load_inputs", "resolve_application"]
 
 
 @dataclass(frozen=True)
 class CotationInputs:
-    """The tables of one millésime that the cotation needs (attributions and territory optional)."""
+    """The tables of one millésime that the cotation needs (attributions and territory optional),
+    and the names of the territory's codes."""
 
     millesime: int
     applications: pd.DataFrame
     attributions: pd.DataFrame | None = None
     territory: pd.DataFrame | None = None
+    names: Names = field(default_factory=Names)
 
 
 def load_inputs(store: StoreLike, millesime: int | None = None) -> CotationInputs:
@@ -46,6 +51,7 @@ def load_inputs(store: StoreLike, millesime: int | None = None) -> CotationInput
         snapshot.require("applications", "la cotation"),
         snapshot.get("attributions"),
         snapshot.get("territory"),
+        load_names(store),
     )
 
 
@@ -101,6 +107,7 @@ def audit_inputs(
         other_grid=other,
         comparison=comparison,
         positions=positions(apps, scores, grid, context),
+        names=inputs.names,
     )
 
 
@@ -164,12 +171,44 @@ def applicant_of_inputs(
     )
 
 
+def resolve_application(inputs: CotationInputs, number: str, base: Path | None) -> str:
+    """The store's pseudonym of an application given by its number: the pseudonym itself, or
+    the real SNE number turned into its pseudonym with the key beside the base ``base`` (for
+    whoever holds the key). Raises a French ``ConfigError`` when neither matches."""
+    from mixite.store import key_path, pseudonym_of
+
+    known = set(inputs.applications["application_id"].astype(str))
+    if number in known:
+        return number
+    if base is not None:
+        hidden = pseudonym_of(base, number)
+        if hidden is not None and hidden in known:
+            return hidden
+        if hidden is None:
+            raise ConfigError(
+                f"Demande « {number} » introuvable : la base ne garde que des numéros "
+                f"pseudonymisés, et la clé « {key_path(base)} » qui permet de retrouver un "
+                "numéro unique n'est pas à côté de la base. Indiquez le pseudonyme affiché "
+                "par mixite, ou placez la clé à côté de la base."
+            )
+    raise ConfigError(
+        f"Demande « {number} » introuvable dans la base (ni comme numéro unique, ni comme "
+        "pseudonyme). Vérifiez le numéro et le millésime (--millesime)."
+    )
+
+
 def applicant(
     store: StoreLike,
     grid: Grid,
-    application_id: str,
+    number: str,
     millesime: int | None = None,
     q1_threshold: float | None = None,
+    base: Path | None = None,
 ) -> ApplicantResult:
-    """What the applicant of ``application_id`` is told, on a millésime of the store."""
-    return applicant_of_inputs(load_inputs(store, millesime), grid, application_id, q1_threshold)
+    """What the applicant of application ``number`` (its SNE number, resolved with the key
+    beside ``base``, or its pseudonym) is told, on a millésime of the store; the letter shows
+    the number as given."""
+    inputs = load_inputs(store, millesime)
+    pseudonym = resolve_application(inputs, number, base)
+    result = applicant_of_inputs(inputs, grid, pseudonym, q1_threshold)
+    return dataclasses.replace(result, number=number)

@@ -14,6 +14,7 @@ from mixite.jobs._load import (
     attributions_of_year,
     load_names,
     load_snapshot,
+    residence_names,
     territory_row,
 )
 from mixite.jobs.results import DiagnosticResult, MargesResult, Names, QuotasResult
@@ -105,7 +106,8 @@ def diagnostic(
 
     snapshot = load_snapshot(store, millesime)
     year = snapshot.millesime
-    names = load_names(store)
+    dwellings = snapshot.require("dwellings", "le diagnostic")
+    names = residence_names(dwellings, load_names(store))
     raw = territorial_diagnostic(snapshot.frames(), year, params)
     threshold = _secrecy(params, year)
     tables = publishable(raw, threshold)
@@ -115,17 +117,60 @@ def diagnostic(
         marges_result = _marges_of(snapshot, year - 1, params, False, names)
     except MixiteError as exc:
         missing = str(exc)
+    territory = snapshot.get("territory")
+    history = (
+        quota_history(store, territory, year - 1, params)
+        if territory is not None and len(territory) and "quotas" in tables
+        else None
+    )
     return DiagnosticResult(
         millesime=year,
         names=names,
         tables=tables,
         secrecy_threshold=threshold,
-        residences=residence_layer(tables, snapshot.require("dwellings", "le diagnostic")),
+        residences=residence_layer(tables, dwellings),
         qpv=snapshot.get("qpv"),
         key_figures=_key_figures(tables),
         marges=marges_result,
         marges_missing=missing,
+        quota_history=history,
     )
+
+
+#: Lease years before the diagnostic's own that the trend of the legal objectives shows.
+TREND_YEARS = 2
+
+
+def quota_history(
+    store: StoreLike,
+    territory: pd.DataFrame,
+    year: int,
+    params: Parameters | None = None,
+    years: int = TREND_YEARS,
+) -> pd.DataFrame | None:
+    """The shares of the legal objectives in the ``years`` lease years before ``year``, per
+    level and group (columns ``year``, ``level``, ``group``, ``indicator``, ``share``,
+    ``denominator``); None when the store holds no attribution of those years (or no Q1
+    threshold for them)."""
+    from mixite.jobs._load import all_attributions
+
+    try:
+        every = all_attributions(store)
+    except MixiteError:
+        return None
+    lease_years = set(every["lease_date"].dt.year.dropna().astype(int))
+    rows = []
+    for y in range(year - years, year):
+        if y not in lease_years:
+            continue
+        try:
+            table = quota_table(every, territory, y, params)
+        except MixiteError:  # no Q1 threshold that year
+            continue
+        part = table[["level", "group", "indicator", "share", "denominator"]].copy()
+        part.insert(0, "year", y)
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True) if rows else None
 
 
 def quota_table(
@@ -226,4 +271,5 @@ def marges(
             f"31 décembre {year} : importez ce millésime ou choisissez une autre année (--annee)."
         )
     snapshot = load_snapshot(store, year + 1)
-    return _marges_of(snapshot, year, params, wished_communes, load_names(store))
+    names = residence_names(snapshot.require("dwellings", "les marges"), load_names(store))
+    return _marges_of(snapshot, year, params, wished_communes, names)

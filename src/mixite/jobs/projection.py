@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mixite.errors import ConfigError
-from mixite.jobs._load import StoreLike, load_names, load_snapshot
+from mixite.jobs._load import StoreLike, load_names, load_snapshot, residence_names
 from mixite.jobs.results import ProjectionResult, StrategyProjection
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ def projection(
     }
     return ProjectionResult(
         snapshot.millesime,
-        load_names(store),
+        residence_names(frames["dwellings"], load_names(store)),
         strategies,
         figures,
         calibration,

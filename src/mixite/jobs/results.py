@@ -53,6 +53,12 @@ class Names:
     landlords: Mapping[str, str] = field(default_factory=dict)
     communes: Mapping[str, str] = field(default_factory=dict)
     qpv: Mapping[str, str] = field(default_factory=dict)
+    #: Residence → its address and commune (RPLS holds no residence name).
+    residences: Mapping[str, str] = field(default_factory=dict)
+
+    def residence(self, code: Any) -> str:
+        """The residence's address and commune, else its identifier."""
+        return self.residences.get(str(code), str(code))
 
     def landlord(self, code: Any) -> str:
         """The landlord's name, else its SIREN."""
@@ -110,6 +116,8 @@ class DiagnosticResult:
     key_figures: Mapping[str, float]
     marges: MargesResult | None = None
     marges_missing: str = ""
+    #: Shares of the legal objectives in the two lease years before (None: no earlier year).
+    quota_history: pd.DataFrame | None = None
 
     def title(self, table: str) -> str:
         """French title of a diagnostic table."""
@@ -185,6 +193,7 @@ class AuditResult:
     other_grid: Grid | None = None
     comparison: Comparison | None = None
     positions: pd.DataFrame | None = None
+    names: Names = field(default_factory=Names)
 
 
 @dataclass(frozen=True)
@@ -238,6 +247,10 @@ class AllocationRuns:
     names: Names
     #: Observed and simulated shares of the calibration, when the commission was calibrated.
     calibration: Mapping[str, float] | None = None
+    #: Scenarios not run because they give the same problem as an earlier one (name → the
+    #: earlier scenario's name): for an optimisation, the fields that only the simulated
+    #: commissions use (fléchage, acceptance, commission) do not change the optimum.
+    merged: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from mixite.schema import ATTRIBUTIONS
 from mixite.vocabulary import Indicator, Level
 
 __all__ = [
+    "merged_note",
     "objectives_table",
     "run_summary",
     "write_allocation",
@@ -166,6 +167,11 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
         "partner",
         [_partner(lv, g, names) for lv, g in zip(ind["level"], ind["group"], strict=True)],
     )
+    # the EPCI's SIREN and landlords' SIRENs as codes; a reservataire type has none
+    ind["group"] = [
+        "" if lv == Level.RESERVATAIRE else str(g)
+        for lv, g in zip(ind["level"], ind["group"], strict=True)
+    ]
     ind["level"] = ind["level"].map(lambda c: fr.LEVEL_LABELS.get(c, c))
     ind["indicator"] = ind["indicator"].map(lambda c: fr.INDICATOR_SHORT_LABELS.get(c, c))
     frame = ind.rename(columns=_INDICATOR_HEADERS)
@@ -210,6 +216,18 @@ def _calibration_sentence(calibration: dict[str, float] | Any) -> str:
         f"{fr.percent(calibration['simulated'])} avec une préférence de la commission pour la "
         f"solvabilité de {fr.decimal(calibration['preference'], 3)}."
     )
+
+
+def merged_note(name: str, same: str, mode: str) -> str:
+    """Why a scenario was not run: it gives the same problem as an earlier one."""
+    if mode == "optimiser":
+        return (
+            f"Le scénario « {name} » donne le même optimum que « {same} » : le fléchage, "
+            "l'acceptation des propositions et les règles de la commission ne concernent que les "
+            "commissions simulées ; l'optimiseur choisit directement les attributions. Il n'est "
+            "pas présenté à part."
+        )
+    return f"Le scénario « {name} » est identique à « {same} » : il n'est pas présenté à part."
 
 
 def calibration_note(runs: AllocationRuns) -> str:
@@ -297,6 +315,8 @@ def write_allocation(runs: AllocationRuns, output: Path) -> list[Path]:
         )
     if runs.calibration:
         intro.append(f"<p>{html_escape(calibration_note(runs))}</p>")
+    for name, same in runs.merged.items():
+        intro.append(f'<p class="note">{html_escape(merged_note(name, same, runs.mode))}</p>')
     sections = [
         Section("Synthèse", tuple(intro)),
         Section("Part Q1 hors QPV par périmètre", (plotly_div(fig), table_html(shown))),
@@ -336,7 +356,7 @@ def write_allocation(runs: AllocationRuns, output: Path) -> list[Path]:
         frame, kinds = indicators_frame(run, names)
         sheets.append(
             Sheet(
-                _slug(run.scenario.nom)[:31],
+                run.scenario.nom[:31],
                 frame,
                 f"Indicateurs du scénario « {run.scenario.nom} »",
                 run_summary(run),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ class Section:
 def write_csv_excel(frame: pd.DataFrame, path: Path) -> Path:
     """Write a CSV that French Excel opens directly: ``;`` separator, UTF-8 BOM, decimal comma."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig", decimal=",")
+    frame.round(6).to_csv(path, sep=";", index=False, encoding="utf-8-sig", decimal=",")
     return path
 
 
@@ -63,8 +63,10 @@ def table_html(
     caption: str = "",
     note: str = "",
     max_rows: int = 200,
+    status_column: str | None = None,
 ) -> str:
-    """An HTML table with French number formats, a caption and a definition note."""
+    """An HTML table with French number formats, a caption and a definition note; the cells of
+    ``status_column`` (« atteint » / « non atteint ») are coloured."""
     formats = formats or {}
     shown = frame.head(max_rows)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
@@ -74,6 +76,8 @@ def table_html(
         for col, value in zip(shown.columns, record, strict=True):
             fmt = formats.get(str(col))
             klass = "num" if fmt in ("int", "float", "pct", "eur") else ""
+            if status_column is not None and col == status_column:
+                klass = "statut-ko" if str(value).startswith("non") else "statut-ok"
             cells.append(f'<td class="{klass}">{html.escape(format_value(value, fmt))}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
@@ -87,9 +91,18 @@ def table_html(
     )
 
 
+#: Plotly's decimal and thousands separators in French (« 12 000 », « 30,5 »).
+PLOTLY_SEPARATORS = ",\u202f"
+
+
 def plotly_div(figure: Any) -> str:
-    """A Plotly figure as an HTML fragment; plotly.js is included once by ``render_page``."""
-    return str(figure.to_html(full_html=False, include_plotlyjs=False, config={"locale": "fr"}))
+    """A Plotly figure as an HTML fragment, with French number separators and without the
+    toolbar (the page prints cleanly); plotly.js is included once by ``render_page``."""
+    figure.update_layout(
+        separators=PLOTLY_SEPARATORS, font={"family": "Marianne, Arial, sans-serif"}
+    )
+    config = {"locale": "fr", "displayModeBar": False, "responsive": True}
+    return str(figure.to_html(full_html=False, include_plotlyjs=False, config=config))
 
 
 def _environment() -> Environment:
@@ -128,8 +141,16 @@ _XLSX_FORMATS: dict[str, str] = {
 }
 
 
-def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """A workbook with one formatted sheet per table: title, note, bold frozen header, units."""
+def write_xlsx(
+    path: Path,
+    sheets: Sequence[Sheet],
+    title: str = "",
+    definitions: Mapping[str, str] | None = None,
+) -> Path:
+    """A workbook with one formatted sheet per table (title, note, bold frozen header with
+    filters, number formats, printed landscape on the page width), preceded by a « Sommaire »
+    sheet that links every sheet when ``title`` is given, and followed by a « Définitions »
+    sheet when ``definitions`` (column label → definition) are given."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -138,8 +159,32 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
     book = Workbook()
     book.remove(book.active)
     header_fill = PatternFill("solid", fgColor="1F4E79")
-    for sheet in sheets:
-        ws = book.create_sheet(title=sheet.name[:31])
+    names = _sheet_names([sheet.name for sheet in sheets])
+    if title:
+        index = book.create_sheet(title="Sommaire")
+        index["A1"] = title
+        index["A1"].font = Font(bold=True, size=14)
+        index["A3"] = "Feuille"
+        index["B3"] = "Contenu"
+        for cell in (index["A3"], index["B3"]):
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = header_fill
+        for i, (sheet, name) in enumerate(zip(sheets, names, strict=True), start=4):
+            link = index.cell(row=i, column=1, value=name)
+            link.hyperlink = f"#'{name}'!A1"
+            link.font = Font(color="1F4E79", underline="single")
+            index.cell(row=i, column=2, value=sheet.title)
+        if definitions:
+            row = len(sheets) + 4
+            link = index.cell(row=row, column=1, value="Définitions")
+            link.hyperlink = "#'Définitions'!A1"
+            link.font = Font(color="1F4E79", underline="single")
+            index.cell(row=row, column=2, value="Définition et source de chaque colonne")
+        index.column_dimensions["A"].width = 34
+        index.column_dimensions["B"].width = 90
+        _print_setup(index)
+    for sheet, name in zip(sheets, names, strict=True):
+        ws = book.create_sheet(title=name)
         ws["A1"] = sheet.title
         ws["A1"].font = Font(bold=True, size=13)
         ws["A2"] = sheet.note
@@ -166,12 +211,58 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
                     value = value.item()
                 elif isinstance(value, (list, tuple)):
                     value = ", ".join(map(str, value))
-                cell = ws.cell(row=i, column=j, value=value)
                 fmt = sheet.formats.get(str(col))
+                if fmt == "int" and isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                cell = ws.cell(row=i, column=j, value=value)
                 if fmt in _XLSX_FORMATS:
                     cell.number_format = _XLSX_FORMATS[fmt]
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        if len(sheet.frame.columns):
+            last = get_column_letter(len(sheet.frame.columns))
+            ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(len(sheet.frame), 1)}"
         for j, width in enumerate(_column_widths(sheet.frame), start=1):
             ws.column_dimensions[get_column_letter(j)].width = width
+        _print_setup(ws, repeat_rows=f"{header_row}:{header_row}")
+    if definitions:
+        ws = book.create_sheet(title="Définitions")
+        ws["A1"] = "Définition et source de chaque colonne"
+        ws["A1"].font = Font(bold=True, size=13)
+        for j, head in enumerate(("Colonne", "Définition et source"), start=1):
+            cell = ws.cell(row=3, column=j, value=head)
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = header_fill
+        for i, (label, text) in enumerate(sorted(definitions.items()), start=4):
+            ws.cell(row=i, column=1, value=label)
+            ws.cell(row=i, column=2, value=text).alignment = Alignment(wrap_text=True)
+        ws.column_dimensions["A"].width = 40
+        ws.column_dimensions["B"].width = 110
+        ws.freeze_panes = "A4"
+        _print_setup(ws, repeat_rows="3:3")
     book.save(path)
     return path
+
+
+def _sheet_names(wanted: Sequence[str]) -> list[str]:
+    """Unique sheet names of at most 31 characters, without the characters Excel forbids."""
+    out: list[str] = []
+    for name in wanted:
+        clean = "".join(" " if c in "[]:*?/\\" else c for c in name)[:31].strip() or "Feuille"
+        candidate, n = clean, 2
+        while candidate in out or candidate in ("Sommaire", "Définitions"):
+            suffix = f" ({n})"
+            candidate = clean[: 31 - len(suffix)] + suffix
+            n += 1
+        out.append(candidate)
+    return out
+
+
+def _print_setup(ws: Any, repeat_rows: str | None = None) -> None:
+    """Landscape A4, fitted to the page width, header rows repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if repeat_rows:
+        ws.print_title_rows = repeat_rows

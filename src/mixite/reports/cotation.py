@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from mixite.jobs.results import ApplicantResult, AuditResult
+from mixite.jobs.results import ApplicantResult, AuditResult, Names
 from mixite.reports import fr
 from mixite.reports.common import (
     Section,
@@ -96,7 +96,49 @@ _COMPARE_GROUPS_FR = {
     "share_top_n_a": "Part dans les N premiers (grille A)",
     "share_top_n_b": "Part dans les N premiers (grille B)",
 }
+_SCORES_FR = {
+    "application_id": "Demande (pseudonyme)",
+    "section": "Section",
+    "excluded": "Hors cotation",
+    "seniority_points": "Points d'ancienneté",
+    "refusal_penalty": "Pénalité de refus",
+    "score": "Cotation",
+}
+
+
+def _named_communes(frame: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """The communes of the similarity keys named, their codes beside."""
+    out = frame.copy()
+    for column in ("first_wished_commune", "commune_residence"):
+        if column in out:
+            position = list(out.columns).index(column)
+            codes = out[column]
+            out[column] = [fr.MISSING if pd.isna(c) else names.commune(c) for c in codes]
+            out.insert(
+                position + 1, f"{column}_code", codes.astype(object).where(codes.notna(), "")
+            )
+    if "is_mutation" in out:
+        out["is_mutation"] = out["is_mutation"].map(fr.yes_no)
+    if "dalo" in out:
+        out["dalo"] = out["dalo"].map(fr.yes_no)
+    return out
+
+
+def _named_groups(groups: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """The communes of residence of the audit's groups named."""
+    out = groups.copy()
+    rows = out["Dimension"] == "Commune de résidence"
+    out.loc[rows, "Groupe"] = [
+        f"{names.commune(c)} ({c})" if names.commune(c) != str(c) else str(c)
+        for c in out.loc[rows, "Groupe"]
+    ]
+    return out
+
+
 _WAITING_FR = {
+    "first_wished_commune_code": "Code de la commune souhaitée",
+    "commune_residence_code": "Code de la commune de résidence",
+    "commune_residence": "Commune de résidence",
     "rooms_min": "Typologie minimale",
     "first_wished_commune": "Première commune souhaitée",
     "household_size": "Taille du ménage",
@@ -214,6 +256,9 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
     distribution = result.distribution.rename(columns=_DISTRIBUTION_FR)
     groups = result.groups.rename(columns=_GROUPS_FR)
     criteria = result.criteria.rename(columns=_CRITERIA_FR)
+    if "Justificatif exigé" in criteria:
+        criteria["Justificatif exigé"] = criteria["Justificatif exigé"].map(fr.yes_no)
+    groups = _named_groups(groups, result.names)
     num: dict[str, Format] = {
         "Points": "float",
         "Demandes cotées": "int",
@@ -304,7 +349,7 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         Sheet("Critères", criteria, "Fréquence des critères", "", _fmt(criteria, num)),
     ]
     if result.waiting is not None:
-        waiting = result.waiting.rename(columns=_WAITING_FR)
+        waiting = _named_communes(result.waiting, result.names).rename(columns=_WAITING_FR)
         note = (
             "Délai indicatif = 12 × demandes similaires en attente / attributions similaires "
             "par an (écoulement du stock, loi de Little) : une estimation, pas une mesure."
@@ -323,7 +368,7 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
     if result.comparison is not None and result.other_grid is not None:
         cmp = result.comparison
         summary = cmp.summary.rename(columns={"indicator": "Indicateur", "value": "Valeur"})
-        cgroups = cmp.groups.rename(columns=_COMPARE_GROUPS_FR)
+        cgroups = _named_groups(cmp.groups.rename(columns=_COMPARE_GROUPS_FR), result.names)
         intro = (
             f"Grille A : {grid.name}. Grille B : {result.other_grid.name}. "
             "Places gagnées = rang avec A − rang avec B (positif : la grille B fait remonter "
@@ -353,6 +398,9 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
                 "top_n_b": "Dans les N premiers (B)",
             }
         )
+        for column in ("Dans les N premiers (A)", "Dans les N premiers (B)"):
+            if column in moves:
+                moves[column] = moves[column].map(fr.yes_no)
         sheets += [
             Sheet(
                 "Comparaison", summary, "Comparaison de deux grilles", intro, {"Valeur": "float"}
@@ -377,19 +425,11 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         folder / "cotation.xlsx",
         [Sheet(sh.name, _blank_missing(sh.frame), sh.title, sh.note, sh.formats) for sh in sheets],
     )
-    scores = result.scores.drop(columns=["score_cents"]).rename(
-        columns={
-            "application_id": "demande",
-            "section": "section",
-            "excluded": "hors_cotation",
-            "seniority_points": "points_anciennete",
-            "refusal_penalty": "penalite_refus",
-            "score": "cotation",
-        }
-    )
+    scores = result.scores.drop(columns=["score_cents"]).rename(columns=_SCORES_FR)
+    scores["Hors cotation"] = scores["Hors cotation"].map(fr.yes_no)
     if result.positions is not None:
-        scores["rang_parmi_similaires"] = result.positions["rank"].array
-        scores["demandes_similaires"] = result.positions["group_size"].array
+        scores["Rang parmi les demandes similaires"] = result.positions["rank"].array
+        scores["Demandes similaires"] = result.positions["group_size"].array
     csv_path = write_csv_excel(scores, folder / "cotation_demandes.csv")
     written = [html_path, xlsx_path, csv_path]
     if moves is not None:

@@ -1,8 +1,11 @@
 """The territorial diagnostic as files: HTML page, XLSX workbook, GeoPackage, quotas CSV, map.
 
 Presentation only: every figure comes from the diagnostic job's result
-(``mixite.jobs.diagnostic``), statistical secrecy applied. Column headers are the French labels
-of the indicator definitions; each table carries its definitions and sources.
+(``mixite.jobs.diagnostic``), statistical secrecy applied. The page opens on the legal objectives
+(who meets them, who misses them), then the key figures, the map and one section per family of
+indicators; every table goes through the label layer (``reports.tables``: names beside codes,
+French words and headers) and its definitions are given once per section. Statistics (intervals
+and tests of the legal indicators) are in an annex.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from mixite.reports.common import (
     write_xlsx,
 )
 from mixite.reports.fr import Format
+from mixite.reports.legal import legal_html, obligations
 from mixite.reports.maps import (
     FRAGILITY_COLOURS,
     qpv_geodataframe,
@@ -35,29 +39,11 @@ from mixite.reports.maps import (
     residences_map,
     write_gpkg,
 )
-from mixite.reports.marges import marges_section, marges_sheets
+from mixite.reports.marges import marges_definitions, marges_section, marges_sheets
+from mixite.reports.tables import FrenchTable, french_table
 from mixite.vocabulary import Indicator, Level
 
-__all__ = ["DiagnosticOutputs", "french_table", "quotas_table", "write_diagnostic"]
-
-_UNIT_FORMATS: dict[str, Format] = {
-    "/1": "pct",
-    "€/mois": "eur",
-    "€/an/UC": "eur",
-    "€/m²/mois": "float",
-    "ratio": "float",
-    "m²": "float",
-    "écart-type": "float",
-    "demandes par attribution": "float",
-    "mois": "float",
-    "logements": "int",
-    "ménages": "int",
-    "demandes": "int",
-    "attributions": "int",
-    "résidences": "int",
-    "baux": "int",
-    "unités": "int",
-}
+__all__ = ["SHEETS", "DiagnosticOutputs", "quotas_table", "write_diagnostic"]
 
 #: Families in the order of the report, with their section titles.
 FAMILIES: dict[str, str] = {
@@ -66,9 +52,45 @@ FAMILIES: dict[str, str] = {
     "occupation": "Occupation du parc",
     "fragilite": "Fragilité des résidences",
     "demande": "Demande de logement social",
-    "quotas": "Attributions et objectifs légaux",
+    "quotas": "Attributions et gestion en flux",
     "segregation": "Ségrégation résidentielle",
     "roles": "Rôles des quartiers",
+}
+
+#: Name of each table's sheet in the workbook (31 characters at most).
+SHEETS: dict[str, str] = {
+    "stock_communes": "Parc par commune",
+    "stock_qpv": "Parc QPV et hors QPV",
+    "stock_quartiers": "Parc par QPV",
+    "stock_iris": "Parc par IRIS",
+    "stock_bailleurs": "Parc par bailleur",
+    "stock_residences": "Parc par résidence",
+    "stock_typologie": "Typologie",
+    "stock_financement": "Financement",
+    "stock_epoque": "Époque de construction",
+    "stock_dpe": "Étiquette énergie",
+    "vacance_territoire": "Vacance et mobilité",
+    "vacance_communes": "Vacance par commune",
+    "vacance_qpv": "Vacance QPV et hors QPV",
+    "loyers": "Loyers",
+    "loyers_segments": "Segments de loyer",
+    "loyers_ecart_qpv": "Écart de loyer QPV",
+    "occupation_residences": "Occupation par résidence",
+    "occupation_quartiers": "Occupation par QPV",
+    "occupation_qpv": "Occupation QPV et hors QPV",
+    "fragilite_classes": "Classes de fragilité",
+    "demande_communes": "Demande par commune",
+    "demande_typologies": "Demande par typologie",
+    "demande_territoire": "Demande du territoire",
+    "demande_anciennete": "Ancienneté des demandes",
+    "demande_profil": "Profil des demandes",
+    "demande_profil_communes": "Profil par commune souhaitée",
+    "seuil_q1": "Seuil du premier quartile",
+    "quotas": "Indicateurs légaux (détail)",
+    "flux": "Gestion en flux",
+    "segregation": "Indices de ségrégation",
+    "segregation_quotients": "Quotients de localisation",
+    "roles_quartiers": "Rôles des quartiers",
 }
 
 #: Tables too long for the page: shown in the workbook only (the page says so).
@@ -78,6 +100,8 @@ _WORKBOOK_ONLY = {
     "occupation_residences",
     "segregation_quotients",
 }
+#: Tables of the statistical annex (not in their family's section).
+_ANNEX = {"quotas"}
 
 
 @dataclass(frozen=True)
@@ -91,68 +115,16 @@ class DiagnosticOutputs:
     map_html: Path
 
 
-def french_table(
-    result: DiagnosticResult, name: str, frame: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[str, Format], str]:
-    """A diagnostic table with French headers, the display formats and its definitions note."""
-    renamed: dict[str, str] = {}
-    formats: dict[str, Format] = {}
-    notes: list[str] = []
-    for col in frame.columns:
-        definition = result.definition(name, str(col))
-        if definition is None:
-            renamed[str(col)] = str(col)
-            continue
-        label = definition.label
-        if label in renamed.values():
-            label = f"{label} ({col})"
-        renamed[str(col)] = label
-        fmt = _UNIT_FORMATS.get(definition.unit)
-        if fmt:
-            formats[label] = fmt
-        if definition.unit not in ("code", "texte", "identifiant", "code INSEE", "SIREN"):
-            notes.append(
-                f"{label} ({definition.unit}) : {definition.definition} Source : {definition.source}."
-            )
-    if name == "roles_quartiers":  # codes of the neighbourhoods' roles, in words
-        frame = frame.assign(
-            neighbourhood=[fr.neighbourhood_label(k, result.names) for k in frame["neighbourhood"]],
-            role=[fr.ROLE_LABELS.get(r, r) for r in frame["role"]],
-        )
-    out = frame.rename(columns=renamed)
-    return out, formats, " ".join(dict.fromkeys(notes))
-
-
 def quotas_table(
     quotas: pd.DataFrame, names: Names, definition: Callable[[str], Definition | None]
 ) -> pd.DataFrame:
-    """The legal quota indicators per partner as published in ``quotas.csv``: French headers
-    (``definition`` gives each column's), levels and objectives in words, the partner's name
-    beside its code."""
-    frame = quotas.copy()
-    frame.insert(
-        2,
-        "name",
-        [
-            fr.group_label(lv, g, names)
-            for lv, g in zip(frame["level"], frame["group"], strict=True)
-        ],
-    )
-    frame["level"] = frame["level"].map(lambda c: fr.LEVEL_LABELS.get(c, c))
-    frame["indicator"] = frame["indicator"].map(lambda c: fr.INDICATOR_LABELS.get(c, c))
-    for col in frame.columns:
-        if frame[col].dtype == bool:
-            frame[col] = frame[col].map(fr.yes_no)
-        elif pd.api.types.is_float_dtype(frame[col]):
-            frame[col] = frame[col].round(4)
-    if "shortfall" in frame:
-        frame["shortfall"] = frame["shortfall"].astype("Int64")
-    renamed = {"name": "Nom"}
-    for col in frame.columns:
-        found = definition(str(col))
-        if found is not None:
-            renamed[str(col)] = found.label
-    return frame.rename(columns=renamed)
+    """The legal quota indicators per partner as published in ``quotas.csv``: levels and
+    objectives in words, each partner named with its code beside, French headers."""
+    return french_table(quotas, names, definition).frame
+
+
+def _table(result: DiagnosticResult, key: str) -> FrenchTable:
+    return french_table(result.tables[key], result.names, lambda c: result.definition(key, c))
 
 
 _KEY_FIGURES: tuple[tuple[str, str, Format], ...] = (
@@ -160,34 +132,37 @@ _KEY_FIGURES: tuple[tuple[str, str, Format], ...] = (
     ("share_in_qpv", "des logements en QPV", "pct"),
     ("vacancy_rate", "taux de vacance", "pct"),
     ("turnover_rate", "taux de mobilité", "pct"),
-    ("rent_gap_eur_m2", "écart de loyer QPV / hors QPV (€/m²)", "float"),
-    ("pressure", "demandes par attribution", "float"),
+    ("rent_gap_eur_m2", "écart de loyer au m², QPV par rapport au hors QPV", "float"),
+    ("pressure", "demandes en attente pour une attribution", "float"),
 )
 
 
-def _kpis(result: DiagnosticResult) -> list[tuple[str, str]]:
+def _kpis(result: DiagnosticResult) -> str:
     figures = result.key_figures
-    out: list[tuple[str, str]] = []
+    cards: list[str] = []
+    if "q1_outside_qpv_share" in figures:
+        share, target = figures["q1_outside_qpv_share"], figures["q1_outside_qpv_target"]
+        klass = "ok" if share >= target else "alerte"
+        cards.append(
+            f'<div class="kpi {klass}"><div class="v">{fr.percent(share)}</div><div class="l">'
+            "des attributions hors QPV au premier quartile ou aux relogés — objectif légal "
+            f"{fr.percent(target, 0)}</div></div>"
+        )
     for code, label, fmt in _KEY_FIGURES:
         if code not in figures:
             continue
         number = figures[code]
         if code == "rent_gap_eur_m2":
-            text = ("+" if number >= 0 else "−") + fr.decimal(abs(number))
+            text = ("+" if number >= 0 else "−") + fr.decimal(abs(number)) + "\u00a0€"
         elif code == "pressure":
             text = fr.decimal(number, 1)
         else:
             text = fr.value(number, fmt)
-        out.append((label, text))
-    if "q1_outside_qpv_share" in figures:
-        out.append(
-            (
-                "des attributions hors QPV au 1er quartile ou relogés (objectif "
-                f"{fr.percent(figures['q1_outside_qpv_target'], 0)})",
-                fr.percent(figures["q1_outside_qpv_share"]),
-            )
+        cards.append(
+            f'<div class="kpi"><div class="v">{html.escape(text)}</div>'
+            f'<div class="l">{html.escape(label)}</div></div>'
         )
-    return out
+    return f'<div class="kpis">{"".join(cards)}</div>'
 
 
 def _charts(result: DiagnosticResult) -> dict[str, str]:
@@ -198,7 +173,11 @@ def _charts(result: DiagnosticResult) -> dict[str, str]:
     if fin is not None and len(fin):
         fig = go.Figure()
         for status, part in fin.groupby("qpv_status"):
-            fig.add_bar(name=str(status), x=part["finan_family"], y=part["dwellings"])
+            fig.add_bar(
+                name=str(status),
+                x=[fr.FINANCING_LABELS.get(str(c), str(c)) for c in part["finan_family"]],
+                y=part["dwellings"],
+            )
         fig.update_layout(
             barmode="group",
             title="Logements par financement, en QPV et hors QPV",
@@ -231,33 +210,6 @@ def _charts(result: DiagnosticResult) -> dict[str, str]:
             title="Résidences par classe de fragilité (part en QPV)", yaxis_title="résidences"
         )
         charts["fragilite"] = plotly_div(fig)
-    quotas = tables.get("quotas")
-    if quotas is not None and len(quotas):
-        part = quotas[
-            (quotas["level"] == Level.LANDLORD) & (quotas["indicator"] == Indicator.Q1_OUTSIDE_QPV)
-        ]
-        if len(part):
-            fig = go.Figure(
-                go.Bar(
-                    x=[names.landlord(g) for g in part["group"]],
-                    y=part["share"],
-                    error_y={
-                        "type": "data",
-                        "symmetric": False,
-                        "array": (part["ci_high"] - part["share"]).to_numpy(),
-                        "arrayminus": (part["share"] - part["ci_low"]).to_numpy(),
-                    },
-                    name="réalisé",
-                )
-            )
-            fig.add_hline(
-                y=float(part["target"].iloc[0]), line_dash="dash", annotation_text="objectif légal"
-            )
-            fig.update_layout(
-                title="Part des attributions hors QPV au 1er quartile ou relogés, par bailleur (intervalle à 95 %)",
-                yaxis_tickformat=".0%",
-            )
-            charts["quotas"] = plotly_div(fig)
     dem = tables.get("demande_communes")
     if dem is not None and len(dem):
         fig = go.Figure(go.Bar(x=[names.commune(c) for c in dem["commune"]], y=dem["pressure"]))
@@ -299,7 +251,7 @@ def _static_map(result: DiagnosticResult, qpv: gpd.GeoDataFrame | None) -> str:
             mode="markers",
             name=label,
             marker={"size": 5, "color": FRAGILITY_COLOURS.get(label, "#999999")},
-            text=part["residence_id"].astype(str),
+            text=[result.names.residence(r) for r in part["residence_id"]],
             hoverinfo="text+name",
         )
     fig.update_layout(
@@ -312,6 +264,30 @@ def _static_map(result: DiagnosticResult, qpv: gpd.GeoDataFrame | None) -> str:
     return plotly_div(fig)
 
 
+def _reasons(result: DiagnosticResult) -> dict[str, str]:
+    """Landlord → main reason of its room for manoeuvre, when below the target."""
+    if result.marges is None:
+        return {}
+    groups = result.marges.marges.groups
+    rows = groups[
+        (groups["level"] == Level.LANDLORD) & ~groups["reason"].isin(["atteignable", "sans_parc"])
+    ]
+    return dict(zip(rows["group"].astype(str), rows["reason"].astype(str), strict=True))
+
+
+def _definitions_html(definitions: dict[str, str]) -> str:
+    if not definitions:
+        return ""
+    items = "".join(
+        f"<li><strong>{html.escape(label)}</strong> : {html.escape(text)}</li>"
+        for label, text in definitions.items()
+    )
+    return (
+        '<details class="definitions"><summary>Définitions et sources des colonnes de cette '
+        f"partie</summary><ul>{items}</ul></details>"
+    )
+
+
 def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutputs:
     """Write every output of a diagnostic under ``out_dir``: ``diagnostic.html``,
     ``diagnostic.xlsx``, ``residences.gpkg``, ``carte.html`` and ``quotas.csv``."""
@@ -319,21 +295,60 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
     tables = result.tables
     threshold = result.secrecy_threshold
     out_dir.mkdir(parents=True, exist_ok=True)
+    labelled = {key: _table(result, key) for key in tables}
+    legal = (
+        obligations(
+            tables["quotas"], result.names, year - 1, result.quota_history, _reasons(result)
+        )
+        if "quotas" in tables
+        else []
+    )
 
-    # Workbook: one formatted sheet per table, grouped by family in the report's order.
+    # Workbook: the legal objectives, then one sheet per table in the report's order.
     sheets: list[Sheet] = []
-    by_family: dict[str, list[tuple[str, pd.DataFrame, dict[str, Format], str]]] = {
-        f: [] for f in FAMILIES
-    }
-    for key, frame in tables.items():
-        table, formats, note = french_table(result, key, frame)
-        by_family.setdefault(result.family(key), []).append((key, table, formats, note))
+    for item in legal:
         sheets.append(
-            Sheet(key[:31], table, f"{result.title(key)} — millésime {year}", note, formats)
+            Sheet(
+                {
+                    Indicator.Q1_OUTSIDE_QPV: "Objectif hors QPV",
+                    Indicator.NON_Q1_IN_QPV: "Objectif en QPV",
+                    Indicator.PRIORITY: "Objectif prioritaires",
+                }[Indicator(item.indicator)],
+                item.table,
+                f"{item.title} — attributions {year - 1}",
+                item.finding,
+                item.formats,
+            )
+        )
+    order = sorted(
+        tables,
+        key=lambda k: (
+            list(FAMILIES).index(result.family(k)) if result.family(k) in FAMILIES else 99,
+            k in _ANNEX,
+        ),
+    )
+    definitions: dict[str, str] = {}
+    for key in order:
+        table = labelled[key]
+        definitions.update(table.definitions)
+        sheets.append(
+            Sheet(
+                SHEETS.get(key, key)[:31],
+                table.frame,
+                f"{result.title(key)} — millésime {year}",
+                "",
+                table.formats,
+            )
         )
     if result.marges is not None:
         sheets += marges_sheets(result.marges)
-    xlsx = write_xlsx(out_dir / "diagnostic.xlsx", sheets)
+        definitions.update(marges_definitions(result.marges))
+    xlsx = write_xlsx(
+        out_dir / "diagnostic.xlsx",
+        sheets,
+        title=f"Diagnostic territorial — {result.names.territory}, millésime {year}",
+        definitions=definitions,
+    )
 
     # Residences layer (GeoPackage and map).
     res_gdf = residences_geodataframe(result.residences)
@@ -356,59 +371,77 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
 
     quotas_csv = out_dir / "quotas.csv"
     if "quotas" in tables:
-        write_csv_excel(
-            quotas_table(
-                tables["quotas"], result.names, lambda col: result.definition("quotas", col)
-            ),
-            quotas_csv,
-        )
+        write_csv_excel(labelled["quotas"].frame, quotas_csv)
     else:
         write_csv_excel(
-            pd.DataFrame({"message": ["aucune attribution ou seuil du premier quartile"]}),
+            pd.DataFrame({"Message": ["aucune attribution ou seuil du premier quartile"]}),
             quotas_csv,
         )
 
     # HTML page.
     charts = _charts(result)
-    kpis = "".join(
-        f'<div class="kpi"><div class="v">{value}</div><div class="l">{label}</div></div>'
-        for label, value in _kpis(result)
-    )
-    sections = [
+    sections: list[Section] = []
+    if legal:
+        sections.append(
+            Section(
+                f"Objectifs légaux d'attribution — {year - 1}",
+                (
+                    "<p>Les trois obligations de l'article L441-1 du code de la construction et "
+                    "de l'habitation, pour chaque partenaire sur lequel la loi les fait porter. "
+                    "« Attributions manquantes » : attributions au public visé qui auraient "
+                    "permis d'atteindre l'objectif.</p>",
+                    *legal_html(legal),
+                ),
+                "objectifs",
+            )
+        )
+    sections.append(
         Section(
             "Chiffres clés",
             (
-                f'<div class="kpis">{kpis}</div>',
-                f'<p class="note">Millésime {year} : parc et occupation au 1er janvier {year}, demandes au '
-                f"31 décembre {year - 1}, attributions de l'année {year - 1}. Effectifs de 1 à {threshold - 1} "
-                "masqués (secret statistique).</p>",
+                _kpis(result),
+                f'<p class="note">Millésime {year} : parc et occupation au 1er janvier {year}, '
+                f"demandes au 31 décembre {year - 1}, attributions de l'année {year - 1}. "
+                f"Effectifs de 1 à {threshold - 1} masqués (secret statistique).</p>",
             ),
             "chiffres",
-        ),
+        )
+    )
+    sections.append(
         Section(
             "Carte des résidences",
             (
                 "<p>Résidences colorées selon leur classe de fragilité et périmètres des QPV. "
-                "La carte interactive sur fond de plan est dans <code>carte.html</code> et les couches dans "
-                "<code>residences.gpkg</code> (Lambert-93, pour QGIS).</p>",
+                '<a href="carte.html">Carte interactive</a> ; couches pour QGIS : '
+                "<code>residences.gpkg</code> (Lambert-93).</p>",
                 _static_map(result, qpv_gdf),
             ),
             "carte",
-        ),
-    ]
+        )
+    )
     for family, title in FAMILIES.items():
         blocks: list[str] = []
+        family_definitions: dict[str, str] = {}
         if family in charts:
             blocks.append(charts[family])
-        for key, table, formats, note in by_family.get(family, []):
-            spec_title = result.title(key)
+        for key in order:
+            if result.family(key) != family or key in _ANNEX:
+                continue
+            table = labelled[key]
+            family_definitions.update(table.definitions)
             if key in _WORKBOOK_ONLY:
                 blocks.append(
-                    f'<h3>{spec_title}</h3><p class="note">{len(table)} lignes : voir la feuille « {key[:31]} » du classeur diagnostic.xlsx.</p>'
+                    f'<h3>{html.escape(result.title(key))}</h3><p class="note">'
+                    f"{fr.integer(len(table.frame))} lignes : voir la feuille « {SHEETS.get(key, key)} » du "
+                    "classeur diagnostic.xlsx.</p>"
                 )
                 continue
-            blocks.append(f"<h3>{spec_title}</h3>" + table_html(table, formats, "", note))
+            blocks.append(
+                f"<h3>{html.escape(result.title(key))}</h3>"
+                + table_html(table.frame, table.formats)
+            )
         if blocks:
+            blocks.append(_definitions_html(family_definitions))
             sections.append(Section(title, tuple(blocks), family))
         if family == "quotas":
             if result.marges is not None:
@@ -419,6 +452,23 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
                     f"{html.escape(result.marges_missing)}</p>"
                 )
                 sections.append(Section("Marges de manœuvre hors QPV", (note,), "marges"))
+    if "quotas" in labelled:
+        table = labelled["quotas"]
+        sections.append(
+            Section(
+                "Annexe statistique : indicateurs légaux à toutes les échelles",
+                (
+                    "<p>Tous les indicateurs légaux, y compris aux échelles où la loi ne fixe pas "
+                    "d'objectif (communes, réservataires non soumis), avec l'intervalle de "
+                    "confiance exact de chaque part et la probabilité qu'une part réelle égale à "
+                    "l'objectif donne un résultat aussi bas. Ce sont des statistiques : "
+                    "l'obligation légale, elle, se lit au nombre d'attributions manquantes.</p>",
+                    table_html(table.frame, table.formats),
+                    _definitions_html(table.definitions),
+                ),
+                "annexe",
+            )
+        )
     html_path = out_dir / "diagnostic.html"
     html_path.write_text(
         render_page(

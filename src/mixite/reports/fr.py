@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from mixite.jobs.results import Names
 
 __all__ = [
+    "COLUMN_LABELS",
+    "FINANCING_LABELS",
+    "HOUSEHOLD_GROUP_LABELS",
     "INDICATOR_LABELS",
     "INDICATOR_SHORT_LABELS",
     "LEVEL_LABELS",
@@ -30,6 +33,8 @@ __all__ = [
     "REASON_LABELS",
     "RESERVATAIRE_SHORT_LABELS",
     "ROLE_LABELS",
+    "UNIT_LABELS",
+    "VALUE_LABELS",
     "Format",
     "date",
     "decimal",
@@ -232,6 +237,66 @@ REASON_LABELS: dict[str, str] = {
 }
 
 
+#: Financing families of the RPLS (``schema.FINAN_FAMILIES``).
+FINANCING_LABELS: dict[str, str] = {
+    "plai": "PLAI",
+    "plus": "PLUS",
+    "pls": "PLS",
+    "pre1977": "HLM/O et assimilés (avant 1977)",
+    "autre": "autre financement",
+}
+
+#: Scales of the segregation indices (``unit`` of the segregation table).
+UNIT_LABELS: dict[str, str] = {
+    "residence_id": "résidences",
+    "iris": "IRIS",
+    "qpv_code": "chaque QPV, hors QPV ensemble",
+    "qpv": "en QPV / hors QPV",
+}
+
+#: Groups of households of the segregation indices (``group`` of the segregation table).
+HOUSEHOLD_GROUP_LABELS: dict[str, str] = {
+    "under_40": "ménages sous 40 % du plafond PLUS",
+    "unemployed": "personne de référence au chômage",
+    "single_parent": "familles monoparentales",
+    "income_quartile": "quartiles de ressources par UC",
+}
+
+#: Names of the neighbourhood roles (``vocabulary.NeighbourhoodRole``, ``docs/quartiers.md``).
+ROLE_LABELS: dict[str, str] = {
+    NeighbourhoodRole.RECEPTION: "quartier d'accueil",
+    NeighbourhoodRole.TRANSIT: "quartier de passage",
+    NeighbourhoodRole.STABILITY: "quartier de stabilité",
+    NeighbourhoodRole.RELEGATION: "quartier de relégation",
+    NeighbourhoodRole.MIXED: "sans rôle marqué",
+    NeighbourhoodRole.UNCLASSED: "non classé (effectif insuffisant)",
+}
+
+
+#: Code → words, per column name of the results (reports translate a column's values with it).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "finan_family": FINANCING_LABELS,
+    "reservataire": dict(RESERVATAIRES),
+    "level": {str(k): v for k, v in LEVEL_LABELS.items()},
+    "indicator": {str(k): v for k, v in INDICATOR_LABELS.items()},
+    "unit": UNIT_LABELS,
+    "group": HOUSEHOLD_GROUP_LABELS,
+    "in_qpv": {"True": "en QPV", "False": "hors QPV"},
+    "reason": REASON_LABELS,
+    "role": {str(k): v for k, v in ROLE_LABELS.items()},
+}
+
+#: Headers of columns that carry no definition.
+COLUMN_LABELS: dict[str, str] = {
+    "name": "Nom",
+    "level": "Échelle",
+    "indicator": "Objectif",
+    "group": "Groupe",
+    "reservataire": "Réservataire",
+    "in_qpv": "Situation",
+}
+
+
 def reservataire_label(code: str, short: bool = False) -> str:
     """The name of a reservataire type (``schema.RESERVATAIRES``)."""
     table = RESERVATAIRE_SHORT_LABELS if short else RESERVATAIRES
@@ -252,20 +317,11 @@ def group_label(level: str, group: Any, names: Names | None = None, with_code: b
             name = names.landlords.get(code)
         elif level == Level.COMMUNE:
             name = names.communes.get(code)
+        elif level == Level.RESIDENCE:
+            name = names.residences.get(code)
     if name is None:
         return code
     return f"{name} ({code})" if with_code else name
-
-
-#: Names of the neighbourhood roles (``vocabulary.NeighbourhoodRole``, ``docs/quartiers.md``).
-ROLE_LABELS: dict[str, str] = {
-    NeighbourhoodRole.RECEPTION: "quartier d'accueil",
-    NeighbourhoodRole.TRANSIT: "quartier de passage",
-    NeighbourhoodRole.STABILITY: "quartier de stabilité",
-    NeighbourhoodRole.RELEGATION: "quartier de relégation",
-    NeighbourhoodRole.MIXED: "sans rôle marqué",
-    NeighbourhoodRole.UNCLASSED: "non classé (effectif insuffisant)",
-}
 
 
 def neighbourhood_label(key: str, names: Names | None = None) -> str:

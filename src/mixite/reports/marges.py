@@ -26,6 +26,7 @@ from mixite.reports.common import (
     write_xlsx,
 )
 from mixite.reports.fr import Format
+from mixite.reports.tables import definitions_block, french_table
 from mixite.vocabulary import Level
 
 if TYPE_CHECKING:
@@ -33,22 +34,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MargesOutputs",
+    "marges_definitions",
     "marges_findings",
     "marges_section",
     "marges_sheets",
     "marges_table",
     "write_marges",
 ]
-
-_FORMATS: dict[str, Format] = {
-    "/1": "pct",
-    "€/mois": "eur",
-    "logements": "float",
-    "attributions": "float",
-    "demandes": "int",
-    "personnes": "int",
-}
-_INT_COLUMNS = {"dwellings", "dwellings_ok", "achieved_attributions"}
 
 
 @dataclass(frozen=True)
@@ -61,56 +53,23 @@ class MargesOutputs:
 
 def marges_table(
     result: MargesResult, frame: pd.DataFrame, keep_level: bool = True
-) -> tuple[pd.DataFrame, dict[str, Format], str]:
-    """A marges frame with French headers, display formats and its definitions note; each
-    group (landlord, commune) gets its name in a « Nom » column (the level column is dropped
-    unless ``keep_level``)."""
-    out = frame.copy()
-    if "reason" in out:
-        out["reason"] = out["reason"].map(lambda c: fr.REASON_LABELS.get(str(c), str(c)))
-    if "group" in out and "level" in out:
-        position = list(out.columns).index("group") + 1
-        out.insert(
-            position,
-            "name",
-            [
-                fr.group_label(str(lv), g, result.names)
-                for lv, g in zip(out["level"], out["group"], strict=True)
-            ],
-        )
-    if "level" in out:
-        if keep_level:
-            out["level"] = out["level"].map(lambda c: fr.LEVEL_LABELS.get(str(c), str(c)))
-        else:
-            out = out.drop(columns="level")
-    if "landlord_id" in out:
-        position = list(out.columns).index("landlord_id") + 1
-        out.insert(position, "landlord_name", out["landlord_id"].map(result.names.landlord))
-    renamed: dict[str, str] = {}
-    formats: dict[str, Format] = {}
-    notes: list[str] = []
-    extra = {
-        "name": "Nom",
-        "landlord_name": "Nom du bailleur",
-        "residence_id": "Résidence",
-        "landlord_id": "Bailleur",
-        "commune": "Commune",
-    }
-    for col in out.columns:
-        definition = result.definitions.get(str(col))
-        if definition is None:
-            renamed[str(col)] = extra.get(str(col), str(col))
-            continue
-        renamed[str(col)] = definition.label
-        fmt = "int" if str(col) in _INT_COLUMNS else _FORMATS.get(definition.unit)
-        if fmt:
-            formats[definition.label] = fmt
-        if definition.unit not in ("code", "texte"):
-            notes.append(
-                f"{definition.label} ({definition.unit}) : {definition.definition} "
-                f"Source : {definition.source}."
-            )
-    return out.rename(columns=renamed), formats, " ".join(dict.fromkeys(notes))
+) -> tuple[pd.DataFrame, dict[str, Format], dict[str, str]]:
+    """A marges frame through the label layer (names beside codes, French words and headers),
+    its display formats and its column definitions (the level column is dropped unless
+    ``keep_level``)."""
+    table = french_table(frame, result.names, result.definitions.get)
+    out = table.frame
+    if not keep_level and "Échelle" in out.columns:
+        out = out.drop(columns="Échelle")
+    return out, table.formats, table.definitions
+
+
+def marges_definitions(result: MargesResult) -> dict[str, str]:
+    """The definitions of every column of the marges tables (for a « Définitions » sheet)."""
+    out: dict[str, str] = {}
+    for frame in (result.groups, result.by_size, result.marges.rent_reductions):
+        out.update(marges_table(result, frame)[2])
+    return out
 
 
 def _groups(result: MargesResult, *levels: str) -> pd.DataFrame:
@@ -256,35 +215,34 @@ def marges_sheets(result: MargesResult) -> list[Sheet]:
     sheets: list[Sheet] = []
     for key, title, frame in (
         (
-            "marges_bailleurs",
+            "Marges par bailleur",
             "Marges de manœuvre hors QPV par bailleur",
             _groups(result, Level.EPCI, Level.LANDLORD),
         ),
         (
-            "marges_communes",
+            "Marges par commune",
             "Marges de manœuvre hors QPV par commune",
             _groups(result, Level.COMMUNE),
         ),
         (
-            "marges_residences",
+            "Marges par résidence",
             "Marges de manœuvre hors QPV par résidence",
             _groups(result, Level.RESIDENCE),
         ),
         (
-            "marges_tailles",
+            "Marges par taille de ménage",
             "Demandeurs du premier quartile pouvant accéder au parc hors QPV, par taille",
             result.by_size,
         ),
         (
-            "marges_baisses_loyer",
+            "Baisses de loyer",
             "Baisse de loyer rendant le logement type accessible au ménage Q1 médian",
             marges.rent_reductions,
         ),
     ):
-        keep = key in ("marges_bailleurs", "marges_tailles")
-        table, formats, note = marges_table(result, frame, keep_level=keep)
-        if key == "marges_bailleurs":
-            note = " ".join([*marges_findings(result), note])
+        keep = key in ("Marges par bailleur", "Marges par taille de ménage")
+        table, formats, _ = marges_table(result, frame, keep_level=keep)
+        note = " ".join(marges_findings(result)) if key == "Marges par bailleur" else ""
         sheets.append(Sheet(key, table, f"{title} — {period}", note, formats))
     return sheets
 
@@ -298,29 +256,38 @@ def marges_section(result: MargesResult) -> Section:
         _explanations(marges),
         _chart(result),
     ]
-    table, formats, note = marges_table(result, _groups(result, Level.EPCI, Level.LANDLORD))
-    blocks.append("<h3>EPCI et bailleurs</h3>" + table_html(table, formats, "", note))
+    definitions: dict[str, str] = {}
+    table, formats, notes = marges_table(result, _groups(result, Level.EPCI, Level.LANDLORD))
+    definitions.update(notes)
+    blocks.append("<h3>EPCI et bailleurs</h3>" + table_html(table, formats))
     size = result.by_size.loc[result.by_size["level"].isin([Level.EPCI, Level.LANDLORD])]
-    table, formats, note = marges_table(result, size.reset_index(drop=True))
+    table, formats, notes = marges_table(result, size.reset_index(drop=True))
+    definitions.update(notes)
     blocks.append(
         "<h3>Demandeurs du premier quartile pouvant accéder au parc hors QPV, par taille</h3>"
-        + table_html(table, formats, "", note)
+        + table_html(table, formats)
     )
-    table, formats, note = marges_table(result, _groups(result, Level.COMMUNE), keep_level=False)
-    blocks.append("<h3>Communes</h3>" + table_html(table, formats, "", note))
+    table, formats, notes = marges_table(result, _groups(result, Level.COMMUNE), keep_level=False)
+    definitions.update(notes)
+    blocks.append("<h3>Communes</h3>" + table_html(table, formats))
     reductions = marges.rent_reductions
     dear = reductions.loc[reductions["rent_reduction"].fillna(float("inf")) > 0]
     dear = dear.sort_values("rent_reduction", ascending=False, na_position="first")
-    table, formats, note = marges_table(result, dear.reset_index(drop=True))
+    table, formats, notes = marges_table(result, dear.reset_index(drop=True))
+    definitions.update(notes)
     blocks.append(
         "<h3>Résidences à rendre accessibles : baisse de loyer nécessaire</h3>"
         f"<p>{len(dear)} couples résidence × taille de ménage demandent une baisse de loyer "
         f"(sur {len(reductions)}) ; les plus fortes d'abord, la liste complète est dans la "
-        "feuille « marges_baisses_loyer ».</p>" + table_html(table, formats, "", note, max_rows=30)
+        "feuille « Baisses de loyer ».</p>" + table_html(table, formats, max_rows=30)
     )
     blocks.append(
         f'<p class="note">{int((marges.groups["level"] == Level.RESIDENCE).sum())} résidences '
-        "hors QPV : voir la feuille « marges_residences » du classeur.</p>"
+        "hors QPV : voir la feuille « Marges par résidence » du classeur.</p>"
+    )
+    blocks.append(
+        '<details class="definitions"><summary>Définitions et sources des colonnes de cette '
+        "partie</summary><p>" + html.escape(definitions_block(definitions)) + "</p></details>"
     )
     return Section("Marges de manœuvre hors QPV", tuple(blocks), "marges")
 
@@ -328,9 +295,14 @@ def marges_section(result: MargesResult) -> Section:
 def write_marges(result: MargesResult, out_dir: Path) -> MargesOutputs:
     """Write ``marges.html`` and ``marges.xlsx`` of a room-for-manoeuvre result."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    xlsx = write_xlsx(out_dir / "marges.xlsx", marges_sheets(result))
-    html_path = out_dir / "marges.html"
     marges = result.marges
+    xlsx = write_xlsx(
+        out_dir / "marges.xlsx",
+        marges_sheets(result),
+        title=f"Marges de manœuvre hors QPV — {result.names.territory}, attributions {marges.year}",
+        definitions=marges_definitions(result),
+    )
+    html_path = out_dir / "marges.html"
     html_path.write_text(
         render_page(
             f"Marges de manœuvre hors QPV — {result.names.territory}",

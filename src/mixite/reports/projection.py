@@ -186,6 +186,21 @@ def _band_chart(
     return plotly_div(fig)
 
 
+def _residence_labels(result: ProjectionResult, strategy: StrategyProjection) -> pd.Series:
+    """The name of each residence (index ``residence``): its address for the base's, its
+    programmed name for the new ones."""
+    res = strategy.residences.set_index("residence")
+    return pd.Series(
+        [
+            str(name) if programmed else result.names.residence(rid)
+            for rid, name, programmed in zip(
+                res["residence_id"], res["name"], res["programmed"], strict=True
+            )
+        ],
+        index=res.index,
+    )
+
+
 def _epci_q1(strategy: StrategyProjection) -> pd.DataFrame:
     q = strategy.quotas
     rows = q.loc[(q["level"] == Level.EPCI) & (q["indicator"] == Indicator.Q1_OUTSIDE_QPV)]
@@ -196,8 +211,9 @@ def _residence_map(result: ProjectionResult, strategy: StrategyProjection) -> st
     """Residences coloured by their share of Q1 occupants, one frame per year (slider)."""
     import plotly.graph_objects as go
 
-    places = strategy.residences.set_index("residence")
-    data = strategy.residence_years.join(places[["residence_id", "name", "x", "y"]], on="residence")
+    places = strategy.residences.set_index("residence")[["residence_id", "x", "y"]].copy()
+    places["name"] = _residence_labels(result, strategy)
+    data = strategy.residence_years.join(places, on="residence")
     data = data.dropna(subset=["x", "y"])
     years = sorted(int(y) for y in data["year"].unique())
     if not years or data.empty:
@@ -486,11 +502,11 @@ def _quotas_frame(result: ProjectionResult) -> pd.DataFrame:
 def _residences_frame(result: ProjectionResult) -> pd.DataFrame:
     frames = []
     for strategy in result.strategies:
-        places = strategy.residences.set_index("residence")
-        data = strategy.residence_years.join(
-            places[["residence_id", "name", "landlord_id", "commune", "in_qpv", "neighbourhood"]],
-            on="residence",
-        )
+        places = strategy.residences.set_index("residence")[
+            ["residence_id", "landlord_id", "commune", "in_qpv", "neighbourhood"]
+        ].copy()
+        places["name"] = _residence_labels(result, strategy)
+        data = strategy.residence_years.join(places, on="residence")
         frames.append(
             pd.DataFrame(
                 {
@@ -500,7 +516,7 @@ def _residences_frame(result: ProjectionResult) -> pd.DataFrame:
                     "Code": data["residence_id"],
                     "Bailleur": [result.names.landlord(x) for x in data["landlord_id"]],
                     "Commune": [result.names.commune(x) for x in data["commune"]],
-                    "En QPV": data["in_qpv"],
+                    "En QPV": [fr.yes_no(x) for x in data["in_qpv"]],
                     "Logements": data["dwellings"],
                     "Ménages": data["households"],
                     "Part Q1": data["q1_share"],
@@ -550,24 +566,46 @@ def _hypotheses(result: ProjectionResult) -> str:
     )
 
 
+def _sheet(prefix: str, name: str) -> str:
+    """A sheet name: ``prefix`` and the strategy's name, without the characters Excel refuses."""
+    clean = re.sub(r"[\\/*?:\[\]]", " ", name)
+    return f"{prefix} – {clean}"[:31]
+
+
 def _gpkg(result: ProjectionResult, strategy: StrategyProjection, path: Path) -> Path:
     import geopandas as gpd
 
     from mixite.reports.maps import qpv_geodataframe, write_gpkg
 
-    places = strategy.residences.set_index("residence")
-    data = strategy.residence_years.join(
-        places[["residence_id", "name", "landlord_id", "commune", "in_qpv", "x", "y"]],
-        on="residence",
-    ).dropna(subset=["x", "y"])
+    names = result.names
+    places = strategy.residences.set_index("residence")[
+        ["residence_id", "landlord_id", "commune", "in_qpv", "x", "y"]
+    ].copy()
+    places["label"] = _residence_labels(result, strategy)
+    data = strategy.residence_years.join(places, on="residence").dropna(subset=["x", "y"])
     layers: dict[str, gpd.GeoDataFrame] = {}
     for year, part in data.groupby("year", sort=True):
-        frame = part.drop(columns=["residence"]).copy()
-        frame["bailleur"] = [result.names.landlord(x) for x in frame["landlord_id"]]
+        frame = pd.DataFrame(
+            {
+                "Résidence": part["label"].to_numpy(),
+                "Identifiant": part["residence_id"].to_numpy(),
+                "Bailleur": [names.landlord(x) for x in part["landlord_id"]],
+                "Commune": [names.commune(x) for x in part["commune"]],
+                "En QPV": [fr.yes_no(x) for x in part["in_qpv"]],
+                "Année": part["year"].astype(int).to_numpy(),
+                "Logements": part["dwellings"].to_numpy(),
+                "Ménages": part["households"].to_numpy(),
+                "Logements vacants": part["vacant"].to_numpy(),
+                "Part Q1": part["q1_share"].to_numpy(),
+                "Part Q1 (bas)": part["q1_share_low"].to_numpy(),
+                "Part Q1 (haut)": part["q1_share_high"].to_numpy(),
+                "Loyer (€ par m² et par mois)": part["rent_m2"].to_numpy(),
+                "Indice de fragilité": part["fragility_index"].to_numpy(),
+                "Classe de fragilité": part["fragility_class"].to_numpy(),
+            }
+        )
         layers[f"residences_{int(float(str(year)))}"] = gpd.GeoDataFrame(
-            frame.drop(columns=["x", "y"]),
-            geometry=gpd.points_from_xy(frame["x"], frame["y"]),
-            crs="EPSG:2154",
+            frame, geometry=gpd.points_from_xy(part["x"], part["y"]), crs="EPSG:2154"
         )
     centres = (
         strategy.residences.dropna(subset=["x", "y"]).groupby("neighbourhood")[["x", "y"]].mean()
@@ -577,16 +615,32 @@ def _gpkg(result: ProjectionResult, strategy: StrategyProjection, path: Path) ->
     ).join(centres, on="key")
     hoods = hoods.dropna(subset=["x", "y"])
     for year, part in hoods.groupby("year", sort=True):
-        frame = part.copy()
-        frame["quartier"] = [fr.neighbourhood_label(k, result.names) for k in frame["key"]]
-        frame["role_libelle"] = [fr.ROLE_LABELS.get(r, r) for r in frame["role"]]
+        frame = pd.DataFrame(
+            {
+                "Quartier": [fr.neighbourhood_label(k, names) for k in part["key"]],
+                "Code du quartier": part["key"].to_numpy(),
+                "Rôle": [fr.ROLE_LABELS.get(r, r) for r in part["role"]],
+                "Année": part["year"].astype(int).to_numpy(),
+                "Ménages": part["households"].to_numpy(),
+                "Emménagements par ménage": part["entry_rate"].to_numpy(),
+                "Entrées de l'extérieur par ménage": part["external_rate"].to_numpy(),
+                "Mutations sortantes par ménage": part["mutation_out_rate"].to_numpy(),
+                "Ancienneté moyenne (années)": part["mean_stay_years"].to_numpy(),
+                "Part Q1 des occupants": part["q1_share"].to_numpy(),
+                "Part Q1 des entrants": part["q1_entrants_share"].to_numpy(),
+                "Classe de fragilité": part["fragility_class"].to_numpy(),
+            }
+        )
         layers[f"quartiers_{int(float(str(year)))}"] = gpd.GeoDataFrame(
-            frame.drop(columns=["x", "y"]),
-            geometry=gpd.points_from_xy(frame["x"], frame["y"]),
-            crs="EPSG:2154",
+            frame, geometry=gpd.points_from_xy(part["x"], part["y"]), crs="EPSG:2154"
         )
     if result.qpv is not None and len(result.qpv) and result.qpv["geometry_wkt"].notna().any():
-        layers["qpv"] = qpv_geodataframe(result.qpv)
+        qpv = qpv_geodataframe(result.qpv)
+        keep = {"qpv_code": "Code du QPV", "qpv_name": "Nom du QPV", "commune": "Commune"}
+        qpv = qpv[[c for c in keep if c in qpv.columns] + ["geometry"]].rename(columns=keep)
+        if "Commune" in qpv.columns:
+            qpv["Commune"] = [names.commune(x) for x in qpv["Commune"]]
+        layers["qpv"] = qpv
     return write_gpkg(layers, path)
 
 
@@ -755,7 +809,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             },
         ),
         Sheet(
-            "Residences",
+            "Résidences",
             _residences_frame(result),
             "Résidences par stratégie et par année",
             "",
@@ -780,7 +834,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
         )
         sheets.append(
             Sheet(
-                f"Quartiers {_slug(strategy.name)}"[:31],
+                _sheet("Quartiers", strategy.name),
                 roles,
                 f"{strategy.name} : rôles des quartiers par année",
                 "Définitions et seuils : docs/quartiers.md.",
@@ -789,7 +843,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
         )
         sheets.append(
             Sheet(
-                f"Bilan {_slug(strategy.name)}"[:31],
+                _sheet("Bilan", strategy.name),
                 ledger_frame(strategy),
                 f"{strategy.name} : bilan des ménages et des logements",
             )
@@ -798,7 +852,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
         if len(flux):
             sheets.append(
                 Sheet(
-                    f"Flux {_slug(strategy.name)}"[:31],
+                    _sheet("Flux", strategy.name),
                     pd.DataFrame(
                         {
                             "Année": flux["year"].astype(int),
@@ -818,7 +872,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
         if len(rents):
             sheets.append(
                 Sheet(
-                    f"Loyers {_slug(strategy.name)}"[:31],
+                    _sheet("Loyers", strategy.name),
                     pd.DataFrame(
                         {
                             "Année": rents["year"].astype(int),
@@ -839,7 +893,11 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             "Première année projetée et année observée",
         )
     )
-    xlsx = write_xlsx(out_dir / "projection.xlsx", sheets)
+    xlsx = write_xlsx(
+        out_dir / "projection.xlsx",
+        sheets,
+        title=f"Stratégies sur les années de la CIA — {names.territory}",
+    )
     gpkgs = tuple(
         _gpkg(result, s, out_dir / f"projection_{_slug(s.name)}.gpkg") for s in result.strategies
     )
