@@ -200,12 +200,14 @@ def test_the_command_writes_page_workbook_geopackages_and_csv(
     # What people read: no code identifier, Python value, English column, or code without its
     # name, in the page, the workbook, the CSV and the GeoPackages.
     import importlib.util
+    import sys
 
     spec = importlib.util.spec_from_file_location(
         "output_scan", Path(__file__).resolve().parents[1] / "output_scan.py"
     )
     assert spec is not None and spec.loader is not None
     scan = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("output_scan", scan)
     spec.loader.exec_module(scan)
     findings = scan.scan_folder(out, scan.territory_codes(petite_store))
     assert findings == [], "\n".join(map(str, findings[:20]))

@@ -68,7 +68,11 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-BLOCK = 512
+#: Candidates evaluated per block by a vacancy's scanner. The result does not depend on it (the
+#: scanner reads candidates in order until it has enough); large blocks amortise the per-call
+#: cost of the admissibility and housing-aid computation (measured on a 150,000-dwelling year:
+#: 16 s of computation with 512, 11 s with 4,096).
+BLOCK = 4096
 #: Level of the empirical interval of the quota shares across replicates.
 INTERVAL_LEVEL = 0.9
 BoolArray = npt.NDArray[np.bool_]
