@@ -184,6 +184,8 @@ class _State:
         h = {k: np.array(v, copy=True) for k, v in base.households.items()}
         n_h = len(h["id"])
         h["present"] = np.ones(n_h, bool)
+        # Entered the social stock during the projection from outside it (first-time tenants);
+        # unknown for the base's occupants.
         h["external"] = np.zeros(n_h, bool)
         h["application"] = np.full(n_h, -1, np.int64)
         positive = h["annual_resources"] > 0
@@ -331,9 +333,6 @@ class _State:
             )
         self.residences = pd.concat([residences, pd.DataFrame(res_rows)], ignore_index=True)
         self.neighbourhood_keys = neighbourhoods
-        extra = [n for n in neighbourhoods if n not in set(base.neighbourhoods["neighbourhood"])]
-        if extra:
-            self.extra_neighbourhoods = extra
 
     @property
     def neighbourhood_list(self) -> list[str]:
