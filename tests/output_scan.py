@@ -131,6 +131,9 @@ def scan_gpkg(path: Path) -> list[Finding]:
 
     out: list[Finding] = []
     for layer, _ in pyogrio.list_layers(path):
+        if layer == "layer_styles":
+            # QGIS's own table of layer styles: its column names are fixed by QGIS, never shown
+            continue
         info = pyogrio.read_info(path, layer=layer)
         out += header_findings(list(info["fields"]), f"{path} [{layer}]")
     return out

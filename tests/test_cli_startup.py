@@ -20,6 +20,9 @@ HEAVY = (
     "duckdb",
     "mixite.synth.generateur",
     "mixite.indicators.inference",
+    "dask",
+    "distributed",
+    "mixite.national.runner",
 )
 
 

@@ -4,8 +4,9 @@ Data flows one way: files → store → jobs → computations → results → pr
 (``docs/architecture.md``). So:
 
 * computations (``indicators``, ``allocation``, ``cotation``, ``affordability``, ``household``,
-  ``ceilings``, ``objectives``) and the application layer (``jobs``) import neither the
-  presentation (``reports``, ``cli``, ``demo``) nor, for the computations, the jobs;
+  ``ceilings``, ``objectives``), the application layer (``jobs``) and the national orchestration
+  (``national``) import neither the presentation (``reports``, ``cli``, ``demo``) nor, for the
+  computations, the jobs;
 * ``reports`` imports no computation module: at run time only the results of the jobs, the
   vocabulary, the schema's code lists, the errors and the light catalogues (``choices``); types
   for annotations only, under ``if TYPE_CHECKING``;
@@ -117,7 +118,7 @@ def violations(imports: list[Import]) -> list[str]:
     bad: list[str] = []
     for imp in imports:
         where = f"{imp.module}:{imp.line} imports {imp.target}"
-        if _within(imp.module, (*COMPUTATIONS, "mixite.jobs")) and _within(
+        if _within(imp.module, (*COMPUTATIONS, "mixite.jobs", "mixite.national")) and _within(
             imp.target, PRESENTATION
         ):
             bad.append(f"{where} (computation or job → presentation)")
@@ -159,6 +160,8 @@ def test_the_checker_catches_each_kind_of_violation() -> None:
     assert [v for v in as_report if "report → computation" in v] == [
         "mixite.reports.example:5 imports mixite.indicators.quotas (report → computation)"
     ]
+    as_national = violations(imports_of(source, "mixite.national.example"))
+    assert any("computation or job → presentation" in v for v in as_national)
     as_reader = violations(imports_of(source, "mixite.io.example"))
     assert any("reader → indicator" in v for v in as_reader)
     relative = imports_of("from ..reports import fr\n", "mixite.jobs.example")

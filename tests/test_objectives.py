@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mixite.objectives import epci_objective, largest_remainder, split_objective
+from mixite.objectives import epci_objective, largest_remainder, own_objectives, split_objective
 
 
 def test_proportional_split_by_hand() -> None:
@@ -16,6 +16,20 @@ def test_proportional_split_by_hand() -> None:
     out = split_objective(partners, 0.25, "proportionnel")
     assert out["objective"].tolist() == [25, 15, 10]
     assert out.attrs["total"] == 50 and out.attrs["reachable"]
+
+
+def test_own_objectives_are_never_redistributed() -> None:
+    # docs/droit.md §2.3: four reservataires with 10 attributions each owe ceil(0.25 × 10) = 3
+    # each (12 in all), not the EPCI's ceil(0.25 × 40) = 10 spread as 3, 3, 2, 2.
+    partners = pd.DataFrame(
+        {"partner": ["c1", "c2", "c3", "c4"], "expected": [10] * 4, "rate": [0.25] * 4}
+    )
+    out = own_objectives(partners)
+    assert out["objective"].tolist() == [3, 3, 3, 3]
+    assert out["objective_rate"].tolist() == [0.3] * 4
+    # A partner's own rate (its CIA commitment, 35 %): ceil(3.5) = 4; 25 % of 4 is exactly 1.
+    mixed = pd.DataFrame({"partner": ["a", "b"], "expected": [10, 4], "rate": [0.35, 0.25]})
+    assert own_objectives(mixed)["objective"].tolist() == [4, 1]
 
 
 def test_largest_remainder_by_hand() -> None:

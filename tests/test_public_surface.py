@@ -16,7 +16,7 @@ SURFACE: dict[str, list[str]] = {
     "mixite.cli": ["COMMAND_MODULES", "app", "main"],
     "mixite.cotation": [
         "Comparison", "Explanation", "ExplanationLine", "Grid", "ScoringContext", "audit_groups",
-        "audit_ranks", "compare_grids", "criterion_counts", "describe_condition", "explain",
+        "audit_ranks", "check_compliance", "compare_grids", "criterion_counts", "describe_condition", "explain",
         "known_fields", "load_grid", "parse_grid", "positions", "score_applications",
         "score_distribution", "waiting_times", "yearly_attributions",
     ],
@@ -27,11 +27,15 @@ SURFACE: dict[str, list[str]] = {
     ],
     "mixite.io": [
         "FILE_NAMES", "RPLS_2025_COLUMNS", "RPLS_RESTRICTED_COLUMNS", "TERRITORY_COLUMNS",
-        "ColumnMapping", "detect_kind", "load_mapping", "read_any", "read_folder", "read_qpv",
-        "read_rpls", "read_table", "read_territory",
+        "ColumnMapping", "detect_kind", "load_mapping", "read_any", "read_commitments",
+        "read_folder", "read_qpv", "read_rpls", "read_table", "read_territory",
     ],
     "mixite.jobs": [
         "allocation", "cotation", "diagnostic", "documents", "importing", "projection", "results",
+    ],
+    "mixite.national": [
+        "FranceGeneration", "NationalRun", "Territory", "TerritoryReport", "discover",
+        "generate_france", "open_client", "run_national",
     ],
     "mixite.params": [
         "ParamValue", "Parameter", "Parameters", "as_date", "default_parameters",

@@ -100,7 +100,7 @@ def test_gpkg_residences_equal_store(report: Path, petite_store: Path) -> None:
     layer = gpd.read_file(report / "residences.gpkg", layer="residences")
     assert layer.crs.to_epsg() == 2154
     assert len(layer) == dw.dropna(subset=["x", "y"])["residence_id"].nunique()
-    assert int(layer["dwellings"].sum()) == int(dw.dropna(subset=["x", "y"]).shape[0])
+    assert int(layer["Logements"].sum()) == int(dw.dropna(subset=["x", "y"]).shape[0])
 
 
 def test_quotas_csv_equals_hand_computation(report: Path, petite_store: Path) -> None:

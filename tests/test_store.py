@@ -369,3 +369,21 @@ def test_store_of_another_schema_is_refused(base: Path) -> None:
     con.close()
     with pytest.raises(StoreError, match="pas les colonnes de cette version"):
         Store(base, read_only=False)
+
+
+def test_store_of_an_earlier_version_is_refused_in_french(tmp_path: Path) -> None:
+    """A communes table without the contour column (stores written before it existed) gives a
+    French message, not a database error."""
+
+    path = tmp_path / "ancienne.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE communes (millesime INTEGER, commune VARCHAR, commune_name VARCHAR, "
+        "epci VARCHAR, epci_name VARCHAR, apl_zone VARCHAR, ceiling_zone VARCHAR)"
+    )
+    con.execute("INSERT INTO communes VALUES (2025, '01004', 'A', '240100883', 'B', '3', 'A')")
+    con.close()
+    with Store(path) as store, pytest.raises(StoreError) as caught:
+        store.read("communes")
+    assert "n'a pas les colonnes de cette version" in str(caught.value)
+    assert "réimportez" in str(caught.value)

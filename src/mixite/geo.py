@@ -13,6 +13,9 @@ the INSEE list of EPT of the Métropole du Grand Paris) holds one row per code:
 
 A COMA or COMD may share its code with the commune it belongs to; lookups use the COM (or ARM)
 row first and fall back to the parent of a COMA/COMD.
+
+``data/regions.csv`` (``code;nom``) and ``data/departements.csv`` (``code;region;nom``) hold the
+names of the COG 2026 regions and départements (``scripts/build_france_data.py``).
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ __all__ = [
     "COLUMNS",
     "commune_of_arrondissement",
     "communes",
+    "departement_names",
     "epci_of",
     "ept_of",
     "is_known_commune",
     "known_communes",
+    "region_names",
+    "region_of",
 ]
 
 COLUMNS = (
@@ -57,6 +63,24 @@ def _table() -> pd.DataFrame:
         frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, compression="gzip")
     frame = frame[list(COLUMNS)].astype(object)
     return frame.where(frame != "", None)
+
+
+@lru_cache(maxsize=2)
+def _names(file: str) -> dict[str, str]:
+    source = resources.files("mixite").joinpath(f"data/{file}")
+    with resources.as_file(source) as path:
+        frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    return dict(zip(frame["code"], frame["nom"], strict=True))
+
+
+def region_names() -> dict[str, str]:
+    """COG 2026 region code → name (« 24 » → « Centre-Val de Loire »)."""
+    return dict(_names("regions.csv"))
+
+
+def departement_names() -> dict[str, str]:
+    """COG 2026 département code → name (« 37 » → « Indre-et-Loire »)."""
+    return dict(_names("departements.csv"))
 
 
 @lru_cache(maxsize=1)
@@ -123,6 +147,11 @@ def epci_of(codes: Iterable[Any] | pd.Series | str) -> pd.Series:
     associées/déléguées through their commune nouvelle.
     """
     return _lookup(codes, "epci", "epci")
+
+
+def region_of(codes: Iterable[Any] | pd.Series | str) -> pd.Series:
+    """COG 2026 region code of each commune code (None if unknown)."""
+    return _lookup(codes, "reg", "region")
 
 
 def ept_of(codes: Iterable[Any] | pd.Series | str) -> pd.Series:

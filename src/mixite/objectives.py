@@ -1,8 +1,19 @@
-"""Split an EPCI attribution objective between partners (landlords or reservataires).
+"""Attribution objectives of the partners: their own, or a share of the EPCI's.
+
+Two kinds of objective, two functions (docs/droit.md §2):
+
+- ``own_objectives``: an obligation that falls on each partner on its own attributions (25 % to
+  DALO and priority households for each reservataire other than the State and for each
+  landlord's non-reserved stock, CCH art. L441-1): objective_i = ceil(rate_i × attributions_i),
+  with the partner's own rate (its CIA commitment, else the territory's, else the national
+  one). Nothing is pooled or redistributed: four reservataires with 10 attributions each owe 3
+  each, not 10 spread as 3, 3, 2, 2.
+- ``split_objective``: an objective the law sets for the EPCI and the CIA spreads between
+  landlords (25 % of the attributions outside QPV to the first quartile, L441-1 and L441-1-6).
 
 The CIA (CCH art. L441-1-6) turns the EPCI objectives into quantified annual commitments per
-landlord and per reservataire. Three documented methods are offered; each returns whole numbers
-of attributions per partner that add up exactly to the EPCI objective when it is reachable.
+landlord. Three documented methods are offered; each returns whole numbers of attributions per
+partner that add up exactly to the EPCI objective when it is reachable.
 
 - ``proportionnel``: each partner carries the target rate on its own expected attributions
   (objective_i ∝ expected_i). Simple, but blind to what each partner can really do.
@@ -32,7 +43,14 @@ from mixite.errors import ConfigError
 Method = Literal["proportionnel", "plafonne", "effort"]
 METHODS = SPLIT_METHODS
 
-__all__ = ["METHODS", "Method", "epci_objective", "largest_remainder", "split_objective"]
+__all__ = [
+    "METHODS",
+    "Method",
+    "epci_objective",
+    "largest_remainder",
+    "own_objectives",
+    "split_objective",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -45,6 +63,28 @@ def epci_objective(rate: float, expected_total: float) -> int:
     floating-point noise (0.25 × 400 is exactly 100, not 101).
     """
     return math.ceil(rate * expected_total - 1e-9)
+
+
+def own_objectives(partners: pd.DataFrame) -> pd.DataFrame:
+    """Each partner's objective on its own attributions: ceil(rate × expected), never pooled.
+
+    ``partners`` has columns ``partner``, ``expected`` (the partner's expected attributions, all
+    of them for the priority objective) and ``rate`` (the partner's own target: its commitment,
+    else the territory's adapted rate, else the national one; ``indicators.quotas.targets``).
+    Returns the input with ``objective`` (whole attributions, rounded up as the legal shortfall,
+    docs/droit.md §2.1) and ``objective_rate`` (objective / expected, NaN without attributions).
+    """
+    frame = partners.reset_index(drop=True).copy()
+    expected = frame["expected"].to_numpy(dtype=np.float64)
+    if (expected < 0).any():
+        raise ConfigError("Les attributions attendues par partenaire doivent être positives.")
+    rate = frame["rate"].to_numpy(dtype=np.float64)
+    objective = np.ceil(rate * expected - 1e-9).astype(np.int64)
+    frame["objective"] = objective
+    frame["objective_rate"] = np.where(
+        expected > 0, objective / np.where(expected > 0, expected, 1), np.nan
+    )
+    return frame
 
 
 def largest_remainder(quotas: FloatArray, total: int, caps: IntArray | None = None) -> IntArray:

@@ -459,11 +459,26 @@ ATTRIBUTIONS = Table(
         ),
         Column("lease_date", "date_bail", "date", "date de signature du bail"),
         Column(
+            "filing_date",
+            "date_depot",
+            "date",
+            "date de dépôt de la demande satisfaite (délai d'attente observé)",
+            nullable=True,
+        ),
+        Column(
             "reservataire",
             "reservataire",
             "str",
-            "contingent sur lequel le logement a été attribué",
+            "type du contingent sur lequel le logement a été attribué",
             codes=_codes(RESERVATAIRES),
+        ),
+        Column(
+            "reservataire_id",
+            "id_reservataire",
+            "str",
+            "identifiant du réservataire (code INSEE d'une commune, SIREN de l'EPCI…) ; vide : "
+            "déduit du logement (sa commune, son bailleur) ou du seul type",
+            nullable=True,
         ),
         Column("rooms", "nb_pieces", "int", "pièces du logement attribué", min=1, max=20),
         Column("rent", "loyer", "float", "loyer principal mensuel (€)", nullable=True, min=0),
@@ -581,6 +596,13 @@ RESERVATIONS = Table(
             nullable=True,
         ),
         Column("share", "part_flux", "float", "part du flux annuel réservée (0 à 1)", min=0, max=1),
+        Column(
+            "reservataire_name",
+            "nom_reservataire",
+            "str",
+            "nom du réservataire (vide : déduit du type et de l'identifiant)",
+            nullable=True,
+        ),
     ),
 )
 
@@ -600,6 +622,13 @@ COMMUNES = Table(
             "str",
             "zone des plafonds de ressources",
             codes=CEILING_ZONES,
+        ),
+        Column(
+            "geometry_wkt",
+            "contour",
+            "str",
+            "contour de la commune (WKT, WGS84 ; importé d'un fichier de contours)",
+            nullable=True,
         ),
     ),
 )
@@ -652,6 +681,36 @@ TERRITORY = Table(
             "solvabilite.reste_a_vivre_min)",
             nullable=True,
         ),
+    ),
+)
+
+#: The territory's adapted rates and each partner's commitments (``engagements.yaml``, read by
+#: ``io.commitments``): one row per (level, partner, objective, period), held by the store beside
+#: ``TABLES`` (not a CSV format of its own).
+COMMITMENTS = Table(
+    name="commitments",
+    label="orientations et engagements (taux adaptés, engagements de la CIA)",
+    key=("level", "group", "indicator", "valid_from"),
+    columns=(
+        Column(
+            "level",
+            "echelle",
+            "str",
+            "échelle : epci, bailleur, bailleur_non_reserve, reservataire",
+        ),
+        Column("group", "partenaire", "str", "partenaire : SIREN du bailleur, clé du réservataire"),
+        Column(
+            "indicator",
+            "objectif",
+            "str",
+            "objectif légal (q1_hors_qpv, non_q1_en_qpv, prioritaires)",
+        ),
+        Column("rate", "taux", "float", "taux adapté ou engagé (0 à 1)", min=0, max=1),
+        Column("valid_from", "du", "date", "premier jour de validité"),
+        Column(
+            "valid_to", "au", "date", "dernier jour de validité (vide : sans fin)", nullable=True
+        ),
+        Column("act", "acte", "str", "délibération, arrêté ou convention qui fixe le taux"),
     ),
 )
 

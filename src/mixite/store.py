@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from mixite.dtypes import SQL_TYPES, from_arrow, objects, to_arrow
 from mixite.errors import StoreError
-from mixite.schema import TABLES, TERRITORY, Table
+from mixite.schema import COMMITMENTS, TABLES, TERRITORY, Table
 
 __all__ = [
     "STORE_TABLES",
@@ -43,7 +43,11 @@ __all__ = [
 ]
 
 #: Every table the store holds, by canonical name, in creation order.
-STORE_TABLES: dict[str, Table] = {**TABLES, TERRITORY.name: TERRITORY}
+STORE_TABLES: dict[str, Table] = {
+    **TABLES,
+    TERRITORY.name: TERRITORY,
+    COMMITMENTS.name: COMMITMENTS,
+}
 
 #: Length (hex digits) of a pseudonym: 128 bits of the HMAC-SHA256 digest.
 PSEUDONYM_HEX_DIGITS = 32
@@ -211,9 +215,14 @@ class Store:
         return [int(r[0]) for r in rows]
 
     def read(self, table: str, millesime: int | None = None) -> pd.DataFrame:
-        """The canonical frame of ``table`` for ``millesime`` (the latest one when None)."""
+        """The canonical frame of ``table`` for ``millesime`` (the latest one when None).
+
+        A store written by an earlier version of mixite (other columns) is refused in French.
+        """
         spec = _table(table)
         available = self.millesimes(spec.name)
+        if available:
+            self._check_columns(spec)
         if not available:
             raise StoreError(
                 f"La base « {self.path} » ne contient aucune donnée pour la table "

@@ -105,11 +105,14 @@ def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) ->
     assert non_q1 >= 0.5 - 1e-9 or pd.isna(non_q1)
     text = " ".join(result.output.split())
     assert "objectifs respectés : oui" in text
-    # The gap to the LP bound can't be smaller than this territory's integrality gap, 0.12 %
-    # (HiGHS: integer optimum 876.71, LP 877.76, measured); the flow alone left 0.8 %.
+    # The gap to the LP bound can't be smaller than this territory's integrality gap, 0.277 %
+    # (HiGHS MIP over every pair: integer optimum 897.57, LP 900.06, measured; the optimiser
+    # reaches the integer optimum). Each reservataire is constrained on its own attributions
+    # (a commune with three vacancies owes one priority household): small groups widen the gap
+    # between the LP and the integers, 0.12 % when reservataires were pooled by type.
     match = re.search(r"écart à la borne : ([0-9,]+) %", text)
     assert match is not None, text
-    assert float(match.group(1).replace(",", ".")) <= 0.2
+    assert float(match.group(1).replace(",", ".")) <= 0.3
 
 
 def _problem(base: Path, scenario: Path) -> tuple[object, str]:
@@ -126,8 +129,9 @@ def test_optimiser_is_near_the_integer_optimum_on_the_small_territory(petite_sto
 
     The optimiser rounds the LP relaxation (column generation, diving, then a HiGHS MIP on a
     core of pairs); it is not guaranteed to find the integer optimum, so the test allows the
-    optimiser 0.3 % below it. Measured: 0.19 % below on this territory (885.97 vs 887.65); the
-    LP bound is above both.
+    optimiser 0.3 % below it. Measured: it reaches the integer optimum on this territory
+    (897.57, each reservataire and each landlord's own stock constrained on its own
+    attributions); the LP bound (900.06) is above both.
     """
     from mixite.allocation.optimise import optimise, solve_mip
     from mixite.allocation.problem import AllocationProblem

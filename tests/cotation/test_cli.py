@@ -91,8 +91,9 @@ def test_applicant_report_text() -> None:
     grid = load_grid(EXAMPLES / "lyon_illustrative.yaml")
     text = applicant_letter(applicant_of_inputs(INPUTS, grid, "D1"))
     # Lyon-like first-application section: 12 months of seniority (12 points), eviction
-    # justified (20), single parent (5): 37 points; 1 500 €/month alone is not Q1 at 9 500 €.
-    assert "Votre cotation : 37 points" in text
+    # justified (20), single parent (5), justified L441-1 priority h (15): 52 points;
+    # 1 500 €/month alone is not Q1 at 9 500 €.
+    assert "Votre cotation : 52 points" in text
     # Similar = same section (D3 is a mutation) and same (2 rooms, 69123): D1 and D2.
     assert "rang 1 sur 2" in text
     assert "environ 18 mois" in text
@@ -122,8 +123,9 @@ def test_cli_writes_the_audit(store: Path, tmp_path: Path) -> None:
     assert "Comparaison groupes" in load_workbook(out / "cotation.xlsx").sheetnames
     assert "4 demandes cotées (0 hors cotation), millésime 2025." in result.output
     scores = pd.read_csv(out / "cotation_demandes.csv", sep=";", decimal=",", encoding="utf-8-sig")
-    # Paris-like grid: 0.5 point × 12 months = 6 for everyone; D1 single parent +2.
-    assert scores["Cotation"].tolist() == [8, 6, 6, 6]
+    # Paris-like grid: 0.5 point × 12 months = 6 for everyone; D1 single parent +2 and
+    # justified L441-1 priority +4; D4 DALO +10.
+    assert scores["Cotation"].tolist() == [12, 6, 6, 16]
     # D1, D2, D3 share (2 rooms, 69123): ranks 1, 2, 2 of 3; D4 alone.
     assert scores["Rang parmi les demandes similaires"].tolist() == [1, 2, 2, 1]
     assert scores["Demandes similaires"].tolist() == [3, 3, 3, 1]
@@ -154,9 +156,10 @@ def test_cli_explains_one_application(store: Path, tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "Votre demande n'est pas cotée" in result.output
+    # D4 is DALO: the grid scores it (décret n° 2019-1378): 12 months (12) + DALO (50).
+    assert "Votre cotation : 62 points" in result.output
+    assert "Ménage reconnu prioritaire DALO" in result.output
     assert "relogement_npnru" not in result.output
-    assert "ménage reconnu prioritaire DALO" in result.output
 
 
 def test_cli_needs_an_output_or_an_application(store: Path) -> None:
@@ -189,7 +192,7 @@ def test_demo_step_writes_the_audit_and_one_explanation(store: Path, tmp_path: P
     ]
     letter = (tmp_path / "sorties" / "cotation" / "explication_demande.txt").read_text("utf-8")
     assert letter.startswith(f"Cotation de votre demande n° {pseudonym(store, 0)}")
-    assert "Votre cotation : 37 points" in letter
+    assert "Votre cotation : 52 points" in letter
 
 
 def test_cli_french_errors_for_a_missing_base_and_an_unknown_application(
@@ -291,7 +294,8 @@ def test_cli_lyon_grid_with_the_packaged_parameters(store: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    # 12 months (12) + justified eviction (20) + single parent (5); 1 500 €/month for 1.3 UC
-    # = 13 846 €/UC/year, above the territory's 2025 Q1 threshold (9 500 €): not Q1.
-    assert "Votre cotation : 37 points" in result.output
+    # 12 months (12) + justified eviction (20) + single parent (5) + justified priority h (15);
+    # 1 500 €/month for 1.3 UC = 13 846 €/UC/year, above the territory's 2025 Q1 threshold
+    # (9 500 €): not Q1.
+    assert "Votre cotation : 52 points" in result.output
     assert "rang 1 sur 2" in result.output  # D1, D2 first applications share (2, 69123)

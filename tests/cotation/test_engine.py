@@ -451,6 +451,70 @@ def test_waiting_times_by_stock_depletion() -> None:
     assert np.isnan(table.loc[(1.0, "C"), "waiting_months"])
 
 
+def test_observed_waiting_time_of_satisfied_applications() -> None:
+    # décret n° 2019-1378: the mean time from filing to lease of similar satisfied applications.
+    grid = grid_of(LYON_LIKE)
+    frame = applications(
+        *[{"wished_communes": ["A1"], "rooms_min": 2}] * 6,
+        *[{"wished_communes": ["B"], "rooms_min": 3}] * 2,
+    )
+    attributions = pd.DataFrame(
+        {
+            "rooms": [2, 2, 2, 3, 3],
+            "commune": ["A1", "A1", "A1", "B", "B"],
+            "lease_date": pd.to_datetime(
+                ["2024-01-01", "2024-01-01", "2024-01-01", "2024-05-01", "2024-06-01"]
+            ),
+            # (2, A1): waits of 365, 730 and 1 095 days (2023, 2022 and 2021 filings); (3, B):
+            # one filing date known out of two.
+            "filing_date": pd.to_datetime(
+                ["2023-01-01", "2022-01-01", "2021-01-01", "2023-05-01", None]
+            ),
+        }
+    )
+    table = waiting_times(frame, attributions, grid, CONTEXT, min_cases=3)
+    table = table.set_index(["rooms_min", "first_wished_commune"])
+    a1 = table.loc[(2.0, "A1")]
+    # Mean wait (365 + 730 + 1 095) / 3 = 730 days, over 365.25 / 12 days per month: 23.98.
+    assert a1["cases"] == 3 and a1["method"] == "observe"
+    assert a1["observed_months"] == pytest.approx(730 / (365.25 / 12), rel=1e-9)
+    assert a1["waiting_months"] == a1["observed_months"]
+    # The stock/flow estimate stays beside it: 6 pending / 3 a year (one lease year) = 24.
+    assert a1["estimated_months"] == 24.0
+    # (3, B): one case, fewer than 3 → the estimate, labelled: 12 × 2 pending / 2 a year = 12.
+    b = table.loc[(3.0, "B")]
+    assert (b["cases"], b["method"], b["waiting_months"]) == (1, "estimation", 12.0)
+    assert b["observed_months"] == pytest.approx(366 / (365.25 / 12))
+    # The default minimum is the parameter cotation.delai_attente.cas_minimum (11 cases).
+    default = waiting_times(frame, attributions, grid, CONTEXT).set_index("rooms_min")
+    assert (default["method"] == "estimation").all()
+
+
+def test_applicant_text_gives_the_observed_wait_and_its_cases() -> None:
+    grid = grid_of(LYON_LIKE)
+    frame = applications({})
+    exp = explain(frame, grid, CONTEXT, "D1")
+    base = {
+        "grid": grid,
+        "explanation": exp,
+        "number": "D1",
+        "application": frame.iloc[0],
+        "position": None,
+        "refusal_rule": refusal_rule(grid.sections[0]),
+        "similarity": similarity_description(grid),
+    }
+    observed = pd.Series({"waiting_months": 23.9, "cases": 14, "method": "observe"})
+    text = applicant_letter(ApplicantResult(waiting=observed, **base))
+    assert (
+        "Délai d'attente moyen des demandes similaires satisfaites : environ 24 mois, du dépôt "
+        "de la demande à la signature du bail, observé sur 14 attributions" in text
+    )
+    estimate = pd.Series({"waiting_months": 30.2, "cases": 2, "method": "estimation"})
+    text = applicant_letter(ApplicantResult(waiting=estimate, **base))
+    assert "Délai d'attente estimé pour des demandes similaires : environ 30 mois" in text
+    assert "seulement 2 attributions similaires dont la date de dépôt est connue" in text
+
+
 def test_applicant_text_contains_the_mandatory_information() -> None:
     grid = grid_of(
         LYON_LIKE,

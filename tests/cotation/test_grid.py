@@ -36,7 +36,10 @@ def test_lyon_grid_keeps_the_published_points() -> None:
     assert points["Famille monoparentale"] == 500
     assert points["Taux d'effort excessif (plus de 40 % des ressources)"] == 1000
     assert grid.section_for(True).name == "Mutations"
-    assert all(r.mode == "cumulative" for r in first.rubrics)
+    # Cumulative rubrics, except the legal priorities (DALO or another L441-1 priority).
+    modes = {r.name: r.mode for r in first.rubrics}
+    assert modes.pop("Priorités légales (CCH art. L441-1 et L441-2-3)") == "exclusive"
+    assert set(modes.values()) == {"cumulative"}
 
 
 def test_paris_grid_uses_exclusive_rubrics_with_the_published_example() -> None:
@@ -45,7 +48,12 @@ def test_paris_grid_uses_exclusive_rubrics_with_the_published_example() -> None:
     section = grid.section_for(False)
     assert section is grid.section_for(True)
     assert all(r.mode == "exclusive" for r in section.rubrics)
-    housing = {c.name: c.cents for c in section.rubrics[0].criteria}
+    housing = {
+        c.name: c.cents
+        for r in section.rubrics
+        if r.name == "Conditions de logement actuelles"
+        for c in r.criteria
+    }
     assert housing["Quitter un logement partagé (hébergé chez des tiers)"] == 200
     assert housing["Vivre chez ses parents"] == 100
 

@@ -11,7 +11,14 @@ from scipy import stats
 
 from mixite.errors import ParameterError
 from mixite.household import q1_status
-from mixite.indicators.quotas import flux_ledger, q1_threshold, quota_indicators, shortfall
+from mixite.indicators.quotas import (
+    flux_ledger,
+    prefect_ceilings,
+    q1_threshold,
+    quota_indicators,
+    reservataire_groups,
+    shortfall,
+)
 from mixite.params import Parameters
 from mixite.schema import TABLES
 
@@ -89,14 +96,97 @@ def test_priority_share_per_reservataire(params: Parameters) -> None:
     # Action Logement: a1 a2 a3, DALO a2 → 1/3; ceil(0.75) − 1 = 0.
     al = _get(out, "reservataire", "action_logement", "prioritaires")
     assert (al["denominator"], al["numerator"], al["shortfall"]) == (3, 1, 0)
-    # Commune: a5–a8, none priority → shortfall ceil(1) = 1.
-    assert _get(out, "reservataire", "commune", "prioritaires")["shortfall"] == 1
+    # The commune of a5–a8 (its identifier taken from the dwelling): none priority → shortfall
+    # ceil(1) = 1. There is no pooled « commune » row.
+    assert _get(out, "reservataire", "commune:35051", "prioritaires")["shortfall"] == 1
+    assert "commune" not in set(out["group"])
     # The State's own contingent is not subject to the 25 % rule.
     assert not bool(_get(out, "reservataire", "etat_prioritaire", "prioritaires")["target_applies"])
-    # Landlord A's non-reserved dwellings: a4 (DALO) → 1/1.
+    # Landlord A's non-reserved dwellings: a4 (DALO) → 1/1; no « bailleur » reservataire row.
     nr = _get(out, "bailleur_non_reserve", "A", "prioritaires")
     assert (nr["denominator"], nr["numerator"], bool(nr["target_applies"])) == (1, 1, True)
     assert set(out.loc[out["level"] == "bailleur_non_reserve", "indicator"]) == {"prioritaires"}
+    assert not out["group"].astype(str).str.startswith("bailleur").any()
+
+
+def test_four_reservataires_with_ten_attributions_owe_three_each(params: Parameters) -> None:
+    # docs/droit.md §2.3: each reservataire owes 25 % of ITS OWN attributions: ceil(0.25 × 10)
+    # = 3 each (not 10 spread as 3, 3, 2, 2).
+    rows = [
+        {"attribution_id": f"{c}-{i}", "reservataire": "commune", "reservataire_id": c,
+         "commune": c}
+        for c in ("35001", "35002", "35003", "35004")
+        for i in range(10)
+    ]  # fmt: skip
+    out = quota_indicators(
+        attributions(rows), 2024, THRESHOLD, levels=("reservataire",), params=params
+    )
+    prio = out[out["indicator"] == "prioritaires"].set_index("group")
+    assert sorted(prio.index) == [
+        "commune:35001",
+        "commune:35002",
+        "commune:35003",
+        "commune:35004",
+    ]
+    assert prio["objective"].tolist() == [3, 3, 3, 3]
+    assert prio["shortfall"].tolist() == [3, 3, 3, 3]
+
+
+def test_reservataire_identity_from_the_row_or_the_dwelling() -> None:
+    frame = attributions(
+        [
+            {"attribution_id": "x1", "reservataire": "commune", "commune": "35238"},
+            {"attribution_id": "x2", "reservataire": "commune", "reservataire_id": "35051"},
+            {"attribution_id": "x3", "reservataire": "bailleur", "landlord_id": "222222222"},
+            {"attribution_id": "x4", "reservataire": "epci"},
+            {"attribution_id": "x5", "reservataire": "action_logement"},
+            {"attribution_id": "x6", "reservataire": "departement", "commune": "97411"},
+        ]
+    )
+    assert reservataire_groups(frame, "200000000").tolist() == [
+        "commune:35238", "commune:35051", "bailleur:222222222", "epci:200000000",
+        "action_logement", "departement:974",
+    ]  # fmt: skip
+
+
+def _commitments(rows: list[tuple[str, str, str, float, str, str | None]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"level": lv, "group": g, "indicator": ind, "rate": r,
+             "valid_from": pd.Timestamp(start), "valid_to": pd.Timestamp(end) if end else pd.NaT,
+             "act": f"acte {g}"}
+            for lv, g, ind, r, start, end in rows
+        ]
+    )  # fmt: skip
+
+
+def test_each_partner_is_judged_against_its_own_commitment(params: Parameters) -> None:
+    commitments = _commitments(
+        [
+            ("bailleur", "B", "q1_hors_qpv", 0.30, "2024-01-01", None),
+            # Expired before the end of 2024: not in force on 31 December.
+            ("bailleur", "A", "q1_hors_qpv", 0.40, "2022-01-01", "2023-12-31"),
+            ("epci", "epci", "non_q1_en_qpv", 0.40, "2023-01-01", "2025-12-31"),
+            ("bailleur_non_reserve", "A", "prioritaires", 0.35, "2024-01-01", None),
+        ]
+    )
+    out = quota_indicators(
+        _attributions(), 2024, THRESHOLD, params=params, commitments=commitments,
+        levels=("epci", "bailleur", "bailleur_non_reserve"),
+    )  # fmt: skip
+    b = _get(out, "bailleur", "B", "q1_hors_qpv")
+    # B: 0 Q1 of 4 outside QPV; its CIA commits it to 30 %: ceil(0.3 × 4) = 2 missing.
+    assert (b["target"], b["target_national"], b["target_source"]) == (0.30, 0.25, "engagement")
+    assert (b["objective"], b["shortfall"]) == (2, 2)
+    assert b["target_reference"] == "acte B"
+    a = _get(out, "bailleur", "A", "q1_hors_qpv")
+    assert (a["target"], a["target_source"]) == (0.25, "loi")
+    # The orientations adapt the QPV objective for the territory and every landlord.
+    for level, group in (("epci", "epci"), ("bailleur", "A"), ("bailleur", "B")):
+        row = _get(out, level, group, "non_q1_en_qpv")
+        assert (row["target"], row["target_source"]) == (0.40, "orientations")
+    nr = _get(out, "bailleur_non_reserve", "A", "prioritaires")
+    assert (nr["target"], nr["objective"]) == (0.35, 1)
 
 
 def test_strict_or_not_at_the_threshold(params: Parameters) -> None:
@@ -149,33 +239,75 @@ def test_q1_threshold_from_overrides_then_parameters(params: Parameters) -> None
         q1_threshold({"q1_reference_epci": "999999999"}, 2024, params)
 
 
-def _reservations() -> pd.DataFrame:
+def test_flux_ledger_nets_withdrawn_dwellings_per_departement(params: Parameters) -> None:
+    # Landlord A: eight leases in Rennes (35238, département 35), two in Brest (29019).
     rows = [
-        ("A", "action_logement", "al1", 0.1),
-        ("A", "action_logement", "al2", 0.2),
-        ("A", "etat_prioritaire", None, 0.25),
-        ("B", "commune", "35051", 0.2),
-        ("B", "etat_prioritaire", None, 0.3),
+        ("A1", "35238", "action_logement", False, False),
+        ("A2", "35238", "action_logement", False, False),
+        ("A3", "35238", "action_logement", True, False),  # internal mutation: withdrawn
+        ("A4", "35238", "bailleur", False, True),  # NPNRU relocation: withdrawn
+        ("A5", "35238", "etat_prioritaire", False, False),
+        ("A6", "35238", "etat_prioritaire", False, False),
+        ("A7", "35238", "bailleur", False, False),
+        ("A8", "35238", "commune", False, False),
+        ("B1", "29019", "action_logement", False, False),
+        ("B2", "29019", "bailleur", False, False),
     ]
-    return pd.DataFrame(rows, columns=TABLES["reservations"].names)
-
-
-def test_flux_ledger(params: Parameters) -> None:
-    out = flux_ledger(_attributions(), _reservations(), 2024).set_index(
-        ["landlord_id", "reservataire"]
+    frame = attributions(
+        [
+            {"attribution_id": i, "landlord_id": "A", "commune": c, "reservataire": r,
+             "is_mutation": m, "npnru_relocation": n}
+            for i, c, r, m, n in rows
+        ]
+    )  # fmt: skip
+    conventions = pd.DataFrame(
+        [
+            ("A", "action_logement", None, 0.3, None),
+            ("A", "etat_prioritaire", None, 0.25, None),
+            ("A", "commune", "35238", 0.2, None),  # share of A's flow in Rennes only
+        ],
+        columns=TABLES["reservations"].names,
     )
-    # Landlord A: flow 6 (a1–a4, a9, a10). Action Logement 0.1 + 0.2 = 0.3 → entitled 1.8,
-    # delivered 3 (a1–a3), balance +1.2; non-reserved 1 − 0.55 = 0.45 → 2.7, delivered 1 (a4).
-    al = out.loc[("A", "action_logement")]
-    assert (al["flow"], al["entitled"], al["delivered"]) == (6, pytest.approx(1.8), 3)
-    assert al["balance"] == pytest.approx(1.2)
-    assert out.loc[("A", "bailleur"), "entitled"] == pytest.approx(2.7)
-    assert out.loc[("A", "bailleur"), "balance"] == pytest.approx(-1.7)
-    # Landlord B: flow 6; the non-reserved half got nothing: balance −3.
-    assert out.loc[("B", "bailleur"), "balance"] == pytest.approx(-3.0)
-    assert out.loc[("B", "commune"), "delivered"] == 4
-    # Entitlements of a landlord add up to its flow.
-    np.testing.assert_allclose(out.groupby(level=0)["entitled"].sum(), [6.0, 6.0])
+    out = flux_ledger(frame, conventions, 2024, params).set_index(["departement", "reservataire"])
+    # Département 35: 8 leases, 2 withdrawn → net flow 6. Action Logement 0.3 × 6 = 1.8 due,
+    # 2 delivered (A3 is withdrawn); the État 1.5 due, 2 delivered; Rennes 0.2 × 6 = 1.2 due,
+    # 1 delivered; A's own stock keeps 6 − 4.5 = 1.5, delivered 1 (A4 is withdrawn).
+    al = out.loc[("35", "action_logement")]
+    assert (al["attributions"], al["withdrawn"], al["flow"], al["delivered"]) == (8, 2, 6, 2)
+    assert al["entitled"] == pytest.approx(1.8)
+    assert out.loc[("35", "etat_prioritaire"), "balance"] == pytest.approx(0.5)
+    rennes = out.loc[("35", "commune:35238")]
+    assert (rennes["commune"], rennes["delivered"]) == ("35238", 1)
+    assert rennes["entitled"] == pytest.approx(1.2)
+    own = out.loc[("35", "bailleur:A")]
+    assert own["entitled"] == pytest.approx(1.5) and own["delivered"] == 1
+    # Département 29: 2 leases, none withdrawn; Rennes's convention does not apply there:
+    # Action Logement 0.6, the État 0.5, the landlord 2 − 1.1 = 0.9.
+    assert ("29", "commune:35238") not in out.index
+    assert out.loc[("29", "action_logement"), "entitled"] == pytest.approx(0.6)
+    assert out.loc[("29", "bailleur:A"), "entitled"] == pytest.approx(0.9)
+    # The entitlements of a landlord in a département add up to its net flow.
+    np.testing.assert_allclose(out.groupby(level=0)["entitled"].sum().sort_index(), [2.0, 6.0])
+
+
+def test_prefect_shares_are_ceilings(params: Parameters) -> None:
+    conventions = pd.DataFrame(
+        [
+            ("A", "etat_prioritaire", None, 0.28, None),
+            ("A", "etat_agents", None, 0.04, None),  # 0.32 in all: above 30 %
+            ("B", "etat_prioritaire", None, 0.25, None),
+            ("B", "etat_agents", None, 0.05, None),  # 0.30 and 0.05: at the ceilings
+            ("C", "etat_prioritaire", None, 0.10, None),
+            ("C", "etat_agents", None, 0.06, None),  # agents above 5 %
+            ("D", "action_logement", None, 0.30, None),  # no préfet share: within the law
+        ],
+        columns=TABLES["reservations"].names,
+    )
+    out = prefect_ceilings(conventions, pd.Timestamp("2024-12-31").date(), params)
+    assert out.set_index("landlord_id")["within_ceilings"].to_dict() == {
+        "A": False, "B": True, "C": False, "D": True,
+    }  # fmt: skip
+    assert set(out["ceiling_state"]) == {0.30} and set(out["ceiling_agents"]) == {0.05}
 
 
 def test_year_without_arrete_asks_for_an_override(params: Parameters) -> None:

@@ -69,4 +69,9 @@ def test_quotas_for_year(params: Parameters) -> None:
     table, ledger = result.table, result.ledger
     terr = table[(table["level"] == "epci") & (table["indicator"] == "prioritaires")]
     assert result.names.territory == "Territoire de test"
-    assert ledger is not None and ledger["delivered"].sum() == terr.iloc[0]["denominator"]
+    # The ledger delivers the attributions that are not withdrawn from the flux (R441-5).
+    year = random_territory(seed=3, n_dwellings=400)["attributions"]
+    year = year[year["lease_date"].dt.year == 2023]
+    withdrawn = int((year["is_mutation"] | year["npnru_relocation"]).sum())
+    assert ledger is not None
+    assert ledger["delivered"].sum() == terr.iloc[0]["denominator"] - withdrawn

@@ -508,9 +508,9 @@ def test_generated_territory_folder_reads_through_every_reader(tmp_path: Path) -
 
     generate(tmp_path, np.random.default_rng(7), size_profile(dwellings=800), 2025)
     frames = read_folder(tmp_path)
-    assert set(frames) == {*TABLES, "territory"}
+    assert set(frames) == {*TABLES, "territory", "commitments"}
     for name, frame in frames.items():
-        if name != "territory":
+        if name not in ("territory", "commitments"):
             assert_canonical(frame, name)
         assert len(frame) > 0, name
     assert len(frames["dwellings"]) == 800

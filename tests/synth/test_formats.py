@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 import yaml
 from pyproj import Transformer
@@ -127,8 +128,10 @@ def test_mixite_csv_files(petite: GenerationResult) -> None:
         ("communes", COMMUNES),
         ("landlords", LANDLORDS),
     ):
-        frame = _mixite(petite.paths[key], [c.header for c in table.columns])
-        for col in table.columns:
+        # the communes' contours are written to communes.geojson, not to communes.csv
+        columns = [c for c in table.columns if c.name != "geometry_wkt"]
+        frame = _mixite(petite.paths[key], [c.header for c in columns])
+        for col in columns:
             values = frame[col.header]
             present = values[values != ""]
             if not col.nullable and col.dtype != "list":
@@ -147,10 +150,21 @@ def test_mixite_csv_files(petite: GenerationResult) -> None:
 
 
 def test_reservation_shares_sum_to_one_per_landlord(petite: GenerationResult) -> None:
-    r = pd.read_csv(petite.paths["reservations"], sep=";", dtype={"IDENT_REP": str})
-    sums = r.groupby("IDENT_REP")["part_flux"].sum()
-    assert np.allclose(sums, 1.0, atol=1e-3)
-    assert len(sums) == 5
+    # Conventions per reservataire as a legal person: the département's reservataires share the
+    # landlord's whole flow, each commune the landlord's flow in that commune (CCH R441-5); in
+    # any commune, the shares that apply there and the landlord's own add up to one.
+    r = pd.read_csv(
+        petite.paths["reservations"], sep=";", dtype={"IDENT_REP": str, "id_reservataire": str}
+    )
+    commune = r["reservataire"] == "commune"
+    wide = r[~commune].groupby("IDENT_REP")["part_flux"].sum()
+    for (lid, code), share in r[commune].groupby(["IDENT_REP", "id_reservataire"])["part_flux"]:
+        assert share.sum() + wide[lid] == pytest.approx(1.0, abs=1e-3), (lid, code)
+    assert len(wide) == 5
+    # Every commune convention names its commune; the landlord's own row its SIREN.
+    assert r.loc[commune, "id_reservataire"].notna().all()
+    own = r[r["reservataire"] == "bailleur"]
+    assert (own["id_reservataire"] == own["IDENT_REP"]).all()
 
 
 def test_attributions_point_to_dwellings_let_in_the_year(petite: GenerationResult) -> None:

@@ -20,6 +20,9 @@ Admissible pair (vacancy ``v``, application ``a``):
 * **reservation pool**: a vacancy directed to Action Logement goes to an employed applicant, a
   vacancy of the prefect's priority contingent to a priority or DALO household; every other
   reservataire (communes, EPCI, département, landlord's own stock…) draws from all applicants.
+  A vacancy's reservataire is a legal person, its key ``type:identifier``
+  (``vocabulary.reservataire_key``: ``commune:96001``, ``bailleur:999961001``…); the pool
+  depends on its type.
 
 Weight of a pair (the optimiser's objective, documented in ``docs/allocation.md``)::
 
@@ -42,7 +45,15 @@ Quotas (CCH L441-1), as linear constraints ``C @ x >= 0`` on the pair variables 
 * ``non_q1_en_qpv``: share of non-Q1 households among assignments in QPV >= beta (EPCI, and per
   landlord when set);
 * ``prioritaires``: share of priority or DALO households among each reservataire's assignments
-  >= gamma (the prefect's priority contingent is exempt: its pool is priority by construction).
+  >= gamma, for each reservataire as a legal person (each commune, the EPCI, Action Logement
+  Services, each landlord's own stock ``bailleur:<SIREN>``…), never pooled by type; the State's
+  contingents are exempt (the State is exempt as such, its priority pool is priority by
+  construction, CCH art. L441-1).
+
+Each partner's share is its own (``Quotas.commitments``: the CIA commitment of a landlord or a
+reservataire, else the scenario's or legal rate), the same definition as the quota tables
+(``indicators.quotas.targets``). With whole assignments, ``sum(ind) >= s × n`` is exactly
+``sum(ind) >= ceil(s × n)``: the objective of each partner on its own attributions.
 
 A share constraint ``sum(ind * x) >= s * sum(x)`` is written ``sum((ind - s) * x) >= 0``.
 """
@@ -63,6 +74,7 @@ import scipy.sparse as sp
 from mixite.affordability import Thresholds
 from mixite.errors import InputError, Location
 from mixite.params import Parameters, resolve
+from mixite.vocabulary import STATE_RESERVATAIRES, Indicator, reservataire_kind
 
 __all__ = [
     "DEFAULT_K",
@@ -100,8 +112,9 @@ DEFAULT_K = 40
 #: Reservataire codes with a restricted pool (``schema.RESERVATAIRES``).
 POOL_EMPLOYED = "action_logement"
 POOL_PRIORITY = "etat_prioritaire"
-#: Reservataires exempt from the priority share (their pool is priority by construction).
-PRIORITY_EXEMPT = (POOL_PRIORITY,)
+#: Reservataire types exempt from the priority share: the State's contingents (the State is
+#: exempt as such; its priority pool is priority by construction).
+PRIORITY_EXEMPT = STATE_RESERVATAIRES
 #: Slack tolerated on a quota (floating point), in assignments.
 QUOTA_TOLERANCE = 1e-7
 
@@ -173,6 +186,14 @@ class Vacancies:
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
+
+    @cached_property
+    def reservataire_kinds(self) -> npt.NDArray[np.object_]:
+        """The type of each vacancy's reservataire (``commune:96001`` → ``commune``)."""
+        out: npt.NDArray[np.object_] = _frozen(
+            [reservataire_kind(str(r)) for r in self.reservataire.tolist()], object
+        )
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,6 +304,26 @@ class Quotas:
     non_q1_in_qpv_landlord: float | None = None
     priority_per_reservataire: float | None = None
     priority_exempt: tuple[str, ...] = PRIORITY_EXEMPT
+    #: Each partner's own rate (CIA commitment or the territory's adapted rate):
+    #: ``(indicator, group, rate)`` with group a landlord's SIREN for the quartile objectives and
+    #: a reservataire key for ``prioritaires`` (``bailleur:<SIREN>`` for a landlord's own stock).
+    commitments: tuple[tuple[str, str, float], ...] = ()
+
+    def rate(self, indicator: str, group: str, default: float | None) -> float | None:
+        """The rate of ``group`` for ``indicator``: its commitment, else ``default`` (None when
+        the constraint is switched off)."""
+        if default is None:
+            return None
+        for ind, grp, value in self.commitments:
+            if ind == indicator and grp == group:
+                return float(value)
+        return default
+
+    def exempt(self, reservataire: str) -> bool:
+        """True when the reservataire (key or type) is exempt from the priority share."""
+        return reservataire_kind(reservataire) in self.priority_exempt or (
+            reservataire in self.priority_exempt
+        )
 
     @classmethod
     def legal(
@@ -342,10 +383,15 @@ def wish_rank(apps: Applications, commune: str) -> npt.NDArray[np.int8]:
 
 
 def pool_mask(reservataire: Any, apps: Applications, a_idx: IntArray) -> BoolArray:
-    """Applications in the pool of the reservataire(s) (broadcasting)."""
+    """Applications in the pool of the reservataire(s) (keys or types, broadcasting): employed
+    applicants for Action Logement, priority or DALO households for the prefect's priority
+    contingent, everyone otherwise."""
     res = np.asarray(reservataire, dtype=object)
-    ok = ~(res == POOL_EMPLOYED) | apps.employed[a_idx]
-    ok &= ~(res == POOL_PRIORITY) | apps.priority[a_idx]
+    kinds = np.array([reservataire_kind(str(r)) for r in res.ravel()], dtype=object).reshape(
+        res.shape
+    )
+    ok = ~np.asarray(kinds == POOL_EMPLOYED, dtype=bool) | apps.employed[a_idx]
+    ok &= ~np.asarray(kinds == POOL_PRIORITY, dtype=bool) | apps.priority[a_idx]
     return np.asarray(ok, dtype=bool)
 
 
@@ -378,7 +424,7 @@ def admissible_block(
     rooms = vac.rooms[v_idx]
     ok &= (apps.rooms_min[a_idx] <= rooms) & (rooms <= apps.rooms_max[a_idx])
     if apply_pool:
-        ok &= pool_mask(vac.reservataire[v_idx], apps, a_idx)
+        ok &= pool_mask(vac.reservataire_kinds[v_idx], apps, a_idx)
     if ranks is None:
         v_b, a_b = np.broadcast_arrays(v_idx, a_idx)
         ranks = np.empty(v_b.shape, dtype=np.int8)
@@ -536,7 +582,7 @@ class AllocationProblem:
             add(
                 f"q1_hors_qpv:{lid}",
                 f"Q1 ou NPNRU hors QPV (bailleur {lid})",
-                q.q1_outside_qpv_landlord,
+                q.rate(Indicator.Q1_OUTSIDE_QPV, str(lid), q.q1_outside_qpv_landlord),
                 ~in_qpv & (landlord == lid),
                 q1n,
             )
@@ -545,15 +591,17 @@ class AllocationProblem:
             add(
                 f"non_q1_en_qpv:{lid}",
                 f"hors Q1 en QPV (bailleur {lid})",
-                q.non_q1_in_qpv_landlord,
+                q.rate(Indicator.NON_Q1_IN_QPV, str(lid), q.non_q1_in_qpv_landlord),
                 in_qpv & (landlord == lid),
                 non_q1,
             )
-        for rid in sorted(set(vac.reservataire.tolist()) - set(q.priority_exempt)):
+        for rid in sorted(set(vac.reservataire.tolist())):
+            if q.exempt(str(rid)):
+                continue
             add(
                 f"prioritaires:{rid}",
                 f"prioritaires (réservataire {rid})",
-                q.priority_per_reservataire,
+                q.rate(Indicator.PRIORITY, str(rid), q.priority_per_reservataire),
                 res == rid,
                 prio,
             )

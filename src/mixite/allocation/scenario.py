@@ -18,12 +18,17 @@ A scenario describes one simulated or optimised year::
     replicats: 5
     k: 40
 
-Omitted objectives take the legal values (``quotas.*`` parameters) in force during the year;
+Omitted objectives take the legal values (``quotas.*`` parameters) in force during the year,
+adapted by the territory's orientations and each partner's CIA commitment when the store holds
+them (``engagements.yaml``, ``Scenario.quotas``);
 omitted affordability thresholds come from the territory file, else from the default charter
 (``solvabilite.*`` parameters); omitted charges per m² from ``solvabilite.charges_par_m2``; an
 omitted number of candidates is the legal minimum (``commission.candidats_min``); omitted flows
-come from the ``reservations`` table of the store (the rest of each landlord's flow goes to
-``bailleur``).
+come from the ``reservations`` table of the store: each vacancy is drawn among the conventions of
+its landlord that cover its commune (a commune's convention covers the landlord's flow in that
+commune only), the rest of the landlord's flow going to its own stock ``bailleur:<SIREN>``.
+Reservataires are legal persons (``vocabulary.reservataire_key``); the flows of a scenario are
+given by type and resolved per vacancy by the simulation.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from mixite.allocation.problem import (
 from mixite.allocation.simulate import AcceptanceModel, SimulationConfig
 from mixite.errors import ConfigError, InputError, Location
 from mixite.params import Parameters, resolve
+from mixite.vocabulary import Indicator, Level, reservataire_key
 
 __all__ = [
     "Scenario",
@@ -123,21 +129,60 @@ class Scenario(_Strict):
     k: int | None = Field(default=40, ge=1)
     dossier: Path | None = None  # folder of the scenario file (relative paths)
 
-    def quotas(self, params: Parameters | None = None) -> Quotas:
-        """The scenario's ``objectifs``, else the legal targets in force on 1 July of the year."""
-        legal = Quotas.legal(
-            dt.date(self.annee, 7, 1), per_landlord=self.objectifs.par_bailleur, params=params
-        )
+    def quotas(
+        self, params: Parameters | None = None, commitments: pd.DataFrame | None = None
+    ) -> Quotas:
+        """The scenario's ``objectifs``; else the targets in force on 1 July of the year: the
+        territory's adapted rate (orientations, ``commitments`` rows of level ``epci``) or the
+        legal one, and each partner's own commitment (the other ``commitments`` rows, store
+        table ``commitments``), as in the quota tables (``indicators.quotas.targets``). A rate
+        the scenario sets applies to every partner (a what-if, not the CIA)."""
+        from mixite.indicators.quotas import targets
+
+        when = dt.date(self.annee, 7, 1)
         o = self.objectifs
-        alpha = legal.q1_outside_qpv if o.q1_hors_qpv is None else o.q1_hors_qpv
-        beta = legal.non_q1_in_qpv if o.hors_q1_en_qpv is None else o.hors_q1_en_qpv
-        gamma = legal.priority_per_reservataire if o.prioritaires is None else o.prioritaires
+
+        def epci_rate(indicator: Indicator, given: float | None) -> float:
+            if given is not None:
+                return given
+            frame = targets(Level.EPCI, ["epci"], indicator, when, params, commitments)
+            return float(frame["target"].iloc[0])
+
+        alpha = epci_rate(Indicator.Q1_OUTSIDE_QPV, o.q1_hors_qpv)
+        beta = epci_rate(Indicator.NON_Q1_IN_QPV, o.hors_q1_en_qpv)
+        gamma = epci_rate(Indicator.PRIORITY, o.prioritaires)
+        own: list[tuple[str, str, float]] = []
+        if commitments is not None and not commitments.empty:
+            given = {
+                Indicator.Q1_OUTSIDE_QPV: o.q1_hors_qpv,
+                Indicator.NON_Q1_IN_QPV: o.hors_q1_en_qpv,
+                Indicator.PRIORITY: o.prioritaires,
+            }
+            for indicator, rate in given.items():
+                if rate is not None:
+                    continue
+                for level in (Level.LANDLORD, Level.LANDLORD_NON_RESERVED, Level.RESERVATAIRE):
+                    groups = commitments.loc[
+                        (commitments["level"] == level) & (commitments["indicator"] == indicator),
+                        "group",
+                    ].astype(str)
+                    if groups.empty:
+                        continue
+                    frame = targets(level, groups.tolist(), indicator, when, params, commitments)
+                    for group, value in zip(groups, frame["target"], strict=True):
+                        key = (
+                            reservataire_key("bailleur", group)
+                            if level == Level.LANDLORD_NON_RESERVED
+                            else group
+                        )
+                        own.append((str(indicator), key, float(value)))
         return Quotas(
             q1_outside_qpv=alpha,
             q1_outside_qpv_landlord=alpha if o.par_bailleur else None,
             non_q1_in_qpv=beta,
             non_q1_in_qpv_landlord=beta if o.par_bailleur else None,
             priority_per_reservataire=gamma,
+            commitments=tuple(own),
         )
 
     def thresholds(
@@ -244,10 +289,12 @@ def vacancies_from_store(
     )
     rent_s = chosen["rent"].astype(float)
     rent = rent_s.fillna(rent_s.median() if rent_s.notna().any() else 0.0).to_numpy()
-    shares = _landlord_flows(reservations)
+    menus = _ConventionMenus(reservations)
     res = np.empty(len(chosen), dtype=object)
-    for i, lid in enumerate(chosen["landlord_id"].tolist()):
-        names, probs = shares.get(str(lid), (["bailleur"], [1.0]))
+    for i, (lid, commune) in enumerate(
+        zip(chosen["landlord_id"].tolist(), chosen["commune"].tolist(), strict=True)
+    ):
+        names, probs = menus.of(str(lid), str(commune))
         res[i] = names[int(rng.choice(len(names), p=probs))]
     financing = chosen["finan_family"].map(FINANCING).fillna(FIN_OTHER).astype(np.int64)
     return Vacancies.from_arrays(
@@ -264,36 +311,64 @@ def vacancies_from_store(
     )
 
 
-def _landlord_flows(reservations: pd.DataFrame | None) -> dict[str, tuple[list[str], list[float]]]:
-    out: dict[str, tuple[list[str], list[float]]] = {}
-    if reservations is None or reservations.empty:
+class _ConventionMenus:
+    """The reservataires (keys) a vacancy of a landlord in a commune may go to, with their
+    shares: the landlord's conventions of the département, the commune's own convention for a
+    dwelling of that commune, and the landlord's own stock for the rest."""
+
+    def __init__(self, reservations: pd.DataFrame | None) -> None:
+        self.base: dict[str, list[tuple[str, float]]] = {}
+        self.communes: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        self.cache: dict[tuple[str, str], tuple[list[str], list[float]]] = {}
+        if reservations is None or reservations.empty:
+            return
+        ids = (
+            reservations["reservataire_id"].tolist()
+            if "reservataire_id" in reservations
+            else [None] * len(reservations)
+        )
+        for kind, lid, ident, share in zip(
+            reservations["reservataire"].astype(str).tolist(),
+            reservations["landlord_id"].astype(str).tolist(),
+            ids,
+            reservations["share"].astype(float).tolist(),
+            strict=True,
+        ):
+            if kind == "bailleur":
+                continue
+            key = reservataire_key(kind, ident)
+            entry = (key, share)
+            if kind == "commune" and key != kind:
+                self.communes.setdefault((lid, str(ident)), []).append(entry)
+            else:
+                self.base.setdefault(lid, []).append(entry)
+
+    def of(self, landlord: str, commune: str) -> tuple[list[str], list[float]]:
+        found = self.cache.get((landlord, commune))
+        if found is not None:
+            return found
+        entries = self.base.get(landlord, []) + self.communes.get((landlord, commune), [])
+        merged: dict[str, float] = {}
+        for key, share in entries:
+            merged[key] = merged.get(key, 0.0) + share
+        own = reservataire_key("bailleur", landlord)
+        merged[own] = merged.get(own, 0.0) + max(1.0 - sum(merged.values()), 0.0)
+        total = sum(merged.values())
+        out = (list(merged), [v / total for v in merged.values()])
+        self.cache[(landlord, commune)] = out
         return out
-    grouped = reservations.groupby(["landlord_id", "reservataire"])["share"].sum()
-    for lid, part in grouped.groupby(level=0):
-        names = [str(r) for r in part.index.get_level_values(1)]
-        probs = [float(s) for s in part.to_numpy()]
-        rest = max(1.0 - sum(probs), 0.0)
-        if "bailleur" in names:
-            probs[names.index("bailleur")] += rest
-        else:
-            names.append("bailleur")
-            probs.append(rest)
-        total = sum(probs)
-        out[str(lid)] = (names, [p / total for p in probs])
-    return out
 
 
-def default_flows(reservations: pd.DataFrame | None) -> dict[str, float] | None:
-    """Territory-wide flow shares (mean over landlords) from the ``reservations`` table."""
-    flows = _landlord_flows(reservations)
-    if not flows:
+def default_flows(vacancies: Vacancies) -> dict[str, float] | None:
+    """Flow shares by reservataire type: the share of the year's vacancies the conventions
+    directed to each type (``vacancies_from_store``); None without vacancies."""
+    from mixite.vocabulary import reservataire_kind
+
+    if len(vacancies) == 0:
         return None
-    total: dict[str, float] = {}
-    for names, probs in flows.values():
-        for n, p in zip(names, probs, strict=True):
-            total[n] = total.get(n, 0.0) + p / len(flows)
-    s = sum(total.values())
-    return {k: v / s for k, v in total.items()}
+    kinds = pd.Series([reservataire_kind(str(r)) for r in vacancies.reservataire.tolist()])
+    shares = kinds.value_counts(normalize=True, sort=False)
+    return {str(k): float(v) for k, v in shares.items()}
 
 
 def applications_from_store(

@@ -9,7 +9,11 @@ Process (documented in ``docs/allocation.md``):
    landlord keeps a ledger per reservataire, ``entitled = share × vacancies directed so far``,
    ``delivered = vacancies directed to it``; the vacancy goes to the reservataire with the largest
    deficit ``entitled - delivered`` whose pool has a candidate for it (fit), ties broken by the
-   order of the flows. Without flows the vacancy keeps its own reservataire.
+   order of the flows. Flows are given by reservataire type; the vacancy goes to the reservataire
+   of that type as a legal person (``vocabulary.reservataire_key``): its own when the vacancy
+   already belongs to one of that type, else the commune of the dwelling, the landlord's own
+   stock, or the only reservataire of that type among the vacancies. Without flows the vacancy
+   keeps its own reservataire.
 3. **Pools**: Action Logement proposes employed applicants, the prefect's priority contingent
    priority or DALO households, every other reservataire all applicants.
 4. **Fléchage**: a share of the non-QPV vacancies (drawn with the seed) is reserved to Q1 or
@@ -50,7 +54,13 @@ from mixite.errors import ConfigError
 from mixite.household import annual_resources, resources_per_uc
 from mixite.params import Parameters, resolve
 from mixite.schema import ATTRIBUTIONS
-from mixite.vocabulary import LONG_COLUMNS, Indicator, Level
+from mixite.vocabulary import (
+    LONG_COLUMNS,
+    Indicator,
+    Level,
+    reservataire_key,
+    split_reservataire_key,
+)
 
 __all__ = [
     "INTERVAL_LEVEL",
@@ -212,7 +222,9 @@ def _attributions_frame(
             else [None] * n
         ),
         "lease_date": pd.to_datetime(pd.Series(dates, dtype=object)).astype("datetime64[ns]"),
-        "reservataire": list(reservataire),
+        "filing_date": pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
+        "reservataire": [split_reservataire_key(str(r))[0] for r in reservataire],
+        "reservataire_id": [split_reservataire_key(str(r))[1] for r in reservataire],
         "rooms": vac.rooms[v].astype(np.int64),
         "rent": (vac.rent if vac.rent is not None else vac.housing_cost)[v].astype(np.float64),
         "household_size": size,
@@ -231,6 +243,7 @@ def _attributions_frame(
         frame[col] = frame[col].astype(object)
     frame["qpv_code"] = frame["qpv_code"].astype(object)
     frame["reservataire"] = frame["reservataire"].astype(object)
+    frame["reservataire_id"] = frame["reservataire_id"].astype(object)
     return frame
 
 
@@ -284,6 +297,31 @@ class _Scanner:
         return m & apps.q1_or_npnru[cands] if q1_only else m
 
 
+class _Reservataires:
+    """Resolves a reservataire type of the flows to the reservataire (legal person) a vacancy
+    goes to (module docstring, step 2)."""
+
+    def __init__(self, vac: Vacancies) -> None:
+        self.vac = vac
+        by_kind: dict[str, set[str]] = {}
+        for key in set(vac.reservataire.tolist()):
+            by_kind.setdefault(split_reservataire_key(str(key))[0], set()).add(str(key))
+        self.only = {kind: next(iter(keys)) for kind, keys in by_kind.items() if len(keys) == 1}
+
+    def of(self, name: str, v: int) -> str:
+        kind, ident = split_reservataire_key(name)
+        if ident is not None:
+            return name
+        own = str(self.vac.reservataire[v])
+        if split_reservataire_key(own)[0] == kind:
+            return own
+        if kind == "commune":
+            return reservataire_key(kind, self.vac.commune[v])
+        if kind == "bailleur":
+            return reservataire_key(kind, self.vac.landlord[v])
+        return self.only.get(kind, name)
+
+
 def designation_key(apps: Applications, solvency_preference: float) -> FloatArray:
     """Order in which the commission designates candidates: the normalised cotation score plus
     ``solvency_preference`` × the rank of the household's resources per consumption unit
@@ -327,6 +365,7 @@ def simulate_year(
     n_candidates = config.candidates()
     res_names = list(flows) if flows else []
     shares = np.array([flows[r] for r in res_names]) if flows else np.zeros(0)
+    persons = _Reservataires(vac)
     directed: dict[str, npt.NDArray[np.float64]] = {}
     out_v: list[int] = []
     out_a: list[int] = []
@@ -365,6 +404,7 @@ def simulate_year(
                     reservataire = res_names[r]
                     break
             ledger[res_names.index(reservataire)] += 1
+            reservataire = persons.of(reservataire, v)
         else:
             reservataire = str(vac.reservataire[v])
         need = n_candidates * config.max_rounds
@@ -453,7 +493,8 @@ def quota_shares(
 ) -> pd.DataFrame:
     """Quota results of an assignment, in the long format of ``vocabulary.LONG_COLUMNS``
     (without the target): one row per level (the EPCI, whose group is ``epci``, each landlord,
-    each reservataire) and objective, with ``denominator``, ``numerator`` and ``share``.
+    each reservataire as a legal person, each landlord's own stock ``bailleur:<SIREN>`` at level
+    ``bailleur_non_reserve``) and objective, with ``denominator``, ``numerator`` and ``share``.
 
     Q1 outside QPV counts Q1 or NPNRU households among the attributions outside QPV; non-Q1 in
     QPV the others among those in QPV; priority publics the DALO or priority households among
@@ -472,15 +513,22 @@ def quota_shares(
     for lid in sorted(set(vacancies.landlord.tolist())):
         scopes.append((Level.LANDLORD, str(lid), vacancies.landlord[v] == lid))
     for rid in sorted(set(res.tolist())):
-        scopes.append((Level.RESERVATAIRE, str(rid), res == rid))
+        kind, ident = split_reservataire_key(str(rid))
+        if kind == "bailleur" and ident is not None:  # a landlord's own stock
+            scopes.append((Level.LANDLORD_NON_RESERVED, ident, res == rid))
+        else:
+            scopes.append((Level.RESERVATAIRE, str(rid), res == rid))
     rows = []
     for level, group, m in scopes:
         out_m, in_m = m & ~in_qpv, m & in_qpv
-        for indicator, den, num in (
+        measures: tuple[tuple[Indicator, BoolArray, BoolArray], ...] = (
             (Indicator.Q1_OUTSIDE_QPV, out_m, q1n & out_m),
             (Indicator.NON_Q1_IN_QPV, in_m, non_q1 & in_m),
             (Indicator.PRIORITY, m, prio & m),
-        ):
+        )
+        if level == Level.LANDLORD_NON_RESERVED:  # only the priority objective applies there
+            measures = measures[2:]
+        for indicator, den, num in measures:
             d, n = int(den.sum()), int(num.sum())
             rows.append(
                 {

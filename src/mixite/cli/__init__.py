@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "allocation",
     "projection",
     "documents",
+    "national",
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"mixite.cli.{_module}")

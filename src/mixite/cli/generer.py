@@ -19,7 +19,9 @@ _FILE_LABELS = {
     "communes": "communes",
     "landlords": "bailleurs",
     "qpv": "périmètres QPV (GeoJSON WGS84)",
+    "commune_contours": "contours des communes (GeoJSON WGS84, attributs d'Admin Express)",
     "territory": "description du territoire",
+    "commitments": "taux adaptés et engagements de la CIA",
     "calibration": "rapport de calibration",
 }
 
@@ -28,11 +30,44 @@ _FILE_LABELS = {
     "generer",
     help=(
         "Écrit un territoire synthétique (fictif) dans les formats officiels : RPLS, demandes, "
-        "attributions, occupation, QPV, réservations, et un rapport de calibration."
+        "attributions, occupation, QPV, réservations, et un rapport de calibration ; avec "
+        "--france, un territoire par EPCI des arrêtés du premier quartile."
     ),
 )
 def generer(
     dossier: Annotated[Path, typer.Option("--dossier", help="Dossier où écrire les fichiers.")],
+    france: Annotated[
+        bool,
+        typer.Option(
+            "--france",
+            help="France synthétique : un territoire par EPCI des arrêtés du premier quartile "
+            "(nom, SIREN, communes et seuils réels), dans un sous-dossier par SIREN, et l'index "
+            "france.csv.",
+        ),
+    ] = False,
+    epci: Annotated[
+        str | None,
+        typer.Option("--epci", help="Avec --france : SIREN à générer, séparés par des virgules."),
+    ] = None,
+    echelle: Annotated[
+        float,
+        typer.Option(
+            "--echelle",
+            help="Avec --france : facteur sur la taille de chaque territoire (essais sur une "
+            "fraction de la France ; 200 logements au moins).",
+        ),
+    ] = 1.0,
+    travailleurs: Annotated[
+        int,
+        typer.Option(
+            "--travailleurs",
+            help="Avec --france : travailleurs Dask (1 : un territoire après l'autre, sans Dask).",
+        ),
+    ] = 1,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="Avec --france : adresse d'un ordonnanceur Dask."),
+    ] = None,
     graine: Annotated[
         int, typer.Option("--graine", help="Graine du générateur : même graine, mêmes fichiers.")
     ] = 2025,
@@ -66,6 +101,16 @@ def generer(
     from mixite.synth.generateur import generate
     from mixite.synth.modele import SIZES, size_profile
 
+    if france:
+        if taille is not None or logements is not None:
+            raise ConfigError(
+                "--france fixe la taille de chaque EPCI : retirez --taille et --logements "
+                "(--echelle réduit toute la France)."
+            )
+        _france(dossier, graine, millesime, epci, echelle, travailleurs, cluster)
+        return
+    if epci is not None or echelle != 1.0 or travailleurs != 1 or cluster is not None:
+        raise ConfigError("--epci, --echelle, --travailleurs et --cluster vont avec --france.")
     if taille is not None and logements is not None:
         raise ConfigError("Donnez soit --taille, soit --logements, pas les deux.")
     if taille is not None and taille not in SIZES:
@@ -107,6 +152,69 @@ def generer(
         )
     else:
         typer.echo("Tous les indicateurs de calibration sont dans leur tolérance.")
+
+
+def _france(
+    folder: Path,
+    seed: int,
+    millesime: int,
+    epci: str | None,
+    scale: float,
+    workers: int,
+    cluster: str | None,
+) -> None:
+    """``generer --france``: the synthetic France, then its national calibration figures."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from mixite.national.generation import generate_france
+    from mixite.reports import fr
+
+    if not 2025 <= millesime <= 2100:
+        raise ConfigError(
+            f"Millésime {millesime} hors du domaine couvert : donnez une année entre 2025 et 2100."
+        )
+    if not 0 < scale <= 1:
+        raise ConfigError(f"Échelle {fr.number(scale, 4)} impossible : donnez un nombre de 0 à 1.")
+    sirens = {s.strip() for s in epci.split(",") if s.strip()} if epci else None
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=not is_interactive(),
+    )
+    job = bar.add_task("Territoires", total=None)
+    with bar:
+        result = generate_france(
+            folder,
+            millesime,
+            seed,
+            scale,
+            sirens,
+            workers,
+            cluster,
+            started=lambda _d, _w, todo: bar.update(job, total=todo),
+            progress=lambda done, _t, item: bar.update(
+                job, completed=done, description=item.name[:40]
+            ),
+        )
+    made = [t for t in result.territories if t.generated]
+    dwellings = sum(t.counts.get("dwellings", 0) for t in made)
+    typer.echo(
+        f"France synthétique (graine {seed}, millésime {millesime}) : "
+        f"{fr.integer(len(result.territories))} territoire(s) dans « {folder} » "
+        f"({fr.integer(len(made))} généré(s), {fr.integer(dwellings)} logements ; "
+        f"{fr.integer(len(result.territories) - len(made))} déjà présent(s)), "
+        f"{fr.decimal(result.seconds, 0)} s."
+    )
+    typer.echo(f"  {result.index}  (index des territoires)")
+    typer.echo("Calibration nationale des profils (toute la France) :")
+    for f in result.figures:
+        value = fr.integer(f.value) if f.unit == "n" else fr.percent(f.value)
+        target = fr.integer(f.target) if f.unit == "n" else fr.percent(f.target)
+        status = "OK" if f.ok else "écart"
+        typer.echo(f"  {f.label} : {value} (cible {target}) {status}")
 
 
 @app.command(

@@ -87,9 +87,24 @@ def importer(
     communes: Annotated[
         Path | None, typer.Option("--communes", help="Communes du territoire (CSV).")
     ] = None,
+    communes_contours: Annotated[
+        Path | None,
+        typer.Option(
+            "--communes-contours",
+            help="Contours des communes : couche COMMUNE d'Admin Express (IGN) en shapefile, "
+            "GeoPackage ou GeoJSON, avec l'attribut INSEE_COM.",
+        ),
+    ] = None,
     bailleurs: Annotated[Path | None, typer.Option("--bailleurs", help="Bailleurs (CSV).")] = None,
     territoire: Annotated[
         Path | None, typer.Option("--territoire", help="Description du territoire (YAML).")
+    ] = None,
+    engagements: Annotated[
+        Path | None,
+        typer.Option(
+            "--engagements",
+            help="Taux adaptés et engagements de la CIA (YAML, engagements.yaml).",
+        ),
     ] = None,
     dossier: Annotated[
         Path | None,
@@ -107,6 +122,7 @@ def importer(
 
     given = {
         "communes": communes,
+        "communes_contours": communes_contours,
         "rpls": rpls,
         "demandes": demandes,
         "attributions": attributions,
@@ -115,6 +131,7 @@ def importer(
         "reservations": reservations,
         "bailleurs": bailleurs,
         "territoire": territoire,
+        "engagements": engagements,
     }
     explicit = {OPTION_TABLES[k]: v for k, v in given.items() if v is not None}
     plan = plan_import(explicit, dossier, correspondance)
@@ -133,6 +150,8 @@ def importer(
             writing=lambda table, rows: advance(f"Écriture de « {STORE_TABLES[table].label} »"),
         )
     typer.echo(f"Millésime {millesime} importé dans « {base} » :")
+    if "commune_contours" in plan.files and "communes" in result.rows:
+        typer.echo(f"  contours des communes : {plan.files['commune_contours'].name}")
     for table, rows in result.rows.items():
         typer.echo(f"  {STORE_TABLES[table].label} : {_rows(rows)}")
 

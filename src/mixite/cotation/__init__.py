@@ -1,6 +1,7 @@
 """Cotation of social-housing applications (CCH L441-2-8; décret n° 2019-1378).
 
-Declarative grids (``grid``), vectorised scoring, explanations, positions and waiting times
+Declarative grids (``grid``) and their compliance with the legal priorities (``compliance``),
+vectorised scoring, explanations, positions and waiting times
 (``engine``), audit of who a grid favours and comparison of two grids (``audit``), reports
 (``report``). The grid format is documented in ``docs/cotation.md``.
 """
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
         score_distribution,
         yearly_attributions,
     )
+    from mixite.cotation.compliance import check_compliance
     from mixite.cotation.engine import (
         Explanation,
         ExplanationLine,
@@ -41,6 +43,7 @@ __all__ = [
     "ScoringContext",
     "audit_groups",
     "audit_ranks",
+    "check_compliance",
     "compare_grids",
     "criterion_counts",
     "describe_condition",
@@ -64,6 +67,7 @@ _LAZY = {
     "compare_grids": "mixite.cotation.audit",
     "score_distribution": "mixite.cotation.audit",
     "yearly_attributions": "mixite.cotation.audit",
+    "check_compliance": "mixite.cotation.compliance",
     "Explanation": "mixite.cotation.engine",
     "ExplanationLine": "mixite.cotation.engine",
     "criterion_counts": "mixite.cotation.engine",

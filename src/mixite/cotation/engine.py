@@ -40,6 +40,7 @@ from mixite.cotation.fields import (
 )
 from mixite.cotation.grid import AllOf, Condition, Grid, Leaf, NotOf, Section
 from mixite.errors import ConfigError
+from mixite.params import Parameters, resolve
 from mixite.schema import (
     EMPLOYMENT,
     HOUSING_SITUATIONS,
@@ -48,8 +49,12 @@ from mixite.schema import (
 )
 
 __all__ = [
+    "DAYS_PER_MONTH",
+    "ESTIMATED",
+    "OBSERVED",
     "Explanation",
     "ExplanationLine",
+    "condition_holds",
     "criterion_counts",
     "describe_condition",
     "explain",
@@ -127,6 +132,13 @@ def _mask(
         else:
             out |= m
     return out
+
+
+def condition_holds(
+    cond: Condition, applications: pd.DataFrame, context: ScoringContext
+) -> np.ndarray:
+    """Boolean mask: the applications for which the grid condition ``cond`` holds."""
+    return _mask(cond, applications, context, {})
 
 
 def _leaves(cond: Condition) -> list[Leaf]:
@@ -561,7 +573,7 @@ def refusal_rule(section: Section) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Position among similar applications and indicative waiting time
+# Position among similar applications and waiting time of similar satisfied applications
 # ---------------------------------------------------------------------------------------------
 
 
@@ -659,6 +671,15 @@ ATTRIBUTION_KEYS: dict[str, str] = {
 }
 
 
+#: Mean length of a month in days (a Julian year of 365.25 days over 12): waits in days become
+#: months.
+DAYS_PER_MONTH = 365.25 / 12
+
+#: How the waiting time of a group was obtained (``method`` column of ``waiting_times``).
+OBSERVED = "observe"
+ESTIMATED = "estimation"
+
+
 def waiting_times(
     applications: pd.DataFrame,
     attributions: pd.DataFrame,
@@ -666,22 +687,30 @@ def waiting_times(
     context: ScoringContext,
     years: float | None = None,
     similarity: tuple[FieldSpec, ...] | None = None,
+    min_cases: int | None = None,
+    params: Parameters | None = None,
 ) -> pd.DataFrame:
-    """Indicative waiting time for similar applications, by stock depletion (Little's law).
+    """The waiting time of similar applications that were satisfied, for each group of similar
+    pending applications (décret n° 2019-1378, docs/droit.md §5).
 
-    The attributions table has no filing date, so the observed waiting time of satisfied
-    applications cannot be measured. In a steady state the mean wait equals the pending stock
-    divided by the flow out of it (Little's law), hence for each group of similar applications::
+    **Observed** (the law's figure): the mean time from the filing of the application to the
+    lease, over the attributions of the group whose application's filing date is known
+    (``filing_date`` of the attributions, ``cases`` of them), in months of
+    ``DAYS_PER_MONTH`` days. Similar attributions are matched on the similarity fields that have
+    an attribution counterpart (``ATTRIBUTION_KEYS``: typology → rooms, first wished commune →
+    commune…), i.e. by typology × commune with the default similarity.
 
-        months = 12 × pending similar applications / similar attributions per year
+    **Fallback**, when fewer than ``min_cases`` similar attributions have a filing date
+    (default: parameter ``cotation.delai_attente.cas_minimum`` at the reference date): an
+    estimate by stock depletion (Little's law), ``12 × pending similar applications / similar
+    attributions per year``, ``years`` being the period the attributions cover (default: the
+    number of distinct calendar years of ``lease_date``). It is labelled ``estimation``.
 
-    ``years`` is the period the attributions cover (default: number of distinct calendar
-    years of ``lease_date``). Attributions are matched on the similarity fields that have an
-    attribution counterpart (``ATTRIBUTION_KEYS``: typology → rooms, first wished commune →
-    commune…); other fields are ignored. A group without attribution gets NaN (not estimable).
-
-    Returns one row per group: the key fields, ``pending``, ``attributions_per_year``,
-    ``waiting_months``.
+    Returns one row per group of pending applications: the key fields, ``pending``,
+    ``attributions_per_year``, ``cases``, ``observed_months`` (NaN without cases),
+    ``estimated_months`` (NaN without attribution), ``waiting_months`` (the observed one when
+    ``cases >= min_cases``, else the estimate) and ``method`` (``observe``, ``estimation``, or
+    None when neither exists).
     """
     fields = similarity if similarity is not None else grid.similarity
     usable = tuple(f for f in fields if f.name in ATTRIBUTION_KEYS)
@@ -689,6 +718,10 @@ def waiting_times(
         raise ConfigError(
             "Aucun champ de similarité ne correspond à une colonne des attributions : le délai "
             f"d'attente ne peut pas être estimé. Champs utilisables : {', '.join(ATTRIBUTION_KEYS)}."
+        )
+    if min_cases is None:
+        min_cases = int(
+            resolve(params).value("cotation.delai_attente.cas_minimum", context.reference_date)
         )
     names = [f.name for f in usable]
     keys = _group_keys(applications, usable, context)
@@ -702,15 +735,42 @@ def waiting_times(
     for spec in usable:
         if spec.kind in ("int", "float"):
             matched[spec.name] = matched[spec.name].astype(np.float64)
-        if spec.kind in ("int", "float"):
             keys[spec.name] = keys[spec.name].astype(np.float64)
-    flow = matched.groupby(names, dropna=False).size().rename("attributed") / years
+    lease = pd.to_datetime(attributions["lease_date"]).to_numpy()
+    filing = (
+        pd.to_datetime(attributions["filing_date"]).to_numpy()
+        if "filing_date" in attributions.columns
+        else np.full(len(attributions), np.datetime64("NaT"), dtype="datetime64[ns]")
+    )
+    waited = (lease - filing).astype("timedelta64[s]").astype(np.float64) / 86400.0
+    matched["waited_months"] = np.where(np.isnat(filing), np.nan, waited / DAYS_PER_MONTH)
+    grouped = matched.groupby(names, dropna=False)
+    flow = grouped.size().rename("attributed") / years
+    observed = grouped["waited_months"].agg(["count", "mean"])
     table = pending.to_frame().join(flow.rename("attributions_per_year"), how="left")
+    table = table.join(observed.rename(columns={"count": "cases", "mean": "observed_months"}))
     table["attributions_per_year"] = table["attributions_per_year"].fillna(0.0)
+    table["cases"] = table["cases"].fillna(0).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         months = 12.0 * table["pending"].to_numpy() / table["attributions_per_year"].to_numpy()
-    table["waiting_months"] = np.where(table["attributions_per_year"] > 0, months, np.nan)
-    return table.reset_index()
+    table["estimated_months"] = np.where(table["attributions_per_year"] > 0, months, np.nan)
+    enough = table["cases"].to_numpy() >= max(min_cases, 1)
+    table["waiting_months"] = np.where(
+        enough, table["observed_months"].to_numpy(), table["estimated_months"].to_numpy()
+    )
+    table["method"] = pd.Series(
+        [
+            OBSERVED if ok else (ESTIMATED if np.isfinite(est) else None)
+            for ok, est in zip(enough, table["estimated_months"].to_numpy(), strict=True)
+        ],
+        index=table.index,
+        dtype=object,
+    )
+    columns = [
+        "pending", "attributions_per_year", "cases", "observed_months", "estimated_months",
+        "waiting_months", "method",
+    ]  # fmt: skip
+    return table[columns].reset_index()
 
 
 def _fr_points(value: Decimal | None) -> str:

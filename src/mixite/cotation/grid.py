@@ -25,6 +25,19 @@ A grid (``docs/cotation.md`` gives the full reference, ``exemples/grilles/`` thr
                 justifie: true                # counted only when priority_justified is true
                 condition: {champ: motif_principal, op: "==", valeur: expulsion}
 
+The grid must make every priority of CCH art. L441-1 and the DALO households earn points
+(décret n° 2019-1378; the list and the article of each is the parameter
+``cotation.priorites_legales``): ``load_grid`` refuses a grid that leaves one out, naming it,
+unless the grid carries a documented waiver (``cotation.compliance``)::
+
+    derogations:                   # optional, each with its reason and the act that decides it
+      - priorite: dalo
+        motif: Les ménages DALO sont désignés par le préfet hors cotation.
+        acte: Délibération n° 2024-12 du conseil communautaire (PPGDID, chapitre 3)
+
+and a criterion may declare which priorities it implements (``priorites: [e, dalo]``) when its
+condition does not test them directly (a ``handicap`` criterion for priority ``a``).
+
 Conditions are trees: a leaf ``{champ, op, valeur}`` with ``op`` in ``==, !=, <, <=, >, >=,
 in, contains``, combined with ``toutes: [...]`` (all), ``une_au_moins: [...]`` (any) and
 ``non: {...}`` (not). Nothing is evaluated as code.
@@ -46,6 +59,10 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from mixite.cotation.fields import FieldSpec, field_spec
 from mixite.errors import ConfigError
+from mixite.schema import PRIORITY_CODES
+
+#: The code of the DALO households among the legal priorities a grid must cover.
+DALO = "dalo"
 
 __all__ = [
     "AllOf",
@@ -59,6 +76,7 @@ __all__ = [
     "Rubric",
     "Section",
     "Seniority",
+    "Waiver",
     "load_grid",
     "parse_grid",
 ]
@@ -145,6 +163,14 @@ class _Criterion(BaseModel):
     condition: _Condition
     justifie: bool = False
     description: str | None = None
+    priorites: list[str] | None = None
+
+
+class _Waiver(BaseModel):
+    model_config = _STRICT
+    priorite: str
+    motif: Annotated[str, Field(min_length=1)]
+    acte: Annotated[str, Field(min_length=1)]
 
 
 class _Rubric(BaseModel):
@@ -173,6 +199,7 @@ class _Grid(BaseModel):
     source: str | None = None
     similarite: list[str] | None = None
     hors_cotation: _Condition | None = None
+    derogations: list[_Waiver] | None = None
     sections: Annotated[list[_Section], Field(min_length=1)]
 
 
@@ -183,6 +210,7 @@ _KEYS_OF: dict[str, type[BaseModel]] = {
     "criteres": _Criterion,
     "anciennete": _Seniority,
     "refus": _Refusals,
+    "derogations": _Waiver,
     "<feuille>": _Leaf,
     "<toutes>": _All,
     "<une>": _Any,
@@ -231,10 +259,23 @@ class Criterion:
     condition: Condition
     justified: bool
     description: str | None
+    #: The legal priorities (``schema.PRIORITY_CODES`` or ``dalo``) the criterion declares it
+    #: implements, besides those its condition tests (``cotation.compliance``).
+    priorities: tuple[str, ...] = ()
 
     @property
     def points(self) -> Decimal:
         return Decimal(self.cents) / 100
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A documented exception to the compliance check: the legal priority ``code`` earns no
+    points in this grid, for ``reason``, as decided by ``act``."""
+
+    code: str
+    reason: str
+    act: str
 
 
 @dataclass(frozen=True)
@@ -284,6 +325,7 @@ class Grid:
     excluded: Condition | None
     sections: tuple[Section, ...]
     source: str
+    waivers: tuple[Waiver, ...] = ()
 
     def section_for(self, mutation: bool) -> Section:
         """The section applying to first applications (``False``) or mutations (``True``)."""
@@ -349,8 +391,14 @@ def _mapping(loader: _GridLoader, node: yaml.MappingNode, deep: bool = False) ->
 _GridLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
 
 
-def load_grid(path: Path | str) -> Grid:
-    """Read and validate a grid file; ``ConfigError`` in French naming the file and place."""
+def load_grid(path: Path | str, check_law: bool = True) -> Grid:
+    """Read and validate a grid file; ``ConfigError`` in French naming the file and place.
+
+    With ``check_law`` (the default, and what every command does), the grid must also make each
+    legal priority earn points, at the date it comes into force (``valide_du``;
+    ``cotation.compliance.check_compliance``): a grid that leaves one out without a documented
+    waiver is refused, naming the missing criteria.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -378,7 +426,12 @@ def load_grid(path: Path | str) -> Grid:
             f"Grille « {path.name} »{where} : {detail}. "
             "Corrigez le fichier (indentation, deux-points, crochets, guillemets, clés uniques)."
         ) from None
-    return parse_grid(raw, path.name)
+    grid = parse_grid(raw, path.name)
+    if check_law:
+        from mixite.cotation.compliance import check_compliance
+
+        check_compliance(grid)
+    return grid
 
 
 _TYPE_NAMES = {
@@ -500,7 +553,9 @@ def _translate(source: str, raw: Any, error: ValidationError) -> ConfigError:
             f"valeur incorrecte{shown}",
             f"Il faut {_TYPE_NAMES[kind]}.",
         )
-    if kind == "too_short":
+    if kind in ("too_short", "string_too_short"):
+        if isinstance(value, str):
+            return _fail(source, place, key, "le texte est vide", "Écrivez-le.")
         return _fail(source, place, key, "la liste est vide", "Ajoutez au moins un élément.")
     if kind in ("greater_than_equal", "greater_than"):
         return _fail(
@@ -653,6 +708,19 @@ class _Compiler:
             return tuple(items)
         return value
 
+    def priority(self, code: str, place: str, key: str) -> str:
+        """A legal priority code (``schema.PRIORITY_CODES`` or ``dalo``), checked."""
+        allowed = (*PRIORITY_CODES, DALO)
+        if code not in allowed:
+            raise _fail(
+                self.source,
+                place,
+                key,
+                f"priorité légale inconnue « {code} »",
+                f"Codes permis : {', '.join(allowed)}.",
+            )
+        return code
+
     def section(self, raw: _Section, place: str) -> Section:
         seniority = None
         if raw.anciennete is not None:
@@ -706,6 +774,10 @@ class _Compiler:
                         self.condition(crit.condition, cplace, "condition"),
                         crit.justifie,
                         crit.description,
+                        tuple(
+                            self.priority(code, cplace, f"priorites[{i + 1}]")
+                            for i, code in enumerate(crit.priorites or [])
+                        ),
                     )
                 )
             rubrics.append(Rubric(rubric.nom, rubric.mode, tuple(criteria)))
@@ -782,6 +854,20 @@ def parse_grid(raw: Any, source: str) -> Grid:
         if model.hors_cotation is None
         else compiler.condition(model.hors_cotation, "", "hors_cotation")
     )
+    waivers = []
+    seen_waivers: set[str] = set()
+    for i, raw_waiver in enumerate(model.derogations or []):
+        code = compiler.priority(raw_waiver.priorite, "", f"derogations[{i + 1}].priorite")
+        if code in seen_waivers:
+            raise _fail(
+                source,
+                "",
+                f"derogations[{i + 1}]",
+                f"deux dérogations portent sur la priorité « {code} »",
+                "Gardez une seule dérogation par priorité.",
+            )
+        seen_waivers.add(code)
+        waivers.append(Waiver(code, raw_waiver.motif.strip(), raw_waiver.acte.strip()))
     return Grid(
         name=model.nom,
         illustrative=model.illustratif,
@@ -793,4 +879,5 @@ def parse_grid(raw: Any, source: str) -> Grid:
         excluded=excluded,
         sections=tuple(sections),
         source=source,
+        waivers=tuple(waivers),
     )

@@ -406,10 +406,12 @@ def territorial_diagnostic(
             territory_label=epci,
             params=params,
             strict=strict_q1,
+            commitments=frames.get("commitments"),
         )
     reservations = frames.get("reservations")
     if attributions is not None and reservations is not None:
-        out["flux"] = quotas.flux_ledger(attributions, reservations, year)
+        epci_code = str(territory.iloc[0]["epci"]) if territory is not None else None
+        out["flux"] = quotas.flux_ledger(attributions, reservations, year, params, epci_code)
     return out
 
 

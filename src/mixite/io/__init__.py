@@ -8,6 +8,7 @@ canonical column), ``_checks`` (validation, ``InputError`` at the earliest bad r
 ``_convert`` (typed values, then the canonical frame through ``mixite.dtypes``).
 """
 
+from mixite.io.commitments import read_commitments
 from mixite.io.detect import FILE_NAMES, detect_kind, read_any, read_folder
 from mixite.io.mapping import ColumnMapping, load_mapping
 from mixite.io.qpv import read_qpv
@@ -24,6 +25,7 @@ __all__ = [
     "detect_kind",
     "load_mapping",
     "read_any",
+    "read_commitments",
     "read_folder",
     "read_qpv",
     "read_rpls",

@@ -23,6 +23,7 @@ __all__ = [
     "Snapshot",
     "StoreLike",
     "attributions_of_year",
+    "load_commitments",
     "load_names",
     "load_snapshot",
     "residence_names",
@@ -40,6 +41,7 @@ INPUT_TABLES = (
     "landlords",
     "qpv",
     "territory",
+    "commitments",
 )
 
 _IMPORT_HINT = "Importez-le avec « mixite importer --base … --millesime … »."
@@ -150,6 +152,13 @@ def territory_row(store: StoreLike, millesime: int | None = None) -> pd.DataFram
     return store.read("territory", pick)
 
 
+def load_commitments(store: StoreLike) -> pd.DataFrame | None:
+    """The territory's adapted rates and partners' commitments (``engagements.yaml``), from the
+    latest millésime holding them; None when the store has none. Each row carries its own
+    validity dates, so one file describes every year."""
+    return _latest(store, "commitments")
+
+
 def _latest(store: StoreLike, table: str) -> pd.DataFrame | None:
     years = store.millesimes(table)
     return store.read(table, max(years)) if years else None
@@ -206,4 +215,24 @@ def load_names(store: StoreLike) -> Names:
         landlords=pairs(landlords, "landlord_id", "landlord_name"),
         communes=pairs(communes, "commune", "commune_name"),
         qpv=pairs(qpv, "qpv_code", "qpv_name"),
+        epcis=pairs(
+            None if communes is None else communes.drop_duplicates("epci"), "epci", "epci_name"
+        ),
+        reservataires=_reservataire_names(_latest(store, "reservations")),
     )
+
+
+def _reservataire_names(reservations: pd.DataFrame | None) -> dict[str, str]:
+    """The names the conventions give their reservataires, by key (``type:identifier``)."""
+    from mixite.vocabulary import reservataire_key
+
+    if reservations is None or reservations.empty or "reservataire_name" not in reservations:
+        return {}
+    named = reservations.loc[reservations["reservataire_name"].notna()]
+    return {
+        reservataire_key(str(kind), ident): str(name)
+        for kind, ident, name in zip(
+            named["reservataire"], named["reservataire_id"], named["reservataire_name"], strict=True
+        )
+        if str(name).strip()
+    }

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mixite.errors import StoreError
-from mixite.jobs._load import StoreLike, load_names, load_snapshot
+from mixite.jobs._load import StoreLike, load_commitments, load_names, load_snapshot
 from mixite.jobs.results import AllocationRuns, FrontierResult, Mode, ScenarioRun
 from mixite.vocabulary import Indicator, Level
 
@@ -40,8 +40,10 @@ def build_problem(
     store: StoreLike, scenario: Scenario
 ) -> tuple[AllocationProblem, dict[str, float] | None, str]:
     """The allocation problem of a scenario on the store's millésime (the scenario's, else the
-    latest), the reservation flows (the scenario's, else the store's conventions) and the EPCI's
-    SIREN."""
+    latest), the reservation flows (the scenario's, else the shares of the vacancies the
+    store's conventions directed to each reservataire type) and the EPCI's SIREN. The objectives
+    are the scenario's, else each partner's own (its commitment, the territory's adapted rate or
+    the legal one: ``Scenario.quotas`` with the store's ``commitments``)."""
     from mixite.allocation.problem import build_problem as build
     from mixite.allocation.scenario import (
         applications_from_store,
@@ -68,39 +70,55 @@ def build_problem(
     problem = build(
         vac,
         apps,
-        scenario.quotas(),
+        scenario.quotas(commitments=load_commitments(store)),
         scenario.thresholds(territory),
         k=scenario.k,
         aid=housing_aid(apps, communes, scenario.annee),
     )
-    flows = scenario.flux if scenario.flux is not None else default_flows(reservations)
+    flows = scenario.flux if scenario.flux is not None else default_flows(vac)
     return problem, flows, str(territory.iloc[0]["epci"])
 
 
 def with_targets(problem: AllocationProblem, table: pd.DataFrame) -> pd.DataFrame:
     """The quota results with the ``target`` of each row: the scenario's Q1 and non-Q1 targets
-    for the EPCI and the landlords, the priority target for each reservataire not exempt (the
-    prefect's priority contingent is priority by nature); NaN where no objective applies."""
+    for the EPCI and each landlord's own (its commitment when it has one), each reservataire's
+    and each landlord's own-stock priority target (the State's contingents are exempt); NaN
+    where no objective applies. ``target_national`` is the scenario's rate for every partner
+    (the national default, or the scenario's what-if), shown beside each partner's own."""
+    from mixite.vocabulary import reservataire_key
+
     q = problem.quotas
     level = table["level"].to_numpy(dtype=object)
     indicator = table["indicator"].to_numpy(dtype=object)
     group = table["group"].astype(str).to_numpy(dtype=object)
     targets = []
+    defaults = []
     for lv, ind, g in zip(level, indicator, group, strict=True):
         target: float | None = None
+        default: float | None = None
         if ind == Indicator.Q1_OUTSIDE_QPV:
-            target = q.q1_outside_qpv if lv == Level.EPCI else None
-            if lv == Level.LANDLORD:
-                target = q.q1_outside_qpv_landlord
+            if lv == Level.EPCI:
+                target = default = q.q1_outside_qpv
+            elif lv == Level.LANDLORD:
+                default = q.q1_outside_qpv_landlord
+                target = q.rate(ind, g, default)
         elif ind == Indicator.NON_Q1_IN_QPV:
-            target = q.non_q1_in_qpv if lv == Level.EPCI else None
-            if lv == Level.LANDLORD:
-                target = q.non_q1_in_qpv_landlord
-        elif lv == Level.RESERVATAIRE and g not in q.priority_exempt:
-            target = q.priority_per_reservataire
+            if lv == Level.EPCI:
+                target = default = q.non_q1_in_qpv
+            elif lv == Level.LANDLORD:
+                default = q.non_q1_in_qpv_landlord
+                target = q.rate(ind, g, default)
+        elif lv == Level.RESERVATAIRE and not q.exempt(g):
+            default = q.priority_per_reservataire
+            target = q.rate(ind, g, default)
+        elif lv == Level.LANDLORD_NON_RESERVED:
+            default = q.priority_per_reservataire
+            target = q.rate(ind, reservataire_key("bailleur", g), default)
         targets.append(np.nan if target is None else float(target))
+        defaults.append(np.nan if default is None else float(default))
     out = table.copy()
     out["target"] = np.asarray(targets, dtype=np.float64)
+    out["target_national"] = np.asarray(defaults, dtype=np.float64)
     return out
 
 

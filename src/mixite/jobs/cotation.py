@@ -87,8 +87,15 @@ def audit_inputs(
     top_n = None
     waiting = None
     if attributions is not None and not attributions.empty:
+        from mixite.indicators._common import small_cell_threshold, suppress_small_cells
+
         top_n = yearly_attributions(attributions)
         waiting = waiting_times(apps, attributions, grid, context)
+        # A published mean over fewer attributions than the secrecy threshold is masked.
+        threshold = small_cell_threshold(None, context.reference_date)
+        waiting = suppress_small_cells(
+            waiting, ["cases"], threshold, {"cases": ["observed_months"]}
+        )
     comparison = None
     if other is not None:
         comparison = compare_grids(
@@ -128,7 +135,10 @@ def applicant_of_inputs(
     application_id: str,
     q1_threshold: float | None = None,
 ) -> ApplicantResult:
-    """What the applicant of ``application_id`` (its pseudonym in the store) is told."""
+    """What the applicant of ``application_id`` (its pseudonym in the store) is told: the
+    explanation of its score, its position, and the observed waiting time of similar satisfied
+    applications with the number of attributions behind it (the stock/flow estimate, labelled as
+    such, when too few attributions have a known filing date: ``cotation.engine.waiting_times``)."""
     from mixite.cotation.engine import (
         explain,
         positions,

@@ -12,6 +12,7 @@ from mixite.jobs._load import (
     Snapshot,
     StoreLike,
     attributions_of_year,
+    load_commitments,
     load_names,
     load_snapshot,
     residence_names,
@@ -134,6 +135,7 @@ def diagnostic(
         marges=marges_result,
         marges_missing=missing,
         quota_history=history,
+        communes=snapshot.get("communes"),
     )
 
 
@@ -180,9 +182,11 @@ def quota_table(
     params: Parameters | None = None,
     levels: tuple[str, ...] | None = None,
     strict_q1: bool = True,
+    commitments: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The legal quota indicators of ``year`` at each level, with the territory's Q1 threshold
-    in force that year (``indicators.quotas.quota_indicators``)."""
+    in force that year and each partner judged against its own commitment when ``commitments``
+    holds one (``indicators.quotas.quota_indicators``)."""
     from mixite.indicators import quotas as quota_mod
 
     threshold = quota_mod.q1_threshold(territory, year, params)
@@ -194,6 +198,7 @@ def quota_table(
         territory_label=str(territory.iloc[0]["epci"]),
         params=params,
         strict=strict_q1,
+        commitments=commitments,
     )
 
 
@@ -202,20 +207,30 @@ def quotas(
 ) -> QuotasResult:
     """Legal quota indicators (every level) and flux ledger of the leases signed in ``year``.
 
-    The Q1 threshold is the one in force in ``year`` for the territory; the reservations are
-    those of millésime ``year + 1`` when present, else of the latest millésime.
+    The Q1 threshold is the one in force in ``year`` for the territory; each partner is judged
+    against its commitment or the territory's adapted rate when the store holds them
+    (``engagements.yaml``); the reservations are those of millésime ``year + 1`` when present,
+    else of the latest millésime, and give the flux ledger and the préfet's ceilings.
     """
     from mixite.indicators import quotas as quota_mod
 
     attrs = attributions_of_year(store, year)
     territory = territory_row(store, year + 1)
-    table = quota_table(attrs, territory, year, params, strict_q1=strict_q1)
+    table = quota_table(
+        attrs, territory, year, params, strict_q1=strict_q1, commitments=load_commitments(store)
+    )
     res_years = store.millesimes("reservations")
     ledger = None
+    ceilings = None
     if res_years:
         pick = year + 1 if year + 1 in res_years else max(res_years)
-        ledger = quota_mod.flux_ledger(attrs, store.read("reservations", pick), year)
-    return QuotasResult(year, load_names(store), table, ledger, _secrecy(params, year + 1))
+        reservations = store.read("reservations", pick)
+        epci = str(territory.iloc[0]["epci"])
+        ledger = quota_mod.flux_ledger(attrs, reservations, year, params, epci)
+        ceilings = quota_mod.prefect_ceilings(reservations, dt.date(year, 12, 31), params)
+    return QuotasResult(
+        year, load_names(store), table, ledger, _secrecy(params, year + 1), ceilings
+    )
 
 
 def _marges_of(

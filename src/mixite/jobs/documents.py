@@ -3,8 +3,12 @@ review show for attribution year N, computed from the store.
 
 Year N is the calendar year of the attributions (leases signed in N, store millésime N+1 or any
 millésime holding them). The objectives are set for the next year on the volume of year N's
-attributions (the best available forecast of next year's flow), split between partners with
-``mixite.objectives.split_objective``.
+attributions (the best available forecast of next year's flow): the EPCI's Q1 objective outside
+QPV is split between landlords with ``mixite.objectives.split_objective``; the priority objective
+is each partner's own (each reservataire other than the State, each landlord's non-reserved
+stock: ``ceil(rate × its attributions)``, ``mixite.objectives.own_objectives``), never pooled.
+Each partner's rate is its commitment, else the territory's adapted rate, else the national one
+(``indicators.quotas.targets``, store table ``commitments``).
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ import pandas as pd
 
 from mixite.errors import ConfigError, MixiteError
 from mixite.jobs._load import (
+    Snapshot,
     StoreLike,
     all_attributions,
     attributions_of_year,
+    load_commitments,
     load_names,
     load_snapshot,
 )
@@ -25,16 +31,40 @@ from mixite.jobs.diagnostic import marges as marges_job
 from mixite.jobs.diagnostic import quota_table
 from mixite.jobs.results import DocumentsResult
 from mixite.params import Parameters, default_parameters
-from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level
+from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level, reservataire_kind
 
-__all__ = ["documents", "legal_framework", "split"]
+__all__ = [
+    "LEGAL_LEVELS",
+    "documents",
+    "legal_framework",
+    "legal_history",
+    "legal_status",
+    "mutation_table",
+    "own",
+    "split",
+]
+
+#: The scales where the law applies an obligation (``docs/droit.md`` §2): the EPCI and each
+#: landlord for the two quartile objectives; each reservataire but the State and each landlord's
+#: non-reserved stock for the DALO / priority objective (``target_applies`` of the quota table).
+LEGAL_LEVELS = (Level.EPCI, Level.LANDLORD, Level.LANDLORD_NON_RESERVED, Level.RESERVATAIRE)
+
+#: The ``documents.*`` parameters the documents quote (code → parameter).
+TERM_PARAMETERS = {
+    "cia_duration_years": "documents.cia.duree_ans",
+    "pdalhpd_delay_months": "documents.cia.delai_avis_pdalhpd_mois",
+    "rate_revision_years": "documents.orientations.revision_taux_ans",
+    "review_years": "documents.bilan.annees_evolution",
+    "confidence_level": "indicateurs.inference.niveau_confiance",
+}
 
 #: The legal objectives listed by the documents, with the parameter holding each rate.
 LEGAL_ROWS = (
     ("q1_hors_qpv", TARGET_PARAMETERS[Indicator.Q1_OUTSIDE_QPV]),
     ("non_q1_en_qpv", TARGET_PARAMETERS[Indicator.NON_Q1_IN_QPV]),
     ("prioritaires", TARGET_PARAMETERS[Indicator.PRIORITY]),
-    ("contingent_prefectoral", "quotas.contingent_prefectoral.total"),
+    ("contingent_prefectoral", "quotas.contingent_prefectoral.plafond_total"),
+    ("contingent_agents_etat", "quotas.contingent_prefectoral.plafond_agents_etat"),
 )
 
 
@@ -98,6 +128,55 @@ def split(
     return pd.concat([frame, total], ignore_index=True), bool(out.attrs["reachable"])
 
 
+def own(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The priority objective of each partner of ``level`` on its own attributions
+    (``objectives.own_objectives``): the reservataires the objective applies to (not the State)
+    or each landlord's non-reserved stock, with a last row ``partner = "total"`` (the sum of the
+    partners' objectives, not an EPCI objective to redistribute).
+
+    Columns: ``partner``, ``expected``, ``achieved``, ``cap`` (the partner's attributions: it
+    cannot do more), ``objective``, ``objective_rate``, ``rate`` (its target),
+    ``rate_national`` and ``rate_source`` (``vocabulary.TargetSource``).
+    """
+    from mixite.objectives import own_objectives
+
+    part = table[
+        (table["level"] == level)
+        & (table["indicator"] == Indicator.PRIORITY)
+        & table["target_applies"].astype(bool)
+    ]
+    partners = pd.DataFrame(
+        {
+            "partner": part["group"].astype(str).to_numpy(),
+            "expected": part["denominator"].to_numpy(),
+            "achieved": part["numerator"].to_numpy(),
+            "cap": part["denominator"].to_numpy(),
+            "rate": part["target"].to_numpy(dtype="float64"),
+            "rate_national": part["target_national"].to_numpy(dtype="float64"),
+            "rate_source": part["target_source"].to_numpy(),
+        }
+    )
+    out = own_objectives(partners)
+    columns = [
+        "partner", "expected", "achieved", "cap", "objective", "objective_rate", "rate",
+        "rate_national", "rate_source",
+    ]  # fmt: skip
+    total = pd.DataFrame(
+        {
+            "partner": ["total"],
+            "expected": [int(out["expected"].sum())],
+            "achieved": [int(out["achieved"].sum())],
+            "cap": [int(out["cap"].sum())],
+            "objective": [int(out["objective"].sum())],
+            "objective_rate": [out["objective"].sum() / max(out["expected"].sum(), 1)],
+            "rate": [float("nan")],
+            "rate_national": [float("nan")],
+            "rate_source": [None],
+        }
+    )
+    return pd.concat([out[columns], total], ignore_index=True)
+
+
 def _sectors(dw: pd.DataFrame, occupancy: pd.DataFrame) -> pd.DataFrame:
     """Stock, mean rent per m² and occupancy in QPV and outside (``in_qpv`` rows)."""
     rent = (
@@ -159,6 +238,158 @@ def _history(
     return pd.DataFrame(rows) if rows else None
 
 
+def legal_status(
+    attributions: pd.DataFrame,
+    territory: pd.DataFrame,
+    year: int,
+    params: Parameters | None,
+) -> pd.DataFrame:
+    """The legal obligations of ``year`` where the law applies them (``LEGAL_LEVELS`` rows with
+    ``target_applies``), in the long quota format plus ``met``: no attribution is missing
+    (``shortfall`` = 0; the obligation is arithmetic, CCH art. L441-1, ``docs/droit.md`` §2.1)."""
+    table = quota_table(attributions, territory, year, params, levels=LEGAL_LEVELS)
+    keep = table["target_applies"].astype(bool)
+    # the landlords' non-reserved stock pooled as one reservataire repeats, summed, the rows of
+    # each landlord's non-reserved stock, where the obligation lies
+    pooled = (table["level"] == Level.RESERVATAIRE) & (
+        table["group"].astype(str).map(reservataire_kind) == "bailleur"
+    )
+    out = table[keep & ~pooled].copy()
+    out["met"] = out["shortfall"].astype("int64") == 0
+    return out.reset_index(drop=True)
+
+
+def legal_history(
+    every: pd.DataFrame,
+    territory: pd.DataFrame,
+    years: tuple[int, ...],
+    params: Parameters | None,
+) -> tuple[pd.DataFrame | None, dict[int, str]]:
+    """``legal_status`` for each year of ``years`` (a ``year`` column first), and the years left
+    out with their reason: ``no_attributions`` (no lease signed that year in the store) or
+    ``no_threshold`` (no Q1 threshold known for that year)."""
+    lease_years = set(pd.to_datetime(every["lease_date"]).dt.year.dropna().astype(int))
+    frames, missing = [], {}
+    for y in years:
+        if y not in lease_years:
+            missing[y] = "no_attributions"
+            continue
+        try:
+            status = legal_status(every, territory, y, params)
+        except MixiteError:  # no Q1 threshold for that year
+            missing[y] = "no_threshold"
+            continue
+        frames.append(status.assign(year=y))
+    if not frames:
+        return None, missing
+    out = pd.concat(frames, ignore_index=True)
+    return out[["year", *[c for c in out.columns if c != "year"]]], missing
+
+
+def mutation_table(attributions: pd.DataFrame) -> pd.DataFrame:
+    """Mutations (attributions to households already tenants of the social stock) among the
+    attributions, for the EPCI and each landlord: ``level``, ``group``, ``attributions``,
+    ``mutations``, ``share`` (CCH art. L441-1-5: the orientations cover mutations)."""
+    flag = attributions["is_mutation"].fillna(False).astype(bool)
+    by = flag.groupby(attributions["landlord_id"].astype(str)).agg(["size", "sum"])
+    rows = [("epci", "epci", len(flag), int(flag.sum()))]
+    rows += [(str(Level.LANDLORD), str(g), int(n), int(m)) for g, (n, m) in by.iterrows()]
+    out = pd.DataFrame(rows, columns=["level", "group", "attributions", "mutations"])
+    out["share"] = out["mutations"] / out["attributions"].where(out["attributions"] > 0)
+    return out
+
+
+def _threshold_reference(territory: pd.DataFrame, year: int, params: Parameters) -> str:
+    """The text setting the Q1 threshold of ``year``: the annual arrêté, or the territory file
+    when it overrides the threshold."""
+    import json
+
+    overrides = territory.iloc[0].get("q1_overrides")
+    if (
+        isinstance(overrides, str)
+        and overrides.strip()
+        and str(year) in {str(k) for k in json.loads(overrides)}
+    ):
+        return "territoire.yaml"
+    try:
+        return params.get("seuils_q1", dt.date(year, 12, 31)).reference
+    except MixiteError:
+        return ""
+
+
+def _fragility_counts(layer: pd.DataFrame) -> pd.DataFrame:
+    """Residences and dwellings per fragility class, in QPV and outside."""
+    return (
+        layer.assign(in_qpv=layer["in_qpv"].fillna(False).astype(bool))
+        .groupby(["fragility_class", "in_qpv"], sort=False)
+        .agg(residences=("residence_id", "size"), dwellings=("dwellings", "sum"))
+        .reset_index()
+    )
+
+
+def _extras(
+    store: StoreLike,
+    snapshot: Snapshot,
+    attributions: pd.DataFrame,
+    territory: pd.DataFrame,
+    year: int,
+    params: Parameters,
+    diag: dict[str, pd.DataFrame] | None,
+    marges_groups: pd.DataFrame | None,
+) -> dict[str, object]:
+    """The fields of ``DocumentsResult`` that the law's sections, the review's first table, its
+    trend and the document-cadre's map need."""
+    from mixite.jobs.diagnostic import residence_layer
+
+    when = dt.date(year, 6, 1)
+    terms = {}
+    for code, name in TERM_PARAMETERS.items():
+        value = params.get(name, when)
+        terms[code] = (float(value.value), value.reference, bool(value.unconfirmed))
+    span = int(terms["review_years"][0])
+    window = tuple(range(year - span + 1, year + 1))
+    history, missing = legal_history(all_attributions(store), territory, window, params)
+    status = legal_status(attributions, territory, year, params)
+    communes = quota_table(attributions, territory, year, params, levels=(Level.COMMUNE,))
+    rates = {
+        ind: float(params.value(TARGET_PARAMETERS[ind], dt.date(year, 12, 31))) for ind in Indicator
+    }
+    obj_communes, _ = split(
+        communes, Level.COMMUNE, Indicator.Q1_OUTSIDE_QPV, rates[Indicator.Q1_OUTSIDE_QPV],
+        "proportionnel", None,
+    )  # fmt: skip
+    in_qpv = communes[
+        (communes["indicator"] == Indicator.NON_Q1_IN_QPV) & (communes["denominator"] > 0)
+    ]
+    obj_communes_qpv, _ = split(
+        in_qpv, Level.COMMUNE, Indicator.NON_Q1_IN_QPV, rates[Indicator.NON_Q1_IN_QPV],
+        "proportionnel", None,
+    )  # fmt: skip
+    dw = snapshot.require("dwellings", "les documents de la politique d'attribution")
+    layer = residence_layer(diag or {}, dw)
+    map_columns = ["residence_id", "x", "y", "dwellings", "fragility_class", "in_qpv", "commune"]
+    communes_frame = snapshot.get("communes")
+    shapes = None
+    if communes_frame is not None and "geometry_wkt" in communes_frame.columns:
+        shapes = communes_frame.dropna(subset=["geometry_wkt"]).reset_index(drop=True)
+    return {
+        "legal_status": status,
+        "legal_history": history,
+        "history_window": window,
+        "missing_years": missing,
+        "mutations": mutation_table(attributions),
+        "objectives_communes": obj_communes,
+        "objectives_communes_qpv": obj_communes_qpv,
+        "marges_groups": marges_groups,
+        "map_residences": layer[map_columns],
+        "qpv_shapes": snapshot.get("qpv"),
+        "commune_shapes": shapes,
+        "fragility_counts": _fragility_counts(layer),
+        "terms": terms,
+        "threshold_reference": _threshold_reference(territory, year, params),
+    }
+
+
 def documents(
     store: StoreLike,
     year: int,
@@ -185,18 +416,27 @@ def documents(
     purpose = "les documents de la politique d'attribution"
     territory = snapshot.require("territory", purpose)
     threshold = quota_mod.q1_threshold(territory, year, params)
+    commitments = load_commitments(store)
     table = quota_table(
         attributions,
         territory,
         year,
         params,
-        levels=(Level.EPCI, Level.LANDLORD, Level.RESERVATAIRE),
+        levels=(Level.EPCI, Level.LANDLORD, Level.LANDLORD_NON_RESERVED, Level.RESERVATAIRE),
+        commitments=commitments,
     )
     when = dt.date(year, 12, 31)
-    rates = {ind: float(params.value(TARGET_PARAMETERS[ind], when)) for ind in Indicator}
+    # The EPCI's rates: the orientations' adapted rate when there is one, else the national one.
+    rates = {
+        ind: float(
+            quota_mod.targets(Level.EPCI, ["epci"], ind, when, params, commitments)["target"][0]
+        )
+        for ind in Indicator
+    }
 
     caps: dict[str, float] | None = None
     marges_table: pd.DataFrame | None = None
+    marges_groups: pd.DataFrame | None = None
     try:
         marges_result = marges_job(store, year, params)
     except MixiteError:
@@ -213,6 +453,9 @@ def documents(
         marges_table = landlords[
             ["group", "expected_vacancies", "achieved_share", "attainable_share"]
         ].reset_index(drop=True)
+        marges_groups = groups[groups["level"].isin((Level.EPCI, Level.LANDLORD))].reset_index(
+            drop=True
+        )
     method_used = method if caps is not None else "proportionnel"
     obj_landlords, reachable = split(
         table, Level.LANDLORD, Indicator.Q1_OUTSIDE_QPV, rates[Indicator.Q1_OUTSIDE_QPV],
@@ -222,10 +465,8 @@ def documents(
         table, Level.LANDLORD, Indicator.NON_Q1_IN_QPV, rates[Indicator.NON_Q1_IN_QPV],
         "proportionnel", None,
     )  # fmt: skip
-    obj_res, _ = split(
-        table, Level.RESERVATAIRE, Indicator.PRIORITY, rates[Indicator.PRIORITY],
-        "proportionnel", None,
-    )  # fmt: skip
+    obj_res = own(table, Level.RESERVATAIRE)
+    obj_own_stock = own(table, Level.LANDLORD_NON_RESERVED)
 
     dw = snapshot.require("dwellings", purpose)
     epci_row = table[
@@ -250,6 +491,7 @@ def documents(
 
     sectors = None
     fragile = None
+    diag = None
     households = snapshot.get("households")
     if households is not None and len(households):
         diag = territorial_diagnostic(snapshot.frames(), snapshot.millesime, params)
@@ -273,10 +515,15 @@ def documents(
         objectives_landlords=obj_landlords,
         objectives_non_q1_qpv=obj_qpv,
         objectives_reservataires=obj_res,
+        objectives_landlords_non_reserved=obj_own_stock,
+        commitments=commitments,
         relocations=relocations,
         sectors=sectors,
         fragile_residences=fragile,
         marges=marges_table,
         history=_history(all_attributions(store), territory, params),
         definitions=DEFINITIONS,
+        **_extras(  # type: ignore[arg-type]
+            store, snapshot, attributions, territory, year, params, diag, marges_groups
+        ),
     )

@@ -31,7 +31,11 @@ OPTION_TABLES: dict[str, str] = {
     "reservations": "reservations",
     "bailleurs": "landlords",
     "territoire": "territory",
+    "engagements": "commitments",
+    # not a table: the contours fill the communes' ``geometry_wkt`` (``io.detect.CONTOURS``)
+    "communes_contours": "commune_contours",
 }
+_CONTOURS = "commune_contours"
 _READ_ORDER = list(OPTION_TABLES.values())
 #: Suffixes of the files a folder import reads; the geographic ones are ``GEO_SUFFIXES``.
 _FOLDER_SUFFIXES = (".csv", ".txt", ".yaml", ".yml")
@@ -75,7 +79,6 @@ def plan_import(
     """
     from mixite.io import detect_kind, load_mapping
     from mixite.io.qpv import GEO_SUFFIXES
-    from mixite.store import STORE_TABLES
 
     suffixes = (*_FOLDER_SUFFIXES, *GEO_SUFFIXES)
     for table, file in explicit.items():
@@ -83,7 +86,7 @@ def plan_import(
             raise InputError(
                 "Fichier introuvable",
                 Location(str(file)),
-                f"Vérifiez le chemin donné pour les données « {STORE_TABLES[table].label} ».",
+                f"Vérifiez le chemin donné pour les données « {_label(table)} ».",
             )
     mapping = load_mapping(mapping_file) if mapping_file is not None else None
     mapping_table = _mapping_table(mapping, explicit) if mapping is not None else None
@@ -122,12 +125,17 @@ def plan_import(
     return ImportPlan(files, mapping, mapping_table, tuple(sorted(ignored)))
 
 
-def _add(files: dict[str, Path], table: str, file: Path) -> None:
+def _label(table: str) -> str:
+    """What the files of ``table`` hold, in French."""
     from mixite.store import STORE_TABLES
 
+    return "contours des communes" if table == _CONTOURS else STORE_TABLES[table].label
+
+
+def _add(files: dict[str, Path], table: str, file: Path) -> None:
     if table in files:
         raise InputError(
-            f"Deux fichiers contiennent la même table « {STORE_TABLES[table].label} » "
+            f"Deux fichiers contiennent la même table « {_label(table)} » "
             f"({files[table].name} et {file.name})",
             Location(file.name),
             "Gardez un seul fichier par type de données.",
@@ -136,13 +144,18 @@ def _add(files: dict[str, Path], table: str, file: Path) -> None:
 
 
 def read_plan(
-    plan: ImportPlan, step: Callable[[str, Path], None] | None = None
+    plan: ImportPlan,
+    step: Callable[[str, Path], None] | None = None,
+    communes: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate every file of ``plan`` (before any write): ``{table: canonical frame}``.
 
-    ``step(table, file)`` is called before each file is read (progress display).
+    ``step(table, file)`` is called before each file is read (progress display). A communes'
+    contours file fills the ``geometry_wkt`` of the communes read in the plan, else of
+    ``communes`` (those the store already holds for the millésime).
     """
-    from mixite.io import read_qpv, read_rpls, read_table, read_territory
+    from mixite.io import read_commitments, read_qpv, read_rpls, read_table, read_territory
+    from mixite.io.detect import with_contours
 
     frames: dict[str, pd.DataFrame] = {}
     known: list[str] | None = None
@@ -157,6 +170,11 @@ def read_plan(
             frame = read_qpv(file, mapping=mapping)
         elif table == "territory":
             frame = read_territory(file)
+        elif table == "commitments":
+            frame = read_commitments(file)
+        elif table == _CONTOURS:
+            frames["communes"] = with_contours(frames.get("communes", communes), file)
+            continue
         else:
             frame = read_table(file, table, mapping, known_communes=known)
         if table == "communes":
@@ -175,9 +193,14 @@ def import_files(
     """Read and validate every file of ``plan``, then import them as ``millesime`` of the store
     ``base`` in one transaction (``store.import_millesime``); ``reading(table, file)`` and
     ``writing(table, rows)`` report progress."""
-    from mixite.store import import_millesime
+    from mixite.store import Store, import_millesime
 
-    frames = read_plan(plan, reading)
+    existing = None
+    if _CONTOURS in plan.files and "communes" not in plan.files and base.exists():
+        with Store(base) as store:
+            if millesime in store.millesimes("communes"):
+                existing = store.read("communes", millesime)
+    frames = read_plan(plan, reading, existing)
     rows = import_millesime(base, millesime, frames, progress=writing)
     ordered = {t: rows[t] for t in sorted(rows, key=_READ_ORDER.index)}
     return ImportResult(millesime, ordered, plan.ignored)

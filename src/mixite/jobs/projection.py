@@ -14,7 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mixite.errors import ConfigError
-from mixite.jobs._load import StoreLike, load_names, load_snapshot, residence_names
+from mixite.jobs._load import (
+    StoreLike,
+    load_commitments,
+    load_names,
+    load_snapshot,
+    residence_names,
+)
 from mixite.jobs.results import ProjectionResult, StrategyProjection
 
 if TYPE_CHECKING:
@@ -143,6 +149,9 @@ def projection(
         frame = snapshot.get(optional)
         if frame is not None:
             frames[optional] = frame
+    commitments = load_commitments(store)
+    if commitments is not None:
+        frames["commitments"] = commitments
     base = build_base(frames, snapshot.millesime, plans)
     for plan in plans:
         check_plan(plan, base)

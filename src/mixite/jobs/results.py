@@ -34,6 +34,7 @@ __all__ = [
     "MargesResult",
     "Mode",
     "Names",
+    "NationalResult",
     "ProjectionResult",
     "QuotasResult",
     "ScenarioRun",
@@ -53,6 +54,12 @@ class Names:
     landlords: Mapping[str, str] = field(default_factory=dict)
     communes: Mapping[str, str] = field(default_factory=dict)
     qpv: Mapping[str, str] = field(default_factory=dict)
+    #: Names of the EPCIs of the communes table (SIREN → name).
+    epcis: Mapping[str, str] = field(default_factory=dict)
+    #: Names the conventions give their reservataires (key ``type:identifier`` → name); the other
+    #: reservataires are named from their type and the communes, EPCIs and landlords above
+    #: (``reports.fr.group_label``).
+    reservataires: Mapping[str, str] = field(default_factory=dict)
     #: Residence → its address and commune (RPLS holds no residence name).
     residences: Mapping[str, str] = field(default_factory=dict)
 
@@ -118,6 +125,8 @@ class DiagnosticResult:
     marges_missing: str = ""
     #: Shares of the legal objectives in the two lease years before (None: no earlier year).
     quota_history: pd.DataFrame | None = None
+    #: The ``communes`` table (names, and contours in ``geometry_wkt`` when imported).
+    communes: pd.DataFrame | None = None
 
     def title(self, table: str) -> str:
         """French title of a diagnostic table."""
@@ -162,6 +171,9 @@ class QuotasResult:
     table: pd.DataFrame
     ledger: pd.DataFrame | None
     secrecy_threshold: int
+    #: The préfet's shares of each landlord's flux against their ceilings (CCH R441-5; None
+    #: without reservation conventions).
+    ceilings: pd.DataFrame | None = None
 
     def definition(self, column: str) -> Definition | None:
         from mixite.indicators import column_definition
@@ -272,8 +284,12 @@ class FrontierResult:
 class DocumentsResult:
     """Everything the policy documents show for an attribution year, computed.
 
-    Tables keep English columns and codes: ``quotas`` (long format, every level), the objective
-    splits per partner (``objectives_*``, from ``objectives.split_objective``), ``relocations``
+    Tables keep English columns and codes: ``quotas`` (long format, every level; ``target`` is
+    each partner's own target, ``target_national`` the national default beside it), the
+    objectives per partner (``objectives_landlords`` and ``objectives_non_q1_qpv``: the EPCI's
+    objective split with ``objectives.split_objective``; ``objectives_reservataires`` and
+    ``objectives_landlords_non_reserved``: each partner's own priority objective,
+    ``objectives.own_objectives``), ``relocations``
     per landlord, ``sectors`` (QPV / outside), ``fragile_residences``, ``marges`` (EPCI and
     landlords) and ``history`` (EPCI shares per year).
     """
@@ -296,6 +312,81 @@ class DocumentsResult:
     marges: pd.DataFrame | None
     history: pd.DataFrame | None
     definitions: Mapping[str, Definition]
+    #: The priority objective of each landlord's non-reserved stock, on its own attributions
+    #: (same columns as ``objectives_reservataires``, from ``jobs.documents.own``).
+    objectives_landlords_non_reserved: pd.DataFrame | None = None
+    #: The territory's adapted rates and partners' commitments in the store (``engagements.yaml``;
+    #: None without them): level, group, indicator, rate, validity, act.
+    commitments: pd.DataFrame | None = None
+    #: The legal obligations where the law applies them (EPCI, each landlord, each landlord's
+    #: non-reserved stock, each reservataire but the State), year N: the long quota format plus
+    #: ``met`` (no attribution missing).
+    legal_status: pd.DataFrame | None = None
+    #: The same rows for every year of the review's window that the store holds (``year``
+    #: column), for the trend.
+    legal_history: pd.DataFrame | None = None
+    #: The years of the window (oldest first) and, for those missing, why: ``no_attributions``
+    #: or ``no_threshold``.
+    history_window: tuple[int, ...] = ()
+    missing_years: Mapping[int, str] = field(default_factory=dict)
+    #: Mutations among the attributions of year N: ``level`` (EPCI, landlord), ``group``,
+    #: ``attributions``, ``mutations``, ``share``.
+    mutations: pd.DataFrame | None = None
+    #: The EPCI objective outside QPV split between communes in proportion to their attributions
+    #: outside QPV (indicative territorial balance), and in QPV between communes with a QPV.
+    objectives_communes: pd.DataFrame | None = None
+    objectives_communes_qpv: pd.DataFrame | None = None
+    #: Room for manoeuvre of the EPCI and of each landlord with its binding reason.
+    marges_groups: pd.DataFrame | None = None
+    #: The map of the document-cadre: residences (Lambert-93 ``x``, ``y``, ``dwellings``,
+    #: ``fragility_class``, ``in_qpv``, ``commune``), QPV perimeters (WKT, WGS84) and commune
+    #: boundaries when the store holds them (``geometry_wkt``).
+    map_residences: pd.DataFrame | None = None
+    qpv_shapes: pd.DataFrame | None = None
+    commune_shapes: pd.DataFrame | None = None
+    #: Residences and dwellings per fragility class, in QPV and outside.
+    fragility_counts: pd.DataFrame | None = None
+    #: Durations and delays of the documents (``documents.*`` parameters): code → (value,
+    #: reference, unconfirmed).
+    terms: Mapping[str, tuple[float, str, bool]] = field(default_factory=dict)
+    #: The text that sets the Q1 threshold of year N (the annual arrêté).
+    threshold_reference: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# National observatory
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NationalResult:
+    """Every territory of a national run, in the long format, and its summary.
+
+    ``rows``: all results (``vocabulary.NATIONAL_COLUMNS``); ``epci``: one row per EPCI (identity,
+    size class, observed and simulated shares of the three objectives with their intervals and
+    shortfalls, room for manoeuvre); ``attainment``: per source (observed, or simulated under a
+    scenario) and objective, the EPCIs subject to it, those meeting it and the national share;
+    ``by_region`` and ``by_size``: the same per region and per size class; ``room`` and
+    ``room_counts``: the room for manoeuvre outside QPV per EPCI and by category and reason;
+    ``scenario_changes``: per EPCI, objective and scenario, the simulated share against the
+    baseline (None with a single scenario); ``failures``: the territories that failed (``epci``,
+    ``epci_name``, ``error``) — they are left out of every other table.
+    """
+
+    rows: pd.DataFrame
+    epci: pd.DataFrame
+    attainment: pd.DataFrame
+    by_region: pd.DataFrame
+    by_size: pd.DataFrame
+    room: pd.DataFrame
+    room_counts: pd.DataFrame
+    scenario_changes: pd.DataFrame | None
+    failures: pd.DataFrame
+    tasks: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    size_bounds: tuple[int, ...]
+    #: Territories whose results an earlier run had already written (not recomputed).
+    skipped: int = 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ the whole projection (``docs/projection.md``, « Hypothèses »).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from mixite.allocation.scenario import Scenario
     from mixite.projection.strategy import StrategyPlan
 
-__all__ = ["ProjectionBase", "build_base", "grid_key"]
+__all__ = ["ProjectionBase", "build_base", "expected_flows", "grid_key"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -92,6 +93,13 @@ class ProjectionBase:
     #: Days a freed dwelling waits before its commission (``rates.relet_delay_days``).
     relet_delay_days: float
     params: Parameters | None = field(default=None, repr=False)
+    #: The landlords' conventions (store table ``reservations``): each vacancy's reservataire is
+    #: drawn among the conventions of its landlord covering its commune, as in
+    #: ``allocation.scenario.vacancies_from_store``.
+    reservations: pd.DataFrame | None = field(default=None, repr=False)
+    #: The territory's adapted rates and the partners' CIA commitments (store table
+    #: ``commitments``), for each partner's own objective (``Scenario.quotas``).
+    commitments: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_dwellings(self) -> int:
@@ -239,11 +247,12 @@ def build_base(
 ) -> ProjectionBase:
     """The projection's starting point from the canonical frames of store millésime
     ``millesime`` (``dwellings``, ``households``, ``applications``, ``territory``, ``communes``
-    required; ``attributions`` and ``reservations`` optional) and the strategies to project.
+    required; ``attributions``, ``reservations`` and ``commitments`` optional) and the strategies
+    to project.
 
     Raises ``InputError`` for an occupant household whose dwelling is not in the RPLS.
     """
-    from mixite.allocation.scenario import FINANCING, default_flows
+    from mixite.allocation.scenario import FINANCING
     from mixite.household import consumption_units, is_q1, resources_per_uc
     from mixite.indicators.quotas import q1_threshold
     from mixite.indicators.roles import neighbourhood_keys, observed_flows
@@ -415,7 +424,11 @@ def build_base(
         neighbourhoods=neighbourhoods,
         departures=departures,
         demand=demand,
-        flows=default_flows(frames.get("reservations")),
+        flows=expected_flows(
+            frames.get("reservations"),
+            dw["landlord_id"].astype(str).to_numpy()[lettable],
+            dw["commune"].astype(str).to_numpy()[lettable],
+        ),
         communes=communes,
         territory=territory,
         observed=observed,
@@ -425,4 +438,30 @@ def build_base(
         charges_per_m2=charges,
         relet_delay_days=delay,
         params=params,
+        reservations=frames.get("reservations"),
+        commitments=frames.get("commitments"),
     )
+
+
+def expected_flows(
+    reservations: pd.DataFrame | None, landlords: npt.NDArray[Any], communes: npt.NDArray[Any]
+) -> dict[str, float] | None:
+    """Flow shares by reservataire type: the expected share of vacancies the conventions direct
+    to each type when every dwelling (``landlords``, ``communes``) is equally likely to be
+    freed — the expectation of ``allocation.scenario.default_flows`` over the year's vacancies.
+    None without conventions."""
+    from mixite.allocation.scenario import _ConventionMenus
+    from mixite.vocabulary import reservataire_kind
+
+    if reservations is None or reservations.empty or len(landlords) == 0:
+        return None
+    menus = _ConventionMenus(reservations)
+    pairs = Counter(zip((str(x) for x in landlords), (str(x) for x in communes), strict=True))
+    total: dict[str, float] = {}
+    for (landlord, commune), count in pairs.items():
+        keys, probs = menus.of(str(landlord), str(commune))
+        for key, prob in zip(keys, probs, strict=True):
+            kind = reservataire_kind(key)
+            total[kind] = total.get(kind, 0.0) + float(count) * prob
+    mass = sum(total.values())
+    return {k: v / mass for k, v in total.items()} if mass > 0 else None

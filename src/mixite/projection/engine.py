@@ -156,11 +156,13 @@ class _State:
         settings: Settings,
         rule: RelocationRule,
     ) -> None:
+        from mixite.allocation.scenario import _ConventionMenus
         from mixite.household import consumption_units
 
         self.base = base
         self.plan = plan
         self.rng = rng
+        self.menus = _ConventionMenus(base.reservations)
         self.settings = settings
         self.rule = rule
         self.millesime = base.millesime
@@ -742,6 +744,24 @@ class _State:
                 }
             )
 
+    def reservataires(self, vac: IntArray) -> npt.NDArray[np.object_]:
+        """The reservataire (key) of each vacant dwelling ``vac``, drawn among the conventions of
+        its landlord covering its commune, the rest going to the landlord's own stock (as
+        ``allocation.scenario.vacancies_from_store``)."""
+        landlord = self.d["landlord"][vac].astype(str)
+        commune = self.d["commune"][vac].astype(str)
+        out = np.empty(vac.size, dtype=object)
+        if vac.size == 0:
+            return out
+        codes, _ = pd.factorize(np.char.add(np.char.add(landlord, "\x1f"), commune))
+        order = np.argsort(codes, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+        for rows in np.split(order, starts[1:]):
+            keys, probs = self.menus.of(str(landlord[rows[0]]), str(commune[rows[0]]))
+            pick = self.rng.choice(len(keys), size=rows.size, p=probs)
+            out[rows] = np.asarray(keys, dtype=object)[pick]
+        return out
+
     def commissions(
         self,
         year: int,
@@ -772,7 +792,7 @@ class _State:
             scenario.simulation_config(dict(flow_shares) if flow_shares else None), year=year
         )
         thresholds = scenario.thresholds(self.base.territory, params)
-        quotas = scenario.quotas(params)
+        quotas = scenario.quotas(params, self.base.commitments)
         charges = scenario.charges_per_m2(params)
         empty_pairs = Pairs(
             np.zeros(0, np.int64),
@@ -806,7 +826,7 @@ class _State:
                 landlord=d["landlord"][vac],
                 commune=d["commune"][vac],
                 in_qpv=d["in_qpv"][vac],
-                reservataire=np.full(vac.size, "bailleur", dtype=object),
+                reservataire=self.reservataires(vac),
                 rooms=d["rooms"][vac],
                 housing_cost=d["rent"][vac] + charges * d["surface"][vac],
                 financing=d["financing"][vac],
@@ -1054,13 +1074,17 @@ def _sum_quotas(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def _flux(
     frames: list[pd.DataFrame], scenario: Scenario, default: Mapping[str, float] | None
 ) -> pd.DataFrame:
-    """Per landlord and reservataire: dwellings directed to it and its entitlement (its share of
-    the flow × the landlord's attributions of the year)."""
+    """Per landlord and reservataire type (flows are given by type): dwellings directed to the
+    type's reservataires and its entitlement (its share of the flow × the landlord's
+    attributions of the year)."""
+    from mixite.vocabulary import reservataire_kind
+
     columns = ["landlord_id", "reservataire", "delivered", "entitled", "balance"]
     if not frames:
         return pd.DataFrame(columns=columns)
     shares = scenario.flux if scenario.flux is not None else default
     stacked = pd.concat(frames, ignore_index=True)
+    stacked["reservataire"] = [reservataire_kind(str(r)) for r in stacked["reservataire"]]
     delivered = stacked.groupby(["landlord_id", "reservataire"])["delivered"].sum()
     totals = stacked.groupby("landlord_id")["delivered"].sum()
     names = sorted(set(shares or {}) | set(stacked["reservataire"].astype(str)))

@@ -312,13 +312,12 @@ def validation_table(
     return pd.DataFrame(rows)
 
 
-def objective_years(
-    quotas: pd.DataFrame, targets: dict[int, float], landlords: Sequence[str]
-) -> pd.DataFrame:
+def objective_years(quotas: pd.DataFrame, landlords: Sequence[str]) -> pd.DataFrame:
     """For the EPCI and each landlord, ``year_met``: the first projected year from which the
-    mean share of Q1-or-NPNRU attributions outside QPV meets the year's target (``targets``:
-    year → target) every year to the horizon, NaN when the last year misses it;
-    ``first_year_met``: the first year it is met at all; with the share of the last year."""
+    mean share of Q1-or-NPNRU attributions outside QPV meets the partner's own target of the year
+    (the ``target`` column, ``project.quota_targets``) every year to the horizon, NaN when the
+    last year misses it; ``first_year_met``: the first year it is met at all; with the share and
+    the target of the last year."""
     from mixite.vocabulary import Indicator, Level
 
     rows = quotas.loc[quotas["indicator"] == Indicator.Q1_OUTSIDE_QPV]
@@ -330,8 +329,10 @@ def objective_years(
             part = part.loc[part["group"].astype(str) == str(group)]
         part = part.sort_values("year")
         met = [
-            bool(np.isfinite(share) and share >= targets.get(int(y), np.inf) - 1e-9)
-            for y, share in zip(part["year"], part["share"], strict=True)
+            bool(np.isfinite(share) and np.isfinite(target) and share >= target - 1e-9)
+            for share, target in zip(
+                part["share"].astype(float), part["target"].astype(float), strict=True
+            )
         ]
         years = [int(y) for y in part["year"]]
         # The first year from which the objective stays met to the horizon.
@@ -349,9 +350,7 @@ def objective_years(
                 "first_year_met": float(years[met.index(True)]) if any(met) else np.nan,
                 "last_year": float(last["year"]) if last is not None else np.nan,
                 "last_share": float(last["share"]) if last is not None else np.nan,
-                "target": float(targets.get(int(last["year"]), np.nan))
-                if last is not None
-                else np.nan,
+                "target": float(last["target"]) if last is not None else np.nan,
             }
         )
     return pd.DataFrame(out)

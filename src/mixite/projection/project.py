@@ -86,28 +86,50 @@ def _task(plan_index: int, seed: int) -> tuple[list[Any], pd.DataFrame, pd.DataF
     return years, captured["residences"], units
 
 
-def quota_targets(plan: StrategyPlan, quotas: pd.DataFrame, params: Any = None) -> pd.DataFrame:
-    """The quota table with the ``target`` of each row: the year's scenario's Q1 and non-Q1
-    targets for the EPCI and the landlords, the priority target for each reservataire not
-    exempt; NaN elsewhere (as ``jobs.allocation.with_targets`` for one year)."""
-    from mixite.vocabulary import Indicator, Level
+def quota_targets(
+    plan: StrategyPlan,
+    quotas: pd.DataFrame,
+    params: Any = None,
+    commitments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The quota table with the ``target`` of each row, from the year's scenario and the
+    partners' ``commitments`` (``Scenario.quotas``): the Q1 and non-Q1 targets of the EPCI and
+    of each landlord (its own commitment, else the per-landlord rate, else the EPCI's: the law
+    sets the Q1 share for each landlord too), the priority target of each reservataire not exempt
+    and of each landlord's own stock; NaN elsewhere (as ``jobs.allocation.with_targets``)."""
+    from mixite.vocabulary import Indicator, Level, reservataire_key
 
+    by_year = {
+        int(y): plan.scenario(int(y)).quotas(params, commitments) for y in quotas["year"].unique()
+    }
     targets = []
     for year, level, indicator, group in zip(
-        quotas["year"], quotas["level"], quotas["indicator"], quotas["group"], strict=True
+        quotas["year"],
+        quotas["level"],
+        quotas["indicator"],
+        quotas["group"].astype(str),
+        strict=True,
     ):
-        q = plan.scenario(int(year)).quotas(params)
+        q = by_year[int(year)]
         target: float | None = None
         if indicator == Indicator.Q1_OUTSIDE_QPV:
-            target = q.q1_outside_qpv if level == Level.EPCI else None
-            if level == Level.LANDLORD:
-                target = q.q1_outside_qpv_landlord
+            if level == Level.EPCI:
+                target = q.q1_outside_qpv
+            elif level == Level.LANDLORD:
+                default = q.q1_outside_qpv_landlord
+                target = q.rate(indicator, group, q.q1_outside_qpv if default is None else default)
         elif indicator == Indicator.NON_Q1_IN_QPV:
-            target = q.non_q1_in_qpv if level == Level.EPCI else None
-            if level == Level.LANDLORD:
-                target = q.non_q1_in_qpv_landlord
-        elif level == Level.RESERVATAIRE and str(group) not in q.priority_exempt:
-            target = q.priority_per_reservataire
+            if level == Level.EPCI:
+                target = q.non_q1_in_qpv
+            elif level == Level.LANDLORD:
+                default = q.non_q1_in_qpv_landlord
+                target = q.rate(indicator, group, q.non_q1_in_qpv if default is None else default)
+        elif level == Level.RESERVATAIRE and not q.exempt(group):
+            target = q.rate(indicator, group, q.priority_per_reservataire)
+        elif level == Level.LANDLORD_NON_RESERVED:
+            target = q.rate(
+                indicator, reservataire_key("bailleur", group), q.priority_per_reservataire
+            )
         targets.append(np.nan if target is None else float(target))
     out = quotas.copy()
     out["target"] = np.asarray(targets, dtype=np.float64)
@@ -183,12 +205,11 @@ def _outcome(
         frame["imbalance"] = ledger_imbalance(frame)
     ledger = summarise(ledgers, ["year"])
     quotas = quota_targets(
-        plan, summarise(stack("quotas"), ["year", "level", "group", "indicator"]), params
+        plan,
+        summarise(stack("quotas"), ["year", "level", "group", "indicator"]),
+        params,
+        base.commitments,
     )
-    targets = {
-        int(y): float(plan.scenario(int(y)).quotas(params).q1_outside_qpv or np.nan)
-        for y in quotas["year"].unique()
-    }
     landlords = sorted({str(x) for x in residences["landlord_id"] if str(x)})
     rents_frames = [
         f.groupby(["year", "landlord_id"], as_index=False)[
@@ -205,7 +226,7 @@ def _outcome(
         residence_years=residence_years,
         neighbourhood_years=neighbourhood_years,
         quotas=quotas,
-        objectives=objective_years(quotas, targets, landlords),
+        objectives=objective_years(quotas, landlords),
         flux=summarise(stack("flux"), ["year", "landlord_id", "reservataire"]),
         ledger=ledger,
         rents=summarise(rents_frames, ["year", "landlord_id"]),

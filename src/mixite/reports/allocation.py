@@ -73,7 +73,7 @@ def _partner(level: str, group: Any, names: Names) -> str:
     """The partner of a result row, named: the EPCI, a landlord (« name (SIREN) »), a
     reservataire."""
     if level == Level.RESERVATAIRE:
-        return f"Réservataire : {fr.reservataire_label(str(group))}"
+        return f"Réservataire : {fr.group_label(level, group, names)}"
     if level == Level.EPCI:
         return "EPCI"
     return fr.group_label(level, group, names, with_code=True)
@@ -132,13 +132,22 @@ def objectives_table(indicators: pd.DataFrame, names: Names) -> pd.DataFrame:
                 cells.append(fr.MISSING)
                 continue
             value, goal = part.loc[(lv, g), "share"], part.loc[(lv, g), "target"]
+            national = part["target_national"].get((lv, g)) if "target_national" in part else None
+            beside = (
+                f", national {fr.percent(national)}"
+                if national is not None
+                and pd.notna(national)
+                and pd.notna(goal)
+                and abs(float(national) - float(goal)) > 1e-12
+                else ""
+            )
             if pd.isna(goal):
                 cells.append(fr.percent(value))
             elif pd.isna(value):
-                cells.append(f"— (objectif {fr.percent(goal)})")
+                cells.append(f"— (objectif {fr.percent(goal)}{beside})")
             else:
                 met = "atteint" if float(value) >= float(goal) - 1e-9 else "non atteint"
-                cells.append(f"{fr.percent(value)} (objectif {fr.percent(goal)} : {met})")
+                cells.append(f"{fr.percent(value)} (objectif {fr.percent(goal)}{beside} : {met})")
         out[title] = cells
     return out
 
@@ -154,6 +163,7 @@ _INDICATOR_HEADERS = {
     "share_low": "Intervalle (bas)",
     "share_high": "Intervalle (haut)",
     "target": "Objectif (part)",
+    "target_national": "Objectif national (part)",
     "attributions_free": "Attributions sans objectifs",
     "outside_qpv_free": "Attributions hors QPV sans objectifs",
 }
@@ -167,9 +177,10 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
         "partner",
         [_partner(lv, g, names) for lv, g in zip(ind["level"], ind["group"], strict=True)],
     )
-    # the EPCI's SIREN and landlords' SIRENs as codes; a reservataire type has none
+    # the EPCI's SIREN and landlords' SIRENs as codes; a reservataire's key when it has an
+    # identifier (commune:96001), none for a bare type (action_logement)
     ind["group"] = [
-        "" if lv == Level.RESERVATAIRE else str(g)
+        "" if lv == Level.RESERVATAIRE and ":" not in str(g) else str(g)
         for lv, g in zip(ind["level"], ind["group"], strict=True)
     ]
     ind["level"] = ind["level"].map(lambda c: fr.LEVEL_LABELS.get(c, c))
@@ -177,7 +188,7 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
     frame = ind.rename(columns=_INDICATOR_HEADERS)
     kinds: dict[str, Format] = {}
     for key, header in _INDICATOR_HEADERS.items():
-        if key.startswith("share") or key == "target":
+        if key.startswith("share") or key.startswith("target"):
             kinds[header] = "pct"
         elif key in ("denominator", "numerator", "attributions_free", "outside_qpv_free"):
             kinds[header] = "float" if run.mode == "simuler" else "int"

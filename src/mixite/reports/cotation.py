@@ -147,8 +147,13 @@ _WAITING_FR = {
     "adults": "Adultes",
     "pending": "Demandes en attente",
     "attributions_per_year": "Attributions par an",
-    "waiting_months": "Délai indicatif (mois)",
+    "cases": "Attributions dont le dépôt est connu",
+    "observed_months": "Délai observé (mois)",
+    "estimated_months": "Délai estimé (mois)",
+    "waiting_months": "Délai retenu (mois)",
+    "method": "Méthode",
 }
+_METHOD_FR = {"observe": "observé", "estimation": "estimation (stock / flux)"}
 
 
 def _blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
@@ -277,7 +282,10 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         "Part dans les N premiers (grille B)": "pct",
         "Demandes en attente": "int",
         "Attributions par an": "float",
-        "Délai indicatif (mois)": "float",
+        "Attributions dont le dépôt est connu": "int",
+        "Délai observé (mois)": "float",
+        "Délai estimé (mois)": "float",
+        "Délai retenu (mois)": "float",
         "Typologie minimale": "int",
     }
     num |= {
@@ -349,20 +357,34 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         Sheet("Critères", criteria, "Fréquence des critères", "", _fmt(criteria, num)),
     ]
     if result.waiting is not None:
-        waiting = _named_communes(result.waiting, result.names).rename(columns=_WAITING_FR)
+        named = _named_communes(result.waiting, result.names)
+        waiting = named.assign(
+            method=named["method"].map(lambda m: _METHOD_FR.get(m, fr.MISSING))
+        ).rename(columns=_WAITING_FR)
         note = (
-            "Délai indicatif = 12 × demandes similaires en attente / attributions similaires "
-            "par an (écoulement du stock, loi de Little) : une estimation, pas une mesure."
+            "Délai observé = durée moyenne entre le dépôt de la demande et la signature du bail "
+            "des attributions similaires (même typologie, même commune) ; il est retenu à partir "
+            "d'un nombre minimal d'attributions (paramètre cotation.delai_attente.cas_minimum). "
+            "En dessous, le délai retenu est une estimation : 12 × demandes similaires en "
+            "attente / attributions similaires par an (écoulement du stock, loi de Little). "
+            "Les délais observés sur moins d'attributions que le seuil du secret statistique "
+            "sont masqués."
         )
         sections.append(
             Section(
-                "Délais d'attente indicatifs",
+                "Délais d'attente des demandes similaires",
                 (table_html(waiting, _fmt(waiting, num), note=note),),
                 "delais",
             )
         )
         sheets.append(
-            Sheet("Délais", waiting, "Délais d'attente indicatifs", note, _fmt(waiting, num))
+            Sheet(
+                "Délais",
+                waiting,
+                "Délais d'attente des demandes similaires",
+                note,
+                _fmt(waiting, num),
+            )
         )
     moves: pd.DataFrame | None = None
     if result.comparison is not None and result.other_grid is not None:
@@ -482,19 +504,38 @@ def applicant_letter(result: ApplicantResult) -> str:
         )
     if result.waiting is not None:
         months = result.waiting["waiting_months"]
+        method = result.waiting.get("method")
+        raw_cases = result.waiting.get("cases")
+        cases = 0 if raw_cases is None or pd.isna(raw_cases) else int(raw_cases)
         if pd.isna(months):
             out.append(
-                "Délai d'attente indicatif : non estimable (aucune attribution similaire sur la "
-                "période observée)."
+                "Délai d'attente des demandes similaires : non estimable (aucune attribution "
+                "similaire sur la période observée)."
             )
         else:
             rounded = round(float(months))
             years = f" (soit environ {rounded // 12} ans)" if rounded >= 36 else ""
-            out.append(
-                f"Délai d'attente indicatif pour des demandes similaires : environ "
-                f"{fr.integer(rounded)} mois{years} (estimation : demandes similaires en attente "
-                "/ attributions similaires par an ; ce n'est pas un engagement)."
-            )
+            if method == "observe":
+                out.append(
+                    f"Délai d'attente moyen des demandes similaires satisfaites : environ "
+                    f"{fr.integer(rounded)} mois{years}, du dépôt de la demande à la signature "
+                    f"du bail, observé sur {fr.integer(cases)} attributions (ce n'est pas un "
+                    "engagement)."
+                )
+            else:
+                observed = (
+                    f"seulement {fr.integer(cases)} attribution{'s' if cases > 1 else ''} "
+                    "similaire" + ("s" if cases > 1 else "")
+                    if cases
+                    else "aucune attribution similaire"
+                )
+                out.append(
+                    f"Délai d'attente estimé pour des demandes similaires : environ "
+                    f"{fr.integer(rounded)} mois{years} (estimation par les demandes similaires "
+                    f"en attente et les attributions similaires par an, faute d'un délai "
+                    f"observé : {observed} dont la date de dépôt est connue ; ce n'est pas un "
+                    "engagement)."
+                )
     out.append("")
     codes = list(row["priority_codes"]) if "priority_codes" in row.index else []
     if bool(row.get("dalo", False)):

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -34,10 +33,11 @@ from mixite.reports.fr import Format
 from mixite.reports.legal import legal_html, obligations
 from mixite.reports.maps import (
     FRAGILITY_COLOURS,
-    qpv_geodataframe,
-    residences_geodataframe,
-    residences_map,
-    write_gpkg,
+    MapData,
+    leaflet_page,
+    map_data,
+    map_figure,
+    write_map_gpkg,
 )
 from mixite.reports.marges import marges_definitions, marges_section, marges_sheets
 from mixite.reports.tables import FrenchTable, french_table
@@ -221,47 +221,10 @@ def _charts(result: DiagnosticResult) -> dict[str, str]:
     return charts
 
 
-def _static_map(result: DiagnosticResult, qpv: gpd.GeoDataFrame | None) -> str:
-    """A tile-free Plotly map (Lambert-93 metres) that prints and works offline."""
-    fig = go.Figure()
-    if qpv is not None and not qpv.empty:
-        for shape, code in zip(qpv.to_crs("EPSG:2154").geometry, qpv["qpv_code"], strict=True):
-            polygons = getattr(shape, "geoms", [shape])
-            for poly in polygons:
-                xs, ys = poly.exterior.xy
-                fig.add_scatter(
-                    x=list(xs),
-                    y=list(ys),
-                    mode="lines",
-                    line={"color": "#6a1b9a", "width": 1.5},
-                    fill="toself",
-                    fillcolor="rgba(106,27,154,0.08)",
-                    name=result.names.qpv.get(str(code), str(code)),
-                    showlegend=False,
-                    hoverinfo="name",
-                )
-    located = result.residences.dropna(subset=["x", "y"])
-    for label in [*result.fragility_classes[:-1], "non classée"]:
-        part = located[located["fragility_class"].astype(str).str.startswith(label)]
-        if part.empty:
-            continue
-        fig.add_scattergl(
-            x=part["x"],
-            y=part["y"],
-            mode="markers",
-            name=label,
-            marker={"size": 5, "color": FRAGILITY_COLOURS.get(label, "#999999")},
-            text=[result.names.residence(r) for r in part["residence_id"]],
-            hoverinfo="text+name",
-        )
-    fig.update_layout(
-        title="Résidences par classe de fragilité et périmètres des QPV (Lambert-93)",
-        height=620,
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-        plot_bgcolor="white",
-    )
-    return plotly_div(fig)
+def _static_map(data: MapData) -> str:
+    """A tile-free Plotly map (Lambert-93 metres) that prints and works offline: communes'
+    boundaries and names, QPV outlined and named, residences sized by dwellings."""
+    return plotly_div(map_figure(data))
 
 
 def _reasons(result: DiagnosticResult) -> dict[str, str]:
@@ -350,24 +313,11 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
         definitions=definitions,
     )
 
-    # Residences layer (GeoPackage and map).
-    res_gdf = residences_geodataframe(result.residences)
-    layers = {"residences": res_gdf}
-    qpv_gdf = qpv_geodataframe(result.qpv) if result.qpv is not None and len(result.qpv) else None
-    if qpv_gdf is not None:
-        layers["qpv"] = qpv_gdf
-    gpkg = write_gpkg(layers, out_dir / "residences.gpkg")
+    # Map layers: GeoPackage for QGIS and the offline web map.
+    data = map_data(result)
+    gpkg = write_map_gpkg(data, out_dir / "residences.gpkg")
     map_html = out_dir / "carte.html"
-    map_html.write_text(
-        residences_map(
-            res_gdf,
-            qpv_gdf,
-            "fragility_class",
-            ["residence_id", "commune", "households"],
-            "Fragilité des résidences",
-        ),
-        encoding="utf-8",
-    )
+    map_html.write_text(leaflet_page(data), encoding="utf-8")
 
     quotas_csv = out_dir / "quotas.csv"
     if "quotas" in tables:
@@ -411,10 +361,14 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
         Section(
             "Carte des résidences",
             (
-                "<p>Résidences colorées selon leur classe de fragilité et périmètres des QPV. "
-                '<a href="carte.html">Carte interactive</a> ; couches pour QGIS : '
-                "<code>residences.gpkg</code> (Lambert-93).</p>",
-                _static_map(result, qpv_gdf),
+                "<p>Résidences colorées selon leur classe de fragilité, de taille proportionnelle "
+                "à leur nombre de logements, périmètres des quartiers prioritaires et limites "
+                'des communes. La <a href="carte.html">carte interactive</a> (fichier '
+                "<code>carte.html</code>, qui s'ouvre sans connexion) montre aussi, par commune, "
+                "la part des attributions hors QPV au premier quartile ou aux ménages relogés ; "
+                "les mêmes couches sont dans <code>residences.gpkg</code> (Lambert-93, avec leur "
+                "style pour QGIS).</p>",
+                _static_map(data),
             ),
             "carte",
         )

@@ -30,12 +30,17 @@ __all__ = [
     "INDICATOR_SHORT_LABELS",
     "LEVEL_LABELS",
     "MISSING",
+    "NATIONAL_INDICATOR_LABELS",
     "REASON_LABELS",
     "RESERVATAIRE_SHORT_LABELS",
     "ROLE_LABELS",
+    "ROOM_CATEGORY_LABELS",
+    "SOURCE_LABELS",
+    "TASK_LABELS",
     "UNIT_LABELS",
     "VALUE_LABELS",
     "Format",
+    "commune_of",
     "date",
     "decimal",
     "euros",
@@ -47,6 +52,8 @@ __all__ = [
     "percent",
     "points",
     "reservataire_label",
+    "reservataire_name",
+    "size_class_label",
     "value",
     "yes_no",
 ]
@@ -277,6 +284,7 @@ ROLE_LABELS: dict[str, str] = {
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "finan_family": FINANCING_LABELS,
     "reservataire": dict(RESERVATAIRES),
+    "reservataire_type": dict(RESERVATAIRES),
     "level": {str(k): v for k, v in LEVEL_LABELS.items()},
     "indicator": {str(k): v for k, v in INDICATOR_LABELS.items()},
     "unit": UNIT_LABELS,
@@ -303,6 +311,60 @@ def reservataire_label(code: str, short: bool = False) -> str:
     return table.get(str(code), str(code))
 
 
+_VOWELS = frozenset("aàâäeéèêëiîïoôöuùûüyœæ")
+
+
+def commune_of(name: str) -> str:
+    """« de Mirebourg », « d'Avignon », « du Havre », « des Ulis »: the preposition before a
+    commune's name, with French elision and contraction."""
+    text = str(name).strip()
+    if text.startswith("Le "):
+        return "du " + text[3:]
+    if text.startswith("Les "):
+        return "des " + text[4:]
+    if text[:1].lower() in _VOWELS:
+        return "d'" + text
+    return "de " + text
+
+
+#: Names of the reservataires that are one legal person whatever the territory.
+_RESERVATAIRE_PERSONS: dict[str, str] = {
+    "action_logement": "Action Logement Services",
+    "etat_prioritaire": "Préfet – contingent prioritaire",
+    "etat_agents": "Préfet – contingent des agents de l'État",
+}
+
+
+def reservataire_name(key: str, names: Names | None = None) -> str:
+    """The name of one reservataire from its key (``vocabulary.reservataire_key``): the name its
+    convention gives, else « Commune de X », the EPCI's name, « Action Logement Services »,
+    « Préfet – contingent prioritaire », the landlord's name for its own stock…"""
+    from mixite.vocabulary import split_reservataire_key
+
+    if names is not None and key in names.reservataires:
+        return str(names.reservataires[key])
+    kind, ident = split_reservataire_key(key)
+    if kind in _RESERVATAIRE_PERSONS:
+        return _RESERVATAIRE_PERSONS[kind] + (f" ({ident})" if ident else "")
+    if ident is None:
+        return reservataire_label(kind)
+    if kind == "commune":
+        commune = names.commune(ident) if names is not None else ident
+        return "Commune " + commune_of(commune)
+    if kind == "epci":
+        if names is not None and ident == names.epci and names.territory:
+            return names.territory
+        if names is not None and ident in names.epcis:
+            return str(names.epcis[ident])
+        return f"EPCI {ident}"
+    if kind == "departement":
+        return f"Département ({ident})"
+    if kind == "bailleur":
+        landlord = names.landlord(ident) if names is not None else ident
+        return f"{landlord} – logements non réservés"
+    return f"{reservataire_label(kind)} {ident}"
+
+
 def group_label(level: str, group: Any, names: Names | None = None, with_code: bool = False) -> str:
     """The name of a group of a result row: the territory, a landlord, a commune, a
     reservataire… (its code after the name with ``with_code``)."""
@@ -310,8 +372,9 @@ def group_label(level: str, group: Any, names: Names | None = None, with_code: b
     if level == Level.EPCI:
         return names.territory if names is not None else "EPCI"
     if level == Level.RESERVATAIRE:
-        return reservataire_label(code)
-    name = None
+        named = reservataire_name(code, names)
+        return f"{named} ({code})" if with_code and ":" in code else named
+    name: str | None = None
     if names is not None:
         if level in (Level.LANDLORD, Level.LANDLORD_NON_RESERVED):
             name = names.landlords.get(code)
@@ -337,3 +400,55 @@ def neighbourhood_label(key: str, names: Names | None = None) -> str:
         return f"IRIS {place} (hors QPV)"
     commune = names.communes.get(place, place) if names is not None else place
     return f"{commune} (hors QPV)"
+
+
+# ---------------------------------------------------------------------------------------------
+# National observatory (``mixite national``)
+# ---------------------------------------------------------------------------------------------
+
+#: Wording of the tasks of a national run and of the steps where a territory can fail.
+TASK_LABELS: dict[str, str] = {
+    "import": "import des fichiers",
+    "diagnostic": "diagnostic",
+    "quotas": "objectifs légaux",
+    "simulation": "simulation",
+    "dask": "exécution sur le cluster",
+}
+
+#: Wording of the indicators of the national diagnostic (``vocabulary.NationalIndicator``).
+NATIONAL_INDICATOR_LABELS: dict[str, str] = {
+    "parc_en_qpv": "Part du parc en QPV",
+    "vacance": "Taux de vacance",
+    "rotation": "Taux de rotation",
+    "demandes_par_attribution": "Demandes en cours par attribution",
+    "q1_hors_qpv_atteignable": "Part atteignable d'attributions Q1 hors QPV",
+}
+
+#: Where a national share comes from (``indicators.national.SOURCES``).
+SOURCE_LABELS: dict[str, str] = {
+    "observe": "attributions observées",
+    "simule": "année simulée",
+}
+
+#: Room for manoeuvre of an EPCI (``indicators.national.CATEGORIES``).
+ROOM_CATEGORY_LABELS: dict[str, str] = {
+    "atteint": "objectif atteint",
+    "atteignable": "atteignable, non atteint",
+    "hors_atteinte": "hors d'atteinte",
+}
+
+
+def size_class_label(lower: Any, bounds: tuple[int, ...] | list[int]) -> str:
+    """« moins de 2 000 logements », « 2 000 à 5 000 logements », « 50 000 logements et plus »:
+    the class of sizes starting at ``lower`` among the lower ``bounds``."""
+    ordered = sorted(int(b) for b in bounds)
+    low = int(lower)
+    if low not in ordered:
+        return f"{integer(low)} logements et plus"
+    k = ordered.index(low)
+    if k + 1 == len(ordered):
+        return f"{integer(low)} logements et plus"
+    high = ordered[k + 1]
+    if low == 0:
+        return f"moins de {integer(high)} logements"
+    return f"{integer(low)} à {integer(high)} logements"

@@ -120,6 +120,13 @@ def obligations(
             "Objectif": "pct",
             "Attributions manquantes": "int",
         }
+        if "target_national" in rows.columns:
+            national = rows["target_national"].astype(float).to_numpy()
+            if (abs(national - rows["target"].astype(float).to_numpy()) > 1e-12).any():
+                # A partner judged on its CIA commitment or the territory's adapted rate: the
+                # national default beside it (docs/regles.md §4).
+                table.insert(4, "Objectif national", national)
+                formats["Objectif national"] = "pct"
         out.append(
             Obligation(
                 str(indicator),

@@ -476,6 +476,16 @@ _TERRITORY_FORMATS: dict[str, Format] = {
 }
 
 
+def _quota_partner(level: str, group: str, result: ProjectionResult) -> str:
+    if level == Level.RESERVATAIRE:
+        return "Réservataire : " + fr.group_label(level, group, result.names, with_code=True)
+    if level == Level.LANDLORD_NON_RESERVED:
+        return f"{fr.LEVEL_LABELS[Level.LANDLORD_NON_RESERVED]} : " + fr.group_label(
+            level, group, result.names, with_code=True
+        )
+    return _partner(level, group, result.names)
+
+
 def _quotas_frame(result: ProjectionResult) -> pd.DataFrame:
     rows = []
     for strategy in result.strategies:
@@ -485,9 +495,7 @@ def _quotas_frame(result: ProjectionResult) -> pd.DataFrame:
                 {
                     "Stratégie": strategy.name,
                     "Année": int(row["year"]),
-                    "Partenaire": _partner(str(row["level"]), str(row["group"]), result.names)
-                    if row["level"] != Level.RESERVATAIRE
-                    else "Réservataire : " + fr.reservataire_label(str(row["group"])),
+                    "Partenaire": _quota_partner(str(row["level"]), str(row["group"]), result),
                     "Objectif": fr.INDICATOR_SHORT_LABELS.get(row["indicator"], row["indicator"]),
                     "Attributions concernées": row["denominator"],
                     "Part réalisée": row["share"],

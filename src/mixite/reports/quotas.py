@@ -17,7 +17,8 @@ __all__ = ["quotas_console_table"]
 def quotas_console_table(result: QuotasResult) -> Table:
     """A Rich table of the objectives that apply (EPCI, landlords, reservataires, landlords'
     non-reserved dwellings), each partner named, readable in 80 columns: objective, achieved
-    share, target and the attributions missing to reach it."""
+    share, target (the partner's commitment or the territory's adapted rate, with the national
+    default beside it when it differs) and the attributions missing to reach it."""
     from rich.table import Table
 
     table = result.table
@@ -37,11 +38,16 @@ def quotas_console_table(result: QuotasResult) -> Table:
         if level == "bailleur_non_reserve":
             partner += " (non réservés)"
         met = int(str(row.shortfall)) == 0
+        target = fr.percent(row.target, 0)
+        national = float(str(getattr(row, "target_national", row.target)))
+        if abs(national - float(str(row.target))) > 1e-12:
+            # A commitment or an adapted rate: the national default is shown beside it.
+            target += f" (national {fr.percent(national, 0)})"
         view.add_row(
             partner,
             fr.INDICATOR_SHORT_LABELS.get(str(row.indicator), str(row.indicator)),
             f"{fr.percent(row.share)} ({fr.integer(row.numerator)}/{fr.integer(row.denominator)})",
-            fr.percent(row.target, 0),
+            target,
             "atteint" if met else fr.integer(row.shortfall),
             style=None if met else "red",
         )

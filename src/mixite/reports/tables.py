@@ -59,6 +59,7 @@ _NAMED: dict[str, tuple[str, str]] = {
     "qpv_code": ("Quartier prioritaire", "Code du QPV"),
     "residence_id": ("Résidence", "Identifiant de la résidence"),
     "neighbourhood": ("Quartier", "Code du quartier"),
+    "reservataire": ("Réservataire", "Code du réservataire"),
 }
 
 
@@ -86,6 +87,8 @@ def _name_of(column: str, code: object, names: Names) -> str:
         return names.residence(text)
     if column == "neighbourhood":
         return fr.neighbourhood_label(text, names)
+    if column == "reservataire":  # a reservataire (type:identifier), or a bare type
+        return fr.reservataire_name(text, names)
     return text
 
 
@@ -126,9 +129,10 @@ def french_table(
             out["Partenaire" if "indicator" in frame.columns else "Groupe"] = [
                 fr.group_label(lv, g, names) for lv, g in zip(level, series, strict=True)
             ]
-            # a reservataire type is named, not coded (its code is an identifier)
+            # a reservataire is coded by its key when it has an identifier (commune:96001), a
+            # bare type (action_logement) is named only
             out["Code"] = [
-                "" if lv == Level.RESERVATAIRE else str(g)
+                "" if lv == Level.RESERVATAIRE and ":" not in str(g) else str(g)
                 for lv, g in zip(level, series, strict=True)
             ]
             continue

@@ -8,6 +8,7 @@ byte-identical files, and memory stays bounded whatever the size.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -23,7 +24,7 @@ from mixite.household import UcScale
 from mixite.schema import APPLICATIONS, ATTRIBUTIONS, COMMUNES, HOUSEHOLDS, LANDLORDS, RESERVATIONS
 from mixite.synth import formats
 from mixite.synth.calibration import Tally, calibration_figures, write_calibration_report
-from mixite.synth.geographie import build_geography, qpv_geojson
+from mixite.synth.geographie import build_geography, communes_geojson, qpv_geojson
 from mixite.synth.menages import build_applications, build_attributions, build_households
 from mixite.synth.modele import SizeProfile, load_model, reference_thresholds
 from mixite.synth.parc import build_dwellings, build_landlords, build_reservations, build_residences
@@ -38,7 +39,9 @@ FILES = {
     "communes": "communes.csv",
     "landlords": "bailleurs.csv",
     "qpv": "qpv.geojson",
+    "commune_contours": "communes.geojson",
     "territory": "territoire.yaml",
+    "commitments": "engagements.yaml",
     "calibration": "calibration.md",
 }
 DEFAULT_CHUNK = 100_000
@@ -70,20 +73,37 @@ def _chunks(sizes: np.ndarray, chunk: int) -> list[tuple[int, int]]:
 
 
 def territory_yaml(model: dict[str, Any]) -> str:
-    """Text of ``territoire.yaml`` (contract: nom, siren_epci, siren_epci_seuils, thresholds)."""
+    """Text of ``territoire.yaml`` (contract: nom, siren_epci, siren_epci_seuils, thresholds;
+    ``seuil_q1`` when the model gives Q1 thresholds the arrêtés lack, ``territoire.seuil_q1``)."""
     terr = model["territoire"]
-    data = {
+    reference = model["epci_reference"]
+    data: dict[str, Any] = {
         "nom": terr["nom"],
         "siren_epci": str(terr["siren_epci"]),
-        "siren_epci_seuils": str(model["epci_reference"]["siren"]),
-        "taux_effort_max": float(terr["taux_effort_max"]),
-        "reste_a_vivre_min": float(terr["reste_a_vivre_min"]),
+        "siren_epci_seuils": str(reference["siren"]),
     }
-    head = (
-        "# Territoire synthétique généré par « mixite generer » (données fictives).\n"
-        f"# Seuils Q1/Q2/Q3 : ceux de l'EPCI réel comparable {model['epci_reference']['nom']}.\n"
+    if terr.get("seuil_q1"):
+        data["seuil_q1"] = {int(y): float(v) for y, v in terr["seuil_q1"].items()}
+    data["taux_effort_max"] = float(terr["taux_effort_max"])
+    data["reste_a_vivre_min"] = float(terr["reste_a_vivre_min"])
+    own = str(reference["siren"]) == str(terr["siren_epci"])
+    head = "# Territoire synthétique généré par « mixite generer » (données fictives).\n" + (
+        "# Seuils Q1/Q2/Q3 : ceux des arrêtés pour cet EPCI.\n"
+        if own
+        else f"# Seuils Q1/Q2/Q3 : ceux de l'EPCI réel comparable {reference['nom']}.\n"
     )
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def commitments_yaml(model: dict[str, Any]) -> str:
+    """Text of ``engagements.yaml``: the fictitious CIA's commitments of the model (format of
+    ``io.commitments``)."""
+    head = (
+        "# Taux adaptés et engagements de la convention intercommunale d'attribution du\n"
+        "# territoire synthétique (données fictives), lus par « mixite importer ».\n"
+    )
+    data = {"engagements": [dict(item) for item in model.get("engagements", [])]}
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
 def generate(
@@ -93,13 +113,15 @@ def generate(
     millesime: int,
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    model: dict[str, Any] | None = None,
 ) -> GenerationResult:
     """Write a synthetic territory of ``profile.dwellings`` dwellings into ``folder``.
 
     Millésime convention: RPLS stock at 1/1/``millesime``, attributions with leases signed in
     ``millesime - 1``, applications pending at 31/12/``millesime - 1``, occupancy at
-    1/1/``millesime``. ``progress(done, total)`` is called after each chunk of dwellings."""
-    model = load_model()
+    1/1/``millesime``. ``progress(done, total)`` is called after each chunk of dwellings.
+    ``model``: the territory's model (``modele.territory_model``), the packaged one when None."""
+    model = load_model() if model is None else model
     folder.mkdir(parents=True, exist_ok=True)
     paths = {k: folder / v for k, v in FILES.items()}
     terr = model["territoire"]
@@ -111,8 +133,8 @@ def generate(
     landlords = build_landlords(model)
     residences = build_residences(r_res, model, geo, landlords, profile.dwellings, millesime)
     reservations = build_reservations(r_conv, model, landlords, residences, geo.communes)
-    thr_attr = reference_thresholds(millesime - 1)
-    thr_demand = reference_thresholds(millesime)
+    thr_attr = reference_thresholds(millesime - 1, model)
+    thr_demand = reference_thresholds(millesime, model)
     scale = UcScale.from_parameters(dt.date(millesime - 1, 1, 1))
 
     apl_zones = geo.communes["apl_zone"].to_numpy().astype(np.int64)
@@ -202,19 +224,28 @@ def generate(
     with paths["reservations"].open("wb") as f:
         formats.write_mixite(reservations, RESERVATIONS, f, header=True)
     with paths["communes"].open("wb") as f:
-        formats.write_mixite(geo.communes[COMMUNES.names], COMMUNES, f, header=True)
+        # the contours go to their own file (communes.geojson), as IGN publishes them
+        flat = dataclasses.replace(
+            COMMUNES, columns=tuple(c for c in COMMUNES.columns if c.name != "geometry_wkt")
+        )
+        formats.write_mixite(geo.communes[flat.names], flat, f, header=True)
     with paths["landlords"].open("wb") as f:
         formats.write_mixite(landlords, LANDLORDS, f, header=True)
     paths["qpv"].write_text(
         json.dumps(qpv_geojson(geo), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
+    paths["commune_contours"].write_text(
+        json.dumps(communes_geojson(geo), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     paths["territory"].write_text(territory_yaml(model), encoding="utf-8")
+    paths["commitments"].write_text(commitments_yaml(model), encoding="utf-8")
     counts.update(
         {
             "reservations": len(reservations),
             "communes": len(geo.communes),
             "landlords": len(landlords),
             "qpv": len(geo.qpv),
+            "commitments": len(model.get("engagements", [])),
         }
     )
     figures = calibration_figures(tally, model, profile, thr_attr, thr_demand)

@@ -132,6 +132,7 @@ def build_attributions(
     mutation = npnru | (rng.random(n) < float(at["mutations"]) - float(at["npnru"]))
 
     # reservataire: mutations mostly on the landlord's own share, otherwise the flux conventions
+    # (a commune's convention covers the landlord's flow in that commune only)
     res_types = (
         "etat_prioritaire",
         "etat_agents",
@@ -141,7 +142,7 @@ def build_attributions(
         "bailleur",
     )
     shares = (
-        reservations.groupby(["landlord_id", "reservataire"])["share"].sum().unstack().fillna(0.0)
+        reservations.groupby(["landlord_id", "reservataire"])["share"].max().unstack().fillna(0.0)
     )
     shares = shares.reindex(columns=list(res_types), fill_value=0.0)
     lids = d["landlord_id"].to_numpy()
@@ -151,6 +152,14 @@ def build_attributions(
     idx = np.minimum(idx, len(res_types) - 1)
     idx = np.where(mutation & (rng.random(n) < 0.6), len(res_types) - 1, idx)
     reservataire = np.array(res_types, dtype=object)[idx]
+    commune_codes = communes["commune"].to_numpy()[d["commune_idx"].to_numpy()]
+    epci = str(communes["epci"].iloc[0])
+    no_id = np.full(n, None, dtype=object)
+    reservataire_id = np.where(
+        reservataire == "commune",
+        commune_codes,
+        np.where(reservataire == "epci", epci, np.where(reservataire == "bailleur", lids, no_id)),
+    ).astype(object)
 
     prio = np.where(
         reservataire == "etat_prioritaire",
@@ -179,6 +188,25 @@ def build_attributions(
     monthly = np.round(r_uc * uc / 12.0, 2)
     q1 = is_q1(resources_per_uc(annual_resources(monthly), uc), thresholds.q1)
 
+    # filing date of the satisfied application: a lognormal wait, longer for large flats, in the
+    # central communes and for mutations, shorter for priority households (model, not law)
+    wait = model["attributions"]["attente"]
+    group_factor = (
+        pd.Series(d["group"].to_numpy())
+        .map({k: float(v) for k, v in wait["commune"].items()})
+        .to_numpy(dtype=float)
+    )
+    months = (
+        float(wait["mediane_mois"])
+        * np.exp(float(wait["sigma"]) * rng.standard_normal(n))
+        * float(wait["par_piece"]) ** (d["rooms"].to_numpy(dtype=float) - 2.0)
+        * group_factor
+        * np.where(mutation, float(wait["mutation"]), 1.0)
+        * np.where(prio, float(wait["prioritaire"]), 1.0)
+    )
+    lease = pd.DatetimeIndex(d["lease_start"])
+    filing = lease - pd.to_timedelta(np.round(months * 30.4375).astype(np.int64), unit="D")
+
     dep = str(communes["commune"].iloc[0])[:2]
     return pd.DataFrame(
         {
@@ -192,7 +220,9 @@ def build_attributions(
             "in_qpv": in_qpv,
             "qpv_code": d["qpv_code"].to_numpy(),
             "lease_date": d["lease_start"].to_numpy(),
+            "filing_date": filing.to_numpy(),
             "reservataire": reservataire,
+            "reservataire_id": reservataire_id,
             "rooms": d["rooms"].to_numpy(),
             "rent": d["rent"].to_numpy(),
             "household_size": comp["household_size"],

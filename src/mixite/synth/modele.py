@@ -6,7 +6,9 @@ source; legal values (consumption-unit scale, Q1 thresholds) are read from ``mix
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +30,24 @@ def load_model() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"Modèle du territoire synthétique illisible : {MODEL_PATH}.")
     return data
+
+
+def territory_model(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the packaged model with ``overrides`` merged in: mappings are merged key by key,
+    any other value (numbers, lists) replaces the packaged one. The model of one territory of
+    the synthetic France (``mixite.synth.france``): its name, SIREN, communes, thresholds."""
+
+    def merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(base)
+        for key, value in extra.items():
+            old = out.get(key)
+            if isinstance(old, dict) and isinstance(value, Mapping):
+                out[key] = merge(old, value)
+            else:
+                out[key] = copy.deepcopy(value)
+        return out
+
+    return merge(copy.deepcopy(load_model()), overrides)
 
 
 @dataclass(frozen=True)
@@ -83,10 +103,21 @@ class Thresholds:
     source: str
 
 
-def reference_thresholds(year: int) -> Thresholds:
+def reference_thresholds(year: int, model: Mapping[str, Any] | None = None) -> Thresholds:
     """Arrêté thresholds of the reference EPCI in force in ``year`` (legal parameter
-    ``seuils_q1``: mapping SIREN → {q1, q2, q3})."""
-    ref = load_model()["epci_reference"]
+    ``seuils_q1``: mapping SIREN → {q1, q2, q3}), or those the model gives for that year
+    (``epci_reference.seuils``: year → {q1, q2, q3, source}, for an EPCI absent from one
+    year's arrêté)."""
+    ref = (load_model() if model is None else model)["epci_reference"]
+    given = (ref.get("seuils") or {}).get(year)
+    if isinstance(given, Mapping):
+        return Thresholds(
+            year,
+            float(given["q1"]),
+            float(given["q2"]),
+            float(given["q3"]),
+            str(given.get("source", "")),
+        )
     siren = str(ref["siren"])
     param = default_parameters().get("seuils_q1", dt.date(year, 6, 30))
     entry = param.value.get(siren) if isinstance(param.value, dict) else None

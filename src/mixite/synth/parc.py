@@ -141,12 +141,14 @@ def build_residences(
     qpv_counts = np.floor(qpv_w / qpv_w.sum() * target_qpv).astype(np.int64)
     qpv_counts[0] += target_qpv - int(qpv_counts.sum())
 
-    # Non-QPV dwellings per commune
+    # Non-QPV dwellings per commune (real communes: their own share of the stock)
     share = {k: float(v) for k, v in geo_m["part_stock"].items()}
     com_w = np.array([share[g] for g in groups]) / np.array(
         [int((groups == g).sum()) for g in groups]
     )
     com_w = com_w * rng.dirichlet(np.full(len(groups), 4.0)) * len(groups)
+    if "weight" in geo.communes:
+        com_w = geo.communes["weight"].to_numpy(dtype=float) + 1e-9
     rest = dwellings - target_qpv
     com_counts = np.floor(com_w / com_w.sum() * rest).astype(np.int64)
     com_counts[0] += rest - int(com_counts.sum())
@@ -282,35 +284,32 @@ def build_reservations(
     residences: pd.DataFrame,
     communes: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Reservation conventions in flux: share of each landlord's yearly flow per reservataire
-    (State priority and agents, Action Logement, each commune in proportion to the landlord's
-    stock there, the EPCI; the landlord keeps the rest)."""
+    """Reservation conventions in flux, one per landlord × reservataire as a legal person
+    (docs/droit.md §6): the préfet's two contingents, Action Logement Services and the EPCI take
+    a share of the landlord's flow in the département; each commune where the landlord has
+    dwellings takes a share of the landlord's flow in that commune (conventions per commune,
+    CCH R441-5); the landlord keeps the rest (row ``bailleur``, its own SIREN)."""
     spec = model["reservations"]
     epci = str(communes["epci"].iloc[0])
     stock = residences.groupby(["landlord_id", "commune_idx"])["n_dwellings"].sum()
-    rows: list[tuple[str, str, str | None, float]] = []
+    rows: list[tuple[str, str, str | None, float, str | None]] = []
     for lid in landlords["landlord_id"]:
         al = round(float(spec["action_logement"]) * float(rng.uniform(0.8, 1.2)), 3)
-        com_total = round(float(spec["commune"]) * float(rng.uniform(0.7, 1.3)), 3)
-        shares = [
+        com_share = round(float(spec["commune"]) * float(rng.uniform(0.7, 1.3)), 3)
+        shares: list[tuple[str, str | None, float]] = [
             ("etat_prioritaire", None, float(spec["etat_prioritaire"])),
             ("etat_agents", None, float(spec["etat_agents"])),
             ("action_logement", None, al),
             ("epci", epci, float(spec["epci"])),
         ]
         own = stock.loc[lid] if lid in stock.index.get_level_values(0) else pd.Series(dtype=float)
-        tot = float(own.sum())
+        kept = round(1.0 - sum(s for _, _, s in shares) - com_share, 4)
         for cidx, n in own.items():
-            shares.append(
-                (
-                    "commune",
-                    str(communes["commune"].iloc[int(str(cidx))]),
-                    round(com_total * float(n) / tot, 4),
-                )
-            )
-        kept = round(1.0 - sum(s for _, _, s in shares), 4)
-        shares.append(("bailleur", None, kept))
-        rows.extend((str(lid), r, rid, s) for r, rid, s in shares if s > 0)
+            if float(n) > 0:
+                commune = str(communes["commune"].iloc[int(str(cidx))])
+                shares.append(("commune", commune, com_share))
+        shares.append(("bailleur", str(lid), kept))
+        rows.extend((str(lid), r, rid, s, None) for r, rid, s in shares if s > 0)
     return pd.DataFrame(rows, columns=RESERVATIONS.names)
 
 

@@ -1,0 +1,634 @@
+"""The national report (``mixite national``): every EPCI of a national run, named.
+
+Files written in the output folder:
+
+* ``national.html``: a self-contained page (Plotly inlined, readable offline): synthesis, the
+  three objectives per EPCI with their intervals and shortfalls, the distributions by region
+  and by size, the room for manoeuvre, the change under each scenario, the territories that
+  failed and why;
+* ``national.xlsx``: the same tables, one sheet each, with French headers;
+* ``national.parquet``: every result in the national long format (``vocabulary.NATIONAL_COLUMNS``,
+  codes and names), and ``epci.parquet``: one row per EPCI — for analysts.
+
+Presentation only: every figure comes from ``jobs.results.NationalResult``.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mixite.reports import fr
+from mixite.reports.common import Section, Sheet, plotly_div, render_page, table_html, write_xlsx
+from mixite.reports.fr import Format
+from mixite.vocabulary import Indicator
+
+if TYPE_CHECKING:
+    from mixite.jobs.results import NationalResult
+
+__all__ = ["DEFINITIONS", "NationalOutputs", "epci_frame", "failures_frame", "write_national"]
+
+_OBJECTIVES = (Indicator.Q1_OUTSIDE_QPV, Indicator.NON_Q1_IN_QPV, Indicator.PRIORITY)
+_SHORT = {
+    Indicator.Q1_OUTSIDE_QPV: "Q1 ou relogés hors QPV",
+    Indicator.NON_Q1_IN_QPV: "hors Q1 en QPV",
+    Indicator.PRIORITY: "prioritaires",
+}
+
+
+#: Definition of the columns of the workbook (the « Définitions » sheet).
+DEFINITIONS: dict[str, str] = {
+    "part": "Attributions au public visé / attributions concernées de l'année (CCH art. L441-1).",
+    "bas, haut": "Intervalle de confiance exact (Clopper-Pearson) de la part observée.",
+    "attributions concernées": "Attributions hors QPV (objectif hors QPV), en QPV (objectif en "
+    "QPV) ou toutes (publics prioritaires), baux signés dans l'année.",
+    "manque": "max(0, ⌈objectif × attributions concernées⌉ − attributions au public visé) : "
+    "attributions qui auraient permis d'atteindre l'objectif (docs/droit.md §2.1).",
+    "verdict": "Atteint quand le manque est nul ; publics prioritaires : chaque réservataire "
+    "soumis à l'objectif (hors État) et chaque bailleur pour ses logements non réservés.",
+    "part simulée": "Moyenne des réplicats de l'année simulée sous le scénario de référence.",
+    "Part nationale": "Somme des attributions au public visé / somme des attributions "
+    "concernées de tous les EPCI.",
+    "Part des EPCI qui l'atteignent": "EPCI dont le verdict est « atteint » / EPCI qui ont des "
+    "attributions concernées.",
+    "Part atteignable": "Attributions Q1 atteignables / libérations attendues hors QPV "
+    "(docs/marges.md).",
+    "Situation": "Objectif atteint ; atteignable (part atteignable ≥ objectif) mais non "
+    "atteint ; hors d'atteinte (part atteignable < objectif, pour la raison indiquée).",
+    "Variation (points)": "Part sous le scénario − part sous la référence (même graine).",
+    "Taille": "Classe de taille de l'EPCI en logements sociaux (convention de mixite, "
+    "docs/national.md).",
+}
+
+
+@dataclass(frozen=True)
+class NationalOutputs:
+    """The files of the national report."""
+
+    html: Path
+    xlsx: Path
+    parquet: Path
+    epci_parquet: Path
+
+
+def _interval(share: Any, low: Any, high: Any) -> str:
+    if pd.isna(share):
+        return fr.MISSING
+    if pd.isna(low) or pd.isna(high):
+        return fr.percent(share)
+    return f"{fr.percent(share)} [{fr.percent(low)} ; {fr.percent(high)}]"
+
+
+def _verdict(met: Any) -> str:
+    if met is None or met is pd.NA or (isinstance(met, float) and met != met):
+        return fr.MISSING
+    return "atteint" if bool(met) else "non atteint"
+
+
+def epci_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]:
+    """One row per EPCI in French: region, name, SIREN, dwellings, size class, each objective's
+    observed share, interval, attributions concerned, shortfall and verdict, the simulated
+    shares, the diagnostic's figures and the room for manoeuvre."""
+    e = result.epci
+    out = pd.DataFrame(
+        {
+            "Région": e["region_name"],
+            "EPCI": e["epci_name"],
+            "SIREN": e["epci"],
+            "Logements sociaux": e["dwellings"],
+            "Taille": [fr.size_class_label(c, result.size_bounds) for c in e["size_class"]],
+        }
+    )
+    formats: dict[str, Format] = {"Logements sociaux": "int"}
+    for ind in _OBJECTIVES:
+        short = _SHORT[ind]
+        if f"{ind}_share" not in e:
+            continue
+        out[f"{short} : part"] = e[f"{ind}_share"]
+        out[f"{short} : bas"] = e[f"{ind}_low"]
+        out[f"{short} : haut"] = e[f"{ind}_high"]
+        out[f"{short} : attributions concernées"] = e[f"{ind}_attributions"]
+        out[f"{short} : manque"] = e[f"{ind}_shortfall"]
+        out[f"{short} : verdict"] = [_verdict(m) for m in e[f"{ind}_met"]]
+        formats |= {
+            f"{short} : part": "pct",
+            f"{short} : bas": "pct",
+            f"{short} : haut": "pct",
+            f"{short} : attributions concernées": "int",
+            f"{short} : manque": "int",
+        }
+    for ind in _OBJECTIVES:
+        column = f"{ind}_simulated"
+        if column in e:
+            out[f"{_SHORT[ind]} : part simulée"] = e[column]
+            formats[f"{_SHORT[ind]} : part simulée"] = "pct"
+    for code, label in fr.NATIONAL_INDICATOR_LABELS.items():
+        if code in e:
+            out[label] = e[code]
+            formats[label] = "float" if code == "demandes_par_attribution" else "pct"
+    if "reason" in e:
+        out["Raison de la marge"] = [fr.REASON_LABELS.get(str(r), fr.MISSING) for r in e["reason"]]
+    return out, formats
+
+
+def failures_frame(result: NationalResult) -> pd.DataFrame:
+    """The territories that failed, named, with the step and the French message."""
+    f = result.failures
+    return pd.DataFrame(
+        {
+            "EPCI": f["epci_name"],
+            "SIREN": f["epci"],
+            "Étape": [fr.TASK_LABELS.get(str(t), str(t)) for t in f["task"]],
+            "Erreur": f["error"],
+        }
+    )
+
+
+def _attainment_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]:
+    a = result.attainment
+    out = pd.DataFrame(
+        {
+            "Objectif": [fr.INDICATOR_LABELS.get(str(i), str(i)) for i in a["indicator"]],
+            "Source": [
+                fr.SOURCE_LABELS.get(str(s), str(s)) + (f" — {sc}" if sc else "")
+                for s, sc in zip(a["source"], a["scenario"], strict=True)
+            ],
+            "EPCI concernés": a["epcis"],
+            "EPCI qui l'atteignent": a["met"],
+            "Part des EPCI qui l'atteignent": a["share_met"],
+            "Part nationale": a["national_share"],
+            "Part médiane des EPCI": a["median_share"],
+            "Objectif (part)": a["target"],
+        }
+    )
+    formats: dict[str, Format] = {
+        "EPCI concernés": "int",
+        "EPCI qui l'atteignent": "int",
+        "Part des EPCI qui l'atteignent": "pct",
+        "Part nationale": "pct",
+        "Part médiane des EPCI": "pct",
+        "Objectif (part)": "pct",
+    }
+    return out, formats
+
+
+def _distribution_frame(
+    table: pd.DataFrame, result: NationalResult, key: str
+) -> tuple[pd.DataFrame, dict[str, Format]]:
+    first = (
+        table["region_name"]
+        if key == "region"
+        else pd.Series([fr.size_class_label(c, result.size_bounds) for c in table[key]])
+    )
+    out = pd.DataFrame(
+        {
+            "Région" if key == "region" else "Taille": first.to_numpy(),
+            "Objectif": [fr.INDICATOR_SHORT_LABELS.get(str(i), str(i)) for i in table["indicator"]],
+            "EPCI concernés": table["epcis"].to_numpy(),
+            "EPCI qui l'atteignent": table["met"].to_numpy(),
+            "Part des EPCI qui l'atteignent": table["share_met"].to_numpy(),
+            "Part nationale": table["national_share"].to_numpy(),
+            "Part médiane": table["median_share"].to_numpy(),
+            "Logements sociaux": table["dwellings"].to_numpy(),
+        }
+    )
+    formats: dict[str, Format] = {
+        "EPCI concernés": "int",
+        "EPCI qui l'atteignent": "int",
+        "Part des EPCI qui l'atteignent": "pct",
+        "Part nationale": "pct",
+        "Part médiane": "pct",
+        "Logements sociaux": "int",
+    }
+    return out, formats
+
+
+def _room_frames(
+    result: NationalResult,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Format]]:
+    r = result.room
+    per_epci = pd.DataFrame(
+        {
+            "Région": r["region_name"],
+            "EPCI": r["epci_name"],
+            "SIREN": r["epci"],
+            "Logements sociaux": r["dwellings"],
+            "Part réalisée": r["achieved_share"],
+            "Part atteignable": r["attainable_share"],
+            "Objectif (part)": r["target"],
+            "Situation": [fr.ROOM_CATEGORY_LABELS.get(str(c), fr.MISSING) for c in r["category"]],
+            "Raison": [fr.REASON_LABELS.get(str(x), fr.MISSING) for x in r["reason"]],
+            "Marge (points)": r["room"],
+            "Manque (attributions)": r["shortfall"],
+        }
+    )
+    c = result.room_counts
+    counts = pd.DataFrame(
+        {
+            "Situation": [fr.ROOM_CATEGORY_LABELS.get(str(x), str(x)) for x in c["category"]],
+            "Raison": [fr.REASON_LABELS.get(str(x), fr.MISSING) for x in c["reason"]],
+            "EPCI": c["epcis"],
+            "Part des EPCI": c["share"],
+            "Manque (attributions)": c["shortfall"],
+        }
+    )
+    formats: dict[str, Format] = {
+        "Logements sociaux": "int",
+        "Part réalisée": "pct",
+        "Part atteignable": "pct",
+        "Objectif (part)": "pct",
+        "Marge (points)": "pct",
+        "Manque (attributions)": "int",
+        "EPCI": "int",
+        "Part des EPCI": "pct",
+    }
+    return per_epci, counts, formats
+
+
+def _changes_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]:
+    c = result.scenario_changes
+    if c is None or c.empty:
+        return pd.DataFrame(), {}
+    out = pd.DataFrame(
+        {
+            "Scénario": c["scenario"],
+            "Région": c["region_name"],
+            "EPCI": c["epci_name"],
+            "SIREN": c["epci"],
+            "Objectif": [fr.INDICATOR_SHORT_LABELS.get(str(i), str(i)) for i in c["indicator"]],
+            "Part (référence)": c["baseline_share"],
+            "Part (scénario)": c["share"],
+            "Variation (points)": c["change"],
+            "Verdict (référence)": [_verdict(m) for m in c["baseline_met"]],
+            "Verdict (scénario)": [_verdict(m) for m in c["met"]],
+        }
+    )
+    formats: dict[str, Format] = {
+        "Part (référence)": "pct",
+        "Part (scénario)": "pct",
+        "Variation (points)": "pct",
+    }
+    return out, formats
+
+
+def _kpis(result: NationalResult) -> str:
+    a = result.attainment
+    items = [
+        (fr.integer(len(result.epci)), "EPCI analysés"),
+        (fr.integer(result.failures["epci"].nunique()), "territoires en échec"),
+    ]
+    q1 = a.loc[(a["indicator"] == Indicator.Q1_OUTSIDE_QPV) & (a["source"] == "observe")]
+    if len(q1):
+        row = q1.iloc[0]
+        items += [
+            (fr.percent(row["national_share"]), "part nationale Q1 ou relogés hors QPV"),
+            (fr.percent(row["share_met"]), f"des EPCI atteignent {fr.percent(row['target'], 0)}"),
+        ]
+    cells = "".join(
+        f'<div class="kpi"><div class="v">{html.escape(v)}</div>'
+        f'<div class="l">{html.escape(label)}</div></div>'
+        for v, label in items
+    )
+    return f'<div class="kpis">{cells}</div>'
+
+
+def _bar(table: pd.DataFrame, labels: list[str], title: str) -> str:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for ind in _OBJECTIVES:
+        part = table.loc[table["indicator"] == ind]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Bar(
+                name=fr.INDICATOR_SHORT_LABELS[ind],
+                x=[labels[i] for i in part.index],
+                y=part["share_met"].to_numpy(dtype=float),
+            )
+        )
+    fig.update_layout(
+        barmode="group", yaxis_tickformat=".0%", yaxis_title=title, legend_title="objectif"
+    )
+    return plotly_div(fig)
+
+
+def _q1_charts(result: NationalResult) -> str:
+    import plotly.graph_objects as go
+
+    e = result.epci
+    column = f"{Indicator.Q1_OUTSIDE_QPV}_share"
+    if column not in e or e[column].notna().sum() == 0:
+        return ""
+    shown = e.loc[e[column].notna()]
+    share = shown[column].to_numpy(dtype=float)
+    target = result.attainment.loc[
+        result.attainment["indicator"] == Indicator.Q1_OUTSIDE_QPV, "target"
+    ]
+    hist = go.Figure(go.Histogram(x=share, xbins={"size": 0.02}, name="EPCI"))
+    hist.update_layout(
+        xaxis_tickformat=".0%",
+        xaxis_title="part des attributions hors QPV au premier quartile ou aux relogés",
+        yaxis_title="nombre d'EPCI",
+        showlegend=False,
+    )
+    scatter = go.Figure(
+        go.Scatter(
+            x=shown[f"{Indicator.Q1_OUTSIDE_QPV}_attributions"].to_numpy(dtype=float),
+            y=share,
+            mode="markers",
+            text=shown["epci_name"],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": shown[f"{Indicator.Q1_OUTSIDE_QPV}_high"].to_numpy(dtype=float) - share,
+                "arrayminus": share
+                - shown[f"{Indicator.Q1_OUTSIDE_QPV}_low"].to_numpy(dtype=float),
+                "thickness": 0.6,
+            },
+            hovertemplate="%{text}<br>%{y:.1%}<extra></extra>",
+        )
+    )
+    scatter.update_layout(
+        xaxis_type="log",
+        xaxis_title="attributions hors QPV de l'année (échelle logarithmique)",
+        yaxis_tickformat=".0%",
+        yaxis_title="part Q1 ou relogés",
+    )
+    if len(target) and pd.notna(target.iloc[0]):
+        goal = float(target.iloc[0])
+        hist.add_vline(x=goal, line_dash="dash", annotation_text=f"objectif {fr.percent(goal, 0)}")
+        scatter.add_hline(
+            y=goal, line_dash="dash", annotation_text=f"objectif {fr.percent(goal, 0)}"
+        )
+    return plotly_div(hist) + plotly_div(scatter)
+
+
+def _room_chart(result: NationalResult) -> str:
+    import plotly.graph_objects as go
+
+    r = result.room
+    if r.empty:
+        return ""
+    fig = go.Figure()
+    for category, label in fr.ROOM_CATEGORY_LABELS.items():
+        part = r.loc[r["category"] == category]
+        fig.add_trace(
+            go.Scatter(
+                x=part["achieved_share"].to_numpy(dtype=float),
+                y=part["attainable_share"].to_numpy(dtype=float),
+                mode="markers",
+                name=label,
+                text=part["epci_name"],
+                hovertemplate="%{text}<br>réalisée %{x:.1%}, atteignable %{y:.1%}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        xaxis_tickformat=".0%",
+        yaxis_tickformat=".0%",
+        xaxis_title="part réalisée (Q1 ou relogés hors QPV)",
+        yaxis_title="part atteignable",
+        legend_title="situation",
+    )
+    return plotly_div(fig)
+
+
+def _change_chart(result: NationalResult) -> str:
+    import plotly.graph_objects as go
+
+    c = result.scenario_changes
+    if c is None or c.empty:
+        return ""
+    fig = go.Figure()
+    for name in dict.fromkeys(c["scenario"]):
+        part = c.loc[(c["scenario"] == name) & (c["indicator"] == Indicator.Q1_OUTSIDE_QPV)]
+        fig.add_trace(go.Histogram(x=part["change"].to_numpy(dtype=float), name=str(name)))
+    fig.update_layout(
+        barmode="overlay",
+        xaxis_tickformat="+.0%",
+        xaxis_title="variation de la part Q1 ou relogés hors QPV (scénario − référence)",
+        yaxis_title="nombre d'EPCI",
+        legend_title="scénario",
+    )
+    return plotly_div(fig)
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partiel")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def write_national(result: NationalResult, output: Path) -> NationalOutputs:
+    """Write the national page, workbook and Parquet files into ``output``."""
+    output.mkdir(parents=True, exist_ok=True)
+    epci, epci_formats = epci_frame(result)
+    attainment, attainment_formats = _attainment_frame(result)
+    regions, region_formats = _distribution_frame(result.by_region, result, "region")
+    sizes, size_formats = _distribution_frame(result.by_size, result, "size_class")
+    room, room_counts, room_formats = _room_frames(result)
+    changes, change_formats = _changes_frame(result)
+    failures = failures_frame(result)
+
+    n_failed = result.failures["epci"].nunique()
+    intro = [
+        _kpis(result),
+        f"<p>Tâches : {html.escape(', '.join(fr.TASK_LABELS.get(t, t) for t in result.tasks))}. "
+        f"{fr.integer(len(result.epci))} EPCI analysés"
+        + (
+            f", dont {fr.integer(result.skipped)} repris d'un calcul précédent"
+            if result.skipped
+            else ""
+        )
+        + (
+            f" ; {fr.integer(n_failed)} territoire(s) en échec (section « Territoires en échec »)"
+            if n_failed
+            else ""
+        )
+        + ".</p>",
+        "<p>Un objectif est atteint quand le manque est nul : au moins ⌈objectif × attributions "
+        "concernées⌉ attributions au public visé (CCH art. L441-1). Pour les publics "
+        "prioritaires, chaque réservataire soumis à l'objectif (hors État) et chaque bailleur "
+        "pour ses logements non réservés doivent l'atteindre. La part nationale rapporte la "
+        "somme des attributions au public visé à la somme des attributions concernées de tous "
+        "les EPCI.</p>",
+        table_html(
+            attainment, attainment_formats, caption="Objectifs légaux : EPCI qui les atteignent"
+        ),
+    ]
+    sections = [Section("Synthèse", tuple(intro), "synthese")]
+    if len(result.epci):
+        order = epci.sort_values(
+            [f"{_SHORT[Indicator.Q1_OUTSIDE_QPV]} : manque", "EPCI"]
+            if f"{_SHORT[Indicator.Q1_OUTSIDE_QPV]} : manque" in epci
+            else ["EPCI"],
+            ascending=[False, True]
+            if f"{_SHORT[Indicator.Q1_OUTSIDE_QPV]} : manque" in epci
+            else [True],
+        )
+        sections.append(
+            Section(
+                "Les objectifs par EPCI",
+                (
+                    "<p>Part observée de chaque objectif avec, entre crochets, son intervalle "
+                    "de confiance exact (Clopper-Pearson), et manque (attributions au public visé qui auraient permis "
+                    "d'atteindre l'objectif). Les EPCI sont classés par manque décroissant sur "
+                    "l'objectif hors QPV.</p>",
+                    _q1_charts(result),
+                    table_html(
+                        _epci_view(order),
+                        caption="EPCI (tous dans le classeur national.xlsx)",
+                    ),
+                ),
+                "epci",
+            )
+        )
+    if len(regions):
+        labels = list(regions["Région"])
+        sections.append(
+            Section(
+                "Par région",
+                (
+                    _bar(result.by_region, labels, "part des EPCI qui atteignent l'objectif"),
+                    table_html(regions, region_formats),
+                ),
+                "regions",
+            )
+        )
+    if len(sizes):
+        labels = list(sizes["Taille"])
+        sections.append(
+            Section(
+                "Par taille d'EPCI",
+                (
+                    _bar(result.by_size, labels, "part des EPCI qui atteignent l'objectif"),
+                    table_html(sizes, size_formats),
+                ),
+                "tailles",
+            )
+        )
+    if len(room):
+        sections.append(
+            Section(
+                "Marges de manœuvre hors QPV",
+                (
+                    "<p>Pour chaque EPCI, la part atteignable d'attributions hors QPV au premier "
+                    "quartile (libérations attendues accessibles aux ménages du premier "
+                    "quartile, docs/marges.md) face à la part réalisée : un EPCI sous "
+                    "l'objectif dont la part atteignable le dépasse a une marge dans ses "
+                    "commissions ; sinon la raison dit ce qui la ferme (loyers, typologies…).</p>",
+                    table_html(room_counts, room_formats, caption="EPCI par situation et raison"),
+                    _room_chart(result),
+                    table_html(
+                        room.sort_values(
+                            ["Manque (attributions)", "EPCI"], ascending=[False, True]
+                        ),
+                        room_formats,
+                        caption="EPCI (tous dans le classeur)",
+                    ),
+                ),
+                "marges",
+            )
+        )
+    if len(changes):
+        sections.append(
+            Section(
+                "Scénario contre référence",
+                (
+                    f"<p>Année simulée sous chaque scénario, comparée à la référence "
+                    f"« {html.escape(result.scenarios[0])} » (même graine) : variation de la "
+                    "part de chaque EPCI, en points.</p>",
+                    _change_chart(result),
+                    table_html(
+                        changes.sort_values("Variation (points)", ascending=False),
+                        change_formats,
+                        caption="Variation par EPCI et objectif (toutes dans le classeur)",
+                    ),
+                ),
+                "scenario",
+            )
+        )
+    failure_blocks: tuple[str, ...] = (
+        (
+            '<p class="alerte">Ces territoires n\'ont pas été analysés (ou pas entièrement) ; '
+            "les autres l'ont été. Corrigez leurs fichiers puis relancez la même commande : "
+            "les territoires déjà faits ne sont pas recalculés.</p>",
+            table_html(failures),
+        )
+        if len(failures)
+        else ('<p class="ok">Aucun territoire en échec.</p>',)
+    )
+    sections.append(Section("Territoires en échec", failure_blocks, "echecs"))
+    subtitle = f"Produit par mixite · {fr.integer(len(result.epci))} EPCI"
+    page = render_page("Observatoire national des attributions", subtitle, sections)
+    html_path = output / "national.html"
+    html_path.write_text(page, encoding="utf-8")
+
+    sheets = [
+        Sheet(
+            "Synthèse",
+            attainment,
+            "Objectifs légaux : EPCI qui les atteignent",
+            formats=attainment_formats,
+        ),
+        Sheet(
+            "EPCI",
+            epci,
+            "Les objectifs par EPCI",
+            "Parts observées, intervalles exacts, manques.",
+            epci_formats,
+        ),
+        Sheet("Régions", regions, "Par région", formats=region_formats),
+        Sheet("Tailles", sizes, "Par taille d'EPCI", formats=size_formats),
+        Sheet("Marges", room, "Marges de manœuvre hors QPV par EPCI", formats=room_formats),
+        Sheet(
+            "Marges (synthèse)", room_counts, "EPCI par situation et raison", formats=room_formats
+        ),
+    ]
+    if len(changes):
+        sheets.append(
+            Sheet("Scénario", changes, "Scénario contre référence", formats=change_formats)
+        )
+    sheets.append(Sheet("Échecs", failures, "Territoires en échec"))
+    xlsx_path = write_xlsx(
+        output / "national.xlsx",
+        sheets,
+        title="Observatoire national des attributions",
+        definitions=DEFINITIONS,
+    )
+
+    parquet = output / "national.parquet"
+    _write_parquet(result.rows, parquet)
+    epci_parquet = output / "epci.parquet"
+    _write_parquet(
+        result.epci.astype(
+            {c: "object" for c in result.epci.columns if str(result.epci[c].dtype) == "boolean"}
+        ),
+        epci_parquet,
+    )
+    return NationalOutputs(html_path, xlsx_path, parquet, epci_parquet)
+
+
+def _epci_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The EPCI table of the page: one column per objective with its interval."""
+    out = frame[["Région", "EPCI", "Logements sociaux"]].copy()
+    for ind in _OBJECTIVES:
+        short = _SHORT[ind]
+        if f"{short} : part" not in frame:
+            continue
+        out[short] = [
+            _interval(s, lo, hi)
+            for s, lo, hi in zip(
+                frame[f"{short} : part"],
+                frame[f"{short} : bas"],
+                frame[f"{short} : haut"],
+                strict=True,
+            )
+        ]
+        out[f"{short} : manque"] = [fr.integer(x) for x in frame[f"{short} : manque"]]
+    return out
