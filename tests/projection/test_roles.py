@@ -146,7 +146,7 @@ def test_the_diagnostic_shows_the_roles(petite_store: object) -> None:
     from pathlib import Path
 
     from mixite.jobs.diagnostic import diagnostic
-    from mixite.reports.diagnostic import french_table
+    from mixite.reports.tables import french_table
     from mixite.store import Store
 
     with Store(Path(str(petite_store))) as store:
@@ -155,7 +155,8 @@ def test_the_diagnostic_shows_the_roles(petite_store: object) -> None:
     assert set(table["role"]) <= {r.value for r in NeighbourhoodRole}
     # Every dwelling's neighbourhood appears once; households add up to the occupancy survey's.
     assert table["neighbourhood"].is_unique
-    shown, _, note = french_table(result, "roles_quartiers", table)
+    french = french_table(table, result.names, lambda c: result.definition("roles_quartiers", c))
+    shown = french.frame
     assert "Rôle du quartier" in shown.columns and "Quartier" in shown.columns
     assert all(" (hors QPV)" in q or "QPV" in q for q in shown["Quartier"])
-    assert "docs/quartiers.md" in note
+    assert all("docs/quartiers.md" in text for text in french.definitions.values())

@@ -3,14 +3,16 @@ observed profile of attributions (in the dwellings already in service).
 
 The allocation simulation designates candidates by their cotation score and the commission's
 preference for solvent households (``commission.preference_solvabilite`` of the allocation
-scenario, which lowers the share of first-quartile households). Commissions also favour
-mutations (internal moves free a dwelling for someone else) and priority households more than
-grids say; the projection adds ``preference_mutations`` and ``preference_prioritaires``
-(``projection.strategy.Attributions``, in units of the score's range) to the score. Each share
+scenario, which lowers the share of first-quartile households). Commissions also weigh
+mutations (internal moves free a dwelling for someone else) and priority households otherwise
+than grids say; the projection adds ``preference_mutations`` and ``preference_prioritaires``
+(``projection.strategy.Attributions``, in units of the score's range, between ``-upper`` and
+``upper``: negative when commissions favour them less than the grid) to the score. Each share
 moves monotonically with its preference, so each preference is found by bisection on the first
-year (mean of a few replicates with common seeds), one after the other: the solvency preference
-against the share of Q1 or relocated households outside QPV, then mutations, then priority
-households (``sweeps`` times: they interact a little).
+year (mean of a few replicates with common seeds), one after the other: mutations against their
+share, then priority households against theirs, then the solvency preference against the share
+of Q1 or relocated households outside QPV, the figure the projection is about (``sweeps``
+times: they interact a little).
 """
 
 from __future__ import annotations
@@ -125,8 +127,7 @@ def calibrate_preferences(
     def share(m: float, p: float, s: float, key: str) -> float:
         return first_year_profile(base, with_preferences(plan, m, p, s), seeds)[key]
 
-    def bisect(measure: Any, target: float, high: float, rising: bool) -> float:
-        low = 0.0
+    def bisect(measure: Any, target: float, low: float, high: float, rising: bool) -> float:
         for _ in range(steps):
             mid = (low + high) / 2
             if (measure(mid) < target) == rising:
@@ -136,20 +137,21 @@ def calibrate_preferences(
         return (low + high) / 2
 
     for _ in range(sweeps):
-        m, p = mutations, priority
-        solvency = bisect(
-            lambda x, m=m, p=p: share(m, p, x, "q1_outside_qpv"),
-            observed_q,
-            solvency_upper,
-            rising=False,
-        )
-        s = solvency
+        p, s = priority, solvency
         mutations = bisect(
-            lambda x, p=p, s=s: share(x, p, s, "mutation_share"), observed_m, upper, True
+            lambda x, p=p, s=s: share(x, p, s, "mutation_share"), observed_m, -upper, upper, True
         )
         m = mutations
         priority = bisect(
-            lambda x, m=m, s=s: share(m, x, s, "priority_share"), observed_p, upper, True
+            lambda x, m=m, s=s: share(m, x, s, "priority_share"), observed_p, -upper, upper, True
+        )
+        p = priority
+        solvency = bisect(
+            lambda x, m=m, p=p: share(m, p, x, "q1_outside_qpv"),
+            observed_q,
+            0.0,
+            solvency_upper,
+            rising=False,
         )
     mutations, priority, solvency = round(mutations, 4), round(priority, 4), round(solvency, 4)
     calibrated = with_preferences(plan, mutations, priority, solvency)

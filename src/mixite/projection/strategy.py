@@ -67,13 +67,14 @@ class Attributions(_Strict):
     """The allocation scenario of every projected year, the years that use another one, and
     the commissions' observed preference for mutations and for priority households (added to
     the cotation score, in units of its range; calibrated on the year's observed attributions by
-    ``mixite projeter --calibrer``, 0 = the cotation alone) and, when set, the commission's
+    ``mixite projeter --calibrer``, 0 = the cotation alone, negative when commissions favour
+    them less than the grid does) and, when set, the commission's
     preference for solvent households of every year's scenario."""
 
     scenario: str
     par_annee: dict[int, str] = Field(default_factory=dict)
-    preference_mutations: float = Field(default=0.0, ge=0, le=10)
-    preference_prioritaires: float = Field(default=0.0, ge=0, le=10)
+    preference_mutations: float = Field(default=0.0, ge=-10, le=10)
+    preference_prioritaires: float = Field(default=0.0, ge=-10, le=10)
     #: Replaces the scenarios' ``commission.preference_solvabilite`` when set.
     preference_solvabilite: float | None = Field(default=None, ge=0, le=10)
 
