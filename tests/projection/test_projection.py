@@ -144,6 +144,24 @@ def test_processes_give_the_same_projection(petite_store: Path) -> None:
         two = projection(store, [_plan()], 1, 2, 5, workers=2)
     pd.testing.assert_frame_equal(one.strategies[0].territory, two.strategies[0].territory)
     pd.testing.assert_frame_equal(one.strategies[0].quotas, two.strategies[0].quotas)
+    # Reservataires are legal persons: each commune's convention by its code, the territory's
+    # only EPCI by its SIREN, never a bare type the conventions name one person for.
+    quotas = one.strategies[0].quotas
+    groups = set(quotas.loc[quotas["level"] == "reservataire", "group"].astype(str))
+    assert groups and "epci" not in groups and "commune" not in groups
+    assert {g for g in groups if g.startswith("commune")} <= {
+        f"commune:{c}" for c in one.strategies[0].residences["commune"].astype(str)
+    }
+    # Each landlord's own Q1 objective outside QPV: the CIA commitment of the `petite`
+    # territory's engagements.yaml (30 % for 999961001, 2024 to 2026), else the law's 25 %.
+    q1 = quotas.loc[(quotas["level"] == "bailleur") & (quotas["indicator"] == "q1_hors_qpv")]
+    targets = dict(zip(q1["group"].astype(str), q1["target"], strict=True))
+    assert targets.pop("999961001") == pytest.approx(0.30)
+    assert targets and all(v == pytest.approx(0.25) for v in targets.values())
+    objectives = one.strategies[0].objectives.set_index("group")
+    assert objectives.loc["999961001", "target"] == pytest.approx(0.30)
+    # The flux ledger is kept by reservataire type (flows are given by type).
+    assert not any(":" in str(r) for r in one.strategies[0].flux["reservataire"])
 
 
 def test_the_command_writes_page_workbook_geopackages_and_csv(

@@ -93,3 +93,26 @@ def test_relet_delay_by_littles_law() -> None:
     assert relet_delay_days(10, 100, 30.0) == pytest.approx(36.5)
     assert relet_delay_days(10, 0, 30.0) == 30.0
     assert relet_delay_days(500, 100, 30.0) == 365.0
+
+
+def test_expected_flows_weigh_each_commune_convention_by_its_dwellings() -> None:
+    import pandas as pd
+
+    from mixite.projection.base import expected_flows
+
+    reservations = pd.DataFrame(
+        {
+            "landlord_id": ["L1", "L1", "L1"],
+            "reservataire": ["etat_prioritaire", "commune", "commune"],
+            "reservataire_id": [None, "96001", "96002"],
+            "share": [0.25, 0.10, 0.20],
+        }
+    )
+    landlords = np.array(["L1"] * 4, dtype=object)
+    communes = np.array(["96001", "96001", "96001", "96002"], dtype=object)
+    flows = expected_flows(reservations, landlords, communes)
+    # A dwelling of 96001: 0.25 prefect, 0.10 its commune, 0.65 the landlord's own stock; of
+    # 96002: 0.25, 0.20, 0.55. Over 3 + 1 dwellings: commune (3 × 0.10 + 0.20) / 4 = 0.125,
+    # landlord (3 × 0.65 + 0.55) / 4 = 0.625.
+    assert flows == pytest.approx({"etat_prioritaire": 0.25, "commune": 0.125, "bailleur": 0.625})
+    assert expected_flows(None, landlords, communes) is None

@@ -163,6 +163,7 @@ class _State:
         self.plan = plan
         self.rng = rng
         self.menus = _ConventionMenus(base.reservations)
+        self.persons = _single_persons(base.reservations)
         self.settings = settings
         self.rule = rule
         self.millesime = base.millesime
@@ -869,6 +870,14 @@ class _State:
                 housing_aid(apps, self.base.communes, self.millesime),
             )
             result = simulate_year(problem, cfg, int(self.rng.integers(0, 2**31 - 1)), day)
+            if self.persons:
+                # A flow type the round's vacancies do not name resolves to the bare type in
+                # the simulation: the territory's only reservataire of that type, when it has one.
+                persons = np.array(
+                    [self.persons.get(str(r), r) for r in result.reservataire.tolist()],
+                    dtype=object,
+                )
+                result = dataclasses.replace(result, reservataire=persons)
             counts["refusals"] = counts.get("refusals", 0.0) + float(result.refusals)
             quota_frames.append(
                 quota_shares(
@@ -1069,6 +1078,28 @@ def _sum_quotas(frames: list[pd.DataFrame]) -> pd.DataFrame:
         out["denominator"] > 0, out["numerator"] / out["denominator"].clip(lower=1), np.nan
     )
     return out.reset_index()[columns]
+
+
+def _single_persons(reservations: pd.DataFrame | None) -> dict[str, str]:
+    """Reservataire type → its key, for the types with a single legal person among the
+    conventions (``epci`` → ``epci:<SIREN>``)."""
+    from mixite.vocabulary import reservataire_key
+
+    if reservations is None or reservations.empty:
+        return {}
+    ids = (
+        reservations["reservataire_id"].tolist()
+        if "reservataire_id" in reservations
+        else [None] * len(reservations)
+    )
+    keys: dict[str, set[str]] = {}
+    for kind, ident in zip(reservations["reservataire"].astype(str).tolist(), ids, strict=True):
+        keys.setdefault(kind, set()).add(reservataire_key(kind, ident))
+    return {
+        kind: next(iter(found))
+        for kind, found in keys.items()
+        if len(found) == 1 and next(iter(found)) != kind
+    }
 
 
 def _flux(

@@ -575,9 +575,16 @@ def _hypotheses(result: ProjectionResult) -> str:
 
 
 def _sheet(prefix: str, name: str) -> str:
-    """A sheet name: ``prefix`` and the strategy's name, without the characters Excel refuses."""
-    clean = re.sub(r"[\\/*?:\[\]]", " ", name)
-    return f"{prefix} – {clean}"[:31]
+    """A sheet name: ``prefix`` and the strategy's name, without the characters Excel refuses,
+    within Excel's 31 characters (the name cut after a whole word, with « … »)."""
+    clean = " ".join(re.sub(r"[\\/*?:\[\]]", " ", name).split())
+    title = f"{prefix} – {clean}"
+    if len(title) <= 31:
+        return title
+    room = 31 - len(prefix) - len(" – …")
+    words = clean[: room + 1].split(" ")
+    kept = " ".join(words[:-1]) if len(words) > 1 else clean[:room]
+    return f"{prefix} – {kept.rstrip()}…"
 
 
 def _gpkg(result: ProjectionResult, strategy: StrategyProjection, path: Path) -> Path:
