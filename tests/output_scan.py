@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+SOURCE_FILE = re.compile(r"\b(?:docs|src|tests)/[\w./-]+\.(?:md|py|yaml)\b|\b\w+\.py\b")
+CLI_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]+\b")
 PYTHON_WORDS = ("True", "False", "None", "NaN", "nan", "<NA>", "NaT")
 #: Canonical column names of the schema that are English words (the others have an underscore
 #: and are caught as identifiers, or are French words: commune, surface, iris, dalo…).
@@ -66,6 +68,11 @@ def words_findings(text: str, where: str) -> list[Finding]:
     for word in PYTHON_WORDS:
         if re.search(rf"(?<![\w<-]){re.escape(word)}(?![\w>-])", text):
             out.append(Finding(where, f"valeur Python « {word} »"))
+    # the project's own files and the software's options are not words of an adopted text
+    for path in sorted(set(SOURCE_FILE.findall(text))):
+        out.append(Finding(where, f"fichier du logiciel « {path} »"))
+    for option in sorted(set(CLI_OPTION.findall(text))):
+        out.append(Finding(where, f"option du logiciel « {option} »"))
     return out
 
 
@@ -79,12 +86,21 @@ def header_findings(headers: Iterable[str], where: str) -> list[Finding]:
     return out
 
 
+def _named_in(name: str, unit: str) -> bool:
+    """Whether ``name`` is in ``unit``, also after its article when French contracts it
+    (« Le Plessis-sur-Mire » in « Commune du Plessis-sur-Mire »)."""
+    bare = re.sub(r"^(Le |La |Les |L')", "", name)
+    return name in unit or (bare != name and bare in unit)
+
+
 def code_findings(units: Iterable[str], codes: Codes, where: str) -> list[Finding]:
     """Codes shown without their name in the same unit (a table row, a paragraph)."""
     out: list[Finding] = []
     for unit in units:
         for code, name in codes.named.items():
-            if re.search(rf"(?<![\w]){re.escape(code)}(?![\w])", unit) and name not in unit:
+            if re.search(rf"(?<![\w]){re.escape(code)}(?![\w])", unit) and not _named_in(
+                name, unit
+            ):
                 out.append(Finding(where, f"code « {code} » sans son nom « {name} »"))
     return out
 

@@ -148,3 +148,33 @@ def test_allocation_comparison_shows_the_commitment_beside_the_national_rate(
     assert "prioritaires:commune" not in names and "prioritaires:bailleur" not in names
     assert any(n.startswith("prioritaires:commune:") for n in names)
     assert not any(n.startswith("prioritaires:etat") for n in names)
+
+
+def test_simulated_priority_shares_are_within_the_observed_range(petite_store: Path) -> None:
+    """Plausibility of the baseline (a commission that gave Action Logement and the communes
+    0.9–1.5 % of priority households against 11.8–12.8 % observed): the simulated share of
+    priority households among the attributions on the rights of Action Logement and of the
+    communes is within a factor two of the share observed in the store's attributions."""
+    from mixite.allocation.scenario import load_scenario
+    from mixite.jobs.allocation import run_scenarios
+    from mixite.jobs.diagnostic import quotas
+
+    scenario = load_scenario(
+        Path(__file__).parents[1] / "exemples" / "scenarios" / "reference.yaml"
+    )
+    with Store(petite_store) as store:
+        runs = run_scenarios(store, [scenario], "simuler")
+        observed = quotas(store, 2024).table
+    ind = runs.runs[0].indicators
+
+    def pooled(frame: pd.DataFrame) -> float:
+        rows = frame[
+            (frame["level"] == "reservataire")
+            & (frame["indicator"] == "prioritaires")
+            & frame["group"].astype(str).str.match(r"^(action_logement|commune:)")
+        ]
+        return float(rows["numerator"].sum() / rows["denominator"].sum())
+
+    seen, simulated = pooled(observed), pooled(ind)
+    assert seen > 0.05, seen  # the synthetic attributions: 12 % (modele.yaml, prioritaires_autres)
+    assert seen / 2 <= simulated <= seen * 2, (seen, simulated)

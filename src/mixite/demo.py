@@ -58,6 +58,8 @@ class DemoPaths:
 
     root: Path
     millesime: int = DEMO_MILLESIME
+    #: Size of the synthetic territory (``mixite generer --taille``; the tests use ``petite``).
+    size: str = DEMO_SIZE
     made: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
@@ -99,7 +101,7 @@ def step_generate(paths: DemoPaths) -> None:
     from mixite.synth.modele import size_profile
 
     result = generate(
-        paths.data, np.random.default_rng(DEMO_SEED), size_profile(DEMO_SIZE), paths.millesime
+        paths.data, np.random.default_rng(DEMO_SEED), size_profile(paths.size), paths.millesime
     )
     paths.made.append(("Fichiers du territoire synthétique", paths.data))
     paths.made.append(("Rapport de calibration", result.paths["calibration"]))
@@ -288,9 +290,11 @@ def run_demo(
     root: Path,
     steps: Sequence[DemoStep] = DEMO_STEPS,
     report: Callable[[str], None] | None = None,
+    size: str = DEMO_SIZE,
 ) -> DemoPaths:
-    """Run the demo steps into ``root``; ``report`` receives one French line per step."""
-    paths = DemoPaths(root)
+    """Run the demo steps into ``root`` on a territory of ``size``; ``report`` receives one
+    French line per step."""
+    paths = DemoPaths(root, size=size)
     root.mkdir(parents=True, exist_ok=True)
     for step in steps:
         if report is not None:

@@ -63,9 +63,9 @@ def test_simuler_flechage_raises_q1_share(petite_store: Path, tmp_path: Path) ->
         args += ["--scenario", str(_fast_copy(tmp_path, name))]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    for name in ("comparaison.html", "comparaison.xlsx", "attributions_reference.csv"):
+    for name in ("comparaison.html", "comparaison.xlsx", "donnees/attributions_reference.csv"):
         assert (out / name).exists()
-    attributions = pd.read_csv(out / "attributions_reference.csv", sep=";", dtype=str)
+    attributions = pd.read_csv(out / "donnees" / "attributions_reference.csv", sep=";", dtype=str)
     assert list(attributions.columns) == [c.header for c in ATTRIBUTIONS.columns]
     base = _indicators(out / "indicateurs_reference.csv")
     fleche = _indicators(out / "indicateurs_flechage_30.csv")

@@ -93,6 +93,21 @@ def test_demand_figures(files: dict[str, pd.DataFrame]) -> None:
     assert abs(q1 / Q1_2025 - 1) <= 0.04
 
 
+def test_demand_by_typology_is_plausible(files: dict[str, pd.DataFrame]) -> None:
+    # Expected share of T1 applications, by hand from the model (modele.yaml, demande:
+    # tailles_menage × pieces_souhaitees): 0.38 × 0.35 + 0.22 × 0.05 = 0.144 (±0.01: about 4 standard
+    # errors on 23,000 applications).
+    apps, att = files["apps"], files["att"]
+    asked = apps["typologie_min"].astype(int).clip(upper=5)
+    assert abs((asked == 1).mean() - 0.144) <= 0.01
+    # Plausibility (issue: a T1 pressure of 53.7 applications per attribution against 7.1 for the
+    # territory): no typology's pressure above three times the territory's.
+    given = att["nb_pieces"].astype(int).clip(upper=5)
+    overall = len(apps) / len(att)
+    by_typology = asked.value_counts() / given.value_counts()
+    assert by_typology.max() <= 3 * overall, by_typology.round(1).to_dict()
+
+
 def test_q1_share_outside_qpv(files: dict[str, pd.DataFrame]) -> None:
     att = files["att"]
     out = att[att["en_qpv"] == "0"]

@@ -249,4 +249,4 @@ def _print_store_summary(store: Path) -> None:
     typer.echo("Contenu de la base :")
     for row in summary.itertuples(index=False):
         label = STORE_TABLES[str(row.table)].label
-        typer.echo(f"  millésime {row.millesime}, {label} : {fr.integer(row.rows)} lignes")
+        typer.echo(f"  millésime {row.millesime}, {label} : {fr.count(row.rows, 'ligne')}")

@@ -208,7 +208,8 @@ DEFINITIONS: dict[str, Definition] = {
         "Logements soustraits du flux",
         "attributions",
         "Attributions soustraites du flux : mutations internes, relogements liés au "
-        "renouvellement urbain ou aux ORCOD… (paramètre quotas.flux.logements_soustraits).",
+        "renouvellement urbain ou aux ORCOD…, selon la liste datée des catégories retenue dans les "
+        "paramètres de la gestion en flux.",
         "CCH art. R441-5 (décret n° 2020-145 du 20 février 2020)",
     ),
     "flow": Definition(

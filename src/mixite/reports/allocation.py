@@ -75,7 +75,7 @@ def _partner(level: str, group: Any, names: Names) -> str:
     if level == Level.RESERVATAIRE:
         return f"Réservataire : {fr.group_label(level, group, names)}"
     if level == Level.EPCI:
-        return "EPCI"
+        return names.territory or "EPCI"
     return fr.group_label(level, group, names, with_code=True)
 
 
@@ -175,7 +175,7 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
     ind.insert(
         1,
         "partner",
-        [_partner(lv, g, names) for lv, g in zip(ind["level"], ind["group"], strict=True)],
+        [fr.group_label(lv, g, names) for lv, g in zip(ind["level"], ind["group"], strict=True)],
     )
     # the EPCI's SIREN and landlords' SIRENs as codes; a reservataire's key when it has an
     # identifier (commune:96001), none for a bare type (action_logement)
@@ -185,9 +185,13 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
     ]
     ind["level"] = ind["level"].map(lambda c: fr.LEVEL_LABELS.get(c, c))
     ind["indicator"] = ind["indicator"].map(lambda c: fr.INDICATOR_SHORT_LABELS.get(c, c))
-    frame = ind.rename(columns=_INDICATOR_HEADERS)
+    headers = dict(_INDICATOR_HEADERS)
+    if run.mode == "simuler":  # counts are means over the replicates
+        for key in ("denominator", "numerator"):
+            headers[key] += " (moyenne des réplicats)"
+    frame = ind.rename(columns=headers)
     kinds: dict[str, Format] = {}
-    for key, header in _INDICATOR_HEADERS.items():
+    for key, header in headers.items():
         if key.startswith("share") or key.startswith("target"):
             kinds[header] = "pct"
         elif key in ("denominator", "numerator", "attributions_free", "outside_qpv_free"):
@@ -256,7 +260,10 @@ def write_allocation(runs: AllocationRuns, output: Path) -> list[Path]:
     simulated = runs.mode == "simuler"
     for run in runs.runs:
         slug = _slug(run.scenario.nom)
-        write_attributions_csv(run.attributions, output / f"attributions_{slug}.csv")
+        # the attributions in mixite's input format (re-importable, codes as in the data files)
+        data = output / "donnees"
+        data.mkdir(exist_ok=True)
+        write_attributions_csv(run.attributions, data / f"attributions_{slug}.csv")
         frame, _ = indicators_frame(run, names)
         write_csv_excel(frame, output / f"indicateurs_{slug}.csv")
 

@@ -75,7 +75,7 @@ def table_html(
         cells = []
         for col, value in zip(shown.columns, record, strict=True):
             fmt = formats.get(str(col))
-            klass = "num" if fmt in ("int", "float", "pct", "eur") else ""
+            klass = "num" if fmt in ("int", "float", "pct", "eur", "points") else ""
             if status_column is not None and col == status_column:
                 klass = "statut-ko" if str(value).startswith("non") else "statut-ok"
             cells.append(f'<td class="{klass}">{html.escape(format_value(value, fmt))}</td>')
@@ -138,6 +138,7 @@ _XLSX_FORMATS: dict[str, str] = {
     "pct": "0.0%",
     "eur": "#,##0 €",
     "date": "dd/mm/yyyy",
+    "points": "General",
 }
 
 

@@ -265,7 +265,7 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         criteria["Justificatif exigé"] = criteria["Justificatif exigé"].map(fr.yes_no)
     groups = _named_groups(groups, result.names)
     num: dict[str, Format] = {
-        "Points": "float",
+        "Points": "points",
         "Demandes cotées": "int",
         "Hors cotation": "int",
         "Demandes remplissant la condition": "int",
@@ -364,7 +364,7 @@ def write_audit_report(result: AuditResult, folder: Path) -> list[Path]:
         note = (
             "Délai observé = durée moyenne entre le dépôt de la demande et la signature du bail "
             "des attributions similaires (même typologie, même commune) ; il est retenu à partir "
-            "d'un nombre minimal d'attributions (paramètre cotation.delai_attente.cas_minimum). "
+            "d'un nombre minimal d'attributions similaires, fixé dans les paramètres de la cotation. "
             "En dessous, le délai retenu est une estimation : 12 × demandes similaires en "
             "attente / attributions similaires par an (écoulement du stock, loi de Little). "
             "Les délais observés sur moins d'attributions que le seuil du secret statistique "

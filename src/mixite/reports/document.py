@@ -150,7 +150,7 @@ _TABLE_SIZES_PT = (8.5, 8.0, 7.5, 7.0, 6.5)
 #: A column never asks for more than this width before the text width is shared.
 _MAX_PREFERRED_CM = 8.0
 _FONT = "Arial"
-_NUMERIC: tuple[str, ...] = ("int", "float", "pct", "eur")
+_NUMERIC: tuple[str, ...] = ("int", "float", "pct", "eur", "points")
 
 # Colours (hex without #).
 _BLUE, _ORANGE, _HEADER_FILL = "1F4E79", "B9770E", "DCE6F1"

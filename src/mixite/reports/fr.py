@@ -41,6 +41,7 @@ __all__ = [
     "VALUE_LABELS",
     "Format",
     "commune_of",
+    "count",
     "date",
     "decimal",
     "euros",
@@ -54,12 +55,14 @@ __all__ = [
     "reservataire_label",
     "reservataire_name",
     "size_class_label",
+    "source",
     "value",
     "yes_no",
 ]
 
 #: Display kinds of a table column.
-Format = Literal["int", "float", "pct", "eur", "text", "date"]
+#: (``points``: cotation points, as many decimals as the value has: « 40 », « 0,5 », « −15 »).
+Format = Literal["int", "float", "pct", "eur", "text", "date", "points"]
 
 #: What an empty cell reads.
 MISSING = "—"
@@ -92,6 +95,41 @@ def integer(x: Any) -> str:
     from babel.numbers import format_decimal
 
     return str(format_decimal(round(float(x)), format="#,##0", locale=_locale()))
+
+
+def count(x: Any, singular: str, plural: str | None = None) -> str:
+    """« 1 ligne », « 0 ligne », « 12 345 lignes »: the integer and its noun, singular below 2
+    (French usage)."""
+    if _missing(x):
+        return MISSING
+    word = singular if abs(round(float(x))) < 2 else (plural or singular + "s")
+    return f"{integer(x)} {word}"
+
+
+#: The titles of the project's documentation files, as a source reads them.
+_DOC_TITLES = {
+    "droit": "Droit des attributions",
+    "donnees-officielles": "Données officielles",
+    "indicateurs": "Indicateurs",
+    "marges": "Marges de manœuvre",
+    "formats": "Formats des fichiers",
+    "allocation": "Attributions simulées et optimisées",
+    "national": "Observatoire national",
+    "parametres": "Paramètres",
+}
+
+
+def source(text: str) -> str:
+    """A definition's source as a reader sees it: the project's documentation files
+    (``docs/droit.md``) named by their title (« documentation de mixite, Droit des
+    attributions »)."""
+    import re
+
+    def title(match: re.Match[str]) -> str:
+        stem = match.group(1)
+        return f"documentation de mixite, « {_DOC_TITLES.get(stem, stem.replace('-', ' '))} »"
+
+    return re.sub(r"docs/([\w-]+)\.md", title, text)
 
 
 def decimal(x: Any, digits: int = 2) -> str:
@@ -184,6 +222,8 @@ def value(x: Any, fmt: Format | None = None) -> str:
             return percent(x)
         if fmt == "eur":
             return euros(x)
+        if fmt == "points":
+            return points(x)
         if fmt == "int" or isinstance(x, int):
             return integer(x)
         return decimal(x)

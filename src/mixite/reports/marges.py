@@ -93,15 +93,15 @@ def _explanations(marges: Marges) -> str:
         f"accessibles, demandeurs Q1 pouvant y accéder) / libérations attendues hors QPV, à "
         f"comparer avec l'objectif de {fr.value(marges.target, 'pct')} et la part réalisée. "
         f"La raison principale est la plus grande des pertes (plafonds, taille, loyer, "
-        f"mobilité, demande) lorsque la part atteignable est sous l'objectif. Méthode : "
-        f"docs/marges.md.</p>"
+        f"mobilité, demande) lorsque la part atteignable est sous l'objectif. La méthode est "
+        f"décrite dans la documentation de mixite (« Marges de manœuvre »).</p>"
         + (
             "<p>Variante retenue : chaque demandeur ne peut prendre qu'un logement situé dans "
             "une des communes qu'il a demandées.</p>"
             if marges.wished_communes
             else "<p>Chaque demandeur peut prendre un logement de n'importe quelle commune du "
-            "territoire (borne haute ; l'option --communes-souhaitees restreint aux communes "
-            "demandées).</p>"
+            "territoire (borne haute ; une variante restreint chaque demandeur aux communes "
+            "qu'il a demandées).</p>"
         )
     )
 

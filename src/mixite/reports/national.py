@@ -48,7 +48,7 @@ DEFINITIONS: dict[str, str] = {
     "attributions concernées": "Attributions hors QPV (objectif hors QPV), en QPV (objectif en "
     "QPV) ou toutes (publics prioritaires), baux signés dans l'année.",
     "manque": "max(0, ⌈objectif × attributions concernées⌉ − attributions au public visé) : "
-    "attributions qui auraient permis d'atteindre l'objectif (docs/droit.md §2.1).",
+    "attributions qui auraient permis d'atteindre l'objectif (CCH art. L441-1).",
     "verdict": "Atteint quand le manque est nul ; publics prioritaires : chaque réservataire "
     "soumis à l'objectif (hors État) et chaque bailleur pour ses logements non réservés.",
     "part simulée": "Moyenne des réplicats de l'année simulée sous le scénario de référence.",
@@ -57,12 +57,12 @@ DEFINITIONS: dict[str, str] = {
     "Part des EPCI qui l'atteignent": "EPCI dont le verdict est « atteint » / EPCI qui ont des "
     "attributions concernées.",
     "Part atteignable": "Attributions Q1 atteignables / libérations attendues hors QPV "
-    "(docs/marges.md).",
+    "(méthode des marges de manœuvre de mixite).",
     "Situation": "Objectif atteint ; atteignable (part atteignable ≥ objectif) mais non "
     "atteint ; hors d'atteinte (part atteignable < objectif, pour la raison indiquée).",
     "Variation (points)": "Part sous le scénario − part sous la référence (même graine).",
-    "Taille": "Classe de taille de l'EPCI en logements sociaux (convention de mixite, "
-    "docs/national.md).",
+    "Taille": "Classe de taille de l'EPCI en logements sociaux (convention de "
+    "présentation de mixite).",
 }
 
 
@@ -519,7 +519,7 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
                 (
                     "<p>Pour chaque EPCI, la part atteignable d'attributions hors QPV au premier "
                     "quartile (libérations attendues accessibles aux ménages du premier "
-                    "quartile, docs/marges.md) face à la part réalisée : un EPCI sous "
+                    "quartile) face à la part réalisée : un EPCI sous "
                     "l'objectif dont la part atteignable le dépasse a une marge dans ses "
                     "commissions ; sinon la raison dit ce qui la ferme (loyers, typologies…).</p>",
                     table_html(room_counts, room_formats, caption="EPCI par situation et raison"),

@@ -101,6 +101,17 @@ def _whole(series: pd.Series) -> pd.Series:
     return series
 
 
+def _group_code(level: str, group: object, names: Names) -> str:
+    """The code shown beside a group's name: the EPCI's SIREN, a landlord's SIREN, a commune's
+    INSEE code, a reservataire's key when it has an identifier (commune:96001); nothing for a
+    reservataire named by its type alone (action_logement)."""
+    if level == Level.EPCI:
+        return str(names.epci or "")
+    if level == Level.RESERVATAIRE and ":" not in str(group):
+        return ""
+    return str(group)
+
+
 def french_table(
     frame: pd.DataFrame,
     names: Names,
@@ -120,7 +131,10 @@ def french_table(
         if col in _NAMED:
             label, code_label = _NAMED[col]
             out[label] = [_name_of(col, v, names) for v in series]
-            out[code_label] = series.astype(object).where(series.notna(), "")
+            codes = series.astype(object).where(series.notna(), "")
+            if col == "reservataire":  # a bare type (action_logement) is named only
+                codes = codes.map(lambda k: k if ":" in str(k) else "")
+            out[code_label] = codes
             continue
         if col == "territoire":  # the whole territory's row of a table by area
             out["Territoire"] = names.territory
@@ -131,10 +145,7 @@ def french_table(
             ]
             # a reservataire is coded by its key when it has an identifier (commune:96001), a
             # bare type (action_logement) is named only
-            out["Code"] = [
-                "" if lv == Level.RESERVATAIRE and ":" not in str(g) else str(g)
-                for lv, g in zip(level, series, strict=True)
-            ]
+            out["Code"] = [_group_code(lv, g, names) for lv, g in zip(level, series, strict=True)]
             continue
         label = found.label if found is not None else fr.COLUMN_LABELS.get(col, col)
         if found is not None and found.unit in _UNIT_IN_HEADER:
@@ -160,7 +171,9 @@ def french_table(
             if kind:
                 formats[label] = kind
         if found is not None and found.unit not in _CODE_UNITS:
-            notes[label.strip()] = f"{found.definition} Source : {found.source}."
+            notes[label.strip()] = (
+                f"{fr.source(found.definition)} Source : {fr.source(found.source)}."
+            )
     return FrenchTable(out.reset_index(drop=True), formats, notes)
 
 

@@ -385,6 +385,17 @@ _PRIORITY_BY_REASON: dict[str, str] = {
 }
 
 
+def _rooms_asked(
+    rng: np.random.Generator, size: np.ndarray[Any, Any], table: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """The smallest typology each applicant asks (1 for a T1…): drawn from the row of ``table``
+    for its household size (the last row for larger households), model ``pieces_souhaitees``."""
+    rows = table / table.sum(axis=1, keepdims=True)
+    cum = np.cumsum(rows[np.clip(size, 1, len(rows)) - 1], axis=1)
+    asked: np.ndarray[Any, Any] = 1 + (rng.random(len(size))[:, None] > cum).sum(axis=1)
+    return asked
+
+
 def build_applications(
     rng: np.random.Generator,
     model: dict[str, Any],
@@ -446,7 +457,7 @@ def build_applications(
     ]
     residence = masked(codes[wished_idx[:, 0]], mutation | (rng.random(n) < 0.8))
 
-    rooms_min = np.clip(size - 1 + (size == 1), 1, 6)
+    rooms_min = _rooms_asked(rng, size, np.asarray(dm["pieces_souhaitees"], dtype=float))
     rooms_max = np.clip(rooms_min + rng.integers(0, 2, n), 1, 7)
     priority = rng.random(n) < float(dm["part_prioritaire"])
     pcode = pd.Series(reason).map(_PRIORITY_BY_REASON).fillna("b").to_numpy()
