@@ -116,6 +116,8 @@ _DOC_TITLES = {
     "allocation": "Attributions simulées et optimisées",
     "national": "Observatoire national",
     "parametres": "Paramètres",
+    "projection": "Stratégie sur les six ans de la CIA",
+    "quartiers": "Rôles des quartiers",
 }
 
 

@@ -569,8 +569,14 @@ def _hypotheses(result: ProjectionResult) -> str:
     return (
         "<ul>"
         + "".join(f"<li>{html.escape(i)}</li>" for i in items)
-        + "</ul><p class='note'>Méthode, hypothèses et limites : docs/projection.md ; rôles des "
-        "quartiers : docs/quartiers.md.</p>"
+        + "</ul><p class='note'>"
+        + html.escape(
+            fr.source(
+                "Méthode, hypothèses et limites : docs/projection.md ; rôles des quartiers : "
+                "docs/quartiers.md."
+            )
+        )
+        + "</p>"
     )
 
 
@@ -735,7 +741,8 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
         "<p>Rôle de chaque quartier (chaque QPV ; hors QPV, la commune) d'après ses flux : "
         "entrées de ménages extérieurs au parc social, mutations entrantes et sortantes, "
         "ancienneté d'occupation, part de premiers locataires (définitions et seuils : "
-        "docs/quartiers.md). L'année de départ est observée (les mutations sortantes n'y sont "
+        + html.escape(fr.source("docs/quartiers.md"))
+        + "). L'année de départ est observée (les mutations sortantes n'y sont "
         "pas connues) ; les suivantes sont projetées.</p>"
     ]
     for strategy in result.strategies:
@@ -852,7 +859,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                 _sheet("Quartiers", strategy.name),
                 roles,
                 f"{strategy.name} : rôles des quartiers par année",
-                "Définitions et seuils : docs/quartiers.md.",
+                fr.source("Définitions et seuils : docs/quartiers.md."),
                 _ROLE_FORMATS,
             )
         )
