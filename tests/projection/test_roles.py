@@ -159,4 +159,4 @@ def test_the_diagnostic_shows_the_roles(petite_store: object) -> None:
     shown = french.frame
     assert "Rôle du quartier" in shown.columns and "Quartier" in shown.columns
     assert all(" (hors QPV)" in q or "QPV" in q for q in shown["Quartier"])
-    assert all("docs/quartiers.md" in text for text in french.definitions.values())
+    assert all("« Rôles des quartiers »" in text for text in french.definitions.values())
