@@ -95,7 +95,7 @@ def calibrate_preferences(
     seed: int,
     *,
     replicates: int = 2,
-    steps: int = 6,
+    steps: int = 8,
     sweeps: int = 1,
     upper: float = 0.25,
     solvency_upper: float = 1.0,
