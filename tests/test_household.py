@@ -304,8 +304,9 @@ def test_every_module_classifies_a_household_the_same_way(
     # …and the same income ceilings: the category of household.ceiling_category everywhere.
     when = dt.date(MILLESIME, 1, 1)
     for j, kind in enumerate(("plai", "plus", "pls")):
-        ceiling = household_ceiling(kind, "A", apps, when)
-        assert allocation.ceilings[:, j].tolist() == ceiling.tolist()
+        for z, zone in enumerate(("P", "I", "A")):  # ceilings per zone, the dwelling's chooses
+            ceiling = household_ceiling(kind, zone, apps, when)
+            assert allocation.ceilings[:, j, z].tolist() == ceiling.tolist()
     end = dt.date(YEAR, 12, 31)
     marges = _ceiling_matrix(apps, [("plus", "A")], end, default_parameters())[:, 0]
     assert marges.tolist() == household_ceiling("plus", "A", apps, end).tolist()

@@ -28,7 +28,7 @@ SURFACE: dict[str, list[str]] = {
     "mixite.io": [
         "FILE_NAMES", "RPLS_2025_COLUMNS", "RPLS_RESTRICTED_COLUMNS", "TERRITORY_COLUMNS",
         "ColumnMapping", "detect_kind", "load_mapping", "read_any", "read_commitments",
-        "read_folder", "read_qpv", "read_rpls", "read_table", "read_territory",
+        "read_folder", "read_qpv", "read_rpls", "read_sru", "read_table", "read_territory",
     ],
     "mixite.jobs": [
         "allocation", "cotation", "diagnostic", "documents", "importing", "projection", "results",

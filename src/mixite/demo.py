@@ -290,11 +290,12 @@ def run_demo(
     root: Path,
     steps: Sequence[DemoStep] = DEMO_STEPS,
     report: Callable[[str], None] | None = None,
-    size: str = DEMO_SIZE,
+    size: str | None = None,
 ) -> DemoPaths:
-    """Run the demo steps into ``root`` on a territory of ``size``; ``report`` receives one
-    French line per step."""
-    paths = DemoPaths(root, size=size)
+    """Run the demo steps into ``root`` on a territory of ``size`` (``DEMO_SIZE`` when None,
+    read at call time so that a test can set it); ``report`` receives one French line per
+    step."""
+    paths = DemoPaths(root, size=size if size is not None else DEMO_SIZE)
     root.mkdir(parents=True, exist_ok=True)
     for step in steps:
         if report is not None:

@@ -130,11 +130,31 @@ EMPLOYMENT: dict[str, str] = {
 #: Construction type (RPLS TYPECONST, by label).
 CONSTRUCTION_TYPES = ("collectif", "individuel", "etudiant")
 
+#: Situation of a commune under article 55 of the SRU law (CCH L302-5 et suivants).
+SRU_STATUSES: dict[str, str] = {
+    "non_soumise": "non soumise",
+    "conforme": "soumise, taux atteint",
+    "deficitaire": "déficitaire",
+    "carencee": "carencée",
+    "exemptee": "exemptée",
+}
+
 #: Zones: housing-benefit zones (1, 2, 3) and income-ceiling zones (P = Paris and bordering
 #: communes, I = rest of Île-de-France, A = other regions).
 APL_ZONES = ("1", "2", "3")
 CEILING_ZONES = ("P", "I", "A")
 LANDLORD_KINDS = ("OPH", "ESH", "SEM", "COOP", "AUTRE")
+
+#: How the QPV of a dwelling is known, for one generation of the geography
+#: (``docs/formats.md`` §2.1): the SDES geocoder (``PLG_QP24``, ``PLG_QP15``, ``PLG_QP``), the
+#: landlord's declaration (``QPV_CODE``), a point-in-polygon test of its coordinates in the
+#: imported perimeters, or not known (then counted outside QPV).
+QPV_SOURCES: dict[str, str] = {
+    "geocode": "géocodage du RPLS",
+    "declare": "déclaré par le bailleur",
+    "coordonnees": "coordonnées dans les périmètres importés",
+    "inconnu": "inconnu",
+}
 
 QPV_CODE_PATTERN = r"^Q[NP](\d{3}|02A|02B|2A0|2B0)[0-9A-Z]{2,3}$"
 COMMUNE_CODE_PATTERN = r"^(\d{5}|2[AB]\d{3})$"
@@ -168,13 +188,18 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A canonical table: its store name, columns, primary key and pseudonymised identifiers."""
+    """A canonical table: its store name, columns, primary key, pseudonymised identifiers, and
+    the file a user imports it from (``file``, ``option``: the messages name them)."""
 
     name: str
     label: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     pseudonymised: tuple[str, ...] = ()
+    #: The file a user holds for this table, as people name it (« fichier des demandes… »).
+    file: str = ""
+    #: The option of ``mixite importer`` that reads it.
+    option: str = ""
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -199,6 +224,8 @@ def _codes(d: dict[str, str]) -> tuple[str, ...]:
 DWELLINGS = Table(
     name="dwellings",
     label="logements (RPLS)",
+    file="fichier RPLS « données détaillées au logement »",
+    option="--rpls",
     key=("dwelling_id",),
     columns=(
         Column("dwelling_id", "IDENT_INT", "str", "identifiant du logement"),
@@ -225,14 +252,59 @@ DWELLINGS = Table(
             "qpv_code",
             "QPV",
             "str",
-            "code du QPV où se trouve le logement (vide hors QPV)",
+            "code du QPV où se trouve le logement, géographie en vigueur au 1er janvier du "
+            "millésime (vide hors QPV)",
             nullable=True,
             pattern=QPV_CODE_PATTERN,
         ),
-        Column("in_qpv", "EN_QPV", "bool", "le logement est situé en QPV"),
+        Column(
+            "in_qpv",
+            "EN_QPV",
+            "bool",
+            "le logement est situé en QPV (géographie en vigueur au 1er janvier du millésime)",
+        ),
+        Column(
+            "qpv_2024",
+            "QPV_2024",
+            "str",
+            "code du QPV de la géographie 2024 (décret n° 2023-1314) où se trouve le logement",
+            nullable=True,
+            pattern=QPV_CODE_PATTERN,
+        ),
+        Column(
+            "qpv_2024_source",
+            "QPV_2024_SOURCE",
+            "str",
+            "comment l'appartenance à un QPV 2024 est connue",
+            nullable=True,
+            codes=tuple(QPV_SOURCES),
+        ),
+        Column(
+            "qpv_2015",
+            "QPV_2015",
+            "str",
+            "code du QPV de la géographie 2015 (décret n° 2014-1750) où se trouve le logement",
+            nullable=True,
+            pattern=QPV_CODE_PATTERN,
+        ),
+        Column(
+            "qpv_2015_source",
+            "QPV_2015_SOURCE",
+            "str",
+            "comment l'appartenance à un QPV 2015 est connue",
+            nullable=True,
+            codes=tuple(QPV_SOURCES),
+        ),
         Column("iris", "IRIS", "str", "code IRIS", nullable=True),
-        Column("x", "X", "float", "abscisse Lambert-93 (m)", nullable=True),
-        Column("y", "Y", "float", "ordonnée Lambert-93 (m)", nullable=True),
+        Column("x", "X", "float", "abscisse dans le système de la colonne EPSG", nullable=True),
+        Column("y", "Y", "float", "ordonnée dans le système de la colonne EPSG", nullable=True),
+        Column(
+            "epsg",
+            "EPSG",
+            "int",
+            "système de coordonnées de X et Y (2154 : Lambert-93 ; 4326 : WGS84)",
+            nullable=True,
+        ),
         Column(
             "construction_type",
             "TYPECONST",
@@ -304,6 +376,8 @@ DWELLINGS = Table(
 APPLICATIONS = Table(
     name="applications",
     label="demandes de logement social (SNE)",
+    file="fichier des demandes (extrait du SNE ou du fichier partagé)",
+    option="--demandes",
     key=("application_id",),
     pseudonymised=("application_id",),
     columns=(
@@ -438,6 +512,8 @@ APPLICATIONS = Table(
 ATTRIBUTIONS = Table(
     name="attributions",
     label="attributions suivies de baux signés",
+    file="fichier des attributions (baux signés, extrait du SNE)",
+    option="--attributions",
     key=("attribution_id",),
     pseudonymised=("application_id",),
     columns=(
@@ -509,6 +585,8 @@ ATTRIBUTIONS = Table(
 HOUSEHOLDS = Table(
     name="households",
     label="ménages occupants (OPS)",
+    file="fichier de l'enquête sur l'occupation du parc social (OPS)",
+    option="--occupation",
     key=("household_id",),
     pseudonymised=("household_id",),
     columns=(
@@ -558,6 +636,8 @@ HOUSEHOLDS = Table(
 QPV = Table(
     name="qpv",
     label="quartiers prioritaires (QPV)",
+    file="fichier des périmètres des QPV (ANCT) ou de la liste des QPV",
+    option="--qpv",
     key=("qpv_code",),
     columns=(
         Column("qpv_code", "code_qp", "str", "code du QPV", pattern=QPV_CODE_PATTERN),
@@ -578,6 +658,8 @@ QPV = Table(
 RESERVATIONS = Table(
     name="reservations",
     label="conventions de réservation en flux",
+    file="fichier des conventions de réservation",
+    option="--reservations",
     key=("landlord_id", "reservataire", "reservataire_id"),
     columns=(
         Column("landlord_id", "IDENT_REP", "str", "SIREN du bailleur"),
@@ -609,18 +691,28 @@ RESERVATIONS = Table(
 COMMUNES = Table(
     name="communes",
     label="communes du territoire",
+    file="fichier des communes du territoire (communes.csv)",
+    option="--communes",
     key=("commune",),
     columns=(
         Column("commune", "code_commune", "str", "code INSEE", pattern=COMMUNE_CODE_PATTERN),
         Column("commune_name", "nom_commune", "str", "nom"),
         Column("epci", "siren_epci", "str", "SIREN de l'EPCI", pattern=SIREN_PATTERN),
         Column("epci_name", "nom_epci", "str", "nom de l'EPCI"),
-        Column("apl_zone", "zone_apl", "str", "zone des aides au logement", codes=APL_ZONES),
+        Column(
+            "apl_zone",
+            "zone_apl",
+            "str",
+            "zone des aides au logement (vide : zone de la commune dans la table de mixite)",
+            nullable=True,
+            codes=APL_ZONES,
+        ),
         Column(
             "ceiling_zone",
             "zone_plafonds",
             "str",
-            "zone des plafonds de ressources",
+            "zone des plafonds de ressources (vide : zone de la commune dans la table de mixite)",
+            nullable=True,
             codes=CEILING_ZONES,
         ),
         Column(
@@ -636,6 +728,8 @@ COMMUNES = Table(
 LANDLORDS = Table(
     name="landlords",
     label="bailleurs",
+    file="fichier des bailleurs (bailleurs.csv)",
+    option="--bailleurs",
     key=("landlord_id",),
     columns=(
         Column("landlord_id", "IDENT_REP", "str", "SIREN du bailleur", pattern=SIREN_PATTERN),
@@ -644,11 +738,75 @@ LANDLORDS = Table(
     ),
 )
 
+SRU = Table(
+    name="sru",
+    label="inventaire SRU des communes",
+    file="fichier de l'inventaire SRU (« Communes et inventaire SRU » ou taux de logements "
+    "sociaux des communes)",
+    option="--sru",
+    key=("commune",),
+    columns=(
+        Column("commune", "code_commune", "str", "code INSEE", pattern=COMMUNE_CODE_PATTERN),
+        Column("commune_name", "nom_commune", "str", "nom de la commune", nullable=True),
+        Column(
+            "inventory_year",
+            "annee_inventaire",
+            "int",
+            "année de l'inventaire (logements sociaux au 1er janvier)",
+            nullable=True,
+            min=2000,
+            max=2100,
+        ),
+        Column(
+            "sru_rate",
+            "taux_sru",
+            "float",
+            "taux de logements sociaux au sens de la loi SRU (0 à 1)",
+            min=0,
+            max=1,
+        ),
+        Column(
+            "social_dwellings",
+            "logements_sociaux_sru",
+            "int",
+            "logements sociaux décomptés à l'inventaire",
+            nullable=True,
+            min=0,
+        ),
+        Column(
+            "target_rate",
+            "taux_cible",
+            "float",
+            "taux légal de logements sociaux à atteindre (0 à 1)",
+            nullable=True,
+            min=0,
+            max=1,
+        ),
+        Column(
+            "sru_status",
+            "statut_sru",
+            "str",
+            "situation de la commune au regard de l'article 55 de la loi SRU",
+            nullable=True,
+            codes=tuple(SRU_STATUSES),
+        ),
+        Column(
+            "levy",
+            "prelevement",
+            "float",
+            "prélèvement net de l'année (€)",
+            nullable=True,
+        ),
+    ),
+)
+
 #: The territory description (``territoire.yaml``), one row per millésime (held by the store
 #: beside ``TABLES``; not an input table of its own CSV format).
 TERRITORY = Table(
     name="territory",
     label="territoire",
+    file="fichier de description du territoire (territoire.yaml)",
+    option="--territoire",
     key=("name",),
     columns=(
         Column("name", "nom", "str", "nom du territoire"),
@@ -725,5 +883,18 @@ TABLES: dict[str, Table] = {
         RESERVATIONS,
         COMMUNES,
         LANDLORDS,
+        SRU,
     )
 }
+
+
+#: Store table → the file people import it from (``Table.file``).
+STORE_FILES: dict[str, str] = {t.name: t.file for t in (*TABLES.values(), TERRITORY)}
+
+
+def import_hint(name: str) -> str:
+    """The French sentence telling how to import the file of store table ``name`` (the message
+    that uses it names the file: ``Table.file``)."""
+    table = TERRITORY if name == TERRITORY.name else TABLES.get(name)
+    option = f" {table.option} FICHIER" if table is not None and table.option else ""
+    return f"Importez-le avec « mixite importer --base … --millesime …{option} »."

@@ -105,14 +105,15 @@ def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) ->
     assert non_q1 >= 0.5 - 1e-9 or pd.isna(non_q1)
     text = " ".join(result.output.split())
     assert "objectifs respectés : oui" in text
-    # The gap to the LP bound can't be smaller than this territory's integrality gap, 0.277 %
-    # (HiGHS MIP over every pair: integer optimum 897.57, LP 900.06, measured; the optimiser
-    # reaches the integer optimum). Each reservataire is constrained on its own attributions
-    # (a commune with three vacancies owes one priority household): small groups widen the gap
-    # between the LP and the integers, 0.12 % when reservataires were pooled by type.
+    # The gap to the LP bound can't be smaller than this territory's integrality gap, 0.067 %
+    # (HiGHS MIP over every pair: integer optimum 915.12, LP 915.73, measured with each vacancy's
+    # ceilings and housing aid in its own commune's zones and the demand by typology of the
+    # synthetic model; the optimiser reaches the integer optimum). Each reservataire is constrained on its own attributions (a commune with three
+    # vacancies owes one priority household): small groups widen the gap between the LP and the
+    # integers, 0.12 % when reservataires were pooled by type.
     match = re.search(r"écart à la borne : ([0-9,]+) %", text)
     assert match is not None, text
-    assert float(match.group(1).replace(",", ".")) <= 0.3
+    assert float(match.group(1).replace(",", ".")) <= 0.1
 
 
 def _problem(base: Path, scenario: Path) -> tuple[object, str]:

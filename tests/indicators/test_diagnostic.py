@@ -23,10 +23,29 @@ def territory() -> dict[str, pd.DataFrame]:
     return random_territory(seed=11, n_dwellings=3000)
 
 
+def sru_inventory(communes: pd.Series) -> pd.DataFrame:
+    """An SRU inventory of the territory's communes (rates made up for the test)."""
+    from mixite.dtypes import canonical
+    from mixite.schema import SRU
+
+    n = len(communes)
+    frame = pd.DataFrame(
+        {
+            "commune": communes.to_numpy(),
+            "inventory_year": 2023,
+            "sru_rate": np.linspace(0.1, 0.4, n),
+            "target_rate": 0.25,
+            "sru_status": ["deficitaire", "carencee", "conforme", "conforme"][:n],
+        }
+    )
+    return canonical(frame, SRU, check_required=False)
+
+
 @pytest.fixture(scope="module")
 def tables(territory: dict[str, pd.DataFrame], params: Parameters) -> dict[str, pd.DataFrame]:
     ceiling = np.full(len(territory["households"]), 24000.0)
-    return territorial_diagnostic(territory, MILLESIME, params, ceiling=ceiling)
+    frames = {**territory, "sru": sru_inventory(territory["communes"]["commune"])}
+    return territorial_diagnostic(frames, MILLESIME, params, ceiling=ceiling)
 
 
 def test_every_table_is_produced_and_declared(tables: dict[str, pd.DataFrame]) -> None:

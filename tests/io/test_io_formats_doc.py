@@ -22,6 +22,7 @@ FILES = {
     "communes": "communes.csv",
     "landlords": "bailleurs.csv",
     "qpv": "qpv.csv (liste de QPV, sans périmètre)",
+    "sru": "sru.csv (inventaire SRU au format mixite)",
 }
 TYPES = {
     "str": "texte",

@@ -118,8 +118,9 @@ PRIORITY_EXEMPT = STATE_RESERVATAIRES
 #: Slack tolerated on a quota (floating point), in assignments.
 QUOTA_TOLERANCE = 1e-7
 
-#: Housing aid: ``aid(housing_cost[v], application_index[a]) -> monthly aid``, broadcasting.
-AidFunction = Callable[[FloatArray, IntArray], FloatArray]
+#: Housing aid: ``aid(housing_cost[v], application_index[a], vacancy_index[v]) -> monthly aid``,
+#: broadcasting (the vacancy gives the dwelling's housing-benefit zone).
+AidFunction = Callable[[FloatArray, IntArray, IntArray], FloatArray]
 
 
 def _frozen(values: Any, dtype: Any) -> Any:
@@ -151,6 +152,10 @@ class Vacancies:
     financing: IntArray  # FIN_* codes
     qpv_code: npt.NDArray[np.object_] | None = None
     rent: FloatArray | None = None  # monthly principal rent (attributions.rent), else housing_cost
+    # Zones of the dwelling's commune: housing-benefit zone 1, 2, 3 and the index of its income-
+    # ceiling zone in ``ceilings.ZONES`` (P, I, A), for applications whose ceilings are per zone.
+    apl_zone: IntArray | None = None
+    ceiling_zone: IntArray | None = None
 
     @classmethod
     def from_arrays(cls, **arrays: Any) -> Vacancies:
@@ -166,6 +171,8 @@ class Vacancies:
             "financing": np.int64,
             "qpv_code": object,
             "rent": np.float64,
+            "apl_zone": np.int64,
+            "ceiling_zone": np.int64,
         }
         values: dict[str, Any] = {}
         for name, dtype in kinds.items():
@@ -208,7 +215,9 @@ class Applications:
     employed: BoolArray
     score: FloatArray  # cotation score (higher = more urgent)
     income: FloatArray  # reference income (€/year) compared with the ceilings
-    ceilings: FloatArray  # (n, 3): PLAI, PLUS, PLS ceilings of the household (€/year)
+    # (n, 3): PLAI, PLUS, PLS ceilings of the household (€/year); or (n, 3, z): the same in each
+    # income-ceiling zone, the dwelling's zone (``Vacancies.ceiling_zone``) choosing the column.
+    ceilings: FloatArray
     rooms_min: IntArray
     rooms_max: IntArray
     monthly_resources: FloatArray
@@ -249,7 +258,7 @@ class Applications:
                 continue
             values[name] = _frozen(arrays[name], dtype)
             _check_length(name, values[name], n, "demande")
-        if values["ceilings"].ndim != 2 or values["ceilings"].shape[1] != 3:
+        if values["ceilings"].ndim not in (2, 3) or values["ceilings"].shape[1] != 3:
             raise InputError(
                 "Les plafonds de ressources doivent former un tableau à trois colonnes.",
                 Location("demandes", None, "ceilings", str(values["ceilings"].shape)),
@@ -395,7 +404,7 @@ def pool_mask(reservataire: Any, apps: Applications, a_idx: IntArray) -> BoolArr
     return np.asarray(ok, dtype=bool)
 
 
-def _zero_aid(cost: FloatArray, apps: IntArray) -> FloatArray:
+def _zero_aid(cost: FloatArray, apps: IntArray, vacancies: IntArray) -> FloatArray:
     return np.zeros(np.broadcast_shapes(cost.shape, apps.shape))
 
 
@@ -419,7 +428,17 @@ def admissible_block(
     aid_fn = aid or _zero_aid
     n_ranks = max(apps.wished.shape[1], 1)
     fin = vac.financing[v_idx]
-    ceiling = apps.ceilings[a_idx, np.minimum(fin, FIN_PLUS + (fin == FIN_PLS))]
+    kind = np.minimum(fin, FIN_PLUS + (fin == FIN_PLS))
+    if apps.ceilings.ndim == 3:
+        if vac.ceiling_zone is None:
+            raise InputError(
+                "Plafonds par zone sans zone des logements.",
+                Location("logements vacants", None, "ceiling_zone", None),
+                "Donnez la zone des plafonds de ressources de la commune de chaque logement.",
+            )
+        ceiling = apps.ceilings[a_idx, kind, vac.ceiling_zone[v_idx]]
+    else:
+        ceiling = apps.ceilings[a_idx, kind]
     ok = apps.income[a_idx] <= ceiling
     rooms = vac.rooms[v_idx]
     ok &= (apps.rooms_min[a_idx] <= rooms) & (rooms <= apps.rooms_max[a_idx])
@@ -433,7 +452,7 @@ def admissible_block(
             ranks[sel] = wish_rank(apps, str(commune))[a_b[sel]]
     ok &= ranks < n_ranks
     cost = vac.housing_cost[v_idx]
-    net = np.maximum(cost - aid_fn(cost, a_idx), 0.0)
+    net = np.maximum(cost - aid_fn(cost, a_idx, v_idx), 0.0)
     resources = apps.monthly_resources[a_idx]
     with np.errstate(divide="ignore", invalid="ignore"):
         effort = np.where(resources > 0, net / resources, np.inf)

@@ -54,7 +54,7 @@ from mixite.allocation.problem import (
     Vacancies,
 )
 from mixite.allocation.simulate import AcceptanceModel, SimulationConfig
-from mixite.errors import ConfigError, InputError, Location
+from mixite.errors import ConfigError, InputError, Location, StoreError
 from mixite.params import Parameters, resolve
 from mixite.vocabulary import Indicator, Level, reservataire_key
 
@@ -261,9 +261,13 @@ def vacancies_from_store(
     scenario: Scenario,
     reservations: pd.DataFrame | None,
     rng: np.random.Generator,
+    communes: pd.DataFrame | None = None,
 ) -> Vacancies:
     """The year's vacancies: each let dwelling becomes vacant with its residence's turnover rate
-    (leases started in the millésime's previous year over dwellings), or the listed dwellings."""
+    (leases started in the millésime's previous year over dwellings), or the listed dwellings.
+
+    With ``communes`` (``apl_zone``, ``ceiling_zone``), each vacancy carries the zones of its
+    commune (``Vacancies.apl_zone``, ``Vacancies.ceiling_zone``)."""
     let = dwellings[
         dwellings["occupancy_mode"].isin(["1", "2"]) | dwellings["occupancy_mode"].isna()
     ]
@@ -279,7 +283,16 @@ def vacancies_from_store(
             )
         chosen = let[let["dwelling_id"].isin(set(listed["IDENT_INT"]))]
     else:
-        year = int(dwellings["lease_start"].dt.year.max()) if len(dwellings) else scenario.annee
+        latest = dwellings["lease_start"].dt.year.max() if len(dwellings) else scenario.annee
+        if pd.isna(latest):
+            raise StoreError(
+                "Les logements n'ont pas de date de bail (colonne BAIL du fichier RPLS version "
+                "loi) : la rotation des logements, qui donne les libérations de l'année, est "
+                "inconnue. Importez le RPLS version loi (mixite importer --rpls FICHIER), ou "
+                "donnez la liste des logements libérés dans le scénario (logements: source: "
+                "liste)."
+            )
+        year = int(latest)
         recent = let["lease_start"].dt.year.eq(year).astype(float)
         rate = recent.groupby(let["residence_id"]).transform("mean").to_numpy()
         chosen = let[rng.random(len(let)) < rate]
@@ -297,6 +310,9 @@ def vacancies_from_store(
         names, probs = menus.of(str(lid), str(commune))
         res[i] = names[int(rng.choice(len(names), p=probs))]
     financing = chosen["finan_family"].map(FINANCING).fillna(FIN_OTHER).astype(np.int64)
+    apl_zone = ceiling_zone = None
+    if communes is not None:
+        apl_zone, ceiling_zone = _vacancy_zones(chosen["commune"], communes)
     return Vacancies.from_arrays(
         ids=chosen["dwelling_id"].to_numpy(dtype=object),
         landlord=chosen["landlord_id"].to_numpy(dtype=object),
@@ -308,7 +324,29 @@ def vacancies_from_store(
         rent=rent,
         financing=financing.to_numpy(),
         qpv_code=chosen["qpv_code"].fillna("").to_numpy(dtype=object),
+        apl_zone=apl_zone,
+        ceiling_zone=ceiling_zone,
     )
+
+
+def _vacancy_zones(commune: pd.Series, communes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    """Housing-benefit zone (1–3) and income-ceiling zone index (``ceilings.ZONES``) of each
+    vacancy's commune; ``StoreError`` (French) for a commune without zone."""
+    from mixite.ceilings import ZONES
+
+    zones = communes.drop_duplicates("commune").set_index("commune")
+    apl = pd.to_numeric(commune.map(zones["apl_zone"]), errors="coerce")
+    ceiling = commune.map(zones["ceiling_zone"]).map({z: i for i, z in enumerate(ZONES)})
+    lacking = apl.isna() | ceiling.isna()
+    if lacking.any():
+        code = str(commune[lacking].iloc[0])
+        raise StoreError(
+            f"Zones inconnues pour la commune « {code} » (zone des aides au logement, zone des "
+            "plafonds de ressources) : renseignez zone_apl et zone_plafonds dans le fichier des "
+            "communes du territoire (communes.csv), puis importez-le (mixite importer --communes "
+            "FICHIER)."
+        )
+    return apl.to_numpy(dtype=np.int64), ceiling.to_numpy(dtype=np.int64)
 
 
 class _ConventionMenus:
@@ -382,9 +420,11 @@ def applications_from_store(
     """Pending applications as arrays: Q1 status, ceilings, cotation score, UC, wishes.
 
     Q1 status, UC and the ceiling category (« jeune ménage » and disability included) come from
-    ``mixite.household``; ``strict_q1`` as in ``household.is_q1``.
+    ``mixite.household``; ``strict_q1`` as in ``household.is_q1``. The ceilings are given in each
+    income-ceiling zone (``ceilings.ZONES``, array ``(n, 3, 3)``): the zone of the dwelling's
+    commune chooses (``Vacancies.ceiling_zone``). ``communes`` is kept for the callers' sake.
     """
-    from mixite.ceilings import category_ceiling
+    from mixite.ceilings import ZONES, category_ceiling
     from mixite.household import annual_resources, ceiling_category, consumption_units, q1_status
     from mixite.indicators.quotas import q1_threshold
 
@@ -392,14 +432,22 @@ def applications_from_store(
     frame = applications.reset_index(drop=True)
     threshold = q1_threshold(territory, scenario.annee)
     q1 = q1_status(frame, threshold, when, strict=strict_q1).to_numpy(dtype=bool)
-    zones = communes["ceiling_zone"].dropna()
-    zone = str(zones.mode().iloc[0]) if len(zones) else "A"
     size = frame["household_size"].to_numpy(np.int64)
     adults = frame["adults"].to_numpy(np.int64)
-    zone_arr = np.full(len(frame), zone, dtype=object)
     category, extra = ceiling_category(frame, when)
     ceilings = np.stack(
-        [category_ceiling(k, zone_arr, category, extra, when) for k in ("plai", "plus", "pls")],
+        [
+            np.stack(
+                [
+                    category_ceiling(
+                        k, np.full(len(frame), zone, dtype=object), category, extra, when
+                    )
+                    for zone in ZONES
+                ],
+                axis=1,
+            )
+            for k in ("plai", "plus", "pls")
+        ],
         axis=1,
     )
     monthly = frame["monthly_resources"].to_numpy(np.float64)
@@ -457,15 +505,19 @@ def _scores(
     return scored["score"].fillna(-1.0).to_numpy(np.float64)
 
 
-def housing_aid(apps: Applications, communes: pd.DataFrame, year: int) -> Any:
+def housing_aid(apps: Applications, vacancies: Vacancies, year: int) -> Any:
     """The vectorised housing-aid function of the problem: APL + RLS of each applicant for a
-    dwelling of monthly cost ``cost`` (``mixite.affordability``, in force on 1 January of the
-    year). Approximations (docs/allocation.md): the APL zone is the territory's most common one,
-    and the housing cost (rent + charges) is taken as the rent, which the APL rent ceiling caps."""
+    vacancy of monthly cost ``cost`` (``mixite.affordability``, in force on 1 January of the
+    year), in the housing-benefit zone of the vacancy's commune (``Vacancies.apl_zone``; zone 2
+    when the vacancies carry no zone). Approximation (docs/allocation.md): the housing cost (rent
+    + charges) is taken as the rent, which the APL rent ceiling caps."""
     from mixite.affordability import housing_benefit
 
-    zones = communes["apl_zone"].dropna().astype(str) if "apl_zone" in communes else pd.Series([])
-    zone = int(zones.mode().iloc[0]) if len(zones) else 2
+    zones = (
+        np.asarray(vacancies.apl_zone)
+        if vacancies.apl_zone is not None
+        else np.full(len(vacancies), 2, dtype=np.int64)
+    )
     size = np.asarray(
         apps.household_size if apps.household_size is not None else np.ones(len(apps.ids))
     )
@@ -475,14 +527,15 @@ def housing_aid(apps: Applications, communes: pd.DataFrame, year: int) -> Any:
     annual = 12.0 * np.asarray(apps.monthly_resources, dtype=np.float64)
     when = dt.date(year, 1, 1)
 
-    def aid(cost: Any, app_index: Any) -> Any:
+    def aid(cost: Any, app_index: Any, vacancy_index: Any) -> Any:
         idx = np.asarray(app_index)
+        shape = np.broadcast_shapes(np.shape(cost), np.shape(idx), np.shape(vacancy_index))
         benefit, rls = housing_benefit(
-            zone=np.full(np.shape(cost), zone),
-            couple=couple[idx],
-            dependants=dependants[idx],
-            rent=np.asarray(cost, dtype=np.float64),
-            annual_resources=annual[idx],
+            zone=np.broadcast_to(zones[np.asarray(vacancy_index)], shape),
+            couple=np.broadcast_to(couple[idx], shape),
+            dependants=np.broadcast_to(dependants[idx], shape),
+            rent=np.broadcast_to(np.asarray(cost, dtype=np.float64), shape),
+            annual_resources=np.broadcast_to(annual[idx], shape),
             when=when,
         )
         return np.asarray(benefit, dtype=np.float64) + np.asarray(rls, dtype=np.float64)

@@ -56,7 +56,8 @@ def _rows(value: int) -> str:
     help=(
         "Importe des fichiers (RPLS, demandes, attributions, occupation, QPV…) dans la base "
         "DuckDB du territoire, en une seule transaction : en cas d'erreur ou d'interruption, la "
-        "base reste inchangée. Réimporter un millésime remplace les tables importées."
+        "base reste inchangée. Réimporter un millésime remplace les tables importées. Les "
+        "logements sans QPV connu sont situés dans les périmètres des QPV par leurs coordonnées."
     ),
 )
 def importer(
@@ -96,6 +97,14 @@ def importer(
         ),
     ] = None,
     bailleurs: Annotated[Path | None, typer.Option("--bailleurs", help="Bailleurs (CSV).")] = None,
+    sru: Annotated[
+        Path | None,
+        typer.Option(
+            "--sru",
+            help="Inventaire SRU des communes (« Communes et inventaire SRU », taux de logements "
+            "sociaux des communes, ou sru.csv).",
+        ),
+    ] = None,
     territoire: Annotated[
         Path | None, typer.Option("--territoire", help="Description du territoire (YAML).")
     ] = None,
@@ -130,6 +139,7 @@ def importer(
         "qpv": qpv,
         "reservations": reservations,
         "bailleurs": bailleurs,
+        "sru": sru,
         "territoire": territoire,
         "engagements": engagements,
     }
@@ -156,18 +166,23 @@ def importer(
         typer.echo(f"  {STORE_TABLES[table].label} : {_rows(rows)}")
 
 
-@app.command("info", help="Affiche le contenu d'une base : lignes par millésime et par table.")
+@app.command(
+    "info",
+    help="Affiche le contenu d'une base : lignes par millésime et par table, logements en QPV "
+    "et comment ils ont été situés, attributions dont le QPV déclaré diffère de celui du logement.",
+)
 def info(base: BaseOption) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
 
     from mixite.jobs.importing import info as info_job
+    from mixite.reports.fr import QPV_SOURCE_LABELS, integer, percent
     from mixite.store import STORE_TABLES, Store
 
     with Store(base) as store:
         result = info_job(store)
     summary = result.summary
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     console.print(f"Base : {base}")
     console.print(f"Territoire : {result.territory or 'non renseigné'}")
     if summary.empty:
@@ -185,3 +200,28 @@ def info(base: BaseOption) -> None:
     ):
         table.add_row(str(year), STORE_TABLES[str(name_)].label, _fmt_int(int(rows)))
     console.print(table)
+    if result.qpv is None:
+        return
+    console.print("Logements en QPV (géographie en vigueur au 1er janvier du millésime) :")
+    for row in result.qpv.to_dict("records"):
+        share = row["in_qpv"] / row["dwellings"] if row["dwellings"] else None
+        console.print(
+            f"  Millésime {row['millesime']} : {integer(row['dwellings'])} logements, dont "
+            f"{integer(row['in_qpv'])} en QPV ({percent(share)})"
+        )
+        for code, label in QPV_SOURCE_LABELS.items():
+            if not row[code]:
+                continue
+            inside = row[f"in_qpv_{code}"]
+            console.print(f"    {label} : {integer(row[code])}, dont {integer(inside)} en QPV")
+        if row["inconnu"]:
+            console.print(
+                "    → importez les périmètres des QPV (--qpv) pour situer les logements au QPV "
+                "inconnu par leurs coordonnées (ils sont comptés hors QPV)."
+            )
+        disagreements = row["disagreements"]
+        if disagreements is None or disagreements != disagreements:
+            text = "pas d'attribution dans ce millésime"
+        else:
+            text = integer(disagreements)
+        console.print(f"    attributions dont le QPV déclaré diffère de celui du logement : {text}")

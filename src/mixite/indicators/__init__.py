@@ -17,6 +17,7 @@ from mixite.indicators import (
     rents,
     roles,
     segregation,
+    sru,
     stock,
 )
 from mixite.indicators._common import (
@@ -48,7 +49,7 @@ __all__ = [
 
 #: family → output column → definition.
 DEFINITIONS: dict[str, dict[str, Definition]] = {
-    "stock": stock.DEFINITIONS,
+    "stock": {**stock.DEFINITIONS, **sru.DEFINITIONS},
     "loyers": rents.DEFINITIONS,
     "occupation": occupancy.DEFINITIONS,
     "fragilite": fragility.DEFINITIONS,

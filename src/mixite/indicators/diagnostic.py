@@ -25,14 +25,17 @@ from mixite.indicators import (
     rents,
     roles,
     segregation,
+    sru,
     stock,
 )
 from mixite.indicators._common import small_cell_threshold, suppress_small_cells
 from mixite.params import Parameters
 
 __all__ = [
+    "NEEDS",
     "TABLES",
     "TableSpec",
+    "available_data",
     "publishable",
     "territorial_diagnostic",
 ]
@@ -98,6 +101,12 @@ TABLES: dict[str, TableSpec] = {
         "stock",
         ("dwellings",),
         {"dwellings": ("share_in_group",)},
+    ),
+    "sru_communes": TableSpec(
+        "Communes et obligations SRU",
+        "stock",
+        ("dwellings", "attributions"),
+        {"dwellings": ("share_in_qpv",), "attributions": ("attributions_outside_qpv",)},
     ),
     "vacance_territoire": TableSpec(
         "Vacance et mobilité du territoire", "stock", tuple(_VACANCY), _VACANCY
@@ -255,13 +264,16 @@ def territorial_diagnostic(
     """Every table of the diagnostic of store millésime ``millesime``, keyed as in ``TABLES``.
 
     ``frames`` holds the canonical tables of that millésime: ``dwellings`` (required),
-    ``households``, ``applications``, ``attributions``, ``reservations``, ``communes`` and
-    ``territory`` (each optional; the tables that need a missing one are left out). ``ceiling``:
+    ``households``, ``applications``, ``attributions``, ``reservations``, ``communes``, ``sru``
+    and ``territory`` (each optional; the tables that need a missing one are left out, and so are
+    those that need a column the open RPLS file leaves empty: rents, occupancy, landlords, IRIS;
+    ``available_data``). ``ceiling``:
     the PLUS ceiling of each household (see ``occupancy.household_flags``); when None it comes from
     ``mixite.ceilings`` through the communes' ceiling zones.
     """
     out: dict[str, pd.DataFrame] = {}
     dw = frames["dwellings"]
+    present = available_data(frames)
     for name, by in (
         ("stock_communes", "commune"),
         ("stock_qpv", "qpv"),
@@ -270,7 +282,8 @@ def territorial_diagnostic(
         ("stock_bailleurs", "bailleur"),
         ("stock_residences", "residence"),
     ):
-        out[name] = stock.stock_by(dw, by, millesime, params)
+        if NEEDS.get(name, "dwellings") in present:
+            out[name] = stock.stock_by(dw, by, millesime, params)
     for name, cat in (
         ("stock_typologie", "typologie"),
         ("stock_financement", "financement"),
@@ -278,12 +291,14 @@ def territorial_diagnostic(
         ("stock_dpe", "dpe"),
     ):
         out[name] = stock.stock_composition(dw, "qpv", cat, millesime, params)
-    out["vacance_territoire"] = stock.vacancy_turnover(dw, millesime, None, params)
-    out["vacance_communes"] = stock.vacancy_turnover(dw, millesime, "commune", params)
-    out["vacance_qpv"] = stock.vacancy_turnover(dw, millesime, "qpv", params)
-    out["loyers"] = rents.rent_table(dw, millesime, params=params)
-    out["loyers_segments"] = rents.rent_segments(dw, millesime, params)
-    out["loyers_ecart_qpv"] = rents.qpv_rent_gap(dw, millesime, params)
+    if "occupancy_mode" in present:
+        out["vacance_territoire"] = stock.vacancy_turnover(dw, millesime, None, params)
+        out["vacance_communes"] = stock.vacancy_turnover(dw, millesime, "commune", params)
+        out["vacance_qpv"] = stock.vacancy_turnover(dw, millesime, "qpv", params)
+    if "rent" in present:
+        out["loyers"] = rents.rent_table(dw, millesime, params=params)
+        out["loyers_segments"] = rents.rent_segments(dw, millesime, params)
+        out["loyers_ecart_qpv"] = rents.qpv_rent_gap(dw, millesime, params)
 
     communes = frames.get("communes")
     households = frames.get("households")
@@ -412,7 +427,40 @@ def territorial_diagnostic(
     if attributions is not None and reservations is not None:
         epci_code = str(territory.iloc[0]["epci"]) if territory is not None else None
         out["flux"] = quotas.flux_ledger(attributions, reservations, year, params, epci_code)
+    sru_frame = frames.get("sru")
+    if sru_frame is not None:
+        out["sru_communes"] = sru.sru_communes(
+            dw,
+            sru_frame,
+            attributions,
+            year,
+            communes["commune"] if communes is not None else None,
+        )
     return out
+
+
+#: The data a table needs beyond the stock (``available_data`` codes), when not the stock alone.
+NEEDS: dict[str, str] = {
+    "stock_quartiers": "qpv",
+    "stock_iris": "iris",
+    "stock_bailleurs": "landlord_id",
+}
+
+
+def available_data(frames: Mapping[str, pd.DataFrame]) -> set[str]:
+    """What the frames of a millésime allow: the tables present (``dwellings``, ``households``…)
+    and, for the stock, the columns filled on at least one dwelling among those that only the
+    restricted RPLS file or the geocoding give (``landlord_id``, ``rent``, ``occupancy_mode``,
+    ``iris``), and ``qpv`` when at least one dwelling is in a QPV."""
+    present = {name for name, frame in frames.items() if frame is not None}
+    dw = frames.get("dwellings")
+    if dw is not None:
+        for column in ("landlord_id", "rent", "occupancy_mode", "iris"):
+            if column in dw and dw[column].notna().any():
+                present.add(column)
+        if "in_qpv" in dw and dw["in_qpv"].astype(bool).any():
+            present.add("qpv")
+    return present
 
 
 def publishable(tables: Mapping[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:

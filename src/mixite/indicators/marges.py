@@ -56,7 +56,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from mixite.affordability import territory_thresholds
-from mixite.errors import InputError, Location
+from mixite.errors import StoreError
 from mixite.indicators._common import safe_ratio
 from mixite.indicators.marges_definitions import DEFINITIONS
 from mixite.indicators.marges_matching import (
@@ -159,10 +159,11 @@ def room_for_manoeuvre(
     """
     for name in ("dwellings", "applications", "communes", "territory"):
         if name not in frames or frames[name] is None:
-            raise InputError(
-                f"Table « {name} » absente",
-                Location(name),
-                "Importez cette table dans la base du territoire (mixite importer).",
+            from mixite.schema import STORE_FILES, import_hint
+
+            raise StoreError(
+                f"Il manque le {STORE_FILES[name]}, nécessaire aux marges de manœuvre. "
+                + import_hint(name)
             )
     p = resolve(params)
     millesime = year + 1 if millesime is None else millesime

@@ -13,6 +13,7 @@ from mixite.io.detect import FILE_NAMES, detect_kind, read_any, read_folder
 from mixite.io.mapping import ColumnMapping, load_mapping
 from mixite.io.qpv import read_qpv
 from mixite.io.rpls import RPLS_2025_COLUMNS, RPLS_RESTRICTED_COLUMNS, read_rpls
+from mixite.io.sru import read_sru
 from mixite.io.tables import read_table
 from mixite.io.territory import TERRITORY_COLUMNS, read_territory
 
@@ -29,6 +30,7 @@ __all__ = [
     "read_folder",
     "read_qpv",
     "read_rpls",
+    "read_sru",
     "read_table",
     "read_territory",
 ]

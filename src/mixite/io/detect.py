@@ -13,6 +13,7 @@ from mixite.io.commitments import read_commitments
 from mixite.io.contours import attach_contours, is_contours_file, read_commune_contours
 from mixite.io.qpv import GEO_SUFFIXES, read_qpv
 from mixite.io.rpls import read_rpls
+from mixite.io.sru import read_sru, sru_layout
 from mixite.io.tables import read_table
 from mixite.io.territory import read_territory
 from mixite.schema import TABLES
@@ -33,6 +34,7 @@ FILE_NAMES: dict[str, str] = {
     "communes": "communes.csv",
     "landlords": "bailleurs.csv",
     "qpv": "qpv.geojson",
+    "sru": "sru.csv",
     CONTOURS: "communes.geojson",
     "territory": "territoire.yaml",
     "commitments": "engagements.yaml",
@@ -47,8 +49,9 @@ def detect_kind(path: str | Path) -> str:
     YAML files are the territory, except ``engagements*.yaml`` (the adapted rates and the
     partners' commitments, table ``commitments``); a GeoJSON/shapefile/GeoPackage file holds
     communes' contours when it has a code INSEE attribute (``INSEE_COM``, as Admin Express) and
-    no QPV code, else QPV perimeters; a CSV
-    file is recognised by its header: RPLS when it has ``DEPCOM`` and ``FINAN_CODE``, else the
+    no QPV code, else QPV perimeters; a CSV file is recognised by its header: RPLS when it has
+    ``DEPCOM`` and ``FINAN_CODE``, an SRU publication by its own headers
+    (``mixite.io.sru.sru_layout``), else the
     mixite table whose key columns are all present and which has the largest share of its
     columns present (at least 60 %).
     """
@@ -58,9 +61,12 @@ def detect_kind(path: str | Path) -> str:
         return "commitments" if file.stem.casefold().startswith("engagements") else "territory"
     if suffix in GEO_SUFFIXES:
         return CONTOURS if is_contours_file(file) else "qpv"
-    headers = {h.strip().casefold() for h in sniff(file).headers}
+    raw_headers = sniff(file).headers
+    headers = {h.strip().casefold() for h in raw_headers}
     if {"depcom", "finan_code"} <= headers:
         return "dwellings"
+    if sru_layout(raw_headers) is not None:
+        return "sru"
     best: tuple[float, int, str] | None = None
     for table in TABLES.values():
         if table.name == "dwellings":
@@ -102,6 +108,8 @@ def read_any(
         return kind, read_commune_contours(file)
     if kind == "dwellings":
         return kind, read_rpls(file, known_communes=known_communes)
+    if kind == "sru":
+        return kind, read_sru(file, known_communes=known_communes)
     return kind, read_table(file, kind, known_communes=known_communes)
 
 

@@ -3,10 +3,17 @@ restricted columns) into the canonical ``dwellings`` table.
 
 Column choices (``docs/formats.md`` documents them for users):
 
-* QPV: the geocoded column of the most recent geography present (``PLG_QP24``, else
-  ``PLG_QP15``, else the 2023 ``PLG_QP``); when it is empty on a row, ``QPV_CODE`` (declared by
-  the landlord) is used if it is a well-formed code of the same generation (``QN…`` for 2024,
-  ``QP…`` for 2015). Any other ``QPV_CODE`` value is ignored (its semantics are not documented).
+* QPV: each generation of the geography is read on its own. 2024 (``qpv_2024``): the geocoded
+  ``PLG_QP24``; 2015 (``qpv_2015``): ``PLG_QP15``, or ``PLG_QP`` in the 2023 file. Where the
+  geocoded cell is empty, ``QPV_CODE`` (declared by the landlord) is used if it is a well-formed
+  code of that generation (``QN…`` for 2024, ``QP…`` for 2015); any other ``QPV_CODE`` value is
+  ignored (its semantics are not documented). ``qpv_<generation>_source`` says how each is
+  known: ``geocode``, ``declare`` or ``inconnu``; in a file geocoded for a generation (one code
+  at least), an empty geocoded cell means « outside every QPV » (``geocode``).
+  ``qpv_code``/``in_qpv`` are those of the most recent generation geocoded in the file (the
+  declared code without geocoded column); the import (``mixite.qpv.locate_dwellings``) then
+  locates the unknown dwellings by their coordinates and sets the generation in force.
+* ``EPSG``: the coordinate system of ``X``/``Y`` (``epsg``), kept with the raw coordinates.
 * IRIS: the first column named ``PLG_IRIS…_CODE`` (``PLG_IRIS2024_CODE``, ``PLG_IRIS2022_CODE``…).
 * ``commune``: ``DEPCOM`` with the Paris, Lyon and Marseille arrondissements mapped to their
   parent commune (75056, 69123, 13055); ``depcom`` keeps the arrondissement.
@@ -91,13 +98,18 @@ _USED: dict[str, str] = {
     "DPEENERGIE": "classe DPE énergie",
     "X": "abscisse",
     "Y": "ordonnée",
+    "EPSG": "système de coordonnées de X et Y",
     **dict.fromkeys(RPLS_RESTRICTED_COLUMNS, "colonne du fichier à diffusion restreinte"),
 }
 #: Columns of the 2023 open file that differ from 2025.
 _OLDER_COLUMNS = ("PLG_QP", "PLG_IRIS2022_CODE", "PLG_IRIS2022_LIBELLE", "PLG_ZFU", "QUALITE_QP",
                   "QUALITE_ZFU", "COMIRIS")  # fmt: skip
 _REQUIRED = ("DEPCOM", "NBPIECE", "SURFHAB", "CONSTRUCT", "FINAN_CODE", "CONV")
-_QPV_PRIMARY = (("PLG_QP24", "QN"), ("PLG_QP15", "QP"), ("PLG_QP", "QP"))
+#: Geocoded QPV columns (SDES point-in-polygon) and the generation each gives.
+_QPV_GEOCODED = (("PLG_QP24", 2024), ("PLG_QP15", 2015), ("PLG_QP", 2015))
+_QPV_PRIMARY = tuple((o, "QN" if g == 2024 else "QP") for o, g in _QPV_GEOCODED)
+#: Generations of the geography and their code prefix (``QN…`` 2024, ``QP…`` 2015).
+_GENERATIONS = ((2024, "QN"), (2015, "QP"))
 _IRIS_RE = re.compile(r"^PLG_IRIS\d*_CODE$")
 _IRIS_PATTERN = r"^(\d{5}|2[AB]\d{3})\d{4}$"
 #: Paris, Lyon, Marseille: arrondissement code ranges → parent commune (COG).
@@ -134,7 +146,7 @@ def read_rpls(
 
     raw = load_raw(file, keep=lambda headers: list(_find(headers, rules).values()), derive=derive)
     try:
-        return convert(
+        frame = convert(
             raw,
             DWELLINGS,
             plan["fields"],
@@ -143,6 +155,7 @@ def read_rpls(
         )
     finally:
         raw.close()
+    return _geocoded_generations(frame)
 
 
 def _find(headers: Iterable[str], rules: ColumnMapping) -> dict[str, str]:
@@ -271,16 +284,8 @@ def _fields(
         )
     )
     fields.append(Field(col("address"), None, "NULL::VARCHAR", value=address, generic=False))
-    fields.append(_qpv_field(src, text))
-    fields.append(
-        Field(
-            col("in_qpv"),
-            None,
-            "NULL::VARCHAR",
-            value=f"({_qpv_field(src, text).value} IS NOT NULL)",
-            generic=False,
-        )
-    )
+    qpv_fields = _qpv_fields(src, text)
+    fields.extend(qpv_fields)
     iris_header = next((h for o, h in src.items() if _IRIS_RE.match(o)), None)
     iris = raw_text(iris_header) if iris_header else "NULL::VARCHAR"
     fields.append(
@@ -300,6 +305,7 @@ def _fields(
     )
     fields.append(Field(col("x"), src.get("X"), text("X")))
     fields.append(Field(col("y"), src.get("Y"), text("Y")))
+    fields.append(Field(col("epsg"), src.get("EPSG"), text("EPSG")))
 
     # Characteristics ---------------------------------------------------------------------
     fields.append(_construction_type_field(src, text))
@@ -365,23 +371,67 @@ def _fields(
     return fields, src
 
 
-def _qpv_field(src: dict[str, str], text: Any) -> Field:
-    col = DWELLINGS.column("qpv_code")
-    primary = next(((o, prefix) for o, prefix in _QPV_PRIMARY if o in src), None)
+def _qpv_fields(src: dict[str, str], text: Any) -> list[Field]:
+    """The QPV fields of a dwelling: the code of each generation and how it is known, then the
+    code and flag of the generation the file describes (the most recent one geocoded in the
+    file; ``mixite.qpv.locate_dwellings`` sets the one in force at the millésime's date)."""
+    col = DWELLINGS.column
     declared = text("QPV_CODE")
-    if primary is None:
-        value = (
-            f"(CASE WHEN regexp_matches({declared}, {sql_str(QPV_CODE_PATTERN)}) "
-            f"THEN {declared} END)"
+    well_formed = f"regexp_matches({declared}, {sql_str(QPV_CODE_PATTERN)})"
+    out: dict[str, Field] = {}
+    values: dict[int, str] = {}
+    for generation, prefix in _GENERATIONS:
+        geocoded_name = next((o for o, g in _QPV_GEOCODED if g == generation and o in src), None)
+        fallback = (
+            f"(CASE WHEN starts_with({declared}, '{prefix}') AND {well_formed} THEN {declared} END)"
         )
-        return Field(col, src.get("QPV_CODE"), declared, value=value, generic=False)
-    official, prefix = primary
-    geocoded = text(official)
-    fallback = (
-        f"(CASE WHEN starts_with({declared}, '{prefix}') AND "
-        f"regexp_matches({declared}, {sql_str(QPV_CODE_PATTERN)}) THEN {declared} END)"
+        if geocoded_name is None:
+            value = fallback
+            source = f"(CASE WHEN {fallback} IS NOT NULL THEN 'declare' ELSE 'inconnu' END)"
+            out[f"qpv_{generation}"] = Field(
+                col(f"qpv_{generation}"), src.get("QPV_CODE"), declared, value=value, generic=False
+            )
+        else:
+            geocoded = text(geocoded_name)
+            value = f"coalesce({geocoded}, {fallback})"
+            source = (
+                f"(CASE WHEN {geocoded} IS NOT NULL THEN 'geocode' "
+                f"WHEN {fallback} IS NOT NULL THEN 'declare' ELSE 'inconnu' END)"
+            )
+            out[f"qpv_{generation}"] = Field(
+                col(f"qpv_{generation}"), src[geocoded_name], geocoded, value=value
+            )
+        values[generation] = value
+        out[f"qpv_{generation}_source"] = Field(
+            col(f"qpv_{generation}_source"), None, "NULL::VARCHAR", value=source, generic=False
+        )
+    geocoded_generations = [g for o, g in _QPV_GEOCODED if o in src]
+    if geocoded_generations:
+        current = values[max(geocoded_generations)]
+    else:
+        current = f"(CASE WHEN {well_formed} THEN {declared} END)"
+    code = Field(col("qpv_code"), None, "NULL::VARCHAR", value=current, generic=False)
+    flag = Field(
+        col("in_qpv"), None, "NULL::VARCHAR", value=f"({current} IS NOT NULL)", generic=False
     )
-    return Field(col, src[official], geocoded, value=f"coalesce({geocoded}, {fallback})")
+    return [
+        code,
+        flag,
+        out["qpv_2024"],
+        out["qpv_2024_source"],
+        out["qpv_2015"],
+        out["qpv_2015_source"],
+    ]
+
+
+def _geocoded_generations(frame: pd.DataFrame) -> pd.DataFrame:
+    """A file geocoded for a generation (one code found by the geocoder at least) says « outside
+    every QPV » where its geocoded column is empty: those rows are known, not unknown."""
+    for generation, _ in _GENERATIONS:
+        source = frame[f"qpv_{generation}_source"]
+        if (source == "geocode").any():
+            frame.loc[source == "inconnu", f"qpv_{generation}_source"] = "geocode"
+    return frame
 
 
 def _construction_type_field(src: dict[str, str], text: Any) -> Field:

@@ -261,7 +261,7 @@ def read_table(
         derive=lambda _headers: derived_columns(table, plan["fields"]),
     )
     try:
-        return convert(
+        frame = convert(
             raw,
             table,
             plan["fields"],
@@ -270,6 +270,35 @@ def read_table(
         )
     finally:
         raw.close()
+    if table.name == "communes":
+        frame = _with_zones(frame, file.name, plan["sources"])
+    return frame
+
+
+def _with_zones(frame: pd.DataFrame, file_name: str, sources: dict[str, str]) -> pd.DataFrame:
+    """The territory's communes with their zones: those of the file, else those of mixite's
+    table of the communes of France (``mixite.zones``); ``InputError`` for a commune absent from
+    that table whose zone the file leaves empty."""
+    from mixite.zones import commune_zones
+
+    shipped = commune_zones(frame["commune"])
+    for column in ("apl_zone", "ceiling_zone"):
+        missing = frame[column].isna()
+        if not missing.any():
+            continue
+        frame.loc[missing, column] = shipped.loc[missing, column].to_numpy(dtype=object)
+        still = frame[column].isna()
+        if still.any():
+            position = int(still.to_numpy().nonzero()[0][0])
+            header = sources.get(column, TABLES["communes"].column(column).header)
+            code = str(frame["commune"].iloc[position])
+            raise InputError(
+                f"Zone vide pour la commune « {code} », inconnue du Code officiel géographique",
+                Location(file_name, position + 2, header),
+                f"Renseignez « {header} » pour cette commune : mixite ne connaît les zones que "
+                "des communes du COG 2026.",
+            )
+    return frame
 
 
 def _fields(

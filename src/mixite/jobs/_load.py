@@ -17,12 +17,15 @@ import pandas as pd
 
 from mixite.errors import StoreError
 from mixite.jobs.results import Names
+from mixite.schema import import_hint
 
 __all__ = [
     "INPUT_TABLES",
     "Snapshot",
     "StoreLike",
     "attributions_of_year",
+    "communes_of",
+    "derived_communes",
     "load_commitments",
     "load_names",
     "load_snapshot",
@@ -40,11 +43,10 @@ INPUT_TABLES = (
     "communes",
     "landlords",
     "qpv",
+    "sru",
     "territory",
     "commitments",
 )
-
-_IMPORT_HINT = "Importez-le avec « mixite importer --base … --millesime … »."
 
 
 class StoreLike(Protocol):
@@ -57,10 +59,16 @@ class StoreLike(Protocol):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The canonical tables of one store millésime (tables absent from it are left out)."""
+    """The canonical tables of one store millésime (tables absent from it are left out).
+
+    Its attributions are judged against the QPV geography in force on their lease date
+    (``qpv.judge_attributions``); ``qpv_disagreements`` lists those whose declared QPV differs
+    from their dwelling's (None without attributions or stock).
+    """
 
     millesime: int
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    qpv_disagreements: pd.DataFrame | None = None
 
     def get(self, name: str) -> pd.DataFrame | None:
         """The table ``name``, or None when the millésime does not hold it."""
@@ -70,19 +78,26 @@ class Snapshot:
         """The table ``name``, or a French ``StoreError`` saying what needs it."""
         frame = self.tables.get(name)
         if frame is None:
-            from mixite.store import STORE_TABLES
-
-            label = STORE_TABLES[name].label if name in STORE_TABLES else name
             raise StoreError(
-                f"Le millésime {self.millesime} de la base ne contient pas la table « {label} », "
-                f"nécessaire pour {purpose}. {_IMPORT_HINT}"
+                f"Il manque au millésime {self.millesime} de la base le {_file(name)}, "
+                f"nécessaire pour {purpose}. {import_hint(name)}"
             )
         return frame
 
     def frames(self, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
         """The tables as a plain dict (all of them, or those of ``names`` that are present)."""
-        keep = self.tables if names is None else {n: self.tables[n] for n in names}
-        return {n: f for n, f in keep.items() if n in self.tables}
+        wanted = self.tables if names is None else names
+        return {n: self.tables[n] for n in wanted if n in self.tables}
+
+
+def _file(name: str) -> str:
+    """The file of a store table as people name it (« fichier des demandes… »)."""
+    from mixite.store import STORE_TABLES
+
+    table = STORE_TABLES.get(name)
+    if table is None:
+        return f"fichier « {name} »"
+    return table.file or f"fichier « {table.label} »"
 
 
 def load_snapshot(
@@ -99,18 +114,25 @@ def load_snapshot(
     from mixite.store import STORE_TABLES
 
     available = store.millesimes(anchor)
-    label = STORE_TABLES[anchor].label if anchor in STORE_TABLES else anchor
     if not available:
-        raise StoreError(f"La base ne contient aucune donnée « {label} ». {_IMPORT_HINT}")
+        raise StoreError(f"Il manque à la base le {_file(anchor)}. {import_hint(anchor)}")
     year = max(available) if millesime is None else int(millesime)
     if year not in available:
         listed = ", ".join(map(str, sorted(available)))
+        label = STORE_TABLES[anchor].label if anchor in STORE_TABLES else anchor
         raise StoreError(
             f"Pas de données « {label} » pour le millésime {year} (millésimes disponibles : "
             f"{listed}). Choisissez-en un avec --millesime, ou importez ce millésime."
         )
     frames = {name: store.read(name, year) for name in tables if year in store.millesimes(name)}
-    return Snapshot(year, frames)
+    disagreements = None
+    if "attributions" in frames and "dwellings" in frames:
+        from mixite.qpv import judge_attributions
+
+        frames["attributions"], disagreements = judge_attributions(
+            frames["attributions"], frames["dwellings"]
+        )
+    return Snapshot(year, frames, disagreements)
 
 
 def attributions_of_year(store: StoreLike, year: int) -> pd.DataFrame:
@@ -132,10 +154,23 @@ def attributions_of_year(store: StoreLike, year: int) -> pd.DataFrame:
 
 
 def all_attributions(store: StoreLike) -> pd.DataFrame:
-    """Every attribution of every millésime, each once (from the latest millésime holding it)."""
-    frames = [store.read("attributions", m) for m in sorted(store.millesimes("attributions"))]
+    """Every attribution of every millésime, each once (from the latest millésime holding it),
+    judged against the QPV geography in force on its lease date with the stock of its
+    millésime (``qpv.judge_attributions``)."""
+    from mixite.qpv import judge_attributions
+
+    stock_years = set(store.millesimes("dwellings"))
+    frames = []
+    for m in sorted(store.millesimes("attributions")):
+        attributions = store.read("attributions", m)
+        if m in stock_years:
+            attributions, _ = judge_attributions(attributions, store.read("dwellings", m))
+        frames.append(attributions)
     if not frames:
-        raise StoreError(f"La base ne contient aucune attribution. {_IMPORT_HINT}")
+        raise StoreError(
+            "La base ne contient aucune attribution : il manque le fichier des attributions "
+            f"(baux signés). {import_hint('attributions')}"
+        )
     every = pd.concat(frames, ignore_index=True)
     return every.drop_duplicates("attribution_id", keep="last").reset_index(drop=True)
 
@@ -145,8 +180,8 @@ def territory_row(store: StoreLike, millesime: int | None = None) -> pd.DataFram
     years = store.millesimes("territory")
     if not years:
         raise StoreError(
-            "La base ne contient pas la description du territoire (fichier territoire.yaml). "
-            + _IMPORT_HINT
+            "La base ne contient pas la description du territoire (fichier territoire.yaml : "
+            "nom, EPCI, EPCI des seuils du premier quartile). " + import_hint("territory")
         )
     pick = millesime if millesime in years else max(years)
     return store.read("territory", pick)
@@ -162,6 +197,48 @@ def load_commitments(store: StoreLike) -> pd.DataFrame | None:
 def _latest(store: StoreLike, table: str) -> pd.DataFrame | None:
     years = store.millesimes(table)
     return store.read(table, max(years)) if years else None
+
+
+def derived_communes(codes: Iterable[str] | pd.Series) -> pd.DataFrame:
+    """A ``communes`` table for territories imported without ``communes.csv``: each code's name
+    and EPCI from the COG 2026 (``mixite.geo``) and its zones from mixite's table of the zones
+    of the communes (``mixite.zones``); a code unknown to both keeps its code as name and has no
+    EPCI nor zone."""
+    from mixite import geo
+    from mixite.dtypes import canonical
+    from mixite.schema import COMMUNES
+    from mixite.zones import commune_zones
+
+    unique = sorted({str(c) for c in codes if c is not None and c == c})
+    table = geo.communes()
+    table = table[table["typecom"].isin(["COM", "ARM"])].drop_duplicates("code")
+    table = table.set_index("code")
+    zones = commune_zones(unique).set_index("commune")
+    rows = []
+    for code in unique:
+        known = code in table.index
+        rows.append(
+            {
+                "commune": code,
+                "commune_name": str(table.loc[code, "nom"]) if known else code,
+                "epci": table.loc[code, "epci"] if known else None,
+                "epci_name": table.loc[code, "epci_nom"] if known else None,
+                "apl_zone": zones.loc[code, "apl_zone"],
+                "ceiling_zone": zones.loc[code, "ceiling_zone"],
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[c.name for c in COMMUNES.columns])
+    return canonical(frame, COMMUNES, check_required=False)
+
+
+def communes_of(snapshot: Snapshot) -> pd.DataFrame | None:
+    """The territory's communes: its ``communes`` table, else ``derived_communes`` of the
+    stock's communes (None without either)."""
+    communes = snapshot.get("communes")
+    if communes is not None:
+        return communes
+    dwellings = snapshot.get("dwellings")
+    return None if dwellings is None else derived_communes(dwellings["commune"])
 
 
 def residence_names(dwellings: pd.DataFrame, names: Names) -> Names:
@@ -193,9 +270,15 @@ def residence_names(dwellings: pd.DataFrame, names: Names) -> Names:
 
 def load_names(store: StoreLike) -> Names:
     """The names the outputs show beside codes: landlords, communes, QPV and the territory,
-    from the latest millésime of each table (empty maps when a table is absent)."""
+    from the latest millésime of each table (empty maps when a table is absent; without a
+    ``communes`` table, the communes of the stock are named from the COG 2026)."""
     landlords = _latest(store, "landlords")
     communes = _latest(store, "communes")
+    if communes is None:
+        dwellings_years = store.millesimes("dwellings")
+        if dwellings_years:
+            stock = store.read("dwellings", max(dwellings_years))
+            communes = derived_communes(stock["commune"])
     qpv = _latest(store, "qpv")
     territory = _latest(store, "territory")
 

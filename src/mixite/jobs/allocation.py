@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mixite.errors import StoreError
-from mixite.jobs._load import StoreLike, load_commitments, load_names, load_snapshot
+from mixite.jobs._load import StoreLike, communes_of, load_commitments, load_names, load_snapshot
 from mixite.jobs.results import AllocationRuns, FrontierResult, Mode, ScenarioRun
 from mixite.vocabulary import Indicator, Level
 
@@ -60,20 +60,22 @@ def build_problem(
     m = snapshot.millesime
     purpose = "la simulation des attributions"
     territory = snapshot.require("territory", purpose)
-    communes = snapshot.require("communes", purpose)
+    dwellings = snapshot.require("dwellings", purpose)
+    applications = snapshot.require("applications", purpose)
+    # Without communes.csv, the communes of the stock with their zones from mixite's table.
+    communes = communes_of(snapshot)
+    assert communes is not None
     reservations = snapshot.get("reservations")
     rng = np.random.default_rng(scenario.graine)
-    vac = vacancies_from_store(snapshot.require("dwellings", purpose), scenario, reservations, rng)
-    apps = applications_from_store(
-        snapshot.require("applications", purpose), territory, communes, scenario, m
-    )
+    vac = vacancies_from_store(dwellings, scenario, reservations, rng, communes)
+    apps = applications_from_store(applications, territory, communes, scenario, m)
     problem = build(
         vac,
         apps,
         scenario.quotas(commitments=load_commitments(store)),
         scenario.thresholds(territory),
         k=scenario.k,
-        aid=housing_aid(apps, communes, scenario.annee),
+        aid=housing_aid(apps, vac, scenario.annee),
     )
     flows = scenario.flux if scenario.flux is not None else default_flows(vac)
     return problem, flows, str(territory.iloc[0]["epci"])

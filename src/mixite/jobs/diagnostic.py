@@ -4,6 +4,7 @@ indicators of an attribution year, and the room for manoeuvre outside QPV."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -12,17 +13,24 @@ from mixite.jobs._load import (
     Snapshot,
     StoreLike,
     attributions_of_year,
+    communes_of,
     load_commitments,
     load_names,
     load_snapshot,
     residence_names,
     territory_row,
 )
-from mixite.jobs.results import DiagnosticResult, MargesResult, Names, QuotasResult
+from mixite.jobs.results import (
+    DiagnosticResult,
+    MargesResult,
+    MissingSection,
+    Names,
+    QuotasResult,
+)
 from mixite.params import Parameters
 from mixite.vocabulary import Indicator, Level
 
-__all__ = ["diagnostic", "marges", "quotas", "residence_layer"]
+__all__ = ["SECTIONS", "diagnostic", "marges", "missing_sections", "quotas", "residence_layer"]
 
 #: Columns of the published room-for-manoeuvre table, in the order of the reports.
 MARGES_GROUP_COLUMNS = (
@@ -97,27 +105,254 @@ def _key_figures(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     return out
 
 
+_RPLS_LOI = (
+    "fichier RPLS version loi (diffusion restreinte aux collectivités et aux services de l'État) "
+    "ou extrait du bailleur aux colonnes du RPLS"
+)
+_RPLS_AGAIN = (
+    "il remplace le RPLS ouvert du millésime ; les colonnes restreintes sont décrites dans la "
+    "documentation de mixite (« Formats des fichiers », RPLS)"
+)
+
+
+@dataclass(frozen=True)
+class _Section:
+    """A section of the diagnostic, the data it needs and the texts of its box when they lack.
+
+    ``needs``: codes of ``indicators.diagnostic.available_data`` that must all be present;
+    ``after``: codes that must be present for the box to show (otherwise the box of the section
+    they feed says what to import first).
+    """
+
+    section: str
+    family: str
+    title: str
+    needs: tuple[str, ...]
+    missing: str
+    shows: str
+    note: str = ""
+    after: tuple[str, ...] = ()
+
+
+#: Every section of the diagnostic that needs more than the open RPLS, in report order.
+SECTIONS: tuple[_Section, ...] = (
+    _Section(
+        "qpv",
+        "stock",
+        "Parc en QPV et par QPV",
+        ("qpv",),
+        "QPV des logements : fichier des périmètres des QPV de l'ANCT (ou RPLS géocodé, colonne "
+        "PLG_QP24)",
+        "les logements de chaque QPV et la part du parc en QPV ; sans QPV connu, tous les "
+        "logements sont comptés hors QPV",
+        "les logements sont alors situés par leurs coordonnées dans les périmètres",
+    ),
+    _Section(
+        "bailleurs",
+        "stock",
+        "Parc par bailleur",
+        ("landlord_id",),
+        f"identité des bailleurs : {_RPLS_LOI} (colonnes IDENT_REP et RAISON_SOCIALE)",
+        "le parc de chaque bailleur et sa part en QPV",
+        _RPLS_AGAIN,
+    ),
+    _Section(
+        "iris",
+        "stock",
+        "Parc par IRIS",
+        ("iris",),
+        "codes IRIS des logements : RPLS géocodé par le SDES (colonne PLG_IRIS2024_CODE)",
+        "le parc de chaque IRIS",
+    ),
+    _Section(
+        "sru",
+        "stock",
+        "Communes et obligations SRU",
+        ("sru",),
+        "inventaire SRU : fichier « Communes et inventaire SRU » (data.gouv.fr) ou taux de "
+        "logements sociaux des communes",
+        "le taux SRU de chaque commune à côté de son parc et de ses attributions, et les "
+        "communes déficitaires ou carencées",
+    ),
+    _Section(
+        "vacance",
+        "stock",
+        "Vacance et mobilité",
+        ("occupancy_mode",),
+        f"vacance et mobilité : {_RPLS_LOI} (colonnes MODE, BAIL et REMLOCDATE)",
+        "les taux de vacance, de vacance de plus de 3 mois et de mobilité, par commune et en "
+        "QPV et hors QPV",
+        _RPLS_AGAIN,
+    ),
+    _Section(
+        "loyers",
+        "loyers",
+        "Loyers et segments de parc",
+        ("rent",),
+        f"loyers : {_RPLS_LOI} (colonne LOYERPRINC)",
+        "les loyers au m² par typologie, financement et QPV, les segments de loyer et l'écart "
+        "de loyer entre QPV et hors QPV à typologie égale",
+        _RPLS_AGAIN,
+    ),
+    _Section(
+        "occupation",
+        "occupation",
+        "Occupation du parc",
+        ("households",),
+        "occupation : fichier de l'enquête sur l'occupation du parc social (OPS) des bailleurs",
+        "le profil des ménages occupants (ressources rapportées aux plafonds, composition, "
+        "emploi) par QPV et hors QPV",
+    ),
+    _Section(
+        "fragilite",
+        "fragilite",
+        "Fragilité des résidences",
+        ("households",),
+        "occupation : fichier de l'enquête sur l'occupation du parc social (OPS) des bailleurs",
+        "l'indice de fragilité de chaque résidence et la carte des résidences par classe",
+    ),
+    _Section(
+        "segregation",
+        "segregation",
+        "Ségrégation résidentielle",
+        ("households",),
+        "occupation : fichier de l'enquête sur l'occupation du parc social (OPS) des bailleurs",
+        "les indices de dissimilarité, d'isolement et d'exposition des ménages modestes entre "
+        "résidences, IRIS et QPV",
+    ),
+    _Section(
+        "demande",
+        "demande",
+        "Demande de logement social",
+        ("applications",),
+        "demandes : fichier des demandes en cours au 31 décembre (extrait du SNE ou du fichier "
+        "partagé)",
+        "l'ancienneté et le profil des demandes, la part des demandeurs du premier quartile et "
+        "le seuil du premier quartile recalculé",
+    ),
+    _Section(
+        "pression",
+        "demande",
+        "Pression de la demande",
+        ("applications", "attributions"),
+        "attributions : fichier des attributions de l'année (baux signés, extrait du SNE)",
+        "le nombre de demandes en cours pour une attribution, par commune et par typologie",
+        after=("applications",),
+    ),
+    _Section(
+        "quotas",
+        "quotas",
+        "Attributions et objectifs légaux",
+        ("attributions",),
+        "attributions : fichier des attributions de l'année (baux signés, extrait du SNE)",
+        "les objectifs légaux d'attribution par partenaire : part hors QPV au premier quartile "
+        "ou aux relogés, part en QPV aux autres demandeurs, part des ménages prioritaires",
+    ),
+    _Section(
+        "territoire",
+        "quotas",
+        "Seuil du premier quartile",
+        ("territory",),
+        "territoire : fichier de description du territoire (territoire.yaml : EPCI et EPCI des "
+        "seuils du premier quartile)",
+        "les objectifs légaux et le profil des demandes, qui comparent les ressources au seuil "
+        "du premier quartile de l'EPCI",
+        after=("attributions",),
+    ),
+    _Section(
+        "flux",
+        "quotas",
+        "Bilan de la gestion en flux",
+        ("reservations",),
+        "réservations : fichier des conventions de réservation en flux",
+        "la part du flux annuel de chaque réservataire et les attributions qu'il a reçues",
+        after=("attributions",),
+    ),
+)
+
+
+#: How to import a missing file, in the words of a report (no command option: the command's help
+#: gives them); the folder import recognises each file by its header.
+_HOW = (
+    "Importez-le dans la base, millésime {year}, avec la commande « mixite importer » (dans un "
+    "dossier importé, le fichier est reconnu à son en-tête), puis relancez le diagnostic"
+)
+
+
+def _box(spec: _Section, year: int) -> MissingSection:
+    how = _HOW.format(year=year)
+    how += f" ; {spec.note}." if spec.note else "."
+    return MissingSection(spec.section, spec.family, spec.title, spec.missing, spec.shows, how)
+
+
+def missing_sections(present: set[str], year: int) -> tuple[MissingSection, ...]:
+    """The sections of the diagnostic of ``year`` that the data ``present``
+    (``indicators.diagnostic.available_data``) do not allow, each with its box."""
+    return tuple(
+        _box(spec, year)
+        for spec in SECTIONS
+        if not set(spec.needs) <= present and set(spec.after) <= present
+    )
+
+
+def _marges_box(present: set[str], year: int, error: str) -> MissingSection:
+    """The box of the room for manoeuvre: the files it still needs, else the error's text."""
+    needed = {
+        "applications": "le fichier des demandes",
+        "territory": "le fichier de description du territoire (territoire.yaml)",
+        "rent": "les loyers du RPLS version loi",
+    }
+    lacking = [text for code, text in needed.items() if code not in present]
+    missing = (
+        "marges de manœuvre : " + ", ".join(lacking)
+        if lacking
+        else f"marges de manœuvre non calculées : {error}"
+    )
+    return MissingSection(
+        "marges",
+        "marges",
+        "Marges de manœuvre hors QPV",
+        missing,
+        "la part des attributions hors QPV au premier quartile atteignable par chaque bailleur, "
+        "commune et résidence, et ce qui la limite (loyers, tailles, libérations, demande)",
+        _HOW.replace("Importez-le", "Importez ces fichiers")
+        .replace("le fichier est reconnu", "chaque fichier est reconnu")
+        .format(year=year)
+        + ".",
+    )
+
+
 def diagnostic(
     store: StoreLike, millesime: int | None = None, params: Parameters | None = None
 ) -> DiagnosticResult:
     """The territorial diagnostic of a millésime (the latest one when None), with statistical
     secrecy applied, the residence layer, the QPV perimeters and the room for manoeuvre of the
-    attributions of the year before (``docs/indicateurs.md``)."""
-    from mixite.indicators.diagnostic import publishable, territorial_diagnostic
+    attributions of the year before (``docs/indicateurs.md``); each section the data do not
+    allow is listed in ``missing`` with the file that would fill it."""
+    from mixite.indicators.diagnostic import (
+        available_data,
+        publishable,
+        territorial_diagnostic,
+    )
+    from mixite.qpv import location_counts
 
     snapshot = load_snapshot(store, millesime)
     year = snapshot.millesime
     dwellings = snapshot.require("dwellings", "le diagnostic")
     names = residence_names(dwellings, load_names(store))
-    raw = territorial_diagnostic(snapshot.frames(), year, params)
+    frames = snapshot.frames()
+    raw = territorial_diagnostic(frames, year, params)
     threshold = _secrecy(params, year)
     tables = publishable(raw, threshold)
+    present = available_data(frames)
+    missing = list(missing_sections(present, year))
     marges_result: MargesResult | None = None
-    missing = ""
+    marges_error = ""
     try:
         marges_result = _marges_of(snapshot, year - 1, params, False, names)
     except MixiteError as exc:
-        missing = str(exc)
+        marges_error = str(exc)
+        missing.append(_marges_box(present, year, marges_error))
     territory = snapshot.get("territory")
     history = (
         quota_history(store, territory, year - 1, params)
@@ -133,7 +368,10 @@ def diagnostic(
         qpv=snapshot.get("qpv"),
         key_figures=_key_figures(tables),
         marges=marges_result,
-        marges_missing=missing,
+        marges_missing=marges_error,
+        missing=tuple(missing),
+        qpv_disagreements=snapshot.qpv_disagreements,
+        qpv_location=location_counts(dwellings, year, params),
         quota_history=history,
         communes=snapshot.get("communes"),
     )
@@ -243,8 +481,20 @@ def _marges_of(
     from mixite.indicators.marges import room_for_manoeuvre
 
     frames = snapshot.frames(
-        ("dwellings", "applications", "communes", "territory", "landlords", "attributions")
+        ("dwellings", "applications", "territory", "landlords", "attributions")
     )
+    communes = communes_of(snapshot)
+    if communes is not None:
+        frames["communes"] = communes
+    dwellings = frames.get("dwellings")
+    if dwellings is not None and not dwellings["rent"].notna().any():
+        from mixite.schema import import_hint
+
+        raise StoreError(
+            "Il manque les loyers des logements (colonne LOYERPRINC du fichier RPLS version loi "
+            "ou d'un extrait du bailleur), nécessaires aux marges de manœuvre : le fichier RPLS "
+            f"ouvert ne les publie pas. {import_hint('dwellings')}"
+        )
     from mixite.indicators._common import suppress_small_cells
 
     result = room_for_manoeuvre(

@@ -30,6 +30,7 @@ OPTION_TABLES: dict[str, str] = {
     "qpv": "qpv",
     "reservations": "reservations",
     "bailleurs": "landlords",
+    "sru": "sru",
     "territoire": "territory",
     "engagements": "commitments",
     # not a table: the contours fill the communes' ``geometry_wkt`` (``io.detect.CONTOURS``)
@@ -154,7 +155,14 @@ def read_plan(
     contours file fills the ``geometry_wkt`` of the communes read in the plan, else of
     ``communes`` (those the store already holds for the millésime).
     """
-    from mixite.io import read_commitments, read_qpv, read_rpls, read_table, read_territory
+    from mixite.io import (
+        read_commitments,
+        read_qpv,
+        read_rpls,
+        read_sru,
+        read_table,
+        read_territory,
+    )
     from mixite.io.detect import with_contours
 
     frames: dict[str, pd.DataFrame] = {}
@@ -175,6 +183,8 @@ def read_plan(
         elif table == _CONTOURS:
             frames["communes"] = with_contours(frames.get("communes", communes), file)
             continue
+        elif table == "sru":
+            frame = read_sru(file, mapping=mapping, known_communes=known)
         else:
             frame = read_table(file, table, mapping, known_communes=known)
         if table == "communes":
@@ -201,15 +211,80 @@ def import_files(
             if millesime in store.millesimes("communes"):
                 existing = store.read("communes", millesime)
     frames = read_plan(plan, reading, existing)
+    frames = located(base, millesime, frames)
     rows = import_millesime(base, millesime, frames, progress=writing)
     ordered = {t: rows[t] for t in sorted(rows, key=_READ_ORDER.index)}
     return ImportResult(millesime, ordered, plan.ignored)
 
 
+def _stored(base: Path, millesime: int, table: str) -> pd.DataFrame | None:
+    """The store's ``table`` of ``millesime`` (else of its latest millésime for the QPV
+    perimeters, which do not change from one millésime to the next), None when absent."""
+    from mixite.store import Store
+
+    if not base.exists():
+        return None
+    with Store(base) as store:
+        years = store.millesimes(table)
+        if millesime in years:
+            return store.read(table, millesime)
+        if table == "qpv" and years:
+            return store.read(table, max(years))
+    return None
+
+
+def located(base: Path, millesime: int, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``frames`` with the dwellings located in the QPV perimeters (``qpv.locate_dwellings``).
+
+    The dwellings are those being imported, or, when only perimeters are imported, those the
+    store already holds for ``millesime`` (located anew and imported again in the same
+    transaction). The perimeters are those being imported, else the store's. Dwellings located
+    by their coordinates in an earlier import are located again in the new perimeters.
+    """
+    from mixite.qpv import GENERATIONS, generation_columns, locate_dwellings
+
+    dwellings = frames.get("dwellings")
+    if dwellings is None:
+        if "qpv" not in frames:
+            return frames
+        dwellings = _stored(base, millesime, "dwellings")
+        if dwellings is None:
+            return frames
+        for generation in GENERATIONS:
+            code, source = generation_columns(generation)
+            again = dwellings[source] == "coordonnees"
+            dwellings.loc[again, code] = None
+            dwellings.loc[again, source] = "inconnu"
+    perimeters = frames.get("qpv")
+    if perimeters is None:
+        perimeters = _stored(base, millesime, "qpv")
+    out = dict(frames)
+    out["dwellings"] = locate_dwellings(dwellings, perimeters, millesime)
+    return out
+
+
 def info(store: Store) -> StoreInfo:
-    """Rows per (millésime, table) of a store, and its territory's name (None when absent)."""
+    """Rows per (millésime, table) of a store, its territory's name (None when absent) and, per
+    millésime of the stock, its dwellings in QPV by how they were located and the attributions
+    whose declared QPV disagrees with their dwelling's (``qpv.location_counts``,
+    ``qpv.judge_attributions``)."""
+    import pandas as pd
+
+    from mixite.qpv import judge_attributions, location_counts
+
     summary = store.summary()
     name = None
     if store.millesimes("territory"):
         name = str(store.read("territory")["name"].iloc[0])
-    return StoreInfo(name, summary)
+    rows = []
+    with_attributions = set(store.millesimes("attributions"))
+    for year in store.millesimes("dwellings"):
+        dwellings = store.read("dwellings", year)
+        counts: dict[str, int | None] = {"millesime": year, **location_counts(dwellings, year)}
+        counts["disagreements"] = None
+        if year in with_attributions:
+            _, disagreements = judge_attributions(store.read("attributions", year), dwellings)
+            counts["disagreements"] = len(disagreements)
+        rows.append(counts)
+    qpv = pd.DataFrame(rows) if rows else None
+    return StoreInfo(name, summary, qpv)

@@ -32,6 +32,7 @@ __all__ = [
     "FrontierResult",
     "ImportResult",
     "MargesResult",
+    "MissingSection",
     "Mode",
     "Names",
     "NationalResult",
@@ -105,13 +106,35 @@ class MargesResult:
 
 
 @dataclass(frozen=True)
+class MissingSection:
+    """A section of the diagnostic that the store's data do not allow: the report shows a box
+    in its place, naming the file that would fill it.
+
+    ``section`` is a code, ``family`` the report family it belongs to (``stock``, ``loyers``…,
+    ``marges``); ``title`` names the section, ``missing`` the file (and columns) it needs,
+    ``shows`` what it would show and ``how`` how to import that file (French sentences).
+    """
+
+    section: str
+    family: str
+    title: str
+    missing: str
+    shows: str
+    how: str
+
+
+@dataclass(frozen=True)
 class DiagnosticResult:
     """The territorial diagnostic of one millésime, statistical secrecy applied.
 
     ``tables``: every table of ``indicators.diagnostic.TABLES`` the data allows, in report order;
     ``residences``: one row per residence (place, landlord, dwellings, occupancy, fragility);
     ``key_figures``: code → value of the headline figures; ``marges``: the room for manoeuvre of
-    the attributions of the year before (None with ``marges_missing`` saying why).
+    the attributions of the year before (None with ``marges_missing`` saying why); ``missing``:
+    the sections the data do not allow, each with the file that would fill it;
+    ``qpv_disagreements``: the attributions whose declared QPV differs from their dwelling's
+    (``qpv.judge_attributions``; None without attributions); ``qpv_location``: the dwellings by
+    how their QPV is known (``qpv.location_counts``).
     """
 
     millesime: int
@@ -123,6 +146,9 @@ class DiagnosticResult:
     key_figures: Mapping[str, float]
     marges: MargesResult | None = None
     marges_missing: str = ""
+    missing: tuple[MissingSection, ...] = ()
+    qpv_disagreements: pd.DataFrame | None = None
+    qpv_location: Mapping[str, int] = field(default_factory=dict)
     #: Shares of the legal objectives in the two lease years before (None: no earlier year).
     quota_history: pd.DataFrame | None = None
     #: The ``communes`` table (names, and contours in ``geometry_wkt`` when imported).
@@ -405,10 +431,15 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class StoreInfo:
-    """What a store holds: rows per (millésime, table) and the territory's name."""
+    """What a store holds: rows per (millésime, table), the territory's name and, per millésime
+    of the stock (``qpv``, None without any), ``dwellings``, ``in_qpv``, the dwellings by how
+    their QPV is known (one column per ``schema.QPV_SOURCES`` code, and ``in_qpv_<code>``) and
+    ``disagreements`` (attributions whose declared QPV differs from their dwelling's; None
+    without attributions)."""
 
     territory: str | None
     summary: pd.DataFrame
+    qpv: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -183,6 +183,14 @@ class _State:
         self.d = d
         self._add_programme()
         self.d["apl_ceiling"] = self._apl_ceiling(self.d["apl_zone"], self.d["rooms"])
+        from mixite.ceilings import ZONES
+
+        index = {z: i for i, z in enumerate(ZONES)}
+        #: Index of each dwelling's income-ceiling zone in ``ceilings.ZONES`` (the vacancies'
+        #: ``ceiling_zone``); zone A (the highest ceilings) for an unknown zone.
+        self.ceiling_zone_index = np.array(
+            [index.get(str(z), index["A"]) for z in self.d["ceiling_zone"]], dtype=np.int64
+        )
         # Households.
         h = {k: np.array(v, copy=True) for k, v in base.households.items()}
         n_h = len(h["id"])
@@ -510,7 +518,7 @@ class _State:
     def _relocate(self, households: IntArray, year: int) -> None:
         """Households to relocate: their mutation application becomes a relocation, or one is
         created from the household (``RelocationRule``)."""
-        from mixite.ceilings import category_ceiling
+        from mixite.ceilings import ZONES, category_ceiling
         from mixite.household import ceiling_category
 
         if households.size == 0:
@@ -532,10 +540,24 @@ class _State:
             }
         )
         category, extra = ceiling_category(frame, self.when, self.base.params)
-        zone = d["ceiling_zone"][h["dwelling"][new]]
+        # The ceilings in each income-ceiling zone, (n, 3, zones), as the pending applications
+        # (``allocation.scenario.applications_from_store``): the dwelling's zone chooses.
         ceilings = np.stack(
             [
-                category_ceiling(kind, zone, category, extra, self.when, self.base.params)
+                np.stack(
+                    [
+                        category_ceiling(
+                            kind,
+                            np.full(new.size, zone, dtype=object),
+                            category,
+                            extra,
+                            self.when,
+                            self.base.params,
+                        )
+                        for zone in ZONES
+                    ],
+                    axis=1,
+                )
                 for kind in ("plai", "plus", "pls")
             ],
             axis=1,
@@ -828,6 +850,8 @@ class _State:
                 commune=d["commune"][vac],
                 in_qpv=d["in_qpv"][vac],
                 reservataire=self.reservataires(vac),
+                apl_zone=d["apl_zone"][vac],
+                ceiling_zone=self.ceiling_zone_index[vac],
                 rooms=d["rooms"][vac],
                 housing_cost=d["rent"][vac] + charges * d["surface"][vac],
                 financing=d["financing"][vac],
@@ -867,7 +891,7 @@ class _State:
                 thresholds,
                 WeightCoefficients(),
                 scenario.k,
-                housing_aid(apps, self.base.communes, self.millesime),
+                housing_aid(apps, vacancies, self.millesime),
             )
             result = simulate_year(problem, cfg, int(self.rng.integers(0, 2**31 - 1)), day)
             if self.persons:

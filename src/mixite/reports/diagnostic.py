@@ -43,7 +43,7 @@ from mixite.reports.marges import marges_definitions, marges_section, marges_she
 from mixite.reports.tables import FrenchTable, french_table
 from mixite.vocabulary import Indicator, Level
 
-__all__ = ["SHEETS", "DiagnosticOutputs", "quotas_table", "write_diagnostic"]
+__all__ = ["SHEETS", "DiagnosticOutputs", "data_notes", "quotas_table", "write_diagnostic"]
 
 #: Families in the order of the report, with their section titles.
 FAMILIES: dict[str, str] = {
@@ -69,6 +69,7 @@ SHEETS: dict[str, str] = {
     "stock_financement": "Financement",
     "stock_epoque": "Époque de construction",
     "stock_dpe": "Étiquette énergie",
+    "sru_communes": "Communes et SRU",
     "vacance_territoire": "Vacance et mobilité",
     "vacance_communes": "Vacance par commune",
     "vacance_qpv": "Vacance QPV et hors QPV",
@@ -227,6 +228,102 @@ def _static_map(data: MapData) -> str:
     return plotly_div(map_figure(data))
 
 
+def data_notes(result: DiagnosticResult, family: str) -> tuple[list[str], list[Sheet]]:
+    """What the data of a family lack or say, for the page and the workbook.
+
+    A box per section of ``family`` that the data do not allow (``result.missing``: the file
+    that would fill it, what it would show, how to import it); for ``stock``, how the dwellings'
+    QPV is known; for ``quotas``, the attributions whose declared QPV differs from their
+    dwelling's. ``family`` ``*`` returns the workbook sheets of every family instead.
+    """
+    blocks: list[str] = []
+    sheets: list[Sheet] = []
+    year = result.millesime
+    for box in result.missing:
+        if box.family != family:
+            continue
+        blocks.append(
+            '<div class="alerte manquant">'
+            f"<p><strong>{html.escape(box.title)} — section absente.</strong> "
+            f"Donnée manquante : {html.escape(box.missing)}.</p>"
+            f"<p>Elle montrerait {html.escape(box.shows)}.</p>"
+            f'<p class="note">{html.escape(box.how)}</p></div>'
+        )
+    counts = result.qpv_location
+    if family == "stock" and counts:
+        parts = [
+            f"{fr.QPV_SOURCE_LABELS.get(code, code)} : {fr.integer(counts[code])} logements, "
+            f"dont {fr.integer(counts[f'in_qpv_{code}'])} en QPV"
+            for code in fr.QPV_SOURCE_LABELS
+            if counts.get(code)
+        ]
+        blocks.append(
+            '<p class="note">QPV des logements (géographie en vigueur au 1er janvier '
+            f"{year}) : " + html.escape(" ; ".join(parts)) + ".</p>"
+        )
+    disagreements = result.qpv_disagreements
+    if family == "quotas" and disagreements is not None and len(disagreements):
+        table = _disagreements_table(disagreements, result.names)
+        blocks.append(
+            "<h3>Attributions dont le QPV déclaré diffère de celui du logement</h3>"
+            + table_html(
+                table,
+                {"Attributions": "int"},
+                "",
+                "Nombre d'attributions par commune et par écart. Chaque attribution est jugée selon la géographie prioritaire en vigueur à la date "
+                "du bail (liste 2015 jusqu'au 31 décembre 2023 en métropole et 2024 outre-mer, "
+                "liste 2024 ensuite) ; les objectifs légaux retiennent le QPV du logement.",
+            )
+        )
+    if family == "*":
+        if result.missing:
+            frame = pd.DataFrame(
+                {
+                    "Section absente": [b.title for b in result.missing],
+                    "Donnée manquante": [b.missing for b in result.missing],
+                    "Ce qu'elle montrerait": [b.shows for b in result.missing],
+                    "Comment l'importer": [b.how for b in result.missing],
+                }
+            )
+            sheets.append(
+                Sheet(
+                    "Sections absentes",
+                    frame,
+                    f"Sections absentes faute de données — millésime {year}",
+                    "Chaque section que les fichiers importés ne permettent pas d'écrire, avec le "
+                    "fichier qui la remplirait.",
+                )
+            )
+        if disagreements is not None and len(disagreements):
+            sheets.append(
+                Sheet(
+                    "QPV des attributions",
+                    _disagreements_table(disagreements, result.names),
+                    f"Attributions dont le QPV déclaré diffère de celui du logement — {year}",
+                    "Géographie prioritaire en vigueur à la date du bail.",
+                )
+            )
+    return blocks, sheets
+
+
+def _disagreements_table(frame: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """Attributions whose declared QPV differs from their dwelling's, counted by commune,
+    geography in force and kind: a published report lists no household (the attributions
+    themselves stay in the store)."""
+    counts = (
+        frame.groupby(["commune", "generation", "kind"], sort=True).size().reset_index(name="count")
+    )
+    return pd.DataFrame(
+        {
+            "Commune": [names.commune(c) for c in counts["commune"]],
+            "Code commune": counts["commune"].astype(str),
+            "Géographie en vigueur": counts["generation"].map(lambda g: f"QPV {g}"),
+            "Écart": counts["kind"].map(lambda k: fr.QPV_DISAGREEMENT_LABELS.get(k, k)),
+            "Attributions": counts["count"].astype("int64"),
+        }
+    )
+
+
 def _reasons(result: DiagnosticResult) -> dict[str, str]:
     """Landlord → main reason of its room for manoeuvre, when below the target."""
     if result.marges is None:
@@ -306,6 +403,7 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
     if result.marges is not None:
         sheets += marges_sheets(result.marges)
         definitions.update(marges_definitions(result.marges))
+    sheets += data_notes(result, "*")[1]
     xlsx = write_xlsx(
         out_dir / "diagnostic.xlsx",
         sheets,
@@ -394,6 +492,7 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
                 f"<h3>{html.escape(result.title(key))}</h3>"
                 + table_html(table.frame, table.formats)
             )
+        blocks += data_notes(result, family)[0]
         if blocks:
             blocks.append(_definitions_html(family_definitions))
             sections.append(Section(title, tuple(blocks), family))
@@ -401,11 +500,11 @@ def write_diagnostic(result: DiagnosticResult, out_dir: Path) -> DiagnosticOutpu
             if result.marges is not None:
                 sections.append(marges_section(result.marges))
             else:
-                note = (
+                boxes = data_notes(result, "marges")[0] or [
                     '<p class="note">Marges de manœuvre non calculées : '
                     f"{html.escape(result.marges_missing)}</p>"
-                )
-                sections.append(Section("Marges de manœuvre hors QPV", (note,), "marges"))
+                ]
+                sections.append(Section("Marges de manœuvre hors QPV", tuple(boxes), "marges"))
     if "quotas" in labelled:
         table = labelled["quotas"]
         sections.append(

@@ -14,7 +14,7 @@ import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from mixite.schema import RESERVATAIRES
+from mixite.schema import RESERVATAIRES, SRU_STATUSES
 from mixite.vocabulary import Indicator, Level, NeighbourhoodRole
 
 if TYPE_CHECKING:
@@ -286,6 +286,25 @@ REASON_LABELS: dict[str, str] = {
 }
 
 
+#: How a dwelling's QPV is known (``schema.QPV_SOURCES``), as a line heading.
+QPV_SOURCE_LABELS: dict[str, str] = {
+    "geocode": "QPV connu par le géocodage du RPLS",
+    "declare": "QPV déclaré par le bailleur",
+    "coordonnees": "situés par leurs coordonnées dans les périmètres des QPV",
+    "inconnu": "QPV inconnu (comptés hors QPV)",
+}
+
+
+#: Kinds of disagreement between an attribution's declared QPV and its dwelling's
+#: (``qpv.judge_attributions``).
+QPV_DISAGREEMENT_LABELS: dict[str, str] = {
+    "en_qpv": "déclarée en QPV, logement hors QPV",
+    "hors_qpv": "déclarée hors QPV, logement en QPV",
+    "code": "autre QPV que celui du logement",
+    "generation": "code d'une géographie qui n'était pas en vigueur à la date du bail",
+}
+
+
 #: Financing families of the RPLS (``schema.FINAN_FAMILIES``).
 FINANCING_LABELS: dict[str, str] = {
     "plai": "PLAI",
@@ -334,6 +353,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "in_qpv": {"True": "en QPV", "False": "hors QPV"},
     "reason": REASON_LABELS,
     "role": {str(k): v for k, v in ROLE_LABELS.items()},
+    "sru_status": dict(SRU_STATUSES),
 }
 
 #: Headers of columns that carry no definition.
