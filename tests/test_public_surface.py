@@ -46,7 +46,7 @@ SURFACE: dict[str, list[str]] = {
     ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
-        "marges", "policy", "projection", "quotas",
+        "marges", "policy", "projection", "quotas", "safe",
     ],
     "mixite.synth": [
         "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",

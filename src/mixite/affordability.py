@@ -17,6 +17,7 @@ household, step by step and with the same roundings (see ``docs/solvabilite.md``
     Pp  = P0 + Tp × max(0, R − R0)                                    personal participation
     A   = max(0, L + C − Pp), 0 below the minimum payment
     A   = round(A × degressivity coefficient, 2) − 5 € minoration, ≥ 0
+    RLS = min(RLS amount, rent) when HLM and R / 12 < RLS ceiling, else 0
     A   = max(0, A − 98 % × RLS)                                        RLS offset
     APL = floor(A − CRDS), CRDS = 0.5 % rounded down to the cent        (whole euros)
 
@@ -41,6 +42,7 @@ from numba import njit, prange
 
 from mixite.errors import InputError, Location
 from mixite.params import Parameters, as_date, default_parameters, resolve
+from mixite.schema import APPLICATIONS
 
 __all__ = [
     "AplScale",
@@ -484,7 +486,9 @@ def _apl_block(
         eligible = (cell[(_N_TERMS + 2) * _BLOCK + t] > 0.5) & (
             resources / 12.0 < cell[4 * _BLOCK + t]
         )
-        rls = cell[5 * _BLOCK + t] if eligible else 0.0
+        # The RLS lowers the rent: it never exceeds it (a rent below the RLS amount is reduced
+        # to zero, not below).
+        rls = np.minimum(cell[5 * _BLOCK + t], r) if eligible else 0.0
         after_rls = np.maximum(after_minoration - rls * rls_offset, 0.0)
         # CRDS rounded down to the cent, then the amount rounded down to the euro.
         crds = np.floor(np.rint(after_rls * 100.0 * 1e6) / 1e6 * crds_rate) / 100.0
@@ -584,6 +588,50 @@ def _apl_kernel(
     return -1
 
 
+#: Largest number of dependants accepted: the bound of the canonical tables
+#: (``schema.APPLICATIONS``, column ``dependants``); beyond it a count is taken for an error.
+MAX_DEPENDANTS = int(APPLICATIONS.column("dependants").max or 0)
+
+
+def _input_error(problem: str, column: str, value: object, fix: str) -> InputError:
+    return InputError(problem, Location("aide au logement", column=column, value=str(value)), fix)
+
+
+def _check_amounts(
+    dependants: npt.NDArray[Any], rent: npt.NDArray[Any], resources: npt.NDArray[Any]
+) -> None:
+    """Refuse, in French, what the APL formula cannot take: NaN or infinite amounts, a negative
+    rent or negative resources, more dependants than ``MAX_DEPENDANTS``."""
+    for values, column, what in (
+        (rent, "loyer", "Loyer"),
+        (resources, "ressources_annuelles", "Ressources annuelles"),
+    ):
+        if values.size == 0:
+            continue
+        finite = np.isfinite(values)
+        if not finite.all():
+            raise _input_error(
+                f"{what} non renseigné ou infini",
+                column,
+                values[~finite].flat[0],
+                "Indiquez un montant en euros (0 ou plus).",
+            )
+        if values.min() < 0:
+            raise _input_error(
+                f"{what} négatif",
+                column,
+                values[values < 0].flat[0],
+                "Indiquez un montant en euros positif ou nul.",
+            )
+    if dependants.size and dependants.max() > MAX_DEPENDANTS:
+        raise _input_error(
+            "Nombre de personnes à charge invraisemblable",
+            "personnes_a_charge",
+            dependants[dependants > MAX_DEPENDANTS].flat[0],
+            f"Indiquez au plus {MAX_DEPENDANTS} personnes à charge (borne des tables de mixite).",
+        )
+
+
 def _check_inputs(zone: npt.NDArray[Any], dependants: npt.NDArray[Any]) -> None:
     bad_zone = (zone < min(_ZONES)) | (zone > max(_ZONES))
     if bad_zone.any():
@@ -628,6 +676,7 @@ def _run_kernel(
         np.asarray(annual_resources, dtype="float64"),
         np.asarray(hlm).astype(bool, copy=False),
     )
+    _check_amounts(arrays[2], arrays[3], arrays[4])
     shape = np.broadcast(*arrays).shape
     cols = shape[-1] if shape else 1
     rows = math.prod(shape[:-1])
@@ -694,8 +743,9 @@ def housing_benefit_detail(
     - ``hlm``: True when the landlord is an HLM organisation or SEM that applies the RLS.
 
     Give ``when`` (the benefit month; the parameters in force on its first day are used) or an
-    already read ``scale``. Raises ``InputError`` for a zone outside 1–3 or a negative count.
-    Every field has the broadcast shape.
+    already read ``scale``. Raises ``InputError`` (French) for a zone outside 1–3, a number of
+    dependants below 0 or above ``MAX_DEPENDANTS``, a NaN, infinite or negative rent or resource
+    amount. The RLS granted never exceeds the rent. Every field has the broadcast shape.
     """
     if scale is None:
         if when is None:
@@ -745,6 +795,26 @@ def net_housing_cost(rent: Any, charges: Any, benefit: Any, rls: Any = 0.0) -> F
     return out
 
 
+def _monthly(monthly_resources: Any) -> FloatArray:
+    """Monthly resources as floats; NaN, infinite or negative amounts refused in French."""
+    res: FloatArray = np.asarray(monthly_resources, dtype="float64")
+    if res.size and not np.isfinite(res).all():
+        raise _input_error(
+            "Ressources mensuelles non renseignées ou infinies",
+            "ressources_mensuelles",
+            res[~np.isfinite(res)].flat[0],
+            "Indiquez un montant en euros (0 ou plus).",
+        )
+    if res.size and res.min() < 0:
+        raise _input_error(
+            "Ressources mensuelles négatives",
+            "ressources_mensuelles",
+            res[res < 0].flat[0],
+            "Indiquez des ressources positives ou nulles.",
+        )
+    return res
+
+
 def effort_rate(
     rent: Any, charges: Any, benefit: Any, monthly_resources: Any, rls: Any = 0.0
 ) -> FloatArray:
@@ -754,7 +824,7 @@ def effort_rate(
     without resources has an infinite effort rate when it pays something, 0 when it pays nothing.
     """
     cost = net_housing_cost(rent, charges, benefit, rls)
-    res = np.asarray(monthly_resources, dtype="float64")
+    res = _monthly(monthly_resources)
     cost, res = np.broadcast_arrays(cost, res)
     with np.errstate(divide="ignore", invalid="ignore"):
         out: FloatArray = np.where(
@@ -782,7 +852,7 @@ def reste_a_vivre(
     is not counted twice: it is deducted from the cost).
     """
     cost = net_housing_cost(rent, charges, benefit, rls)
-    left = np.asarray(monthly_resources, dtype="float64") - cost
+    left = _monthly(monthly_resources) - cost
     out: FloatArray = left / np.asarray(units, dtype="float64") / days_per_month
     return out
 

@@ -58,13 +58,15 @@ def _indicators(path: Path) -> pd.DataFrame:
 
 def test_simuler_flechage_raises_q1_share(petite_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "sim"
-    args = ["simuler", "--base", str(petite_store), "--sortie", str(out)]
+    args = ["simuler", "--base", str(petite_store), "--sortie", str(out), "--details-menages"]
     for name in ("reference.yaml", "flechage.yaml"):
         args += ["--scenario", str(_fast_copy(tmp_path, name))]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     for name in ("comparaison.html", "comparaison.xlsx", "donnees/attributions_reference.csv"):
         assert (out / name).exists()
+    # Household-level rows only on request (--details-menages), said to be personal data.
+    assert "données personnelles" in " ".join(result.output.split())
     attributions = pd.read_csv(out / "donnees" / "attributions_reference.csv", sep=";", dtype=str)
     assert list(attributions.columns) == [c.header for c in ATTRIBUTIONS.columns]
     base = _indicators(out / "indicateurs_reference.csv")
@@ -96,6 +98,8 @@ def test_optimiser_meets_the_legal_quotas(petite_store: Path, tmp_path: Path) ->
     args = ["optimiser", "--base", str(petite_store), "--scenario", str(scenario)]
     result = CliRunner().invoke(app, [*args, "--sortie", str(out)])
     assert result.exit_code == 0, result.output
+    # Without --details-menages, no household-level file.
+    assert not list(out.rglob("attributions_*.csv"))
     table = pd.read_csv(
         out / "indicateurs_reference.csv", sep=";", decimal=",", encoding="utf-8-sig"
     )

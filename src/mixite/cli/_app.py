@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -52,6 +53,120 @@ def _french_cli_chrome() -> None:
 
 _french_cli_chrome()
 
+
+def parse_number(value: Any, integer: bool = False) -> float | int:
+    """A number typed on the command line, the French way or the English way.
+
+    ``380,50`` and ``380.50`` are the same number; spaces (also non-breaking ones) between digit
+    groups are ignored (``1 200,5``). Refused, with a French ``ValueError``: text that is not a
+    number, a value with both a comma and a point, NaN and infinities, and for ``integer`` a
+    value with decimals (``2,5``).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"« {value} » n'est pas un nombre")
+    if isinstance(value, (int, float)):
+        number = float(value)
+        text = str(value)
+    else:
+        text = str(value).strip()
+        compact = "".join(text.split())  # also drops non-breaking spaces between groups
+        if "," in compact and "." in compact:
+            raise ValueError(
+                f"« {text} » est ambigu : écrivez le nombre avec une virgule décimale et sans "
+                "séparateur de milliers, par exemple 1234,50"
+            )
+        try:
+            if "_" in compact:
+                raise ValueError(compact)
+            number = float(compact.replace(",", "."))
+        except ValueError:
+            example = "2" if integer else "380,50"
+            raise ValueError(
+                f"« {text} » n'est pas un nombre : écrivez par exemple {example}"
+            ) from None
+    if not math.isfinite(number):
+        raise ValueError(f"« {text} » n'est pas un nombre fini")
+    if integer:
+        if number != int(number):
+            raise ValueError(f"« {text} » n'est pas un nombre entier")
+        return int(number)
+    return number
+
+
+def _range_message(value: float, low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{value:g} est hors de l'intervalle permis ({low:g} à {high:g})"
+    if low is not None:
+        return f"{value:g} est trop petit (au moins {low:g})"
+    return f"{value:g} est trop grand (au plus {high:g})"
+
+
+def _french_numbers() -> None:
+    """Every ``int`` and ``float`` option of every command reads decimal commas and says in
+    French what is wrong (``parse_number``): Typer's number conversion is replaced once, here.
+
+    Typer ≥ 0.2x converts options with pydantic adapters (``typer._adapters``); older versions
+    with Click's number types: both are covered.
+    """
+    import importlib
+
+    adapters: Any
+    try:
+        adapters = importlib.import_module("typer._adapters")
+    except ImportError:
+        adapters = None
+    if adapters is not None and hasattr(adapters, "_build_number_adapter"):
+        from pydantic import AfterValidator, BeforeValidator, TypeAdapter
+        from pydantic_core import PydanticCustomError
+
+        def build(
+            number_class: type[Any],
+            *,
+            min: float | None,
+            max: float | None,
+            clamp: bool | None,
+        ) -> Any:
+            integer = number_class is int
+
+            def parse(value: Any) -> Any:
+                try:
+                    return parse_number(value, integer)
+                except ValueError as exc:
+                    raise PydanticCustomError("nombre", str(exc)) from None
+
+            def bounded(value: Any) -> Any:
+                if min is not None and value < min:
+                    if clamp:
+                        return number_class(min)
+                    raise PydanticCustomError("nombre", _range_message(value, min, max))
+                if max is not None and value > max:
+                    if clamp:
+                        return number_class(max)
+                    raise PydanticCustomError("nombre", _range_message(value, min, max))
+                return value
+
+            annotated: Any = Annotated[
+                number_class, BeforeValidator(parse), AfterValidator(bounded)
+            ]
+            return TypeAdapter(annotated)
+
+        adapters._build_number_adapter = build
+        return
+    for module in _click_modules():  # pragma: no cover - Typer before pydantic adapters
+        types = getattr(module, "types", None)
+        base = getattr(types, "_NumberParamTypeBase", None)
+        if base is None:
+            continue
+
+        def convert(self: Any, value: Any, param: Any, ctx: Any) -> Any:
+            try:
+                return parse_number(value, self._number_class is int)
+            except ValueError as exc:
+                self.fail(str(exc), param, ctx)
+
+        base.convert = convert
+
+
 app = typer.Typer(
     name="mixite",
     help="mixite : politique intercommunale d'attribution des logements sociaux.",
@@ -59,6 +174,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _before_every_command() -> None:
+    # Runs before a command parses its options (not for ``--help``, which stays light: the
+    # number conversion imports pydantic).
+    _french_numbers()
+
 
 #: The ``--base`` option of every command that reads a store.
 BaseOption = Annotated[Path, typer.Option("--base", help="Base DuckDB du territoire.")]

@@ -18,7 +18,14 @@ _SCENARIO = typer.Option(
     "--scenario",
     help="Fichier de scénario YAML ; répétez l'option pour comparer (le premier sert de référence).",
 )
-_SORTIE = typer.Option("--sortie", help="Dossier où écrire les attributions et la comparaison.")
+_SORTIE = typer.Option("--sortie", help="Dossier où écrire les indicateurs et la comparaison.")
+_DETAILS = typer.Option(
+    "--details-menages",
+    help="Écrit aussi, par scénario, donnees/attributions_<scénario>.csv : une ligne par "
+    "attribution "
+    "(identifiant RPLS du logement, pseudonyme de la demande, taille et ressources du ménage). "
+    "Ce sont des données personnelles : à conserver comme la base, à ne pas diffuser.",
+)
 
 
 def _run(
@@ -28,6 +35,7 @@ def _run(
     mode: Mode,
     lp_limit: float | None = None,
     calibrate: bool = False,
+    details: bool = False,
 ) -> None:
     from mixite.allocation.scenario import load_scenario
     from mixite.jobs.allocation import run_scenarios
@@ -42,7 +50,7 @@ def _run(
     loaded = [load_scenario(p) for p in scenarios]
     with Store(base) as store:
         runs = run_scenarios(store, loaded, mode, lp_limit, calibrate)
-    write_allocation(runs, sortie)
+    write_allocation(runs, sortie, details)
     if runs.calibration:
         err_console.print(calibration_note(runs))
     for run in runs.runs:
@@ -50,6 +58,11 @@ def _run(
     for name, same in runs.merged.items():
         err_console.print(merged_note(name, same, mode))
     err_console.print(f"Fichiers écrits dans « {sortie} » (comparaison.html, comparaison.xlsx).")
+    if details:
+        err_console.print(
+            "Attributions ménage par ménage écrites (donnees/attributions_<scénario>.csv) : données "
+            "personnelles, à ne pas diffuser."
+        )
 
 
 @app.command(
@@ -73,8 +86,9 @@ def simuler(
             "base, puis l'applique à tous les scénarios.",
         ),
     ] = False,
+    details_menages: Annotated[bool, _DETAILS] = False,
 ) -> None:
-    _run(base, scenario, sortie, "simuler", calibrate=calibrer)
+    _run(base, scenario, sortie, "simuler", calibrate=calibrer, details=details_menages)
 
 
 @app.command(
@@ -97,8 +111,9 @@ def optimiser(
             "lagrangienne du flot est donnée ; 0 : pas de relaxation linéaire.",
         ),
     ] = None,
+    details_menages: Annotated[bool, _DETAILS] = False,
 ) -> None:
-    _run(base, scenario, sortie, "optimiser", limite_lp)
+    _run(base, scenario, sortie, "optimiser", limite_lp, details=details_menages)
 
 
 @app.command(

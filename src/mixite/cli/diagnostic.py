@@ -65,6 +65,7 @@ def quotas(
     from mixite.reports.common import write_csv_excel
     from mixite.reports.diagnostic import quotas_table
     from mixite.reports.quotas import quotas_console_table
+    from mixite.reports.safe import csv_text
     from mixite.store import Store
 
     with Store(base) as store:
@@ -75,6 +76,6 @@ def quotas(
             write_csv_excel(published, sortie)
             typer.echo(f"Indicateurs écrits : {sortie}")
         else:
-            typer.echo(published.to_csv(sep=";", index=False, decimal=","), nl=False)
+            typer.echo(csv_text(published), nl=False)
         return
     Console().print(quotas_console_table(result))

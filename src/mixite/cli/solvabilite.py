@@ -49,6 +49,43 @@ def _check(condition: bool, problem: str, option: str, value: object, fix: str) 
         )
 
 
+def _shown(value: float) -> str:
+    """A typed number as the user may have typed it (``380.5`` → ``380,5``, ``9e9`` →
+    ``9000000000``)."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def effort_ceiling(text: str) -> float:
+    """The charter's maximum effort rate typed as a share (``0,35``) or a percentage
+    (``35 %``), as a share in ]0, 1]; a bare number above 1 (``35``) is refused in French with
+    the share it probably meant."""
+    from mixite.cli._app import parse_number
+
+    option = "--taux-effort-max"
+    raw = text.strip()
+    percent = raw.endswith("%")
+    try:
+        number = float(parse_number(raw.rstrip("%").strip() if percent else raw))
+    except ValueError as exc:
+        raise InputError(
+            "Taux d'effort maximal illisible",
+            Location("ligne de commande", column=option, value=text),
+            f"{exc} ; donnez une part (0,35) ou un pourcentage (35 %).",
+        ) from None
+    share = number / 100 if percent else number
+    if not percent and 1 < number <= 100:
+        raise InputError(
+            "Taux d'effort maximal supérieur à 100 %",
+            Location("ligne de commande", column=option, value=text),
+            f"Le taux se donne comme une part : écrivez {_shown(number / 100)} (ou "
+            f"« {_shown(number)} % ») pour {_shown(number)} %.",
+        )
+    _check(0 < share <= 1, "Taux d'effort maximal hors de ]0 ; 100 %]", option, text,
+           "Donnez une part entre 0 et 1 (par exemple 0,35) ou un pourcentage (35 %).")  # fmt: skip
+    return share
+
+
 @app.command(
     "solvabilite",
     help=(
@@ -111,12 +148,13 @@ def solvabilite(
         ),
     ] = True,
     taux_effort_max: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--taux-effort-max",
             help=(
-                "Taux d'effort maximal de la charte (0,35 = 35 %) ; par défaut : le paramètre "
-                "« solvabilite.taux_effort_max » à la date (mixite parametres)."
+                "Taux d'effort maximal de la charte, en part (0,35) ou en pourcentage (« 35 % ») ; "
+                "par défaut : le paramètre « solvabilite.taux_effort_max » à la date "
+                "(mixite parametres)."
             ),
         ),
     ] = None,
@@ -132,6 +170,7 @@ def solvabilite(
     ] = None,
 ) -> None:
     from mixite.affordability import (
+        MAX_DEPENDANTS,
         Thresholds,
         effort_rate,
         housing_benefit_detail,
@@ -140,24 +179,47 @@ def solvabilite(
     )
     from mixite.household import consumption_units
     from mixite.reports import fr
+    from mixite.schema import APPLICATIONS, DWELLINGS
+
+    # Plausible ranges: the bounds of mixite's canonical tables (docs/solvabilite.md).
+    MAX_RENT = float(DWELLINGS.column("rent").max or 0)
+    MAX_MONTHLY = float(APPLICATIONS.column("monthly_resources").max or 0)
+    MAX_ANNUAL = 12 * MAX_MONTHLY
 
     when = as_date(date)
     charter = Thresholds.charter(when)
-    if taux_effort_max is None:
-        taux_effort_max = charter.max_effort_rate
+    max_effort = (
+        charter.max_effort_rate if taux_effort_max is None else effort_ceiling(taux_effort_max)
+    )
     if reste_a_vivre_min is None:
         reste_a_vivre_min = charter.min_reste_a_vivre
+    for option, amount, negative, too_high, high in (
+        ("--loyer", loyer, "Loyer négatif", "Loyer invraisemblable", MAX_RENT),
+        ("--charges", charges, "Charges négatives", "Charges invraisemblables", MAX_RENT),
+        ("--ressources-annuelles", ressources_annuelles, "Ressources annuelles négatives",
+         "Ressources annuelles invraisemblables", MAX_ANNUAL),
+        ("--ressources-mensuelles", ressources_mensuelles, "Ressources mensuelles négatives",
+         "Ressources mensuelles invraisemblables", MAX_MONTHLY),
+        ("--reste-a-vivre-min", reste_a_vivre_min, "Reste à vivre minimal négatif", "", None),
+    ):  # fmt: skip
+        if amount is None:
+            continue
+        _check(amount >= 0, negative, option, _shown(amount),
+               "Indiquez un montant positif ou nul, en euros.")  # fmt: skip
+        if high is not None:
+            _check(amount <= high, too_high, option, _shown(amount),
+                   f"Indiquez au plus {_euros(high, 0)} (borne des tables de mixite, "
+                   "docs/solvabilite.md).")  # fmt: skip
     _check(zone_apl in _ZONE_NAMES, "Zone APL inconnue", "--zone-apl", zone_apl,
            "Indiquez la zone APL de la commune : 1, 2 ou 3.")  # fmt: skip
     _check(adultes in (1, 2), "Nombre d'adultes invalide", "--adultes", adultes,
            "Indiquez 1 pour une personne seule ou 2 pour un couple.")  # fmt: skip
     _check(personnes_a_charge >= 0, "Nombre de personnes à charge négatif",
            "--personnes-a-charge", personnes_a_charge, "Indiquez 0 ou plus.")  # fmt: skip
-    _check(loyer >= 0, "Loyer négatif", "--loyer", loyer, "Indiquez un loyer positif ou nul.")
-    _check(charges >= 0, "Charges négatives", "--charges", charges,
-           "Indiquez des charges positives ou nulles.")  # fmt: skip
-    _check(ressources_annuelles >= 0, "Ressources négatives", "--ressources-annuelles",
-           ressources_annuelles, "Indiquez des ressources positives ou nulles.")  # fmt: skip
+    _check(personnes_a_charge <= MAX_DEPENDANTS, "Nombre de personnes à charge invraisemblable",
+           "--personnes-a-charge", personnes_a_charge,
+           f"Indiquez au plus {MAX_DEPENDANTS} personnes à charge (borne des tables de mixite, "
+           "docs/solvabilite.md).")  # fmt: skip
     size = adultes + personnes_a_charge
     older = adultes if personnes_14_ans is None else personnes_14_ans
     _check(adultes <= older <= size, "Nombre de personnes de 14 ans ou plus incohérent",
@@ -199,11 +261,11 @@ def solvabilite(
         f"Réduction de loyer de solidarité (RLS) : {_euros(rls)}",
         f"Aide au logement : {_euros(benefit, 0)}",
         f"Dépense nette de logement (loyer − RLS + charges − aide) : {_euros(cost)} par mois",
-        f"Taux d'effort : {_percent(rate)} (maximum de la charte : {_percent(taux_effort_max)})",
+        f"Taux d'effort : {_percent(rate)} (maximum de la charte : {_percent(max_effort)})",
         f"Reste à vivre : {_euros(rav)} par UC et par jour "
         f"(minimum de la charte : {_euros(reste_a_vivre_min)})",
     ]
-    ok = rate <= taux_effort_max and rav >= reste_a_vivre_min
+    ok = rate <= max_effort and rav >= reste_a_vivre_min
     lines.append(
         "Logement abordable selon la charte."
         if ok

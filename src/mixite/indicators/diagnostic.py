@@ -28,7 +28,7 @@ from mixite.indicators import (
     sru,
     stock,
 )
-from mixite.indicators._common import small_cell_threshold, suppress_small_cells
+from mixite.indicators._common import small_cell_threshold
 from mixite.params import Parameters
 
 __all__ = [
@@ -463,19 +463,21 @@ def available_data(frames: Mapping[str, pd.DataFrame]) -> set[str]:
     return present
 
 
-def publishable(tables: Mapping[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
-    """The tables with statistical secrecy applied (``suppress_small_cells`` with ``TABLES``).
+def publishable(
+    tables: Mapping[str, pd.DataFrame],
+    threshold: int,
+    dwellings: pd.DataFrame | None = None,
+    with_dwellings: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """The tables with statistical secrecy applied: primary and secondary suppression over all
+    the tables at once (``diagnostic_secrecy.protect_diagnostic``, ``docs/secret-statistique.md``).
 
-    ``threshold`` is ``secret_statistique.seuil`` (``small_cell_threshold``). Tables not in
-    ``TABLES`` are returned unchanged.
+    ``threshold`` is ``secret_statistique.seuil`` (``small_cell_threshold``); ``dwellings`` (the
+    millésime's RPLS) gives each residence its commune, IRIS, QPV and landlord, so that a cell
+    masked in a residence cannot be recomputed from its QPV or IRIS; ``with_dwellings``
+    (parameter ``secret_statistique.logements``) protects the counts of dwellings too. Tables
+    without a secrecy shape are returned unchanged.
     """
-    out: dict[str, pd.DataFrame] = {}
-    for name, frame in tables.items():
-        spec = TABLES.get(name)
-        if spec is None:
-            out[name] = frame
-            continue
-        derived = {k: [c for c in v if c in frame.columns] for k, v in spec.derived.items()}
-        counts = [c for c in spec.counts if c in frame.columns]
-        out[name] = suppress_small_cells(frame, counts, threshold, derived)
-    return out
+    from mixite.indicators.diagnostic_secrecy import protect_diagnostic
+
+    return protect_diagnostic(tables, threshold, dwellings, with_dwellings).tables

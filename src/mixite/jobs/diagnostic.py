@@ -62,6 +62,11 @@ def residence_layer(tables: dict[str, pd.DataFrame], dwellings: pd.DataFrame) ->
         qpv_code=("qpv_code", "first"),
         dwellings=("dwelling_id", "size"),
     )
+    stock = tables.get("stock_residences")
+    if stock is not None:  # the published count (masked when dwellings are secret)
+        place["dwellings"] = (
+            stock.set_index("residence_id")["dwellings"].reindex(place.index).astype("Int64")
+        )
     occ = tables.get("occupation_residences")
     if occ is not None:
         keep = [c for c in occ.columns if not c.startswith("n_") and c not in place.columns]
@@ -338,12 +343,14 @@ def diagnostic(
 
     snapshot = load_snapshot(store, millesime)
     year = snapshot.millesime
+    from mixite.indicators.diagnostic_secrecy import secret_dwellings
+
     dwellings = snapshot.require("dwellings", "le diagnostic")
     names = residence_names(dwellings, load_names(store))
     frames = snapshot.frames()
     raw = territorial_diagnostic(frames, year, params)
     threshold = _secrecy(params, year)
-    tables = publishable(raw, threshold)
+    tables = publishable(raw, threshold, dwellings, secret_dwellings(params, dt.date(year, 1, 1)))
     present = available_data(frames)
     missing = list(missing_sections(present, year))
     marges_result: MargesResult | None = None

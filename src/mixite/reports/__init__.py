@@ -1,8 +1,9 @@
 """Presentation: HTML, XLSX, CSV, GeoPackage and DOCX outputs rendered from the jobs' results.
 
 One module per result (``diagnostic``, ``quotas``, ``marges``, ``cotation``, ``allocation``,
-``documents``), the shared writers (``common``), the maps (``maps``), the document model
-(``document``, ``policy``) and the one French-wording module (``fr``). Reports compute nothing:
+``documents``), the shared writers (``common``, with the neutralisation of spreadsheet formulas
+in ``safe``), the maps (``maps``), the document model (``document``, ``policy``) and the one
+French-wording module (``fr``). Reports compute nothing:
 ``tests/test_layers.py`` checks that they import no computation module.
 """
 
@@ -19,4 +20,5 @@ __all__ = [
     "policy",
     "projection",
     "quotas",
+    "safe",
 ]

@@ -2,8 +2,11 @@
 
 Files written in the output folder, per scenario ``<nom>`` (slug):
 
-* ``attributions_<nom>.csv``: attributions in mixite's CSV format (French headers of the
-  ``attributions`` table, ``;``, ISO dates, booleans 0/1); for a simulation, the first replicate;
+* ``attributions_<nom>.csv``, only when asked (``details=True``, CLI ``--details-menages``):
+  attributions in mixite's CSV format (French headers of the ``attributions`` table, ``;``, ISO
+  dates, booleans 0/1); for a simulation, the first replicate. These are personal data, one row
+  per household (RPLS dwelling identifier beside the applicant's pseudonym, household size and
+  resources): never written by default, never by ``mixite demo``;
 * ``indicateurs_<nom>.csv``: the objectives per partner (EPCI, landlords, reservataires) with
   their targets, and for a simulation the mean and the 90 % interval across replicates;
 * ``comparaison.html`` and ``comparaison.xlsx``: the scenarios side by side (the first one is the
@@ -58,7 +61,14 @@ def _slug(text: str) -> str:
 
 
 def write_attributions_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Attributions in mixite's CSV format (readable by ``read_table`` with no option)."""
+    """Attributions in mixite's CSV format (readable by ``read_table`` with no option).
+
+    Personal data (one row per household): written only on the user's explicit request. A text
+    cell that a spreadsheet would take for a formula gets a leading apostrophe
+    (``reports.safe``); numbers and dates are unchanged.
+    """
+    from mixite.reports.safe import neutralise_frame
+
     out = frame.copy()
     for col in ATTRIBUTIONS.columns:
         if col.dtype == "bool":
@@ -66,7 +76,7 @@ def write_attributions_csv(frame: pd.DataFrame, path: Path) -> None:
         elif col.dtype == "date":
             out[col.name] = out[col.name].dt.strftime("%Y-%m-%d")
     out.columns = [c.header for c in ATTRIBUTIONS.columns]
-    out.to_csv(path, sep=";", index=False, encoding="utf-8")
+    neutralise_frame(out).to_csv(path, sep=";", index=False, encoding="utf-8")
 
 
 def _partner(level: str, group: Any, names: Names) -> str:
@@ -250,9 +260,10 @@ def calibration_note(runs: AllocationRuns) -> str:
     return _calibration_sentence(runs.calibration) if runs.calibration else ""
 
 
-def write_allocation(runs: AllocationRuns, output: Path) -> list[Path]:
-    """Write every scenario's attributions and indicators, and the comparison page and
-    workbook; returns the comparison's paths (HTML, XLSX)."""
+def write_allocation(runs: AllocationRuns, output: Path, details: bool = False) -> list[Path]:
+    """Write every scenario's indicators, and the comparison page and workbook; returns the
+    comparison's paths (HTML, XLSX). With ``details``, also each scenario's attributions, one
+    row per household (``donnees/attributions_<nom>.csv``, personal data)."""
     import plotly.graph_objects as go
 
     output.mkdir(parents=True, exist_ok=True)
@@ -260,10 +271,12 @@ def write_allocation(runs: AllocationRuns, output: Path) -> list[Path]:
     simulated = runs.mode == "simuler"
     for run in runs.runs:
         slug = _slug(run.scenario.nom)
-        # the attributions in mixite's input format (re-importable, codes as in the data files)
-        data = output / "donnees"
-        data.mkdir(exist_ok=True)
-        write_attributions_csv(run.attributions, data / f"attributions_{slug}.csv")
+        if details:
+            # the attributions in mixite's input format (re-importable, codes as in the data
+            # files): personal data, only on request (--details-menages)
+            data = output / "donnees"
+            data.mkdir(exist_ok=True)
+            write_attributions_csv(run.attributions, data / f"attributions_{slug}.csv")
         frame, _ = indicators_frame(run, names)
         write_csv_excel(frame, output / f"indicateurs_{slug}.csv")
 

@@ -51,9 +51,16 @@ class Section:
 
 
 def write_csv_excel(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a CSV that French Excel opens directly: ``;`` separator, UTF-8 BOM, decimal comma."""
+    """Write a CSV that French Excel opens directly: ``;`` separator, UTF-8 BOM, decimal comma.
+
+    Text cells that a spreadsheet would take for a formula are neutralised (``reports.safe``).
+    """
+    from mixite.reports.safe import neutralise_frame
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.round(6).to_csv(path, sep=";", index=False, encoding="utf-8-sig", decimal=",")
+    neutralise_frame(frame.round(6)).to_csv(
+        path, sep=";", index=False, encoding="utf-8-sig", decimal=","
+    )
     return path
 
 
@@ -151,10 +158,23 @@ def write_xlsx(
     """A workbook with one formatted sheet per table (title, note, bold frozen header with
     filters, number formats, printed landscape on the page width), preceded by a « Sommaire »
     sheet that links every sheet when ``title`` is given, and followed by a « Définitions »
-    sheet when ``definitions`` (column label → definition) are given."""
+    sheet when ``definitions`` (column label → definition) are given.
+
+    No cell is ever a formula: text that a spreadsheet would take for one is stored as a string
+    cell with the quote prefix (``reports.safe``); numbers stay numbers.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+
+    from mixite.reports.safe import is_formula_like
+
+    def put(ws: Any, row: int, column: int, value: Any) -> Any:
+        cell = ws.cell(row=row, column=column, value=value)
+        if isinstance(value, str) and (cell.data_type == "f" or is_formula_like(value)):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        return cell
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
@@ -163,7 +183,7 @@ def write_xlsx(
     names = _sheet_names([sheet.name for sheet in sheets])
     if title:
         index = book.create_sheet(title="Sommaire")
-        index["A1"] = title
+        put(index, 1, 1, title)
         index["A1"].font = Font(bold=True, size=14)
         index["A3"] = "Feuille"
         index["B3"] = "Contenu"
@@ -174,7 +194,7 @@ def write_xlsx(
             link = index.cell(row=i, column=1, value=name)
             link.hyperlink = f"#'{name}'!A1"
             link.font = Font(color="1F4E79", underline="single")
-            index.cell(row=i, column=2, value=sheet.title)
+            put(index, i, 2, sheet.title)
         if definitions:
             row = len(sheets) + 4
             link = index.cell(row=row, column=1, value="Définitions")
@@ -186,13 +206,11 @@ def write_xlsx(
         _print_setup(index)
     for sheet, name in zip(sheets, names, strict=True):
         ws = book.create_sheet(title=name)
-        ws["A1"] = sheet.title
-        ws["A1"].font = Font(bold=True, size=13)
-        ws["A2"] = sheet.note
-        ws["A2"].alignment = Alignment(wrap_text=False)
+        put(ws, 1, 1, sheet.title).font = Font(bold=True, size=13)
+        put(ws, 2, 1, sheet.note).alignment = Alignment(wrap_text=False)
         header_row = 4
         for j, col in enumerate(sheet.frame.columns, start=1):
-            cell = ws.cell(row=header_row, column=j, value=str(col))
+            cell = put(ws, header_row, j, str(col))
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -215,7 +233,7 @@ def write_xlsx(
                 fmt = sheet.formats.get(str(col))
                 if fmt == "int" and isinstance(value, float) and value.is_integer():
                     value = int(value)
-                cell = ws.cell(row=i, column=j, value=value)
+                cell = put(ws, i, j, value)
                 if fmt in _XLSX_FORMATS:
                     cell.number_format = _XLSX_FORMATS[fmt]
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
@@ -234,8 +252,8 @@ def write_xlsx(
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = header_fill
         for i, (label, text) in enumerate(sorted(definitions.items()), start=4):
-            ws.cell(row=i, column=1, value=label)
-            ws.cell(row=i, column=2, value=text).alignment = Alignment(wrap_text=True)
+            put(ws, i, 1, label)
+            put(ws, i, 2, text).alignment = Alignment(wrap_text=True)
         ws.column_dimensions["A"].width = 40
         ws.column_dimensions["B"].width = 110
         ws.freeze_panes = "A4"
