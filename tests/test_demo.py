@@ -22,6 +22,7 @@ def test_the_demo_steps_in_their_order() -> None:
         demo.step_mutations,
         demo.step_simulation,
         demo.step_optimisation,
+        demo.step_projection,
     ]
     labels = [step.label for step in demo.DEMO_STEPS]
     assert len(set(labels)) == len(labels)

@@ -33,6 +33,7 @@ COMPUTATIONS = (
     "mixite.ceilings",
     "mixite.objectives",
     "mixite.trajectoires",
+    "mixite.projection",
 )
 PRESENTATION = ("mixite.reports", "mixite.cli", "mixite.demo")
 #: What ``reports`` may import at run time besides itself.

@@ -31,8 +31,8 @@ SURFACE: dict[str, list[str]] = {
         "read_folder", "read_qpv", "read_rpls", "read_sru", "read_table", "read_territory",
     ],
     "mixite.jobs": [
-        "allocation", "cotation", "diagnostic", "documents", "importing", "ppgdid", "results",
-        "trajectoires",
+        "allocation", "cotation", "diagnostic", "documents", "importing", "ppgdid", "projection",
+        "results", "trajectoires",
     ],
     "mixite.national": [
         "FranceGeneration", "NationalRun", "Territory", "TerritoryReport", "discover",
@@ -43,9 +43,12 @@ SURFACE: dict[str, list[str]] = {
         "Parameters", "YamlDocument", "YamlError", "as_date", "default_parameters",
         "load_parameters", "load_yaml", "param", "parse_yaml", "read_yaml_file", "resolve",
     ],
+    "mixite.projection": [
+        "base", "calibration", "engine", "outputs", "project", "rates", "relocation", "strategy",
+    ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
-        "marges", "policy", "ppgdid", "quotas", "safe", "trajectoires",
+        "marges", "policy", "ppgdid", "projection", "quotas", "safe", "trajectoires",
     ],
     "mixite.trajectoires": ["chains", "relogement", "ttc"],
     "mixite.synth": [

@@ -4,10 +4,11 @@
 official formats, read it back through the real readers into a store, then run each job and
 render its outputs (cotation, diagnostic, documents, room for manoeuvre, the relocation plan of a
 synthetic NPNRU operation, mutations with exchanges and vacancy chains, simulated and optimised
-attributions with the frontier). A step is a French label and a function of the ``DemoPaths``
-that records what it made in ``paths.made``. This module is presentation-level orchestration
-(like the command line): it calls the jobs (``mixite.jobs``) and the renderers
-(``mixite.reports``); heavy modules are imported inside the steps.
+attributions with the frontier, the strategies projected over the CIA's six years). A step is a
+French label and a function of the ``DemoPaths`` that records what it made in ``paths.made``.
+This module is presentation-level orchestration (like the command line): it calls the jobs
+(``mixite.jobs``) and the renderers (``mixite.reports``); heavy modules are imported inside the
+steps.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ DEMO_SCENARIOS = ("reference.yaml", "flechage.yaml")
 DEMO_LP_TIME_LIMIT = 120.0
 #: Targets of the demo's landlord frontier (shares of Q1 attributions outside QPV).
 DEMO_FRONTIER_TARGETS = (0.0, 0.1, 0.2, 0.25, 0.3)
+#: The two strategies of the demo's projection: the baseline and a contrasted one.
+DEMO_STRATEGIES = ("reference.yaml", "contrastee.yaml")
+#: Years and replicates of the demo's projection: the CIA's six years, and fewer replicates than
+#: the command's default (20) to keep the demo's time reasonable (docs/projection.md).
+DEMO_HORIZON = 6
+DEMO_REPLICATES = 4
 
 
 @dataclass
@@ -273,6 +280,25 @@ def step_mutations(paths: DemoPaths) -> None:
     paths.made.append(("Mutations, échanges et chaînes (XLSX)", outputs.xlsx))
 
 
+def step_projection(paths: DemoPaths) -> None:
+    """Project the occupancy over the CIA's six years under the baseline strategy and a
+    contrasted one (supply outside QPV, demolition and relocation, fléchage, rents, support)."""
+    from mixite.io.strategy import load_strategy
+    from mixite.jobs.projection import projection
+    from mixite.reports.projection import write_projection
+    from mixite.store import Store
+
+    folder = _examples("strategies")
+    plans = [load_strategy(folder / name) for name in DEMO_STRATEGIES]
+    with Store(paths.store) as store:
+        result = projection(store, plans, DEMO_HORIZON, DEMO_REPLICATES, DEMO_SEED)
+    outputs = write_projection(result, paths.outputs / "projection")
+    paths.made.append(("Stratégies sur six ans : comparaison (HTML)", outputs.html))
+    paths.made.append(("Stratégies sur six ans (XLSX)", outputs.xlsx))
+    for gpkg in outputs.gpkg:
+        paths.made.append(("Projection, une couche par année (GeoPackage)", gpkg))
+
+
 #: The demonstration, in order.
 DEMO_STEPS: tuple[DemoStep, ...] = (
     DemoStep("Génération du territoire synthétique (taille moyenne, graine fixe)", step_generate),
@@ -301,6 +327,11 @@ DEMO_STEPS: tuple[DemoStep, ...] = (
         "Attributions optimisées sous les objectifs légaux (écart à la relaxation linéaire), "
         "puis frontière du bailleur dont les objectifs coûtent le plus",
         step_optimisation,
+    ),
+    DemoStep(
+        "Stratégies sur les six ans de la CIA : référence et stratégie contrastée, rôles des "
+        "quartiers",
+        step_projection,
     ),
 )
 

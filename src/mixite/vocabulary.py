@@ -22,6 +22,7 @@ __all__ = [
     "Indicator",
     "Level",
     "NationalIndicator",
+    "NeighbourhoodRole",
     "TargetSource",
     "Task",
     "reservataire_key",
@@ -161,3 +162,21 @@ class Definition:
     unit: str
     definition: str
     source: str
+
+
+class NeighbourhoodRole(StrEnum):
+    """The role of a neighbourhood in the territory's housing dynamics (``docs/quartiers.md``):
+    the typology computed from its flows by ``mixite.indicators.roles``."""
+
+    #: Newcomers from outside the social stock enter here more than elsewhere.
+    RECEPTION = "accueil"
+    #: Households arrive and soon move on (high turnover, short stays, mutations out).
+    TRANSIT = "passage"
+    #: Few moves and long stays.
+    STABILITY = "stabilite"
+    #: Modest households arrive and hardly move on through the stock.
+    RELEGATION = "relegation"
+    #: None of the above stands out.
+    MIXED = "sans_role_marque"
+    #: Too few households to assign a role.
+    UNCLASSED = "non_classe"

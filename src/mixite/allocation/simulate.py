@@ -78,7 +78,11 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-BLOCK = 512
+#: Candidates evaluated per block by a vacancy's scanner. The result does not depend on it (the
+#: scanner reads candidates in order until it has enough); large blocks amortise the per-call
+#: cost of the admissibility and housing-aid computation (measured on a 150,000-dwelling year:
+#: 16 s of computation with 512, 11 s with 4,096).
+BLOCK = 4096
 #: Level of the empirical interval of the quota shares across replicates.
 INTERVAL_LEVEL = 0.9
 BoolArray = npt.NDArray[np.bool_]
@@ -94,9 +98,14 @@ class AcceptanceModel:
     qpv: float = 0.7
 
     def refusal_probability(
-        self, effort: FloatArray, rank: FloatArray, in_qpv: npt.NDArray[np.bool_]
+        self,
+        effort: FloatArray,
+        rank: FloatArray,
+        in_qpv: npt.NDArray[np.bool_],
+        shift: FloatArray | float = 0.0,
     ) -> FloatArray:
-        z = self.intercept + self.effort * effort + self.rank * rank + self.qpv * in_qpv
+        """``shift`` is added to the logit (per offer; negative: fewer refusals)."""
+        z = self.intercept + self.effort * effort + self.rank * rank + self.qpv * in_qpv + shift
         return np.asarray(1.0 / (1.0 + np.exp(-z)), np.float64)
 
 
@@ -118,6 +127,9 @@ class SimulationConfig:
     #: alone. Not a rule: the observed practice (commissions favour solvent households), to be
     #: calibrated on the territory's attributions (``calibrate_solvency_preference``).
     solvency_preference: float = 0.0
+    #: Per application, a shift of the refusal logit of the offers outside QPV (negative: fewer
+    #: refusals); None: none. The projection's social support (``docs/projection.md``).
+    refusal_shift_outside_qpv: FloatArray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.flechage_share <= 1.0:
@@ -417,10 +429,12 @@ def simulate_year(
                 take = 1
             chosen = idx[cursor : cursor + take]
             cursor += take
+            shift = config.refusal_shift_outside_qpv
             p_refuse = config.acceptance.refusal_probability(
                 effort[chosen],
                 rank_all[chosen].astype(np.float64),
                 np.full(chosen.size, vac.in_qpv[v]),
+                0.0 if shift is None or vac.in_qpv[v] else shift[cand_all[chosen]],
             )
             draws = rng.random(chosen.size)
             for j, i in enumerate(chosen.tolist()):

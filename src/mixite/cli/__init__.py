@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cotation",
     "allocation",
     "trajectoires",
+    "projection",
     "documents",
     "national",
     "web",

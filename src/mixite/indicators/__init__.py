@@ -15,6 +15,7 @@ from mixite.indicators import (
     occupancy,
     quotas,
     rents,
+    roles,
     segregation,
     sru,
     stock,
@@ -55,6 +56,7 @@ DEFINITIONS: dict[str, dict[str, Definition]] = {
     "demande": demand.DEFINITIONS,
     "quotas": quotas.DEFINITIONS,
     "segregation": segregation.DEFINITIONS,
+    "roles": roles.DEFINITIONS,
 }
 
 

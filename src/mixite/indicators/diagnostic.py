@@ -23,6 +23,7 @@ from mixite.indicators import (
     occupancy,
     quotas,
     rents,
+    roles,
     segregation,
     sru,
     stock,
@@ -207,6 +208,24 @@ TABLES: dict[str, TableSpec] = {
         ("households",),
         {"households": ("dissimilarity", "isolation", "exposure", "theil", "group_share")},
     ),
+    "roles_quartiers": TableSpec(
+        "Rôles des quartiers (flux de l'année)",
+        "roles",
+        ("households", "entrants", "entrants_external", "mutations_in"),
+        {
+            "households": (
+                "entry_rate",
+                "external_rate",
+                "mean_stay_years",
+                "q1_share",
+                "stay_ratio",
+                "entry_ratio",
+                "external_ratio",
+            ),
+            "entrants": ("first_time_share", "q1_entrants_share", "entry_rate", "entry_ratio"),
+            "entrants_external": ("external_rate", "first_time_share", "external_ratio"),
+        },
+    ),
     "segregation_quotients": TableSpec(
         "Quotients de localisation des quartiles de ressources par IRIS",
         "segregation",
@@ -348,6 +367,21 @@ def territorial_diagnostic(
     threshold_q1: float | None = None
     if territory is not None and len(territory):
         threshold_q1 = quotas.q1_threshold(territory, year, params)
+    if households is not None and len(households) and threshold_q1 is not None:
+        flows = roles.observed_flows(
+            households, dw, frames.get("attributions"), millesime, threshold_q1, params
+        )
+        out["roles_quartiers"] = roles.neighbourhood_roles(flows, millesime, params).drop(
+            columns=[
+                "kind",
+                "stay_years_total",
+                "q1_households",
+                "q1_entrants",
+                "mutations_out",
+                "mutation_out_rate",
+                "mutation_out_ratio",
+            ]
+        )
     applications = frames.get("applications")
     if applications is not None:
         applications = demand.application_attributes(applications, millesime, params)

@@ -281,6 +281,31 @@ SHAPES: dict[str, tuple[Shape, ...]] = {
             margins=("reservataire", "departement"),
         ),
     ),
+    # Roles of the neighbourhoods (``indicators.roles``): occupant households and the year's
+    # entrants of each neighbourhood (a QPV, or a commune outside its QPV); the rates, ratios and
+    # shares are read from them.
+    "roles_quartiers": (
+        Shape(
+            dims=("neighbourhood",),
+            counts=(
+                Count("households", "households"),
+                Count("entrants", "attributions"),
+                Count("entrants_external", "attributions:externes"),
+                Count("mutations_in", "attributions:mutations"),
+            ),
+            follows={
+                "entry_rate": ("entrants", "households"),
+                "external_rate": ("entrants_external", "households"),
+                "first_tenant_share": ("entrants_external", "entrants"),
+                "mean_stay_years": ("households",),
+                "q1_share": ("households",),
+                "q1_entrant_share": ("entrants",),
+                "entry_ratio": ("entry_rate",),
+                "external_ratio": ("external_rate",),
+                "stay_ratio": ("mean_stay_years",),
+            },
+        ),
+    ),
     "sru_communes": (
         Shape(
             dims=("commune",),

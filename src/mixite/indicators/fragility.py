@@ -98,6 +98,7 @@ def fragility_index(
     min_households: int = 1,
     top: int = 2,
     params: Parameters | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Fragility index, class and explanation per row of ``profile`` (one row per residence).
 
@@ -106,6 +107,10 @@ def fragility_index(
     ``z_<share>`` and ``contrib_<share>`` per component, ``fragility_index``, ``fragility_class``
     and ``explanation`` (French: the ``top`` components pushing towards the class, e.g.
     « chômage 32 % (moyenne 12 %) ; sous 20 % du plafond 41 % (moyenne 22 %) »).
+
+    ``reference``: another profile (same columns) whose eligible rows give the means and
+    standard deviations, so that the index of a later year is measured on the scale of a base
+    year (the projection); default: ``profile`` itself.
     """
     when = dt.date(millesime, 1, 1)
     w = (
@@ -121,9 +126,11 @@ def fragility_index(
     total_w = float(sum(w.values()))
     index = np.zeros(len(out))
     means: dict[str, float] = {}
+    base = out if reference is None else reference
+    base_eligible = (base["households"] >= min_households).to_numpy()
     for col, weight in w.items():
         x = out[col].to_numpy(dtype="float64")
-        ref = x[eligible]
+        ref = base[col].to_numpy(dtype="float64")[base_eligible]
         mean = float(ref.mean()) if ref.size else 0.0
         sd = float(ref.std()) if ref.size else 0.0
         z = (x - mean) / sd if sd > 0 else np.zeros_like(x)

@@ -19,6 +19,7 @@ __all__ = [
     "documents",
     "importing",
     "ppgdid",
+    "projection",
     "results",
     "trajectoires",
 ]

@@ -42,10 +42,12 @@ __all__ = [
     "PpgdidConfig",
     "PpgdidPlace",
     "PpgdidResult",
+    "ProjectionResult",
     "QuotasResult",
     "RelocationResult",
     "ScenarioRun",
     "StoreInfo",
+    "StrategyProjection",
 ]
 
 Mode = Literal["simuler", "optimiser"]
@@ -573,3 +575,67 @@ class MutationsResult:
     chains: pd.DataFrame
     freed_by_rooms: pd.DataFrame
     figures: Mapping[str, float]
+
+
+# ---------------------------------------------------------------------------------------------
+# Projection over the CIA's six years
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StrategyProjection:
+    """One strategy projected over the years, summarised over its replicates.
+
+    Yearly tables have one row per ``year`` (the base year, the millésime's previous year, whose
+    occupancy is the millésime's and whose flows are observed, then each projected year: its
+    attributions and the occupancy at its 31 December) and unit; each measure has its mean and
+    its replicates' interval (``<measure>_low``, ``<measure>_high``).
+
+    ``residences`` (``residence`` index, ``residence_id``, ``name``, ``landlord_id``,
+    ``commune``, ``in_qpv``, ``qpv_code``, ``neighbourhood``, ``x``, ``y`` in Lambert-93,
+    ``programmed``) and ``neighbourhoods`` (``neighbourhood`` index, ``key``, ``kind``,
+    ``commune``) describe the units; ``territory`` (households, Q1 shares, dissimilarity and
+    isolation of Q1 households across residences, rent per m²), ``residence_years`` and
+    ``neighbourhood_years`` (households, Q1 share, rent per m², fragility index and class; for
+    neighbourhoods their flows, rates and ``role``), ``quotas`` (long format with ``year`` and
+    ``target``), ``objectives`` (per partner, the first year from which its Q1 objective is
+    met to the horizon, NaN when the last year misses it, and the first year it is met at all),
+    ``flux`` (per landlord and reservataire), ``ledger`` (households and dwellings in
+    and out, ``imbalance`` = 0 when everything is accounted for), ``rents`` (rent mass per
+    landlord before and after the rebalancing) and ``validation`` (the first year against the
+    observed one).
+    """
+
+    name: str
+    description: str
+    residences: pd.DataFrame
+    neighbourhoods: pd.DataFrame
+    territory: pd.DataFrame
+    residence_years: pd.DataFrame
+    neighbourhood_years: pd.DataFrame
+    quotas: pd.DataFrame
+    objectives: pd.DataFrame
+    flux: pd.DataFrame
+    ledger: pd.DataFrame
+    rents: pd.DataFrame
+    validation: pd.DataFrame
+    replicates: int
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    """Several strategies projected from one store millésime, the first one the baseline.
+
+    ``figures``: the dynamics estimated on the store (``departure_share``, ``mutation_share``,
+    ``relet_delay_days``, ``filings_per_year``, ``lapse_probability``…) and the run's settings
+    (``horizon``, ``replicates``, ``seed``, ``interval_level``); ``calibration``: the
+    commissions' preferences calibrated on the observed attributions, when asked; ``qpv``: the
+    QPV perimeters (WKT, WGS84) for the maps, when the store holds them.
+    """
+
+    millesime: int
+    names: Names
+    strategies: tuple[StrategyProjection, ...]
+    figures: Mapping[str, float]
+    calibration: Mapping[str, float] | None = None
+    qpv: pd.DataFrame | None = None

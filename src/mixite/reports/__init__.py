@@ -19,6 +19,7 @@ __all__ = [
     "marges",
     "policy",
     "ppgdid",
+    "projection",
     "quotas",
     "safe",
     "trajectoires",

@@ -54,6 +54,7 @@ FAMILIES: dict[str, str] = {
     "demande": "Demande de logement social",
     "quotas": "Attributions et gestion en flux",
     "segregation": "Ségrégation résidentielle",
+    "roles": "Rôles des quartiers",
 }
 
 #: Name of each table's sheet in the workbook (31 characters at most).
@@ -90,6 +91,7 @@ SHEETS: dict[str, str] = {
     "flux": "Gestion en flux",
     "segregation": "Indices de ségrégation",
     "segregation_quotients": "Quotients de localisation",
+    "roles_quartiers": "Rôles des quartiers",
 }
 
 #: Tables too long for the page: shown in the workbook only (the page says so).

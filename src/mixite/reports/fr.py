@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from mixite.schema import RESERVATAIRES, SRU_STATUSES
-from mixite.vocabulary import Indicator, Level
+from mixite.vocabulary import Indicator, Level, NeighbourhoodRole
 
 if TYPE_CHECKING:
     from babel.core import Locale
@@ -38,6 +38,7 @@ __all__ = [
     "RELOCATION_TARGET_LABELS",
     "RESERVATAIRE_SHORT_LABELS",
     "RISE_BAND_LABELS",
+    "ROLE_LABELS",
     "ROOM_CATEGORY_LABELS",
     "SOURCE_LABELS",
     "TASK_LABELS",
@@ -52,6 +53,7 @@ __all__ = [
     "group_label",
     "integer",
     "n_points",
+    "neighbourhood_label",
     "number",
     "percent",
     "points",
@@ -120,6 +122,8 @@ _DOC_TITLES = {
     "national": "Observatoire national",
     "parametres": "Paramètres",
     "trajectoires": "Trajectoires résidentielles",
+    "projection": "Stratégie sur les six ans de la CIA",
+    "quartiers": "Rôles des quartiers",
 }
 
 
@@ -332,6 +336,17 @@ HOUSEHOLD_GROUP_LABELS: dict[str, str] = {
     "income_quartile": "quartiles de ressources par UC",
 }
 
+#: Names of the neighbourhood roles (``vocabulary.NeighbourhoodRole``, ``docs/quartiers.md``).
+ROLE_LABELS: dict[str, str] = {
+    NeighbourhoodRole.RECEPTION: "quartier d'accueil",
+    NeighbourhoodRole.TRANSIT: "quartier de passage",
+    NeighbourhoodRole.STABILITY: "quartier de stabilité",
+    NeighbourhoodRole.RELEGATION: "quartier de relégation",
+    NeighbourhoodRole.MIXED: "sans rôle marqué",
+    NeighbourhoodRole.UNCLASSED: "non classé (effectif insuffisant)",
+}
+
+
 #: Code → words, per column name of the results (reports translate a column's values with it).
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "finan_family": FINANCING_LABELS,
@@ -343,6 +358,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "group": HOUSEHOLD_GROUP_LABELS,
     "in_qpv": {"True": "en QPV", "False": "hors QPV"},
     "reason": REASON_LABELS,
+    "role": {str(k): v for k, v in ROLE_LABELS.items()},
     "sru_status": dict(SRU_STATUSES),
 }
 
@@ -437,6 +453,21 @@ def group_label(level: str, group: Any, names: Names | None = None, with_code: b
     if name is None:
         return code
     return f"{name} ({code})" if with_code else name
+
+
+def neighbourhood_label(key: str, names: Names | None = None) -> str:
+    """The name of a neighbourhood (``indicators.roles.neighbourhood_keys``): a QPV's name, or
+    « commune (hors QPV) », « IRIS code (hors QPV) » outside QPV."""
+    prefix = "HQPV-"
+    code = str(key)
+    if not code.startswith(prefix):
+        name = names.qpv.get(code) if names is not None else None
+        return f"{name} (QPV)" if name else f"QPV {code}"
+    place = code[len(prefix) :]
+    if len(place) > 5:  # an IRIS code (9 characters)
+        return f"IRIS {place} (hors QPV)"
+    commune = names.communes.get(place, place) if names is not None else place
+    return f"{commune} (hors QPV)"
 
 
 # ---------------------------------------------------------------------------------------------

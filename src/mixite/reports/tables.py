@@ -58,6 +58,7 @@ _NAMED: dict[str, tuple[str, str]] = {
     "landlord_id": ("Bailleur", "SIREN du bailleur"),
     "qpv_code": ("Quartier prioritaire", "Code du QPV"),
     "residence_id": ("Résidence", "Identifiant de la résidence"),
+    "neighbourhood": ("Quartier", "Code du quartier"),
     "reservataire": ("Réservataire", "Code du réservataire"),
 }
 
@@ -84,6 +85,8 @@ def _name_of(column: str, code: object, names: Names) -> str:
         return names.qpv.get(text, text) if text != "hors QPV" else text
     if column == "residence_id":
         return names.residence(text)
+    if column == "neighbourhood":
+        return fr.neighbourhood_label(text, names)
     if column == "reservataire":  # a reservataire (type:identifier), or a bare type
         return fr.reservataire_name(text, names)
     return text
