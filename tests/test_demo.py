@@ -18,6 +18,8 @@ def test_the_demo_steps_in_their_order() -> None:
         demo.step_diagnostic,
         demo.step_documents,
         demo.step_marges,
+        demo.step_relogement,
+        demo.step_mutations,
         demo.step_simulation,
         demo.step_optimisation,
         demo.step_projection,

@@ -4,9 +4,9 @@ Data flows one way: files → store → jobs → computations → results → pr
 (``docs/architecture.md``). So:
 
 * computations (``indicators``, ``allocation``, ``cotation``, ``affordability``, ``household``,
-  ``ceilings``, ``objectives``), the application layer (``jobs``) and the national orchestration
-  (``national``) import neither the presentation (``reports``, ``cli``, ``demo``) nor, for the
-  computations, the jobs;
+  ``ceilings``, ``objectives``, ``trajectoires``), the application layer (``jobs``) and the
+  national orchestration (``national``) import neither the presentation (``reports``, ``cli``,
+  ``demo``) nor, for the computations, the jobs;
 * ``reports`` imports no computation module: at run time only the results of the jobs, the
   vocabulary, the schema's code lists, the errors and the light catalogues (``choices``); types
   for annotations only, under ``if TYPE_CHECKING``;
@@ -33,6 +33,7 @@ COMPUTATIONS = (
     "mixite.ceilings",
     "mixite.objectives",
     "mixite.projection",
+    "mixite.trajectoires",
 )
 PRESENTATION = ("mixite.reports", "mixite.cli", "mixite.demo")
 #: What ``reports`` may import at run time besides itself.

@@ -31,27 +31,32 @@ SURFACE: dict[str, list[str]] = {
         "read_folder", "read_qpv", "read_rpls", "read_sru", "read_table", "read_territory",
     ],
     "mixite.jobs": [
-        "allocation", "cotation", "diagnostic", "documents", "importing", "projection", "results",
+        "allocation", "cotation", "diagnostic", "documents", "importing", "ppgdid", "projection",
+        "results", "trajectoires",
     ],
     "mixite.national": [
         "FranceGeneration", "NationalRun", "Territory", "TerritoryReport", "discover",
         "generate_france", "open_client", "run_national",
     ],
     "mixite.params": [
-        "ParamValue", "Parameter", "Parameters", "as_date", "default_parameters",
-        "load_parameters", "param", "resolve",
+        "YAML_MAX_BYTES", "YAML_MAX_DEPTH", "YAML_MAX_NODES", "ParamValue", "Parameter",
+        "Parameters", "YamlDocument", "YamlError", "as_date", "default_parameters",
+        "load_parameters", "load_yaml", "param", "parse_yaml", "read_yaml_file", "resolve",
     ],
     "mixite.projection": [
         "base", "calibration", "engine", "outputs", "project", "rates", "relocation", "strategy",
     ],
     "mixite.reports": [
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
-        "marges", "policy", "projection", "quotas", "safe",
+        "marges", "policy", "ppgdid", "projection", "quotas", "safe", "trajectoires",
     ],
+    "mixite.trajectoires": ["chains", "relogement", "ttc"],
     "mixite.synth": [
         "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",
         "calibration_figures", "generate", "load_model", "size_profile",
     ],
+    "mixite.web": ["paths", "permissions", "server", "setup", "territory"],
+    "mixite.web.migrations": [],
 }  # fmt: skip
 
 

@@ -218,6 +218,7 @@ def test_missing_key_with_pseudonymised_rows_is_refused(base: Path) -> None:
 
 def test_corrupt_key_is_refused(base: Path) -> None:
     key_path(base).write_text("pas une clé\n", encoding="utf-8")
+    key_path(base).chmod(0o600)
     with pytest.raises(StoreError, match="illisible"):
         import_millesime(base, 2025, {"applications": make_frame(TABLES["applications"], 1, 1)})
 

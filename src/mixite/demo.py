@@ -2,7 +2,8 @@
 
 ``DEMO_STEPS`` is the whole demonstration, in order: generate the synthetic territory in the
 official formats, read it back through the real readers into a store, then run each job and
-render its outputs (cotation, diagnostic, documents, room for manoeuvre, simulated and optimised
+render its outputs (cotation, diagnostic, documents, room for manoeuvre, the relocation plan of a
+synthetic NPNRU operation, mutations with exchanges and vacancy chains, simulated and optimised
 attributions with the frontier, the strategies projected over the CIA's six years). A step is a
 French label and a function of the ``DemoPaths`` that records what it made in ``paths.made``.
 This module is presentation-level orchestration (like the command line): it calls the jobs
@@ -238,6 +239,47 @@ def step_optimisation(paths: DemoPaths) -> None:
     _allocation(paths, "optimiser")
 
 
+def step_relogement(paths: DemoPaths) -> None:
+    """The territory's synthetic NPNRU operation (programme, social survey and charter written
+    under ``relogement/``, derived from the seed) and its relocation plan."""
+    from mixite.jobs.trajectoires import read_relocation_inputs, relocation
+    from mixite.reports.trajectoires import write_relocation
+    from mixite.store import Store
+    from mixite.synth.relogement import write_relocation_files
+
+    with Store(paths.store) as store:
+        files = write_relocation_files(
+            paths.root / "relogement" / "donnees",
+            store.read("dwellings", paths.millesime),
+            store.read("households", paths.millesime),
+            paths.millesime,
+            DEMO_SEED,
+        )
+    inputs = read_relocation_inputs(paths.store, files.programme, files.survey, files.charter)
+    with Store(paths.store) as store:
+        result = relocation(store, inputs, seed=DEMO_SEED)
+    outputs = write_relocation(result, paths.outputs / "relogement")
+    paths.made.append(
+        ("Opération NPNRU : programme, enquête sociale, charte", files.programme.parent)
+    )
+    paths.made.append(("Plan de relogement (HTML)", outputs.html))
+    paths.made.append(("Plan de relogement (XLSX)", outputs.xlsx))
+    paths.made.append(("Suivi des relogements à compléter (CSV)", outputs.followup))
+
+
+def step_mutations(paths: DemoPaths) -> None:
+    """Mutations of the demo territory with the exchanges among tenants and vacancy chains."""
+    from mixite.jobs.trajectoires import mutations
+    from mixite.reports.trajectoires import write_mutations
+    from mixite.store import Store
+
+    with Store(paths.store) as store:
+        result = mutations(store, exchanges=True, seed=DEMO_SEED)
+    outputs = write_mutations(result, paths.outputs / "mutations")
+    paths.made.append(("Mutations, échanges et chaînes (HTML)", outputs.html))
+    paths.made.append(("Mutations, échanges et chaînes (XLSX)", outputs.xlsx))
+
+
 def step_projection(paths: DemoPaths) -> None:
     """Project the occupancy over the CIA's six years under the baseline strategy and a
     contrasted one (supply outside QPV, demolition and relocation, fléchage, rents, support)."""
@@ -269,6 +311,14 @@ DEMO_STEPS: tuple[DemoStep, ...] = (
     DemoStep("Diagnostic territorial et objectifs légaux", step_diagnostic),
     DemoStep("Documents : document-cadre, projet de CIA, bilan", step_documents),
     DemoStep("Marges de manœuvre hors QPV", step_marges),
+    DemoStep(
+        "Relogement NPNRU : plan de relogement de l'opération de démonstration sous sa charte",
+        step_relogement,
+    ),
+    DemoStep(
+        "Mutations : échanges directs entre locataires et chaînes de libérations",
+        step_mutations,
+    ),
     DemoStep(
         "Attributions simulées : scénario de référence et fléchage de 30 % hors QPV",
         step_simulation,

@@ -17,7 +17,10 @@ from the dated parameters of ``mixite.params``:
 * the **household category** 1–6 of the income ceilings and the **additional persons** beyond
   category 6 (arrêté du 29 juillet 1987, art. 2; ``docs/droit.md`` §7; ``docs/parametres.md``,
   section ``plafonds.yaml``), with the « jeune ménage » and disability increases —
-  ``household_category``, ``additional_persons``, ``young_couple``, ``ceiling_category``.
+  ``household_category``, ``additional_persons``, ``young_couple``, ``ceiling_category``;
+* the **occupancy status** of a household in a dwelling (over-occupied below the minimum surface
+  for its size, under-occupied with more rooms than persons plus a margin; ``mutations.*``
+  parameters, ``docs/trajectoires.md``) — ``occupancy_status``.
 
 Missing and zero counts (one rule, ``docs/decisions.md``, « Ménages »): the first person of a
 household always weighs as the first adult, so a ``persons_14plus`` of zero (or below the number
@@ -57,6 +60,7 @@ __all__ = [
     "declared_resources_per_uc",
     "household_category",
     "is_q1",
+    "occupancy_status",
     "q1_status",
     "resources_per_uc",
     "young_couple",
@@ -440,3 +444,34 @@ def ceiling_category(
         household_category(size, adults, dependants, young, disabled),
         additional_persons(size, adults, dependants, young, disabled),
     )
+
+
+#: Occupancy status codes of ``occupancy_status``.
+OVER_OCCUPIED, ADEQUATE, UNDER_OCCUPIED = -1, 0, 1
+
+
+def occupancy_status(
+    household_size: Any,
+    rooms: Any,
+    surface: Any,
+    when: dt.date | str,
+    params: Parameters | None = None,
+) -> IntArray:
+    """-1 over-occupied, 0 adequate, 1 under-occupied, for each household in its dwelling.
+
+    Over-occupied: the surface (m²) is below the minimum for the household size
+    (``mutations.surface_minimale``: one value per size 1, 2, …, the last for every larger
+    size; a missing surface is never over-occupied). Under-occupied (CCH art. L621-2): more rooms
+    than persons plus ``mutations.sous_occupation_pieces_en_plus``. Broadcast arrays.
+    """
+    p = resolve(params)
+    minimum = np.asarray(p.value("mutations.surface_minimale", when), dtype=np.float64)
+    margin = int(p.value("mutations.sous_occupation_pieces_en_plus", when))
+    size = _numbers(household_size)
+    area = _numbers(surface)
+    n_rooms = _numbers(rooms)
+    index = np.clip(np.nan_to_num(size, nan=1.0).astype(np.int64), 1, minimum.size) - 1
+    over = np.nan_to_num(area, nan=np.inf) < minimum[index]
+    under = n_rooms > size + margin
+    out: IntArray = np.where(over, OVER_OCCUPIED, np.where(under, UNDER_OCCUPIED, ADEQUATE))
+    return out.astype(np.int64)

@@ -872,6 +872,101 @@ COMMITMENTS = Table(
     ),
 )
 
+#: Nature of an operation of an urban renewal programme (``programme.csv``).
+OPERATION_KINDS: dict[str, str] = {
+    "demolition": "démolition",
+    "rehabilitation": "réhabilitation lourde (logements vidés)",
+    "livraison": "livraison de logements neufs (reconstitution de l'offre)",
+}
+#: Statuses of the relocation follow-up (``suivi-relogement.csv``), in the order of a path.
+FOLLOWUP_STATUSES: dict[str, str] = {
+    "attente": "enquête sociale à faire",
+    "enquete": "enquête sociale réalisée",
+    "proposition1": "première proposition faite",
+    "proposition2": "deuxième proposition faite",
+    "proposition3": "troisième proposition faite",
+    "refus": "propositions refusées",
+    "reloge": "relogé (bail signé)",
+}
+
+#: The renewal programme of ``mixite reloger`` (``--programme``; not held by the store).
+RENEWAL_PROGRAMME = Table(
+    name="renewal_programme",
+    label="programme de renouvellement urbain",
+    key=("operation", "residence_id"),
+    columns=(
+        Column("operation", "operation", "str", "code de l'opération (convention NPNRU)"),
+        Column("operation_name", "nom_operation", "str", "nom de l'opération", nullable=True),
+        Column("residence_id", "residence", "str", "résidence (PROGRAMME du RPLS)"),
+        Column("year", "annee", "int", "année de la démolition, de la réhabilitation ou de la "
+               "livraison", min=2000, max=2100),
+        Column("kind", "nature", "str", "nature de l'opération", codes=_codes(OPERATION_KINDS)),
+        Column("dwellings", "logements", "int", "logements concernés", min=1, max=100000),
+    ),
+)  # fmt: skip
+#: The social survey of the households to rehouse (``--enquete``; identifiers pseudonymised on
+#: import with the store's key).
+SOCIAL_SURVEY = Table(
+    name="social_survey",
+    label="enquête sociale des ménages à reloger",
+    key=("household_id",),
+    pseudonymised=("household_id",),
+    columns=(
+        Column("household_id", "id_menage", "str", "identifiant du ménage (pseudonymisé)"),
+        Column("operation", "operation", "str", "code de l'opération"),
+        Column("residence_id", "residence", "str", "résidence actuelle (PROGRAMME du RPLS)"),
+        Column("household_size", "nb_personnes", "int", "personnes du ménage", min=1, max=20),
+        Column("adults", "nb_adultes", "int", "adultes", min=1, max=2),
+        Column("persons_14plus", "nb_14_ans_et_plus", "int", "personnes de 14 ans ou plus",
+               min=1, max=20),
+        Column("dependants", "nb_personnes_a_charge", "int", "personnes à charge", min=0,
+               max=18),
+        Column("reference_age", "age_reference", "int", "âge de la personne de référence",
+               nullable=True, min=16, max=110),
+        Column("disability", "handicap", "bool", "handicap ou perte d'autonomie dans le ménage",
+               nullable=True),
+        Column("monthly_resources", "ressources_mensuelles", "float",
+               "ressources mensuelles du ménage (€)", min=0, max=100000),
+        Column("tax_income", "revenu_fiscal_reference", "float",
+               "revenu fiscal de référence N-2 (€/an ; vide : 12 × ressources mensuelles)",
+               nullable=True, min=0),
+        Column("current_rent", "loyer_actuel", "float", "loyer principal actuel (€/mois)",
+               min=0, max=5000),
+        Column("current_charges", "charges_actuelles", "float", "charges actuelles (€/mois)",
+               min=0, max=2000),
+        Column("wished_communes", "communes_souhaitees", "list",
+               "communes souhaitées, par ordre de préférence (vide : toutes)"),
+        Column("rooms_min", "typologie_min", "int", "pièces au minimum (besoin)", min=1, max=10),
+        Column("rooms_max", "typologie_max", "int", "pièces au maximum (besoin)", min=1, max=10),
+        Column("accepts_qpv", "accepte_qpv", "bool", "le ménage accepte un logement en QPV"),
+        Column("needs", "besoins", "str", "besoins particuliers (texte libre : rez-de-chaussée, "
+               "ascenseur…)", nullable=True),
+    ),
+)  # fmt: skip
+#: The follow-up of the relocations, written by ``mixite reloger`` and re-imported with
+#: ``--suivi`` once the partners have filled it.
+RELOCATION_FOLLOWUP = Table(
+    name="relocation_followup",
+    label="suivi des relogements",
+    key=("household_id",),
+    columns=(
+        Column("household_id", "id_menage", "str", "identifiant du ménage (pseudonyme)"),
+        Column("operation", "operation", "str", "code de l'opération"),
+        Column("status", "statut", "str", "étape du relogement", codes=_codes(FOLLOWUP_STATUSES)),
+        Column("proposed_dwelling", "logement_propose", "str",
+               "logement proposé par le plan (IDENT_INT)", nullable=True),
+        Column("refusals", "nb_refus", "int", "propositions refusées", min=0, max=50),
+        Column("dwelling_id", "logement_attribue", "str",
+               "logement du bail signé (IDENT_INT)", nullable=True),
+        Column("lease_date", "date_bail", "date", "date du bail signé", nullable=True),
+        Column("comment", "commentaire", "str", "commentaire de la MOUS", nullable=True),
+    ),
+)  # fmt: skip
+#: The input files of ``mixite reloger`` (read by ``mixite.io.relogement``).
+RELOCATION_TABLES: dict[str, Table] = {
+    t.name: t for t in (RENEWAL_PROGRAMME, SOCIAL_SURVEY, RELOCATION_FOLLOWUP)
+}
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (

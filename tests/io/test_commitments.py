@@ -124,7 +124,7 @@ def test_bad_commitments_give_a_french_error(
 
 def test_a_duplicate_key_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace("    taux: 0.28\n", "    taux: 0.28\n    taux: 0.3\n", 1)
-    with pytest.raises(InputError, match="clé « taux » en double"):
+    with pytest.raises(InputError, match=r"Clé en double.*ligne 5, colonne « taux »"):
         read_commitments(_write(tmp_path, text))
 
 

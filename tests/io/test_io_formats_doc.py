@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mixite.schema import TABLES, Column
+from mixite.schema import RELOCATION_TABLES, TABLES, Column, Table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "formats.md"
 BEGIN = "<!-- début des tables générées depuis schema.py -->"
 END = "<!-- fin des tables générées -->"
+#: The files of ``mixite reloger`` (``schema.RELOCATION_TABLES``), in their own block.
+RELOCATION_BEGIN = "<!-- début des tables du relogement générées depuis schema.py -->"
+RELOCATION_END = "<!-- fin des tables du relogement -->"
+RELOCATION_FILES = {
+    "renewal_programme": "programme.csv",
+    "social_survey": "enquete.csv",
+    "relocation_followup": "suivi-relogement.csv",
+}
 FILES = {
     "applications": "demandes.csv",
     "attributions": "attributions.csv",
@@ -53,11 +61,16 @@ def _rule(col: Column) -> str:
     return " ; ".join(parts)
 
 
-def render() -> str:
+def render(
+    tables: dict[str, Table] = TABLES,
+    files: dict[str, str] = FILES,
+    begin: str = BEGIN,
+    end: str = END,
+) -> str:
     """Markdown tables of every mixite CSV format, in schema order."""
-    out = [BEGIN, ""]
-    for name, file in FILES.items():
-        table = TABLES[name]
+    out = [begin, ""]
+    for name, file in files.items():
+        table = tables[name]
         key = " + ".join(f"`{table.column(k).header}`" for k in table.key)
         out.append(f"### `{file}` — {table.label}")
         out.append("")
@@ -71,20 +84,36 @@ def render() -> str:
                      col.description, _rule(col)]  # fmt: skip
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         out.append("")
-    out.append(END)
+    out.append(end)
     return "\n".join(out)
+
+
+def render_relocation() -> str:
+    """The tables of the files of ``mixite reloger``."""
+    return render(RELOCATION_TABLES, RELOCATION_FILES, RELOCATION_BEGIN, RELOCATION_END)
 
 
 def rewrite() -> None:
     text = DOC.read_text(encoding="utf-8")
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    DOC.write_text(text[:start] + render() + text[end:], encoding="utf-8")
+    for begin, end, block in (
+        (BEGIN, END, render()),
+        (RELOCATION_BEGIN, RELOCATION_END, render_relocation()),
+    ):
+        start, stop = text.index(begin), text.index(end) + len(end)
+        text = text[:start] + block + text[stop:]
+    DOC.write_text(text, encoding="utf-8")
 
 
 def test_generated_tables_match_the_schema() -> None:
     text = DOC.read_text(encoding="utf-8")
     block = text[text.index(BEGIN) : text.index(END) + len(END)]
     assert block == render(), "run: python tests/io/test_io_formats_doc.py"
+
+
+def test_relocation_tables_match_the_schema() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    block = text[text.index(RELOCATION_BEGIN) : text.index(RELOCATION_END) + len(RELOCATION_END)]
+    assert block == render_relocation(), "run: python tests/io/test_io_formats_doc.py"
 
 
 if __name__ == "__main__":

@@ -25,7 +25,14 @@ from mixite.allocation.problem import AllocationProblem, FloatArray, IntArray
 from mixite.allocation.result import AllocationResult
 from mixite.errors import MixiteError
 
-__all__ = ["SolverTimeLimit", "highs_model", "lp_columns", "solve_lp", "solve_mip"]
+__all__ = [
+    "SolverTimeLimit",
+    "highs_model",
+    "lp_columns",
+    "silent_highs",
+    "solve_lp",
+    "solve_mip",
+]
 
 
 class SolverTimeLimit(MixiteError):
@@ -74,6 +81,14 @@ def highs_model(problem: AllocationProblem, integer: bool, cols: IntArray | None
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.passModel(lp)
+    return h
+
+
+def silent_highs() -> Any:
+    """A HiGHS instance with its banner silenced and its log off (for the other models built on
+    HiGHS, such as the relocation plan of ``mixite.trajectoires``)."""
+    h = _silent_highs()
+    h.setOptionValue("output_flag", False)
     return h
 
 

@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mixite.affordability import territory_thresholds
@@ -55,12 +55,13 @@ from mixite.allocation.problem import (
 )
 from mixite.allocation.simulate import AcceptanceModel, SimulationConfig
 from mixite.errors import ConfigError, InputError, Location, StoreError
-from mixite.params import Parameters, resolve
+from mixite.params import Parameters, YamlError, read_yaml_file, resolve
 from mixite.vocabulary import Indicator, Level, reservataire_key
 
 __all__ = [
     "Scenario",
     "applications_from_store",
+    "draw_reservataires",
     "housing_aid",
     "load_scenario",
     "vacancies_from_store",
@@ -226,11 +227,11 @@ def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario file (``ConfigError`` in French naming the file and field)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
+        data = read_yaml_file(path).tree
+    except (FileNotFoundError, IsADirectoryError) as exc:
         raise ConfigError(f"Fichier de scénario introuvable : « {path} ».") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Le scénario « {path} » n'est pas un YAML valide : {exc}.") from exc
+    except YamlError as exc:
+        raise ConfigError(f"Le scénario « {path} » n'est pas un YAML valide. {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"Le scénario « {path} » doit être un dictionnaire YAML (clé: valeur).")
     try:
@@ -302,13 +303,7 @@ def vacancies_from_store(
     )
     rent_s = chosen["rent"].astype(float)
     rent = rent_s.fillna(rent_s.median() if rent_s.notna().any() else 0.0).to_numpy()
-    menus = _ConventionMenus(reservations)
-    res = np.empty(len(chosen), dtype=object)
-    for i, (lid, commune) in enumerate(
-        zip(chosen["landlord_id"].tolist(), chosen["commune"].tolist(), strict=True)
-    ):
-        names, probs = menus.of(str(lid), str(commune))
-        res[i] = names[int(rng.choice(len(names), p=probs))]
+    res = draw_reservataires(chosen["landlord_id"], chosen["commune"], reservations, rng)
     financing = chosen["finan_family"].map(FINANCING).fillna(FIN_OTHER).astype(np.int64)
     apl_zone = ceiling_zone = None
     if communes is not None:
@@ -327,6 +322,22 @@ def vacancies_from_store(
         apl_zone=apl_zone,
         ceiling_zone=ceiling_zone,
     )
+
+
+def draw_reservataires(
+    landlords: pd.Series,
+    communes: pd.Series,
+    reservations: pd.DataFrame | None,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.object_]:
+    """The reservataire (key) each vacancy goes to, drawn with the shares of the landlord's
+    flow conventions (``_ConventionMenus``): one draw per vacancy, in order."""
+    menus = _ConventionMenus(reservations)
+    res = np.empty(len(landlords), dtype=object)
+    for i, (lid, commune) in enumerate(zip(landlords.tolist(), communes.tolist(), strict=True)):
+        names, probs = menus.of(str(lid), str(commune))
+        res[i] = names[int(rng.choice(len(names), p=probs))]
+    return res
 
 
 def _vacancy_zones(commune: pd.Series, communes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]

@@ -4,7 +4,7 @@ order the help shows them (the order of a user's work)."""
 
 import importlib
 
-from mixite.cli._app import app, main
+from mixite.cli._app import app, french_numbers, main
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -19,8 +19,11 @@ COMMAND_MODULES = (
     "cotation",
     "allocation",
     "projection",
+    "trajectoires",
     "documents",
     "national",
+    "web",
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"mixite.cli.{_module}")
+french_numbers(app)

@@ -164,6 +164,8 @@ def importer(
         typer.echo(f"  contours des communes : {plan.files['commune_contours'].name}")
     for table, rows in result.rows.items():
         typer.echo(f"  {STORE_TABLES[table].label} : {_rows(rows)}")
+    for warning in result.warnings:
+        err_console.print(f"[yellow]Attention :[/yellow] {warning}", highlight=False)
 
 
 @app.command(

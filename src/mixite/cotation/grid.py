@@ -54,11 +54,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from mixite.cotation.fields import FieldSpec, field_spec
 from mixite.errors import ConfigError
+from mixite.params import YamlError, read_yaml_file
 from mixite.schema import PRIORITY_CODES
 
 #: The code of the DALO households among the legal priorities a grid must cover.
@@ -372,25 +372,6 @@ class Grid:
 # ---------------------------------------------------------------------------------------------
 
 
-class _GridLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys."""
-
-
-def _mapping(loader: _GridLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"clé « {key} » en double", key_node.start_mark
-            )
-        out[key] = loader.construct_object(value_node, deep=deep)
-    return out
-
-
-_GridLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
-
-
 def load_grid(path: Path | str, check_law: bool = True) -> Grid:
     """Read and validate a grid file; ``ConfigError`` in French naming the file and place.
 
@@ -401,27 +382,26 @@ def load_grid(path: Path | str, check_law: bool = True) -> Grid:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        raw = read_yaml_file(path).tree
+    except (FileNotFoundError, IsADirectoryError):
         raise ConfigError(
             f"Grille « {path} » introuvable. Vérifiez le chemin donné à --grille."
         ) from None
-    except UnicodeDecodeError:
-        raise ConfigError(
-            f"Grille « {path.name} » : le fichier n'est pas encodé en UTF-8. "
-            "Enregistrez-le en UTF-8."
-        ) from None
-    try:
-        raw = yaml.load(text, Loader=_GridLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f" ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None)
-        detail = (
-            problem
-            if isinstance(problem, str) and "en double" in problem
-            else "syntaxe YAML incorrecte"
-        )
+    except YamlError as exc:
+        if exc.kind == "encoding":
+            raise ConfigError(
+                f"Grille « {path.name} » : le fichier n'est pas encodé en UTF-8. "
+                "Enregistrez-le en UTF-8."
+            ) from None
+        where = f" ligne {exc.line}" if exc.line is not None else ""
+        if exc.line is not None and exc.column is not None:
+            where += f", colonne {exc.column}"
+        if exc.kind == "syntax":
+            detail = "syntaxe YAML incorrecte"
+        elif exc.kind == "duplicate":
+            detail = f"clé « {exc.key} » en double"
+        else:
+            detail = exc.problem
         raise ConfigError(
             f"Grille « {path.name} »{where} : {detail}. "
             "Corrigez le fichier (indentation, deux-points, crochets, guillemets, clés uniques)."

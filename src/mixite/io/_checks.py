@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from mixite._duckdb import connect
 from mixite.errors import InputError, Location
 from mixite.io._fields import VALUE, Check, Field
 from mixite.io._load import RawTable
@@ -198,7 +199,7 @@ def sibling_communes(path: Path) -> set[str]:
     column = next((h for h in source.headers if h.casefold() in ("code_commune", "commune")), None)
     if column is None:
         return set()
-    con = duckdb.connect()
+    con = connect()
     try:
         rows = con.execute(
             f"SELECT DISTINCT trim({q(column)}) FROM read_csv(?, delim=?, header=true, "
@@ -213,8 +214,14 @@ def sibling_communes(path: Path) -> set[str]:
 
 
 def _plm_arrondissement(code: str) -> bool:
-    return code.isdigit() and (
-        75101 <= int(code) <= 75120 or 69381 <= int(code) <= 69389 or 13201 <= int(code) <= 13216
+    return (
+        len(code) == 5
+        and code.isdigit()
+        and (
+            75101 <= int(code) <= 75120
+            or 69381 <= int(code) <= 69389
+            or 13201 <= int(code) <= 13216
+        )
     )
 
 

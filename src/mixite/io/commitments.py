@@ -46,6 +46,8 @@ import yaml
 from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
 from mixite.io._spelling import closest
+from mixite.io.mapping import yaml_input_error
+from mixite.params import YamlError, read_yaml_file
 from mixite.schema import COMMITMENTS, RESERVATAIRES, SIREN_PATTERN
 from mixite.vocabulary import Indicator, Level, split_reservataire_key
 
@@ -56,25 +58,8 @@ COMMITMENT_KEYS = ("echelle", "partenaire", "objectif", "taux", "du", "au", "act
 _TOP_KEYS = ("engagements", "description")
 _SCALES = (str(Level.EPCI), str(Level.LANDLORD), str(Level.RESERVATAIRE))
 _FIX_DATE = "Écrivez la date au format AAAA-MM-JJ (par exemple 2025-01-01)."
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and keeps dates as text."""
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"clé « {key} » en double", key_node.start_mark
-            )
-        out[key] = loader.construct_object(value_node, deep=deep)
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
+#: Largest engagements file read (a territory's conventions fit in a few kilobytes).
+COMMITMENTS_MAX_BYTES = 1_000_000
 
 
 def _lines(node: yaml.Node) -> list[dict[str, int]]:
@@ -108,30 +93,20 @@ def read_commitments(path: str | Path) -> pd.DataFrame:
     file = Path(path)
     name = file.name
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        document = read_yaml_file(file, max_bytes=COMMITMENTS_MAX_BYTES)
+    except (FileNotFoundError, IsADirectoryError):
         raise InputError(
             "Fichier introuvable", Location(str(file)), "Vérifiez le chemin."
         ) from None
-    except UnicodeDecodeError:
-        raise InputError(
-            "Le fichier des engagements n'est pas encodé en UTF-8",
-            Location(name),
-            "Enregistrez-le en UTF-8.",
-        ) from None
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        tree = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None)
-        detail = problem if isinstance(problem, str) and "en double" in problem else None
-        raise InputError(
-            f"Fichier YAML illisible{f' : {detail}' if detail else ''}",
-            Location(name, None if mark is None else mark.line + 1),
+    except YamlError as exc:
+        raise yaml_input_error(
+            exc,
+            name,
+            "Fichier YAML",
             "Vérifiez l'indentation (espaces), les deux-points et les tirets des engagements, et "
             "qu'aucune clé n'apparaît deux fois.",
         ) from None
+    tree, node = document.tree, document.node  # the nodes give the line of each key
     if not isinstance(tree, dict) or not isinstance(tree.get("engagements"), list):
         raise InputError(
             "Le fichier doit contenir une liste « engagements: »",

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mixite.errors import InputError, Location
+from mixite.params import YamlError, read_yaml_file
 
-__all__ = ["ColumnMapping", "as_mapping", "load_mapping"]
+__all__ = ["ColumnMapping", "as_mapping", "load_mapping", "yaml_input_error"]
 
 _KEYS = {"table", "colonnes", "valeurs"}
+#: Largest mapping file accepted (bytes): a few hundred headers and codes.
+MAPPING_MAX_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,24 +42,44 @@ class ColumnMapping:
     source: str = "correspondance"
 
 
+def yaml_input_error(exc: YamlError, name: str, what: str, fix: str) -> InputError:
+    """The ``InputError`` of a YAML file refused by the strict loader (``params.parse_yaml``):
+    ``what`` names the file for the user (« Fichier YAML », « Fichier de correspondance YAML »),
+    ``fix`` is the syntax advice of that kind of file."""
+    where = Location(name, exc.line, exc.key)
+    if exc.kind == "syntax":
+        return InputError(f"{what} illisible", where, fix)
+    if exc.kind == "duplicate":
+        return InputError("Clé en double", where, "Supprimez l'une des deux occurrences.")
+    if exc.kind == "alias":
+        return InputError(
+            "Ancres et alias YAML (« & », « * ») non acceptés",
+            where,
+            "Écrivez chaque valeur en entier, sans « & » ni « * ».",
+        )
+    if exc.kind == "encoding":
+        return InputError(f"{what} non encodé en UTF-8", where, "Enregistrez-le en UTF-8.")
+    return InputError(f"{what} refusé : {exc.problem}", where, "Corrigez le fichier.")
+
+
 def load_mapping(path: str | Path) -> ColumnMapping:
     """Read a YAML mapping file (format above); ``InputError`` in French when malformed."""
     file = Path(path)
     name = file.name
     try:
-        tree = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        tree = read_yaml_file(file, max_bytes=MAPPING_MAX_BYTES).tree
+    except (FileNotFoundError, IsADirectoryError):
         raise InputError(
             "Fichier de correspondance introuvable", Location(str(file)), "Vérifiez le chemin."
         ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            "Fichier de correspondance YAML illisible",
-            Location(name, None if mark is None else mark.line + 1),
+    except YamlError as exc:
+        raise yaml_input_error(
+            exc,
+            name,
+            "Fichier de correspondance YAML",
             "Vérifiez l'indentation et mettez entre guillemets les noms de colonnes qui "
             "contiennent « : » ou « # ».",
-        ) from exc
+        ) from None
     return _from_tree(tree, name)
 
 

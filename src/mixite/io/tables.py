@@ -23,7 +23,7 @@ from mixite.io._spelling import closest
 from mixite.io.mapping import ColumnMapping, as_mapping
 from mixite.schema import TABLES, Column, Table
 
-__all__ = ["TABLE_ALIASES", "read_table", "resolve_columns", "table_spec"]
+__all__ = ["TABLE_ALIASES", "read_table", "read_table_spec", "resolve_columns", "table_spec"]
 
 #: French file kinds and file stems accepted for ``table_name``.
 TABLE_ALIASES: dict[str, str] = {
@@ -244,6 +244,22 @@ def read_table(
         from mixite.io.rpls import read_rpls
 
         return read_rpls(path, mapping=mapping, known_communes=known_communes)
+    return read_table_spec(
+        path, table, mapping, known_communes=known_communes, allow_empty=allow_empty
+    )
+
+
+def read_table_spec(
+    path: str | Path,
+    table: Table,
+    mapping: ColumnMapping | Mapping[str, Any] | str | Path | None = None,
+    *,
+    known_communes: Iterable[str] | None = None,
+    allow_empty: bool = False,
+) -> pd.DataFrame:
+    """Read a CSV file in the format of ``table`` (a ``schema.Table`` that need not be a store
+    table, such as the inputs of ``mixite reloger``), with the checks and French errors of
+    ``read_table``."""
     rules = as_mapping(mapping)
     file = Path(path)
     plan: dict[str, Any] = {}

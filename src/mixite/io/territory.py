@@ -26,17 +26,20 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
 from mixite.io._checks import bound_text
 from mixite.io._spelling import closest
+from mixite.io.mapping import yaml_input_error
+from mixite.params import YamlError, read_yaml_file
 from mixite.schema import SIREN_PATTERN, TERRITORY
 
 __all__ = ["TERRITORY_COLUMNS", "read_territory"]
 
 TERRITORY_COLUMNS = tuple(TERRITORY.names)
+#: Largest ``territoire.yaml`` accepted (bytes): the file holds a dozen short keys.
+TERRITORY_MAX_BYTES = 64 * 1024
 _KEYS = (
     "nom",
     "siren_epci",
@@ -47,55 +50,58 @@ _KEYS = (
 )
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of each top-level key."""
+#: Longest territory name accepted (characters): a name is shown in every report title.
+NAME_MAX_CHARS = 200
 
 
-def _load(text: str, name: str) -> tuple[dict[str, Any], dict[str, int]]:
+def _load(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    name = path.name
     try:
-        node = yaml.compose(text, Loader=_LineLoader)
-        tree = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        document = read_yaml_file(path, max_bytes=TERRITORY_MAX_BYTES)
+    except FileNotFoundError:
         raise InputError(
-            "Fichier YAML illisible",
-            Location(name, None if mark is None else mark.line + 1),
+            "Fichier introuvable", Location(str(path)), "Vérifiez le chemin."
+        ) from None
+    except IsADirectoryError:
+        raise InputError(
+            "Un dossier a été donné au lieu du fichier du territoire",
+            Location(str(path)),
+            "Donnez le chemin du fichier territoire.yaml.",
+        ) from None
+    except YamlError as exc:
+        if exc.kind == "encoding":
+            raise InputError(
+                "Le fichier du territoire n'est pas encodé en UTF-8",
+                Location(name, exc.line),
+                "Enregistrez-le en UTF-8.",
+            ) from None
+        raise yaml_input_error(
+            exc,
+            name,
+            "Fichier YAML",
             "Vérifiez l'indentation (espaces, pas de tabulation) et les deux-points après chaque "
             "clé.",
-        ) from exc
-    if not isinstance(tree, dict) or not isinstance(node, yaml.MappingNode):
+        ) from None
+    if document.tree is None:
+        raise InputError(
+            "Fichier vide",
+            Location(name),
+            'Écrivez au moins « nom: … » et « siren_epci: "…" » (voir docs/formats.md).',
+        )
+    if not isinstance(document.tree, dict):
         raise InputError(
             "Le fichier du territoire doit être une liste de clés « nom: valeur »",
             Location(name, 1),
             'Écrivez au moins « nom: … » et « siren_epci: "…" ».',
         )
-    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
-    return tree, lines
+    return document.tree, document.lines
 
 
 def read_territory(path: str | Path) -> pd.DataFrame:
     """Read ``territoire.yaml`` into the one-row ``territory`` frame; ``InputError`` in French."""
     file = Path(path)
     name = file.name
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(
-            "Fichier introuvable", Location(str(file)), "Vérifiez le chemin."
-        ) from None
-    except UnicodeDecodeError:
-        raise InputError(
-            "Le fichier du territoire n'est pas encodé en UTF-8",
-            Location(name),
-            "Enregistrez-le en UTF-8.",
-        ) from None
-    if not text.strip():
-        raise InputError(
-            "Fichier vide",
-            Location(name),
-            'Écrivez au moins « nom: … » et « siren_epci: "…" » (voir docs/formats.md).',
-        )
-    tree, lines = _load(text, name)
+    tree, lines = _load(file)
     for key in tree:
         if key not in _KEYS:
             suggestion = closest(str(key), _KEYS)
@@ -144,8 +150,23 @@ def read_territory(path: str | Path) -> pd.DataFrame:
     epci = siren("siren_epci")
     reference = siren("siren_epci_seuils") if tree.get("siren_epci_seuils") else epci
     overrides = _overrides(tree.get("seuil_q1"), name, lines.get("seuil_q1"))
+    if not isinstance(tree["nom"], str):
+        raise InputError(
+            "Le nom du territoire doit être un texte",
+            Location(name, lines.get("nom"), "nom"),
+            "Écrivez « nom: » suivi du nom de l'EPCI sur la même ligne.",
+        )
+    territory_name = str(tree["nom"]).strip()
+    if len(territory_name) > NAME_MAX_CHARS:
+        raise InputError(
+            f"Nom du territoire trop long ({len(territory_name)} caractères, au plus "
+            f"{NAME_MAX_CHARS})",
+            Location(name, lines.get("nom"), "nom", territory_name[:60] + "…"),
+            "Donnez le nom officiel de l'EPCI (par exemple « Communauté d'agglomération de "
+            "Cergy-Pontoise »).",
+        )
     row = {
-        "name": str(tree["nom"]).strip(),
+        "name": territory_name,
         "epci": epci,
         "q1_reference_epci": reference,
         "q1_overrides": _json_text(overrides),
@@ -183,7 +204,7 @@ def _overrides(raw: Any, name: str, line: int | None) -> dict[str, float]:
             value = float(str(amount).replace(",", "."))
         except ValueError:
             value = float("nan")
-        if not value > 0:
+        if not 0 < value < float("inf"):
             raise InputError(
                 "Seuil Q1 impossible dans « seuil_q1 »",
                 Location(name, line, "seuil_q1", f"{text}: {amount}"),

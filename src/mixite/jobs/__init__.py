@@ -8,7 +8,8 @@ and the command line, the demo, the web application and a national batch call th
 Modules: ``importing`` (files → store, what a store holds), ``diagnostic`` (diagnostic, legal
 quotas, room for manoeuvre), ``cotation`` (grid audit, an applicant's explanation),
 ``allocation`` (simulation, optimisation, calibration, frontier), ``documents`` (the policy
-documents' content).
+documents' content), ``ppgdid`` (the content of the plan partenarial de gestion de la demande),
+``trajectoires`` (the relocation plan, mutations and exchanges).
 """
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "diagnostic",
     "documents",
     "importing",
+    "ppgdid",
     "projection",
     "results",
+    "trajectoires",
 ]

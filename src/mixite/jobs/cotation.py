@@ -23,9 +23,20 @@ from mixite.jobs._load import StoreLike, load_names, load_snapshot
 from mixite.jobs.results import ApplicantResult, AuditResult, Names
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mixite.cotation.engine import Explanation
     from mixite.cotation.grid import Grid
 
-__all__ = ["CotationInputs", "applicant", "audit", "load_inputs", "resolve_application"]
+__all__ = [
+    "CotationInputs",
+    "applicant",
+    "audit",
+    "load_inputs",
+    "public_waiting_times",
+    "resolve_application",
+    "simulate",
+]
 
 
 @dataclass(frozen=True)
@@ -222,3 +233,84 @@ def applicant(
     pseudonym = resolve_application(inputs, number, base)
     result = applicant_of_inputs(inputs, grid, pseudonym, q1_threshold)
     return dataclasses.replace(result, number=number)
+
+
+#: Identifier of the one application the simulator scores (never stored).
+SIMULATED_ID = "simulation"
+
+
+def simulate(
+    grid: Grid,
+    situation: Mapping[str, object],
+    millesime: int,
+    territory: pd.DataFrame | None = None,
+) -> Explanation:
+    """The score an applicant in ``situation`` would get with ``grid`` on 1 January
+    ``millesime``, explained criterion by criterion (``cotation.engine.explain``).
+
+    ``situation`` maps canonical columns of the applications table (``schema.APPLICATIONS``) to
+    values; the others are empty (no priority, no refusal). Nothing is stored: the applicant's
+    answers live in this one-row table only. The Q1 threshold is the territory's.
+    """
+    from mixite.cotation.engine import explain
+    from mixite.cotation.fields import reference_context
+    from mixite.dtypes import canonical
+    from mixite.schema import APPLICATIONS
+
+    row: dict[str, object] = {}
+    for col in APPLICATIONS.columns:
+        if col.dtype == "list":
+            row[col.name] = []
+        elif col.dtype == "bool":
+            row[col.name] = False
+        elif col.dtype == "int" and col.name == "refusals":
+            row[col.name] = 0
+        else:
+            row[col.name] = None
+    row.update(situation)
+    row["application_id"] = SIMULATED_ID
+    frame = canonical(pd.DataFrame([row]), APPLICATIONS, check_required=False)
+    context = reference_context(millesime, territory)
+    grid.check_date(context.reference_date)
+    return explain(frame, grid, context, SIMULATED_ID)
+
+
+def public_waiting_times(inputs: CotationInputs, grid: Grid) -> pd.DataFrame:
+    """The waiting time of the territory's satisfied applications by group of similar
+    applications (typology × commune with the default similarity), as published to applicants
+    (CCH L441-2-8): ``cotation.engine.waiting_times``, without groups of fewer attributions than
+    the small-cell threshold in their observed mean (the estimate stands in, labelled as such)."""
+    import numpy as np
+
+    from mixite.cotation.engine import ESTIMATED, OBSERVED, waiting_times
+    from mixite.cotation.fields import reference_context
+    from mixite.indicators._common import small_cell_threshold
+
+    if inputs.attributions is None or inputs.attributions.empty:
+        raise ConfigError(
+            "La base ne contient aucune attribution : le délai d'attente observé ne peut pas "
+            "être calculé. Importez le fichier des attributions."
+        )
+    context = reference_context(inputs.millesime, inputs.territory)
+    table = waiting_times(inputs.applications, inputs.attributions, grid, context)
+    secret = small_cell_threshold(None, context.reference_date)
+    small = (table["cases"] < secret).to_numpy()
+    observed = (table["method"] == OBSERVED).to_numpy()
+    estimate = np.isfinite(table["estimated_months"].to_numpy(dtype=float))
+    hide = small & observed
+    table.loc[hide, "waiting_months"] = table.loc[hide, "estimated_months"]
+    method = table["method"].to_numpy(dtype=object, copy=True)
+    method[hide & estimate] = ESTIMATED
+    method[hide & ~estimate] = None
+    table["method"] = method
+    table.loc[small, "observed_months"] = float("nan")
+    table.loc[small, "cases"] = 0
+    columns = ["waiting_months", "method", "cases"]
+    keys = [
+        c
+        for c in table.columns
+        if c
+        not in (*columns, "pending", "attributions_per_year", "observed_months", "estimated_months")
+    ]
+    out = table.loc[table["method"].notna(), [*keys, *columns]]
+    return out.reset_index(drop=True)

@@ -1,5 +1,19 @@
 """Jobs of the store: read official files into a millésime in one transaction, and describe
-what a store holds."""
+what a store holds.
+
+Cross-file checks (``cross_file_checks``), run after every file is read and before anything is
+written, each with its French message (``docs/formats.md`` lists them):
+
+* refused: a dwelling occupied by two households (``occupation``); reservation shares of one
+  landlord's flow (in a département, or in a commune for a commune's convention) summing to
+  more than 100 % (``reservations``); application numbers that lost their
+  leading zero in a spreadsheet (``demandes``, ``attributions``); attributions by a landlord
+  known neither to ``bailleurs`` nor to the RPLS, when either is imported;
+* warned (imported, with a message): attributions of dwellings absent from the RPLS imported
+  with them (a dwelling sold or demolished during the year is legitimately absent), and
+  dwellings or attributions in communes outside the territory (a departmental RPLS file holds
+  other communes; the computations keep the territory's own).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mixite.errors import InputError, Location
-from mixite.jobs.results import ImportResult, StoreInfo
+from mixite.jobs.results import ImportResult, PartnerUpload, StoreInfo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,7 +31,17 @@ if TYPE_CHECKING:
     from mixite.io.mapping import ColumnMapping
     from mixite.store import Store
 
-__all__ = ["OPTION_TABLES", "ImportPlan", "import_files", "info", "plan_import", "read_plan"]
+__all__ = [
+    "OPTION_TABLES",
+    "ImportPlan",
+    "cross_file_checks",
+    "import_files",
+    "import_partner_file",
+    "info",
+    "plan_import",
+    "preview_partner_file",
+    "read_plan",
+]
 
 #: Option name (French) → store table, in the order files are read (communes first: their codes
 #: are accepted by the other readers).
@@ -40,6 +64,18 @@ _CONTOURS = "commune_contours"
 _READ_ORDER = list(OPTION_TABLES.values())
 #: Suffixes of the files a folder import reads; the geographic ones are ``GEO_SUFFIXES``.
 _FOLDER_SUFFIXES = (".csv", ".txt", ".yaml", ".yml")
+#: File names written by ``mixite generer`` (``io.detect.FILE_NAMES``).
+_STANDARD_NAMES = frozenset(
+    {
+        "rpls.csv",
+        "demandes.csv",
+        "attributions.csv",
+        "occupation.csv",
+        "reservations.csv",
+        "communes.csv",
+        "bailleurs.csv",
+    }
+)
 #: Companion files of a shapefile, read with it.
 _SHAPEFILE_PARTS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 
@@ -109,7 +145,21 @@ def plan_import(
                 continue
             try:
                 kind = detect_kind(file)
-            except InputError:
+            except InputError as exc:
+                # A damaged file (empty, UTF-16, binary, tab-separated…) is refused, not
+                # ignored: ignoring it would keep the base's old data without a word. A file
+                # with one of mixite's own names whose header is not recognised is refused
+                # too, unless a mapping may explain its header.
+                if not exc.problem.startswith("Type de fichier non reconnu"):
+                    raise
+                if file.name in _STANDARD_NAMES and mapping is None:
+                    raise InputError(
+                        "Fichier non reconnu d'après son en-tête alors qu'il porte le nom d'un "
+                        "fichier mixite",
+                        Location(file.name, 1),
+                        "Vérifiez que sa première ligne donne les noms de colonnes documentés "
+                        "dans docs/formats.md (le fichier a peut-être perdu son en-tête).",
+                    ) from None
                 unknown.append(file)
                 continue
             _add(files, kind, file)
@@ -193,6 +243,211 @@ def read_plan(
     return frames
 
 
+def _line(frame: pd.DataFrame, position: int) -> int:
+    """Line of the file of row ``position`` (header = line 1, one line per row)."""
+    return int(position) + 2
+
+
+def _name(plan_files: dict[str, Path], table: str) -> str:
+    file = plan_files.get(table)
+    return file.name if file is not None else table
+
+
+def _lost_leading_zero(frame: pd.DataFrame, column: str) -> int | None:
+    """Position of the first application number that lost its leading zero: all digits, one
+    digit shorter than most numbers of the file, which begin with « 0 »."""
+    ids = frame[column].astype("string").reset_index(drop=True)
+    present = ids.dropna()
+    if present.empty:
+        return None
+    usual = int(present.str.len().mode().iloc[0])
+    usual_ids = present[present.str.len() == usual]
+    if not (usual_ids.str.startswith("0").mean() > 0.5 and usual_ids.str.isdigit().all()):
+        return None
+    short = (ids.str.len() == usual - 1) & ids.str.isdigit()
+    positions = short.fillna(False).to_numpy(dtype=bool).nonzero()[0]
+    return int(positions[0]) if len(positions) else None
+
+
+def _reservations_over_flow(
+    reservations: pd.DataFrame,
+) -> tuple[int, str, float, str] | None:
+    """The first flow of a landlord reserved above 100 %: ``(row position, landlord, total,
+    scope in French)``, or None. A convention with a commune (its ``reservataire_id``) reserves
+    a share of the landlord's flow in that commune, on top of the conventions of its
+    département; a convention with a département (its code) reserves a share of the flow in
+    that département; the others a share of the landlord's flow in every département (as
+    ``indicators.quotas.flux_ledger`` reads them)."""
+    import numpy as np
+    import pandas as pd
+
+    from mixite.indicators.quotas import departement_of
+
+    kind = (
+        reservations["reservataire"].astype(str).to_numpy()
+        if "reservataire" in reservations.columns
+        else np.full(len(reservations), "", dtype=object)
+    )
+    ids = (
+        reservations["reservataire_id"].astype("string").fillna("").str.strip().to_numpy()
+        if "reservataire_id" in reservations.columns
+        else np.full(len(reservations), "", dtype=object)
+    )
+    commune_of = np.where((kind == "commune") & (ids != ""), ids, "")
+    dept_of = np.where((kind == "departement") & (ids != ""), ids, "")
+    commune_dept = departement_of(pd.Series(commune_of, dtype=object)).fillna("").to_numpy()
+    landlords = reservations["landlord_id"].astype(str).to_numpy()
+    shares = reservations["share"].astype(float).to_numpy()
+    for landlord in sorted(set(landlords)):
+        rows = np.flatnonzero(landlords == landlord)
+        general = [r for r in rows if not commune_of[r] and not dept_of[r]]
+        base = float(shares[general].sum()) if general else 0.0
+        depts = {str(dept_of[r]) for r in rows if dept_of[r]} | {
+            str(commune_dept[r]) for r in rows if commune_of[r]
+        }
+        # (total, last row, scope): the flow of each département, then of each commune.
+        flows: list[tuple[float, int, str]] = []
+        if general:
+            flows.append((base, int(general[-1]), ""))
+        for dept in sorted(depts):
+            members = [r for r in rows if dept_of[r] == dept]
+            if members:
+                total = base + float(shares[members].sum())
+                flows.append((total, int(members[-1]), f"dans le département {dept}"))
+        for commune in sorted({str(commune_of[r]) for r in rows if commune_of[r]}):
+            members = [r for r in rows if commune_of[r] == commune]
+            dept = str(commune_dept[members[0]])
+            in_dept = [r for r in rows if dept_of[r] == dept]
+            total = base + float(shares[in_dept].sum()) + float(shares[members].sum())
+            flows.append((total, int(members[-1]), f"dans la commune {commune}"))
+        for total, last, scope in flows:
+            if total > 1 + 1e-9:
+                return last, landlord, total, scope
+    return None
+
+
+def cross_file_checks(frames: dict[str, pd.DataFrame], files: dict[str, Path]) -> list[str]:
+    """Checks between the files of one import (see the module docstring): raise ``InputError``
+    for a refusal; return the French warnings."""
+    import re
+
+    warnings: list[str] = []
+    households = frames.get("households")
+    if households is not None and len(households):
+        dup = households["dwelling_id"].duplicated(keep="first")
+        if dup.any():
+            position = int(dup.to_numpy().nonzero()[0][0])
+            dwelling = str(households["dwelling_id"].iloc[position])
+            first = int((households["dwelling_id"] == dwelling).to_numpy().nonzero()[0][0])
+            raise InputError(
+                f"Logement occupé par deux ménages (déjà ligne {_line(households, first)})",
+                Location(
+                    _name(files, "households"), _line(households, position), "IDENT_INT", dwelling
+                ),
+                "Un logement n'a qu'un ménage occupant au 1er janvier : gardez la ligne du ménage "
+                "présent et supprimez l'autre (un ménage parti en cours d'année n'y figure plus).",
+            )
+    reservations = frames.get("reservations")
+    if reservations is not None and len(reservations):
+        over = _reservations_over_flow(reservations)
+        if over is not None:
+            position, landlord, total, scope = over
+            percent = round(total * 100, 1)
+            raise InputError(
+                f"Réservations de plus de 100 % du flux d'un bailleur"
+                f"{' ' + scope if scope else ''} ({percent:g} % au total)",
+                Location(
+                    _name(files, "reservations"),
+                    _line(reservations, position),
+                    "IDENT_REP",
+                    landlord,
+                ),
+                "La somme des « part_flux » d'un bailleur sur un même flux (parts de 0 à 1, par "
+                "exemple 0,25 pour 25 %) ne peut dépasser 1 : corrigez les parts des conventions "
+                "de ce bailleur.",
+            )
+    for table in ("applications", "attributions"):
+        frame = frames.get(table)
+        if frame is None or not len(frame):
+            continue
+        lost = _lost_leading_zero(frame, "application_id")
+        if lost is not None:
+            raise InputError(
+                "Numéro unique de demande sans son zéro initial",
+                Location(
+                    _name(files, table),
+                    _line(frame, lost),
+                    "numero_unique",
+                    str(frame["application_id"].iloc[lost]),
+                ),
+                "Les autres numéros du fichier commencent par « 0 » et ont un chiffre de plus : "
+                "le tableur a sans doute pris le numéro pour un nombre. Exportez la colonne au "
+                "format texte (ou ajoutez le zéro perdu).",
+            )
+    attributions = frames.get("attributions")
+    dwellings = frames.get("dwellings")
+    landlords = frames.get("landlords")
+    if attributions is not None and len(attributions):
+        known: set[str] = set()
+        if landlords is not None:
+            known |= set(landlords["landlord_id"].dropna().astype(str))
+        if dwellings is not None:
+            known |= set(dwellings["landlord_id"].dropna().astype(str))
+        if known:
+            unknown = ~attributions["landlord_id"].astype(str).isin(known)
+            if unknown.any():
+                position = int(unknown.to_numpy().nonzero()[0][0])
+                raise InputError(
+                    "Attribution par un bailleur inconnu des fichiers importés (bailleurs, RPLS)",
+                    Location(
+                        _name(files, "attributions"),
+                        _line(attributions, position),
+                        "IDENT_REP",
+                        str(attributions["landlord_id"].iloc[position]),
+                    ),
+                    "Vérifiez le SIREN du bailleur, ou ajoutez ce bailleur au fichier des "
+                    "bailleurs.",
+                )
+        if dwellings is not None and len(dwellings):
+            ids = dwellings["dwelling_id"].astype(str)
+            generated = ids.map(lambda v: re.fullmatch(r"L[0-9a-f]{16}", v) is not None).all()
+            given = attributions["dwelling_id"].dropna().astype(str)
+            if generated and len(given):
+                warnings.append(
+                    f"les attributions ({_name(files, 'attributions')}) ne peuvent pas être "
+                    "rapprochées des logements : le fichier RPLS ouvert n'a pas d'identifiant de "
+                    "logement (colonne IDENT_INT du fichier à diffusion restreinte)."
+                )
+            elif len(given):
+                column = attributions["dwelling_id"]
+                missing = (column.notna() & ~column.astype(str).isin(set(ids))).to_numpy(dtype=bool)
+                if missing.any():
+                    row = int(missing.nonzero()[0][0])
+                    warnings.append(
+                        f"{int(missing.sum())} attribution(s) sur {len(attributions)} portent sur "
+                        f"un logement absent du RPLS importé (premier cas : fichier "
+                        f"« {_name(files, 'attributions')} », ligne {_line(attributions, row)}, "
+                        f"IDENT_INT « {column.iloc[row]} ») : logement vendu ou démoli dans "
+                        "l'année, ou identifiant à vérifier."
+                    )
+    communes = frames.get("communes")
+    if communes is not None and len(communes):
+        territory = set(communes["commune"].dropna().astype(str))
+        for table, label in (("dwellings", "logement(s)"), ("attributions", "attribution(s)")):
+            frame = frames.get(table)
+            if frame is None or not len(frame):
+                continue
+            outside = ~frame["commune"].astype(str).isin(territory)
+            if outside.any():
+                example = str(frame["commune"][outside].iloc[0])
+                warnings.append(
+                    f"{int(outside.sum())} {label} sur {len(frame)} dans des communes hors du "
+                    f"territoire (fichier « {_name(files, table)} », première : {example}) ; les "
+                    "calculs ne retiennent que les communes de communes.csv."
+                )
+    return warnings
+
+
 def import_files(
     base: Path,
     millesime: int,
@@ -200,9 +455,10 @@ def import_files(
     reading: Callable[[str, Path], None] | None = None,
     writing: Callable[[str, int], None] | None = None,
 ) -> ImportResult:
-    """Read and validate every file of ``plan``, then import them as ``millesime`` of the store
-    ``base`` in one transaction (``store.import_millesime``); ``reading(table, file)`` and
-    ``writing(table, rows)`` report progress."""
+    """Read and validate every file of ``plan``, check them against each other
+    (``cross_file_checks``), then import them as ``millesime`` of the store ``base`` in one
+    transaction (``store.import_millesime``); ``reading(table, file)`` and ``writing(table,
+    rows)`` report progress."""
     from mixite.store import Store, import_millesime
 
     existing = None
@@ -211,10 +467,11 @@ def import_files(
             if millesime in store.millesimes("communes"):
                 existing = store.read("communes", millesime)
     frames = read_plan(plan, reading, existing)
+    warnings = cross_file_checks(frames, plan.files)
     frames = located(base, millesime, frames)
     rows = import_millesime(base, millesime, frames, progress=writing)
     ordered = {t: rows[t] for t in sorted(rows, key=_READ_ORDER.index)}
-    return ImportResult(millesime, ordered, plan.ignored)
+    return ImportResult(millesime, ordered, plan.ignored, tuple(warnings))
 
 
 def _stored(base: Path, millesime: int, table: str) -> pd.DataFrame | None:
@@ -288,3 +545,134 @@ def info(store: Store) -> StoreInfo:
         rows.append(counts)
     qpv = pd.DataFrame(rows) if rows else None
     return StoreInfo(name, summary, qpv)
+
+
+#: Rows of other landlords reported one by one in an upload (the rest are counted).
+MAX_REPORTED_ROWS = 20
+#: The landlord column of the attributions, as the file names it.
+_LANDLORD_COLUMN = "landlord_id"
+
+
+def _read_partner_file(
+    store: Store, landlord: str, file: Path, millesime: int
+) -> tuple[pd.DataFrame | None, tuple[InputError, ...]]:
+    """The landlord's attributions read through the real reader, or the errors of the file:
+    the reader's (first bad value) or one per row of another landlord."""
+    from mixite.io import read_table
+    from mixite.schema import ATTRIBUTIONS
+
+    communes = None
+    if millesime in store.millesimes("communes"):
+        communes = [str(c) for c in store.read("communes", millesime)["commune"]]
+    try:
+        frame = read_table(file, "attributions", known_communes=communes)
+    except InputError as error:
+        return None, (error,)
+    header = ATTRIBUTIONS.column(_LANDLORD_COLUMN).header
+    # The reader keeps the file's rows in order: row i is line i + 2 (the header is line 1).
+    foreign = [
+        (i, str(v)) for i, v in enumerate(frame[_LANDLORD_COLUMN].astype(str)) if v != str(landlord)
+    ]
+    errors = [
+        InputError(
+            "Attribution d'un autre bailleur : vous ne pouvez déposer que les vôtres",
+            Location(file.name, i + 2, header, value),
+            f"Retirez cette ligne ou corrigez le SIREN (le vôtre : {landlord}).",
+        )
+        for i, value in foreign[:MAX_REPORTED_ROWS]
+    ]
+    if len(foreign) > MAX_REPORTED_ROWS:
+        errors.append(
+            InputError(
+                f"{len(foreign) - MAX_REPORTED_ROWS} autres lignes d'autres bailleurs",
+                Location(file.name, column=header),
+                "Ne gardez que vos propres attributions.",
+            )
+        )
+    if frame.empty:
+        errors.append(
+            InputError(
+                "Le fichier ne contient aucune attribution",
+                Location(file.name),
+                "Déposez le fichier de vos attributions de l'année, avec une ligne par bail.",
+            )
+        )
+    return (None, tuple(errors)) if errors else (frame, ())
+
+
+def _landlord_rows(table: pd.DataFrame, landlord: str) -> pd.DataFrame:
+    from mixite.vocabulary import Level
+
+    levels = (str(Level.LANDLORD), str(Level.LANDLORD_NON_RESERVED))
+    keep = table["level"].astype(str).isin(levels) & (table["group"].astype(str) == landlord)
+    return table.loc[keep].reset_index(drop=True)
+
+
+def preview_partner_file(base: Path, landlord: str, file: Path) -> PartnerUpload:
+    """What importing ``file`` (the landlord's attributions, in mixite's CSV format) would
+    change: read through the real reader and checked row by row (every row must be the
+    landlord's); compared with the landlord's rows of the latest millésime holding attributions;
+    the landlord's legal quota rows of the latest lease year without and with the file. Nothing
+    is written."""
+    import pandas as pd
+
+    from mixite.jobs._load import all_attributions, load_commitments, load_names, territory_row
+    from mixite.jobs.diagnostic import quota_table
+    from mixite.store import Store
+
+    with Store(base) as store:
+        millesime = max(store.millesimes("attributions"))
+        current = store.read("attributions", millesime)
+        every = all_attributions(store)
+        year = int(every["lease_date"].dt.year.max())
+        territory = territory_row(store, year + 1)
+        commitments = load_commitments(store)
+        names = load_names(store)
+        frame, errors = _read_partner_file(store, landlord, file, millesime)
+    mine = current[current[_LANDLORD_COLUMN].astype(str) == landlord]
+    before = _landlord_rows(quota_table(every, territory, year, commitments=commitments), landlord)
+    if frame is None:
+        return PartnerUpload(
+            landlord, millesime, year, 0, len(mine), 0, 0, 0, before, None, errors, names
+        )
+    old, new = set(mine["attribution_id"].astype(str)), set(frame["attribution_id"].astype(str))
+    others = every[
+        ~(
+            (every[_LANDLORD_COLUMN].astype(str) == landlord)
+            & every["attribution_id"].astype(str).isin(old | new)
+        )
+    ]
+    replaced = pd.concat([others, frame], ignore_index=True)
+    after = _landlord_rows(
+        quota_table(replaced, territory, year, commitments=commitments), landlord
+    )
+    return PartnerUpload(
+        landlord,
+        millesime,
+        year,
+        len(frame),
+        len(mine),
+        len(new - old),
+        len(old - new),
+        len(new & old),
+        before,
+        after,
+        (),
+        names,
+    )
+
+
+def import_partner_file(base: Path, landlord: str, file: Path) -> tuple[int, int]:
+    """Import ``file`` as the landlord's attributions of the latest millésime holding
+    attributions, in one transaction (``store.replace_partner_rows``): the file is read and
+    checked again (an ``InputError`` when it is wrong), the landlord's previous rows of that
+    millésime are replaced, the other partners' rows are untouched. Returns (rows removed, rows
+    imported)."""
+    from mixite.store import Store, replace_partner_rows
+
+    with Store(base) as store:
+        millesime = max(store.millesimes("attributions"))
+        frame, errors = _read_partner_file(store, landlord, file, millesime)
+    if frame is None:
+        raise errors[0]
+    return replace_partner_rows(base, millesime, "attributions", _LANDLORD_COLUMN, landlord, frame)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from mixite.cotation.audit import Comparison
     from mixite.cotation.engine import Explanation
     from mixite.cotation.grid import Grid
+    from mixite.errors import InputError
     from mixite.indicators.marges import Marges
 
 __all__ = [
@@ -34,10 +35,16 @@ __all__ = [
     "MargesResult",
     "MissingSection",
     "Mode",
+    "MutationsResult",
     "Names",
     "NationalResult",
+    "PartnerUpload",
+    "PpgdidConfig",
+    "PpgdidPlace",
+    "PpgdidResult",
     "ProjectionResult",
     "QuotasResult",
+    "RelocationResult",
     "ScenarioRun",
     "StoreInfo",
     "StrategyProjection",
@@ -427,6 +434,77 @@ class ImportResult:
     millesime: int
     rows: Mapping[str, int]
     ignored: tuple[str, ...] = ()
+    #: French warnings of the cross-file checks (the files were imported).
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartnerUpload:
+    """What a landlord's upload of its attributions would change, before it is confirmed.
+
+    ``errors`` holds each problem of the file (French ``InputError``: file, line, column,
+    value, fix); when it is empty, the file can be imported. ``added``/``removed``/``kept`` count
+    attribution identifiers against the landlord's rows of ``millesime``; ``before`` and ``after``
+    are the landlord's legal quota rows of lease year ``year`` (long format,
+    ``jobs.diagnostic.quota_table``) without and with the file.
+    """
+
+    landlord: str
+    millesime: int
+    year: int
+    file_rows: int
+    rows_before: int
+    added: int
+    removed: int
+    kept: int
+    before: pd.DataFrame
+    after: pd.DataFrame | None
+    errors: tuple[InputError, ...] = ()
+    names: Names = field(default_factory=Names)
+
+
+@dataclass(frozen=True)
+class PpgdidPlace:
+    """A place of the information and reception service (CCH L441-2-8)."""
+
+    name: str
+    address: str
+    kind: str
+    hours: str = ""
+    registers: bool = False
+
+
+@dataclass(frozen=True)
+class PpgdidConfig:
+    """What the partners decide and the data cannot say, read from the PPGDID configuration
+    (``exemples/ppgdid.yaml``, docs/formats.md)."""
+
+    source: str
+    duration_years: int
+    shared_file: str
+    shared_management: tuple[str, ...]
+    partners: tuple[str, ...]
+    places: tuple[PpgdidPlace, ...]
+    information: tuple[str, ...]
+    first_meeting: str
+    grid: str
+
+
+@dataclass(frozen=True)
+class PpgdidResult:
+    """The content of the PPGDID draft: the configuration, the cotation grid as rows (section,
+    rubric, criterion, points, justification, condition in words, article) and the figures of
+    the demand (pending applications, attributions of ``year``, waiting times)."""
+
+    names: Names
+    config: PpgdidConfig
+    grid_name: str
+    grid_rows: pd.DataFrame
+    refusal_rules: Mapping[str, str]
+    year: int
+    applications: int
+    attributions: int
+    waiting: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -440,6 +518,63 @@ class StoreInfo:
     territory: str | None
     summary: pd.DataFrame
     qpv: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class RelocationResult:
+    """The relocation plan of an urban renewal programme (``jobs.trajectoires.relocation``).
+
+    ``plan``: one row per household still to rehouse (pseudonym, operation, ``deadline`` year,
+    ``origin_residence``, ``planned``, ``year``, ``dwelling_id``, ``residence_id``,
+    ``landlord_id``, ``partner`` key, ``commune``, ``in_qpv``, ``qpv_code``, ``rooms``,
+    ``recent``, ``rent``, ``rent_reduction``, ``cost_before`` and ``cost_after`` reste à charge
+    €/month, ``rise``, ``wish_rank`` 1 = first commune); ``targets``: the new-or-recent and
+    outside-QPV targets (``households``, ``share``, ``target_share``, ``shortfall``, ``met``);
+    ``contributions``: per partner (``relocations``, ``share``, ``charter_share``,
+    ``shortfall``, ``source``); ``rise``: households per band of change of the reste à charge;
+    ``calendar``: per year (``operations_households``, ``offers``, ``planned``); ``followup``:
+    the follow-up table (``schema.RELOCATION_FOLLOWUP`` columns); ``figures``: counts, the
+    objective, its LP bound and dual bound, the gap and the solve time.
+    """
+
+    names: Names
+    millesime: int
+    charter_name: str
+    charter_source: str
+    charter_values: Mapping[str, Any]
+    charter_sources: Mapping[str, str]
+    plan: pd.DataFrame
+    targets: pd.DataFrame
+    contributions: pd.DataFrame
+    rise: pd.DataFrame
+    calendar: pd.DataFrame
+    followup: pd.DataFrame
+    figures: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class MutationsResult:
+    """Mutations, exchanges and vacancy chains (``jobs.trajectoires.mutations``).
+
+    ``movers``: one row per tenant who moves (``application_id`` pseudonym, ``kind``
+    ``echange`` or ``chaine``, landlord, dwelling, commune and rooms left and taken,
+    ``household_size``, ``status_before`` and ``status_after``: -1 over-occupied, 0 adequate,
+    1 under-occupied); ``cycles``: exchange cycles per length; ``chains``: chains per length
+    (moves, the external applicant at the end included); ``freed_by_rooms``: dwellings left to
+    external applicants at the end of the chains, per number of rooms; ``figures``: counts and
+    the share of freed dwellings offered to mutations (``mutation_share_source``: « mesurée »
+    in the store's attributions or « défaut »).
+    """
+
+    names: Names
+    millesime: int
+    exchanges: bool
+    mutation_share_source: str
+    movers: pd.DataFrame
+    cycles: pd.DataFrame
+    chains: pd.DataFrame
+    freed_by_rooms: pd.DataFrame
+    figures: Mapping[str, float]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,9 +8,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from mixite.errors import InputError, Location
+from mixite.params import YamlError, read_yaml_file
 
 __all__ = ["Territory", "discover"]
 
@@ -30,8 +29,8 @@ def _from_yaml(folder: Path) -> tuple[str, str]:
     """SIREN and name from ``territoire.yaml`` (the folder's name when unreadable: the import
     will report the problem with the file)."""
     try:
-        data = yaml.safe_load((folder / "territoire.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = read_yaml_file(folder / "territoire.yaml").tree
+    except (OSError, YamlError):
         return folder.name, folder.name
     if not isinstance(data, dict):
         return folder.name, folder.name

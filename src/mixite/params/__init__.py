@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from mixite.errors import ParameterError
+from mixite.errors import MixiteError, ParameterError
 
 PARAMS_DIR = Path(__file__).parent
 LEAF_KEYS = {
@@ -52,23 +52,74 @@ NODE_KEYS = {"description", "documentation", "metadata"}
 VALUE_KEYS = {"value", "reference", "unconfirmed", "note"}
 
 __all__ = [
+    "YAML_MAX_BYTES",
+    "YAML_MAX_DEPTH",
+    "YAML_MAX_NODES",
     "ParamValue",
     "Parameter",
     "Parameters",
+    "YamlDocument",
+    "YamlError",
     "as_date",
     "default_parameters",
     "load_parameters",
+    "load_yaml",
     "param",
+    "parse_yaml",
+    "read_yaml_file",
     "resolve",
 ]
 
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+#: Limits of every YAML file mixite reads (parameters, territoire.yaml, cotation grids,
+#: scenarios, column mappings). They are technical safeguards, not conventions: the largest
+#: packaged parameter file is about 110 kB deep of 8 levels, a user file a few kB.
+YAML_MAX_BYTES = 1 << 20
+YAML_MAX_DEPTH = 40
+YAML_MAX_NODES = 200_000
+
+
+class YamlError(MixiteError):
+    """A YAML file that the strict loader refuses.
+
+    ``kind`` says why: ``syntax``, ``duplicate`` (``key`` holds the key), ``alias``, ``size``,
+    ``depth``, ``nodes``, ``value`` (a scalar the safe constructors cannot build) or
+    ``encoding``. ``problem`` is French; ``line`` and ``column`` are 1-based (``None`` when
+    unknown). Each caller rewraps it in its own error (``ParameterError``, ``InputError``,
+    ``ConfigError``) so that the message names the file as the user knows it.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        problem: str,
+        source: str,
+        line: int | None = None,
+        column: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.problem = problem
+        self.source = source
+        self.line = line
+        self.column = column
+        self.key = key
+        where = f" ligne {line}" if line is not None else ""
+        if line is not None and column is not None:
+            where += f", colonne {column}"
+        super().__init__(f"Fichier YAML « {source} »{where} : {problem}.")
+
 
 class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loader (libyaml when available) that rejects duplicate keys and keeps dates as ISO
-    strings."""
+    """Safe loader (libyaml when available) that rejects duplicate keys and keeps date keys as
+    ISO strings."""
+
+
+def _line(node: Any) -> int | None:
+    mark = getattr(node, "start_mark", None)
+    return None if mark is None else int(mark.line) + 1
 
 
 def _construct_mapping(
@@ -79,16 +130,177 @@ def _construct_mapping(
         key = loader.construct_object(key_node, deep=deep)
         if isinstance(key, dt.date):
             key = key.isoformat()
-        if key in mapping:
-            raise ParameterError(
-                f"Clé « {key} » en double (ligne {key_node.start_mark.line + 1} du fichier "
-                f"« {key_node.start_mark.name} »). Supprimez l'une des deux occurrences."
-            )
+        try:
+            duplicate = key in mapping
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "une clé doit être un texte ou un nombre", key_node.start_mark
+            ) from None
+        if duplicate:
+            raise _DuplicateKey(str(key), _line(key_node), int(key_node.start_mark.column) + 1)
         mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int | None, column: int) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+        self.column = column
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A YAML file loaded by the strict loader: its tree, the line of each top-level key, and
+    its node graph (``yaml.Node``, None for an empty file) for the lines of deeper keys."""
+
+    tree: Any
+    lines: dict[str, int]
+    node: Any = None
+
+
+def _mark_position(exc: yaml.YAMLError) -> tuple[int | None, int | None]:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return None, None
+    return int(mark.line) + 1, int(mark.column) + 1
+
+
+def _check_events(text: str, source: str) -> None:
+    """First pass over the event stream (no recursion, no object built): aliases, nesting depth
+    and node count are bounded before anything is composed."""
+    loader = _StrictLoader(text)
+    try:
+        depth = 0
+        nodes = 0
+        while loader.check_event():
+            event = loader.get_event()
+            line = _line(event)
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise YamlError(
+                    "alias",
+                    "les ancres et alias YAML (« & » et « * ») ne sont pas acceptés ; écrivez "
+                    "chaque valeur en entier",
+                    source,
+                    line,
+                )
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > YAML_MAX_NODES:
+                    raise YamlError(
+                        "nodes",
+                        f"trop d'éléments (plus de {YAML_MAX_NODES})",
+                        source,
+                        line,
+                    )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > YAML_MAX_DEPTH:
+                    raise YamlError(
+                        "depth",
+                        f"imbrication trop profonde (plus de {YAML_MAX_DEPTH} niveaux)",
+                        source,
+                        line,
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        line, column = _mark_position(exc)
+        raise YamlError("syntax", _syntax_problem(exc), source, line, column) from None
+    finally:
+        loader.dispose()
+
+
+def _syntax_problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None)
+    if isinstance(problem, str) and problem.startswith("une clé"):
+        return problem
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return "valeur d'un type non accepté (étiquette « !… » ?) ; écrivez un texte ou un nombre"
+    return (
+        "syntaxe YAML incorrecte (vérifiez l'indentation, faite d'espaces et non de tabulations, "
+        "les deux-points après chaque clé, les crochets et les guillemets)"
+    )
+
+
+def parse_yaml(text: str, source: str, *, max_bytes: int = YAML_MAX_BYTES) -> YamlDocument:
+    """Load YAML text with the one strict, safe loader of mixite; ``YamlError`` in French.
+
+    Refused: a text over ``max_bytes`` (UTF-8), anchors and aliases (the « billion laughs »
+    expansion), nesting deeper than ``YAML_MAX_DEPTH``, more than ``YAML_MAX_NODES`` nodes,
+    duplicate keys, unhashable keys, tags other than the safe ones, and values that the safe
+    constructors cannot build (a date such as 2025-13-45). ``source`` is the file name shown in
+    the message.
+    """
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise YamlError(
+            "size", f"fichier trop volumineux ({size} octets, au plus {max_bytes})", source
+        )
+    _check_events(text, source)
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        tree = None if node is None else loader.construct_document(node)
+    except _DuplicateKey as exc:
+        raise YamlError(
+            "duplicate",
+            f"clé « {exc.key} » en double ; supprimez l'une des deux occurrences",
+            source,
+            exc.line,
+            exc.column,
+            key=exc.key,
+        ) from None
+    except yaml.YAMLError as exc:
+        line, column = _mark_position(exc)
+        raise YamlError("syntax", _syntax_problem(exc), source, line, column) from None
+    except (ValueError, TypeError, OverflowError):
+        raise YamlError(
+            "value",
+            "valeur impossible à lire (une date inexistante, comme 2025-13-45 ?) ; mettez-la "
+            "entre guillemets ou corrigez-la",
+            source,
+        ) from None
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            line = _line(key_node)
+            if line is not None:
+                lines.setdefault(str(key_node.value), line)
+    return YamlDocument(tree, lines, node)
+
+
+def load_yaml(text: str, source: str, *, max_bytes: int = YAML_MAX_BYTES) -> Any:
+    """The tree of a YAML text loaded by the strict loader (``parse_yaml``)."""
+    return parse_yaml(text, source, max_bytes=max_bytes).tree
+
+
+def read_yaml_file(path: Path, *, max_bytes: int = YAML_MAX_BYTES) -> YamlDocument:
+    """Read a UTF-8 YAML file with the strict loader; ``YamlError`` for a file too large, not
+    UTF-8 or refused by ``parse_yaml``; ``FileNotFoundError`` when it does not exist."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise YamlError(
+            "size", f"fichier trop volumineux ({size} octets, au plus {max_bytes})", path.name
+        )
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlError(
+            "encoding",
+            "le fichier n'est pas encodé en UTF-8 ; enregistrez-le en UTF-8",
+            path.name,
+            line,
+        ) from None
+    return parse_yaml(text, path.name, max_bytes=max_bytes)
 
 
 def as_date(value: dt.date | str) -> dt.date:
@@ -265,11 +477,10 @@ def _walk(prefix: str, node: Any, source: str, leaves: dict[str, Parameter]) -> 
 
 def load_file(path: Path) -> dict[str, Parameter]:
     """Load one YAML parameter file into its leaves."""
-    text = path.read_text(encoding="utf-8")
     try:
-        tree = yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"Fichier de paramètres « {path.name} » illisible : {exc}") from exc
+        tree = read_yaml_file(path).tree
+    except YamlError as exc:
+        raise ParameterError(f"Fichier de paramètres illisible. {exc}") from None
     leaves: dict[str, Parameter] = {}
     _walk(path.stem, tree, path.name, leaves)
     return leaves

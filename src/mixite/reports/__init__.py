@@ -1,9 +1,9 @@
 """Presentation: HTML, XLSX, CSV, GeoPackage and DOCX outputs rendered from the jobs' results.
 
 One module per result (``diagnostic``, ``quotas``, ``marges``, ``cotation``, ``allocation``,
-``documents``), the shared writers (``common``, with the neutralisation of spreadsheet formulas
-in ``safe``), the maps (``maps``), the document model (``document``, ``policy``) and the one
-French-wording module (``fr``). Reports compute nothing:
+``documents``, ``trajectoires``), the shared writers (``common``, with the neutralisation of
+spreadsheet formulas in ``safe``), the maps (``maps``), the document model (``document``,
+``policy``) and the one French-wording module (``fr``). Reports compute nothing:
 ``tests/test_layers.py`` checks that they import no computation module.
 """
 
@@ -18,7 +18,9 @@ __all__ = [
     "maps",
     "marges",
     "policy",
+    "ppgdid",
     "projection",
     "quotas",
     "safe",
+    "trajectoires",
 ]

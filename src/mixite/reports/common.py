@@ -119,17 +119,30 @@ def _environment() -> Environment:
     )
 
 
+#: The footer of a page: how its figures were published.
+PUBLISHED_FOOTER = (
+    "Produit par mixite. Les effectifs inférieurs au seuil de secret statistique sont masqués."
+)
+
+
 def render_page(
-    title: str, subtitle: str, sections: Sequence[Section], with_plotly: bool = True
+    title: str,
+    subtitle: str,
+    sections: Sequence[Section],
+    with_plotly: bool = True,
+    footer: str = PUBLISHED_FOOTER,
 ) -> str:
-    """A self-contained, printable HTML page (plotly.js inlined when charts are present)."""
+    """A self-contained, printable HTML page (plotly.js inlined when charts are present); the
+    ``footer`` says how its figures were published."""
     plotly_js = ""
     if with_plotly:
         from plotly.offline import get_plotlyjs
 
         plotly_js = get_plotlyjs()
     template = _environment().get_template("page.html")
-    return template.render(title=title, subtitle=subtitle, sections=sections, plotly_js=plotly_js)
+    return template.render(
+        title=title, subtitle=subtitle, sections=sections, plotly_js=plotly_js, footer=footer
+    )
 
 
 def _column_widths(frame: pd.DataFrame) -> Iterable[int]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mixite.jobs.results import Names
 
 __all__ = [
+    "CHARTER_RULE_LABELS",
     "COLUMN_LABELS",
     "FINANCING_LABELS",
     "HOUSEHOLD_GROUP_LABELS",
@@ -30,9 +31,13 @@ __all__ = [
     "INDICATOR_SHORT_LABELS",
     "LEVEL_LABELS",
     "MISSING",
+    "MOVE_KIND_LABELS",
     "NATIONAL_INDICATOR_LABELS",
+    "OCCUPANCY_LABELS",
     "REASON_LABELS",
+    "RELOCATION_TARGET_LABELS",
     "RESERVATAIRE_SHORT_LABELS",
+    "RISE_BAND_LABELS",
     "ROLE_LABELS",
     "ROOM_CATEGORY_LABELS",
     "SOURCE_LABELS",
@@ -118,6 +123,7 @@ _DOC_TITLES = {
     "parametres": "Paramètres",
     "projection": "Stratégie sur les six ans de la CIA",
     "quartiers": "Rôles des quartiers",
+    "trajectoires": "Trajectoires résidentielles",
 }
 
 
@@ -514,3 +520,47 @@ def size_class_label(lower: Any, bounds: tuple[int, ...] | list[int]) -> str:
     if low == 0:
         return f"moins de {integer(high)} logements"
     return f"{integer(low)} à {integer(high)} logements"
+
+
+# ---------------------------------------------------------------------------------------------
+# Residential trajectories (``mixite reloger``, ``mixite mutations``)
+# ---------------------------------------------------------------------------------------------
+
+#: The charter's share targets (``trajectoires.relogement``).
+RELOCATION_TARGET_LABELS: dict[str, str] = {
+    "neuf_recent": "Ménages relogés dans un logement neuf ou récent",
+    "hors_qpv": "Ménages relogés hors QPV",
+}
+
+#: The rules of a relocation charter (keys of ``objectifs``).
+CHARTER_RULE_LABELS: dict[str, str] = {
+    "part_neuf_recent": "Part minimale relogée dans le neuf ou le récent",
+    "part_hors_qpv": "Part minimale relogée hors QPV",
+    "hausse_reste_a_charge_max": "Hausse maximale du reste à charge (€/mois)",
+    "anciennete_max_recent": "Ancienneté maximale d'un logement récent (années)",
+    "annees_avant_operation": "Relogements possibles jusqu'à N années avant l'opération",
+    "minoration_loyer": "Loyer ramené au loyer plafond APL dans le neuf ou le récent",
+}
+
+#: Bands of change of the reste à charge (``jobs.trajectoires``).
+RISE_BAND_LABELS: dict[str, str] = {
+    "baisse_plus_50": "baisse de plus de 50 €",
+    "baisse": "baisse de 50 € au plus",
+    "stable": "inchangé",
+    "hausse_jusqu_25": "hausse de 25 € au plus",
+    "hausse_25_50": "hausse de 25 à 50 €",
+    "hausse_plus_50": "hausse de plus de 50 €",
+}
+
+#: How a tenant moves (``jobs.trajectoires.mutations``).
+MOVE_KIND_LABELS: dict[str, str] = {
+    "echange": "échange direct",
+    "chaine": "mutation en chaîne",
+}
+
+#: Occupancy status of a household in its dwelling (``household.occupancy_status``).
+OCCUPANCY_LABELS: dict[int, str] = {
+    -1: "suroccupation",
+    0: "adapté",
+    1: "sous-occupation",
+}

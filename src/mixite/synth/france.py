@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from mixite.errors import ConfigError, ParameterError
+from mixite.params import read_yaml_file
 from mixite.synth.calibration import Figure
 from mixite.synth.modele import SizeProfile, load_model, territory_model
 
@@ -64,7 +64,7 @@ _LANDLORD_PREFIX = "9998"
 @lru_cache(maxsize=1)
 def load_france_model() -> dict[str, Any]:
     """The packaged model of the synthetic France (``synth/france.yaml``), read once."""
-    data = yaml.safe_load(FRANCE_MODEL_PATH.read_text(encoding="utf-8"))
+    data = read_yaml_file(FRANCE_MODEL_PATH).tree
     if not isinstance(data, dict):
         raise ConfigError(f"Modèle de la France synthétique illisible : {FRANCE_MODEL_PATH}.")
     return data

@@ -14,10 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mixite.errors import ConfigError
-from mixite.params import default_parameters
+from mixite.params import default_parameters, read_yaml_file
 
 MODEL_PATH = Path(__file__).with_name("modele.yaml")
 SIZES = ("petite", "moyenne", "grande")
@@ -26,7 +24,7 @@ SIZES = ("petite", "moyenne", "grande")
 @lru_cache(maxsize=1)
 def load_model() -> dict[str, Any]:
     """The packaged model as a nested dict (read once)."""
-    data = yaml.safe_load(MODEL_PATH.read_text(encoding="utf-8"))
+    data = read_yaml_file(MODEL_PATH).tree
     if not isinstance(data, dict):
         raise ConfigError(f"Modèle du territoire synthétique illisible : {MODEL_PATH}.")
     return data

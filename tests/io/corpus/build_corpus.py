@@ -323,6 +323,30 @@ def main() -> None:
         'nom: CA de Cergy-Pontoise\nsiren_epci: "200035947"\ntaux_effort_max: 35\n',
         encoding="utf-8",
     )
+    # The strict YAML loader (issue 21): aliases and duplicate keys.
+    (HERE / "territoire_alias.yaml").write_text(
+        'nom: &n ["CA de Cergy-Pontoise", "CA de Cergy-Pontoise"]\n'
+        'siren_epci: "200035947"\nsiren_epci_seuils: *n\n',
+        encoding="utf-8",
+    )
+    (HERE / "territoire_cle_double.yaml").write_text(
+        'nom: CA de Cergy-Pontoise\nsiren_epci: "200035947"\nnom: Autre nom\n',
+        encoding="utf-8",
+    )
+    (HERE / "correspondance_cle_double.yaml").write_text(
+        'table: demandes\ncolonnes:\n  "N° demande": numero_unique\n  "N° demande": date_depot\n',
+        encoding="utf-8",
+    )
+
+    # Whole-file checks of the CSV engine (issue 21): mixed encodings, a line over 1 MiB.
+    rows = rpls_rows(RAISON_SOCIALE={"0": "Office de Lignières", "1": "Office de Lignières"})
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(rows)
+    lines = buffer.getvalue().splitlines(keepends=True)
+    data = "".join(lines[:2]).encode("utf-8") + lines[2].encode("latin-1")
+    (HERE / "rpls_encodages_melanges.csv").write_bytes(data)
+    write_csv("rpls_ligne_demesuree.csv", rpls_rows(NOMVOIE={"1": "RUE " + "X" * (1 << 20)}))
+
     square = {
         "type": "Polygon",
         "coordinates": [[[2.0, 49.0], [2.01, 49.0], [2.01, 49.01], [2.0, 49.0]]],

@@ -1,0 +1,789 @@
+"""Probe of « nothing lost, nothing leaked » (issue 21): malformed variants of the demo's files and
+fault injections, each run through the real command line on a copy of a demo base.
+
+Run: ``.venv/bin/python scripts/probe_robustness.py [--logements N] [--dossier D]`` (``make
+probe``; about 15 minutes for the ``petite`` territory on 2 cores). A representative subset runs
+in the tests (``tests/test_probe_robustness.py``).
+
+1. A synthetic territory is generated and imported (``mixite importer``) into a reference base.
+2. Variants (about 130): for each file of the territory, copies with one defect — truncated,
+   header only, empty, UTF-16, Windows-1252, one Latin-1 line in UTF-8, mixed CRLF/LF, LF only,
+   BOM, a line of 2 MiB, a line of 40 MiB, a doubled line, blank lines, tab separator, no header,
+   binary garbage, a NUL byte, decimal commas; ``territoire.yaml`` with an alias bomb, a
+   duplicate key, a tab, Latin-1, a 300-character name, an unknown key; QPV perimeters damaged;
+   and cross-file defects (a dwelling with two households, reservations above 100 %, an SNE
+   number without its leading zero, an unknown landlord). Each is imported into a copy of the
+   reference base. Expected: refused in French (exit 2) with the base unchanged, or read
+   correctly (exit 0) with exactly the reference content.
+3. Faults: SIGKILL at 11 moments of an import, SIGINT and SIGTERM, two imports at once, ``info``
+   during an import, a full disk (a small tmpfs, else a file-size limit), a read-only base
+   (read-only tmpfs), damaged bases (truncated, damaged block, zeroed header, SQLite, empty,
+   text). Expected: no traceback, the base in its old or its complete new state, French messages.
+
+The summary counts variants, refusals in French, files read correctly, tracebacks, silent
+changes, rows lost and bases altered; the exit status is 1 when any of the last four is not 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+MILLESIME = 2025
+TABLE_FILES = {
+    "rpls.csv": "dwellings",
+    "demandes.csv": "applications",
+    "attributions.csv": "attributions",
+    "occupation.csv": "households",
+    "reservations.csv": "reservations",
+    "communes.csv": "communes",
+    "bailleurs.csv": "landlords",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Running mixite and reading a base
+# ---------------------------------------------------------------------------------------------
+
+
+def mixite(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m mixite`` with the project's sources."""
+    return subprocess.run(
+        [sys.executable, "-m", "mixite", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"},
+    )
+
+
+def start_mixite(*args: str | Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mixite", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"},
+    )
+
+
+def content(base: Path) -> dict[str, tuple[int, int]]:
+    """Rows and an order-independent hash of every table of ``base`` (read-only)."""
+    sys.path.insert(0, str(SRC))
+    from mixite._duckdb import connect
+    from mixite.store import STORE_TABLES
+
+    con = connect(str(base), read_only=True)
+    try:
+        out = {}
+        for name in STORE_TABLES:
+            row = con.execute(
+                f'SELECT count(*), coalesce(sum(hash(t)), 0) FROM "{name}" t'
+            ).fetchone()
+            assert row is not None
+            out[name] = (int(row[0]), int(row[1]))
+        return out
+    finally:
+        con.close()
+
+
+def copy_base(reference: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(reference, target)
+    shutil.copy(
+        reference.with_name(reference.name + ".cle"), target.with_name(target.name + ".cle")
+    )
+    os.chmod(target.with_name(target.name + ".cle"), 0o600)
+    return target
+
+
+def records(data: bytes) -> int:
+    """Data records of a CSV file as Python's ``csv`` module counts them (header excluded)."""
+    text = data.decode("utf-8-sig", errors="replace")
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=";") if r]
+    return max(len(rows) - 1, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Variants
+# ---------------------------------------------------------------------------------------------
+
+Transform = Callable[[bytes], bytes]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A copy of the territory's folder with one file changed, and what must happen."""
+
+    name: str
+    file: str
+    transform: Transform
+    expect: str  # "refus" (exit 2, base unchanged) or "identique" (exit 0, same content)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def _non_ascii_line(data: bytes) -> int | None:
+    for i, line in enumerate(_lines(data)[1:], start=1):
+        if any(b >= 0x80 for b in line):
+            return i
+    return None
+
+
+def _latin1_line(data: bytes) -> bytes:
+    lines = _lines(data)
+    i = _non_ascii_line(data)
+    assert i is not None
+    lines[i] = lines[i].decode("utf-8").encode("latin-1")
+    return b"".join(lines)
+
+
+def _big_line(size: int) -> Transform:
+    def apply(data: bytes) -> bytes:
+        lines = _lines(data)
+        fields = lines[1].rstrip(b"\r\n").split(b";")
+        fields[-1] = b"X" * size
+        lines[1] = b";".join(fields) + b"\r\n"
+        return b"".join(lines)
+
+    return apply
+
+
+def _decimal_commas(data: bytes) -> bytes:
+    lines = _lines(data)
+    out = [lines[0]]
+    for line in lines[1:]:
+        fields = line.rstrip(b"\r\n").split(b";")
+        fields = [
+            f.replace(b".", b",")
+            if f.count(b".") == 1 and f.replace(b".", b"").lstrip(b"-").isdigit()
+            else f
+            for f in fields
+        ]
+        out.append(b";".join(fields) + line[len(line.rstrip(b"\r\n")) :])
+    return b"".join(out)
+
+
+def _mixed_endings(data: bytes) -> bytes:
+    lines = [line.rstrip(b"\r\n") for line in _lines(data)]
+    return b"".join(line + (b"\r\n" if i % 2 else b"\n") for i, line in enumerate(lines))
+
+
+def csv_variants(file: str, data: bytes) -> list[Variant]:
+    """The defects applied to each CSV file of the territory."""
+    out = [
+        Variant("tronqué au milieu d'une ligne", file, lambda d: d[: len(d) // 2 + 7], "refus"),
+        Variant("en-tête seul", file, lambda d: _lines(d)[0], "refus"),
+        Variant("fichier vide", file, lambda d: b"", "refus"),
+        Variant("UTF-16", file, lambda d: d.decode("utf-8").encode("utf-16"), "refus"),
+        Variant("LF seulement", file, lambda d: d.replace(b"\r\n", b"\n"), "identique"),
+        Variant("CRLF et LF mélangés", file, _mixed_endings, "identique"),
+        Variant("BOM UTF-8 ajouté", file, lambda d: b"\xef\xbb\xbf" + d, "identique"),
+        Variant("ligne de 2 Mio", file, _big_line(2 << 20), "refus"),
+        Variant(
+            "lignes vides intercalées",
+            file,
+            lambda d: b"".join(line + b"\r\n" for line in _lines(d)),
+            "identique",
+        ),
+        Variant(
+            "séparateur tabulation",
+            file,
+            lambda d: d.replace(b";", b"\t"),
+            "refus",
+        ),
+        Variant("sans en-tête", file, lambda d: b"".join(_lines(d)[1:]), "refus"),
+        Variant("octets binaires ajoutés", file, lambda d: d + os.urandom(64) + b"\x00", "refus"),
+        Variant("octet NUL", file, lambda d: d[:40] + b"\x00" + d[40:], "refus"),
+        Variant("ligne incomplète", file, lambda d: _drop_last_field(d), "refus"),
+        Variant("guillemet non fermé", file, lambda d: _open_quote(d), "refus"),
+    ]
+    if file != "communes.csv":
+        out.append(
+            Variant(
+                "ligne en double",
+                file,
+                lambda d: b"".join([*_lines(d)[:2], _lines(d)[1], *_lines(d)[2:]]),
+                "refus",
+            )
+        )
+    if _non_ascii_line(data) is not None:
+        out.append(
+            Variant(
+                "Windows-1252",
+                file,
+                lambda d: d.decode("utf-8").encode("cp1252"),
+                "identique",
+            )
+        )
+        out.append(Variant("une ligne en Latin-1 dans de l'UTF-8", file, _latin1_line, "refus"))
+    if any(
+        f.count(b".") == 1 and f.replace(b".", b"").isdigit()
+        for line in _lines(data)[1:4]
+        for f in line.split(b";")
+    ):
+        out.append(Variant("virgules décimales", file, _decimal_commas, "identique"))
+    if file == "rpls.csv":
+        out.append(Variant("ligne de 40 Mio", file, _big_line(40 << 20), "refus"))
+    return [Variant(f"{file} : {v.name}", v.file, v.transform, v.expect) for v in out]
+
+
+def _drop_last_field(data: bytes) -> bytes:
+    lines = _lines(data)
+    body = lines[2].rstrip(b"\r\n")
+    lines[2] = body[: body.rfind(b";")] + b"\r\n"
+    return b"".join(lines)
+
+
+def _open_quote(data: bytes) -> bytes:
+    lines = _lines(data)
+    fields = lines[2].split(b";")
+    fields[1] = b'"' + fields[1]
+    lines[2] = b";".join(fields)
+    return b"".join(lines)
+
+
+ALIAS_BOMB = (
+    b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    b"b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+    b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    b"nom: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+)
+
+
+def yaml_variants() -> list[Variant]:
+    file = "territoire.yaml"
+    out = [
+        Variant(
+            "bombe d'alias", file, lambda d: ALIAS_BOMB + b'siren_epci: "200035947"\n', "refus"
+        ),
+        Variant("clé en double", file, lambda d: d + b"nom: Autre\n", "refus"),
+        Variant("tabulation", file, lambda d: b"\t" + d, "refus"),
+        Variant("Latin-1", file, lambda d: d.decode("utf-8").encode("latin-1"), "refus"),
+        Variant("vide", file, lambda d: b"", "refus"),
+        Variant("nom de 300 caractères", file, _long_name, "refus"),
+        Variant("clé inconnue", file, lambda d: d + b"sirene: 1\n", "refus"),
+        Variant(
+            "imbrication profonde",
+            file,
+            lambda d: d + b"x: " + b"[" * 500 + b"]" * 500 + b"\n",
+            "refus",
+        ),
+    ]
+    return [Variant(f"{file} : {v.name}", v.file, v.transform, v.expect) for v in out]
+
+
+def _long_name(data: bytes) -> bytes:
+    lines = [ln for ln in _lines(data) if not ln.startswith(b"nom:")]
+    return b"nom: " + b"N" * 300 + b"\n" + b"".join(lines)
+
+
+def qpv_variants() -> list[Variant]:
+    file = "qpv.geojson"
+    out = [
+        Variant("tronqué", file, lambda d: d[: len(d) // 2], "refus"),
+        Variant(
+            "sans entité", file, lambda d: b'{"type": "FeatureCollection", "features": []}', "refus"
+        ),
+        Variant("code mal formé", file, lambda d: d.replace(b'"QN', b'"XQ', 1), "refus"),
+        Variant("pas du JSON", file, lambda d: b"ceci n'est pas un GeoJSON", "refus"),
+    ]
+    return [Variant(f"{file} : {v.name}", v.file, v.transform, v.expect) for v in out]
+
+
+def _set_field(data: bytes, row: int, column: str, value: Callable[[bytes, bytes], bytes]) -> bytes:
+    """``data`` with the field ``column`` of line ``row`` replaced by ``value(first, own)``
+    (``first``: the field on the first data line, ``own``: its current value)."""
+    lines = _lines(data)
+    index = lines[0].rstrip(b"\r\n").split(b";").index(column.encode())
+    first = lines[1].rstrip(b"\r\n").split(b";")[index]
+    body = lines[row].rstrip(b"\r\n")
+    fields = body.split(b";")
+    fields[index] = value(first, fields[index])
+    lines[row] = b";".join(fields) + lines[row][len(body) :]
+    return b"".join(lines)
+
+
+def cross_variants() -> list[Variant]:
+    out = [
+        Variant(
+            "occupation.csv : un logement occupé par deux ménages",
+            "occupation.csv",
+            lambda d: _set_field(d, 2, "IDENT_INT", lambda first, own: first),
+            "refus",
+        ),
+        Variant(
+            "reservations.csv : parts de plus de 100 %",
+            "reservations.csv",
+            lambda d: _set_field(d, 1, "part_flux", lambda first, own: b"0.99"),
+            "refus",
+        ),
+        Variant(
+            "demandes.csv : numéro unique sans son zéro initial",
+            "demandes.csv",
+            lambda d: _set_field(d, 3, "numero_unique", lambda first, own: own[1:]),
+            "refus",
+        ),
+        Variant(
+            "attributions.csv : bailleur inconnu",
+            "attributions.csv",
+            lambda d: _set_field(d, 1, "IDENT_REP", lambda first, own: b"999999999"),
+            "refus",
+        ),
+    ]
+    return out
+
+
+def all_variants(folder: Path) -> list[Variant]:
+    out: list[Variant] = []
+    for file in TABLE_FILES:
+        out.extend(csv_variants(file, (folder / file).read_bytes()))
+    out.extend(yaml_variants())
+    out.extend(qpv_variants())
+    out.extend(cross_variants())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What the probe found."""
+
+    variants: int = 0
+    refused: int = 0
+    read_correctly: int = 0
+    tracebacks: int = 0
+    silent_changes: int = 0
+    rows_lost: int = 0
+    bases_altered: int = 0
+    not_french: int = 0
+    faults: int = 0
+    fault_failures: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, what: str, counter: str) -> None:
+        setattr(self, counter, getattr(self, counter) + 1)
+        self.problems.append(what)
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.tracebacks
+            or self.silent_changes
+            or self.rows_lost
+            or self.bases_altered
+            or self.not_french
+            or self.fault_failures
+        )
+
+
+def _french_refusal(stderr: str) -> bool:
+    """A French refusal: a line « Erreur : … », no traceback, no internal error."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    error = [line for line in lines if line.startswith("Erreur :")]
+    return bool(error) and "Traceback" not in stderr and "erreur interne" not in stderr
+
+
+def run_variant(
+    variant: Variant,
+    folder: Path,
+    reference: Path,
+    expected: dict[str, tuple[int, int]],
+    work: Path,
+    report: Report,
+) -> None:
+    """Import ``variant`` into a copy of the reference base and check the outcome."""
+    case = work / "variante"
+    shutil.rmtree(case, ignore_errors=True)
+    shutil.copytree(folder, case)
+    data = variant.transform((folder / variant.file).read_bytes())
+    (case / variant.file).write_bytes(data)
+    base = copy_base(reference, work / "base" / "territoire.duckdb")
+    before = base.read_bytes()
+    done = mixite("importer", "--base", base, "--millesime", MILLESIME, "--dossier", case)
+    report.variants += 1
+    if "Traceback" in done.stderr or done.returncode not in (0, 2):
+        report.fail(
+            f"{variant.name} : trace ou code {done.returncode} : {done.stderr[-300:]}", "tracebacks"
+        )
+        return
+    if done.returncode == 2:
+        report.refused += 1
+        if not _french_refusal(done.stderr):
+            report.fail(
+                f"{variant.name} : message non français : {done.stderr[:200]}", "not_french"
+            )
+        if base.read_bytes() != before:
+            report.fail(f"{variant.name} : base modifiée par un import refusé", "bases_altered")
+        if variant.expect == "identique":
+            report.problems.append(
+                f"{variant.name} : refusé alors qu'il devait être lu ({done.stderr.strip()[:200]})"
+            )
+        return
+    got = content(base)
+    table = TABLE_FILES.get(variant.file)
+    ignored = "ignorés" in done.stderr and variant.file in done.stderr
+    if ignored:
+        report.problems.append(
+            f"{variant.name} : fichier ignoré (non reconnu) : {done.stderr[:200]}"
+        )
+    elif table is not None and got[table][0] != records(data):
+        report.fail(
+            f"{variant.name} : {got[table][0]} lignes importées pour {records(data)} enregistrements",
+            "rows_lost",
+        )
+    if got != expected:
+        report.fail(
+            f"{variant.name} : accepté avec un contenu différent (changement silencieux)",
+            "silent_changes",
+        )
+        return
+    if variant.expect == "refus":
+        report.problems.append(
+            f"{variant.name} : accepté alors qu'un refus était attendu (contenu identique)"
+        )
+    report.read_correctly += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults
+# ---------------------------------------------------------------------------------------------
+
+
+def _states_ok(
+    base: Path, old: dict[str, tuple[int, int]], new: dict[str, tuple[int, int]]
+) -> bool:
+    try:
+        state = content(base)
+    except Exception:
+        return False
+    return state in (old, new)
+
+
+def fault_kills(
+    folder: Path, reference: Path, work: Path, report: Report, moments: int = 11
+) -> None:
+    """SIGKILL at ``moments`` moments of an import of a new millésime, then SIGINT and SIGTERM."""
+    old = content(reference)
+    full = copy_base(reference, work / "complet" / "territoire.duckdb")
+    start = time.perf_counter()
+    done = mixite("importer", "--base", full, "--millesime", MILLESIME + 1, "--dossier", folder)
+    duration = time.perf_counter() - start
+    if done.returncode != 0:
+        report.fail(
+            f"import de référence du millésime {MILLESIME + 1} : {done.stderr[-300:]}",
+            "fault_failures",
+        )
+        return
+    new = content(full)
+    cases = [(signal.SIGKILL, duration * (i + 0.5) / moments) for i in range(moments)]
+    cases += [(signal.SIGINT, duration * 0.6), (signal.SIGTERM, duration * 0.6)]
+    for number, (sig, delay) in enumerate(cases):
+        base = copy_base(reference, work / f"kill{number}" / "territoire.duckdb")
+        process = start_mixite(
+            "importer", "--base", base, "--millesime", MILLESIME + 1, "--dossier", folder
+        )
+        time.sleep(delay)
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=600)
+        report.faults += 1
+        name = f"{signal.Signals(sig).name} à {delay:.1f} s"
+        if "Traceback" in stderr:
+            report.fail(f"{name} : trace Python : {stderr[-300:]}", "fault_failures")
+        if not _states_ok(base, old, new):
+            report.fail(
+                f"{name} : base ni dans l'état d'avant ni dans l'état complet", "fault_failures"
+            )
+        shutil.rmtree(base.parent, ignore_errors=True)
+
+
+def fault_concurrency(folder: Path, reference: Path, work: Path, report: Report) -> None:
+    """Two imports at once, and ``info`` during an import."""
+    old = content(reference)
+    full = copy_base(reference, work / "complet2" / "territoire.duckdb")
+    mixite("importer", "--base", full, "--millesime", MILLESIME + 1, "--dossier", folder)
+    new = content(full)
+    base = copy_base(reference, work / "double" / "territoire.duckdb")
+    first = start_mixite(
+        "importer", "--base", base, "--millesime", MILLESIME + 1, "--dossier", folder
+    )
+    second = start_mixite(
+        "importer", "--base", base, "--millesime", MILLESIME + 1, "--dossier", folder
+    )
+    outs = [p.communicate(timeout=900) for p in (first, second)]
+    report.faults += 1
+    for process, (_, stderr) in zip((first, second), outs, strict=True):
+        if "Traceback" in stderr or process.returncode not in (0, 2):
+            report.fail(
+                f"deux imports à la fois : code {process.returncode} {stderr[-300:]}",
+                "fault_failures",
+            )
+    if not _states_ok(base, old, new):
+        report.fail("deux imports à la fois : base incohérente", "fault_failures")
+    base = copy_base(reference, work / "info" / "territoire.duckdb")
+    importing = start_mixite(
+        "importer", "--base", base, "--millesime", MILLESIME + 1, "--dossier", folder
+    )
+    time.sleep(1.0)
+    info = mixite("info", "--base", base)
+    importing.communicate(timeout=900)
+    report.faults += 1
+    if "Traceback" in info.stderr or info.returncode not in (0, 2):
+        report.fail(
+            f"info pendant un import : code {info.returncode} {info.stderr[-300:]}",
+            "fault_failures",
+        )
+    if info.returncode == 2 and not _french_refusal(info.stderr):
+        report.fail(
+            f"info pendant un import : message non français {info.stderr[:200]}", "fault_failures"
+        )
+
+
+def _mount_tmpfs(target: Path, size: str, read_only: bool = False) -> bool:
+    target.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}" + (",ro" if read_only else "")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)], capture_output=True
+    )
+    return done.returncode == 0
+
+
+def _umount(target: Path) -> None:
+    subprocess.run(["umount", str(target)], capture_output=True)
+
+
+def fault_disk(folder: Path, reference: Path, work: Path, report: Report) -> None:
+    """A full disk (tmpfs of 1 MiB; a new base and an existing one) and a read-only base."""
+    mount = work / "disque"
+    if _mount_tmpfs(mount, "1m"):
+        try:
+            for existing in (False, True):
+                base = mount / "territoire.duckdb"
+                if existing:
+                    shutil.copy(reference, base)
+                    shutil.copy(
+                        reference.with_name(reference.name + ".cle"),
+                        mount / "territoire.duckdb.cle",
+                    )
+                done = mixite(
+                    "importer", "--base", base, "--millesime", MILLESIME, "--dossier", folder
+                )
+                report.faults += 1
+                label = (
+                    "disque plein (base existante)" if existing else "disque plein (nouvelle base)"
+                )
+                if done.returncode == 0:
+                    # The existing base may fit: then nothing to check but the content.
+                    continue
+                if (
+                    not _french_refusal(done.stderr)
+                    or "Espace disque insuffisant" not in done.stderr
+                ):
+                    report.fail(f"{label} : {done.stderr[-300:]}", "fault_failures")
+                if not existing and base.exists() and base.stat().st_size == 0:
+                    report.fail(f"{label} : base vide laissée", "fault_failures")
+                if not existing and base.exists():
+                    report.fail(f"{label} : base partielle laissée", "fault_failures")
+                for file in mount.iterdir():
+                    file.unlink()
+        finally:
+            _umount(mount)
+    else:
+        report.problems.append("disque plein : tmpfs indisponible (montage refusé), cas non joué")
+    read_only = work / "lecture_seule"
+    if _mount_tmpfs(read_only, "64m"):
+        try:
+            copy_base(reference, read_only / "territoire.duckdb")
+            subprocess.run(["mount", "-o", "remount,ro", str(read_only)], check=True)
+            before = content(read_only / "territoire.duckdb")
+            done = mixite(
+                "importer",
+                "--base",
+                read_only / "territoire.duckdb",
+                "--millesime",
+                MILLESIME,
+                "--dossier",
+                folder,
+            )
+            info = mixite("info", "--base", read_only / "territoire.duckdb")
+            report.faults += 2
+            if done.returncode != 2 or not _french_refusal(done.stderr):
+                report.fail(
+                    f"base en lecture seule : import code {done.returncode} {done.stderr[-300:]}",
+                    "fault_failures",
+                )
+            if info.returncode != 0 or "Traceback" in info.stderr:
+                report.fail(
+                    f"base en lecture seule : info code {info.returncode} {info.stderr[-300:]}",
+                    "fault_failures",
+                )
+            if content(read_only / "territoire.duckdb") != before:
+                report.fail("base en lecture seule : contenu modifié", "fault_failures")
+        finally:
+            _umount(read_only)
+    else:
+        report.problems.append("base en lecture seule : tmpfs indisponible, cas non joué")
+
+
+def damaged_bases(reference: Path) -> dict[str, Callable[[Path], None]]:
+    """Ways of damaging a copy of the base (applied in place)."""
+
+    def truncate(path: Path) -> None:
+        os.truncate(path, path.stat().st_size // 2)
+
+    def block(path: Path) -> None:
+        with path.open("r+b") as handle:
+            handle.seek(path.stat().st_size // 2)
+            handle.write(os.urandom(8192))
+
+    def header(path: Path) -> None:
+        with path.open("r+b") as handle:
+            handle.write(b"\x00" * 4096)
+
+    def sqlite(path: Path) -> None:
+        path.unlink()
+        with sqlite3.connect(path) as con:
+            con.execute("CREATE TABLE t (x INTEGER)")
+
+    def empty(path: Path) -> None:
+        path.write_bytes(b"")
+
+    def text(path: Path) -> None:
+        path.write_text("code_commune;nom\n95127;Cergy\n", encoding="utf-8")
+
+    return {
+        "base tronquée": truncate,
+        "bloc endommagé": block,
+        "en-tête effacé": header,
+        "fichier SQLite": sqlite,
+        "fichier vide": empty,
+        "fichier texte": text,
+    }
+
+
+def fault_damaged(folder: Path, reference: Path, work: Path, report: Report) -> None:
+    for name, damage in damaged_bases(reference).items():
+        base = copy_base(reference, work / "abimee" / "territoire.duckdb")
+        damage(base)
+        before = base.read_bytes()
+        for command in (
+            ("importer", "--base", base, "--millesime", MILLESIME, "--dossier", folder),
+            ("info", "--base", base),
+        ):
+            done = mixite(*command)
+            report.faults += 1
+            label = f"{name} ({command[0]})"
+            if "Traceback" in done.stderr or done.returncode not in (0, 2):
+                report.fail(
+                    f"{label} : code {done.returncode} {done.stderr[-300:]}", "fault_failures"
+                )
+            elif command[0] == "importer" and done.returncode != 2:
+                report.fail(f"{label} : import accepté sur une base abîmée", "fault_failures")
+            elif done.returncode == 2 and not _french_refusal(done.stderr):
+                report.fail(f"{label} : message non français {done.stderr[:200]}", "fault_failures")
+            if base.read_bytes() != before:
+                report.fail(f"{label} : base modifiée", "fault_failures")
+        shutil.rmtree(base.parent, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------
+
+
+def prepare(
+    work: Path, dwellings: int | None, size: str
+) -> tuple[Path, Path, dict[str, tuple[int, int]]]:
+    """Generate the territory and import it: ``(folder, reference base, its content)``."""
+    folder = work / "donnees"
+    args = ["generer", "--dossier", folder]
+    args += ["--logements", str(dwellings)] if dwellings else ["--taille", size]
+    done = mixite(*args)
+    if done.returncode != 0:
+        raise SystemExit(f"génération impossible : {done.stderr}")
+    (folder / "calibration.md").unlink(missing_ok=True)
+    reference = work / "reference" / "territoire.duckdb"
+    reference.parent.mkdir(parents=True)
+    done = mixite("importer", "--base", reference, "--millesime", MILLESIME, "--dossier", folder)
+    if done.returncode != 0:
+        raise SystemExit(f"import de référence impossible : {done.stderr}")
+    return folder, reference, content(reference)
+
+
+def probe(
+    work: Path,
+    dwellings: int | None = None,
+    size: str = "petite",
+    faults: bool = True,
+    verbose: bool = False,
+) -> Report:
+    folder, reference, expected = prepare(work, dwellings, size)
+    report = Report()
+    variants = all_variants(folder)
+    for number, variant in enumerate(variants, start=1):
+        run_variant(variant, folder, reference, expected, work, report)
+        if verbose:
+            print(f"[{number}/{len(variants)}] {variant.name}", flush=True)
+    if faults:
+        fault_kills(folder, reference, work, report)
+        fault_concurrency(folder, reference, work, report)
+        fault_disk(folder, reference, work, report)
+        fault_damaged(folder, reference, work, report)
+    return report
+
+
+def print_report(report: Report) -> None:
+    print(f"variantes importées : {report.variants}")
+    print(f"  refusées en français, base inchangée : {report.refused}")
+    print(f"  lues correctement (contenu identique à la référence) : {report.read_correctly}")
+    print(f"traces Python : {report.tracebacks}")
+    print(f"changements silencieux : {report.silent_changes}")
+    print(f"lignes perdues : {report.rows_lost}")
+    print(f"bases modifiées par un import refusé : {report.bases_altered}")
+    print(f"messages non français : {report.not_french}")
+    print(f"pannes injectées : {report.faults}, en échec : {report.fault_failures}")
+    for problem in report.problems:
+        print("  - " + problem)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logements", type=int, default=None)
+    parser.add_argument("--taille", default="petite")
+    parser.add_argument("--dossier", type=Path, default=None)
+    parser.add_argument("--sans-pannes", action="store_true")
+    args = parser.parse_args(argv)
+    work = args.dossier or Path(tempfile.mkdtemp(prefix="mixite-sonde-"))
+    work.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    report = probe(work, args.logements, args.taille, faults=not args.sans_pannes, verbose=True)
+    print_report(report)
+    print(f"durée : {time.perf_counter() - start:.0f} s")
+    if args.dossier is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""The one way mixite opens DuckDB: extensions are never installed nor loaded behind its back.
+
+DuckDB installs and loads known extensions on demand (reading a SQLite file, an ``https://``
+path…), which downloads code from the network. mixite needs none: every connection disables
+automatic installation and loading, and community extensions.
+
+In-memory work (the file readers) uses cursors of one process-wide in-memory database: opening a
+DuckDB database costs tens of milliseconds, a cursor a few. Each cursor is a connection of its
+own: its temporary tables (the readers' ``raw`` table and DuckDB's rejects tables) are private
+to it and dropped when it is closed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import duckdb
+
+__all__ = ["SAFE_CONFIG", "connect"]
+
+#: Configuration of every DuckDB database mixite opens.
+SAFE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+}
+
+_LOCK = threading.Lock()
+_SHARED: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+def _shared_memory() -> duckdb.DuckDBPyConnection:
+    """The in-memory database of this process (a new one after a fork)."""
+    pid = os.getpid()
+    with _LOCK:
+        database = _SHARED.get(pid)
+        if database is None:
+            _SHARED.clear()
+            database = duckdb.connect(":memory:", config=dict(SAFE_CONFIG))
+            _SHARED[pid] = database
+        return database
+
+
+def connect(database: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that never fetches nor loads an extension: a file database, or (by
+    default) a fresh cursor of the process's in-memory database, whose temporary tables are its
+    own. Close it when done."""
+    if database == ":memory:" and not read_only:
+        return _shared_memory().cursor()
+    return duckdb.connect(database, read_only=read_only, config=dict(SAFE_CONFIG))

@@ -1,0 +1,63 @@
+"""`mixite web`: the partners' and applicants' web application on a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mixite.cli._app import BaseOption, app
+
+
+@app.command(
+    "web",
+    help=(
+        "Application web des partenaires et des demandeurs : objectifs légaux par partenaire, "
+        "dépôts d'attributions, documents, simulateur de cotation et délais d'attente "
+        "(http://127.0.0.1:PORT)."
+    ),
+)
+def web(
+    base: BaseOption,
+    port: Annotated[int, typer.Option("--port", help="Port d'écoute.")] = 8000,
+    hote: Annotated[
+        str, typer.Option("--hote", help="Adresse d'écoute (127.0.0.1 : ce poste seulement).")
+    ] = "127.0.0.1",
+    grille: Annotated[
+        Path | None,
+        typer.Option("--grille", help="Grille de cotation du simulateur (YAML)."),
+    ] = None,
+    ppgdid: Annotated[
+        Path | None,
+        typer.Option("--ppgdid", help="Configuration du PPGDID (YAML, docs/formats.md)."),
+    ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo/--sans-demo",
+            help="Créer un compte de démonstration par rôle (mots de passe affichés).",
+        ),
+    ] = False,
+    preparer: Annotated[
+        bool,
+        typer.Option("--preparer", help="Préparer la base de l'application et quitter."),
+    ] = False,
+) -> None:
+    from mixite.web.paths import web_folder
+    from mixite.web.server import configure, prepare, serve
+
+    configure(base, grille, ppgdid)
+    accounts = prepare(demo)
+    typer.echo(f"Dossier de l'application : {web_folder(base.resolve())}")
+    if accounts:
+        typer.echo(
+            "Comptes de démonstration (mots de passe valables jusqu'au prochain lancement) :"
+        )
+        for account in accounts:
+            partner = f" — {account.partner}" if account.partner else ""
+            typer.echo(f"  {account.username} / {account.password} ({account.role}{partner})")
+    if preparer:
+        return
+    typer.echo(f"Ouvrez http://{hote}:{port}/ dans un navigateur (Ctrl-C pour arrêter).")
+    serve(hote, port)

@@ -1,0 +1,165 @@
+"""The territory's data for the web pages: the jobs of ``mixite.jobs`` called on the store, one
+at a time (DuckDB: one writer, and one configuration per file within a process), their results
+kept while the store file is unchanged."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.conf import settings
+
+from mixite.web.paths import DEFAULT_GRID, DEFAULT_PPGDID, web_folder
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mixite.cotation.grid import Grid
+    from mixite.jobs.cotation import CotationInputs
+    from mixite.jobs.results import Names, QuotasResult
+
+__all__ = [
+    "STORE_LOCK",
+    "base",
+    "cached",
+    "cotation_inputs",
+    "grid",
+    "latest_year",
+    "names",
+    "ppgdid_config",
+    "quotas",
+    "version_key",
+    "waiting",
+    "web_dir",
+]
+
+#: Every access to the store from the web process (pages, background runs) holds this lock.
+STORE_LOCK = threading.RLock()
+_CACHE: dict[tuple[Any, ...], Any] = {}
+T = TypeVar("T")
+
+
+def base() -> Path:
+    """The territory's store (``MIXITE_BASE``)."""
+    path = getattr(settings, "MIXITE_BASE", None)
+    if path is None:
+        from mixite.errors import StoreError
+
+        raise StoreError(
+            "Aucune base de territoire : lancez l'application avec « mixite web --base »."
+        )
+    return Path(path)
+
+
+def web_dir() -> Path:
+    """The web application's folder beside the store (created when missing)."""
+    folder = web_folder(base())
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _version() -> tuple[str, int]:
+    path = base()
+    stat = path.stat()
+    return str(path), stat.st_mtime_ns
+
+
+def version_key() -> str:
+    """A key that changes with the store file (template fragments cached per state)."""
+    path, mtime = _version()
+    return f"{abs(hash(path))}-{mtime}"
+
+
+def cached(name: str, compute: Callable[[], T], *key: Any) -> T:
+    """``compute()`` once per state of the store file (its path and modification time)."""
+    full = (name, _version(), *key)
+    with STORE_LOCK:
+        if full not in _CACHE:
+            stale = [k for k in _CACHE if k[0] == name and k[1] != full[1]]
+            for k in stale:
+                del _CACHE[k]
+            _CACHE[full] = compute()
+        return _CACHE[full]  # type: ignore[no-any-return]
+
+
+def latest_year() -> int:
+    """The latest lease year of the store's attributions (the dashboards' year)."""
+
+    def compute() -> int:
+        from mixite.jobs._load import all_attributions
+        from mixite.store import Store
+
+        with Store(base()) as store:
+            return int(all_attributions(store)["lease_date"].dt.year.max())
+
+    return cached("year", compute)
+
+
+def quotas() -> QuotasResult:
+    """The legal quota indicators of the latest lease year (``jobs.diagnostic.quotas``)."""
+
+    def compute() -> QuotasResult:
+        from mixite.jobs.diagnostic import quotas as job
+        from mixite.store import Store
+
+        year = latest_year()
+        with Store(base()) as store:
+            return job(store, year)
+
+    return cached("quotas", compute)
+
+
+def names() -> Names:
+    """The names of the territory's codes."""
+
+    def compute() -> Names:
+        from mixite.jobs._load import load_names
+        from mixite.store import Store
+
+        with Store(base()) as store:
+            return load_names(store)
+
+    return cached("names", compute)
+
+
+def grid() -> Grid:
+    """The territory's cotation grid (``MIXITE_GRID``, else the demo's example grid)."""
+    from mixite.cotation.grid import load_grid
+
+    path = Path(getattr(settings, "MIXITE_GRID", None) or DEFAULT_GRID)
+    key = (str(path), path.stat().st_mtime_ns)
+    with STORE_LOCK:
+        if ("grid", key) not in _CACHE:
+            _CACHE[("grid", key)] = load_grid(path)
+        return _CACHE[("grid", key)]  # type: ignore[no-any-return]
+
+
+def ppgdid_config() -> Path:
+    """The PPGDID configuration (``MIXITE_PPGDID``, else the example of the repository)."""
+    return Path(getattr(settings, "MIXITE_PPGDID", None) or DEFAULT_PPGDID)
+
+
+def cotation_inputs() -> CotationInputs:
+    """The applications, attributions and territory of the latest millésime."""
+
+    def compute() -> CotationInputs:
+        from mixite.jobs.cotation import load_inputs
+        from mixite.store import Store
+
+        with Store(base()) as store:
+            return load_inputs(store)
+
+    return cached("cotation_inputs", compute)
+
+
+def waiting() -> pd.DataFrame:
+    """The public waiting times by typology and commune (``jobs.cotation.public_waiting_times``)."""
+
+    def compute() -> pd.DataFrame:
+        from mixite.jobs.cotation import public_waiting_times
+
+        return public_waiting_times(cotation_inputs(), grid())
+
+    return cached("waiting", compute)

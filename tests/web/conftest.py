@@ -1,0 +1,99 @@
+"""Fixtures of the web tests: a copy of the small synthetic store per module (uploads change
+it), the web application configured on it, partners and one account per role."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mixite.store import Store, key_path
+
+PASSWORD = "Mot-de-passe-de-test-2026"
+
+
+@pytest.fixture(scope="module")
+def web_store(petite_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the `petite` store and its pseudonymisation key."""
+    folder = tmp_path_factory.mktemp("web_base")
+    path = folder / "territoire.duckdb"
+    shutil.copy(petite_store, path)
+    shutil.copy(key_path(petite_store), key_path(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def web_settings(settings: Any, web_store: Path) -> Iterator[None]:
+    """The application on the module's store; background runs executed at once."""
+    from huey.contrib.djhuey import HUEY
+
+    settings.MIXITE_BASE = web_store
+    HUEY.immediate = True
+    yield
+
+
+def _user(username: str, role: str, partner: Any) -> Any:
+    from django.contrib.auth import get_user_model
+
+    from mixite.web.models import Profile
+
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    if role == "admin":
+        # The EPCI administrator manages partners and accounts in Django's admin.
+        user.is_staff = user.is_superuser = True
+        user.save()
+    Profile.objects.create(user=user, role=role, partner=partner)
+    return user
+
+
+@pytest.fixture
+def accounts(db: Any) -> dict[str, Any]:
+    """Partners of the store and accounts: admin, etat, landlord A, reservataire R; partners B
+    (another landlord) and S (another reservataire) have no account in the tests."""
+    from mixite.web.models import Partner, Role
+    from mixite.web.setup import sync_partners
+
+    sync_partners()
+    landlords = list(Partner.objects.filter(kind=Partner.Kind.LANDLORD).order_by("code"))
+    reservataires = list(
+        Partner.objects.filter(
+            kind=Partner.Kind.RESERVATAIRE, code__startswith="commune:"
+        ).order_by("code")
+    )
+    a, b = landlords[0], landlords[1]
+    r, s = reservataires[0], reservataires[1]
+    return {
+        "A": a,
+        "B": b,
+        "R": r,
+        "S": s,
+        "admin": _user("admin", Role.ADMIN, None),
+        "etat": _user("etat", Role.STATE, None),
+        "bailleur": _user("bailleur", Role.LANDLORD, a),
+        "reservataire": _user("reservataire", Role.RESERVATAIRE, r),
+    }
+
+
+def attributions_csv(store: Path, landlord: str, folder: Path, drop: int = 0) -> Path:
+    """The landlord's attributions of the store written in mixite's CSV format (French
+    headers, ``;``), without its last ``drop`` rows. The pseudonyms stand for the numbers."""
+    from mixite.schema import ATTRIBUTIONS
+
+    with Store(store) as s:
+        frame = s.read("attributions", max(s.millesimes("attributions")))
+    mine = frame[frame["landlord_id"].astype(str) == landlord].reset_index(drop=True)
+    if drop:
+        mine = mine.iloc[:-drop]
+    out = mine[[c.name for c in ATTRIBUTIONS.columns]].copy()
+    for col in ATTRIBUTIONS.columns:
+        if col.dtype == "bool":
+            out[col.name] = out[col.name].map({True: "1", False: "0"})
+        elif col.dtype == "date":
+            out[col.name] = out[col.name].dt.strftime("%Y-%m-%d")
+    out.columns = [c.header for c in ATTRIBUTIONS.columns]
+    path = folder / "attributions_bailleur.csv"
+    out.to_csv(path, sep=";", index=False)
+    return path
