@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from mixite.errors import ConfigError, InputError, Location
 from mixite.io._spelling import closest
+from mixite.params import YamlError, read_yaml_file
 
 if TYPE_CHECKING:
     from mixite.projection.strategy import StrategyPlan
@@ -131,10 +131,10 @@ def load_strategy(path: Path | str) -> StrategyPlan:
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml_file(path).tree
     except FileNotFoundError as exc:
         raise ConfigError(f"Fichier de stratégie introuvable : « {path} ».") from exc
-    except yaml.YAMLError as exc:
+    except YamlError as exc:
         raise ConfigError(f"La stratégie « {path} » n'est pas un YAML valide : {exc}.") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"La stratégie « {path} » doit être un dictionnaire YAML (clé: valeur).")

@@ -43,14 +43,14 @@ class _Config(BaseModel):
 def load_config(path: Path) -> PpgdidConfig:
     """The PPGDID configuration of ``path`` (YAML, docs/formats.md); a French ``ConfigError``
     naming the file and the key when it is wrong. The grid path is relative to the file."""
-    import yaml
+    from mixite.params import YamlError, read_yaml_file
 
     if not path.is_file():
         raise ConfigError(f"Configuration du PPGDID « {path} » introuvable.")
     try:
-        raw: Any = yaml.safe_load(path.read_text("utf-8"))
+        raw: Any = read_yaml_file(path).tree
         parsed = _Config.model_validate(raw)
-    except yaml.YAMLError as error:
+    except YamlError as error:
         raise ConfigError(f"Configuration du PPGDID « {path.name} » illisible : {error}") from None
     except ValidationError as error:
         first = error.errors()[0]

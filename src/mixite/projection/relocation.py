@@ -1,8 +1,8 @@
 """How the households of a demolished residence are relocated: the seam of the relocation
 planner.
 
-Until the relocation planner of ``mixite.trajectoires`` exists, the projection applies a simple
-priority rule (``PriorityRelocation``): every household to relocate applies for a mutation,
+The projection applies a simple priority rule (``PriorityRelocation``), independent of the
+relocation planner of ``mixite.trajectoires`` (built in parallel): every household to relocate applies for a mutation,
 outranks every other applicant in the commissions (the law gives NPNRU relocations priority and
 counts them with the first quartile outside QPV, CCH art. L441-1), accepts any commune of the
 territory and a dwelling of one room fewer to one room more than its own. A planner replaces it
