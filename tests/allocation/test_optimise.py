@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mixite.allocation.flow import COST_RANGE, TIE_BREAK
 from mixite.allocation.instances import random_instance
 from mixite.allocation.optimise import (
     AllocationCheckError,
@@ -216,9 +217,13 @@ def test_small_instances_invariants(case: tuple[int, int, int]) -> None:
     exact = optimise(problem, "mip")
     exact.check()
     assert exact.objective >= result.objective - 1e-6 or not result.feasible
-    # Without quotas, the exact assignment beats any greedy choice of the same pairs.
+    # Without quotas, the exact assignment beats any greedy choice of the same pairs, up to the
+    # flow's documented perturbation (allocation/flow.py): per assigned vacancy a tie-break of
+    # TIE_BREAK × span and an integer rounding of 2 × span / COST_RANGE, span ≤ 1.5 × max |weight|.
     free = build_problem(vac, apps, Quotas(), CHARTER, k=8)
-    assert optimise(free, "flow").objective >= greedy(free).objective - 1e-6
+    w_max = float(np.abs(free.pairs.weight).max()) if len(free.pairs.weight) else 0.0
+    tolerance = len(free.vacancies) * 1.5 * w_max * (TIE_BREAK + 2 / COST_RANGE) + 1e-9
+    assert optimise(free, "flow").objective >= greedy(free).objective - tolerance
 
 
 @SETTINGS
