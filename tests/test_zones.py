@@ -47,7 +47,7 @@ def test_every_commune_of_the_cog_has_its_zones() -> None:
 
 @pytest.mark.openfisca
 def test_the_table_agrees_with_openfisca() -> None:
-    pytest.importorskip("openfisca_france")
+    # OpenFisca-France is a dev dependency (pyproject.toml): the comparison always runs.
     from openfisca_france.model.prestations.logement_social import paris_communes_limitrophes
 
     source = resources.files("openfisca_france").joinpath("assets/apl/20110914_zonage.csv")
@@ -158,7 +158,7 @@ def test_each_vacancy_carries_its_communes_zones(tmp_path: Path) -> None:
 
 @pytest.mark.openfisca
 def test_benefit_and_ceiling_follow_each_communes_zone(tmp_path: Path) -> None:
-    openfisca_france = pytest.importorskip("openfisca_france")
+    import openfisca_france
     from openfisca_core.periods import period as make_period
     from openfisca_core.simulation_builder import SimulationBuilder
     from openfisca_france.model.base import TypesStatutOccupationLogement
