@@ -46,8 +46,7 @@ import yaml
 from mixite.dtypes import canonical
 from mixite.errors import InputError, Location
 from mixite.io._spelling import closest
-from mixite.io.mapping import yaml_input_error
-from mixite.params import YamlError, read_yaml_file
+from mixite.io.mapping import read_yaml_input
 from mixite.schema import COMMITMENTS, RESERVATAIRES, SIREN_PATTERN
 from mixite.vocabulary import Indicator, Level, split_reservataire_key
 
@@ -92,20 +91,13 @@ def read_commitments(path: str | Path) -> pd.DataFrame:
     """Read ``engagements.yaml`` into the ``commitments`` frame; ``InputError`` in French."""
     file = Path(path)
     name = file.name
-    try:
-        document = read_yaml_file(file, max_bytes=COMMITMENTS_MAX_BYTES)
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError(
-            "Fichier introuvable", Location(str(file)), "Vérifiez le chemin."
-        ) from None
-    except YamlError as exc:
-        raise yaml_input_error(
-            exc,
-            name,
-            "Fichier YAML",
-            "Vérifiez l'indentation (espaces), les deux-points et les tirets des engagements, et "
-            "qu'aucune clé n'apparaît deux fois.",
-        ) from None
+    document = read_yaml_input(
+        file,
+        "Fichier YAML",
+        "Vérifiez l'indentation (espaces), les deux-points et les tirets des engagements, et "
+        "qu'aucune clé n'apparaît deux fois.",
+        max_bytes=COMMITMENTS_MAX_BYTES,
+    )
     tree, node = document.tree, document.node  # the nodes give the line of each key
     if not isinstance(tree, dict) or not isinstance(tree.get("engagements"), list):
         raise InputError(

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from mixite.errors import InputError, Location
-from mixite.params import YamlError, read_yaml_file
+from mixite.params import YAML_MAX_BYTES, YamlDocument, YamlError, read_yaml_file
 
-__all__ = ["ColumnMapping", "as_mapping", "load_mapping", "yaml_input_error"]
+__all__ = ["ColumnMapping", "as_mapping", "load_mapping", "read_yaml_input", "yaml_input_error"]
 
 _KEYS = {"table", "colonnes", "valeurs"}
 #: Largest mapping file accepted (bytes): a few hundred headers and codes.
@@ -62,24 +62,36 @@ def yaml_input_error(exc: YamlError, name: str, what: str, fix: str) -> InputErr
     return InputError(f"{what} refusé : {exc.problem}", where, "Corrigez le fichier.")
 
 
+def read_yaml_input(
+    file: Path,
+    what: str,
+    fix: str,
+    *,
+    missing: str = "Fichier introuvable",
+    max_bytes: int = YAML_MAX_BYTES,
+) -> YamlDocument:
+    """A YAML input file read by the strict loader; ``InputError`` in French when it is absent
+    (``missing``) or refused (``yaml_input_error`` with ``what`` and ``fix``)."""
+    try:
+        return read_yaml_file(file, max_bytes=max_bytes)
+    except (FileNotFoundError, IsADirectoryError):
+        raise InputError(missing, Location(str(file)), "Vérifiez le chemin.") from None
+    except YamlError as exc:
+        raise yaml_input_error(exc, file.name, what, fix) from None
+
+
 def load_mapping(path: str | Path) -> ColumnMapping:
     """Read a YAML mapping file (format above); ``InputError`` in French when malformed."""
     file = Path(path)
     name = file.name
-    try:
-        tree = read_yaml_file(file, max_bytes=MAPPING_MAX_BYTES).tree
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError(
-            "Fichier de correspondance introuvable", Location(str(file)), "Vérifiez le chemin."
-        ) from None
-    except YamlError as exc:
-        raise yaml_input_error(
-            exc,
-            name,
-            "Fichier de correspondance YAML",
-            "Vérifiez l'indentation et mettez entre guillemets les noms de colonnes qui "
-            "contiennent « : » ou « # ».",
-        ) from None
+    tree = read_yaml_input(
+        file,
+        "Fichier de correspondance YAML",
+        "Vérifiez l'indentation et mettez entre guillemets les noms de colonnes qui "
+        "contiennent « : » ou « # ».",
+        missing="Fichier de correspondance introuvable",
+        max_bytes=MAPPING_MAX_BYTES,
+    ).tree
     return _from_tree(tree, name)
 
 

@@ -37,9 +37,9 @@ import yaml
 
 from mixite.errors import InputError, Location
 from mixite.io._spelling import closest
-from mixite.io.mapping import yaml_input_error
+from mixite.io.mapping import read_yaml_input
 from mixite.io.tables import read_table_spec
-from mixite.params import Parameters, YamlError, read_yaml_file, resolve
+from mixite.params import Parameters, resolve
 from mixite.schema import RELOCATION_FOLLOWUP, RENEWAL_PROGRAMME, SOCIAL_SURVEY
 
 __all__ = [
@@ -165,20 +165,12 @@ def read_charter(
     it does not set. ``InputError`` in French naming the file, line, key and value."""
     file = Path(path)
     name = file.name
-    try:
-        document = read_yaml_file(file)
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError(
-            "Fichier introuvable", Location(str(file)), "Vérifiez le chemin."
-        ) from None
-    except YamlError as exc:
-        raise yaml_input_error(
-            exc,
-            name,
-            "Fichier YAML",
-            "Vérifiez l'indentation (espaces), les deux-points et les tirets, et qu'aucune clé "
-            "n'apparaît deux fois.",
-        ) from None
+    document = read_yaml_input(
+        file,
+        "Fichier YAML",
+        "Vérifiez l'indentation (espaces), les deux-points et les tirets, et qu'aucune clé "
+        "n'apparaît deux fois.",
+    )
     tree, node = document.tree, document.node
     if not isinstance(tree, dict):
         raise InputError(
