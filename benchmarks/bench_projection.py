@@ -10,7 +10,10 @@ preparation time, the projection's wall time (target ≤ 10 min on a 2-core mach
 simulated year (wall time × processes / simulated years, and wall time / simulated years) and
 the peak memory of the main process and of the largest worker. On a shared machine the wall
 time counts the other computations too: the CPU time of the workers (and what it would take on
-free cores) is printed beside it.
+free cores) is printed beside it, and so is the reference run of this process: a fixed
+workload (numpy sorts and a Python loop) timed in the main process before and after the
+projection, the CPU time per simulated year printed as a multiple of it — a ratio that the
+machine's load changes far less than the seconds, comparable between two runs of two versions.
 """
 
 from __future__ import annotations
@@ -35,6 +38,19 @@ TARGET_S = 600.0
 
 def _peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024.0
+
+
+def reference_cpu() -> float:
+    """CPU seconds of a fixed workload (the unit of the ratios): numpy sorts of 200,000 floats
+    and a Python loop of 200,000 additions, ten times."""
+    rng = np.random.default_rng(0)
+    start = time.process_time()
+    for _ in range(10):
+        np.sort(rng.random(200_000))
+        total = 0
+        for i in range(200_000):
+            total += i
+    return time.process_time() - start
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         done.append(time.perf_counter())
         print(f"  réplication {finished}/{total} : {done[-1] - start:.0f} s", flush=True)
 
+    reference = reference_cpu()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     outcome = project(
@@ -78,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    reference = (reference + reference_cpu()) / 2
     years = args.annees * args.replications
     attributions = float(outcome.ledger["attributions"].mean())
     print(
@@ -94,6 +112,11 @@ def main(argv: list[str] | None = None) -> None:
         f"simulée ; sur {args.processus} cœurs libres, la projection prendrait "
         f"{cpu / args.processus:.0f} s (la machine est partagée : l'horloge compte aussi les "
         "autres calculs)"
+    )
+    print(
+        f"Référence de ce processus (charge fixe) : {reference:.2f} s de CPU ; une année simulée "
+        f"coûte {cpu / years / reference:.2f} références (rapport peu sensible à la charge de "
+        "la machine, comparable d'une version à l'autre)"
     )
     print(
         f"Mémoire de pointe : {_peak_mb(resource.RUSAGE_SELF):.0f} Mo (processus principal), "

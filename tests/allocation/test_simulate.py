@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -198,3 +200,70 @@ def test_solvency_preference_lowers_q1_share_and_calibrates() -> None:
     assert simulated == pytest.approx(target, abs=0.03)
     with pytest.raises(ConfigError, match="négative"):
         SimulationConfig(year=2025, solvency_preference=-1.0)
+
+
+@SETTINGS
+@given(st.integers(0, 2**31))
+def test_one_vacancy_admissibility_is_the_block_admissibility(seed: int) -> None:
+    # The scanner's admissibility (the housing aid computed only where the other rules pass)
+    # against ``admissible_block`` on every pair: same admissible pairs, the same effort rate
+    # bit for bit where admissible.
+    from mixite.allocation.problem import (
+        WeightCoefficients,
+        admissible_block,
+        admissible_for_vacancy,
+    )
+    from mixite.allocation.scenario import housing_aid
+
+    rng = np.random.default_rng(seed)
+    vac, apps = random_instance(12, 300, rng, n_communes=3)
+    aid = housing_aid(apps, vac, 2025)
+    every = np.arange(len(apps), dtype=np.int64)
+    waiting = rng.random(len(apps)) < 0.8
+    for v in range(len(vac)):
+        ok, _, effort, _ = admissible_block(
+            vac, apps, np.full(1, v), every, CHARTER, WeightCoefficients(), aid, apply_pool=False
+        )
+        one_ok, one_effort = admissible_for_vacancy(
+            vac, apps, v, every, CHARTER, aid, candidates=waiting
+        )
+        assert np.array_equal(one_ok, ok & waiting)
+        assert np.array_equal(one_effort[one_ok], effort[one_ok])
+
+
+def test_wish_rank_by_hand() -> None:
+    from mixite.allocation.problem import wish_rank
+
+    problem = problem_of(3, 4, 0)
+    wished = np.array([["A", "B"], ["B", ""], ["", ""], ["C", "A"]], dtype=object)
+    apps = dataclasses.replace(problem.applications, wished=wished)
+    # A: first wish of 0, second of 3; 1 does not wish it; 2 wishes no commune (accepts all).
+    assert wish_rank(apps, "A").tolist() == [0, 2, 0, 1]
+    assert wish_rank(apps, "B").tolist() == [1, 0, 0, 2]
+    assert wish_rank(apps, "Z").tolist() == [2, 2, 0, 2]
+
+
+@pytest.mark.parametrize("first, block", [(1, 4), (8, 8), (4096, 4096)])
+def test_the_simulation_does_not_depend_on_the_scanner_blocks(
+    monkeypatch: pytest.MonkeyPatch, first: int, block: int
+) -> None:
+    import mixite.allocation.simulate as simulate
+
+    problem = problem_of(60, 900, 4)
+    config = SimulationConfig(
+        year=2025,
+        flows={"action_logement": 0.3, "etat_prioritaire": 0.2, "bailleur": 0.5},
+        flechage_share=0.5,
+    )
+    reference = simulate_year(problem, config, seed=9)
+    monkeypatch.setattr(simulate, "FIRST_BLOCK", first)
+    monkeypatch.setattr(simulate, "BLOCK", block)
+    other = simulate_year(problem, config, seed=9)
+    assert other.vacancy.tolist() == reference.vacancy.tolist()
+    assert other.application.tolist() == reference.application.tolist()
+    assert other.reservataire.tolist() == reference.reservataire.tolist()
+    assert (other.offers, other.refusals, other.flechage_fallbacks) == (
+        reference.offers,
+        reference.refusals,
+        reference.flechage_fallbacks,
+    )

@@ -93,6 +93,7 @@ __all__ = [
     "Vacancies",
     "WeightCoefficients",
     "admissible_block",
+    "admissible_for_vacancy",
     "build_pairs",
     "build_problem",
     "meets_quotas",
@@ -293,6 +294,27 @@ class Applications:
         out: BoolArray = _frozen(self.q1 | self.npnru, bool)
         return out
 
+    @cached_property
+    def wished_codes(self) -> tuple[IntArray, dict[Any, int], BoolArray]:
+        """The wished communes as integer codes (``wished`` factorised once, -1 for a missing
+        value), the code of each commune, and the rows that wish no commune (all ``""``):
+        ``wish_rank`` compares integers instead of strings."""
+        import pandas as pd
+
+        flat = self.wished.reshape(-1)
+        codes, labels = pd.factorize(flat)
+        coded = np.asarray(codes, dtype=np.int64).reshape(self.wished.shape)
+        lookup = {label: k for k, label in enumerate(labels.tolist())}
+        empty = lookup.get("")
+        n = len(self.ids)
+        if self.wished.shape[1] == 0:
+            none: BoolArray = np.ones(n, dtype=np.bool_)
+        elif empty is None:
+            none = np.zeros(n, dtype=np.bool_)
+        else:
+            none = (coded == empty).all(axis=1)
+        return _frozen(coded, np.int64), lookup, _frozen(none, bool)
+
 
 @dataclass(frozen=True)
 class WeightCoefficients:
@@ -379,13 +401,15 @@ class QuotaConstraint:
 
 def wish_rank(apps: Applications, commune: str) -> npt.NDArray[np.int8]:
     """Rank of ``commune`` in each application's wishes; ``n_ranks`` when not wished."""
-    wished = apps.wished
-    n_ranks = wished.shape[1]
+    codes, lookup, none = apps.wished_codes
+    n_ranks = codes.shape[1]
     rank = np.full(len(apps), n_ranks, dtype=np.int8)
-    for r in range(n_ranks - 1, -1, -1):
-        rank[wished[:, r] == commune] = r
+    code = lookup.get(commune)
+    if code is not None:
+        for r in range(n_ranks - 1, -1, -1):
+            rank[codes[:, r] == code] = r
     if n_ranks:
-        rank[(wished == "").all(axis=1)] = 0
+        rank[none] = 0
     else:
         rank[:] = 0
     return rank
@@ -465,6 +489,66 @@ def admissible_block(
         - coefficients.effort * np.where(np.isfinite(effort), effort, 0.0)
     )
     return ok, weight, effort, ranks
+
+
+def admissible_for_vacancy(
+    vac: Vacancies,
+    apps: Applications,
+    v: int,
+    a_idx: IntArray,
+    thresholds: Thresholds,
+    aid: AidFunction | None = None,
+    ranks: npt.NDArray[np.int8] | None = None,
+    candidates: BoolArray | None = None,
+) -> tuple[BoolArray, FloatArray]:
+    """Admissibility and effort rate of the pairs ``v × a_idx`` (one vacancy, a 1-D array of
+    applications), as ``admissible_block`` without the pools, computing the housing aid only
+    for the pairs that pass the other rules (ceilings, rooms, wishes, ``candidates`` when
+    given): the effort rate is the same as ``admissible_block``'s where admissible, 0 elsewhere.
+
+    The simulation examines each vacancy's candidates in order with it (``allocation.simulate``):
+    most candidates fail the ceiling or the size of the dwelling, and the housing aid, the
+    costliest rule, is skipped for them.
+    """
+    aid_fn = aid or _zero_aid
+    n_ranks = max(apps.wished.shape[1], 1)
+    a_idx = np.asarray(a_idx, dtype=np.int64)
+    fin = int(vac.financing[v])
+    kind = min(fin, FIN_PLUS + (fin == FIN_PLS))
+    if apps.ceilings.ndim == 3:
+        if vac.ceiling_zone is None:
+            raise InputError(
+                "Plafonds par zone sans zone des logements.",
+                Location("logements vacants", None, "ceiling_zone", None),
+                "Donnez la zone des plafonds de ressources de la commune de chaque logement.",
+            )
+        ceiling = apps.ceilings[:, kind, int(vac.ceiling_zone[v])][a_idx]
+    else:
+        ceiling = apps.ceilings[:, kind][a_idx]
+    rooms = vac.rooms[v]
+    ok = apps.income[a_idx] <= ceiling
+    ok &= (apps.rooms_min[a_idx] <= rooms) & (rooms <= apps.rooms_max[a_idx])
+    if ranks is None:
+        ranks = wish_rank(apps, str(vac.commune[v]))[a_idx]
+    ok &= ranks < n_ranks
+    if candidates is not None:
+        ok &= candidates
+    effort_all = np.zeros(a_idx.size)
+    keep = np.flatnonzero(ok)
+    if keep.size == 0:
+        return ok, effort_all
+    sub = a_idx[keep]
+    v_idx = np.full(1, v, np.int64)
+    cost = vac.housing_cost[v_idx]
+    net = np.maximum(cost - aid_fn(cost, sub, v_idx), 0.0)
+    resources = apps.monthly_resources[sub]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effort = np.where(resources > 0, net / resources, np.inf)
+        rav = (resources - net) / apps.consumption_units[sub] / thresholds.days_per_month
+    passed = (effort <= thresholds.max_effort_rate) & (rav >= thresholds.min_reste_a_vivre)
+    ok[keep] = passed
+    effort_all[keep] = np.where(passed, effort, 0.0)
+    return ok, effort_all
 
 
 def build_pairs(

@@ -59,6 +59,7 @@ from mixite.params import Parameters, YamlError, read_yaml_file, resolve
 from mixite.vocabulary import Indicator, Level, reservataire_key
 
 __all__ = [
+    "ConventionMenus",
     "Scenario",
     "applications_from_store",
     "draw_reservataires",
@@ -331,8 +332,8 @@ def draw_reservataires(
     rng: np.random.Generator,
 ) -> npt.NDArray[np.object_]:
     """The reservataire (key) each vacancy goes to, drawn with the shares of the landlord's
-    flow conventions (``_ConventionMenus``): one draw per vacancy, in order."""
-    menus = _ConventionMenus(reservations)
+    flow conventions (``ConventionMenus``): one draw per vacancy, in order."""
+    menus = ConventionMenus(reservations)
     res = np.empty(len(landlords), dtype=object)
     for i, (lid, commune) in enumerate(zip(landlords.tolist(), communes.tolist(), strict=True)):
         names, probs = menus.of(str(lid), str(commune))
@@ -360,10 +361,15 @@ def _vacancy_zones(commune: pd.Series, communes: pd.DataFrame) -> tuple[np.ndarr
     return apl.to_numpy(dtype=np.int64), ceiling.to_numpy(dtype=np.int64)
 
 
-class _ConventionMenus:
+class ConventionMenus:
     """The reservataires (keys) a vacancy of a landlord in a commune may go to, with their
     shares: the landlord's conventions of the département, the commune's own convention for a
-    dwelling of that commune, and the landlord's own stock for the rest."""
+    dwelling of that commune, and the landlord's own stock for the rest.
+
+    ``of(landlord, commune)`` returns the keys and their probabilities (summing to 1); the
+    simulation draws one per vacancy (``draw_reservataires``), the projection draws the
+    vacancies of one landlord and commune together and weighs the expected flows with them.
+    """
 
     def __init__(self, reservations: pd.DataFrame | None) -> None:
         self.base: dict[str, list[tuple[str, float]]] = {}
@@ -522,7 +528,7 @@ def housing_aid(apps: Applications, vacancies: Vacancies, year: int) -> Any:
     year), in the housing-benefit zone of the vacancy's commune (``Vacancies.apl_zone``; zone 2
     when the vacancies carry no zone). Approximation (docs/allocation.md): the housing cost (rent
     + charges) is taken as the rent, which the APL rent ceiling caps."""
-    from mixite.affordability import housing_benefit
+    from mixite.affordability import apl_scale, housing_benefit
 
     zones = (
         np.asarray(vacancies.apl_zone)
@@ -536,18 +542,18 @@ def housing_aid(apps: Applications, vacancies: Vacancies, year: int) -> Any:
     dependants = np.clip(size - adults, 0, None).astype(np.int64)
     couple = adults >= 2
     annual = 12.0 * np.asarray(apps.monthly_resources, dtype=np.float64)
-    when = dt.date(year, 1, 1)
+    scale = apl_scale(dt.date(year, 1, 1))
 
     def aid(cost: Any, app_index: Any, vacancy_index: Any) -> Any:
         idx = np.asarray(app_index)
-        shape = np.broadcast_shapes(np.shape(cost), np.shape(idx), np.shape(vacancy_index))
+        # The arguments broadcast together in ``housing_benefit`` (no copy per pair).
         benefit, rls = housing_benefit(
-            zone=np.broadcast_to(zones[np.asarray(vacancy_index)], shape),
-            couple=np.broadcast_to(couple[idx], shape),
-            dependants=np.broadcast_to(dependants[idx], shape),
-            rent=np.broadcast_to(np.asarray(cost, dtype=np.float64), shape),
-            annual_resources=np.broadcast_to(annual[idx], shape),
-            when=when,
+            zone=zones[np.asarray(vacancy_index)],
+            couple=couple[idx],
+            dependants=dependants[idx],
+            rent=np.asarray(cost, dtype=np.float64),
+            annual_resources=annual[idx],
+            scale=scale,
         )
         return np.asarray(benefit, dtype=np.float64) + np.asarray(rls, dtype=np.float64)
 

@@ -43,11 +43,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from mixite.allocation.problem import (
+    POOL_EMPLOYED,
+    POOL_PRIORITY,
     AllocationProblem,
     Applications,
     Vacancies,
-    admissible_block,
-    pool_mask,
+    admissible_for_vacancy,
     wish_rank,
 )
 from mixite.errors import ConfigError
@@ -59,6 +60,7 @@ from mixite.vocabulary import (
     Indicator,
     Level,
     reservataire_key,
+    reservataire_kind,
     split_reservataire_key,
 )
 
@@ -83,6 +85,8 @@ FloatArray = npt.NDArray[np.float64]
 #: cost of the admissibility and housing-aid computation (measured on a 150,000-dwelling year:
 #: 16 s of computation with 512, 11 s with 4,096).
 BLOCK = 4096
+#: Candidates of a vacancy's first block; each next block is four times larger, up to ``BLOCK``.
+FIRST_BLOCK = 256
 #: Level of the empirical interval of the quota shares across replicates.
 INTERVAL_LEVEL = 0.9
 BoolArray = npt.NDArray[np.bool_]
@@ -248,7 +252,8 @@ def _attributions_frame(
 
 
 class _Scanner:
-    """Admissible, still waiting candidates of one vacancy, evaluated block by block."""
+    """Admissible, still waiting candidates of one vacancy, evaluated block by block (the first
+    blocks small, most vacancies find their candidates among the first few hundred)."""
 
     def __init__(
         self,
@@ -259,42 +264,60 @@ class _Scanner:
         housed: BoolArray,
     ) -> None:
         self.problem = problem
-        self.v = np.full(1, v, np.int64)
+        self.v = v
         self.candidates = candidates
         self.ranks = ranks
         self.housed = housed
-        self.ok = np.zeros(candidates.size, bool)
-        self.effort = np.zeros(candidates.size)
+        # Grown as blocks are scanned (most vacancies read a small part of a long list).
+        self.ok = np.zeros(min(candidates.size, FIRST_BLOCK), bool)
+        self.effort = np.zeros(self.ok.size)
         self.scanned = 0
+        self.blocks = 0
+        #: Per pool rule, the scanned candidates it admits (extended as blocks are scanned).
+        self.pools: dict[str, BoolArray] = {}
 
     def scan_next(self) -> bool:
         if self.scanned >= self.candidates.size:
             return False
         pb = self.problem
-        sl = slice(self.scanned, self.scanned + BLOCK)
+        size = min(FIRST_BLOCK << (2 * self.blocks), BLOCK)
+        self.blocks += 1
+        sl = slice(self.scanned, self.scanned + size)
         a_blk = self.candidates[sl]
-        o, _, e, _ = admissible_block(
+        end = self.scanned + a_blk.size
+        if end > self.ok.size:
+            grown = min(max(end, 2 * self.ok.size), self.candidates.size)
+            self.ok = np.concatenate([self.ok, np.zeros(grown - self.ok.size, bool)])
+            self.effort = np.concatenate([self.effort, np.zeros(grown - self.effort.size)])
+        o, e = admissible_for_vacancy(
             pb.vacancies,
             pb.applications,
             self.v,
             a_blk,
             pb.thresholds,
-            pb.coefficients,
             pb.aid,
             self.ranks[sl],
-            apply_pool=False,
+            ~self.housed[a_blk],
         )
-        self.ok[sl] = o & ~self.housed[a_blk]
+        self.ok[sl] = o
         self.effort[sl] = e
-        self.scanned = min(self.scanned + BLOCK, self.candidates.size)
+        self.scanned = end
         return True
 
     def available(self, reservataire: str, q1_only: bool) -> BoolArray:
         """Scanned candidates in the reservataire's pool (and Q1 or NPNRU when ``q1_only``)."""
         apps = self.problem.applications
-        cands = self.candidates[: self.scanned]
-        m = self.ok[: self.scanned] & pool_mask(reservataire, apps, cands)
-        return m & apps.q1_or_npnru[cands] if q1_only else m
+        n = self.scanned
+        kind = reservataire_kind(str(reservataire))
+        m = self.ok[:n]
+        if kind in (POOL_EMPLOYED, POOL_PRIORITY):
+            pool = self.pools.get(kind)
+            if pool is None or pool.size < n:
+                cands = self.candidates[:n]
+                pool = apps.employed[cands] if kind == POOL_EMPLOYED else apps.priority[cands]
+                self.pools[kind] = pool
+            m = m & pool[:n]
+        return m & apps.q1_or_npnru[self.candidates[:n]] if q1_only else m
 
 
 class _Reservataires:
@@ -412,12 +435,12 @@ def simulate_year(
         while available(reservataire, q1_only).sum() < need and scan_next():
             pass
         ok = available(reservataire, q1_only)
-        effort = scanner.effort
         if q1_only and not ok.any():
             fallbacks += 1
             while available(reservataire, False).sum() < need and scan_next():
                 pass
             ok = available(reservataire, False)
+        effort = scanner.effort
         idx = np.flatnonzero(ok)
         filled = False
         cursor = 0

@@ -450,12 +450,12 @@ def expected_flows(
     to each type when every dwelling (``landlords``, ``communes``) is equally likely to be
     freed — the expectation of ``allocation.scenario.default_flows`` over the year's vacancies.
     None without conventions."""
-    from mixite.allocation.scenario import _ConventionMenus
+    from mixite.allocation.scenario import ConventionMenus
     from mixite.vocabulary import reservataire_kind
 
     if reservations is None or reservations.empty or len(landlords) == 0:
         return None
-    menus = _ConventionMenus(reservations)
+    menus = ConventionMenus(reservations)
     pairs = Counter(zip((str(x) for x in landlords), (str(x) for x in communes), strict=True))
     total: dict[str, float] = {}
     for (landlord, commune), count in pairs.items():

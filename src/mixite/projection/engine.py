@@ -156,13 +156,13 @@ class _State:
         settings: Settings,
         rule: RelocationRule,
     ) -> None:
-        from mixite.allocation.scenario import _ConventionMenus
+        from mixite.allocation.scenario import ConventionMenus
         from mixite.household import consumption_units
 
         self.base = base
         self.plan = plan
         self.rng = rng
-        self.menus = _ConventionMenus(base.reservations)
+        self.menus = ConventionMenus(base.reservations)
         self.persons = _single_persons(base.reservations)
         self.settings = settings
         self.rule = rule

@@ -96,7 +96,7 @@ def _households_frame(state: _State) -> tuple[pd.DataFrame, np.ndarray[Any, Any]
 def _profiles(state: _State, year: int) -> dict[str, pd.DataFrame]:
     """Per residence and per neighbourhood: households, Q1 share, rent per m², fragility."""
     from mixite.ceilings import household_ceiling
-    from mixite.indicators._common import small_cell_threshold
+    from mixite.indicators import small_cell_threshold
     from mixite.indicators.fragility import fragility_index
     from mixite.indicators.occupancy import FLAG_COLUMNS, household_flags
 
