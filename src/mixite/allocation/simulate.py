@@ -86,7 +86,8 @@ FloatArray = npt.NDArray[np.float64]
 #: ``test_the_simulation_does_not_depend_on_the_scanner_blocks``). Most vacancies find their
 #: candidates among the first few hundred; a few read thousands (a pool or the fléchage):
 #: measured on the first round of a 150,000-dwelling projection year (8,400 vacancies, one
-#: core), 2.4 s of computation with a first block of 256, 2.6 s with 1,024, 3.7 s with 64.
+#: core, loaded machine), 2.5 s of computation with a first block of 256, 2.4 s with 1,024,
+#: 2.8 s with 64, 3.6 s with 4,096 (a single block size, as before).
 BLOCK = 4096
 FIRST_BLOCK = 256
 #: Level of the empirical interval of the quota shares across replicates.
