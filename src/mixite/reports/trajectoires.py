@@ -36,11 +36,15 @@ __all__ = [
 ]
 
 _PARTNER_PREFIX = "partenaire:"
-#: The footer of these pages: working documents of the partners, not publications.
-WORKING_FOOTER = (
-    "Produit par mixite. Document de travail des partenaires, non destiné à la publication : "
-    "les ménages y sont désignés par un pseudonyme et les effectifs ne sont pas masqués."
+#: The mark of these outputs (pages, workbooks): working documents of the partners, not
+#: publications, outside statistical secrecy by the rule of ``docs/secret-statistique.md``.
+WORKING_NOTICE = (
+    "Document de travail — non diffusable : document des partenaires, non destiné à la "
+    "publication ; les ménages y sont désignés par un pseudonyme et les effectifs ne sont pas "
+    "masqués."
 )
+#: The footer of these pages.
+WORKING_FOOTER = f"Produit par mixite. {WORKING_NOTICE}"
 
 
 @dataclass(frozen=True)
@@ -373,6 +377,7 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
             Sheet("Statuts", statuses, "Statuts du suivi"),
         ],
         title=f"Plan de relogement — {territory}",
+        notice=WORKING_NOTICE,
     )
     # a data file in mixite's input format (headers and codes of the format), for --suivi
     csv = out_dir / "donnees" / "suivi-relogement.csv"
@@ -488,5 +493,6 @@ def write_mutations(result: MutationsResult, out_dir: Path) -> MutationsOutputs:
             Sheet("Ménages", movers, "Qui déménage (pseudonymes)"),
         ],
         title=f"Mutations et échanges — {territory}",
+        notice=WORKING_NOTICE,
     )
     return MutationsOutputs(html_path, xlsx)
