@@ -272,7 +272,9 @@ class ScenarioRun:
     the mean (``share``) and the replicates' interval (``share_low``, ``share_high``), and for an
     optimisation the non-QPV lets without any objective (``outside_qpv_free``).
     ``figures``: the run's counts (``attributions``, ``vacancies``, ``replicates``, ``feasible``,
-    ``gap``, ``attributions_free``…).
+    ``gap``, ``attributions_free``…). ``published``: ``indicators`` under statistical secrecy
+    (``indicators.outputs_secrecy.protect_scenario``), what the reports write; the computations
+    that follow (the costliest landlord, the national summary) read ``indicators``.
     """
 
     scenario: Scenario
@@ -281,6 +283,7 @@ class ScenarioRun:
     attributions: pd.DataFrame
     indicators: pd.DataFrame
     figures: Mapping[str, float | None]
+    published: pd.DataFrame
 
 
 @dataclass(frozen=True)
