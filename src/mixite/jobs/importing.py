@@ -466,8 +466,11 @@ def import_files(
         with Store(base) as store:
             if millesime in store.millesimes("communes"):
                 existing = store.read("communes", millesime)
+    from mixite.io.qpv import WARNINGS
+
     frames = read_plan(plan, reading, existing)
-    warnings = cross_file_checks(frames, plan.files)
+    warnings = [w for frame in frames.values() for w in frame.attrs.get(WARNINGS, ())]
+    warnings += cross_file_checks(frames, plan.files)
     frames = located(base, millesime, frames)
     rows = import_millesime(base, millesime, frames, progress=writing)
     ordered = {t: rows[t] for t in sorted(rows, key=_READ_ORDER.index)}
