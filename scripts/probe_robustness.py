@@ -6,15 +6,23 @@ probe``; about 15 minutes for the ``petite`` territory on 2 cores). A representa
 in the tests (``tests/test_probe_robustness.py``).
 
 1. A synthetic territory is generated and imported (``mixite importer``) into a reference base.
-2. Variants (about 130): for each file of the territory, copies with one defect — truncated,
+2. Variants (about 150): for each file of the territory, copies with one defect — truncated,
    header only, empty, UTF-16, Windows-1252, one Latin-1 line in UTF-8, mixed CRLF/LF, LF only,
    BOM, a line of 2 MiB, a line of 40 MiB, a doubled line, blank lines, tab separator, no header,
    binary garbage, a NUL byte, decimal commas; ``territoire.yaml`` with an alias bomb, a
-   duplicate key, a tab, Latin-1, a 300-character name, an unknown key; QPV perimeters damaged;
-   and cross-file defects (a dwelling with two households, reservations above 100 %, an SNE
-   number without its leading zero, an unknown landlord). Each is imported into a copy of the
-   reference base. Expected: refused in French (exit 2) with the base unchanged, or read
-   correctly (exit 0) with exactly the reference content.
+   duplicate key, a tab, Latin-1, a 300-character name, an unknown key; QPV perimeters damaged
+   (truncated, empty, bad code, not JSON, Lambert-93 declared as WGS84, swapped latitude and
+   longitude, a point, a null geometry, a self-intersecting polygon); and cross-file defects (a
+   dwelling with two households, reservations above 100 %, an SNE number without its leading
+   zero, an unknown landlord). Each is imported into a copy of the reference base. Expected:
+   refused in French (exit 2) with the base unchanged, read correctly (exit 0) with exactly the
+   reference content, or — a self-intersecting perimeter — repaired with a French warning and
+   only the QPV table changed.
+   The readers outside the import get the same CSV and YAML defects: the relocation programme,
+   survey and charter (``mixite relogement``, written from the reference base as the demo writes
+   them), a strategy and its programming table (``exemples/strategies``) and the SRU rates
+   (``tests/data/sru``), each read by its own reader in a child process: refused in French, or
+   read into exactly what the intact file gives.
 3. Faults: SIGKILL at 11 moments of an import, SIGINT and SIGTERM, two imports at once, ``info``
    during an import, a full disk (a small tmpfs, else a file-size limit), a read-only base
    (read-only tmpfs), damaged bases (truncated, damaged block, zeroed header, SQLite, empty,
