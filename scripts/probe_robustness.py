@@ -199,7 +199,7 @@ def _mixed_endings(data: bytes) -> bytes:
 def csv_variants(file: str, data: bytes) -> list[Variant]:
     """The defects applied to each CSV file of the territory."""
     out = [
-        Variant("tronqué au milieu d'une ligne", file, lambda d: d[: len(d) // 2 + 7], "refus"),
+        Variant("tronqué au milieu d'une ligne", file, _truncated, "refus"),
         Variant("en-tête seul", file, lambda d: _lines(d)[0], "refus"),
         Variant("fichier vide", file, lambda d: b"", "refus"),
         Variant("UTF-16", file, lambda d: d.decode("utf-8").encode("utf-16"), "refus"),
@@ -253,6 +253,16 @@ def csv_variants(file: str, data: bytes) -> list[Variant]:
     if file == "rpls.csv":
         out.append(Variant("ligne de 40 Mio", file, _big_line(40 << 20), "refus"))
     return [Variant(f"{file} : {v.name}", v.file, v.transform, v.expect) for v in out]
+
+
+def _truncated(data: bytes) -> bytes:
+    """``data`` cut in the middle of the line at its middle (never at a line break: a file cut
+    between two lines is a valid, shorter file)."""
+    middle = len(data) // 2
+    start = data.rfind(b"\n", 0, middle) + 1
+    end = data.find(b"\n", middle)
+    end = len(data) if end < 0 else end
+    return data[: start + max(1, (end - start) // 2)]
 
 
 def _drop_last_field(data: bytes) -> bytes:
