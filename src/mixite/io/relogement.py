@@ -108,9 +108,47 @@ def read_survey(path: str | Path, known_communes: Iterable[str] | None = None) -
     return frame
 
 
-def read_followup(path: str | Path) -> pd.DataFrame:
-    """The follow-up table filled by the partners (``suivi-relogement.csv``)."""
-    return read_table_spec(path, RELOCATION_FOLLOWUP)
+#: A pseudonym written by ``mixite reloger`` (``store.PSEUDONYM_HEX_DIGITS`` hex digits).
+_PSEUDONYM = r"[0-9a-f]{32}"
+
+
+def read_followup(path: str | Path, for_store: bool = False) -> pd.DataFrame:
+    """The follow-up table filled by the partners (``suivi-relogement.csv``).
+
+    With ``for_store`` (``mixite importer --suivi-relogement``), the table becomes the record of
+    the relocations that happened, so each household rehoused (status ``reloge``) must give the
+    dwelling of its lease and the lease date (the key that matches it to an attribution), and
+    every identifier must be a pseudonym written by ``mixite reloger`` (an identifier in clear
+    would otherwise be stored as is). ``InputError`` naming the line otherwise."""
+    frame = read_table_spec(path, RELOCATION_FOLLOWUP)
+    if not for_store:
+        return frame
+    name = Path(path).name
+    ids = frame["household_id"].astype(str)
+    bad = frame.index[~ids.str.fullmatch(_PSEUDONYM)]
+    if len(bad):
+        i = int(bad[0])
+        raise InputError(
+            "Identifiant de ménage qui n'est pas un pseudonyme",
+            Location(name, i + 2, "id_menage", str(frame.loc[i, "household_id"])),
+            "Gardez la colonne id_menage telle que « mixite reloger » l'a écrite (pseudonymes de "
+            "32 caractères) : un identifiant en clair ne doit pas entrer dans la base.",
+        )
+    done = frame["status"].astype(str) == "reloge"
+    for column, header, what in (
+        ("dwelling_id", "logement_attribue", "le logement du bail signé (IDENT_INT du RPLS)"),
+        ("lease_date", "date_bail", "la date du bail signé (AAAA-MM-JJ)"),
+    ):
+        missing = frame.index[done & frame[column].isna()]
+        if len(missing):
+            i = int(missing[0])
+            raise InputError(
+                "Ménage relogé sans logement ou sans date de bail",
+                Location(name, i + 2, header, ""),
+                f"Donnez {what} de chaque ménage au statut « reloge », ou laissez-le à l'étape "
+                "précédente tant que le bail n'est pas signé.",
+            )
+    return frame
 
 
 def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
