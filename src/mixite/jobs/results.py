@@ -528,7 +528,8 @@ class RelocationResult:
     ``origin_residence``, ``planned``, ``year``, ``dwelling_id``, ``residence_id``,
     ``landlord_id``, ``partner`` key, ``commune``, ``in_qpv``, ``qpv_code``, ``rooms``,
     ``recent``, ``rent``, ``rent_reduction``, ``cost_before`` and ``cost_after`` reste à charge
-    €/month, ``rise``, ``wish_rank`` 1 = first commune); ``targets``: the new-or-recent and
+    €/month, ``rise``, ``wish_rank`` 1 = first commune, ``needs`` of the survey, ``to_verify``: a special
+    need the stock cannot confirm, ``indemnity`` € due to the landlord); ``targets``: the new-or-recent and
     outside-QPV targets (``households``, ``share``, ``target_share``, ``shortfall``, ``met``);
     ``contributions``: per partner (``relocations``, ``share``, ``charter_share``,
     ``shortfall``, ``source``); ``rise``: households per band of change of the reste à charge;
@@ -550,6 +551,12 @@ class RelocationResult:
     calendar: pd.DataFrame
     followup: pd.DataFrame
     figures: Mapping[str, float]
+    #: The ANRU's rent-reduction indemnity due per landlord (``relocations`` planned,
+    #: ``eligible`` ones: new or recent with the rent lowered, ``amount`` €), None when the
+    #: charter states no amount; the charter's amounts (€ by rooms) and their source.
+    indemnities: pd.DataFrame | None = None
+    indemnity_amounts: Mapping[int, float] = field(default_factory=dict)
+    indemnity_source: str = ""
 
 
 @dataclass(frozen=True)

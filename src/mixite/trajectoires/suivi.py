@@ -130,11 +130,15 @@ def achieved_relocations(
     lease_year = _day(done["lease_date"]).dt.year.astype("Float64")
     built = ids.map(first).astype("Float64")
     recent = (built >= lease_year - recent_years).astype("boolean")
-    recent = recent.where(known & built.notna(), pd.NA)
-    in_qpv = ids.map(stock["in_qpv"]).astype("boolean").where(known, pd.NA)
+    recent = recent.mask(~(known & built.notna()))
+    in_qpv = ids.map(stock["in_qpv"]).astype("boolean").mask(~known)
     partners = partner_of or {}
-    before = done["cost_before"].astype("Float64") if "cost_before" in done else pd.NA
-    after = done["cost_after"].astype("Float64") if "cost_after" in done else pd.NA
+
+    def costs(column: str) -> pd.Series:
+        if column not in done:
+            return pd.Series(pd.NA, index=done.index, dtype="Float64")
+        return done[column].astype("Float64")
+
     return pd.DataFrame(
         {
             "household_id": done["household_id"].astype(str),
@@ -145,8 +149,6 @@ def achieved_relocations(
             "in_qpv": in_qpv,
             "recent": recent,
             "partner": done["household_id"].astype(str).map(partners).astype(object),
-            "rise": pd.array(after - before, dtype="Float64")
-            if isinstance(before, pd.Series) and isinstance(after, pd.Series)
-            else pd.array([pd.NA] * len(done), dtype="Float64"),
+            "rise": costs("cost_after") - costs("cost_before"),
         }
     )
