@@ -34,6 +34,7 @@ NPNRU; by zone and typology since 2021) are not confirmed in mixite's sources (d
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,35 @@ _NEED_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Words that name no need by themselves (« accès PMR », « logement avec ascenseur »).
+_NEED_FILLERS = frozenset(
+    [
+        "ou",
+        "et",
+        "de",
+        "du",
+        "des",
+        "d",
+        "l",
+        "le",
+        "la",
+        "les",
+        "en",
+        "un",
+        "une",
+        "au",
+        "aux",
+        "avec",
+        "sans",
+        "acces",
+        "logement",
+        "besoin",
+        "necessaire",
+        "souhaite",
+    ]
+)
+
+
 def _plain(text: str) -> str:
     import unicodedata
 
@@ -162,12 +192,7 @@ def special_needs(texts: pd.Series) -> pd.DataFrame:
         for words in _NEED_WORDS.values():
             for word in words:
                 rest = rest.replace(word, " ")
-        leftover = [
-            w
-            for w in rest.replace(",", " ").replace(";", " ").split()
-            if w not in ("ou", "et", "-", "/", "|", "de", "du", "le", "la", "en", "un", "une")
-        ]
-        if leftover:
+        if any(w not in _NEED_FILLERS for w in re.findall(r"[a-z]+", rest)):
             found.add("autre")
         rows.append([code in found for code in NEEDS])
     return pd.DataFrame(rows, columns=list(NEEDS), dtype=bool, index=texts.index)
