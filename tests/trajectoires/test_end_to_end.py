@@ -432,3 +432,20 @@ def test_the_imported_followup_feeds_the_cia_relocation_section(
     assert "6 ménages relogés sur 120 ménages suivis" in text[0]
     assert targets is not None and partners is not None
     assert "Charte intercommunale de relogement (démonstration)" in text[1]
+
+    # the CIA and the review written with the charter: the section's tables, no command named,
+    # every output clean for the scanner
+    out = tmp_path / "documents"
+    args = ["documents", "--base", str(base), "--annee", "2024", "--sortie", str(out)]
+    result = CliRunner().invoke(app, [*args, "--charte", str(_files(territory)[2])])
+    assert result.exit_code == 0, result.output
+    page = (out / "cia.html").read_text(encoding="utf-8")
+    assert "Relogements réalisés au regard des objectifs de la charte de relogement" in page
+    assert "Contributions des partenaires aux relogements réalisés" in page
+    assert "6 ménages relogés sur 120 ménages suivis" in page
+    # no software command (the word « mixite » only in the synthetic charter's own source)
+    assert "mixite importer" not in page and "mixite documents" not in page
+    assert page.lower().count("mixite") == page.count("générée par mixite")
+    from output_scan import scan_folder, territory_codes
+
+    assert [str(x) for x in scan_folder(out, territory_codes(base))] == []

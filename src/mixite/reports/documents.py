@@ -1007,12 +1007,12 @@ def _relocation_review(
     if review is None or not review.imported:
         return (
             [
-                "Aucun suivi des relogements n'est importé dans la base : les relogements ne "
-                "comptent dans l'objectif hors QPV que par l'indication « relogement NPNRU » des "
-                "attributions, et les objectifs de la charte de relogement ne peuvent pas être "
-                "comparés aux relogements réalisés. Importez le tableau de suivi complété par les "
-                "partenaires avec « mixite importer --suivi-relogement » (et donnez la charte "
-                "avec « mixite documents --charte »)."
+                "Aucun suivi des relogements n'a été transmis : les relogements ne comptent dans "
+                "l'objectif hors QPV que lorsque l'attribution est déclarée comme relogement "
+                "NPNRU, et les relogements réalisés ne peuvent pas être comparés aux objectifs de "
+                "la charte de relogement. Les partenaires transmettent le tableau de suivi des "
+                "relogements (ménages relogés, logement et date du bail) pour que ces éléments "
+                "figurent ici."
             ],
             None,
             None,
@@ -1032,15 +1032,17 @@ def _relocation_review(
         (
             f"Objectifs de la charte : {review.charter_name} ({review.charter_source})."
             if review.charter_name
-            else "Aucune charte de relogement n'est donnée (« mixite documents --charte ») : les "
-            "objectifs ci-dessous sont les valeurs par défaut de mixite, pas ceux du territoire."
+            else "Aucune charte de relogement n'a été fournie : les objectifs ci-dessous sont des "
+            "valeurs indicatives par défaut, pas ceux du territoire."
         ),
     ]
     t = review.targets
     targets = pd.DataFrame(
         {
-            "Objectif": [_RELOCATION_TARGETS.get(str(x), str(x)) for x in t["target"]],
-            "Objectif de la charte": [
+            "Objectif de relogement": [
+                _RELOCATION_TARGETS.get(str(x), str(x)) for x in t["target"]
+            ],
+            "Cible de la charte": [
                 f"hausse de {fr.euros(v, 2)} par mois au plus"
                 if code == "reste_a_charge"
                 else f"au moins {fr.percent(v)}"
@@ -1053,7 +1055,12 @@ def _relocation_review(
                 fr.MISSING if m is None or pd.isna(m) else ("atteint" if m else "non atteint")
                 for m in t["met"]
             ],
-            "Source": [fr.source(str(x)) for x in t["source"]],
+            "Source": [
+                "valeur indicative par défaut (la charte ne la fixe pas)"
+                if str(x).startswith("valeur par défaut")
+                else fr.source(str(x))
+                for x in t["source"]
+            ],
         }
     )
     c = review.contributions
