@@ -361,6 +361,7 @@ def test_needs_flagged_where_the_stock_says_nothing(plan: RelocationResult) -> N
     assert asks.any()
     assert (planned["to_verify"].astype(bool) == asks).all()
     assert plan.figures["to_verify"] == float(asks.sum())
+    assert plan.figures["described_offers"] == 0.0  # the store keeps no floor, lift, access
 
 
 def test_the_imported_followup_feeds_the_cia_relocation_section(

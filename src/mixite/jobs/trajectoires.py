@@ -163,6 +163,15 @@ def _known(frame: pd.DataFrame, column: str) -> np.ndarray | None:
     return out
 
 
+def _described(offers: Offers) -> np.ndarray:
+    """Whether the stock describes each offer's floor, lift or accessibility."""
+    out = np.zeros(len(offers), dtype=bool)
+    for values in (offers.floor, offers.lift, offers.accessible):
+        if values is not None:
+            out |= ~np.isnan(values)
+    return out
+
+
 def _unknown_residence(file: str, frame: pd.DataFrame, known: set[str], what: str) -> None:
     bad = frame.index[~frame["residence_id"].astype(str).isin(known)]
     if len(bad):
@@ -564,6 +573,8 @@ def _relocation_result(
         "seconds": plan.seconds,
         "median_rise": float(rise.median()) if len(rise) else float("nan"),
         "to_verify": float(plan_rows["to_verify"].astype(bool).sum()),
+        # offers whose floor, lift or accessibility the stock describes
+        "described_offers": float(_described(offers).sum()),
         "with_needs": float(special_needs(survey["needs"]).any(axis=1).sum()),
         "indemnity": float(plan_rows["indemnity"].astype(float).sum())
         if inputs.charter.indemnity

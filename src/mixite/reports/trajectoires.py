@@ -384,7 +384,15 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
                 "réduite, autre). Un logement dont le parc décrit l'étage, l'ascenseur ou "
                 "l'accessibilité n'est proposé que s'il y répond ; quand le parc ne le décrit "
                 f"pas, la proposition est marquée « à vérifier » ({fr.integer(f['to_verify'])} "
-                "propositions) : la MOUS le vérifie avant la visite.</p>",
+                "propositions) : la MOUS le vérifie avant la visite."
+                + (
+                    " Le parc de la base ne décrit ni l'étage, ni l'ascenseur, ni "
+                    "l'accessibilité des logements : toutes les propositions faites à ces "
+                    "ménages sont à vérifier."
+                    if not f.get("described_offers")
+                    else ""
+                )
+                + "</p>",
             ),
             "besoins",
         ),
