@@ -6,15 +6,23 @@ probe``; about 15 minutes for the ``petite`` territory on 2 cores). A representa
 in the tests (``tests/test_probe_robustness.py``).
 
 1. A synthetic territory is generated and imported (``mixite importer``) into a reference base.
-2. Variants (about 130): for each file of the territory, copies with one defect — truncated,
+2. Variants (about 150): for each file of the territory, copies with one defect — truncated,
    header only, empty, UTF-16, Windows-1252, one Latin-1 line in UTF-8, mixed CRLF/LF, LF only,
    BOM, a line of 2 MiB, a line of 40 MiB, a doubled line, blank lines, tab separator, no header,
    binary garbage, a NUL byte, decimal commas; ``territoire.yaml`` with an alias bomb, a
-   duplicate key, a tab, Latin-1, a 300-character name, an unknown key; QPV perimeters damaged;
-   and cross-file defects (a dwelling with two households, reservations above 100 %, an SNE
-   number without its leading zero, an unknown landlord). Each is imported into a copy of the
-   reference base. Expected: refused in French (exit 2) with the base unchanged, or read
-   correctly (exit 0) with exactly the reference content.
+   duplicate key, a tab, Latin-1, a 300-character name, an unknown key; QPV perimeters damaged
+   (truncated, empty, bad code, not JSON, Lambert-93 declared as WGS84, swapped latitude and
+   longitude, a point, a null geometry, a self-intersecting polygon); and cross-file defects (a
+   dwelling with two households, reservations above 100 %, an SNE number without its leading
+   zero, an unknown landlord). Each is imported into a copy of the reference base. Expected:
+   refused in French (exit 2) with the base unchanged, read correctly (exit 0) with exactly the
+   reference content, or — a self-intersecting perimeter — repaired with a French warning and
+   only the QPV table changed.
+   The readers outside the import get the same CSV and YAML defects: the relocation programme,
+   survey and charter (``mixite relogement``, written from the reference base as the demo writes
+   them), a strategy and its programming table (``exemples/strategies``) and the SRU rates
+   (``tests/data/sru``), each read by its own reader in a child process: refused in French, or
+   read into exactly what the intact file gives.
 3. Faults: SIGKILL at 11 moments of an import, SIGINT and SIGTERM, two imports at once, ``info``
    during an import, a full disk (a small tmpfs, else a file-size limit), a read-only base
    (read-only tmpfs), damaged bases (truncated, damaged block, zeroed header, SQLite, empty,
@@ -29,6 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import shutil
 import signal
@@ -132,7 +141,9 @@ class Variant:
     name: str
     file: str
     transform: Transform
-    expect: str  # "refus" (exit 2, base unchanged) or "identique" (exit 0, same content)
+    #: "refus" (exit 2, base unchanged), "identique" (exit 0, same content) or "réparé" (exit 0,
+    #: a French warning saying the repair, only the file's own table changed)
+    expect: str
 
 
 def _lines(data: bytes) -> list[bytes]:
@@ -188,7 +199,7 @@ def _mixed_endings(data: bytes) -> bytes:
 def csv_variants(file: str, data: bytes) -> list[Variant]:
     """The defects applied to each CSV file of the territory."""
     out = [
-        Variant("tronqué au milieu d'une ligne", file, lambda d: d[: len(d) // 2 + 7], "refus"),
+        Variant("tronqué au milieu d'une ligne", file, _truncated, "refus"),
         Variant("en-tête seul", file, lambda d: _lines(d)[0], "refus"),
         Variant("fichier vide", file, lambda d: b"", "refus"),
         Variant("UTF-16", file, lambda d: d.decode("utf-8").encode("utf-16"), "refus"),
@@ -242,6 +253,16 @@ def csv_variants(file: str, data: bytes) -> list[Variant]:
     if file == "rpls.csv":
         out.append(Variant("ligne de 40 Mio", file, _big_line(40 << 20), "refus"))
     return [Variant(f"{file} : {v.name}", v.file, v.transform, v.expect) for v in out]
+
+
+def _truncated(data: bytes) -> bytes:
+    """``data`` cut in the middle of the line at its middle (never at a line break: a file cut
+    between two lines is a valid, shorter file)."""
+    middle = len(data) // 2
+    start = data.rfind(b"\n", 0, middle) + 1
+    end = data.find(b"\n", middle)
+    end = len(data) if end < 0 else end
+    return data[: start + max(1, (end - start) // 2)]
 
 
 def _drop_last_field(data: bytes) -> bytes:
@@ -304,8 +325,66 @@ def qpv_variants() -> list[Variant]:
         ),
         Variant("code mal formé", file, lambda d: d.replace(b'"QN', b'"XQ', 1), "refus"),
         Variant("pas du JSON", file, lambda d: b"ceci n'est pas un GeoJSON", "refus"),
+        Variant("Lambert-93 déclaré en WGS84", file, _geometry(_lambert), "refus"),
+        Variant("latitude et longitude inversées", file, _geometry(_swapped), "refus"),
+        Variant("point au lieu d'un polygone", file, _geometry(_point), "refus"),
+        Variant("géométrie nulle", file, _geometry(lambda g: None), "refus"),
+        # documented: repaired by GEOS and said at the import (docs/formats.md §4)
+        Variant("polygone auto-intersecté", file, _geometry(_bowtie), "réparé"),
     ]
     return [Variant(f"{file} : {v.name}", v.file, v.transform, v.expect) for v in out]
+
+
+Geometry = dict[str, object] | None
+
+
+def _geometry(change: Callable[[dict[str, object]], Geometry]) -> Transform:
+    """The GeoJSON with the first feature's geometry replaced by ``change(geometry)``."""
+
+    def apply(data: bytes) -> bytes:
+        collection = json.loads(data)
+        feature = collection["features"][0]
+        feature["geometry"] = change(feature["geometry"])
+        return json.dumps(collection).encode("utf-8")
+
+    return apply
+
+
+def _map_points(
+    geometry: dict[str, object], point: Callable[[list[float]], list[float]]
+) -> dict[str, object]:
+    def walk(node: object) -> object:
+        if isinstance(node, list) and node and isinstance(node[0], (int, float)):
+            return point([float(v) for v in node])
+        if isinstance(node, list):
+            return [walk(n) for n in node]
+        return node
+
+    return {**geometry, "coordinates": walk(geometry["coordinates"])}
+
+
+def _lambert(geometry: dict[str, object]) -> Geometry:
+    # Lambert-93 metres (about 700 000, 6 600 000) written where degrees are expected
+    return _map_points(geometry, lambda p: [700000 + p[0] * 1000, 6600000 + p[1] * 1000])
+
+
+def _swapped(geometry: dict[str, object]) -> Geometry:
+    return _map_points(geometry, lambda p: [p[1], p[0]])
+
+
+def _point(geometry: dict[str, object]) -> Geometry:
+    ring = geometry["coordinates"][0]  # type: ignore[index]
+    return {"type": "Point", "coordinates": ring[0]}
+
+
+def _bowtie(geometry: dict[str, object]) -> Geometry:
+    ring = geometry["coordinates"][0]  # type: ignore[index]
+    x, y = ring[0]
+    d = 0.01
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + d, y + d], [x + d, y], [x, y + d], [x, y]]],
+    }
 
 
 def _set_field(data: bytes, row: int, column: str, value: Callable[[bytes, bytes], bytes]) -> bytes:
@@ -362,6 +441,189 @@ def all_variants(folder: Path) -> list[Variant]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Readers outside the import (relocation, strategies, SRU)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReaderCase:
+    """A file read by its own reader (not by ``mixite importer``): the sample to damage, the
+    call (a Python expression of ``path``) and the folder copied around it (``root``: the
+    sample's folder by default; the examples' folder for a strategy, which names scenarios in
+    a sibling folder)."""
+
+    file: str
+    sample: Path
+    call: str
+    root: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.sample.parent if self.root is None else self.root
+
+
+#: What a reader returns, reduced to a digest printed by the child process.
+_READER_CHILD = """
+import hashlib, sys
+from pathlib import Path
+import pandas as pd
+from mixite.errors import MixiteError
+path = Path(sys.argv[1])
+try:
+    value = {call}
+except MixiteError as exc:
+    print("Erreur : " + str(exc), file=sys.stderr)
+    raise SystemExit(2)
+if isinstance(value, pd.DataFrame):
+    text = value.to_csv(index=False)
+else:
+    text = repr(value)
+print(len(value) if isinstance(value, pd.DataFrame) else -1)
+print(hashlib.sha256(text.encode()).hexdigest())
+"""
+
+
+def reader_cases(work: Path, reference: Path) -> list[ReaderCase]:
+    """The readers of the relocation files (``mixite relogement``), the strategies (``mixite
+    projeter``) and the SRU inventory: on the relocation files of the territory (written as the
+    demo writes them, from the reference base), the examples and the test data."""
+    sys.path.insert(0, str(SRC))
+    from mixite.store import Store
+    from mixite.synth.relogement import write_relocation_files
+
+    relocation = work / "relogement"
+    with Store(reference) as store:
+        communes = sorted(store.read("communes", MILLESIME)["commune"].astype(str))
+        if not (relocation / "programme.csv").is_file():
+            write_relocation_files(
+                relocation,
+                store.read("dwellings", MILLESIME),
+                store.read("households", MILLESIME),
+                MILLESIME,
+                2025,
+            )
+    strategies = ROOT / "exemples" / "strategies"
+    sru = ROOT / "tests" / "data" / "sru" / "taux_logements_sociaux_95_2024.csv"
+    return [
+        ReaderCase(
+            "programme.csv",
+            relocation / "programme.csv",
+            "__import__('mixite.io.relogement', fromlist=['x']).read_programme(path)",
+        ),
+        ReaderCase(
+            "enquete.csv",
+            relocation / "enquete.csv",
+            "__import__('mixite.io.relogement', fromlist=['x'])"
+            f".read_survey(path, known_communes={communes!r})",
+        ),
+        ReaderCase(
+            "charte.yaml",
+            relocation / "charte.yaml",
+            "__import__('mixite.io.relogement', fromlist=['x']).read_charter(path, '2025-01-01')",
+        ),
+        ReaderCase(
+            "contrastee.yaml",
+            strategies / "contrastee.yaml",
+            "__import__('mixite.io.strategy', fromlist=['x']).load_strategy(path).strategy",
+            ROOT / "exemples",
+        ),
+        ReaderCase(
+            "programmation_plh.csv",
+            strategies / "programmation_plh.csv",
+            "__import__('mixite.io.strategy', fromlist=['x']).read_programme(path)",
+        ),
+        ReaderCase(
+            "taux_sru.csv",
+            sru,
+            "__import__('mixite.io.sru', fromlist=['x']).read_sru(path)",
+        ),
+    ]
+
+
+def reader_variants(case: ReaderCase) -> list[Variant]:
+    data = case.sample.read_bytes()
+    if case.file.endswith(".yaml"):
+        out = [v for v in yaml_variants() if not v.name.endswith(("nom de 300 caractères",))]
+        return [
+            Variant(f"{case.file} : {v.name.split(' : ', 1)[1]}", case.file, v.transform, v.expect)
+            for v in out
+        ]
+    return [
+        Variant(f"{case.file} : {v.name.split(' : ', 1)[1]}", case.file, v.transform, v.expect)
+        for v in csv_variants(case.file, data)
+        if "Mio" not in v.name or "2 Mio" in v.name
+    ]
+
+
+def read_with(case: ReaderCase, path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _READER_CHILD.format(call=case.call), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"},
+    )
+
+
+#: What each reader gives on its intact file (read once per file).
+_INTACT: dict[str, subprocess.CompletedProcess[str]] = {}
+
+
+def run_reader_variant(case: ReaderCase, variant: Variant, work: Path, report: Report) -> None:
+    """Read a damaged copy of ``case``'s file with its reader: refused in French, or read into
+    exactly what the intact file gives (same rows, same values)."""
+    place = work / "lecteur"
+    shutil.rmtree(place, ignore_errors=True)
+    shutil.copytree(case.folder, place)
+    target = place / case.sample.relative_to(case.folder)
+    expected = _INTACT.get(case.file)
+    if expected is None:
+        expected = _INTACT[case.file] = read_with(case, target)
+    if expected.returncode != 0:
+        report.fail(
+            f"{case.file} : le fichier intact n'est pas lu ({expected.stderr[-300:]})", "tracebacks"
+        )
+        return
+    data = variant.transform(case.sample.read_bytes())
+    target.write_bytes(data)
+    done = read_with(case, target)
+    report.variants += 1
+    if "Traceback" in done.stderr or done.returncode not in (0, 2):
+        report.fail(
+            f"{variant.name} : trace ou code {done.returncode} : {done.stderr[-300:]}", "tracebacks"
+        )
+        return
+    if done.returncode == 2:
+        report.refused += 1
+        if not _french_refusal(done.stderr):
+            report.fail(
+                f"{variant.name} : message non français : {done.stderr[:200]}", "not_french"
+            )
+        if variant.expect == "identique":
+            report.problems.append(
+                f"{variant.name} : refusé alors qu'il devait être lu ({done.stderr.strip()[:200]})"
+            )
+        return
+    rows, digest = done.stdout.split()
+    expected_rows, expected_digest = expected.stdout.split()
+    if case.file.endswith(".csv") and int(rows) != records(data):
+        report.fail(
+            f"{variant.name} : {rows} lignes lues pour {records(data)} enregistrements", "rows_lost"
+        )
+    if (rows, digest) != (expected_rows, expected_digest):
+        report.fail(
+            f"{variant.name} : lu avec un contenu différent (changement silencieux)",
+            "silent_changes",
+        )
+        return
+    if variant.expect == "refus":
+        report.problems.append(
+            f"{variant.name} : accepté alors qu'un refus était attendu (contenu identique)"
+        )
+    report.read_correctly += 1
+
+
+# ---------------------------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------------------------
 
@@ -373,6 +635,7 @@ class Report:
     variants: int = 0
     refused: int = 0
     read_correctly: int = 0
+    repaired: int = 0
     tracebacks: int = 0
     silent_changes: int = 0
     rows_lost: int = 0
@@ -443,6 +706,18 @@ def run_variant(
         return
     got = content(base)
     table = TABLE_FILES.get(variant.file)
+    if variant.expect == "réparé":
+        changed = {t for t in got if got[t] != expected.get(t)}
+        own = {TABLE_FILES.get(variant.file, "qpv")}
+        if "réparé" not in done.stderr or not done.stderr.lstrip().startswith("Attention"):
+            report.fail(f"{variant.name} : réparé sans le dire", "silent_changes")
+        elif changed - own:
+            report.fail(
+                f"{variant.name} : tables changées {sorted(changed - own)}", "silent_changes"
+            )
+        else:
+            report.repaired += 1
+        return
     ignored = "ignorés" in done.stderr and variant.file in done.stderr
     if ignored:
         report.problems.append(
@@ -574,43 +849,41 @@ def _umount(target: Path) -> None:
 
 
 def fault_disk(folder: Path, reference: Path, work: Path, report: Report) -> None:
-    """A full disk (tmpfs of 1 MiB; a new base and an existing one) and a read-only base."""
+    """A full disk (a tmpfs of 1 MiB for a new base; for an existing base, a tmpfs just large
+    enough to hold it and its key) and a read-only base."""
     mount = work / "disque"
-    if _mount_tmpfs(mount, "1m"):
+    for existing in (False, True):
+        # The existing base must fit on the small disk, the import must not.
+        room = reference.stat().st_size + 256 * 1024 if existing else 1024 * 1024
+        if not _mount_tmpfs(mount, f"{room // 1024}k"):
+            report.problems.append(
+                "disque plein : tmpfs indisponible (montage refusé), cas non joué"
+            )
+            break
         try:
-            for existing in (False, True):
-                base = mount / "territoire.duckdb"
-                if existing:
-                    shutil.copy(reference, base)
-                    shutil.copy(
-                        reference.with_name(reference.name + ".cle"),
-                        mount / "territoire.duckdb.cle",
-                    )
-                done = mixite(
-                    "importer", "--base", base, "--millesime", MILLESIME, "--dossier", folder
+            base = mount / "territoire.duckdb"
+            if existing:
+                shutil.copy(reference, base)
+                shutil.copy(
+                    reference.with_name(reference.name + ".cle"),
+                    mount / "territoire.duckdb.cle",
                 )
-                report.faults += 1
-                label = (
-                    "disque plein (base existante)" if existing else "disque plein (nouvelle base)"
-                )
-                if done.returncode == 0:
-                    # The existing base may fit: then nothing to check but the content.
-                    continue
-                if (
-                    not _french_refusal(done.stderr)
-                    or "Espace disque insuffisant" not in done.stderr
-                ):
-                    report.fail(f"{label} : {done.stderr[-300:]}", "fault_failures")
-                if not existing and base.exists() and base.stat().st_size == 0:
-                    report.fail(f"{label} : base vide laissée", "fault_failures")
-                if not existing and base.exists():
-                    report.fail(f"{label} : base partielle laissée", "fault_failures")
-                for file in mount.iterdir():
-                    file.unlink()
+            done = mixite("importer", "--base", base, "--millesime", MILLESIME, "--dossier", folder)
+            report.faults += 1
+            label = "disque plein (base existante)" if existing else "disque plein (nouvelle base)"
+            if done.returncode == 0:
+                report.problems.append(f"{label} : l'import a tenu dans l'espace disponible")
+                continue
+            if not _french_refusal(done.stderr) or "Espace disque insuffisant" not in done.stderr:
+                report.fail(f"{label} : {done.stderr[-300:]}", "fault_failures")
+            if not existing and base.exists() and base.stat().st_size == 0:
+                report.fail(f"{label} : base vide laissée", "fault_failures")
+            if not existing and base.exists():
+                report.fail(f"{label} : base partielle laissée", "fault_failures")
+            if existing and content(base) != content(reference):
+                report.fail(f"{label} : base existante modifiée", "fault_failures")
         finally:
             _umount(mount)
-    else:
-        report.problems.append("disque plein : tmpfs indisponible (montage refusé), cas non joué")
     read_only = work / "lecture_seule"
     if _mount_tmpfs(read_only, "64m"):
         try:
@@ -745,6 +1018,11 @@ def probe(
         run_variant(variant, folder, reference, expected, work, report)
         if verbose:
             print(f"[{number}/{len(variants)}] {variant.name}", flush=True)
+    for case in reader_cases(work, reference):
+        for variant in reader_variants(case):
+            run_reader_variant(case, variant, work, report)
+            if verbose:
+                print(f"[lecteur] {variant.name}", flush=True)
     if faults:
         fault_kills(folder, reference, work, report)
         fault_concurrency(folder, reference, work, report)
@@ -757,6 +1035,7 @@ def print_report(report: Report) -> None:
     print(f"variantes importées : {report.variants}")
     print(f"  refusées en français, base inchangée : {report.refused}")
     print(f"  lues correctement (contenu identique à la référence) : {report.read_correctly}")
+    print(f"  lues avec une réparation annoncée : {report.repaired}")
     print(f"traces Python : {report.tracebacks}")
     print(f"changements silencieux : {report.silent_changes}")
     print(f"lignes perdues : {report.rows_lost}")

@@ -47,6 +47,16 @@ SUBSET = (
     "occupation.csv : un logement occupé par deux ménages",
     "reservations.csv : parts de plus de 100 %",
     "qpv.geojson : tronqué",
+    "qpv.geojson : géométrie nulle",
+    "qpv.geojson : polygone auto-intersecté",
+)
+#: One damaged file of each reader outside the import: the relocation survey and charter, the
+#: strategy's programming table.
+READER_SUBSET = (
+    "enquete.csv : Windows-1252",
+    "charte.yaml : bombe d'alias",
+    "programmation_plh.csv : ligne de 2 Mio",
+    "programmation_plh.csv : ligne en double",
 )
 
 
@@ -83,9 +93,26 @@ def test_representative_variants_are_refused_in_french_or_read_exactly(
         0,
         0,
     )
-    # Windows-1252, mixed line endings, blank lines and decimal commas are read exactly.
+    # Windows-1252, mixed line endings, blank lines and decimal commas are read exactly; the
+    # self-intersecting perimeter is repaired and the import says so.
     assert report.read_correctly == 4
-    assert report.refused == len(SUBSET) - 4
+    assert report.repaired == 1
+    assert report.refused == len(SUBSET) - 5
+
+
+def test_the_readers_outside_the_import_refuse_in_french_or_read_exactly(
+    territory: tuple[Path, Path, object, Path],
+) -> None:
+    _, reference, _, work = territory
+    report = probe.Report()
+    cases = {case.file: case for case in probe.reader_cases(work, reference)}
+    assert set(cases) >= {"programme.csv", "enquete.csv", "charte.yaml", "taux_sru.csv"}
+    for name in READER_SUBSET:
+        case = cases[name.split(" : ")[0]]
+        variant = next(v for v in probe.reader_variants(case) if v.name == name)
+        probe.run_reader_variant(case, variant, work, report)
+    assert report.problems == []
+    assert (report.variants, report.read_correctly, report.refused) == (4, 1, 3)
 
 
 def test_sigkill_during_an_import_leaves_the_old_or_the_new_state(

@@ -50,7 +50,7 @@ SURFACE: dict[str, list[str]] = {
         "allocation", "common", "cotation", "diagnostic", "document", "documents", "fr", "maps",
         "marges", "policy", "ppgdid", "projection", "quotas", "safe", "trajectoires",
     ],
-    "mixite.trajectoires": ["chains", "relogement", "ttc"],
+    "mixite.trajectoires": ["chains", "relogement", "suivi", "ttc"],
     "mixite.synth": [
         "FILES", "SIZES", "Figure", "GenerationResult", "SizeProfile", "Tally",
         "calibration_figures", "generate", "load_model", "size_profile",

@@ -449,3 +449,10 @@ def test_map_legend_lists_every_class(petite_store: Path, tmp_path: Path) -> Non
     assert entries[0][0] == "très fragile"
     inputs = policy_inputs(result, tmp_path)
     assert inputs.maps[0].image.name == "carte_residences.png"
+
+
+def test_the_relocation_section_says_when_no_followup_is_imported(documents: Path) -> None:
+    # the petite store holds no relocation follow-up: the CIA and the review say so plainly
+    for stem in ("cia", "bilan"):
+        text = _all_text(documents / f"{stem}.docx")
+        assert "Aucun suivi des relogements n'a été transmis" in text, stem

@@ -960,6 +960,12 @@ RELOCATION_FOLLOWUP = Table(
                "logement du bail signé (IDENT_INT)", nullable=True),
         Column("lease_date", "date_bail", "date", "date du bail signé", nullable=True),
         Column("comment", "commentaire", "str", "commentaire de la MOUS", nullable=True),
+        Column("cost_before", "reste_a_charge_avant", "float",
+               "reste à charge du logement quitté (€/mois : loyer + charges − aide au logement)",
+               nullable=True, min=-5000, max=5000),
+        Column("cost_after", "reste_a_charge_apres", "float",
+               "reste à charge du logement proposé ou attribué (€/mois)", nullable=True,
+               min=-5000, max=5000),
     ),
 )  # fmt: skip
 #: The input files of ``mixite reloger`` (read by ``mixite.io.relogement``).

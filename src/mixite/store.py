@@ -43,7 +43,7 @@ import pyarrow as pa
 from mixite._duckdb import connect
 from mixite.dtypes import SQL_TYPES, from_arrow, objects, to_arrow
 from mixite.errors import StoreError
-from mixite.schema import COMMITMENTS, TABLES, TERRITORY, Table
+from mixite.schema import COMMITMENTS, RELOCATION_FOLLOWUP, TABLES, TERRITORY, Table
 
 __all__ = [
     "STORE_TABLES",
@@ -64,6 +64,9 @@ STORE_TABLES: dict[str, Table] = {
     **TABLES,
     TERRITORY.name: TERRITORY,
     COMMITMENTS.name: COMMITMENTS,
+    # the relocation follow-up once filled by the partners (``mixite importer --suivi-relogement``):
+    # its identifiers are already the pseudonyms ``mixite reloger`` wrote
+    RELOCATION_FOLLOWUP.name: RELOCATION_FOLLOWUP,
 }
 
 #: Length (hex digits) of a pseudonym: 128 bits of the HMAC-SHA256 digest.

@@ -75,6 +75,23 @@ def test_a_self_intersecting_polygon_is_repaired(tmp_path: Path) -> None:
     frame = read_qpv(geojson(tmp_path / "q.geojson", {"type": "Polygon", "coordinates": bow}))
     shape = shapely.from_wkt(frame["geometry_wkt"].iloc[0])
     assert shape.is_valid and shape.area == pytest.approx(0.5 * 0.01 * 0.01)
+    # the repair is said (the import shows it beside its cross-file warnings), never silent
+    from mixite.io.qpv import WARNINGS
+
+    assert len(frame.attrs[WARNINGS]) == 1 and "QN09501M" in frame.attrs[WARNINGS][0]
+
+
+def test_a_valid_perimeter_has_no_warning(tmp_path: Path) -> None:
+    frame = read_qpv(
+        geojson(tmp_path / "q.geojson", {"type": "Polygon", "coordinates": SQUARE_WGS84})
+    )
+    assert frame.attrs.get("avertissements") is None
+
+
+def test_an_entity_without_geometry_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"Périmètre absent \(entité n° 1") as caught:
+        read_qpv(geojson(tmp_path / "q.geojson", None))  # type: ignore[arg-type]
+    assert "QN09501M" in str(caught.value)
 
 
 def test_an_unreadable_file_gets_a_french_message(tmp_path: Path) -> None:

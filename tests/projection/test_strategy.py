@@ -155,3 +155,25 @@ def test_the_programme_reader_checks_the_header_and_cells(tmp_path: Path) -> Non
     with pytest.raises(InputError, match="7 cellules au lieu de 12") as err:
         read_programme(path)
     assert err.value.where.line == 2
+
+
+def test_the_programme_reader_has_the_checks_of_every_csv_reader(tmp_path: Path) -> None:
+    # Issue 21 (probe): Windows-1252 read as UTF-8 would be, a header alone, a doubled line and
+    # an over-long line refused in French with their line (never a csv module traceback).
+    example = Path(__file__).parents[2] / "exemples" / "strategies" / "programmation_plh.csv"
+    text = example.read_text(encoding="utf-8")
+    path = tmp_path / "prog.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert read_programme(path).equals(read_programme(example))
+    lines = text.splitlines(keepends=True)
+    path.write_text(lines[0], encoding="utf-8")
+    with pytest.raises(InputError, match=r"sans ligne \(en-tête seul\)"):
+        read_programme(path)
+    path.write_text("".join([*lines[:3], lines[2], *lines[3:]]), encoding="utf-8")
+    with pytest.raises(InputError, match=r"Ligne en double \(déjà ligne 3\)") as err:
+        read_programme(path)
+    assert err.value.where.line == 4
+    path.write_text(lines[0] + lines[1].rstrip("\n") + "x" * (2 << 20) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="Ligne démesurée") as err:
+        read_programme(path)
+    assert err.value.where.line == 2

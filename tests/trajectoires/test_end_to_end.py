@@ -330,3 +330,123 @@ def test_a_refused_proposal_is_not_made_again(
         assert proposed.get(household) != dwelling
     kept = again.followup.set_index("household_id")
     assert (kept.loc[list(planned["id_menage"]), "status"] == "refus").all()
+
+
+def test_indemnity_per_landlord_recounted_from_the_plan(plan: RelocationResult) -> None:
+    # the synthetic charter's amounts (synth/relogement.py): 2,000 € for 1 room … 6,000 € for 5
+    amounts = {1: 2000.0, 2: 3000.0, 3: 4000.0, 4: 5000.0, 5: 6000.0}
+    assert dict(plan.indemnity_amounts) == amounts
+    planned = plan.plan[plan.plan["planned"]]
+    due = [
+        amounts[min(int(r), 5)] if bool(new) and float(cut) > 0.005 else 0.0
+        for r, new, cut in zip(
+            planned["rooms"], planned["recent"], planned["rent_reduction"], strict=True
+        )
+    ]
+    assert planned["indemnity"].astype(float).tolist() == due
+    assert sum(due) > 0  # the demo operation has new or recent dwellings with a reduced rent
+    table = plan.indemnities
+    assert table is not None
+    by_landlord = pd.Series(due, index=planned["landlord_id"].to_numpy()).groupby(level=0).sum()
+    got = table.set_index("landlord_id")["amount"]
+    assert got.sort_index().tolist() == pytest.approx(by_landlord.sort_index().tolist())
+    assert plan.figures["indemnity"] == pytest.approx(sum(due))
+
+
+def test_needs_flagged_where_the_stock_says_nothing(plan: RelocationResult) -> None:
+    # the synthetic survey asks « rez-de-chaussée ou ascenseur » for households aged 70 or more;
+    # the store's stock describes no floor: each of their proposals is « à vérifier »
+    planned = plan.plan[plan.plan["planned"]]
+    asks = planned["needs"].fillna("").astype(str).str.contains("ascenseur")
+    assert asks.any()
+    assert (planned["to_verify"].astype(bool) == asks).all()
+    assert plan.figures["to_verify"] == float(asks.sum())
+    assert plan.figures["described_offers"] == 0.0  # the store keeps no floor, lift, access
+
+
+def test_the_imported_followup_feeds_the_cia_relocation_section(
+    plan: RelocationResult, territory: Path, tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from mixite.jobs.documents import relocation_review
+    from mixite.reports.documents import _relocation_review
+    from mixite.reports.trajectoires import followup_frame
+
+    base = tmp_path / "t.duckdb"
+    shutil.copy(territory, base)
+    shutil.copy(key_path(territory), key_path(base))
+    names = plan.names
+    with Store(base) as store:
+        nothing = relocation_review(store, 2025)
+    assert not nothing.imported
+    text, targets, partners = _relocation_review(
+        SimpleNamespace(relocation_review=nothing, names=names)
+    )  # type: ignore[arg-type]
+    assert targets is None and "Aucun suivi des relogements" in text[0]
+
+    # the partners mark six planned households rehoused, with the plan's dwelling, a lease on
+    # 1 October 2025 and, for four of them, the reste à charge after the move
+    follow = followup_frame(plan)
+    done = follow[follow["logement_propose"].notna()].head(6).index
+    follow.loc[done, "statut"] = "reloge"
+    follow.loc[done, "logement_attribue"] = follow.loc[done, "logement_propose"]
+    follow.loc[done, "date_bail"] = "2025-10-01"
+    follow.loc[done[4:], "reste_a_charge_apres"] = None
+    path = tmp_path / "suivi.csv"
+    follow.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    args = ["importer", "--base", str(base), "--millesime", "2025"]
+    result = CliRunner().invoke(app, [*args, "--suivi-relogement", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "suivi des relogements : 120 lignes" in result.output
+
+    with Store(base) as store:
+        review = relocation_review(store, 2025, _files(territory)[2])
+        dwellings = store.read("dwellings", 2025).set_index("dwelling_id")
+    f = review.figures
+    assert (f["surveyed"], f["rehoused"], f["waiting"], f["rehoused_in_year"]) == (120, 6, 114, 6)
+    # hand count from the stock: recent = first letting (else construction) at most 5 years
+    # before 2025 (the default age: the synthetic charter does not set it); outside QPV
+    rows = follow.loc[done]
+    stock = dwellings.loc[rows["logement_attribue"]]
+    first = stock["first_letting_year"].astype("Float64").fillna(stock["construction_year"])
+    recent = int((first >= 2020).sum())
+    outside = int((~stock["in_qpv"].astype(bool)).sum())
+    rise = (
+        rows["reste_a_charge_apres"].astype(float) - rows["reste_a_charge_avant"].astype(float)
+    ).dropna()
+    t = review.targets.set_index("target")
+    assert t.loc["neuf_recent", ["households", "known"]].tolist() == [recent, 6]
+    assert t.loc["hors_qpv", ["households", "known"]].tolist() == [outside, 6]
+    assert t.loc["reste_a_charge", "known"] == 4 == len(rise)
+    assert t.loc["reste_a_charge", "households"] == int((rise <= 30.0 + 1e-9).sum())
+    assert t.loc["hors_qpv", "target_value"] == 0.5  # the synthetic charter's target
+    assert bool(t.loc["hors_qpv", "met"]) == (outside / 6 >= 0.5)
+    # the leases of October 2025 are not among the imported attributions: no partner known yet
+    c = review.contributions.set_index("partner")
+    assert c.loc["non_rapproche", "relocations"] == 6
+    assert f["matched"] == 0 and f["counted_outside_qpv"] == 0
+    assert c["charter_share"].notna().sum() == 2  # the charter's two landlords, with 0 so far
+    text, targets, partners = _relocation_review(
+        SimpleNamespace(relocation_review=review, names=names)
+    )  # type: ignore[arg-type]
+    assert "6 ménages relogés sur 120 ménages suivis" in text[0]
+    assert targets is not None and partners is not None
+    assert "Charte intercommunale de relogement (démonstration)" in text[1]
+
+    # the CIA and the review written with the charter: the section's tables, no command named,
+    # every output clean for the scanner
+    out = tmp_path / "documents"
+    args = ["documents", "--base", str(base), "--annee", "2024", "--sortie", str(out)]
+    result = CliRunner().invoke(app, [*args, "--charte", str(_files(territory)[2])])
+    assert result.exit_code == 0, result.output
+    page = (out / "cia.html").read_text(encoding="utf-8")
+    assert "Relogements réalisés au regard des objectifs de la charte de relogement" in page
+    assert "Contributions des partenaires aux relogements réalisés" in page
+    assert "6 ménages relogés sur 120 ménages suivis" in page
+    # no software command (the word « mixite » only in the synthetic charter's own source)
+    assert "mixite importer" not in page and "mixite documents" not in page
+    assert page.lower().count("mixite") == page.count("générée par mixite")
+    from output_scan import scan_folder, territory_codes
+
+    assert [str(x) for x in scan_folder(out, territory_codes(base))] == []

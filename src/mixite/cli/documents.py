@@ -26,13 +26,21 @@ def documents(
     methode: Annotated[
         str, typer.Option("--methode", help="Répartition des objectifs entre partenaires.")
     ] = "plafonne",
+    charte: Annotated[
+        Path | None,
+        typer.Option(
+            "--charte",
+            help="Charte intercommunale de relogement (YAML) : ses objectifs sont comparés aux "
+            "relogements du suivi importé dans la section relogement.",
+        ),
+    ] = None,
 ) -> None:
     from mixite.jobs.documents import documents as documents_job
     from mixite.reports.documents import write_documents
     from mixite.store import Store
 
     with Store(base) as store:
-        result = documents_job(store, annee, methode)
+        result = documents_job(store, annee, methode, charter=charte)
     outputs = write_documents(result, sortie)
     typer.echo("Documents écrits :")
     for docx, html in zip(outputs.docx, outputs.html, strict=True):

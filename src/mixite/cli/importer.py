@@ -115,6 +115,15 @@ def importer(
             help="Taux adaptés et engagements de la CIA (YAML, engagements.yaml).",
         ),
     ] = None,
+    suivi_relogement: Annotated[
+        Path | None,
+        typer.Option(
+            "--suivi-relogement",
+            help="Tableau de suivi des relogements NPNRU complété par les partenaires "
+            "(suivi-relogement.csv écrit par « mixite reloger ») : les ménages relogés comptent "
+            "dans l'objectif hors QPV et dans la section relogement de la CIA.",
+        ),
+    ] = None,
     dossier: Annotated[
         Path | None,
         typer.Option("--dossier", help="Dossier dont les fichiers sont reconnus par leur en-tête."),
@@ -142,6 +151,7 @@ def importer(
         "sru": sru,
         "territoire": territoire,
         "engagements": engagements,
+        "suivi_relogement": suivi_relogement,
     }
     explicit = {OPTION_TABLES[k]: v for k, v in given.items() if v is not None}
     plan = plan_import(explicit, dossier, correspondance)

@@ -38,7 +38,14 @@ from mixite.indicators.secrecy import (
 from mixite.params import Parameters, resolve
 from mixite.vocabulary import reservataire_key
 
-__all__ = ["SHAPES", "protect_diagnostic", "secret_dwellings", "shapes", "structure"]
+__all__ = [
+    "SHAPES",
+    "protect_diagnostic",
+    "quota_shapes",
+    "secret_dwellings",
+    "shapes",
+    "structure",
+]
 
 _FLAGS = occupancy.FLAG_COLUMNS
 #: The fragility components (weights ``indicateurs.fragilite.poids``) whose standardised gaps and
@@ -118,7 +125,10 @@ def _quota_measure(kind: str) -> Any:
     return measure
 
 
-def _quotas() -> tuple[Shape, ...]:
+def quota_shapes() -> tuple[Shape, ...]:
+    """The shapes of a quota table in the long format (``vocabulary.LONG_COLUMNS``, one block
+    per level: the EPCI, the landlords, the reservataires and the landlords' own stock, the
+    communes), shared with the scenarios' tables (``outputs_secrecy.protect_scenario``)."""
     follows: dict[str, tuple[str, ...]] = {
         c: ("numerator", "denominator")
         for c in ("shortfall", "ci_low", "ci_high", "p_value", "significant_shortfall")
@@ -264,7 +274,7 @@ SHAPES: dict[str, tuple[Shape, ...]] = {
             follows={"threshold": ("demands",), "gap_ratio": ("demands",)},
         ),
     ),
-    "quotas": _quotas(),
+    "quotas": quota_shapes(),
     "flux": (
         Shape(
             row_dims=_flux_dims,

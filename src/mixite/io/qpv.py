@@ -24,7 +24,11 @@ from mixite.io._spelling import closest
 from mixite.io.mapping import ColumnMapping, as_mapping
 from mixite.schema import QPV, QPV_CODE_PATTERN
 
-__all__ = ["GEO_SUFFIXES", "read_qpv"]
+__all__ = ["GEO_SUFFIXES", "WARNINGS", "read_qpv"]
+
+#: Key of ``DataFrame.attrs`` holding the French warnings of a read (a repaired perimeter), shown
+#: by the import beside its cross-file warnings.
+WARNINGS = "avertissements"
 
 GEO_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".zip")
 _CODE_NAMES = ("code_qp", "code_quartier", "code_qpv", "qp", "code")
@@ -92,7 +96,7 @@ def read_qpv(
             "Chaque QPV doit apparaître une seule fois : fusionnez ses polygones en un "
             "multipolygone ou supprimez le doublon.",
         )
-    geometry = _wkt(frame, file.name, codes)
+    geometry, repaired = _wkt(frame, file.name, codes)
     out = pd.DataFrame(
         {
             "qpv_code": codes.astype(object),
@@ -109,7 +113,13 @@ def read_qpv(
             "geometry_wkt": geometry,
         }
     )
-    return canonical(out, QPV)
+    result = canonical(out, QPV)
+    if repaired:
+        result.attrs[WARNINGS] = [
+            f"{file.name} : périmètre invalide réparé (GEOS, « make_valid ») pour "
+            f"{', '.join(repaired)} ; vérifiez-le dans QGIS (outil « Vérifier la validité »)."
+        ]
+    return result
 
 
 def _pick(columns: dict[str, str], names: tuple[str, ...]) -> str | None:
@@ -169,24 +179,31 @@ def _unreadable_fix(file: Path, detail: str) -> str:
     )
 
 
-def _wkt(frame: Any, file_name: str, codes: pd.Series) -> pd.Series:
+def _wkt(frame: Any, file_name: str, codes: pd.Series) -> tuple[pd.Series, list[str]]:
     """The perimeters as WKT in WGS84, after the checks of ``docs/formats.md`` §4: a plausible
-    coordinate system, polygons only, valid shapes (repaired when GEOS can), inside France."""
+    coordinate system, a perimeter for every entity, polygons only, valid shapes (repaired when
+    GEOS can: the codes repaired are returned, to be said), inside France."""
     import shapely
 
     geometry = getattr(frame, "geometry", None)
     if geometry is None:
-        return pd.Series([None] * len(frame), dtype=object)
+        return pd.Series([None] * len(frame), dtype=object), []
     frame = _plausible_crs(frame, file_name, codes)
     if frame.crs is not None and frame.crs.to_epsg() != WGS84:
         frame = frame.to_crs(WGS84)
     shapes = np.asarray(frame.geometry.to_numpy(), dtype=object)
     out: list[str | None] = []
+    repaired: list[str] = []
     for position, shape in enumerate(shapes):
-        if shape is None or shape.is_empty:
-            out.append(None)
-            continue
         where = Location(file_name, column="geometry", value=str(codes.iloc[position]))
+        if shape is None or shape.is_empty:
+            raise InputError(
+                f"Périmètre absent (entité n° {position + 1} sans géométrie)",
+                where,
+                "Chaque entité d'un fichier de périmètres doit porter le polygone de son QPV : "
+                "supprimez l'entité, ou importez une liste de QPV sans périmètres en CSV "
+                "(fichier CSV).",
+            )
         polygonal = _polygonal(shape)
         if polygonal is None:
             raise InputError(
@@ -197,6 +214,7 @@ def _wkt(frame: Any, file_name: str, codes: pd.Series) -> pd.Series:
                 "couche des périmètres, pas celle des centroïdes ou des contours en lignes.",
             )
         if not polygonal.is_valid:
+            repaired.append(str(codes.iloc[position]))
             polygonal = _polygonal(shapely.make_valid(polygonal))
             if polygonal is None or polygonal.is_empty:
                 raise InputError(
@@ -215,7 +233,7 @@ def _wkt(frame: Any, file_name: str, codes: pd.Series) -> pd.Series:
                 "membre « crs » d'un GeoJSON) : les QPV doivent être en France.",
             )
         out.append(polygonal.wkt)
-    return pd.Series(out, dtype=object)
+    return pd.Series(out, dtype=object), repaired
 
 
 _GEOMETRY_NAMES = {

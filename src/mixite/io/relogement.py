@@ -22,11 +22,19 @@ the SNE numbers on import. The charter:
       - partenaire: "bailleur:999961001"
         part: 0.30
         source: Charte, annexe 2
+    indemnite_minoration_loyer:      # optional: the ANRU's indemnity, as the charter states it
+      montants: {1: 2000, 2: 3000, 3: 4000, 4: 5000, 5: 6000}  # € per relocation, by rooms
+      source: Convention NPNRU, article 9
+
+The amounts of the ANRU's « indemnité pour minoration de loyer » (general regulation of the
+NPNRU; by zone and typology since 2021) are not confirmed in mixite's sources (docs/droit.md
+§9): no default exists, the charter states them or the indemnity is not computed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +57,7 @@ __all__ = [
     "read_followup",
     "read_programme",
     "read_survey",
+    "special_needs",
 ]
 
 #: Keys of ``objectifs`` and the parameter each one replaces.
@@ -62,7 +71,10 @@ CHARTER_TARGET_KEYS: dict[str, str] = {
 }
 _SHARES = ("part_neuf_recent", "part_hors_qpv")
 _YEARS = ("anciennete_max_recent", "annees_avant_operation")
-_TOP_KEYS = ("nom", "source", "objectifs", "contributions")
+_TOP_KEYS = ("nom", "source", "objectifs", "contributions", "indemnite_minoration_loyer")
+_INDEMNITY_KEYS = ("montants", "source")
+#: Rooms of the indemnity's amounts (the last amount applies to larger dwellings).
+_INDEMNITY_ROOMS = (1, 10)
 _CONTRIBUTION_KEYS = ("partenaire", "part", "source")
 
 
@@ -77,6 +89,10 @@ class CharterFile:
     sources: dict[str, str]
     contributions: dict[str, float] = field(default_factory=dict)
     contribution_sources: dict[str, str] = field(default_factory=dict)
+    #: The ANRU's rent-reduction indemnity per eligible relocation, € by number of rooms (empty:
+    #: the charter does not state it), and the text that sets it.
+    indemnity: dict[int, float] = field(default_factory=dict)
+    indemnity_source: str = ""
 
 
 def read_programme(path: str | Path) -> pd.DataFrame:
@@ -108,9 +124,117 @@ def read_survey(path: str | Path, known_communes: Iterable[str] | None = None) -
     return frame
 
 
-def read_followup(path: str | Path) -> pd.DataFrame:
-    """The follow-up table filled by the partners (``suivi-relogement.csv``)."""
-    return read_table_spec(path, RELOCATION_FOLLOWUP)
+#: A pseudonym written by ``mixite reloger`` (``store.PSEUDONYM_HEX_DIGITS`` hex digits).
+_PSEUDONYM = r"[0-9a-f]{32}"
+
+
+#: Words of the survey's free text (``besoins``, lower case, accents removed) that name each
+#: special need of ``trajectoires.relogement.NEEDS``; the codes themselves are accepted too.
+_NEED_WORDS: dict[str, tuple[str, ...]] = {
+    "ascenseur": ("ascenseur",),
+    "rez_de_chaussee": ("rez-de-chaussee", "rez de chaussee", "rdc", "plain-pied", "plain pied"),
+    "pmr": ("pmr", "fauteuil", "mobilite reduite", "accessible", "accessibilite", "handicap"),
+}
+
+
+#: Words that name no need by themselves (« accès PMR », « logement avec ascenseur »).
+_NEED_FILLERS = frozenset(
+    [
+        "ou",
+        "et",
+        "de",
+        "du",
+        "des",
+        "d",
+        "l",
+        "le",
+        "la",
+        "les",
+        "en",
+        "un",
+        "une",
+        "au",
+        "aux",
+        "avec",
+        "sans",
+        "acces",
+        "logement",
+        "besoin",
+        "necessaire",
+        "souhaite",
+    ]
+)
+
+
+def _plain(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("_", "-")
+
+
+def special_needs(texts: pd.Series) -> pd.DataFrame:
+    """The special needs named in the survey's ``besoins`` column, one boolean column per code
+    of ``trajectoires.relogement.NEEDS``: « ascenseur » (a ground floor or a lift: « rez-de-chaussée
+    ou ascenseur » means this one), « rez-de-chaussée » (a ground floor), « PMR » (accessible
+    to reduced mobility: also « fauteuil », « accessible », « handicap »), and « autre » for any
+    other text (proximity…), which the MOUS verifies. Empty: no need."""
+    from mixite.trajectoires.relogement import NEEDS
+
+    rows = []
+    for raw in texts.astype(object).tolist():
+        text = "" if raw is None or (isinstance(raw, float) and raw != raw) else str(raw)
+        plain = _plain(text).strip()
+        found = {code for code, words in _NEED_WORDS.items() if any(w in plain for w in words)}
+        if "ascenseur" in found:
+            found.discard("rez_de_chaussee")  # a ground floor OR a lift
+        rest = plain
+        for words in _NEED_WORDS.values():
+            for word in words:
+                rest = rest.replace(word, " ")
+        if any(w not in _NEED_FILLERS for w in re.findall(r"[a-z]+", rest)):
+            found.add("autre")
+        rows.append([code in found for code in NEEDS])
+    return pd.DataFrame(rows, columns=list(NEEDS), dtype=bool, index=texts.index)
+
+
+def read_followup(path: str | Path, for_store: bool = False) -> pd.DataFrame:
+    """The follow-up table filled by the partners (``suivi-relogement.csv``).
+
+    With ``for_store`` (``mixite importer --suivi-relogement``), the table becomes the record of
+    the relocations that happened, so each household rehoused (status ``reloge``) must give the
+    dwelling of its lease and the lease date (the key that matches it to an attribution), and
+    every identifier must be a pseudonym written by ``mixite reloger`` (an identifier in clear
+    would otherwise be stored as is). ``InputError`` naming the line otherwise."""
+    frame = read_table_spec(path, RELOCATION_FOLLOWUP)
+    if not for_store:
+        return frame
+    name = Path(path).name
+    ids = frame["household_id"].astype(str)
+    bad = frame.index[~ids.str.fullmatch(_PSEUDONYM)]
+    if len(bad):
+        i = int(bad[0])
+        raise InputError(
+            "Identifiant de ménage qui n'est pas un pseudonyme",
+            Location(name, i + 2, "id_menage", str(frame.loc[i, "household_id"])),
+            "Gardez la colonne id_menage telle que « mixite reloger » l'a écrite (pseudonymes de "
+            "32 caractères) : un identifiant en clair ne doit pas entrer dans la base.",
+        )
+    done = frame["status"].astype(str) == "reloge"
+    for column, header, what in (
+        ("dwelling_id", "logement_attribue", "le logement du bail signé (IDENT_INT du RPLS)"),
+        ("lease_date", "date_bail", "la date du bail signé (AAAA-MM-JJ)"),
+    ):
+        missing = frame.index[done & frame[column].isna()]
+        if len(missing):
+            i = int(missing[0])
+            raise InputError(
+                "Ménage relogé sans logement ou sans date de bail",
+                Location(name, i + 2, header, ""),
+                f"Donnez {what} de chaque ménage au statut « reloge », ou laissez-le à l'étape "
+                "précédente tant que le bail n'est pas signé.",
+            )
+    return frame
 
 
 def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
@@ -270,6 +394,54 @@ def read_charter(
             Location(name, lines.get("contributions"), "part", f"{sum(contributions.values()):g}"),
             "La somme des parts minimales des partenaires doit rester au plus 1.",
         )
+    indemnity, indemnity_source = _indemnity(tree.get("indemnite_minoration_loyer"), name, lines)
     return CharterFile(
-        str(tree["nom"]), str(tree["source"]), values, sources, contributions, contribution_sources
+        str(tree["nom"]),
+        str(tree["source"]),
+        values,
+        sources,
+        contributions,
+        contribution_sources,
+        indemnity,
+        indemnity_source,
     )
+
+
+def _indemnity(node: Any, name: str, lines: dict[str, int]) -> tuple[dict[int, float], str]:
+    """The indemnity's amounts by number of rooms (one amount for all: every size) and source."""
+    at = "indemnite_minoration_loyer"
+    if node is None:
+        return {}, ""
+    if not isinstance(node, dict):
+        raise InputError(
+            f"« {at} » doit être un dictionnaire",
+            Location(name, lines.get(at), at),
+            "Écrivez sous cette clé « montants: » (€ par relogement, selon le nombre de pièces) "
+            "et « source: » (l'article de la convention NPNRU ou de la charte).",
+        )
+    _unknown(node, _INDEMNITY_KEYS, name, lines, at + ".")
+    for key in _INDEMNITY_KEYS:
+        if node.get(key) in (None, ""):
+            raise InputError(
+                "Clé obligatoire absente",
+                Location(name, lines.get(at), key),
+                f"Ajoutez « {key}: … » sous « {at} » : les montants (€ par relogement) et le texte "
+                "qui les fixe.",
+            )
+    raw = node["montants"]
+    line = lines.get(at + ".montants")
+    low, high = _INDEMNITY_ROOMS
+    if not isinstance(raw, dict):
+        amount = _number(raw, name, line, "montants", 0.0, 1_000_000.0)
+        return dict.fromkeys(range(low, high + 1), amount), str(node["source"])
+    amounts: dict[int, float] = {}
+    for key, value in raw.items():
+        key_line = lines.get(f"{at}.montants.{key}", line)
+        if isinstance(key, bool) or not isinstance(key, int) or not low <= key <= high:
+            raise InputError(
+                "Nombre de pièces attendu",
+                Location(name, key_line, "montants", str(key)),
+                f"Donnez les montants par nombre de pièces, de {low} à {high} (« 3: 4000 »).",
+            )
+        amounts[key] = _number(value, name, key_line, "montants", 0.0, 1_000_000.0)
+    return dict(sorted(amounts.items())), str(node["source"])

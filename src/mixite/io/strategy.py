@@ -81,23 +81,42 @@ def read_programme(path: Path) -> pd.DataFrame:
     Raises ``InputError`` (file, line, column, value, fix) for a missing file, an unreadable
     encoding or a bad cell.
     """
+    from mixite.io._sniff import MAX_LINE_BYTES, decode_single_byte, scan
     from mixite.projection.strategy import parse_programme
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
+    if not path.is_file():
         raise InputError(
             "Fichier de programmation introuvable",
             Location(str(path)),
             "Vérifiez le chemin « offre.programmation » de la stratégie (relatif au fichier de "
             "stratégie).",
-        ) from exc
-    except UnicodeDecodeError as exc:
+        )
+    # The checks of every CSV reader (io._sniff): encoding, over-long lines.
+    found = scan(path)
+    if found.longest[1] > MAX_LINE_BYTES:
         raise InputError(
-            "Fichier de programmation illisible en UTF-8",
+            f"Ligne démesurée : {found.longest[1]} octets, au-delà du maximum de "
+            f"{MAX_LINE_BYTES} octets",
+            Location(str(path), found.longest[0]),
+            "Vérifiez qu'un guillemet n'est pas resté ouvert et que le fichier est bien un CSV.",
+        )
+    if found.mixed_encodings:
+        raise InputError(
+            "Encodages mélangés : UTF-8 et un autre encodage dans le même fichier",
+            Location(str(path), found.bad_utf8_line),
+            "Enregistrez tout le fichier en CSV UTF-8 (séparateur « ; »).",
+        )
+    data = path.read_bytes()
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff") or b"\x00" in data:
+        raise InputError(
+            "Fichier de programmation illisible (binaire ou UTF-16)",
             Location(str(path)),
             "Enregistrez-le en CSV UTF-8 (séparateur « ; »).",
-        ) from exc
+        )
+    # UTF-8 (BOM or not), else Windows-1252 (French Excel exports), as every CSV reader.
+    text = data.decode("utf-8-sig") if found.bad_utf8 is None else decode_single_byte(data)
+    # a field may be as long as a line (MAX_LINE_BYTES), beyond the csv module's default limit
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES + 2))
     rows = list(csv.reader(text.splitlines(), delimiter=";"))
     if not rows:
         raise InputError(
@@ -113,9 +132,29 @@ def read_programme(path: Path) -> pd.DataFrame:
                 Location(str(path), i),
                 "Séparez les cellules par « ; » et gardez une cellule par colonne de l'en-tête.",
             )
-    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    lines = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(cell.strip() for cell in r)]
+    seen: dict[tuple[str, ...], int] = {}
+    for i, row in lines:
+        key = tuple(cell.strip() for cell in row)
+        if key in seen:
+            raise InputError(
+                f"Ligne en double (déjà ligne {seen[key]})",
+                Location(str(path), i),
+                "Gardez une ligne par programme : supprimez la copie, ou additionnez les "
+                "logements dans une seule ligne.",
+            )
+        seen[key] = i
+    body = [r for _, r in lines]
     frame = pd.DataFrame(body, columns=header, dtype=object)
-    return parse_programme(frame, str(path))
+    programme = parse_programme(frame, str(path))  # the header checked first
+    if not lines:
+        raise InputError(
+            "Fichier de programmation sans ligne (en-tête seul)",
+            Location(str(path), 2),
+            "Écrivez une ligne par résidence programmée sous l'en-tête, ou retirez « offre."
+            "programmation » de la stratégie.",
+        )
+    return programme
 
 
 def load_strategy(path: Path | str) -> StrategyPlan:

@@ -27,10 +27,12 @@ __all__ = [
     "communes_of",
     "derived_communes",
     "load_commitments",
+    "load_followup",
     "load_names",
     "load_snapshot",
     "residence_names",
     "territory_row",
+    "with_followup_relocations",
 ]
 
 #: Store tables a millésime's analyses read, in the order they are loaded.
@@ -132,7 +134,29 @@ def load_snapshot(
         frames["attributions"], disagreements = judge_attributions(
             frames["attributions"], frames["dwellings"]
         )
+    if "attributions" in frames:
+        frames["attributions"] = with_followup_relocations(store, frames["attributions"])
     return Snapshot(year, frames, disagreements)
+
+
+def load_followup(store: StoreLike) -> pd.DataFrame | None:
+    """The relocation follow-up imported last (``mixite importer --suivi-relogement``: one row
+    per surveyed household, the state of every relocation), None when the store has none."""
+    return _latest(store, "relocation_followup")
+
+
+def with_followup_relocations(store: StoreLike, attributions: pd.DataFrame) -> pd.DataFrame:
+    """``attributions`` whose ``npnru_relocation`` also marks the relocations of the imported
+    follow-up (``trajectoires.suivi.match_followup``: same dwelling and lease date, else same
+    pseudonym and lease date; an attribution counts once). Unchanged without a follow-up."""
+    followup = load_followup(store)
+    if followup is None or attributions.empty:
+        return attributions
+    from mixite.trajectoires.suivi import match_followup
+
+    out = attributions.copy()
+    out["npnru_relocation"] = match_followup(out, followup).relocated
+    return out
 
 
 def attributions_of_year(store: StoreLike, year: int) -> pd.DataFrame:
@@ -172,7 +196,8 @@ def all_attributions(store: StoreLike) -> pd.DataFrame:
             f"(baux signés). {import_hint('attributions')}"
         )
     every = pd.concat(frames, ignore_index=True)
-    return every.drop_duplicates("attribution_id", keep="last").reset_index(drop=True)
+    every = every.drop_duplicates("attribution_id", keep="last").reset_index(drop=True)
+    return with_followup_relocations(store, every)
 
 
 def territory_row(store: StoreLike, millesime: int | None = None) -> pd.DataFrame:

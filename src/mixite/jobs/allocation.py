@@ -9,6 +9,7 @@ numerator, share, target), the EPCI's group being its SIREN.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -201,7 +202,13 @@ def run_scenario(
             "attributions": float(np.mean([len(r.vacancy) for r in runs])),
             "replicates": float(scenario.replicats),
         }
-    return ScenarioRun(scenario, mode, problem, frame, with_targets(problem, table), figures)
+    from mixite.indicators._common import small_cell_threshold
+    from mixite.indicators.outputs_secrecy import protect_scenario
+
+    indicators = with_targets(problem, table)
+    threshold = small_cell_threshold(None, dt.date(scenario.annee, 1, 1))
+    published = protect_scenario(indicators, threshold).tables["indicators"]
+    return ScenarioRun(scenario, mode, problem, frame, indicators, figures, published)
 
 
 def observed_q1_share(store: StoreLike, millesime: int | None = None) -> tuple[int, float]:

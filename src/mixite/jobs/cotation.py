@@ -98,27 +98,30 @@ def audit_inputs(
     top_n = None
     waiting = None
     if attributions is not None and not attributions.empty:
-        from mixite.indicators._common import small_cell_threshold, suppress_small_cells
-
         top_n = yearly_attributions(attributions)
         waiting = waiting_times(apps, attributions, grid, context)
-        # A published mean over fewer attributions than the secrecy threshold is masked.
-        threshold = small_cell_threshold(None, context.reference_date)
-        waiting = suppress_small_cells(
-            waiting, ["cases"], threshold, {"cases": ["observed_months"]}
-        )
     comparison = None
     if other is not None:
         comparison = compare_grids(
             apps, scores, score_applications(apps, other, context), context, top_n
         )
+    from mixite.indicators._common import small_cell_threshold
+    from mixite.indicators.outputs_secrecy import protect_cotation
+
+    # The published counts (criteria, waiting times) under statistical secrecy; a mean over
+    # fewer attributions than the threshold is masked with them.
+    threshold = small_cell_threshold(None, context.reference_date)
+    criteria = criterion_counts(apps, grid, context)
+    protected = protect_cotation(criteria, waiting, threshold)
+    criteria = protected.tables.get("criteria", criteria)
+    waiting = protected.tables.get("waiting", waiting)
     return AuditResult(
         grid=grid,
         millesime=inputs.millesime,
         scores=scores,
         distribution=score_distribution(scores),
         groups=audit_groups(apps, scores, context, top_n),
-        criteria=criterion_counts(apps, grid, context),
+        criteria=criteria,
         grid_rows=grid_rows(grid),
         top_n=top_n,
         waiting=waiting,

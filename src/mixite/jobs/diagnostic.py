@@ -528,24 +528,17 @@ def _marges_of(
             "ou d'un extrait du bailleur), nécessaires aux marges de manœuvre : le fichier RPLS "
             f"ouvert ne les publie pas. {import_hint('dwellings')}"
         )
-    from mixite.indicators._common import suppress_small_cells
+    from mixite.indicators.outputs_secrecy import protect_marges
 
     result = room_for_manoeuvre(
         frames, year, snapshot.millesime, params, wished_communes=wished_communes
     )
     threshold = _secrecy(params, snapshot.millesime)
-    groups = suppress_small_cells(
-        result.groups[list(MARGES_GROUP_COLUMNS)],
-        ["q1_applicants_ok"],
-        threshold,
-        {"q1_applicants_ok": ["attainable_q1", "attainable_share", "loss_demand"]},
+    protected = protect_marges(
+        result.groups[list(MARGES_GROUP_COLUMNS)], result.by_size, threshold, dwellings
     )
-    by_size = suppress_small_cells(
-        result.by_size,
-        ["q1_applicants", "q1_applicants_sized", "q1_applicants_ok"],
-        threshold,
-        {"q1_applicants": ["share_ok"], "q1_applicants_ok": ["share_ok"]},
-    )
+    groups = protected.tables["groups"]
+    by_size = protected.tables["by_size"]
     return MargesResult(result, names, threshold, groups, by_size)
 
 

@@ -14,6 +14,7 @@ Each partner's rate is its commitment, else the territory's adapted rate, else t
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ from mixite.jobs._load import (
 )
 from mixite.jobs.diagnostic import marges as marges_job
 from mixite.jobs.diagnostic import quota_table
-from mixite.jobs.results import DocumentsResult
+from mixite.jobs.results import DocumentsResult, RelocationReview
 from mixite.params import Parameters, default_parameters
 from mixite.vocabulary import TARGET_PARAMETERS, Indicator, Level, reservataire_kind
 
@@ -41,6 +42,7 @@ __all__ = [
     "legal_status",
     "mutation_table",
     "own",
+    "relocation_review",
     "split",
 ]
 
@@ -390,13 +392,166 @@ def _extras(
     }
 
 
+#: The relocation charter's rules the documents compare with (charter key → parameter).
+_CHARTER_RULES = {
+    "part_neuf_recent": "relogement.part_neuf_recent",
+    "part_hors_qpv": "relogement.part_hors_qpv",
+    "hausse_reste_a_charge_max": "relogement.hausse_reste_a_charge_max",
+    "anciennete_max_recent": "relogement.anciennete_max_recent",
+}
+#: Partner of a relocation whose lease is not among the imported attributions.
+UNMATCHED = "non_rapproche"
+
+
+def relocation_review(
+    store: StoreLike,
+    year: int,
+    charter: Path | None = None,
+    params: Parameters | None = None,
+) -> RelocationReview:
+    """The relocations of urban renewal recorded by the imported follow-up (all those rehoused
+    so far) against the charter's targets (``charter``: the charter's YAML file; without it the
+    parameters ``relogement.*`` in force on 1 January of ``year``, flagged as defaults): share in
+    new or recent dwellings and outside QPV (dwellings of the store's latest stock), reste à
+    charge not rising beyond the charter's limit (the costs the follow-up records), each
+    partner's share (the reservataire of the matched attribution,
+    ``trajectoires.suivi.match_followup``) against its contribution. ``imported`` is False when
+    the store holds no follow-up."""
+    from mixite.indicators.quotas import reservataire_groups
+    from mixite.jobs._load import load_followup
+    from mixite.trajectoires.suivi import achieved_relocations, match_followup
+
+    params = params or default_parameters()
+    followup = load_followup(store)
+    if followup is None:
+        return RelocationReview(imported=False, year=year)
+    when = dt.date(year, 1, 1)
+    rules: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    contributions: dict[str, float] = {}
+    name = source = ""
+    if charter is not None:
+        from mixite.io.relogement import read_charter
+
+        chart = read_charter(charter, when, params)
+        name, source = chart.name, chart.source
+        rules = {k: float(chart.values[k]) for k in _CHARTER_RULES}
+        sources = {k: chart.sources[k] for k in _CHARTER_RULES}
+        contributions = dict(chart.contributions)
+    else:
+        for key, param in _CHARTER_RULES.items():
+            rules[key] = float(params.value(param, when))
+            sources[key] = "valeur par défaut : " + params.get(param, when).reference
+    snapshot = load_snapshot(store, None, ("dwellings", "territory"))
+    dwellings = snapshot.require("dwellings", "la section relogement des documents")
+    territory = snapshot.get("territory")
+    epci = str(territory.iloc[0]["epci"]) if territory is not None and len(territory) else None
+    try:
+        every = all_attributions(store)
+    except MixiteError:
+        every = None
+    partner_of: dict[str, str] = {}
+    matched = 0
+    counted = 0
+    if every is not None and len(every):
+        match = match_followup(every, followup)
+        keys = reservataire_groups(every, epci)
+        by_id = pd.Series(keys.to_numpy(dtype=object), index=every["attribution_id"].astype(str))
+        found = match.matches.dropna(subset=["attribution_id"])
+        partner_of = dict(
+            zip(
+                found["household_id"].astype(str),
+                found["attribution_id"].astype(str).map(by_id),
+                strict=True,
+            )
+        )
+        matched = match.matched
+        in_qpv = pd.Series(
+            every["in_qpv"].astype(bool).to_numpy(), index=every["attribution_id"].astype(str)
+        )
+        of_year = found[pd.to_datetime(found["lease_date"]).dt.year == year]
+        counted = int((~of_year["attribution_id"].astype(str).map(in_qpv).astype(bool)).sum())
+    done = achieved_relocations(
+        followup, dwellings, int(rules["anciennete_max_recent"]), partner_of
+    )
+    done["partner"] = done["partner"].where(done["partner"].notna(), UNMATCHED)
+    n = len(done)
+    rise_known = done["rise"].notna()
+    rows = []
+    for target, key, meets, known in (
+        ("neuf_recent", "part_neuf_recent", done["recent"].fillna(False), done["recent"].notna()),
+        ("hors_qpv", "part_hors_qpv", ~done["in_qpv"].fillna(True), done["in_qpv"].notna()),
+        (
+            "reste_a_charge",
+            "hausse_reste_a_charge_max",
+            (done["rise"] <= rules["hausse_reste_a_charge_max"] + 1e-9).fillna(False),
+            rise_known,
+        ),
+    ):
+        k = int(known.sum())
+        count = int(meets.astype(bool).sum())
+        share = count / k if k else float("nan")
+        value = rules[key]
+        met = bool(count == k) if target == "reste_a_charge" else bool(share >= value - 1e-9)
+        rows.append(
+            {
+                "target": target,
+                "target_value": value,
+                "households": count,
+                "known": k,
+                "share": share,
+                "met": met if k else None,
+                "source": sources[key],
+            }
+        )
+    counts = done["partner"].value_counts()
+    partners = sorted(set(counts.index.astype(str)) | set(contributions))
+    contribution_rows = [
+        {
+            "partner": partner,
+            "relocations": int(counts.get(partner, 0)),
+            "share": float(counts.get(partner, 0)) / n if n else float("nan"),
+            "charter_share": contributions.get(partner, float("nan")),
+            "met": (
+                None
+                if partner not in contributions or not n
+                else bool(counts.get(partner, 0) / n >= contributions[partner] - 1e-9)
+            ),
+        }
+        for partner in partners
+    ]
+    lease_year = pd.to_datetime(done["lease_date"]).dt.year
+    figures = {
+        "surveyed": float(len(followup)),
+        "rehoused": float(n),
+        "rehoused_in_year": float((lease_year == year).sum()),
+        "matched": float(matched),
+        "counted_outside_qpv": float(counted),
+        "waiting": float(len(followup) - n),
+    }
+    return RelocationReview(
+        imported=True,
+        year=year,
+        charter_name=name,
+        charter_source=source,
+        targets=pd.DataFrame(rows),
+        contributions=pd.DataFrame(
+            contribution_rows, columns=["partner", "relocations", "share", "charter_share", "met"]
+        ),
+        figures=figures,
+    )
+
+
 def documents(
     store: StoreLike,
     year: int,
     method: str = "plafonne",
     params: Parameters | None = None,
+    charter: Path | None = None,
 ) -> DocumentsResult:
-    """Everything the three documents show for attribution year ``year``, from the store."""
+    """Everything the three documents show for attribution year ``year``, from the store; the
+    relocation section compares the imported follow-up with ``charter`` (the relocation
+    charter's YAML file) when given (``relocation_review``)."""
     from mixite.indicators import quotas as quota_mod
     from mixite.indicators.diagnostic import territorial_diagnostic
     from mixite.indicators.fragility import CLASS_LABELS
@@ -523,6 +678,7 @@ def documents(
         marges=marges_table,
         history=_history(all_attributions(store), territory, params),
         definitions=DEFINITIONS,
+        relocation_review=relocation_review(store, year, charter, params),
         **_extras(  # type: ignore[arg-type]
             store, snapshot, attributions, territory, year, params, diag, marges_groups
         ),

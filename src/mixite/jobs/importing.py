@@ -57,6 +57,7 @@ OPTION_TABLES: dict[str, str] = {
     "sru": "sru",
     "territoire": "territory",
     "engagements": "commitments",
+    "suivi_relogement": "relocation_followup",
     # not a table: the contours fill the communes' ``geometry_wkt`` (``io.detect.CONTOURS``)
     "communes_contours": "commune_contours",
 }
@@ -230,6 +231,10 @@ def read_plan(
             frame = read_territory(file)
         elif table == "commitments":
             frame = read_commitments(file)
+        elif table == "relocation_followup":
+            from mixite.io.relogement import read_followup
+
+            frame = read_followup(file, for_store=True)
         elif table == _CONTOURS:
             frames["communes"] = with_contours(frames.get("communes", communes), file)
             continue
@@ -466,8 +471,11 @@ def import_files(
         with Store(base) as store:
             if millesime in store.millesimes("communes"):
                 existing = store.read("communes", millesime)
+    from mixite.io.qpv import WARNINGS
+
     frames = read_plan(plan, reading, existing)
-    warnings = cross_file_checks(frames, plan.files)
+    warnings = [w for frame in frames.values() for w in frame.attrs.get(WARNINGS, ())]
+    warnings += cross_file_checks(frames, plan.files)
     frames = located(base, millesime, frames)
     rows = import_millesime(base, millesime, frames, progress=writing)
     ordered = {t: rows[t] for t in sorted(rows, key=_READ_ORDER.index)}

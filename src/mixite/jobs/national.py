@@ -271,14 +271,15 @@ def simulation_rows(store: StoreLike, scenarios: Sequence[Scenario]) -> pd.DataF
     """A simulated year of attributions under each scenario (``jobs.allocation.run_scenarios``,
     commission process): the quota shares per level, the mean over the replicates with their
     range (``share_low``, ``share_high``) and the shortfall of the mean, one ``scenario`` per
-    scenario name."""
+    scenario name; statistical secrecy applied (``ScenarioRun.published``: a mean count
+    strictly between 0 and the threshold is masked, with its share and shortfall)."""
     from mixite.indicators.quotas import shortfall
     from mixite.jobs.allocation import run_scenarios
 
     runs = run_scenarios(store, scenarios, "simuler")
     pieces = []
     for run in runs.runs:
-        table = run.indicators
+        table = run.published
         out = table[[c for c in [*LONG_COLUMNS, "share_low", "share_high"] if c in table]].copy()
         out["shortfall"] = np.where(
             out["target"].notna(),

@@ -45,6 +45,7 @@ __all__ = [
     "ProjectionResult",
     "QuotasResult",
     "RelocationResult",
+    "RelocationReview",
     "ScenarioRun",
     "StoreInfo",
     "StrategyProjection",
@@ -272,7 +273,9 @@ class ScenarioRun:
     the mean (``share``) and the replicates' interval (``share_low``, ``share_high``), and for an
     optimisation the non-QPV lets without any objective (``outside_qpv_free``).
     ``figures``: the run's counts (``attributions``, ``vacancies``, ``replicates``, ``feasible``,
-    ``gap``, ``attributions_free``…).
+    ``gap``, ``attributions_free``…). ``published``: ``indicators`` under statistical secrecy
+    (``indicators.outputs_secrecy.protect_scenario``), what the reports write; the computations
+    that follow (the costliest landlord, the national summary) read ``indicators``.
     """
 
     scenario: Scenario
@@ -281,6 +284,7 @@ class ScenarioRun:
     attributions: pd.DataFrame
     indicators: pd.DataFrame
     figures: Mapping[str, float | None]
+    published: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -311,6 +315,34 @@ class FrontierResult:
 # ---------------------------------------------------------------------------------------------
 # Documents
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelocationReview:
+    """The relocations of urban renewal for the CIA's relocation section and the review
+    (``jobs.documents.relocation_review``).
+
+    ``imported``: the store holds a relocation follow-up (``mixite importer
+    --suivi-relogement``); without it every table is empty and the documents say so.
+    ``charter_name`` and ``charter_source`` (empty: no charter given, the ``relogement.*``
+    parameters stand in); ``targets``: the charter's targets against the households rehoused so
+    far (``target``: ``neuf_recent``, ``hors_qpv``, ``reste_a_charge``; ``target_value``: a
+    share, or the maximum rise in € per month; ``households`` meeting it among ``known`` whose
+    dwelling or costs are known, ``share``, ``met``; ``source``); ``contributions``: per
+    partner (reservataire key of the matched attribution, ``non_rapproche`` when the lease is
+    not among the attributions) ``relocations``, ``share``, ``charter_share``, ``met``;
+    ``figures``: ``surveyed``, ``rehoused``, ``rehoused_in_year``, ``matched`` (to an imported
+    attribution), ``counted_outside_qpv`` (matched leases outside QPV of the year: in the 25 %),
+    ``waiting``.
+    """
+
+    imported: bool
+    year: int
+    charter_name: str = ""
+    charter_source: str = ""
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    figures: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -371,6 +403,9 @@ class DocumentsResult:
     objectives_communes_qpv: pd.DataFrame | None = None
     #: Room for manoeuvre of the EPCI and of each landlord with its binding reason.
     marges_groups: pd.DataFrame | None = None
+    #: The relocations of urban renewal from the imported follow-up and the charter (None
+    #: only for results built without it).
+    relocation_review: RelocationReview | None = None
     #: The map of the document-cadre: residences (Lambert-93 ``x``, ``y``, ``dwellings``,
     #: ``fragility_class``, ``in_qpv``, ``commune``), QPV perimeters (WKT, WGS84) and commune
     #: boundaries when the store holds them (``geometry_wkt``).
@@ -528,7 +563,8 @@ class RelocationResult:
     ``origin_residence``, ``planned``, ``year``, ``dwelling_id``, ``residence_id``,
     ``landlord_id``, ``partner`` key, ``commune``, ``in_qpv``, ``qpv_code``, ``rooms``,
     ``recent``, ``rent``, ``rent_reduction``, ``cost_before`` and ``cost_after`` reste à charge
-    €/month, ``rise``, ``wish_rank`` 1 = first commune); ``targets``: the new-or-recent and
+    €/month, ``rise``, ``wish_rank`` 1 = first commune, ``needs`` of the survey, ``to_verify``: a special
+    need the stock cannot confirm, ``indemnity`` € due to the landlord); ``targets``: the new-or-recent and
     outside-QPV targets (``households``, ``share``, ``target_share``, ``shortfall``, ``met``);
     ``contributions``: per partner (``relocations``, ``share``, ``charter_share``,
     ``shortfall``, ``source``); ``rise``: households per band of change of the reste à charge;
@@ -550,6 +586,12 @@ class RelocationResult:
     calendar: pd.DataFrame
     followup: pd.DataFrame
     figures: Mapping[str, float]
+    #: The ANRU's rent-reduction indemnity due per landlord (``relocations`` planned,
+    #: ``eligible`` ones: new or recent with the rent lowered, ``amount`` €), None when the
+    #: charter states no amount; the charter's amounts (€ by rooms) and their source.
+    indemnities: pd.DataFrame | None = None
+    indemnity_amounts: Mapping[int, float] = field(default_factory=dict)
+    indemnity_source: str = ""
 
 
 @dataclass(frozen=True)

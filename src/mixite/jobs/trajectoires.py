@@ -155,6 +155,23 @@ def _wished(lists: pd.Series) -> np.ndarray:
     return out
 
 
+def _known(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    """A dwelling attribute as floats (NaN unknown), None when the stock does not hold it."""
+    if column not in frame.columns:
+        return None
+    out: np.ndarray = pd.to_numeric(frame[column], errors="coerce").astype(float).to_numpy()
+    return out
+
+
+def _described(offers: Offers) -> np.ndarray:
+    """Whether the stock describes each offer's floor, lift or accessibility."""
+    out = np.zeros(len(offers), dtype=bool)
+    for values in (offers.floor, offers.lift, offers.accessible):
+        if values is not None:
+            out |= ~np.isnan(values)
+    return out
+
+
 def _unknown_residence(file: str, frame: pd.DataFrame, known: set[str], what: str) -> None:
     bad = frame.index[~frame["residence_id"].astype(str).isin(known)]
     if len(bad):
@@ -177,6 +194,7 @@ def relocation(
     ``mixite.trajectoires.relogement``): expected offers drawn with each residence's turnover
     (``seed``), deliveries of the programme, the staged optimum, checked."""
     from mixite.allocation.scenario import draw_reservataires
+    from mixite.io.relogement import special_needs
     from mixite.params import resolve
     from mixite.trajectoires.relogement import (
         Charter,
@@ -278,6 +296,7 @@ def relocation(
         wished=_wished(todo["wished_communes"]),
         accepts_qpv=todo["accepts_qpv"].to_numpy(dtype=bool),
         current_cost=current_cost,
+        needs=special_needs(todo["needs"]).to_numpy(dtype=bool),
     )
 
     # --- offers: turnover of the stock outside the programme's residences, and deliveries
@@ -339,6 +358,8 @@ def relocation(
         charges=charges_m2 * _surface(pool),
         financing=_financing(pool),
         recent=recent,
+        # the dwelling's floor, lift and accessibility when the stock describes them
+        **{k: _known(pool, k) for k in ("floor", "lift", "accessible")},
     )
     offer_apl = pool["commune"].astype(str).map(apl_zone).fillna(default_apl).astype(int).to_numpy()
     minoration = bool(values["minoration_loyer"])
@@ -403,7 +424,13 @@ def _relocation_result(
     plan: Any,
     years: list[int],
 ) -> RelocationResult:
-    from mixite.trajectoires.relogement import TARGET_OUTSIDE_QPV, TARGET_RECENT, target_name
+    from mixite.io.relogement import special_needs
+    from mixite.trajectoires.relogement import (
+        TARGET_OUTSIDE_QPV,
+        TARGET_RECENT,
+        rent_reduction_indemnity,
+        target_name,
+    )
 
     problem = plan.problem
     sel = plan.selected
@@ -450,6 +477,16 @@ def _relocation_result(
     plan_rows["wish_rank"] = pd.array(
         np.where(has, problem.rank[pidx] + 1, np.nan), dtype="Float64"
     ).astype("Int64")
+    plan_rows["needs"] = (
+        plan_rows["household_id"].map(survey.set_index("household_id")["needs"]).astype(object)
+    )
+    verify = problem.to_verify(problem.household[pidx], problem.offer[pidx])
+    plan_rows["to_verify"] = pd.array(np.where(has, verify, False), dtype="boolean")
+    amounts = inputs.charter.indemnity
+    due = rent_reduction_indemnity(
+        offers.rooms[idx], offers.recent[idx], np.where(has, reduction, 0.0), amounts
+    )
+    plan_rows["indemnity"] = pd.array(np.where(has & bool(amounts), due, np.nan), dtype="Float64")
     rehoused_before = survey[~survey["household_id"].isin(plan_rows["household_id"])]
     counts = plan.counts()
     total = int(has.sum())
@@ -508,6 +545,20 @@ def _relocation_result(
         .astype(int)
     )
     follow = _followup(plan_rows, survey, followup)
+    indemnities = None
+    if inputs.charter.indemnity:
+        planned_rows = plan_rows[plan_rows["planned"]]
+        planned_rows = planned_rows.assign(eligible=planned_rows["indemnity"].astype(float) > 0)
+        indemnities = (
+            planned_rows.groupby("landlord_id")
+            .agg(
+                relocations=("household_id", "size"),
+                eligible=("eligible", "sum"),
+                amount=("indemnity", "sum"),
+            )
+            .reset_index()
+            .astype({"relocations": int, "eligible": int, "amount": float})
+        )
     figures = {
         "households": float(len(survey)),
         "already_rehoused": float(len(rehoused_before)),
@@ -521,6 +572,13 @@ def _relocation_result(
         "gap": plan.gap,
         "seconds": plan.seconds,
         "median_rise": float(rise.median()) if len(rise) else float("nan"),
+        "to_verify": float(plan_rows["to_verify"].astype(bool).sum()),
+        # offers whose floor, lift or accessibility the stock describes
+        "described_offers": float(_described(offers).sum()),
+        "with_needs": float(special_needs(survey["needs"]).any(axis=1).sum()),
+        "indemnity": float(plan_rows["indemnity"].astype(float).sum())
+        if inputs.charter.indemnity
+        else float("nan"),
     }
     from mixite.jobs._load import residence_names
 
@@ -538,6 +596,9 @@ def _relocation_result(
         calendar=calendar,
         followup=follow,
         figures=figures,
+        indemnities=indemnities,
+        indemnity_amounts=dict(inputs.charter.indemnity),
+        indemnity_source=inputs.charter.indemnity_source,
     )
 
 
@@ -563,6 +624,9 @@ def _followup(
             "comment": None,
         }
     )
+    planned = plan_rows.set_index("household_id")
+    out["cost_before"] = out["household_id"].map(planned["cost_before"]).astype("Float64")
+    out["cost_after"] = out["household_id"].map(planned["cost_after"]).astype("Float64")
     if followup is not None and len(followup):
         prev = followup.set_index("household_id")
         for col in ("status", "refusals", "dwelling_id", "lease_date", "comment"):
@@ -572,6 +636,11 @@ def _followup(
         out.loc[done, "proposed_dwelling"] = out.loc[done, "household_id"].map(
             prev["proposed_dwelling"]
         )
+        # a rehoused household keeps the reste à charge the partners recorded for its lease
+        for col in ("cost_before", "cost_after"):
+            if col in prev:
+                given = out["household_id"].map(prev[col]).astype("Float64")
+                out[col] = given.where(done & given.notna(), out[col])
     return out[list(RELOCATION_FOLLOWUP.names)]
 
 

@@ -181,7 +181,7 @@ _INDICATOR_HEADERS = {
 
 def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict[str, Format]]:
     """A scenario's quota results with French headers and words, for the CSV and the workbook."""
-    ind = run.indicators.copy()
+    ind = run.published.copy()
     ind.insert(
         1,
         "partner",
@@ -211,11 +211,11 @@ def indicators_frame(run: ScenarioRun, names: Names) -> tuple[pd.DataFrame, dict
 
 def _vacancy_block(runs: AllocationRuns) -> str:
     """How many non-QPV dwellings each optimum lets, against the optimum without objectives."""
-    first = _q1_rows(runs.runs[0].indicators)
+    first = _q1_rows(runs.runs[0].published)
     first = first.loc[first.index.get_level_values("level") != Level.RESERVATAIRE]
     lets = pd.DataFrame({"périmètre": [_partner(lv, g, runs.names) for lv, g in first.index]})
     for run in runs.runs:
-        ind = _q1_rows(run.indicators).reindex(first.index)
+        ind = _q1_rows(run.published).reindex(first.index)
         lets[run.scenario.nom] = [
             f"{fr.integer(n)} sur {fr.integer(m)}"
             for n, m in zip(ind["denominator"], ind["outside_qpv_free"], strict=True)
@@ -280,14 +280,14 @@ def write_allocation(runs: AllocationRuns, output: Path, details: bool = False) 
         frame, _ = indicators_frame(run, names)
         write_csv_excel(frame, output / f"indicateurs_{slug}.csv")
 
-    base = _q1_rows(runs.runs[0].indicators)
+    base = _q1_rows(runs.runs[0].published)
     labels = [_partner(lv, g, names) for lv, g in base.index]
     # Table: each share, with its interval across replicates for a simulation.
     shown = pd.DataFrame({"périmètre": labels})
     shown["objectif"] = [fr.percent(x) for x in base["target"]]
     comparison = pd.DataFrame({"périmètre": labels, "objectif": base["target"].to_numpy()})
     for run in runs.runs:
-        ind = _q1_rows(run.indicators).reindex(base.index)
+        ind = _q1_rows(run.published).reindex(base.index)
         comparison[run.scenario.nom] = ind["share"].to_numpy()
         if simulated:
             shown[run.scenario.nom] = [
@@ -301,7 +301,7 @@ def write_allocation(runs: AllocationRuns, output: Path, details: bool = False) 
     keep = base.index.get_level_values("level") != Level.RESERVATAIRE
     fig = go.Figure()
     for run in runs.runs:
-        ind = _q1_rows(run.indicators).reindex(base.index[keep])
+        ind = _q1_rows(run.published).reindex(base.index[keep])
         error = None
         if simulated:
             mean = ind["share"].to_numpy(dtype=float)
@@ -353,7 +353,7 @@ def write_allocation(runs: AllocationRuns, output: Path, details: bool = False) 
         Section("Part Q1 hors QPV par périmètre", (plotly_div(fig), table_html(shown))),
     ]
     every = [
-        table_html(objectives_table(run.indicators, names), caption=run.scenario.nom)
+        table_html(objectives_table(run.published, names), caption=run.scenario.nom)
         for run in runs.runs
     ]
     every.append(

@@ -167,11 +167,14 @@ def write_xlsx(
     sheets: Sequence[Sheet],
     title: str = "",
     definitions: Mapping[str, str] | None = None,
+    notice: str = "",
 ) -> Path:
     """A workbook with one formatted sheet per table (title, note, bold frozen header with
     filters, number formats, printed landscape on the page width), preceded by a « Sommaire »
     sheet that links every sheet when ``title`` is given, and followed by a « Définitions »
-    sheet when ``definitions`` (column label → definition) are given.
+    sheet when ``definitions`` (column label → definition) are given. ``notice`` (a working
+    document's mark, « Document de travail — non diffusable ») is written in bold red under the
+    title of the « Sommaire » and of every sheet.
 
     No cell is ever a formula: text that a spreadsheet would take for one is stored as a string
     cell with the quote prefix (``reports.safe``); numbers stay numbers.
@@ -198,6 +201,8 @@ def write_xlsx(
         index = book.create_sheet(title="Sommaire")
         put(index, 1, 1, title)
         index["A1"].font = Font(bold=True, size=14)
+        if notice:
+            put(index, 2, 1, notice).font = Font(bold=True, color="C00000")
         index["A3"] = "Feuille"
         index["B3"] = "Contenu"
         for cell in (index["A3"], index["B3"]):
@@ -221,6 +226,8 @@ def write_xlsx(
         ws = book.create_sheet(title=name)
         put(ws, 1, 1, sheet.title).font = Font(bold=True, size=13)
         put(ws, 2, 1, sheet.note).alignment = Alignment(wrap_text=False)
+        if notice:
+            put(ws, 3, 1, notice).font = Font(bold=True, color="C00000")
         header_row = 4
         for j, col in enumerate(sheet.frame.columns, start=1):
             cell = put(ws, header_row, j, str(col))

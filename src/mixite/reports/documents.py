@@ -128,6 +128,10 @@ FORMATS: dict[str, Format] = {
     "Objectif (part)": "pct",
     "Réalisé l'an passé": "int",
     "Relogements NPNRU/ORCOD": "int",
+    "Ménages connus": "int",
+    "Relogements": "int",
+    "Part des relogements": "pct",
+    "Part minimale de la charte": "pct",
     "Logements": "int",
     "Ménages": "int",
     "Mutations": "int",
@@ -986,6 +990,100 @@ def _orientations(result: DocumentsResult, method_label: str) -> list[Orientatio
     return out
 
 
+#: The relocation targets of the CIA's relocation section (``RelocationReview.targets``).
+_RELOCATION_TARGETS = {
+    "neuf_recent": "Ménages relogés dans un logement neuf ou récent",
+    "hors_qpv": "Ménages relogés hors QPV",
+    "reste_a_charge": "Ménages dont le reste à charge n'augmente pas au-delà de la charte",
+}
+
+
+def _relocation_review(
+    result: DocumentsResult,
+) -> tuple[list[str], pd.DataFrame | None, pd.DataFrame | None]:
+    """The relocation section in words: sentences, the targets table and the partners' table
+    (tables None when no follow-up is imported)."""
+    review = result.relocation_review
+    if review is None or not review.imported:
+        return (
+            [
+                "Aucun suivi des relogements n'a été transmis : les relogements ne comptent dans "
+                "l'objectif hors QPV que lorsque l'attribution est déclarée comme relogement "
+                "NPNRU, et les relogements réalisés ne peuvent pas être comparés aux objectifs de "
+                "la charte de relogement. Les partenaires transmettent le tableau de suivi des "
+                "relogements (ménages relogés, logement et date du bail) pour que ces éléments "
+                "figurent ici."
+            ],
+            None,
+            None,
+        )
+    f = review.figures
+    names = result.names
+    text = [
+        f"Selon le suivi des relogements importé, {_n(f['rehoused'], 'ménage relogé', 'ménages relogés')}"
+        f" sur {_n(f['surveyed'], 'ménage suivi', 'ménages suivis')} "
+        f"({_n(f['waiting'], 'ménage', 'ménages')} encore à reloger), dont "
+        f"{_n(f['rehoused_in_year'], 'bail signé', 'baux signés')} en {review.year}. "
+        f"{_n(f['matched'], 'relogement est rapproché', 'relogements sont rapprochés')} d'une "
+        "attribution importée (même logement et même date de bail) ; "
+        f"{_n(f['counted_outside_qpv'], 'relogement', 'relogements')} hors QPV de {review.year} "
+        "comptent ainsi dans l'objectif d'attributions hors QPV au premier quartile ou aux "
+        "relogés, une seule fois même quand le ménage est aussi du premier quartile.",
+        (
+            f"Objectifs de la charte : {review.charter_name} ({review.charter_source})."
+            if review.charter_name
+            else "Aucune charte de relogement n'a été fournie : les objectifs ci-dessous sont des "
+            "valeurs indicatives par défaut, pas ceux du territoire."
+        ),
+    ]
+    t = review.targets
+    targets = pd.DataFrame(
+        {
+            "Objectif de relogement": [
+                _RELOCATION_TARGETS.get(str(x), str(x)) for x in t["target"]
+            ],
+            "Cible de la charte": [
+                f"hausse de {fr.euros(v, 2)} par mois au plus"
+                if code == "reste_a_charge"
+                else f"au moins {fr.percent(v)}"
+                for code, v in zip(t["target"], t["target_value"], strict=True)
+            ],
+            "Ménages": t["households"],
+            "Ménages connus": t["known"],
+            "Part réalisée": t["share"],
+            "Statut": [
+                fr.MISSING if m is None or pd.isna(m) else ("atteint" if m else "non atteint")
+                for m in t["met"]
+            ],
+            "Source": [
+                "valeur indicative par défaut (la charte ne la fixe pas)"
+                if str(x).startswith("valeur par défaut")
+                else fr.source(str(x))
+                for x in t["source"]
+            ],
+        }
+    )
+    c = review.contributions
+    partners = pd.DataFrame(
+        {
+            "Partenaire": [
+                "logement hors des attributions importées"
+                if str(k) == "non_rapproche"
+                else fr.reservataire_name(str(k), names)
+                for k in c["partner"]
+            ],
+            "Relogements": c["relocations"],
+            "Part des relogements": c["share"],
+            "Part minimale de la charte": c["charter_share"],
+            "Statut": [
+                fr.MISSING if m is None or pd.isna(m) else ("atteint" if m else "non atteint")
+                for m in c["met"]
+            ],
+        }
+    )
+    return text, targets, partners
+
+
 def _objective_of(frame: pd.DataFrame | None, partner: str) -> pd.Series | None:
     if frame is None:
         return None
@@ -1153,6 +1251,7 @@ def policy_inputs(result: DocumentsResult, work_dir: Path | None = None) -> Poli
     if k.get("applications") is not None:
         key_figures.insert(3, ("Demandes en cours au 31 décembre", k["applications"], "int"))
 
+    review_text, review_targets, review_partners = _relocation_review(result)
     relocation = pd.DataFrame(
         {
             "Bailleur": [names.landlord(g) for g in result.relocations["landlord_id"]],
@@ -1295,6 +1394,9 @@ def policy_inputs(result: DocumentsResult, work_dir: Path | None = None) -> Poli
             result.objectives_reservataires, Level.RESERVATAIRE, names
         ),
         relocation=relocation,
+        relocation_review=review_text,
+        relocation_targets=review_targets,
+        relocation_partners=review_partners,
         sectors=sectors,
         fragile_residences=fragile,
         marges=marges,

@@ -103,6 +103,11 @@ class PolicyInputs:
     objectives_non_q1_qpv: pd.DataFrame | None = None
     objectives_reservataires: pd.DataFrame | None = None
     relocation: pd.DataFrame | None = None
+    #: The relocations of the imported follow-up: sentences (saying plainly when none is
+    #: imported), the charter's targets against them, each partner's share.
+    relocation_review: list[str] = field(default_factory=list)
+    relocation_targets: pd.DataFrame | None = None
+    relocation_partners: pd.DataFrame | None = None
     sectors: pd.DataFrame | None = None
     fragile_residences: pd.DataFrame | None = None
     marges: pd.DataFrame | None = None
@@ -135,6 +140,30 @@ class PolicyInputs:
     #: The statistical annex of the review (uncertainty of each share) and its note.
     statistics: pd.DataFrame | None = None
     statistics_note: str = ""
+
+
+def _relocation_blocks(inputs: PolicyInputs, f: dict[str, Format]) -> list[Block]:
+    """The relocations of the follow-up against the charter (CIA and review)."""
+    blocks: list[Block] = [Paragraph(text) for text in inputs.relocation_review]
+    if inputs.relocation_targets is not None:
+        blocks += _table_or_missing(
+            inputs.relocation_targets,
+            "Relogements réalisés au regard des objectifs de la charte de relogement",
+            "objectifs de la charte.",
+            f,
+            "Ménages connus : ménages relogés dont le logement (neuf ou récent, QPV) ou le "
+            "reste à charge avant et après est connu.",
+        )
+    if inputs.relocation_partners is not None:
+        blocks += _table_or_missing(
+            inputs.relocation_partners,
+            "Contributions des partenaires aux relogements réalisés",
+            "contributions des partenaires.",
+            f,
+            "Partenaire : réservataire du logement attribué (contingent de l'attribution "
+            "rapprochée du relogement).",
+        )
+    return blocks
 
 
 def _table_or_missing(
@@ -541,6 +570,7 @@ def cia(inputs: PolicyInputs) -> list[Block]:
             "relogements NPNRU dans les attributions.",
             f,
         ),
+        *_relocation_blocks(inputs, f),
         ToFill(
             "Modalités de relogement",
             "Charte intercommunale de relogement : contribution de chaque bailleur et "
@@ -672,6 +702,7 @@ def bilan_annuel(inputs: PolicyInputs) -> list[Block]:
             "relogements NPNRU dans les attributions.",
             f,
         ),
+        *_relocation_blocks(inputs, f),
         *_table_or_missing(
             inputs.mutations,
             f"Mutations parmi les attributions de {inputs.year}",

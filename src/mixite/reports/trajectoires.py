@@ -36,11 +36,15 @@ __all__ = [
 ]
 
 _PARTNER_PREFIX = "partenaire:"
-#: The footer of these pages: working documents of the partners, not publications.
-WORKING_FOOTER = (
-    "Produit par mixite. Document de travail des partenaires, non destiné à la publication : "
-    "les ménages y sont désignés par un pseudonyme et les effectifs ne sont pas masqués."
+#: The mark of these outputs (pages, workbooks): working documents of the partners, not
+#: publications, outside statistical secrecy by the rule of ``docs/secret-statistique.md``.
+WORKING_NOTICE = (
+    "Document de travail — non diffusable : document des partenaires, non destiné à la "
+    "publication ; les ménages y sont désignés par un pseudonyme et les effectifs ne sont pas "
+    "masqués."
 )
+#: The footer of these pages.
+WORKING_FOOTER = f"Produit par mixite. {WORKING_NOTICE}"
 
 
 @dataclass(frozen=True)
@@ -96,9 +100,17 @@ def _plan_table(result: RelocationResult) -> tuple[pd.DataFrame, dict[str, Forma
             "Reste à charge proposé (€/mois)": plan["cost_after"],
             "Évolution du reste à charge (€/mois)": plan["rise"],
             "Rang de la commune souhaitée": plan["wish_rank"],
+            "Besoins particuliers": [
+                "" if v is None or pd.isna(v) else str(v) for v in plan["needs"]
+            ],
+            "Besoins à vérifier": [
+                "à vérifier" if bool(v) else "" for v in plan["to_verify"].fillna(False)
+            ],
+            "Indemnité pour minoration de loyer (€)": plan["indemnity"],
         }
     )
     formats: dict[str, Format] = {
+        "Indemnité pour minoration de loyer (€)": "eur",
         "Année de l'opération": "text",
         "Année du relogement": "text",
         "Pièces": "int",
@@ -171,6 +183,47 @@ def _charter_table(result: RelocationResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _indemnity_blocks(result: RelocationResult) -> tuple[list[str], pd.DataFrame | None]:
+    """The indemnity section's paragraphs and its table per landlord (None without amounts)."""
+    if result.indemnities is None:
+        return [
+            "<p>La charte ne donne pas le montant de l'indemnité pour minoration de loyer de "
+            "l'ANRU : mixite ne la calcule pas. Ses montants (selon la zone et la typologie "
+            "depuis 2021) ne sont pas confirmés dans les sources de mixite ; la charte peut les "
+            "indiquer (clé « indemnite_minoration_loyer », "
+            f"{fr.source('docs/formats.md')}).</p>"
+        ], None
+    amounts = ", ".join(
+        f"{fr.integer(k)} pièce{'s' if k > 1 else ''} : {fr.euros(v)}"
+        for k, v in sorted(result.indemnity_amounts.items())
+    )
+    text = (
+        "<p>L'ANRU verse au bailleur qui reloge une indemnité pour minoration de loyer quand le "
+        "ménage est relogé dans un logement neuf ou récent dont le loyer est ramené au loyer "
+        "plafond de son aide au logement. Montants de la charte par relogement éligible "
+        f"({amounts} ; le dernier montant vaut aussi pour les logements plus grands), source : "
+        f"{html.escape(result.indemnity_source)}. Total pour le plan : "
+        f"{fr.euros(result.figures['indemnity'])}.</p>"
+    )
+    t = result.indemnities
+    frame = pd.DataFrame(
+        {
+            "Bailleur": [result.names.landlord(str(x)) for x in t["landlord_id"]],
+            "Relogements proposés": t["relocations"],
+            "dont éligibles à l'indemnité": t["eligible"],
+            "Indemnité due (€)": t["amount"],
+        }
+    ).sort_values("Indemnité due (€)", ascending=False, kind="stable")
+    return [text], frame
+
+
+_INDEMNITY_FORMATS: dict[str, Format] = {
+    "Relogements proposés": "int",
+    "dont éligibles à l'indemnité": "int",
+    "Indemnité due (€)": "eur",
+}
+
+
 def _rise_table(result: RelocationResult) -> pd.DataFrame:
     r = result.rise
     return pd.DataFrame(
@@ -198,6 +251,8 @@ def followup_frame(result: RelocationResult) -> pd.DataFrame:
     ready to be filled and re-imported."""
     f = result.followup.copy()
     f["lease_date"] = pd.to_datetime(f["lease_date"]).dt.strftime("%Y-%m-%d")
+    for col in ("cost_before", "cost_after"):
+        f[col] = f[col].astype("Float64").round(2)
     return f.rename(columns={c.name: c.header for c in RELOCATION_FOLLOWUP.columns})
 
 
@@ -252,6 +307,7 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
     rise = _rise_table(result)
     calendar = _calendar_table(result)
     follow = _followup_sheet(result)
+    indemnity_text, indemnities = _indemnity_blocks(result)
     statuses = pd.DataFrame(
         {
             "Code du statut": list(FOLLOWUP_STATUSES),
@@ -316,6 +372,34 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
             ),
             "reste-a-charge",
         ),
+        Section(
+            "Indemnité pour minoration de loyer (ANRU)",
+            (
+                *indemnity_text,
+                *(() if indemnities is None else (table_html(indemnities, _INDEMNITY_FORMATS),)),
+            ),
+            "indemnite",
+        ),
+        Section(
+            "Besoins particuliers",
+            (
+                f"<p>{fr.integer(f['with_needs'])} ménages enquêtés déclarent un besoin "
+                "particulier (rez-de-chaussée, ascenseur, accessibilité aux personnes à mobilité "
+                "réduite, autre). Un logement dont le parc décrit l'étage, l'ascenseur ou "
+                "l'accessibilité n'est proposé que s'il y répond ; quand le parc ne le décrit "
+                f"pas, la proposition est marquée « à vérifier » ({fr.integer(f['to_verify'])} "
+                "propositions) : la MOUS le vérifie avant la visite."
+                + (
+                    " Le parc de la base ne décrit ni l'étage, ni l'ascenseur, ni "
+                    "l'accessibilité des logements : toutes les propositions faites à ces "
+                    "ménages sont à vérifier."
+                    if not f.get("described_offers")
+                    else ""
+                )
+                + "</p>",
+            ),
+            "besoins",
+        ),
         Section("Calendrier", (_calendar_chart(result), table_html(calendar)), "calendrier"),
         Section(
             "Plan par ménage",
@@ -367,12 +451,25 @@ def write_relocation(result: RelocationResult, out_dir: Path) -> RelocationOutpu
                 formats=contribution_formats,
             ),
             Sheet("Reste à charge", rise, "Évolution du reste à charge"),
+            *(
+                ()
+                if indemnities is None
+                else (
+                    Sheet(
+                        "Indemnités",
+                        indemnities,
+                        "Indemnité pour minoration de loyer due à chaque bailleur",
+                        formats=_INDEMNITY_FORMATS,
+                    ),
+                )
+            ),
             Sheet("Calendrier", calendar, "Calendrier des opérations et des relogements"),
             Sheet("Plan", plan, "Plan par ménage (pseudonymes)", formats=plan_formats),
             Sheet("Suivi", follow, "Suivi des relogements (à compléter)"),
             Sheet("Statuts", statuses, "Statuts du suivi"),
         ],
         title=f"Plan de relogement — {territory}",
+        notice=WORKING_NOTICE,
     )
     # a data file in mixite's input format (headers and codes of the format), for --suivi
     csv = out_dir / "donnees" / "suivi-relogement.csv"
@@ -488,5 +585,6 @@ def write_mutations(result: MutationsResult, out_dir: Path) -> MutationsOutputs:
             Sheet("Ménages", movers, "Qui déménage (pseudonymes)"),
         ],
         title=f"Mutations et échanges — {territory}",
+        notice=WORKING_NOTICE,
     )
     return MutationsOutputs(html_path, xlsx)

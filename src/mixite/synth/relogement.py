@@ -151,6 +151,12 @@ def write_relocation_files(
             "source": "Charte de démonstration, article 3",
         },
         "contributions": contributions,
+        # illustrative amounts (the ANRU's are not confirmed in mixite's sources): the charter
+        # of a real territory states those of its NPNRU convention
+        "indemnite_minoration_loyer": {
+            "montants": {1: 2000, 2: 3000, 3: 4000, 4: 5000, 5: 6000},
+            "source": "Charte de démonstration, article 9 (montants fictifs, pas ceux de l'ANRU)",
+        },
     }
     charter_path = folder / "charte.yaml"
     charter_path.write_text(

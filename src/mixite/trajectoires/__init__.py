@@ -5,4 +5,4 @@ Pure computations: plain arrays and frames in, immutable results out, explicit s
 read or written here (the jobs of ``mixite.jobs.trajectoires`` load the store and the inputs).
 """
 
-__all__ = ["chains", "relogement", "ttc"]
+__all__ = ["chains", "relogement", "suivi", "ttc"]

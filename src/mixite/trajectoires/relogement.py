@@ -60,6 +60,7 @@ from mixite.allocation.problem import FIN_OTHER, FIN_PLUS
 from mixite.errors import MixiteError
 
 __all__ = [
+    "NEEDS",
     "TARGET_OUTSIDE_QPV",
     "TARGET_RECENT",
     "Charter",
@@ -71,6 +72,7 @@ __all__ = [
     "RelocationProblem",
     "build_relocation",
     "plan_relocation",
+    "rent_reduction_indemnity",
     "required",
     "target_name",
 ]
@@ -90,6 +92,10 @@ TARGET_OUTSIDE_QPV = "hors_qpv"
 _PARTNER = "partenaire:"
 #: Tolerances of the staged programme (households).
 _TOL = 1e-6
+#: The special needs of the social survey, in the column order of ``RelocationHouseholds.needs``:
+#: a ground floor; a ground floor or a lift; a dwelling accessible to reduced mobility (PMR);
+#: another need (proximity of a school, of work, of family…) that no file describes.
+NEEDS = ("rez_de_chaussee", "ascenseur", "pmr", "autre")
 
 
 def target_name(partner: str) -> str:
@@ -121,9 +127,15 @@ class RelocationHouseholds:
     wished: ObjArray  # (n, r) wished communes, "" when none
     accepts_qpv: BoolArray
     current_cost: FloatArray  # reste à charge today (€/month)
+    #: Special needs of the survey (``NEEDS``): (n, 4) booleans, all False when not given.
+    needs: BoolArray | None = None
 
     @classmethod
     def from_arrays(cls, **arrays: Any) -> RelocationHouseholds:
+        n_rows = len(arrays["ids"])
+        needs = arrays.get("needs")
+        needs = np.zeros((n_rows, len(NEEDS)), bool) if needs is None else needs
+        needs = _frozen(np.reshape(np.asarray(needs, bool), (n_rows, len(NEEDS))), bool)
         kinds = {
             "ids": object,
             "operation": object,
@@ -143,7 +155,7 @@ class RelocationHouseholds:
         for name, array in values.items():
             if array.shape[0] != n:
                 raise ValueError(f"{name}: {array.shape[0]} values for {n} households")
-        return cls(**values)
+        return cls(**values, needs=needs)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -164,6 +176,11 @@ class Offers:
     charges: FloatArray  # monthly charges (€)
     financing: IntArray  # FIN_* codes of ``allocation.problem``
     recent: BoolArray  # new or recently conventioned (the charter's definition)
+    #: Floor (0 = ground floor), lift and accessibility to reduced mobility (1/0), NaN when the
+    #: stock does not say: the special needs are hard constraints only where they are known.
+    floor: FloatArray | None = None
+    lift: FloatArray | None = None
+    accessible: FloatArray | None = None
 
     @classmethod
     def from_arrays(cls, **arrays: Any) -> Offers:
@@ -185,7 +202,14 @@ class Offers:
         for name, array in values.items():
             if array.shape[0] != n:
                 raise ValueError(f"{name}: {array.shape[0]} values for {n} offers")
-        return cls(**values)
+        known = {
+            k: _frozen(np.full(n, np.nan) if arrays.get(k) is None else arrays[k], np.float64)
+            for k in ("floor", "lift", "accessible")
+        }
+        for name, array in known.items():
+            if array.shape[0] != n:
+                raise ValueError(f"{name}: {array.shape[0]} values for {n} offers")
+        return cls(**values, **known)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -258,6 +282,7 @@ class RelocationProblem:
             & (of.rooms[o] <= hh.rooms_max[h])
             & wished_ok
             & (hh.accepts_qpv[h] | ~of.in_qpv[o])
+            & _needs(hh, of, h, o)[0]
         )
         # the reste à charge (the costly part) only where every other rule holds
         rise = np.full(h.shape, np.inf)
@@ -267,6 +292,45 @@ class RelocationProblem:
         ok &= rise <= ch.max_rise + 1e-9
         # the weight of an inadmissible pair is meaningless: computed on a zero rise
         return ok, _weight(ch, rank, _width(hh.wished), np.where(ok, rise, 0.0))
+
+    def to_verify(self, household: IntArray, offer: IntArray) -> BoolArray:
+        """Whether each pair meets a special need only because the stock does not describe the
+        dwelling (« à vérifier » by the MOUS before the proposal)."""
+        h = np.asarray(household, np.int64)
+        o = np.asarray(offer, np.int64)
+        return _needs(self.households, self.offers, h, o)[1]
+
+
+def _needs(
+    hh: RelocationHouseholds, of: Offers, h: IntArray, o: IntArray
+) -> tuple[BoolArray, BoolArray]:
+    """Whether each pair meets the household's special needs where the dwelling's attributes are
+    known (hard constraint), and whether a need remains to verify (attribute unknown, or a need
+    no file describes):
+
+    * ground floor: ``floor == 0``;
+    * ground floor or lift: ``floor == 0`` or a lift; refused only with a known upper floor and
+      no lift;
+    * reduced mobility: an accessible dwelling;
+    * another need: always to verify.
+    """
+    needs = hh.needs if hh.needs is not None else np.zeros((len(hh), len(NEEDS)), bool)
+    n = needs[h]
+    nan = np.full(o.shape, np.nan)
+    floor = of.floor[o] if of.floor is not None else nan
+    lift = of.lift[o] if of.lift is not None else nan
+    access = of.accessible[o] if of.accessible is not None else nan
+    ground = floor == 0
+    upper = floor > 0  # False when unknown
+    has_lift, no_lift = lift == 1, lift == 0
+    ok = (~n[:, 0] | ~upper) & (~n[:, 1] | ~(upper & no_lift)) & (~n[:, 2] | ~(access == 0))
+    verify = (
+        (n[:, 0] & np.isnan(floor))
+        | (n[:, 1] & ~ground & ~has_lift)
+        | (n[:, 2] & np.isnan(access))
+        | n[:, 3]
+    )
+    return ok, verify & ok
 
 
 def _width(wished: ObjArray) -> int:
@@ -626,3 +690,26 @@ def plan_relocation(problem: RelocationProblem, time_limit: float = 120.0) -> Re
         lp_bound=lp_bound,
         seconds=time.perf_counter() - start,
     )
+
+
+def rent_reduction_indemnity(
+    rooms: Any, recent: Any, reduction: Any, amounts: Mapping[int, float]
+) -> FloatArray:
+    """The ANRU's « indemnité pour minoration de loyer » due to the landlord for each relocation
+    (€, once per relocation): the charter's amount for the dwelling's number of rooms (the
+    amount of the largest size stated at most ``rooms``; the smallest stated for smaller
+    dwellings) when the relocation is into a new or recent dwelling whose rent is lowered to the
+    household's APL rent ceiling (``reduction > 0``: the rent reduction the indemnity
+    compensates), else 0. General regulation of the ANRU for the NPNRU; the amounts by zone and
+    typology are those of the local convention, stated in the charter (docs/trajectoires.md).
+    """
+    rooms = np.asarray(rooms, np.int64)
+    out = np.zeros(rooms.shape, np.float64)
+    if not amounts or rooms.size == 0:
+        return out
+    sizes = np.array(sorted(amounts), np.int64)
+    values = np.array([amounts[k] for k in sorted(amounts)], np.float64)
+    at = np.clip(np.searchsorted(sizes, rooms, side="right") - 1, 0, sizes.size - 1)
+    eligible = np.asarray(recent, bool) & (np.asarray(reduction, np.float64) > 0.005)
+    out[eligible] = values[at[eligible]]
+    return out
