@@ -33,18 +33,29 @@ def configure(base: Path, grid: Path | None = None, ppgdid: Path | None = None) 
     django.setup()
 
 
-def prepare(demo: bool) -> list[DemoAccount]:
-    """Migrate the web database, create the store's partners, and (``demo``) one account per
-    role with a new password each."""
+def prepare(
+    demo: bool, survey: Path | None = None, followup: Path | None = None
+) -> list[DemoAccount]:
+    """Migrate the web database, create the store's partners, import the relocation follow-up
+    (``survey`` and ``followup``; on the demo store, the files ``mixite demo`` wrote beside it)
+    and (``demo``) create one account per role with a new password each."""
     from django.core.management import call_command
 
+    from mixite.web import territory
+    from mixite.web.relocation import demo_files, import_followup
     from mixite.web.setup import demo_accounts, sync_partners
 
     call_command("migrate", interactive=False, verbosity=0)
-    if demo:
-        return demo_accounts()
-    sync_partners()
-    return []
+    accounts = demo_accounts() if demo else []
+    if not demo:
+        sync_partners()
+    if survey is None and demo:
+        found = demo_files(territory.base())
+        if found is not None:
+            survey, followup = found
+    if survey is not None:
+        import_followup(survey, followup)
+    return accounts
 
 
 def serve(host: str, port: int) -> None:

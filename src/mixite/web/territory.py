@@ -25,6 +25,7 @@ __all__ = [
     "base",
     "cached",
     "cotation_inputs",
+    "dwelling_ids",
     "grid",
     "latest_year",
     "names",
@@ -163,3 +164,16 @@ def waiting() -> pd.DataFrame:
         return public_waiting_times(cotation_inputs(), grid())
 
     return cached("waiting", compute)
+
+
+def dwelling_ids() -> frozenset[str]:
+    """The identifiers of the store's latest dwellings (a lease of the follow-up names one)."""
+
+    def compute() -> frozenset[str]:
+        from mixite.store import Store
+
+        with Store(base()) as store:
+            frame = store.read("dwellings", max(store.millesimes("dwellings")))
+        return frozenset(frame["dwelling_id"].astype(str))
+
+    return cached("dwelling_ids", compute)
