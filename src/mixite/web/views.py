@@ -794,6 +794,10 @@ def relocations(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _shown(value: Any) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
 @require_http_methods(["GET", "POST"])
 def relocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Where one household's relocation stands: its landlord or the administrator edits it;
@@ -807,8 +811,8 @@ def relocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         changes = [
-            f"{case._meta.get_field(f).verbose_name} : {before[f] or '—'} → "
-            f"{getattr(saved, f) or '—'}"
+            f"{case._meta.get_field(f).verbose_name} : {_shown(before[f])} → "
+            f"{_shown(getattr(saved, f))}"
             for f in fields
             if before[f] != getattr(saved, f) and f != "comment"
         ]
