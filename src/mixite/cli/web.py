@@ -56,6 +56,15 @@ def web(
             "les étapes déjà renseignées (avec --enquete).",
         ),
     ] = None,
+    processus: Annotated[
+        int,
+        typer.Option(
+            "--processus",
+            min=1,
+            max=16,
+            help="Processus du serveur (gunicorn, 4 fils chacun) ; un par cœur en général.",
+        ),
+    ] = 2,
     preparer: Annotated[
         bool,
         typer.Option("--preparer", help="Préparer la base de l'application et quitter."),
@@ -81,4 +90,4 @@ def web(
     if preparer:
         return
     typer.echo(f"Ouvrez http://{hote}:{port}/ dans un navigateur (Ctrl-C pour arrêter).")
-    serve(hote, port)
+    serve(hote, port, processus)
