@@ -13,6 +13,7 @@ Not a test: it measures, on loopback only, for a bounded time.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import socket
 import subprocess
@@ -122,6 +123,8 @@ def _load(host: str, password: str, users: int, seconds: int) -> dict[str, float
     gevent.spawn_later(seconds, runner.quit)
     runner.greenlet.join()
     total = env.stats.total
+    for error in env.stats.errors.values():
+        print(f"  erreur × {error.occurrences} : {error.method} {error.name} — {error.error}")
     return {
         "requests": float(total.num_requests),
         "rps": total.num_requests / max(seconds, 1),
@@ -141,17 +144,23 @@ def main(argv: list[str] | None = None) -> int:
         base = args.base or _territory(Path(tmp))
         port = _free_port()
         server, accounts = _serve(base, port)
+        start_load = os.getloadavg()
         try:
             figures = _load(
                 f"http://127.0.0.1:{port}", accounts["bailleur"], args.utilisateurs, args.duree
             )
         finally:
+            end_load = os.getloadavg()
             server.terminate()
             server.wait(timeout=30)
     print(
         f"{args.utilisateurs} utilisateurs, {args.duree} s : {figures['requests']:.0f} requêtes, "
         f"{figures['rps']:.1f} req/s, p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms "
         f"(cible ≤ {TARGET_P95_MS:.0f} ms), erreurs {figures['errors']:.0f} (cible 0)."
+    )
+    print(
+        "Charge de la machine (moyenne sur 1 min) : "
+        f"{start_load[0]:.1f} au début, {end_load[0]:.1f} à la fin ({os.cpu_count()} cœurs)."
     )
     ok = figures["p95"] <= TARGET_P95_MS and figures["errors"] == 0
     print("Cible atteinte." if ok else "Cible NON atteinte.")

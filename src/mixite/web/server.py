@@ -41,19 +41,21 @@ def prepare(
     from django.core.management import call_command
 
     from mixite.web import territory
+    from mixite.web.models import RelocationCase
     from mixite.web.relocation import demo_files, import_followup
     from mixite.web.setup import demo_accounts, sync_partners
 
     call_command("migrate", interactive=False, verbosity=0)
-    accounts = demo_accounts() if demo else []
-    if not demo:
-        sync_partners()
-    if survey is None and demo:
+    sync_partners()
+    if survey is None and demo and not RelocationCase.objects.exists():
+        # The demo's files, on the first launch only: later launches keep the statuses edited
+        # on the pages.
         found = demo_files(territory.base())
         if found is not None:
             survey, followup = found
     if survey is not None:
         import_followup(survey, followup)
+    accounts = demo_accounts() if demo else []
     return accounts
 
 
@@ -104,6 +106,9 @@ def serve(host: str, port: int, workers: int = 2) -> None:
                 "threads": THREADS,
                 "worker_class": "gthread",
                 "timeout": 120,
+                # Browsers and locust keep connections open: closing one after 2 s (gunicorn's
+                # default) races the next request on it and fails it.
+                "keepalive": 30,
                 "graceful_timeout": 10,
                 "accesslog": None,
                 "errorlog": "-",
