@@ -6,7 +6,9 @@ default 100,000 inputs, about an hour on one core). A 2,000-input sample runs in
 
 Seeds are valid files of a tiny synthetic territory written by ``mixite.synth`` in the official
 formats (RPLS, demandes, attributions, occupation, réservations, communes, bailleurs, QPV
-GeoJSON, ``territoire.yaml``) plus a column mapping, each cut to a few rows. Hypothesis drives
+GeoJSON, ``territoire.yaml``) plus a column mapping, an SRU file, the files of a relocation
+operation (programme, social survey, follow-up table, charter) and a strategy with its
+programming table, each cut to a few rows. Hypothesis drives
 the mutations (``st.randoms``, in batches of ``BATCH`` examples with their own seed, generation
 only, so that a failure is counted rather than shrunk): truncations, re-encodings (Windows-1252,
 Latin-1, UTF-16, BOM), swapped, duplicated or dropped columns, random bytes, NUL bytes, huge
@@ -23,6 +25,7 @@ The run prints its count of inputs, of refusals, of uncaught exceptions and of s
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import random
 import shutil
@@ -54,6 +57,13 @@ KINDS = (
     "correspondance",
     "engagements",
     "contours",
+    "sru",
+    "programme_relogement",
+    "enquete",
+    "suivi_relogement",
+    "charte",
+    "strategie",
+    "programmation",
 )
 SEED_FILES = {
     "rpls": "rpls.csv",
@@ -68,7 +78,30 @@ SEED_FILES = {
     "correspondance": "correspondance.yaml",
     "engagements": "engagements.yaml",
     "contours": "communes.geojson",
+    "sru": "sru.csv",
+    "programme_relogement": "programme.csv",
+    "enquete": "enquete.csv",
+    "suivi_relogement": "suivi-relogement.csv",
+    "charte": "charte.yaml",
+    "strategie": "strategies/offre.yaml",
+    "programmation": "strategies/programmation_plh.csv",
 }
+#: Kinds read by their own reader only (files that ``mixite importer`` does not take).
+READ_ONLY = frozenset(
+    (
+        "sru",
+        "programme_relogement",
+        "enquete",
+        "suivi_relogement",
+        "charte",
+        "strategie",
+        "programmation",
+    )
+)
+#: Kinds mutated as YAML and as GeoJSON (the others as CSV).
+YAML_KINDS = frozenset(("territoire", "correspondance", "engagements", "charte", "strategie"))
+GEO_KINDS = frozenset(("qpv", "contours"))
+PROJECT = Path(__file__).parents[1]
 #: Store table of each kind (for the import job).
 TABLE = {
     "rpls": "dwellings",
@@ -111,11 +144,52 @@ def _head(data: bytes, rows: int) -> bytes:
     return b"".join(lines[: rows + 1])
 
 
+def _extra_seeds(folder: Path) -> None:
+    """Seeds of the readers ``mixite importer`` does not take: an SRU file (real Val-d'Oise
+    rates of the tests), the territory's synthetic NPNRU operation (programme, survey, charter)
+    and the follow-up its relocation plan writes, and a strategy with its programming table
+    (the project's examples, with the scenario and grid they name)."""
+    from mixite.jobs.importing import import_files, plan_import
+    from mixite.jobs.trajectoires import read_relocation_inputs, relocation
+    from mixite.reports.trajectoires import write_relocation
+    from mixite.store import Store
+    from mixite.synth.relogement import write_relocation_files
+
+    sru = PROJECT / "tests" / "data" / "sru" / "taux_logements_sociaux_95_2024.csv"
+    (folder / "sru.csv").write_bytes(sru.read_bytes())
+    base = folder.parent / "graine.duckdb"
+    import_files(base, 2025, plan_import({}, folder, None))
+    with Store(base) as store:
+        files = write_relocation_files(
+            folder,
+            store.read("dwellings", 2025),
+            store.read("households", 2025),
+            2025,
+            seed=7,
+            max_households=ROWS,
+        )
+    inputs = read_relocation_inputs(base, files.programme, files.survey, files.charter)
+    with Store(base) as store:
+        result = relocation(store, inputs, seed=7)
+    outputs = write_relocation(result, folder.parent / "plan")
+    (folder / "suivi-relogement.csv").write_bytes(outputs.followup.read_bytes())
+    for sub, names in (
+        ("strategies", ("offre.yaml", "programmation_plh.csv")),
+        ("scenarios", ("reference.yaml",)),
+        ("grilles", ("lyon_illustrative.yaml",)),
+    ):
+        (folder / sub).mkdir(exist_ok=True)
+        for name in names:
+            (folder / sub / name).write_bytes((PROJECT / "exemples" / sub / name).read_bytes())
+
+
 def make_seeds(folder: Path) -> Seeds:
-    """Write a tiny synthetic territory into ``folder`` and cut each CSV to ``ROWS`` rows."""
+    """Write a tiny synthetic territory (and the seeds of the other readers) into ``folder``
+    and cut each CSV to ``ROWS`` rows."""
     from mixite.synth import generate, size_profile
 
     generate(folder, np.random.default_rng(2025), size_profile(dwellings=200), 2025)
+    _extra_seeds(folder)
     data: dict[str, bytes] = {}
     for kind, name in SEED_FILES.items():
         path = folder / name
@@ -363,9 +437,9 @@ GEO_MUTATIONS: tuple[Callable[[bytes, random.Random], bytes], ...] = (
 
 def mutate(kind: str, data: bytes, rnd: random.Random) -> tuple[bytes, list[str]]:
     """Apply 1 to ``MAX_MUTATIONS`` mutations chosen by ``rnd``; the bytes and their names."""
-    if kind in ("territoire", "correspondance", "engagements"):
+    if kind in YAML_KINDS:
         pool = YAML_MUTATIONS
-    elif kind in ("qpv", "contours"):
+    elif kind in GEO_KINDS:
         pool = GEO_MUTATIONS
     else:
         pool = CSV_MUTATIONS
@@ -411,6 +485,9 @@ class Runner:
         self.seeds = seeds
         self.work = work
         work.mkdir(parents=True, exist_ok=True)
+        # A strategy names its scenario and programming table by relative paths.
+        for sub in ("strategies", "scenarios", "grilles"):
+            shutil.copytree(seeds.folder / sub, work / sub, dirs_exist_ok=True)
         self.base = work / "base.duckdb"
         self.tally = Tally()
         self._digest: str | None = None
@@ -426,10 +503,33 @@ class Runner:
         return self._communes
 
     def _reader(self, kind: str, path: Path) -> Callable[[], object]:
-        from mixite.io import read_commitments, read_qpv, read_rpls, read_table, read_territory
+        from mixite.io import (
+            read_commitments,
+            read_qpv,
+            read_rpls,
+            read_table,
+            read_territory,
+            relogement,
+            strategy,
+        )
         from mixite.io.detect import with_contours
+        from mixite.io.sru import read_sru
 
         known = self.seeds.communes
+        if kind == "sru":
+            return lambda: read_sru(path)
+        if kind == "programme_relogement":
+            return lambda: relogement.read_programme(path)
+        if kind == "enquete":
+            return lambda: relogement.read_survey(path, known_communes=known)
+        if kind == "suivi_relogement":
+            return lambda: relogement.read_followup(path)
+        if kind == "charte":
+            return lambda: relogement.read_charter(path, dt.date(2027, 1, 1))
+        if kind == "strategie":
+            return lambda: strategy.load_strategy(path)
+        if kind == "programmation":
+            return lambda: strategy.read_programme(path)
         if kind == "rpls":
             return lambda: read_rpls(path, known_communes=known)
         if kind == "qpv":
@@ -482,7 +582,7 @@ class Runner:
         except Exception as exc:
             self._uncaught(kind, names, data, exc)
             return
-        if with_import:
+        if with_import and kind not in READ_ONLY:
             try:
                 self._import(kind, path)
             except Exception as exc:
@@ -490,7 +590,7 @@ class Runner:
 
     def _uncaught(self, kind: str, names: list[str], data: bytes, exc: Exception) -> None:
         self.tally.uncaught += 1
-        keep = self.work / f"echec-{self.tally.uncaught}-{SEED_FILES[kind.split()[0]]}"
+        keep = self.work / f"echec-{self.tally.uncaught}-{Path(SEED_FILES[kind.split()[0]]).name}"
         keep.write_bytes(data)
         last = traceback.format_exception(exc)[-1].strip()
         self.tally.record_failure(f"{kind} {'+'.join(names)} → {last} (entrée : {keep})")

@@ -92,6 +92,26 @@ def test_a_national_run_on_a_local_dask_cluster(france: Path, tmp_path: Path) ->
         assert epci[f"{ind}_share"] == pytest.approx(mine.loc[ind, "share"], nan_ok=True)
         assert epci[f"{ind}_shortfall"] == mine.loc[ind, "shortfall"]
     assert epci["epci_name"] == "CC du Sud Corse" and epci["region_name"] == "Corse"
+
+    # the diagnostic rows (secrecy applied over the tables the observatory shows only) are the
+    # territory's own diagnostic figures, computed here by the unprotected computation
+    from mixite.indicators.diagnostic import territorial_diagnostic
+    from mixite.jobs._load import load_snapshot
+
+    with Store(out / "bases" / f"{SUD_CORSE}.duckdb") as store:
+        snapshot = load_snapshot(store)
+        raw = territorial_diagnostic(snapshot.frames(), snapshot.millesime)
+    diag = rows.loc[
+        (rows["epci"] == SUD_CORSE) & (rows["task"] == "diagnostic") & (rows["level"] == "epci")
+    ].set_index("indicator")
+    vacancy = raw["vacance_territoire"].iloc[0]
+    assert diag.loc["vacance", "share"] == pytest.approx(vacancy["vacancy_rate"])
+    assert diag.loc["rotation", "share"] == pytest.approx(vacancy["turnover_rate"])
+    demand = raw["demande_territoire"].iloc[0]
+    assert diag.loc["demandes_par_attribution", "share"] == pytest.approx(demand["pressure"])
+    stock = raw["stock_qpv"].set_index("qpv_status")["dwellings"]
+    assert diag.loc["parc_en_qpv", "numerator"] == stock.get("QPV", 0)
+    assert diag.loc["parc_en_qpv", "denominator"] == stock.sum()
     assert run.result.scenario_changes is not None
     assert set(run.result.scenario_changes["epci"]) == {SUD_CORSE, FAUCIGNY}
 

@@ -124,6 +124,10 @@ def test_a_programme_row_is_typed() -> None:
         ({"loyer_m2": "cher"}, "loyer_m2", "plafond de la convention"),
         ({"qpv": "Les Tilleuls"}, "qpv", "code du QPV"),
         ({"annee_livraison": "27"}, "annee_livraison", "année de livraison"),
+        # Found by the reader fuzzing: digits beyond a float's range, and « NaN », are refused
+        # in French rather than raising OverflowError/ValueError on int().
+        ({"t3": "9" * 400}, "t3", "nombre entier"),
+        ({"annee_livraison": "NaN"}, "annee_livraison", "année de livraison"),
     ],
 )
 def test_a_bad_programme_cell_names_line_column_value_and_fix(

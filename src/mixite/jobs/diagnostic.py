@@ -4,6 +4,7 @@ indicators of an attribution year, and the room for manoeuvre outside QPV."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -381,6 +382,31 @@ def diagnostic(
         qpv_location=location_counts(dwellings, year, params),
         quota_history=history,
         communes=snapshot.get("communes"),
+    )
+
+
+def diagnostic_tables(
+    store: StoreLike,
+    tables: Sequence[str],
+    millesime: int | None = None,
+    params: Parameters | None = None,
+) -> tuple[int, dict[str, pd.DataFrame]]:
+    """The millésime (the latest one when None) and the named tables of its diagnostic (those the
+    data allow), with statistical secrecy applied over these tables alone: a publication of
+    only these tables, such as the national observatory's (``docs/national.md``), needs no
+    suppression forced by the diagnostic's other tables, and protecting them alone is much
+    cheaper than ``diagnostic``'s protection of every table."""
+    from mixite.indicators.diagnostic import publishable, territorial_diagnostic
+    from mixite.indicators.diagnostic_secrecy import secret_dwellings
+
+    snapshot = load_snapshot(store, millesime)
+    year = snapshot.millesime
+    dwellings = snapshot.require("dwellings", "le diagnostic")
+    raw = territorial_diagnostic(snapshot.frames(), year, params)
+    chosen = {name: raw[name] for name in tables if name in raw}
+    threshold = _secrecy(params, year)
+    return year, publishable(
+        chosen, threshold, dwellings, secret_dwellings(params, dt.date(year, 1, 1))
     )
 
 

@@ -32,6 +32,7 @@ from mixite.vocabulary import (
 
 if TYPE_CHECKING:
     from mixite.allocation.scenario import Scenario
+    from mixite.jobs.results import MargesResult
 
 __all__ = [
     "TASKS",
@@ -43,6 +44,9 @@ __all__ = [
     "territory_identity",
     "with_identity",
 ]
+
+#: The diagnostic tables the national observatory publishes (``diagnostic_rows``).
+NATIONAL_DIAGNOSTIC_TABLES = ("stock_qpv", "vacance_territoire", "demande_territoire")
 
 #: The tasks, in the order they run on a territory.
 TASKS: tuple[Task, ...] = (Task.DIAGNOSTIC, Task.QUOTAS, Task.SIMULATION)
@@ -132,12 +136,19 @@ def diagnostic_rows(
     """The national diagnostic of a territory (long format, statistical secrecy applied): share
     of the stock in QPV, vacancy, turnover, applications per attribution at the EPCI level, and
     the room for manoeuvre outside QPV (attainable Q1 share, binding reason in ``detail``) of the
-    EPCI and of each landlord (``jobs.diagnostic.diagnostic``)."""
-    from mixite.jobs.diagnostic import diagnostic
+    EPCI and of each landlord (``jobs.diagnostic.diagnostic_tables`` and ``marges``: secrecy
+    applied over the tables this publication shows, not over the whole diagnostic)."""
+    from mixite.errors import MixiteError
+    from mixite.jobs._load import load_names
+    from mixite.jobs.diagnostic import diagnostic_tables, marges
 
-    result = diagnostic(store, millesime, params)
-    epci = str(territory_row(store, result.millesime).iloc[0]["epci"])
-    tables = result.tables
+    year, tables = diagnostic_tables(store, NATIONAL_DIAGNOSTIC_TABLES, millesime, params)
+    epci = str(territory_row(store, year).iloc[0]["epci"])
+    names = load_names(store)
+    try:
+        marges_result: MargesResult | None = marges(store, year - 1, params)
+    except MixiteError:  # no rents, no applications, no attributions: the other rows stay
+        marges_result = None
     rows: list[dict[str, Any]] = []
 
     def add(indicator: str, num: Any, den: Any, share: Any, level: str = Level.EPCI,
@@ -170,8 +181,8 @@ def diagnostic_rows(
     if dem is not None and len(dem):
         row = dem.iloc[0]
         add(NationalIndicator.PRESSURE, row["pending"], row["attributions"], row["pressure"])
-    if result.marges is not None:
-        groups = result.marges.groups
+    if marges_result is not None:
+        groups = marges_result.groups
         shown = groups.loc[groups["level"].isin([Level.EPCI, Level.LANDLORD])]
         for line in shown.itertuples():
             level = str(line.level)
@@ -199,7 +210,7 @@ def diagnostic_rows(
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=[*LONG_COLUMNS, "group_name", "detail"])
-    frame["group_name"] = _group_names(frame, result.names)
+    frame["group_name"] = _group_names(frame, names)
     return frame
 
 

@@ -26,6 +26,7 @@ T5 = five rooms or more), ``loyer_m2`` (monthly rent per m², or « plafond de l
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -221,11 +222,14 @@ def _empty_programme() -> pd.DataFrame:
 
 
 def _number(text: str) -> float | None:
+    """The finite number written in ``text`` (decimal comma, spaces), or ``None``: « NaN »,
+    « inf » and digits beyond a float's range are not numbers of a programming table."""
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
     try:
-        return float(cleaned)
+        value = float(cleaned)
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 def parse_programme(frame: pd.DataFrame, source: str) -> pd.DataFrame:
