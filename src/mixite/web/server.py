@@ -94,6 +94,7 @@ def serve(host: str, port: int, workers: int = 2) -> None:
     # What every page needs, computed once before the workers are forked (they inherit it):
     # otherwise each would compute it on its first request, one after the other on the store.
     territory.quotas()
+    territory.names()
     territory.waiting()
     territory.dwelling_ids()
     connections.close_all()  # each process opens its own
