@@ -94,7 +94,8 @@ def test_web_serves_with_gunicorn_and_runs_in_the_consumer(
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MIXITE_WEB"))}
     server = subprocess.Popen(
-        [sys.executable, "-m", "mixite", "web", "--base", str(base), "--port", str(port)],
+        [sys.executable, "-m", "mixite", "web", "--base", str(base), "--port", str(port),
+         "--processus", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     root = f"http://127.0.0.1:{port}"

@@ -62,9 +62,10 @@ def web(
             "--processus",
             min=1,
             max=16,
-            help="Processus du serveur (gunicorn, 4 fils chacun) ; un par cœur en général.",
+            help="Processus du serveur (gunicorn, 4 fils chacun) ; plus d'un ne sert que sur "
+            "une machine dont les cœurs sont libres.",
         ),
-    ] = 2,
+    ] = 1,
     preparer: Annotated[
         bool,
         typer.Option("--preparer", help="Préparer la base de l'application et quitter."),

@@ -76,7 +76,7 @@ def _consumer() -> None:
     HUEY.create_consumer(workers=1, worker_type="thread").run()
 
 
-def serve(host: str, port: int, workers: int = 2) -> None:
+def serve(host: str, port: int, workers: int = 1) -> None:
     """Serve the application with gunicorn (``workers`` processes of ``THREADS`` threads: the
     pages use every core) beside the task consumer in its own process, until interrupted.
     The processes share the caches' rule (per state of the store file) and take turns on the
