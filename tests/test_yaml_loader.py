@@ -93,6 +93,10 @@ def test_oversized_territory_file_is_refused_without_reading_it(tmp_path: Path) 
         ("a: !!python/object/apply:os.system ['true']\n", "syntax", 1),
         ("a: 2025-13-45\n", "value", None),
         ("? [1, 2]\n: x\n", "syntax", 1),
+        # found by the reader fuzzing: a null key reached the readers' checks of unknown keys
+        ("colonnes:\n  a: b\n?\n", "empty", 3),
+        ("a: 1\n~: 2\n", "empty", 2),
+        ("a:\n  null: 2\n", "empty", 2),
     ],
 )
 def test_strict_loader_refuses(text: str, kind: str, line: int | None) -> None:

@@ -531,3 +531,14 @@ def test_shapefile_in_lambert93_is_reprojected_to_wgs84(tmp_path: Path) -> None:
     first = gpd.GeoSeries.from_wkt(frame["geometry_wkt"], crs=4326).iloc[0]
     # Back in longitude/latitude: the first QPV (Perpignan) lies near 2.9 E, 42.7 N.
     assert 2.8 < first.centroid.x < 3.0 and 42.6 < first.centroid.y < 42.8
+
+
+def test_a_mapping_with_a_null_key_is_refused_in_french(tmp_path: Path) -> None:
+    """Found by the reader fuzzing: a line « ? » alone is a YAML key that is null, which the
+    check of unknown keys could not sort beside the text keys (TypeError); the strict loader
+    now refuses it with its line."""
+    mapping = tmp_path / "correspondance.yaml"
+    mapping.write_text('table: demandes\ncolonnes:\n  "N° demande": numero_unique\n?\n')
+    with pytest.raises(InputError, match="clé vide") as err:
+        load_mapping(mapping)
+    assert err.value.where.line == 4

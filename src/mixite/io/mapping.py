@@ -103,11 +103,11 @@ def _from_tree(tree: Any, name: str) -> ColumnMapping:
             'Écrivez « colonnes: » puis une ligne « "en-tête de votre fichier": en_tete_mixite » '
             "par colonne.",
         )
-    unknown = sorted(set(tree) - _KEYS)
+    unknown = sorted(set(tree) - _KEYS, key=str)  # a YAML key may be null (« ? » alone)
     if unknown:
         raise InputError(
             "Clé inconnue dans le fichier de correspondance",
-            Location(name, column=str(unknown[0])),
+            Location(name, column="(clé vide)" if unknown[0] is None else str(unknown[0])),
             "Clés permises : table, colonnes, valeurs.",
         )
     columns = tree["colonnes"]

@@ -84,7 +84,8 @@ YAML_MAX_NODES = 200_000
 class YamlError(MixiteError):
     """A YAML file that the strict loader refuses.
 
-    ``kind`` says why: ``syntax``, ``duplicate`` (``key`` holds the key), ``alias``, ``size``,
+    ``kind`` says why: ``syntax``, ``duplicate`` (``key`` holds the key), ``empty`` (a null
+    key), ``alias``, ``size``,
     ``depth``, ``nodes``, ``value`` (a scalar the safe constructors cannot build) or
     ``encoding``. ``problem`` is French; ``line`` and ``column`` are 1-based (``None`` when
     unknown). Each caller rewraps it in its own error (``ParameterError``, ``InputError``,
@@ -130,6 +131,8 @@ def _construct_mapping(
         key = loader.construct_object(key_node, deep=deep)
         if isinstance(key, dt.date):
             key = key.isoformat()
+        if key is None:  # « ? » alone, « ~: » or « null: »: no file of mixite has such a key
+            raise _EmptyKey(_line(key_node), int(key_node.start_mark.column) + 1)
         try:
             duplicate = key in mapping
         except TypeError:
@@ -140,6 +143,13 @@ def _construct_mapping(
             raise _DuplicateKey(str(key), _line(key_node), int(key_node.start_mark.column) + 1)
         mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
+
+
+class _EmptyKey(Exception):
+    def __init__(self, line: int | None, column: int) -> None:
+        super().__init__("null key")
+        self.line = line
+        self.column = column
 
 
 class _DuplicateKey(Exception):
@@ -232,7 +242,7 @@ def parse_yaml(text: str, source: str, *, max_bytes: int = YAML_MAX_BYTES) -> Ya
 
     Refused: a text over ``max_bytes`` (UTF-8), anchors and aliases (the « billion laughs »
     expansion), nesting deeper than ``YAML_MAX_DEPTH``, more than ``YAML_MAX_NODES`` nodes,
-    duplicate keys, unhashable keys, tags other than the safe ones, and values that the safe
+    duplicate keys, null keys, unhashable keys, tags other than the safe ones, and values that the safe
     constructors cannot build (a date such as 2025-13-45). ``source`` is the file name shown in
     the message.
     """
@@ -254,6 +264,15 @@ def parse_yaml(text: str, source: str, *, max_bytes: int = YAML_MAX_BYTES) -> Ya
             exc.line,
             exc.column,
             key=exc.key,
+        ) from None
+    except _EmptyKey as exc:
+        raise YamlError(
+            "empty",
+            "clé vide (un « ? » seul, ou « ~ » ou « null » avant les deux-points) ; écrivez le "
+            "nom de la clé ou supprimez la ligne",
+            source,
+            exc.line,
+            exc.column,
         ) from None
     except yaml.YAMLError as exc:
         line, column = _mark_position(exc)
