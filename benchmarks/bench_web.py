@@ -1,7 +1,7 @@
 """Benchmark: 50 concurrent users on the web application for 2 minutes (locust, loopback).
 
 Run: ``.venv/bin/python -m benchmarks.bench_web [--utilisateurs 50] [--duree 120]
-[--base B.duckdb]`` (or ``make bench``). Without ``--base``, generates the `petite` synthetic
+[--base B.duckdb] [--processus N]`` (or ``make bench``). Without ``--base``, generates the `petite` synthetic
 territory (seed 11) with ``mixite generer`` and ``mixite importer`` in a temporary folder. Starts
 ``mixite web --demo`` on a free loopback port in a subprocess (its own server, consumer and
 store), then runs locust in this process: half the users are a landlord (log in, then open its
@@ -13,6 +13,7 @@ Not a test: it measures, on loopback only, for a bounded time.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import socket
 import subprocess
@@ -53,12 +54,13 @@ def _territory(folder: Path) -> Path:
     return base
 
 
-def _serve(base: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def _serve(base: Path, port: int, processes: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
     # The preparation prints the passwords of the demo accounts (new ones at each run).
     out = _mixite("web", "--base", str(base), "--demo", "--preparer")
     accounts = dict(re.findall(r"^  (\S+) / (\S+) \(", out, flags=re.M))
+    command = [sys.executable, "-m", "mixite", "web", "--base", str(base), "--port", str(port)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "mixite", "web", "--base", str(base), "--port", str(port)],
+        [*command, "--processus", str(processes)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -122,6 +124,8 @@ def _load(host: str, password: str, users: int, seconds: int) -> dict[str, float
     gevent.spawn_later(seconds, runner.quit)
     runner.greenlet.join()
     total = env.stats.total
+    for error in env.stats.errors.values():
+        print(f"  erreur × {error.occurrences} : {error.method} {error.name} — {error.error}")
     return {
         "requests": float(total.num_requests),
         "rps": total.num_requests / max(seconds, 1),
@@ -136,22 +140,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--utilisateurs", type=int, default=50)
     parser.add_argument("--duree", type=int, default=120, help="secondes")
     parser.add_argument("--base", type=Path, default=None)
+    parser.add_argument("--processus", type=int, default=1, help="processus du serveur")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mixite-bench-web-") as tmp:
         base = args.base or _territory(Path(tmp))
         port = _free_port()
-        server, accounts = _serve(base, port)
+        server, accounts = _serve(base, port, args.processus)
+        start_load = os.getloadavg()
         try:
             figures = _load(
                 f"http://127.0.0.1:{port}", accounts["bailleur"], args.utilisateurs, args.duree
             )
         finally:
+            end_load = os.getloadavg()
             server.terminate()
             server.wait(timeout=30)
     print(
-        f"{args.utilisateurs} utilisateurs, {args.duree} s : {figures['requests']:.0f} requêtes, "
+        f"{args.utilisateurs} utilisateurs, {args.duree} s, {args.processus} processus : {figures['requests']:.0f} requêtes, "
         f"{figures['rps']:.1f} req/s, p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms "
         f"(cible ≤ {TARGET_P95_MS:.0f} ms), erreurs {figures['errors']:.0f} (cible 0)."
+    )
+    print(
+        "Charge de la machine (moyenne sur 1 min) : "
+        f"{start_load[0]:.1f} au début, {end_load[0]:.1f} à la fin ({os.cpu_count()} cœurs)."
     )
     ok = figures["p95"] <= TARGET_P95_MS and figures["errors"] == 0
     print("Cible atteinte." if ok else "Cible NON atteinte.")

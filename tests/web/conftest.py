@@ -97,3 +97,17 @@ def attributions_csv(store: Path, landlord: str, folder: Path, drop: int = 0) ->
     path = folder / "attributions_bailleur.csv"
     out.to_csv(path, sep=";", index=False)
     return path
+
+
+def make_case(partner: Any, household: str, status: str = "enquete", **values: Any) -> Any:
+    """A household of landlord ``partner`` in the relocation follow-up."""
+    from mixite.web.models import RelocationCase
+
+    return RelocationCase.objects.create(
+        household_id=household,
+        operation="NPNRU-TEST",
+        landlord=partner,
+        residence="P-TEST",
+        status=status,
+        **values,
+    )

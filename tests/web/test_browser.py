@@ -159,3 +159,63 @@ def test_applicant_simulator_and_accessibility(
     results = axe.run(page)
     assert results.violations_count == 0, results.generate_report()
     assert refused == []
+
+
+@pytest.fixture
+def live_case(live_accounts: dict[str, Any]) -> Any:
+    """A household of the landlord's in the relocation follow-up (written before Chromium
+    starts)."""
+    from .conftest import make_case
+
+    return make_case(live_accounts["A"], "MENAGE-NAVIGATEUR", proposed_dwelling="L-PROPOSE")
+
+
+def test_landlord_edits_the_relocation_follow_up(
+    live_case: Any,
+    browser_page: tuple[Any, list[str]],
+    live_server: Any,
+    web_store: Path,
+) -> None:
+    """The landlord opens « Relogements », edits its household: a relocation without a lease
+    date is refused in French, then the complete one is saved and listed; axe-core finds no
+    violation on the follow-up pages."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from mixite.store import Store
+
+    with Store(web_store) as store:
+        frame = store.read("dwellings", max(store.millesimes("dwellings")))
+    dwelling = str(frame["dwelling_id"].iloc[5])
+    page, refused = browser_page
+    axe = Axe()
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Identifiant", exact=True).fill("bailleur")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/partenaires/*/")
+    page.get_by_role("link", name="Relogements", exact=True).click()
+    page.wait_for_selector("#menages")
+    assert "MENAGE-NAVIGATEUR" in page.locator("#menages").inner_text()
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+    page.get_by_role("link", name="Modifier le suivi du ménage MENAGE-NAVIGATEUR").click()
+    page.get_by_label("Étape du relogement").select_option("reloge")
+    page.get_by_label("Propositions refusées").fill("1")
+    page.get_by_label("Logement du bail signé (identifiant IDENT_INT du RPLS)").fill(dwelling)
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_selector(".fr-error-text")
+    errors = page.locator(".fr-error-text").all_inner_texts()
+    assert errors == ["Un ménage relogé a un bail : donnez la date de sa signature."], errors
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+    page.get_by_label("Date du bail signé").fill("14/03/2025")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_selector("#menages")
+    assert (
+        "Suivi du ménage MENAGE-NAVIGATEUR enregistré."
+        in page.locator(".fr-alert").first.inner_text()
+    )
+    row = page.locator("#menages tbody tr", has_text="MENAGE-NAVIGATEUR").locator("td")
+    cells = row.all_inner_texts()
+    assert cells[3:7] == ["relogé (bail signé)", "L-PROPOSE", "1", "14/03/2025"], cells
+    assert refused == []

@@ -64,3 +64,81 @@ def test_the_database_is_the_one_asked(db: object) -> None:
     asked = os.environ.get("MIXITE_WEB_DB", "")
     expected = "postgresql" if asked.startswith(("postgres://", "postgresql://")) else "sqlite"
     assert connection.vendor == expected
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_web_serves_with_gunicorn_and_runs_in_the_consumer(
+    petite_store: Path, tmp_path: Path
+) -> None:
+    """``mixite web`` serves the pages from two gunicorn processes, and a run launched from the
+    « Travaux » page is executed by the task consumer's process; Ctrl-C (SIGINT) stops all."""
+    import http.cookiejar
+    import signal
+    import time
+    import urllib.parse
+    import urllib.request
+
+    base = tmp_path / "territoire.duckdb"
+    shutil.copy(petite_store, base)
+    shutil.copy(key_path(petite_store), key_path(base))
+    done = _run("web", "--base", str(base), "--demo", "--preparer")
+    assert done.returncode == 0, done.stderr
+    password = dict(re.findall(r"^  (\S+) / (\S+) \(", done.stdout, flags=re.M))["admin-epci"]
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MIXITE_WEB"))}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mixite", "web", "--base", str(base), "--port", str(port),
+         "--processus", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    root = f"http://127.0.0.1:{port}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                page = opener.open(f"{root}/connexion/", timeout=5).read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "le serveur n'a pas démarré"
+                time.sleep(0.5)
+
+        def token(html: str) -> str:
+            found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+            assert found is not None
+            return found.group(1)
+
+        def post(path: str, html: str, data: dict[str, str]) -> str:
+            body = urllib.parse.urlencode({"csrfmiddlewaretoken": token(html), **data}).encode()
+            request = urllib.request.Request(f"{root}{path}", body, headers={"Referer": root})
+            return opener.open(request, timeout=30).read().decode()
+
+        post("/connexion/", page, {"username": "admin-epci", "password": password})
+        runs = opener.open(f"{root}/travaux/", timeout=30).read().decode()
+        post("/travaux/", runs, {"travail": "diagnostic"})
+        deadline = time.monotonic() + 240
+        while True:
+            fragment = opener.open(f"{root}/travaux/1/", timeout=30).read().decode()
+            if "terminé" in fragment or "échec" in fragment:
+                break
+            assert time.monotonic() < deadline, fragment
+            time.sleep(1)
+        assert "terminé" in fragment and "diagnostic.html" in fragment, fragment
+        # Two server processes answer (the process name gunicorn gives its workers).
+        workers = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(workers) == 3, workers  # two workers and the task consumer
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, out
+    assert "Traceback" not in out, out

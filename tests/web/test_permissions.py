@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from mixite.web.models import Run, Upload
+from mixite.web.models import RelocationCase, Run, Upload
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, make_case
 
 ROLES = ("anonyme", "admin", "etat", "bailleur", "reservataire")
 ALL = set(ROLES) - {"anonyme"}
@@ -45,10 +45,12 @@ def objects(accounts: dict[str, Any]) -> dict[str, int]:
         report={"file_rows": 1},
     )
     run = Run.objects.create(kind=Run.Kind.DIAGNOSTIC)
+    case_a = make_case(accounts["A"], "MENAGE-A")
+    case_b = make_case(accounts["B"], "MENAGE-B")
     return {
         "A": accounts["A"].pk, "B": accounts["B"].pk, "R": accounts["R"].pk,
         "S": accounts["S"].pk, "upA": up_a.pk, "upB": up_b.pk, "run": run.pk,
-        "none": MISSING,
+        "caseA": case_a.pk, "caseB": case_b.pk, "none": MISSING,
     }  # fmt: skip
 
 
@@ -82,6 +84,11 @@ MATRIX: list[tuple[str, str | None, set[str]]] = [
     ("web:travail", "none", set()),
     ("web:journal", None, {"admin"}),
     ("web:journal_csv", None, {"admin"}),
+    ("web:relogements", None, {"admin", "bailleur"}),
+    ("web:relogements_csv", None, {"admin", "bailleur"}),
+    ("web:relogement", "caseA", {"admin", "bailleur"}),
+    ("web:relogement", "caseB", {"admin"}),
+    ("web:relogement", "none", set()),
 ]
 
 
@@ -94,7 +101,7 @@ def test_every_url_for_every_role(
     role: str, accounts: dict[str, Any], objects: dict[str, int]
 ) -> None:
     client = _client(accounts, role)
-    names = {accounts[k].name for k in ("B", "S")}
+    names = {accounts[k].name for k in ("B", "S")} | {"MENAGE-B"}
     for name, key, allowed in MATRIX:
         url = _url(name, key, objects)
         response = client.get(url)
@@ -178,6 +185,7 @@ FORMS = [
     ("web:confirmer", "upA"),
     ("web:annuler", "upA"),
     ("web:travaux", None),
+    ("web:relogement", "caseA"),
 ]
 
 
@@ -187,10 +195,13 @@ def test_csrf_is_enforced_on_every_form(
 ) -> None:
     role = "admin"
     client = _client(accounts, role, enforce_csrf_checks=True)
-    response = client.post(_url(name, key, objects), {"travail": "diagnostic"})
+    response = client.post(
+        _url(name, key, objects), {"travail": "diagnostic", "status": "proposition1", "refusals": 0}
+    )
     assert response.status_code == 403
     assert "jeton de sécurité" in response.content.decode()
     assert Upload.objects.get(pk=objects["upA"]).status == Upload.Status.PENDING
+    assert RelocationCase.objects.get(pk=objects["caseA"]).status == "enquete"
 
 
 def test_passwords_are_hashed_with_argon2(accounts: dict[str, Any]) -> None:
@@ -257,3 +268,34 @@ def test_a_reservataire_sees_its_flux(accounts: dict[str, Any], objects: dict[st
         == len(mine) + 1
     )
     assert "Publics prioritaires" in body or "prioritaires" in body
+
+
+def test_relocation_follow_up_isolation(accounts: dict[str, Any], objects: dict[str, int]) -> None:
+    """Landlord A lists, exports and edits only its own households: B's household is neither
+    listed nor exported, and editing it (or a guessed identifier) is « introuvable » with
+    nothing changed; the reservataire and the State have no follow-up."""
+    client = _client(accounts, "bailleur")
+    page = client.get(reverse("web:relogements")).content.decode()
+    assert "MENAGE-A" in page and "MENAGE-B" not in page
+    # Narrowing to another landlord shows nothing of it.
+    narrowed = client.get(reverse("web:relogements"), {"bailleur": objects["B"]})
+    assert "MENAGE-B" not in narrowed.content.decode()
+    csv = client.get(reverse("web:relogements_csv")).content.decode("utf-8")
+    assert "MENAGE-A" in csv and "MENAGE-B" not in csv
+    change = {"status": "proposition1", "refusals": 0, "dwelling_id": "", "lease_date": ""}
+    for key in ("caseB", "none"):
+        url = reverse("web:relogement", kwargs={"pk": objects[key]})
+        assert client.post(url, change).status_code == 404
+    assert RelocationCase.objects.get(pk=objects["caseB"]).status == "enquete"
+    for role in ("reservataire", "etat"):
+        other = _client(accounts, role)
+        url = reverse("web:relogement", kwargs={"pk": objects["caseA"]})
+        assert other.post(url, change).status_code == 404
+    assert RelocationCase.objects.get(pk=objects["caseA"]).status == "enquete"
+    # Its own household: saved.
+    url = reverse("web:relogement", kwargs={"pk": objects["caseA"]})
+    assert client.post(url, change).status_code == 302
+    assert RelocationCase.objects.get(pk=objects["caseA"]).status == "proposition1"
+    # The administrator sees both.
+    admin = _client(accounts, "admin").get(reverse("web:relogements")).content.decode()
+    assert "MENAGE-A" in admin and "MENAGE-B" in admin

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mixite.cli._app import BaseOption, app
+from mixite.errors import ConfigError
 
 
 @app.command(
@@ -39,6 +40,32 @@ def web(
             help="Créer un compte de démonstration par rôle (mots de passe affichés).",
         ),
     ] = False,
+    enquete: Annotated[
+        Path | None,
+        typer.Option(
+            "--enquete",
+            help="Enquête sociale des ménages à reloger (CSV de « mixite reloger ») : "
+            "les ménages du suivi des relogements.",
+        ),
+    ] = None,
+    suivi: Annotated[
+        Path | None,
+        typer.Option(
+            "--suivi",
+            help="Tableau de suivi des relogements (suivi-relogement.csv) : "
+            "les étapes déjà renseignées (avec --enquete).",
+        ),
+    ] = None,
+    processus: Annotated[
+        int,
+        typer.Option(
+            "--processus",
+            min=1,
+            max=16,
+            help="Processus du serveur (gunicorn, 4 fils chacun) ; plus d'un ne sert que sur "
+            "une machine dont les cœurs sont libres.",
+        ),
+    ] = 1,
     preparer: Annotated[
         bool,
         typer.Option("--preparer", help="Préparer la base de l'application et quitter."),
@@ -48,7 +75,11 @@ def web(
     from mixite.web.server import configure, prepare, serve
 
     configure(base, grille, ppgdid)
-    accounts = prepare(demo)
+    if suivi is not None and enquete is None:
+        raise ConfigError(
+            "« --suivi » demande aussi « --enquete » (les ménages et leurs bailleurs)."
+        )
+    accounts = prepare(demo, enquete, suivi)
     typer.echo(f"Dossier de l'application : {web_folder(base.resolve())}")
     if accounts:
         typer.echo(
@@ -60,4 +91,4 @@ def web(
     if preparer:
         return
     typer.echo(f"Ouvrez http://{hote}:{port}/ dans un navigateur (Ctrl-C pour arrêter).")
-    serve(hote, port)
+    serve(hote, port, processus)

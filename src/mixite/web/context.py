@@ -25,6 +25,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         nav.insert(0, (reverse("web:espace"), "Mon espace"))
         if allowed(user, Action.VIEW_OUTPUTS):
             nav.append((reverse("web:documents"), "Diagnostic et documents"))
+        if allowed(user, Action.VIEW_FOLLOWUP):
+            nav.append((reverse("web:relogements"), "Relogements"))
         if allowed(user, Action.VIEW_RUN):
             nav.append((reverse("web:travaux"), "Travaux"))
         if allowed(user, Action.AUDIT):

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-__all__ = ["AuditEvent", "Partner", "Profile", "Role", "Run", "Upload"]
+from mixite.schema import FOLLOWUP_STATUSES
+
+__all__ = ["AuditEvent", "Partner", "Profile", "RelocationCase", "Role", "Run", "Upload"]
 
 
 class Role(models.TextChoices):
@@ -66,6 +68,7 @@ class AuditEvent(models.Model):
         IMPORT = "import", "import confirmé"
         CANCEL = "annulation", "dépôt annulé"
         RUN = "travail", "travail lancé"
+        RELOCATION = "suivi_relogement", "suivi de relogement modifié"
         EXPORT = "export_journal", "export du journal"
 
     at = models.DateTimeField("date", auto_now_add=True, db_index=True)
@@ -108,12 +111,15 @@ class Upload(models.Model):
 
 
 class Run(models.Model):
-    """A background run (diagnostic, documents, simulation) and its progress."""
+    """A background run (diagnostic, documents, simulation, optimisation, projection) and its
+    progress; ``options`` holds what the run was asked (scenarios or strategies, sizes)."""
 
     class Kind(models.TextChoices):
         DIAGNOSTIC = "diagnostic", "diagnostic territorial et carte"
         DOCUMENTS = "documents", "documents (document-cadre, CIA, bilan, PPGDID)"
         SIMULATION = "simulation", "simulation des attributions (scénarios d'exemple)"
+        OPTIMISATION = "optimisation", "optimisation des attributions sous les objectifs légaux"
+        PROJECTION = "projection", "projection de l'occupation sur les années de la CIA"
 
     class Status(models.TextChoices):
         QUEUED = "en_attente", "en attente"
@@ -131,6 +137,7 @@ class Run(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="compte"
     )
     outputs = models.JSONField("fichiers produits", default=list)
+    options = models.JSONField("paramètres", default=dict)
     error = models.TextField("erreur", blank=True)
 
     class Meta:
@@ -144,3 +151,33 @@ class Run(models.Model):
     @property
     def active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class RelocationCase(models.Model):
+    """One household of an urban renewal relocation and where its relocation stands (the
+    follow-up of ``mixite reloger``, ``schema.RELOCATION_FOLLOWUP``): imported from the social
+    survey and the follow-up table, then kept up to date by its landlord and the EPCI.
+
+    ``landlord`` is the landlord of the household's current residence (the one that carries its
+    relocation); ``household_id`` is the pseudonym of the store's key, never the survey's
+    identifier."""
+
+    household_id = models.CharField("ménage (pseudonyme)", max_length=80, unique=True)
+    operation = models.CharField("opération", max_length=80)
+    landlord = models.ForeignKey(Partner, on_delete=models.PROTECT, verbose_name="bailleur")
+    residence = models.CharField("résidence actuelle", max_length=80)
+    status = models.CharField("étape", max_length=20, choices=list(FOLLOWUP_STATUSES.items()))
+    proposed_dwelling = models.CharField("logement proposé par le plan", max_length=80, blank=True)
+    refusals = models.PositiveSmallIntegerField("propositions refusées", default=0)
+    dwelling_id = models.CharField("logement du bail signé", max_length=80, blank=True)
+    lease_date = models.DateField("date du bail signé", null=True, blank=True)
+    comment = models.TextField("commentaire", blank=True)
+    updated = models.DateTimeField("mis à jour le", auto_now=True)
+
+    class Meta:
+        verbose_name = "ménage à reloger"
+        verbose_name_plural = "suivi des relogements"
+        ordering = ("operation", "household_id")
+
+    def __str__(self) -> str:
+        return f"{self.household_id} ({self.get_status_display()})"

@@ -15,9 +15,17 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 
-from mixite.web.models import Partner, Profile, Role, Run, Upload
+from mixite.web.models import Partner, Profile, RelocationCase, Role, Run, Upload
 
-__all__ = ["Action", "LoginRequired", "allowed", "require", "role_of", "visible_partners"]
+__all__ = [
+    "Action",
+    "LoginRequired",
+    "allowed",
+    "require",
+    "role_of",
+    "visible_cases",
+    "visible_partners",
+]
 
 #: An account or the anonymous visitor (Django's ``request.user``; Django ships no annotations).
 User = Any
@@ -36,6 +44,8 @@ class Action(StrEnum):
     RUN = "lancer_travaux"
     VIEW_RUN = "voir_travaux"
     AUDIT = "voir_journal"
+    VIEW_FOLLOWUP = "voir_relogements"
+    EDIT_FOLLOWUP = "modifier_relogement"
 
 
 class LoginRequired(Exception):
@@ -82,6 +92,21 @@ def _own_upload(user: User, obj: Any) -> bool:
     return isinstance(obj, Upload) and partner is not None and obj.partner_id == partner.pk
 
 
+def _own_case(user: User, obj: Any) -> bool:
+    partner = partner_of(user)
+    return (
+        isinstance(obj, RelocationCase)
+        and partner is not None
+        and partner.kind == Partner.Kind.LANDLORD
+        and obj.landlord_id == partner.pk
+    )
+
+
+def _landlord_account(user: User, obj: Any) -> bool:
+    partner = partner_of(user)
+    return partner is not None and partner.kind == Partner.Kind.LANDLORD
+
+
 def _landlord_object(obj: Any) -> bool:
     return isinstance(obj, Partner) and obj.kind == Partner.Kind.LANDLORD
 
@@ -126,6 +151,13 @@ RULES: dict[Action, dict[str, Check]] = {
     Action.RUN: {Role.ADMIN: _always},
     Action.VIEW_RUN: {Role.ADMIN: lambda u, o: o is None or isinstance(o, Run)},
     Action.AUDIT: {Role.ADMIN: _always},
+    # The relocation follow-up (pseudonymised households): the EPCI and each household's
+    # landlord (``RelocationCase.landlord``); every read is audited.
+    Action.VIEW_FOLLOWUP: {Role.ADMIN: _always, Role.LANDLORD: _landlord_account},
+    Action.EDIT_FOLLOWUP: {
+        Role.ADMIN: lambda u, o: isinstance(o, RelocationCase),
+        Role.LANDLORD: _own_case,
+    },
 }
 
 
@@ -137,6 +169,7 @@ OBJECT_ACTIONS = frozenset(
         Action.UPLOAD,
         Action.VIEW_UPLOAD,
         Action.CONFIRM_UPLOAD,
+        Action.EDIT_FOLLOWUP,
     }
 )
 
@@ -164,3 +197,15 @@ def require(request: HttpRequest, action: Action, obj: Any = None) -> None:
 def visible_partners(user: User) -> list[Partner]:
     """The partners whose dashboard ``user`` may open."""
     return [p for p in Partner.objects.all() if allowed(user, Action.VIEW_PARTNER, p)]
+
+
+def visible_cases(user: User) -> Any:
+    """The relocation cases ``user`` may read (a queryset): all for the administrator, its own
+    households for a landlord, none otherwise."""
+    cases = RelocationCase.objects.select_related("landlord")
+    if not allowed(user, Action.VIEW_FOLLOWUP):
+        return cases.none()
+    if role_of(user) == Role.ADMIN:
+        return cases
+    partner = partner_of(user)
+    return cases.filter(landlord=partner)

@@ -4,7 +4,6 @@ partners read from the store, the task consumer and the server started (``mixite
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,31 +32,105 @@ def configure(base: Path, grid: Path | None = None, ppgdid: Path | None = None) 
     django.setup()
 
 
-def prepare(demo: bool) -> list[DemoAccount]:
-    """Migrate the web database, create the store's partners, and (``demo``) one account per
-    role with a new password each."""
+def prepare(
+    demo: bool, survey: Path | None = None, followup: Path | None = None
+) -> list[DemoAccount]:
+    """Migrate the web database, create the store's partners, import the relocation follow-up
+    (``survey`` and ``followup``; on the demo store, the files ``mixite demo`` wrote beside it)
+    and (``demo``) create one account per role with a new password each."""
     from django.core.management import call_command
 
+    from mixite.web import territory
+    from mixite.web.models import RelocationCase
+    from mixite.web.relocation import demo_files, import_followup
     from mixite.web.setup import demo_accounts, sync_partners
 
     call_command("migrate", interactive=False, verbosity=0)
-    if demo:
-        return demo_accounts()
     sync_partners()
-    return []
+    if survey is None and demo and not RelocationCase.objects.exists():
+        # The demo's files, on the first launch only: later launches keep the statuses edited
+        # on the pages.
+        found = demo_files(territory.base())
+        if found is not None:
+            survey, followup = found
+    if survey is not None:
+        import_followup(survey, followup)
+    accounts = demo_accounts() if demo else []
+    return accounts
 
 
-def serve(host: str, port: int) -> None:
-    """Run the task consumer (threads) and the server until interrupted."""
-    from django.core.management import call_command
+#: Threads of each server process (requests mostly wait on rendering and the database).
+THREADS = 4
+
+
+def _consumer() -> None:
+    """The task consumer's process (``python -m mixite.web.server``): Django configured from
+    the environment ``mixite web`` set, huey's consumer in threads until terminated."""
+    import django
+
+    django.setup()
     from huey.contrib.djhuey import HUEY
 
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer = HUEY.create_consumer(workers=1, worker_type="thread")
-    consumer.start()
-    for sig, handler in handlers.items():  # huey's handlers only serve its own loop
-        signal.signal(sig, handler)
+    import mixite.web.tasks  # noqa: F401  (registers the tasks, as ``run_huey`` would)
+
+    HUEY.create_consumer(workers=1, worker_type="thread").run()
+
+
+def serve(host: str, port: int, workers: int = 1) -> None:
+    """Serve the application with gunicorn (``workers`` processes of ``THREADS`` threads: the
+    pages use every core) beside the task consumer in its own process, until interrupted.
+    The processes share the caches' rule (per state of the store file) and take turns on the
+    store (``territory.STORE_LOCK``)."""
+    import subprocess
+    import sys
+
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    from mixite.web import territory
+
+    application = get_wsgi_application()
+    # What every page needs, computed once before the workers are forked (they inherit it):
+    # otherwise each would compute it on its first request, one after the other on the store.
+    territory.quotas()
+    territory.names()
+    territory.waiting()
+    territory.dwelling_ids()
+    connections.close_all()  # each process opens its own
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "workers": max(1, workers),
+                "threads": THREADS,
+                "worker_class": "gthread",
+                "timeout": 120,
+                # Browsers and locust keep connections open: closing one after 2 s (gunicorn's
+                # default) races the next request on it and fails it.
+                "keepalive": 30,
+                "graceful_timeout": 10,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "mixite-web",
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> object:
+            return application
+
+    consumer = subprocess.Popen([sys.executable, "-m", "mixite.web.server"])
     try:
-        call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+        Server().run()
     finally:
-        consumer.stop(graceful=False)
+        consumer.terminate()
+        try:
+            consumer.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            consumer.kill()
+
+
+if __name__ == "__main__":
+    _consumer()

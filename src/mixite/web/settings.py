@@ -165,6 +165,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
+#: Bounds of the background runs started from the web (a shared 2-core server: a projection of
+#: six years with 2 replicates of the demo territory takes minutes); each can be set in the
+#: environment (``MIXITE_WEB_HORIZON_MAX``, ``MIXITE_WEB_REPLICATIONS_MAX``). ``lp_seconds``
+#: bounds the LP of each optimisation; ``seed`` is the projection's seed.
+_horizon_max = max(1, int(os.environ.get("MIXITE_WEB_HORIZON_MAX", "6")))
+_replicates_max = max(1, int(os.environ.get("MIXITE_WEB_REPLICATIONS_MAX", "8")))
+MIXITE_RUN_LIMITS: dict[str, int] = {
+    "horizon": _horizon_max,
+    "horizon_initial": min(6, _horizon_max),
+    "replicates": _replicates_max,
+    "replicates_initial": min(2, _replicates_max),
+    "lp_seconds": 120,
+    "seed": 42,
+    "yaml_bytes": 200_000,
+}
 #: Largest uploaded file (bytes).
 MIXITE_MAX_UPLOAD = 50 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

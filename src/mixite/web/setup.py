@@ -59,10 +59,25 @@ def _account(username: str, role: str, partner: Partner | None) -> DemoAccount:
 
 
 def demo_accounts() -> list[DemoAccount]:
-    """One account per role (the first landlord and the first commune reservataire as
-    partners), each with a new random password."""
+    """One account per role (as partners: the landlord carrying the most relocations of the
+    follow-up, else the first landlord; the first commune reservataire), each with a new random
+    password."""
+    from django.db.models import Count
+
+    from mixite.web.models import RelocationCase
+
     partners = sync_partners()
-    landlord = next(p for p in partners if p.kind == Partner.Kind.LANDLORD)
+    landlords = [p for p in partners if p.kind == Partner.Kind.LANDLORD]
+    carrying = (
+        RelocationCase.objects.values("landlord")
+        .annotate(n=Count("id"))
+        .order_by("-n", "landlord")
+        .first()
+    )
+    landlord = next(
+        (p for p in landlords if carrying is not None and p.pk == carrying["landlord"]),
+        landlords[0],
+    )
     reservataires = [p for p in partners if p.kind == Partner.Kind.RESERVATAIRE]
     reservataire = next(
         (p for p in reservataires if p.code.startswith("commune")), reservataires[0]

@@ -4,6 +4,7 @@ kept while the store file is unchanged."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = [
     "base",
     "cached",
     "cotation_inputs",
+    "dwelling_ids",
     "grid",
     "latest_year",
     "names",
@@ -35,9 +37,51 @@ __all__ = [
     "web_dir",
 ]
 
-#: Every access to the store from the web process (pages, background runs) holds this lock.
-STORE_LOCK = threading.RLock()
+
+class _StoreLock:
+    """One access to the store at a time, across the threads of a process and across the
+    processes of the application (the server's workers and the task consumer): a re-entrant
+    thread lock, and an exclusive ``flock`` on ``<web folder>/base.verrou`` held while the
+    outermost access lasts (DuckDB: one writer, and no reader while it writes)."""
+
+    def __init__(self) -> None:
+        self._thread = threading.RLock()
+        self._depth = 0
+        self._file: Any = None
+
+    def __enter__(self) -> _StoreLock:
+        self._thread.acquire()
+        if self._depth == 0 and os.name == "posix":
+            import fcntl
+
+            try:
+                self._file = (web_dir() / "base.verrou").open("a")
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+            except BaseException:
+                if self._file is not None:
+                    self._file.close()
+                    self._file = None
+                self._thread.release()
+                raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._file is not None:
+            import fcntl
+
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+        self._thread.release()
+
+
+#: Every access to the store from the web application (pages, background runs) holds this lock.
+STORE_LOCK = _StoreLock()
 _CACHE: dict[tuple[Any, ...], Any] = {}
+#: Guards ``_CACHE`` (held briefly: never while the store is read).
+_CACHE_LOCK = threading.RLock()
 T = TypeVar("T")
 
 
@@ -73,15 +117,24 @@ def version_key() -> str:
 
 
 def cached(name: str, compute: Callable[[], T], *key: Any) -> T:
-    """``compute()`` once per state of the store file (its path and modification time)."""
+    """``compute()`` once per state of the store file (its path and modification time), in
+    this process. A hit takes only the cache's own lock: pages are not held up by a background
+    run that holds the store; a miss computes under the store's lock."""
     full = (name, _version(), *key)
+    with _CACHE_LOCK:
+        if full in _CACHE:
+            return _CACHE[full]  # type: ignore[no-any-return]
     with STORE_LOCK:
-        if full not in _CACHE:
+        with _CACHE_LOCK:
+            if full in _CACHE:  # computed meanwhile by another thread
+                return _CACHE[full]  # type: ignore[no-any-return]
+        value = compute()
+        with _CACHE_LOCK:
             stale = [k for k in _CACHE if k[0] == name and k[1] != full[1]]
             for k in stale:
                 del _CACHE[k]
-            _CACHE[full] = compute()
-        return _CACHE[full]  # type: ignore[no-any-return]
+            _CACHE[full] = value
+        return value
 
 
 def latest_year() -> int:
@@ -130,7 +183,7 @@ def grid() -> Grid:
 
     path = Path(getattr(settings, "MIXITE_GRID", None) or DEFAULT_GRID)
     key = (str(path), path.stat().st_mtime_ns)
-    with STORE_LOCK:
+    with _CACHE_LOCK:
         if ("grid", key) not in _CACHE:
             _CACHE[("grid", key)] = load_grid(path)
         return _CACHE[("grid", key)]  # type: ignore[no-any-return]
@@ -163,3 +216,16 @@ def waiting() -> pd.DataFrame:
         return public_waiting_times(cotation_inputs(), grid())
 
     return cached("waiting", compute)
+
+
+def dwelling_ids() -> frozenset[str]:
+    """The identifiers of the store's latest dwellings (a lease of the follow-up names one)."""
+
+    def compute() -> frozenset[str]:
+        from mixite.store import Store
+
+        with Store(base()) as store:
+            frame = store.read("dwellings", max(store.millesimes("dwellings")))
+        return frozenset(frame["dwelling_id"].astype(str))
+
+    return cached("dwelling_ids", compute)

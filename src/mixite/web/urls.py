@@ -36,6 +36,9 @@ pages = [
     path("documents/<str:section>/<str:name>", views.output_file, name="fichier"),
     path("travaux/", views.runs, name="travaux"),
     path("travaux/<int:pk>/", views.run_detail, name="travail"),
+    path("relogements/", views.relocations, name="relogements"),
+    path("relogements/<int:pk>/", views.relocation_edit, name="relogement"),
+    path("relogements.csv", views.relocations_csv, name="relogements_csv"),
     path("journal/", views.audit_log, name="journal"),
     path("journal.csv", views.audit_csv, name="journal_csv"),
 ]

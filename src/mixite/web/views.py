@@ -26,15 +26,17 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mixite.web import territory
-from mixite.web.forms import RunForm, SimulatorForm, UploadForm
-from mixite.web.models import AuditEvent, Partner, Run, Upload
-from mixite.web.permissions import Action, require, role_of, visible_partners
+from mixite.web.forms import FollowupForm, RunForm, SimulatorForm, UploadForm
+from mixite.web.models import AuditEvent, Partner, RelocationCase, Run, Upload
+from mixite.web.permissions import Action, require, role_of, visible_cases, visible_partners
 
 #: Folders of the generated outputs under the web folder, and their titles.
 OUTPUT_SECTIONS: dict[str, str] = {
     "diagnostic": "Diagnostic territorial et carte",
     "documents": "Documents de la politique d'attribution",
     "simulation": "Simulations d'attributions",
+    "optimisation": "Optimisations d'attributions",
+    "projection": "Projections de l'occupation",
 }
 #: Files offered for download (the others stay on the server).
 OUTPUT_SUFFIXES = (".html", ".docx", ".xlsx", ".csv", ".gpkg", ".pdf", ".qml")
@@ -578,20 +580,91 @@ def output_file(request: HttpRequest, section: str, name: str) -> FileResponse:
     return FileResponse(path.open("rb"), as_attachment=not inline, filename=name)
 
 
+def _examples() -> list[tuple[str, str]]:
+    """The example scenarios and strategies a run may compare (``exemples/``), as
+    ``folder/name`` choices."""
+    from mixite.demo import EXAMPLES
+
+    choices = []
+    for folder, what in (("scenarios", "scénario"), ("strategies", "stratégie")):
+        for file in sorted((EXAMPLES / folder).glob("*.yaml")):
+            choices.append((f"{folder}/{file.name}", f"{what} « {file.stem} »"))
+    return choices
+
+
+def _save_run_input(request: HttpRequest, form: RunForm) -> str | None:
+    """Keep the uploaded scenario or strategy beside a copy of the examples (its relative paths
+    such as ``../scenarios/reference.yaml`` keep working) and read it with the strict loader;
+    the path, or None with the French error added to the form."""
+    import shutil
+
+    from django.conf import settings
+
+    from mixite.demo import EXAMPLES
+    from mixite.errors import MixiteError
+
+    sent = form.cleaned_data.get("fichier")
+    if sent is None:
+        return ""
+    if sent.size > settings.MIXITE_RUN_LIMITS["yaml_bytes"]:
+        form.add_error("fichier", "Fichier trop volumineux pour un scénario ou une stratégie.")
+        return None
+    kind = form.cleaned_data["travail"]
+    folder = territory.web_dir() / "entrees" / uuid.uuid4().hex
+    shutil.copytree(EXAMPLES, folder)
+    sub = "strategies" if kind == Run.Kind.PROJECTION else "scenarios"
+    name = _SAFE_NAME.sub("_", Path(sent.name).stem)[:80] or "depose"
+    path = folder / sub / f"depot_{name}.yaml"
+    with path.open("wb") as out:
+        for chunk in sent.chunks():
+            out.write(chunk)
+    try:
+        if kind == Run.Kind.PROJECTION:
+            from mixite.io.strategy import load_strategy
+
+            load_strategy(path)
+        else:
+            from mixite.allocation.scenario import load_scenario
+
+            load_scenario(path)
+    except MixiteError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        form.add_error("fichier", str(error).replace(str(folder / sub) + "/", ""))
+        return None
+    return str(path)
+
+
 @require_http_methods(["GET", "POST"])
 def runs(request: HttpRequest) -> HttpResponse:
-    """Background runs: launch one, follow their progress (HTMX polling)."""
+    """Background runs: launch one (diagnostic, documents, simulation, optimisation,
+    projection), follow their progress (HTMX polling), open what they wrote."""
+    from django.conf import settings
+
     require(request, Action.VIEW_RUN)
-    form = RunForm(request.POST or None)
+    limits = settings.MIXITE_RUN_LIMITS
+    form = RunForm(request.POST or None, request.FILES or None, examples=_examples(), limits=limits)
     if request.method == "POST":
         require(request, Action.RUN)
         if form.is_valid():
             from mixite.web.tasks import execute
 
-            run = Run.objects.create(kind=form.cleaned_data["travail"], user=request.user)
-            audit(request, AuditEvent.Action.RUN, f"travail n° {run.pk}", run.get_kind_display())
-            execute(run.pk)
-            return redirect("web:travaux")
+            upload_path = _save_run_input(request, form)
+            if upload_path is not None:
+                options = {**form.options(), "upload": upload_path}
+                run = Run.objects.create(
+                    kind=form.cleaned_data["travail"], user=request.user, options=options
+                )
+                what = ", ".join(options["examples"]) or "exemples de la démonstration"
+                if upload_path:
+                    what += f" et {Path(upload_path).name}"
+                audit(
+                    request,
+                    AuditEvent.Action.RUN,
+                    f"travail n° {run.pk}",
+                    f"{run.get_kind_display()} ({what})",
+                )
+                execute(run.pk)
+                return redirect("web:travaux")
     return render(
         request,
         "web/travaux.html",
@@ -638,4 +711,145 @@ def audit_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     stamp = dt.date.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="journal_{stamp}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Relocation follow-up
+# ---------------------------------------------------------------------------------------------
+
+#: Households shown on one page of the follow-up.
+CASES_PER_PAGE = 100
+
+
+def _visible_cases(request: HttpRequest) -> tuple[Any, Partner | None]:
+    """The cases of the request's account, narrowed to the landlord ``?bailleur=`` when given
+    (only among those the account may read)."""
+    cases = visible_cases(request.user)
+    chosen = None
+    key = request.GET.get("bailleur", "")
+    if key.isdigit():
+        chosen = Partner.objects.filter(pk=int(key), kind=Partner.Kind.LANDLORD).first()
+        cases = cases.filter(landlord_id=int(key))
+    return cases, chosen
+
+
+@require_GET
+def relocations(request: HttpRequest) -> HttpResponse:
+    """The relocation follow-up: the administrator's every household, a landlord's own; counts
+    per status; an audited read of pseudonymised households."""
+    from django.core.paginator import Paginator
+    from django.db.models import Count
+
+    from mixite.reports import fr
+    from mixite.schema import FOLLOWUP_STATUSES
+
+    require(request, Action.VIEW_FOLLOWUP)
+    cases, chosen = _visible_cases(request)
+    counts = dict(cases.values_list("status").annotate(n=Count("id")).order_by())
+    statuses = [
+        {"code": code, "label": label, "count": fr.integer(counts.get(code, 0))}
+        for code, label in FOLLOWUP_STATUSES.items()
+    ]
+    page = Paginator(cases.order_by("operation", "household_id"), CASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "pk": c.pk,
+            "household": c.household_id,
+            "operation": c.operation,
+            "landlord": c.landlord.name,
+            "status": c.get_status_display(),
+            "proposed": c.proposed_dwelling or fr.MISSING,
+            "refusals": fr.integer(c.refusals),
+            "lease": fr.date(c.lease_date) if c.lease_date else fr.MISSING,
+        }
+        for c in page.object_list
+    ]
+    landlords = (
+        Partner.objects.filter(pk__in=visible_cases(request.user).values("landlord_id"))
+        if role_of(request.user) == "admin"
+        else Partner.objects.none()
+    )
+    total = page.paginator.count
+    audit(
+        request,
+        AuditEvent.Action.PERSONAL_READ,
+        "suivi des relogements" + (f" de {chosen.name}" if chosen else ""),
+        f"{len(rows)} ménages affichés sur {total}",
+    )
+    return render(
+        request,
+        "web/relogements.html",
+        {
+            "title": "Suivi des relogements",
+            "rows": rows,
+            "page": page,
+            "total": fr.integer(total),
+            "statuses": statuses,
+            "landlords": landlords,
+            "chosen": chosen,
+        },
+    )
+
+
+def _shown(value: Any) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
+@require_http_methods(["GET", "POST"])
+def relocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where one household's relocation stands: its landlord or the administrator edits it;
+    every change is written to the audit log."""
+    case = RelocationCase.objects.filter(pk=pk).select_related("landlord").first()
+    require(request, Action.EDIT_FOLLOWUP, case)
+    assert case is not None
+    fields = ("status", "refusals", "dwelling_id", "lease_date", "comment")
+    before = {f: getattr(case, f) for f in fields}
+    form = FollowupForm(request.POST or None, instance=case, dwellings=territory.dwelling_ids())
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        changes = [
+            f"{case._meta.get_field(f).verbose_name} : {_shown(before[f])} → "
+            f"{_shown(getattr(saved, f))}"
+            for f in fields
+            if before[f] != getattr(saved, f) and f != "comment"
+        ]
+        if before["comment"] != saved.comment:
+            changes.append("commentaire modifié")
+        audit(
+            request,
+            AuditEvent.Action.RELOCATION,
+            f"ménage {saved.household_id} ({saved.landlord.name})",
+            " ; ".join(changes) or "aucun changement",
+        )
+        messages.success(request, f"Suivi du ménage {saved.household_id} enregistré.")
+        return redirect("web:relogements")
+    return render(
+        request,
+        "web/relogement.html",
+        {"title": f"Relogement du ménage {case.household_id}", "case": case, "form": form},
+    )
+
+
+@require_GET
+def relocations_csv(request: HttpRequest) -> HttpResponse:
+    """The follow-up table of the account's households in the format of
+    ``suivi-relogement.csv`` (for ``mixite reloger --suivi``): an audited read."""
+    from mixite.reports.safe import neutralise_frame
+    from mixite.web.relocation import followup_frame
+
+    require(request, Action.VIEW_FOLLOWUP)
+    cases, chosen = _visible_cases(request)
+    frame = neutralise_frame(followup_frame(cases.order_by("operation", "household_id")))
+    audit(
+        request,
+        AuditEvent.Action.PERSONAL_READ,
+        "suivi des relogements" + (f" de {chosen.name}" if chosen else ""),
+        f"export CSV de {len(frame)} ménages",
+    )
+    body = frame.to_csv(sep=";", index=False)
+    response = HttpResponse("\ufeff" + body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="suivi-relogement.csv"'
     return response
