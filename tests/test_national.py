@@ -81,6 +81,12 @@ def test_a_national_run_on_a_local_dask_cluster(france: Path, tmp_path: Path) ->
     rows = run.result.rows
     assert set(rows["epci"]) == {SUD_CORSE, FAUCIGNY}
     assert set(rows.loc[rows["task"] == "simulation", "scenario"]) == {"Référence", "Fléchage 30 %"}
+    # a simulated shortfall is a count of attributions, or missing where secrecy masked the
+    # counts (it was once the integer cast of NaN, −9 223 372 036 854 775 808)
+    simulated = rows.loc[rows["task"] == "simulation"]
+    gap = simulated["shortfall"]
+    assert ((gap >= 0) & (gap == gap.round())).where(gap.notna(), True).all()
+    assert gap[simulated["numerator"].isna()].isna().all()
 
     # the observed shares are those of the territory's own store (the quotas job)
     with Store(out / "bases" / f"{SUD_CORSE}.duckdb") as store:

@@ -281,9 +281,15 @@ def simulation_rows(store: StoreLike, scenarios: Sequence[Scenario]) -> pd.DataF
     for run in runs.runs:
         table = run.published
         out = table[[c for c in [*LONG_COLUMNS, "share_low", "share_high"] if c in table]].copy()
+        # no shortfall without a target, nor where secrecy masked the counts
+        known = out[["target", "denominator", "numerator"]].notna().all(axis=1)
         out["shortfall"] = np.where(
-            out["target"].notna(),
-            shortfall(out["target"].fillna(0.0), out["denominator"], out["numerator"]),
+            known,
+            shortfall(
+                out["target"].fillna(0.0),
+                out["denominator"].fillna(0.0),
+                out["numerator"].fillna(0.0),
+            ),
             np.nan,
         )
         out["scenario"] = run.scenario.nom

@@ -149,6 +149,7 @@ def process_territory(
     """Import one territory into its store (unless already there) and run each task whose
     result is missing (a Dask task: it never raises; a failure is in the report, with the
     French message of the error)."""
+    from mixite.affordability import one_thread
     from mixite.jobs import national as jobs
     from mixite.jobs.importing import import_files, plan_import
     from mixite.national._store import CachedStore
@@ -163,7 +164,8 @@ def process_territory(
         if not _imported(base, millesime):
             base.parent.mkdir(parents=True, exist_ok=True)
             import_files(base, millesime, plan_import({}, territory.folder, None))
-        with Store(base) as opened:
+        # one thread per Dask worker: the workers already share the cores (docs/national.md)
+        with one_thread(), Store(base) as opened:
             store = CachedStore(opened)
             identity = jobs.territory_identity(store, millesime)
             for task in tasks:

@@ -31,10 +31,9 @@ not let to households (RPLS modes 3 to 5).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from mixite.affordability import one_thread
 from mixite.projection.relocation import PriorityRelocation, RelocationRule
 
 if TYPE_CHECKING:
@@ -1176,7 +1176,7 @@ def run_replicate(
     from mixite.projection.outputs import year_tables
 
     observe = observe or year_tables
-    with _one_thread():
+    with one_thread():
         state = _State(
             base,
             plan,
@@ -1189,19 +1189,3 @@ def run_replicate(
             record = state.run_year(base.millesime + offset)
             out.append(observe(state, record))
     return out
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """Numba's kernels (housing aid) on one thread: the simulation calls them on blocks of a few
-    hundred pairs, where starting threads costs a hundred times the work (measured: 24 ms
-    against 0.2 ms per block of 512 on a loaded 2-core machine), and replicates already run in
-    parallel processes."""
-    import numba
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
