@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.indicators.indicator_frames import attributions
 
+from indicators.indicator_frames import attributions
 from mixite.errors import InputError
 from mixite.jobs.diagnostic import quotas
 from mixite.jobs.importing import ImportPlan, import_files
