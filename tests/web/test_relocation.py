@@ -159,8 +159,9 @@ def test_optimisation_and_projection_runs(accounts: dict[str, Any], tmp_path: Pa
     name = next(n for n in run.outputs if n.endswith(".xlsx"))
     file = admin.get(reverse("web:fichier", kwargs={"section": "optimisation", "name": name}))
     assert file.status_code == 200
+    # Read to the end, the test client's wrapper closes the response; an explicit close() would
+    # send request_finished, whose handler closes the test's PostgreSQL connection.
     assert b"".join(file.streaming_content)[:2] == b"PK"  # an XLSX is a zip
-    file.close()
     # A strategy with a wrong key: refused before any run, in French, naming the key.
     wrong = tmp_path / "ma_strategie.yaml"
     wrong.write_text(
@@ -193,7 +194,6 @@ def test_optimisation_and_projection_runs(accounts: dict[str, Any], tmp_path: Pa
     html = next(n for n in run.outputs if n.endswith(".html"))
     page = admin.get(reverse("web:fichier", kwargs={"section": "projection", "name": html}))
     body = b"".join(page.streaming_content).decode()
-    page.close()
     assert "Essai" in body and "Référence" in body
     event = AuditEvent.objects.filter(action=AuditEvent.Action.RUN).latest("id")
     assert "reference.yaml" in event.detail and "depot_ma_strategie.yaml" in event.detail
