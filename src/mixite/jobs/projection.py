@@ -21,7 +21,7 @@ from mixite.jobs._load import (
     load_snapshot,
     residence_names,
 )
-from mixite.jobs.results import ProjectionResult, StrategyProjection
+from mixite.jobs.results import ProjectionResult
 
 if TYPE_CHECKING:
     from mixite.projection.base import ProjectionBase
@@ -188,25 +188,7 @@ def projection(
         workers=DEFAULT_WORKERS if workers is None else workers,
         progress=progress,
     )
-    strategies = tuple(
-        StrategyProjection(
-            name=o.name,
-            description=o.description,
-            residences=o.residences,
-            neighbourhoods=o.neighbourhoods,
-            territory=o.territory,
-            residence_years=o.residence_years,
-            neighbourhood_years=o.neighbourhood_years,
-            quotas=o.quotas,
-            objectives=o.objectives,
-            flux=o.flux,
-            ledger=o.ledger,
-            rents=o.rents,
-            validation=o.validation,
-            replicates=o.replicates,
-        )
-        for o in outcomes
-    )
+    strategies = tuple(outcomes)
     figures = {
         "horizon": float(horizon),
         "replicates": float(replicates),

@@ -15,6 +15,7 @@ import pandas as pd
 from mixite.vocabulary import Definition
 
 if TYPE_CHECKING:
+    # One strategy projected, summarised over its replicates: the projection's own result type.
     from mixite.allocation.problem import AllocationProblem
     from mixite.allocation.scenario import Scenario
     from mixite.cotation.audit import Comparison
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from mixite.cotation.grid import Grid
     from mixite.errors import InputError
     from mixite.indicators.marges import Marges
+    from mixite.projection.project import StrategyOutcome as StrategyProjection
 
 __all__ = [
     "AllocationRuns",
@@ -48,7 +50,6 @@ __all__ = [
     "RelocationReview",
     "ScenarioRun",
     "StoreInfo",
-    "StrategyProjection",
 ]
 
 Mode = Literal["simuler", "optimiser"]
@@ -622,46 +623,6 @@ class MutationsResult:
 # ---------------------------------------------------------------------------------------------
 # Projection over the CIA's six years
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StrategyProjection:
-    """One strategy projected over the years, summarised over its replicates.
-
-    Yearly tables have one row per ``year`` (the base year, the millésime's previous year, whose
-    occupancy is the millésime's and whose flows are observed, then each projected year: its
-    attributions and the occupancy at its 31 December) and unit; each measure has its mean and
-    its replicates' interval (``<measure>_low``, ``<measure>_high``).
-
-    ``residences`` (``residence`` index, ``residence_id``, ``name``, ``landlord_id``,
-    ``commune``, ``in_qpv``, ``qpv_code``, ``neighbourhood``, ``x``, ``y`` in Lambert-93,
-    ``programmed``) and ``neighbourhoods`` (``neighbourhood`` index, ``key``, ``kind``,
-    ``commune``) describe the units; ``territory`` (households, Q1 shares, dissimilarity and
-    isolation of Q1 households across residences, rent per m²), ``residence_years`` and
-    ``neighbourhood_years`` (households, Q1 share, rent per m², fragility index and class; for
-    neighbourhoods their flows, rates and ``role``), ``quotas`` (long format with ``year`` and
-    ``target``), ``objectives`` (per partner, the first year from which its Q1 objective is
-    met to the horizon, NaN when the last year misses it, and the first year it is met at all),
-    ``flux`` (per landlord and reservataire), ``ledger`` (households and dwellings in
-    and out, ``imbalance`` = 0 when everything is accounted for), ``rents`` (rent mass per
-    landlord before and after the rebalancing) and ``validation`` (the first year against the
-    observed one).
-    """
-
-    name: str
-    description: str
-    residences: pd.DataFrame
-    neighbourhoods: pd.DataFrame
-    territory: pd.DataFrame
-    residence_years: pd.DataFrame
-    neighbourhood_years: pd.DataFrame
-    quotas: pd.DataFrame
-    objectives: pd.DataFrame
-    flux: pd.DataFrame
-    ledger: pd.DataFrame
-    rents: pd.DataFrame
-    validation: pd.DataFrame
-    replicates: int
 
 
 @dataclass(frozen=True)

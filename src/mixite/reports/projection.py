@@ -40,7 +40,8 @@ from mixite.reports.common import (
 from mixite.vocabulary import Indicator, Level, NeighbourhoodRole
 
 if TYPE_CHECKING:
-    from mixite.jobs.results import Names, ProjectionResult, StrategyProjection
+    from mixite.jobs.results import Names, ProjectionResult
+    from mixite.projection.project import StrategyOutcome as StrategyProjection
     from mixite.reports.fr import Format
 
 __all__ = ["ProjectionOutputs", "objectives_frame", "summary_lines", "write_projection"]
