@@ -57,6 +57,28 @@ def test_every_table_is_produced_and_declared(tables: dict[str, pd.DataFrame]) -
             assert set(derived) <= set(frame.columns), name
 
 
+@pytest.mark.parametrize(
+    "only",
+    [
+        ("stock_qpv", "vacance_territoire", "demande_territoire"),  # the national observatory's
+        ("occupation_qpv", "roles_quartiers", "seuil_q1", "quotas", "flux", "sru_communes"),
+        ("loyers_segments", "stock_dpe", "vacance_qpv", "demande_anciennete"),
+    ],
+)
+def test_only_the_named_tables_are_computed_and_they_are_the_same(
+    territory: dict[str, pd.DataFrame],
+    params: Parameters,
+    tables: dict[str, pd.DataFrame],
+    only: tuple[str, ...],
+) -> None:
+    ceiling = np.full(len(territory["households"]), 24000.0)
+    frames = {**territory, "sru": sru_inventory(territory["communes"]["commune"])}
+    chosen = territorial_diagnostic(frames, MILLESIME, params, ceiling=ceiling, only=only)
+    assert set(chosen) == set(only)
+    for name in only:  # the full diagnostic's table, to the last digit
+        pd.testing.assert_frame_equal(chosen[name], tables[name], check_exact=True)
+
+
 def test_figures_equal_direct_counts(
     tables: dict[str, pd.DataFrame], territory: dict[str, pd.DataFrame]
 ) -> None:

@@ -10,7 +10,7 @@ N-1 (leases signed in N-1 are those of store millésime N), with the Q1 threshol
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -260,8 +260,10 @@ def territorial_diagnostic(
     params: Parameters | None = None,
     ceiling: Any = None,
     strict_q1: bool = True,
+    only: Collection[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of the diagnostic of store millésime ``millesime``, keyed as in ``TABLES``.
+    """Every table of the diagnostic of store millésime ``millesime``, keyed as in ``TABLES``
+    (only the tables named in ``only`` when given: the others are not computed).
 
     ``frames`` holds the canonical tables of that millésime: ``dwellings`` (required),
     ``households``, ``applications``, ``attributions``, ``reservations``, ``communes``, ``sru``
@@ -274,6 +276,10 @@ def territorial_diagnostic(
     out: dict[str, pd.DataFrame] = {}
     dw = frames["dwellings"]
     present = available_data(frames)
+
+    def wanted(*names: str) -> bool:
+        return only is None or any(name in only for name in names)
+
     for name, by in (
         ("stock_communes", "commune"),
         ("stock_qpv", "qpv"),
@@ -282,7 +288,7 @@ def territorial_diagnostic(
         ("stock_bailleurs", "bailleur"),
         ("stock_residences", "residence"),
     ):
-        if NEEDS.get(name, "dwellings") in present:
+        if wanted(name) and NEEDS.get(name, "dwellings") in present:
             out[name] = stock.stock_by(dw, by, millesime, params)
     for name, cat in (
         ("stock_typologie", "typologie"),
@@ -290,19 +296,35 @@ def territorial_diagnostic(
         ("stock_epoque", "epoque"),
         ("stock_dpe", "dpe"),
     ):
-        out[name] = stock.stock_composition(dw, "qpv", cat, millesime, params)
+        if wanted(name):
+            out[name] = stock.stock_composition(dw, "qpv", cat, millesime, params)
     if "occupancy_mode" in present:
-        out["vacance_territoire"] = stock.vacancy_turnover(dw, millesime, None, params)
-        out["vacance_communes"] = stock.vacancy_turnover(dw, millesime, "commune", params)
-        out["vacance_qpv"] = stock.vacancy_turnover(dw, millesime, "qpv", params)
+        for name, by in (
+            ("vacance_territoire", None),
+            ("vacance_communes", "commune"),
+            ("vacance_qpv", "qpv"),
+        ):
+            if wanted(name):
+                out[name] = stock.vacancy_turnover(dw, millesime, by, params)
     if "rent" in present:
-        out["loyers"] = rents.rent_table(dw, millesime, params=params)
-        out["loyers_segments"] = rents.rent_segments(dw, millesime, params)
-        out["loyers_ecart_qpv"] = rents.qpv_rent_gap(dw, millesime, params)
+        if wanted("loyers"):
+            out["loyers"] = rents.rent_table(dw, millesime, params=params)
+        if wanted("loyers_segments"):
+            out["loyers_segments"] = rents.rent_segments(dw, millesime, params)
+        if wanted("loyers_ecart_qpv"):
+            out["loyers_ecart_qpv"] = rents.qpv_rent_gap(dw, millesime, params)
 
     communes = frames.get("communes")
     households = frames.get("households")
-    if households is not None and len(households):
+    occupancy_tables = (
+        "occupation_residences",
+        "occupation_quartiers",
+        "occupation_qpv",
+        "fragilite_classes",
+        "segregation",
+        "segregation_quotients",
+    )
+    if households is not None and len(households) and wanted(*occupancy_tables):
         if ceiling is None:
             ceiling = occupancy.plus_ceiling(
                 households,
@@ -321,53 +343,64 @@ def territorial_diagnostic(
                 households, dw, millesime, by, ceiling, communes, params, flags=flags
             )
 
-        res = fragility.fragility_index(
-            profile_by("residence_id"), millesime, min_households=threshold, params=params
-        )
-        out["occupation_residences"] = res
-        quarters = profile_by("qpv_code")
-        quarters["qpv_code"] = (
-            quarters["qpv_code"].astype(object).where(quarters["qpv_code"].notna(), "hors QPV")
-        )
-        out["occupation_quartiers"] = quarters
-        out["occupation_qpv"] = profile_by("in_qpv")
-        out["fragilite_classes"] = _fragility_classes(res)
-        place = dw[["dwelling_id", "residence_id", "iris", "qpv_code", "in_qpv"]]
-        joined = households[["dwelling_id"]].merge(place, on="dwelling_id", how="left")
-        seg = pd.DataFrame(
-            {
-                "residence_id": joined["residence_id"].to_numpy(),
-                "iris": joined["iris"].to_numpy(),
-                "qpv": joined["in_qpv"].map({True: "QPV", False: "hors QPV"}).to_numpy(),
-                "qpv_code": joined["qpv_code"]
-                .astype(object)
-                .where(joined["qpv_code"].notna(), "hors QPV")
-                .to_numpy(),
-                "under_40": flags["under_40"].to_numpy(),
-                "unemployed": flags["unemployed"].to_numpy(),
-                "single_parent": flags["single_parent"].to_numpy(),
-                "income_quartile": segregation.income_quartile(
-                    flags["resources_per_uc"].to_numpy()
-                ).to_numpy(),
-            }
-        )
-        out["segregation"] = segregation.segregation_table(
-            seg,
-            ("residence_id", "iris", "qpv_code", "qpv"),
-            ("under_40", "unemployed", "single_parent"),
-            ("income_quartile",),
-        )
-        known = seg["iris"].notna().to_numpy()
-        out["segregation_quotients"] = segregation.location_quotients(
-            seg.loc[known, "iris"], seg.loc[known, "income_quartile"]
-        ).rename(columns={"unit": "iris", "group": "income_quartile"})
+        res = None
+        if wanted("occupation_residences", "fragilite_classes"):
+            res = fragility.fragility_index(
+                profile_by("residence_id"), millesime, min_households=threshold, params=params
+            )
+            out["occupation_residences"] = res
+        if wanted("occupation_quartiers"):
+            quarters = profile_by("qpv_code")
+            quarters["qpv_code"] = (
+                quarters["qpv_code"].astype(object).where(quarters["qpv_code"].notna(), "hors QPV")
+            )
+            out["occupation_quartiers"] = quarters
+        if wanted("occupation_qpv"):
+            out["occupation_qpv"] = profile_by("in_qpv")
+        if res is not None:
+            out["fragilite_classes"] = _fragility_classes(res)
+        if wanted("segregation", "segregation_quotients"):
+            place = dw[["dwelling_id", "residence_id", "iris", "qpv_code", "in_qpv"]]
+            joined = households[["dwelling_id"]].merge(place, on="dwelling_id", how="left")
+            seg = pd.DataFrame(
+                {
+                    "residence_id": joined["residence_id"].to_numpy(),
+                    "iris": joined["iris"].to_numpy(),
+                    "qpv": joined["in_qpv"].map({True: "QPV", False: "hors QPV"}).to_numpy(),
+                    "qpv_code": joined["qpv_code"]
+                    .astype(object)
+                    .where(joined["qpv_code"].notna(), "hors QPV")
+                    .to_numpy(),
+                    "under_40": flags["under_40"].to_numpy(),
+                    "unemployed": flags["unemployed"].to_numpy(),
+                    "single_parent": flags["single_parent"].to_numpy(),
+                    "income_quartile": segregation.income_quartile(
+                        flags["resources_per_uc"].to_numpy()
+                    ).to_numpy(),
+                }
+            )
+            out["segregation"] = segregation.segregation_table(
+                seg,
+                ("residence_id", "iris", "qpv_code", "qpv"),
+                ("under_40", "unemployed", "single_parent"),
+                ("income_quartile",),
+            )
+            known = seg["iris"].notna().to_numpy()
+            out["segregation_quotients"] = segregation.location_quotients(
+                seg.loc[known, "iris"], seg.loc[known, "income_quartile"]
+            ).rename(columns={"unit": "iris", "group": "income_quartile"})
 
     territory = frames.get("territory")
     year = millesime - 1
     threshold_q1: float | None = None
     if territory is not None and len(territory):
         threshold_q1 = quotas.q1_threshold(territory, year, params)
-    if households is not None and len(households) and threshold_q1 is not None:
+    if (
+        households is not None
+        and len(households)
+        and threshold_q1 is not None
+        and wanted("roles_quartiers")
+    ):
         flows = roles.observed_flows(
             households, dw, frames.get("attributions"), millesime, threshold_q1, params
         )
@@ -383,7 +416,15 @@ def territorial_diagnostic(
             ]
         )
     applications = frames.get("applications")
-    if applications is not None:
+    if applications is not None and wanted(
+        "demande_communes",
+        "demande_typologies",
+        "demande_territoire",
+        "demande_anciennete",
+        "demande_profil",
+        "demande_profil_communes",
+        "seuil_q1",
+    ):
         applications = demand.application_attributes(applications, millesime, params)
     attributions = frames.get("attributions")
     if applications is not None and attributions is not None:
@@ -392,26 +433,33 @@ def territorial_diagnostic(
             ("demande_typologies", "typologie"),
             ("demande_territoire", "territoire"),
         ):
-            out[name] = demand.demand_pressure(
-                applications, attributions, millesime, by, year, params
-            )
+            if wanted(name):
+                out[name] = demand.demand_pressure(
+                    applications, attributions, millesime, by, year, params
+                )
     if applications is not None:
-        out["demande_anciennete"] = demand.demand_seniority(applications, millesime, None, params)
-        if threshold_q1 is not None:
-            out["demande_profil"] = demand.demand_profile(
-                applications, millesime, threshold_q1, None, params, strict_q1
+        if wanted("demande_anciennete"):
+            out["demande_anciennete"] = demand.demand_seniority(
+                applications, millesime, None, params
             )
+        if threshold_q1 is not None:
+            if wanted("demande_profil"):
+                out["demande_profil"] = demand.demand_profile(
+                    applications, millesime, threshold_q1, None, params, strict_q1
+                )
             epci_communes = None
             if communes is not None and territory is not None:
                 epci = str(territory.iloc[0]["epci"])
                 epci_communes = set(communes.loc[communes["epci"] == epci, "commune"])
-            out["demande_profil_communes"] = demand.demand_profile(
-                applications, millesime, threshold_q1, "commune_demanded", params, strict_q1
-            )
-            out["seuil_q1"] = demand.q1_threshold_comparison(
-                applications, millesime, threshold_q1, epci_communes or None, params
-            )
-    if attributions is not None and threshold_q1 is not None:
+            if wanted("demande_profil_communes"):
+                out["demande_profil_communes"] = demand.demand_profile(
+                    applications, millesime, threshold_q1, "commune_demanded", params, strict_q1
+                )
+            if wanted("seuil_q1"):
+                out["seuil_q1"] = demand.q1_threshold_comparison(
+                    applications, millesime, threshold_q1, epci_communes or None, params
+                )
+    if attributions is not None and threshold_q1 is not None and wanted("quotas"):
         epci = str(territory.iloc[0]["epci"]) if territory is not None else "epci"
         out["quotas"] = quotas.quota_indicators(
             attributions,
@@ -424,11 +472,11 @@ def territorial_diagnostic(
             commitments=frames.get("commitments"),
         )
     reservations = frames.get("reservations")
-    if attributions is not None and reservations is not None:
+    if attributions is not None and reservations is not None and wanted("flux"):
         epci_code = str(territory.iloc[0]["epci"]) if territory is not None else None
         out["flux"] = quotas.flux_ledger(attributions, reservations, year, params, epci_code)
     sru_frame = frames.get("sru")
-    if sru_frame is not None:
+    if sru_frame is not None and wanted("sru_communes"):
         out["sru_communes"] = sru.sru_communes(
             dw,
             sru_frame,
@@ -436,7 +484,7 @@ def territorial_diagnostic(
             year,
             communes["commune"] if communes is not None else None,
         )
-    return out
+    return out if only is None else {name: out[name] for name in out if name in only}
 
 
 #: The data a table needs beyond the stock (``available_data`` codes), when not the stock alone.

@@ -283,14 +283,15 @@ def _match(
         else np.zeros((0, len(combos)))
     )
     income = applicants["income"].to_numpy(dtype="float64")
+    # applicant × combo: the income is under the ceiling of the combo's kind and zone
+    under: BoolArray = income[:, None] <= ceilings
     eligible_combo: BoolArray = np.asarray(
-        (income[:, None] <= ceilings).any(axis=0) if n_a else np.zeros(len(combos), dtype=bool),
+        under.any(axis=0) if n_a else np.zeros(len(combos), dtype=bool),
         dtype=bool,
     )
     type_eligible = eligible_combo[t_combo] if n_t else np.zeros(0, dtype=bool)
     if wishes is not None and n_a and n_t:
-        under = (income[:, None] <= ceilings).astype(np.float32)
-        reach = (under.T @ wishes.astype(np.float32)) > 0  # combo × commune
+        reach = (under.astype(np.float32).T @ wishes.astype(np.float32)) > 0  # combo × commune
         type_eligible = reach[t_combo, t_commune]
 
     # Net rent of every applicant on a rent grid, per APL context (zone × RLS flag).
@@ -348,10 +349,19 @@ def _match(
         if not len(cols):
             continue
         sel = {lv: onehot[lv][cols] for lv in groups}
+        # combo × group: a type of the window with this combo is in the group (without wishes,
+        # an applicant has a sized type in a group iff it is under the ceiling of one of them)
+        combo_in = {
+            lv: sparse.csr_matrix(
+                (np.ones(len(cols), dtype=np.float32), (t_combo[cols], groups[lv][cols])),
+                shape=(len(combos), n_groups[lv]),
+            )
+            for lv in groups
+        }
         rows = max(1, chunk_pairs // len(cols))
         for start in range(0, len(members), rows):
             block = members[start : start + rows]
-            elig = income[block, None] <= ceilings[np.ix_(block, t_combo[cols])]
+            elig = under[np.ix_(block, t_combo[cols])]
             if wishes is not None:
                 elig &= wishes[np.ix_(block, t_commune[cols])]
             sub = table[block]
@@ -363,12 +373,22 @@ def _match(
             classes = a_class[block]
             for c in np.unique(classes):
                 type_ok_class[cols, c] |= ok[classes == c].any(axis=0)
-            applicant_any_ok[block] |= ok.any(axis=1)
+            any_ok = ok.any(axis=1)
+            applicant_any_ok[block] |= any_ok
+            in_class = [(c, classes == c) for c in np.unique(classes)]
             for lv in groups:
-                has_ok = np.asarray(ok.astype(np.float32) @ sel[lv]) > 0
-                has_sized = np.asarray(elig.astype(np.float32) @ sel[lv]) > 0
-                np.add.at(applicant_ok[lv], classes, has_ok)
-                np.add.at(applicant_sized[lv], classes, has_sized)
+                if n_groups[lv] == 1:  # every type in the one group
+                    has_ok = any_ok[:, None]
+                else:
+                    has_ok = np.asarray(ok.astype(np.float32) @ sel[lv]) > 0
+                if wishes is None:
+                    has_sized = np.asarray(under[block].astype(np.float32) @ combo_in[lv]) > 0
+                else:
+                    has_sized = np.asarray(elig.astype(np.float32) @ sel[lv]) > 0
+                # integer counts per class and group, exact in any order (``np.add.at`` was slow)
+                for c, rows_c in in_class:
+                    applicant_ok[lv][c] += has_ok[rows_c].sum(axis=0)
+                    applicant_sized[lv][c] += has_sized[rows_c].sum(axis=0)
     return _Match(
         type_eligible=type_eligible,
         type_sized=type_sized,

@@ -402,7 +402,7 @@ def diagnostic_tables(
     snapshot = load_snapshot(store, millesime)
     year = snapshot.millesime
     dwellings = snapshot.require("dwellings", "le diagnostic")
-    raw = territorial_diagnostic(snapshot.frames(), year, params)
+    raw = territorial_diagnostic(snapshot.frames(), year, params, only=tables)
     chosen = {name: raw[name] for name in tables if name in raw}
     threshold = _secrecy(params, year)
     return year, publishable(
