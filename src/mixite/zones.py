@@ -48,6 +48,14 @@ def _read() -> tuple[pd.DataFrame, str]:
     return frame.where(frame != "", None), first
 
 
+@lru_cache(maxsize=1)
+def _lookups() -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """The APL zone and the ceiling zone of each code, as dicts (built once: a national run
+    looks up the communes of every territory)."""
+    table = _read()[0]
+    return table["zone_apl"].to_dict(), table["zone_plafonds"].to_dict()
+
+
 def zones_table() -> pd.DataFrame:
     """Every COG 2026 code (index ``code``) with ``zone_apl``, ``zone_apl_detail``,
     ``zone_plafonds`` (a copy)."""
@@ -63,9 +71,7 @@ def commune_zones(communes: Iterable[Any] | pd.Series) -> pd.DataFrame:
     """``commune``, ``apl_zone`` (« 1 », « 2 », « 3 ») and ``ceiling_zone`` (« P », « I »,
     « A ») of each code, None for a code unknown to the COG 2026 (a fictitious commune)."""
     codes = [None if c is None or c != c else str(c) for c in communes]
-    table = _read()[0]
-    apl = table["zone_apl"].to_dict()
-    ceiling = table["zone_plafonds"].to_dict()
+    apl, ceiling = _lookups()
     return pd.DataFrame(
         {
             "commune": pd.Series(codes, dtype=object),
