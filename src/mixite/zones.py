@@ -49,7 +49,7 @@ def _read() -> tuple[pd.DataFrame, str]:
 
 
 @lru_cache(maxsize=1)
-def _lookups() -> tuple[dict[str, str | None], dict[str, str | None]]:
+def _lookups() -> tuple[dict[Any, Any], dict[Any, Any]]:
     """The APL zone and the ceiling zone of each code, as dicts (built once: a national run
     looks up the communes of every territory)."""
     table = _read()[0]

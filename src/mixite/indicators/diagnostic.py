@@ -299,13 +299,14 @@ def territorial_diagnostic(
         if wanted(name):
             out[name] = stock.stock_composition(dw, "qpv", cat, millesime, params)
     if "occupancy_mode" in present:
-        for name, by in (
+        scopes: tuple[tuple[str, str | None], ...] = (
             ("vacance_territoire", None),
             ("vacance_communes", "commune"),
             ("vacance_qpv", "qpv"),
-        ):
+        )
+        for name, scope in scopes:
             if wanted(name):
-                out[name] = stock.vacancy_turnover(dw, millesime, by, params)
+                out[name] = stock.vacancy_turnover(dw, millesime, scope, params)
     if "rent" in present:
         if wanted("loyers"):
             out["loyers"] = rents.rent_table(dw, millesime, params=params)

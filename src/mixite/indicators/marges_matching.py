@@ -359,28 +359,40 @@ def _match(
             for lv in groups
         }
         rows = max(1, chunk_pairs // len(cols))
+        c_combo, c_low, c_high = t_combo[cols], col0[cols], col0[cols] + 1
+        c_weight, c_rest, c_charges = weight[cols], 1.0 - weight[cols], t_charges[cols]
         for start in range(0, len(members), rows):
             block = members[start : start + rows]
-            elig = under[np.ix_(block, t_combo[cols])]
+            elig = under[np.ix_(block, c_combo)]
             if wishes is not None:
                 elig &= wishes[np.ix_(block, t_commune[cols])]
             sub = table[block]
-            net = sub[:, col0[cols]] * (1.0 - weight[cols]) + sub[:, col0[cols] + 1] * weight[cols]
-            ok = elig & (net + t_charges[cols] <= budget[block, None])
+            # net rent interpolated on the grid, plus charges, within the budget: the same
+            # operations in the same order as « low × (1 − w) + high × w + charges », in place
+            net = sub[:, c_low]
+            net *= c_rest
+            high = sub[:, c_high]
+            high *= c_weight
+            net += high
+            net += c_charges
+            ok = np.less_equal(net, budget[block, None])
+            ok &= elig
+            del net, high, sub
             type_sized[cols] |= elig.any(axis=0)
             ok_any_rows = ok.any(axis=0)
             type_ok[cols] |= ok_any_rows
             classes = a_class[block]
-            for c in np.unique(classes):
-                type_ok_class[cols, c] |= ok[classes == c].any(axis=0)
+            in_class = [(c, classes == c) for c in np.unique(classes)]
+            for c, rows_c in in_class:
+                type_ok_class[cols, c] |= ok[rows_c].any(axis=0)
             any_ok = ok.any(axis=1)
             applicant_any_ok[block] |= any_ok
-            in_class = [(c, classes == c) for c in np.unique(classes)]
+            ok_float = ok.astype(np.float32)
             for lv in groups:
                 if n_groups[lv] == 1:  # every type in the one group
                     has_ok = any_ok[:, None]
                 else:
-                    has_ok = np.asarray(ok.astype(np.float32) @ sel[lv]) > 0
+                    has_ok = np.asarray(ok_float @ sel[lv]) > 0
                 if wishes is None:
                     has_sized = np.asarray(under[block].astype(np.float32) @ combo_in[lv]) > 0
                 else:
