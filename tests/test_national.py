@@ -162,6 +162,28 @@ def test_a_national_run_on_a_local_dask_cluster(france: Path, tmp_path: Path) ->
     assert "CA du Pays Ajaccien" in (out / "national.html").read_text(encoding="utf-8")
 
 
+def test_the_biggest_territories_run_first(france: Path, tmp_path: Path) -> None:
+    """Longest processing time first: on one worker the territories run one after the other,
+    so they finish in the order the scheduler started them, by decreasing size (the
+    dwellings of the index, here made up so that the order is neither the SIRENs' nor the
+    generated one)."""
+    sizes = {SUD_CORSE: 9000, AJACCIEN: 5000, FAUCIGNY: 3000}
+    root = tmp_path / "france"
+    root.mkdir()
+    index = ["siren;nom;dossier;logements"]
+    index += [f"{siren};EPCI {siren};{france / siren};{n}" for siren, n in sizes.items()]
+    (root / "france.csv").write_text("\n".join(index) + "\n", encoding="utf-8")
+    finished: list[str] = []
+    run_national(
+        root,
+        ["quotas"],
+        tmp_path / "national",
+        workers=1,
+        progress=lambda done, total, report: finished.append(report.siren),
+    )
+    assert finished == [SUD_CORSE, AJACCIEN, FAUCIGNY]
+
+
 def test_the_commands_refuse_bad_options_in_french(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 

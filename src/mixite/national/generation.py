@@ -125,8 +125,9 @@ def generate_france(
                     seed,
                     key=f"mixite-generer-{territory.siren}-{time.time_ns()}",
                     pure=False,
+                    priority=len(order) - rank,  # the biggest first (``runner.run_national``)
                 )
-                for territory in order
+                for rank, territory in enumerate(order)
             ]
             for k, future in enumerate(as_completed(futures), start=1):
                 item = future.result()

@@ -282,6 +282,9 @@ def run_national(
             dashboard = dashboard_link(client)
             if started is not None:
                 started(dashboard, n_workers, len(todo))
+            # longest processing time first: the biggest territories (``discover``'s order) get
+            # the highest priorities, so that a big one does not start last on a worker
+            # while the others sit idle (the scheduler runs the highest priority first)
             futures = {
                 client.submit(
                     process_territory,
@@ -295,8 +298,9 @@ def run_national(
                     replicates,
                     key=f"mixite-territoire-{t.siren}-{time.time_ns()}",
                     pure=False,
+                    priority=len(todo) - rank,
                 ): t
-                for t in todo
+                for rank, t in enumerate(sorted(todo, key=lambda t: (-t.size, t.siren)))
             }
             for count, future in enumerate(as_completed(futures), start=1):
                 territory = futures[future]
