@@ -390,16 +390,20 @@ def diagnostic_tables(
     tables: Sequence[str],
     millesime: int | None = None,
     params: Parameters | None = None,
+    snapshot: Snapshot | None = None,
 ) -> tuple[int, dict[str, pd.DataFrame]]:
     """The millésime (the latest one when None) and the named tables of its diagnostic (those the
     data allow), with statistical secrecy applied over these tables alone: a publication of
     only these tables, such as the national observatory's (``docs/national.md``), needs no
     suppression forced by the diagnostic's other tables, and protecting them alone is much
-    cheaper than ``diagnostic``'s protection of every table."""
+    cheaper than ``diagnostic``'s protection of every table. Only these tables are computed.
+    ``snapshot``: the millésime's tables when the caller already loaded them
+    (``load_snapshot(store, millesime)``)."""
     from mixite.indicators.diagnostic import publishable, territorial_diagnostic
     from mixite.indicators.diagnostic_secrecy import secret_dwellings
 
-    snapshot = load_snapshot(store, millesime)
+    if snapshot is None:
+        snapshot = load_snapshot(store, millesime)
     year = snapshot.millesime
     dwellings = snapshot.require("dwellings", "le diagnostic")
     raw = territorial_diagnostic(snapshot.frames(), year, params, only=tables)
@@ -547,11 +551,13 @@ def marges(
     year: int,
     params: Parameters | None = None,
     wished_communes: bool = False,
+    snapshot: Snapshot | None = None,
 ) -> MargesResult:
     """The room for manoeuvre outside QPV of the attributions of ``year`` (``docs/marges.md``).
 
     Uses millésime ``year + 1`` (stock at 1 January ``year + 1``, demand at 31 December
-    ``year``); a French ``StoreError`` when that millésime is missing.
+    ``year``); a French ``StoreError`` when that millésime is missing. ``snapshot``: that
+    millésime's tables when the caller already loaded them (``load_snapshot``).
     """
     available = store.millesimes("dwellings")
     if year + 1 not in available:
@@ -561,6 +567,7 @@ def marges(
             f"de {year} utilisent le parc au 1er janvier {year + 1} et les demandes au "
             f"31 décembre {year} : importez ce millésime ou choisissez une autre année (--annee)."
         )
-    snapshot = load_snapshot(store, year + 1)
+    if snapshot is None or snapshot.millesime != year + 1:
+        snapshot = load_snapshot(store, year + 1)
     names = residence_names(snapshot.require("dwellings", "les marges"), load_names(store))
     return _marges_of(snapshot, year, params, wished_communes, names)

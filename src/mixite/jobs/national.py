@@ -139,14 +139,18 @@ def diagnostic_rows(
     EPCI and of each landlord (``jobs.diagnostic.diagnostic_tables`` and ``marges``: secrecy
     applied over the tables this publication shows, not over the whole diagnostic)."""
     from mixite.errors import MixiteError
-    from mixite.jobs._load import load_names
+    from mixite.jobs._load import load_names, load_snapshot
     from mixite.jobs.diagnostic import diagnostic_tables, marges
 
-    year, tables = diagnostic_tables(store, NATIONAL_DIAGNOSTIC_TABLES, millesime, params)
+    # one snapshot for both: the room for manoeuvre of the year's leases reads the same millésime
+    snapshot = load_snapshot(store, millesime)
+    year, tables = diagnostic_tables(
+        store, NATIONAL_DIAGNOSTIC_TABLES, millesime, params, snapshot=snapshot
+    )
     epci = str(territory_row(store, year).iloc[0]["epci"])
     names = load_names(store)
     try:
-        marges_result: MargesResult | None = marges(store, year - 1, params)
+        marges_result: MargesResult | None = marges(store, year - 1, params, snapshot=snapshot)
     except MixiteError:  # no rents, no applications, no attributions: the other rows stay
         marges_result = None
     rows: list[dict[str, Any]] = []
