@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from mixite._duckdb import SAFE_CONFIG, connect
+from mixite._duckdb import SAFE_CONFIG, connect, one_thread
 from mixite.errors import StoreError
 from mixite.schema import TABLES
 from mixite.store import META_TABLE, Store, import_millesime, key_fingerprint, key_path
@@ -105,6 +105,20 @@ def test_a_sqlite_file_is_refused_before_duckdb_opens_it(tmp_path: Path) -> None
     with pytest.raises(StoreError, match="base SQLite"):
         import_millesime(path, 2025, _applications())  # type: ignore[arg-type]
     assert _digest(path) == before
+
+
+def test_one_thread_sets_duckdb_to_one_thread_inside_the_block_only(tmp_path: Path) -> None:
+    def threads(database: str = ":memory:") -> int:
+        con = connect(database)
+        try:
+            return int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+        finally:
+            con.close()
+
+    before = (threads(), threads(str(tmp_path / "a.duckdb")))
+    with one_thread():  # the readers' in-memory database and a store opened in the block
+        assert (threads(), threads(str(tmp_path / "b.duckdb"))) == (1, 1)
+    assert (threads(), threads(str(tmp_path / "c.duckdb"))) == before
 
 
 def test_duckdb_never_installs_or_loads_an_extension() -> None:

@@ -149,6 +149,7 @@ def process_territory(
     """Import one territory into its store (unless already there) and run each task whose
     result is missing (a Dask task: it never raises; a failure is in the report, with the
     French message of the error)."""
+    from mixite import _duckdb
     from mixite.affordability import one_thread
     from mixite.jobs import national as jobs
     from mixite.jobs.importing import import_files, plan_import
@@ -159,44 +160,46 @@ def process_territory(
     done: list[str] = []
     errors: list[tuple[str, str]] = []
     step = "import"
-    try:
-        base = output / BASES / f"{territory.siren}.duckdb"
-        if not _imported(base, millesime):
-            base.parent.mkdir(parents=True, exist_ok=True)
-            import_files(base, millesime, plan_import({}, territory.folder, None))
-        # one thread per Dask worker: the workers already share the cores (docs/national.md)
-        with one_thread(), Store(base) as opened:
-            store = CachedStore(opened)
-            identity = jobs.territory_identity(store, millesime)
-            for task in tasks:
-                path = result_path(output, task, territory.siren, key)
-                if path.exists():
-                    continue
-                step = str(task)
-                try:
-                    if task == Task.DIAGNOSTIC:
-                        rows = jobs.with_identity(
-                            jobs.diagnostic_rows(store, millesime), identity, task
-                        )
-                    elif task == Task.QUOTAS:
-                        rows = jobs.with_identity(
-                            jobs.quota_rows(store, millesime - 1), identity, task
-                        )
-                    else:
-                        chosen = jobs.default_scenarios(store, scenarios, seed, replicates)
-                        rows = jobs.with_identity(
-                            jobs.simulation_rows(store, chosen), identity, task
-                        )
-                    _write_atomic(rows, path)
-                    done.append(str(task))
-                except MixiteError as exc:
-                    errors.append((str(task), str(exc)))
-                except Exception as exc:  # reported; the other territories go on
-                    errors.append((str(task), _unexpected(output, territory, exc)))
-    except MixiteError as exc:
-        errors.append((step, str(exc)))
-    except Exception as exc:  # reported; the other territories go on
-        errors.append((step, _unexpected(output, territory, exc)))
+    # one thread per Dask worker (DuckDB here, the housing-aid kernels below): the workers
+    # already share the cores (docs/national.md)
+    with _duckdb.one_thread():
+        try:
+            base = output / BASES / f"{territory.siren}.duckdb"
+            if not _imported(base, millesime):
+                base.parent.mkdir(parents=True, exist_ok=True)
+                import_files(base, millesime, plan_import({}, territory.folder, None))
+            with one_thread(), Store(base) as opened:
+                store = CachedStore(opened)
+                identity = jobs.territory_identity(store, millesime)
+                for task in tasks:
+                    path = result_path(output, task, territory.siren, key)
+                    if path.exists():
+                        continue
+                    step = str(task)
+                    try:
+                        if task == Task.DIAGNOSTIC:
+                            rows = jobs.with_identity(
+                                jobs.diagnostic_rows(store, millesime), identity, task
+                            )
+                        elif task == Task.QUOTAS:
+                            rows = jobs.with_identity(
+                                jobs.quota_rows(store, millesime - 1), identity, task
+                            )
+                        else:
+                            chosen = jobs.default_scenarios(store, scenarios, seed, replicates)
+                            rows = jobs.with_identity(
+                                jobs.simulation_rows(store, chosen), identity, task
+                            )
+                        _write_atomic(rows, path)
+                        done.append(str(task))
+                    except MixiteError as exc:
+                        errors.append((str(task), str(exc)))
+                    except Exception as exc:  # reported; the other territories go on
+                        errors.append((str(task), _unexpected(output, territory, exc)))
+        except MixiteError as exc:
+            errors.append((step, str(exc)))
+        except Exception as exc:  # reported; the other territories go on
+            errors.append((step, _unexpected(output, territory, exc)))
     return TerritoryReport(
         siren=territory.siren,
         name=territory.name,
