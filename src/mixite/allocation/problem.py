@@ -442,16 +442,12 @@ def admissible_block(
     aid: AidFunction | None = None,
     ranks: npt.NDArray[np.int8] | None = None,
     apply_pool: bool = True,
-    admissible_only: bool = False,
 ) -> tuple[BoolArray, FloatArray, FloatArray, npt.NDArray[np.int8]]:
     """Admissibility, weight, effort rate and wish rank of the pairs ``v_idx × a_idx``.
 
     ``v_idx`` and ``a_idx`` broadcast (e.g. shapes ``(m, 1)`` and ``(1, n)``, or two 1-D arrays of
     the same length). ``ranks``, when given, holds the wish ranks already broadcast.
     ``apply_pool=False`` ignores the reservataire pools (the simulation applies its own).
-    ``admissible_only``: the housing aid, the costliest rule, is computed only for the pairs
-    that pass the other rules (as ``admissible_for_vacancy``): the weight and the effort rate
-    are the same where admissible, and meaningless elsewhere.
     """
     aid_fn = aid or _zero_aid
     n_ranks = max(apps.wished.shape[1], 1)
@@ -480,16 +476,7 @@ def admissible_block(
             ranks[sel] = wish_rank(apps, str(commune))[a_b[sel]]
     ok &= ranks < n_ranks
     cost = vac.housing_cost[v_idx]
-    if admissible_only:
-        shape = np.broadcast_shapes(np.shape(v_idx), np.shape(a_idx))
-        v_b, a_b = np.broadcast_arrays(v_idx, a_idx)
-        cost_b = np.broadcast_to(cost, shape)
-        aid_b = np.zeros(shape)
-        where = np.nonzero(np.broadcast_to(ok, shape))
-        aid_b[where] = aid_fn(cost_b[where], a_b[where], v_b[where])
-        net = np.maximum(cost_b - aid_b, 0.0)
-    else:
-        net = np.maximum(cost - aid_fn(cost, a_idx, v_idx), 0.0)
+    net = np.maximum(cost - aid_fn(cost, a_idx, v_idx), 0.0)
     resources = apps.monthly_resources[a_idx]
     with np.errstate(divide="ignore", invalid="ignore"):
         effort = np.where(resources > 0, net / resources, np.inf)
@@ -606,9 +593,8 @@ def build_pairs(
         for c0 in range(s, e, chunk):
             v = order[c0 : min(c0 + chunk, e)].astype(np.int64)[:, None]
             ranks = np.broadcast_to(rank_row, (v.shape[0], subset.size))
-            # the housing aid only where the other rules pass: the pairs kept are admissible
             ok, weight, effort, _ = admissible_block(
-                vac, apps, v, a_row, thresholds, coefficients, aid, ranks, admissible_only=True
+                vac, apps, v, a_row, thresholds, coefficients, aid, ranks
             )
             masked = np.where(ok, weight, -np.inf)
             if k is None:
