@@ -341,3 +341,40 @@ def test_import_at_launch_writes_django_and_the_store(
     followup = _stored_followup()
     assert followup is not None
     assert first.household_id in set(followup["household_id"])  # the store as it was
+
+
+def test_django_failure_after_the_store_write_restores_the_store(
+    accounts: dict[str, Any], constructed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django's side fails after the store was written (here the audit entry, written last in
+    the transaction): Django's transaction is rolled back and the store is written again from
+    Django's committed follow-up, so that neither keeps the edit."""
+    from django.db import DatabaseError
+
+    from mixite.web import views
+
+    case = make_case(accounts["A"], household("MENAGE-DJANGO"), status="proposition1")
+    client = Client()
+    client.force_login(accounts["bailleur"])
+    url = reverse("web:relogement", kwargs={"pk": case.pk})
+    assert client.get(url).status_code == 200
+    written = []
+    real_audit = views.audit
+
+    def failing_audit(request: Any, action: str, target: str, detail: str = "") -> None:
+        if "écrit dans la base du territoire" in detail:
+            stored = _stored_followup()
+            assert stored is not None  # the store holds the edit at this point
+            written.append(stored.set_index("household_id").loc[case.household_id, "status"])
+            raise DatabaseError("panne simulée de la base de l'application")
+        real_audit(request, action, target, detail)
+
+    monkeypatch.setattr(views, "audit", failing_audit)
+    with pytest.raises(DatabaseError):
+        client.post(url, _rehoused(constructed))
+    assert written == ["reloge"]
+    case.refresh_from_db()
+    assert case.status == "proposition1"
+    stored = _stored_followup()
+    assert stored is not None
+    assert stored.set_index("household_id").loc[case.household_id, "status"] == "proposition1"

@@ -810,7 +810,9 @@ def relocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     row and its audit entry are written and the store is written last; a store failure raises
     inside the transaction, which rolls the row and its entry back, and the page shows the
     French error (the refusal is itself written to the audit log). Should Django's commit fail
-    after the store's, the store is written again from Django's committed follow-up."""
+    after the store's, the store is written again from Django's committed follow-up. The lock is
+    released after Django's commit: the next writer's follow-up (another thread or process)
+    includes this edit."""
     from django.conf import settings
     from django.db import DatabaseError, transaction
 
@@ -858,7 +860,7 @@ def relocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, f"Rien n'est enregistré. {error}")
         except DatabaseError:
             # Django's commit failed after the store's: the store follows Django again.
-            with territory.STORE_LOCK, contextlib.suppress(MixiteError):
+            with territory.STORE_LOCK, contextlib.suppress(MixiteError, DatabaseError):
                 store_followup()
             raise
         else:
