@@ -225,7 +225,7 @@ def _holding(script: str) -> Iterator[None]:
     ("holder", "sentence"),
     [
         (_duckdb_writer, "est en cours d'écriture par un autre programme"),
-        (_lock_holder, "La base du territoire est occupée depuis plus de 0.3 s"),
+        (_lock_holder, "La base du territoire est occupée depuis plus de 0,3 s"),
     ],
 )
 def test_store_failure_leaves_django_unchanged(

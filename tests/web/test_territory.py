@@ -83,7 +83,7 @@ def test_bounded_wait_for_the_store_lock(db: Any) -> None:
     try:
         assert held.wait(30)
         start = time.monotonic()
-        busy = pytest.raises(StoreError, match=r"occupée depuis plus de 0\.2 s")
+        busy = pytest.raises(StoreError, match="occupée depuis plus de 0,2 s")
         with busy, territory.STORE_LOCK.within(0.2):
             pass
         assert 0.2 <= time.monotonic() - start < 5.0

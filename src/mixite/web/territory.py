@@ -114,11 +114,12 @@ class _StoreLock:
 
 def _busy(seconds: float | None) -> Exception:
     from mixite.errors import StoreError
+    from mixite.reports import fr
 
     return StoreError(
-        f"La base du territoire est occupée depuis plus de {seconds:g} s par un autre accès (un "
-        "travail en arrière-plan comme une projection, ou un import) : réessayez quand il sera "
-        "terminé (page « Travaux »)."
+        f"La base du territoire est occupée depuis plus de {fr.number(seconds)} s par un autre "
+        "accès (un travail en arrière-plan comme une projection, ou un import) : réessayez "
+        "quand il sera terminé (page « Travaux »)."
     )
 
 
