@@ -21,19 +21,23 @@ from mixite.indicators.diagnostic_secrecy import quota_shapes
 from mixite.indicators.diagnostic_secrecy import structure as diagnostic_structure
 from mixite.indicators.secrecy import (
     Count,
+    Finding,
     Identity,
     Part,
     Protection,
     Ratio,
     Shape,
     Structure,
+    audit,
     protect,
 )
 
 __all__ = [
     "OBSERVED",
     "PROJECTION_TABLES",
+    "audit_projection",
     "projection_shapes",
+    "projection_structure",
     "protect_cotation",
     "protect_marges",
     "protect_projection",
@@ -309,7 +313,8 @@ def _occupants(
     )
 
 
-def _projection_structure() -> Structure:
+def projection_structure() -> Structure:
+    """The identities between the projection's measures (``protect_projection``)."""
     return Structure(
         hierarchies=(
             ("qpv_status", "neighbourhood", "residence_id"),
@@ -535,7 +540,9 @@ def projection_shapes(base_year: int, with_dwellings: bool = False) -> dict[str,
     return shapes
 
 
-def _helpers(tables: Mapping[str, pd.DataFrame], base_year: int) -> dict[str, pd.DataFrame]:
+def _helpers(
+    tables: Mapping[str, pd.DataFrame], base_year: int, known: bool = True
+) -> dict[str, pd.DataFrame]:
     """The tables with the columns the shapes read beyond the published ones: whether a row is
     the observed base year, the territory's households and Q1 households in and outside QPV
     (sums of the neighbourhoods': the territory's shares are means over replicates of ratios,
@@ -548,6 +555,13 @@ def _helpers(tables: Mapping[str, pd.DataFrame], base_year: int) -> dict[str, pd
         out[name] = frame
     hoods = out.get("neighbourhoods")
     territory = out.get("territory")
+    if not known:  # as a reader sees them: not written
+        if territory is not None:
+            for column in ("_q1", "_households_outside", "_q1_outside", "_households_in", "_q1_in"):
+                territory[column] = float("nan")
+        if "flux" in out:
+            out["flux"]["_landlord_total"] = float("nan")
+        return out
     if hoods is not None and territory is not None:
         keys = ["strategy", "year"]
         sums = hoods.assign(year=hoods["year"].astype(float))
@@ -606,10 +620,36 @@ def protect_projection(
     protected = protect(
         frames,
         {k: v for k, v in projection_shapes(base_year, with_dwellings).items() if k in frames},
-        _projection_structure(),
+        projection_structure(),
         threshold,
     )
     out = {
         name: frame[[c for c in tables[name].columns]] for name, frame in protected.tables.items()
     }
     return dataclasses.replace(protected, tables=out)
+
+
+def audit_projection(
+    tables: Mapping[str, pd.DataFrame],
+    base_year: int,
+    threshold: int,
+    with_dwellings: bool = False,
+) -> list[Finding]:
+    """What a reader of the projection's published tables (masked cells missing) learns that
+    secrecy forbids (``indicators.secrecy.audit`` with the shapes of ``protect_projection``)."""
+    frames = _helpers(
+        {k: v for k, v in tables.items() if k in PROJECTION_TABLES}, base_year, known=False
+    )
+    found = audit(
+        frames,
+        {k: v for k, v in projection_shapes(base_year, with_dwellings).items() if k in frames},
+        projection_structure(),
+        threshold,
+    )
+    # The helper columns are not written: a reader recovering one learns a sum that is not
+    # secret unless it is small.
+    return [
+        f
+        for f in found
+        if not f.column.startswith("_") or (f.value == f.value and 0 < f.value < threshold)
+    ]
