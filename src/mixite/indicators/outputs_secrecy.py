@@ -286,7 +286,7 @@ def _both(shapes: tuple[Shape, ...], base_year: int) -> tuple[Shape, ...]:
 
 
 def _occupants(
-    dims: RowDims, unit: str, margins: tuple[str, ...], more: Mapping[str, tuple[str, ...]]
+    dims: RowDims, margins: tuple[str, ...], more: Mapping[str, tuple[str, ...]]
 ) -> Shape:
     """Occupant households of a unit and its Q1 households (the Q1 share beside them); the
     intervals, the vacant dwellings (dwellings − households − dwellings not let), the fragility
@@ -300,7 +300,6 @@ def _occupants(
         "fragility_class": ("fragility_index",),
         **more,
     }
-    del unit
     return Shape(
         row_dims=dims,
         counts=(
@@ -368,7 +367,7 @@ def projection_shapes(base_year: int, with_dwellings: bool = False) -> dict[str,
         return dims
 
     neighbourhood_shapes: tuple[Shape, ...] = (
-        _occupants(neighbourhood, "neighbourhood", ("neighbourhood", "qpv_status"), roles_follow),
+        _occupants(neighbourhood, ("neighbourhood", "qpv_status"), roles_follow),
         Shape(
             row_dims=neighbourhood,
             # the entrants from outside the social stock and the entrants are published (as
@@ -504,11 +503,7 @@ def projection_shapes(base_year: int, with_dwellings: bool = False) -> dict[str,
     )
     shapes: dict[str, tuple[Shape, ...]] = {
         "residences": _both(
-            (
-                _occupants(
-                    residence, "residence", ("residence_id", "neighbourhood", "qpv_status"), {}
-                ),
-            ),
+            (_occupants(residence, ("residence_id", "neighbourhood", "qpv_status"), {}),),
             base_year,
         ),
         "neighbourhoods": _both(neighbourhood_shapes, base_year),
