@@ -118,7 +118,11 @@ def objectives_frame(result: ProjectionResult) -> pd.DataFrame:
                 when = f"atteint en {int(row['first_year_met'])}, pas durablement d'ici {last}"
             else:
                 when = f"jamais d'ici {last}"
-            cells.append(f"{when} ({fr.percent(row['last_share'])} en {last})")
+            share = row["last_share"]
+            shown = (
+                f"part {last} : {fr.SECRET}" if pd.isna(share) else f"{fr.percent(share)} en {last}"
+            )
+            cells.append(f"{when} ({shown})")
         out[strategy.name] = cells
     return out
 
