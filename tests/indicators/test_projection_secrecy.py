@@ -223,3 +223,16 @@ def test_the_published_tables_keep_their_columns() -> None:
     for name, frame in tables.items():
         assert list(published[name].columns) == list(frame.columns)
         assert len(published[name]) == len(frame)
+
+
+def test_dwellings_are_protected_only_when_the_parameter_asks() -> None:
+    # R2 has 31 dwellings, 30 households and 1 vacant dwelling in the base year: published as a
+    # count of dwellings by default (CCH art. R411-4), masked (1 < 11) with
+    # secret_statistique.logements true.
+    where = {"residence_id": "R2", "strategy": "0", "year": BASE}
+    default = protect_projection(_tables(), BASE, THRESHOLD).tables["residences"]
+    assert _cell(default, "vacant", **where) == 1.0
+    strict = protect_projection(_tables(), BASE, THRESHOLD, with_dwellings=True).tables
+    assert _masked(_cell(strict["residences"], "vacant", **where))
+    assert _cell(strict["residences"], "dwellings", **where) == 31.0
+    assert audit_projection(strict, BASE, THRESHOLD, with_dwellings=True) == []
