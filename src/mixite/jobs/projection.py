@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mixite.errors import ConfigError
 from mixite.jobs._load import (
@@ -24,10 +24,13 @@ from mixite.jobs._load import (
 from mixite.jobs.results import ProjectionResult
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from mixite.projection.base import ProjectionBase
+    from mixite.projection.project import StrategyOutcome as StrategyProjection
     from mixite.projection.strategy import StrategyPlan
 
-__all__ = ["DEFAULT_WORKERS", "check_plan", "projection"]
+__all__ = ["DEFAULT_WORKERS", "check_plan", "projection", "publish"]
 
 #: Processes the replicates are spread over by default: the machine's cores.
 DEFAULT_WORKERS = max(os.cpu_count() or 1, 1)
@@ -204,11 +207,119 @@ def projection(
         "applications": float(base.n_applications),
         **{f"observed_{k}": float(v) for k, v in base.observed.items()},
     }
+    from mixite.indicators._common import small_cell_threshold
+    from mixite.indicators.diagnostic_secrecy import secret_dwellings
+
+    threshold = small_cell_threshold(base.params, f"{snapshot.millesime}-01-01")
+    published = publish(
+        strategies,
+        snapshot.millesime - 1,
+        threshold,
+        secret_dwellings(base.params, f"{snapshot.millesime}-01-01"),
+    )
     return ProjectionResult(
         snapshot.millesime,
         residence_names(frames["dwellings"], load_names(store)),
         strategies,
         figures,
+        published,
+        threshold,
         calibration,
         snapshot.get("qpv"),
     )
+
+
+def publish(
+    strategies: Sequence[StrategyProjection],
+    base_year: int,
+    threshold: int,
+    with_dwellings: bool = False,
+) -> tuple[StrategyProjection, ...]:
+    """The strategies as published: their tables of persons under statistical secrecy, all the
+    strategies protected at once (``indicators.outputs_secrecy.protect_projection``: the base
+    year is the same observed year in each), the objectives' last share masked where the
+    published share is; the other tables (rents, validation at the territory's level, units)
+    as they are."""
+    import dataclasses
+
+    import pandas as pd
+
+    from mixite.indicators.outputs_secrecy import protect_projection
+
+    def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        present = [f for f in frames if len(f.columns)]
+        return pd.concat(present, ignore_index=True) if present else pd.DataFrame()
+
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in _PUBLISHED}
+    for k, s in enumerate(strategies):
+        key = str(k)
+        places = s.residences.set_index("residence")[["residence_id", "neighbourhood", "in_qpv"]]
+        tables["residences"].append(
+            s.residence_years.join(places, on="residence").assign(strategy=key)
+        )
+        hoods = s.neighbourhoods.set_index("neighbourhood")
+        keys = hoods["key"].reindex(s.neighbourhood_years["neighbourhood"]).to_numpy()
+        kinds = hoods["kind"].reindex(s.neighbourhood_years["neighbourhood"]).to_numpy()
+        tables["neighbourhoods"].append(
+            s.neighbourhood_years.assign(neighbourhood=keys, in_qpv=kinds == "qpv", strategy=key)
+        )
+        for name in ("territory", "quotas", "flux", "ledger"):
+            tables[name].append(getattr(s, name).assign(strategy=key))
+    frames = {name: stacked(parts) for name, parts in tables.items()}
+    frames = {name: frame for name, frame in frames.items() if len(frame)}
+    protected = protect_projection(frames, base_year, threshold, with_dwellings).tables
+    out = []
+    for k, s in enumerate(strategies):
+        changes: dict[str, Any] = {}
+        for name, frame in protected.items():
+            original = getattr(s, _PUBLISHED[name])
+            rows = (frames[name]["strategy"] == str(k)).to_numpy()
+            part = frame.loc[rows, list(original.columns)].reset_index(drop=True)
+            if name == "neighbourhoods":  # the unit's number, not its key
+                part["neighbourhood"] = original["neighbourhood"].to_numpy()
+            part.index = original.index
+            changes[_PUBLISHED[name]] = part
+        quotas = changes.get("quotas", s.quotas)
+        changes["objectives"] = _published_objectives(s.objectives, quotas)
+        out.append(dataclasses.replace(s, **changes))
+    return tuple(out)
+
+
+#: The tables ``protect_projection`` reads → the ``StrategyProjection`` field they come from.
+_PUBLISHED = {
+    "residences": "residence_years",
+    "neighbourhoods": "neighbourhood_years",
+    "territory": "territory",
+    "quotas": "quotas",
+    "flux": "flux",
+    "ledger": "ledger",
+}
+
+
+def _published_objectives(objectives: pd.DataFrame, quotas: pd.DataFrame) -> pd.DataFrame:
+    """The objectives with the last year's share masked where the published quota table masks
+    it (the year an objective is met compares a mean share with its target: it shows no
+    count)."""
+    import pandas as pd
+
+    from mixite.vocabulary import Indicator
+
+    rows = quotas.loc[quotas["indicator"] == Indicator.Q1_OUTSIDE_QPV]
+    shares = {
+        (str(lv), str(g), float(y)): sh
+        for lv, g, y, sh in zip(
+            rows["level"], rows["group"], rows["year"], rows["share"], strict=True
+        )
+    }
+    out = objectives.copy()
+    masked = []
+    for lv, g, y in zip(out["level"], out["group"], out["last_year"], strict=True):
+        epci = str(lv) == "epci"
+        found = [
+            v
+            for (level, group, year), v in shares.items()
+            if level == str(lv) and (epci or group == str(g)) and year == float(y)
+        ]
+        masked.append(bool(found) and all(pd.isna(v) for v in found))
+    out.loc[masked, "last_share"] = float("nan")
+    return out
