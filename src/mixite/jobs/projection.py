@@ -25,6 +25,7 @@ from mixite.jobs.results import ProjectionResult
 
 if TYPE_CHECKING:
     from mixite.projection.base import ProjectionBase
+    from mixite.projection.project import StrategyOutcome
     from mixite.projection.strategy import StrategyPlan
 
 __all__ = ["DEFAULT_WORKERS", "check_plan", "projection"]
@@ -113,6 +114,22 @@ def check_plan(plan: StrategyPlan, base: ProjectionBase) -> None:
             )
 
 
+def _protected_relocation(outcome: StrategyOutcome, millesime: int) -> StrategyOutcome:
+    """The outcome with its relocation table under statistical secrecy
+    (``indicators.relocation_secrecy``: small counts of households masked, with partners)."""
+    import dataclasses
+    import datetime as dt
+
+    from mixite.indicators._common import small_cell_threshold
+    from mixite.indicators.relocation_secrecy import protect_relocation
+
+    if outcome.relocation.empty:
+        return outcome
+    threshold = small_cell_threshold(None, dt.date(millesime, 1, 1))
+    table = protect_relocation(outcome.relocation, threshold).tables["relocation"]
+    return dataclasses.replace(outcome, relocation=table)
+
+
 def projection(
     store: StoreLike,
     plans: Sequence[StrategyPlan],
@@ -188,7 +205,7 @@ def projection(
         workers=DEFAULT_WORKERS if workers is None else workers,
         progress=progress,
     )
-    strategies = tuple(outcomes)
+    strategies = tuple(_protected_relocation(o, snapshot.millesime) for o in outcomes)
     figures = {
         "horizon": float(horizon),
         "replicates": float(replicates),

@@ -157,12 +157,22 @@ def _fragility_class(index: pd.Series, millesime: int, params: Any) -> np.ndarra
 
 
 def _relocation(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The relocations per year over replicates (``summarise``), empty when no household had to
-    be relocated in any year of any replicate."""
+    """The relocations per year over replicates (``summarise``) with the shares of the rehoused
+    outside QPV and in new or recent dwellings, empty when no household had to be relocated in
+    any year of any replicate."""
     counts = ("waiting_start", "to_relocate")
     if not any(len(f) and float(f[list(counts)].to_numpy().sum()) > 0 for f in frames):
         return pd.DataFrame()
-    return summarise(frames, ["year"])
+    out = summarise(frames, ["year"])
+    # Shares of the mean rehoused (a ratio of the published means, NaN without relocation).
+    for share, part in (
+        ("share_outside_qpv", "rehoused_outside_qpv"),
+        ("share_recent", "rehoused_recent"),
+    ):
+        out[share] = np.where(
+            out["rehoused"] > 0, out[part] / out["rehoused"].where(out["rehoused"] > 0), np.nan
+        )
+    return out
 
 
 def _outcome(
