@@ -16,7 +16,9 @@ runs, in order (``docs/projection.md``, « Dynamique annuelle »):
    applications);
 5. **commissions**, by rounds: each round offers the dwellings vacant so far this year
    (rents rebalanced at relet where the strategy says so) in one call of the existing
-   simulation (``allocation.simulate.simulate_year``, the year's allocation scenario); a
+   simulation (``allocation.simulate.simulate_year``, the year's allocation scenario); with the
+   relocation planner (``relocation.PlannedRelocation``), households to relocate are first
+   offered the round's vacancies by the planner and the planned dwellings leave the round; a
    household housed by mutation or relocation frees its former dwelling, offered in the next
    round (or next year) after the same delay; a vacancy left unlet waits for next year;
 6. **the demand's year end**: pending applications lapse, the year's new applications still
@@ -183,6 +185,7 @@ class _State:
     ) -> None:
         from mixite.allocation.scenario import ConventionMenus
         from mixite.household import consumption_units
+        from mixite.params import resolve
 
         self.base = base
         self.plan = plan
@@ -195,13 +198,12 @@ class _State:
         self.planner: RelocationPlanner | None = (
             rule if isinstance(rule, RelocationPlanner) else None
         )
-        when = dt.date(base.millesime, 1, 1)
         #: A dwelling first let at most this many years before a year is « recent » that year.
-        from mixite.params import resolve
-
         own = getattr(rule, "recent_years", None)
         self.recent_years = int(
-            resolve(base.params).value("relogement.anciennete_max_recent", when)
+            resolve(base.params).value(
+                "relogement.anciennete_max_recent", dt.date(base.millesime, 1, 1)
+            )
             if own is None
             else own
         )
