@@ -81,7 +81,6 @@ PERSONS = frozenset(
         "Ménages à reloger au 1er janvier",
         "Ménages à reloger de l'année (démolitions)",
         "Ménages relogés",
-        "Ménages relogés par le planificateur",
         "Ménages relogés hors QPV",
         "Ménages relogés dans le neuf ou le récent",
         "Ménages sortis du parc avant relogement",

@@ -4,7 +4,8 @@ households of the demolished residences per year, means over replicates).
 Declared like the other publications (``outputs_secrecy``): each count column counts a
 population of households, the rehoused outside QPV, in new or recent dwellings and by the
 planner are parts of the rehoused, the shares sit beside their denominator, the intervals and
-shortfalls follow their count; within a year, waiting at 1 January + newly to relocate = rehoused +
+shortfalls follow their count (the rehoused by the planner are not published: the caption names
+the rule); within a year, waiting at 1 January + newly to relocate = rehoused +
 left the stock + waiting at 31 December (an unpublished total). Protected by the one secrecy
 module, ``indicators.secrecy.protect`` (primary and secondary suppression,
 ``docs/secret-statistique.md``). The households waiting at 31 December of a year and at 1 January
@@ -38,13 +39,15 @@ RELOCATION_MEASURES = {
     "waiting_start": "relogement:restants",
     "to_relocate": "relogement:nouveaux",
     "rehoused": "relogement:reloges",
-    "rehoused_planned": "relogement:reloges:planificateur",
     "rehoused_outside_qpv": "relogement:reloges:hors_qpv",
     "rehoused_recent": "relogement:reloges:neuf_recent",
     "left": "relogement:sortis",
     "waiting_end": "relogement:restants",
 }
 _TOTAL = "relogement:total"
+#: Columns never published (their prefix): the rehoused by the planner, equal to the rehoused
+#: under the planner (the table's caption names the rule instead).
+_UNPUBLISHED = "rehoused_planned"
 #: Share columns: (numerator, denominator) columns.
 _SHARES = {
     "share_outside_qpv": ("rehoused_outside_qpv", "rehoused"),
@@ -72,7 +75,12 @@ def protect_relocation(table: pd.DataFrame, threshold: int) -> Protection:
     """The relocation table (one row per year) with primary and secondary suppression: a count
     of households (a mean over replicates) strictly between 0 and ``threshold`` is masked, with
     its share, interval and shortfall, and partners so that no masked count comes back from the
-    year's identities, from its parts or from the same population published the next year."""
+    year's identities, from its parts or from the same population published the next year.
+
+    The households rehoused by the planner are left out of the publication (``_UNPUBLISHED``):
+    all the rehoused under the planner, none under the priority rule, they would give back a
+    masked count of the rehoused."""
+    table = table.drop(columns=[c for c in table.columns if c.startswith(_UNPUBLISHED)])
     present = set(table.columns)
     columns = [c for c in RELOCATION_MEASURES if c in present]
     follows: dict[str, tuple[str, ...]] = {}
@@ -92,7 +100,7 @@ def protect_relocation(table: pd.DataFrame, threshold: int) -> Protection:
     years = sorted({int(float(y)) for y in table["year"]})
     parts = tuple(
         Part(f"{RELOCATION_MEASURES[c]}:{y}", f"{RELOCATION_MEASURES['rehoused']}:{y}")
-        for c in ("rehoused_planned", "rehoused_outside_qpv", "rehoused_recent")
+        for c in ("rehoused_outside_qpv", "rehoused_recent")
         for y in years
         if "rehoused" in columns and c in columns
     )

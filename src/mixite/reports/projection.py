@@ -443,7 +443,6 @@ _RELOCATION_LABELS = {
     "waiting_start": "Ménages à reloger au 1er janvier",
     "to_relocate": "Ménages à reloger de l'année (démolitions)",
     "rehoused": "Ménages relogés",
-    "rehoused_planned": "Ménages relogés par le planificateur",
     "rehoused_outside_qpv": "Ménages relogés hors QPV",
     "share_outside_qpv": "Part relogée hors QPV",
     "target_outside_qpv": "Objectif hors QPV (charte)",
@@ -458,6 +457,14 @@ _RELOCATION_FORMATS: dict[str, Format] = {
     for key, label in _RELOCATION_LABELS.items()
     if key != "year"
 }
+
+
+def _relocation_caption(strategy: StrategyProjection) -> str:
+    """The relocation table's caption: the strategy and its rule (the planner sets targets)."""
+    table = strategy.relocation
+    planner = "target_outside_qpv" in table and bool(table["target_outside_qpv"].notna().any())
+    rule = "par le planificateur de relogement" if planner else "par la règle de priorité"
+    return f"{strategy.name} : ménages des résidences démolies relogés {rule}"
 
 
 def relocation_frame(strategy: StrategyProjection) -> pd.DataFrame:
@@ -847,7 +854,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                 "Relogement des ménages des résidences démolies",
                 (
                     *(
-                        table_html(frame, _RELOCATION_FORMATS, caption=s.name)
+                        table_html(frame, _RELOCATION_FORMATS, caption=_relocation_caption(s))
                         for s, frame in relocations
                     ),
                     "<p class='note'>Chaque année, ménages à reloger au 1er janvier + ménages à "
@@ -977,7 +984,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             Sheet(
                 _sheet("Relogement", strategy.name),
                 frame,
-                f"{strategy.name} : relogement des ménages des résidences démolies",
+                _relocation_caption(strategy),
                 "Moyennes des réplications ; effectifs inférieurs au seuil de secret statistique "
                 "masqués.",
                 _RELOCATION_FORMATS,
