@@ -404,3 +404,13 @@ def test_the_report_shows_the_relocations(petite_store: Path, tmp_path: Path) ->
         if "Relogement" in f.where or "relogé" in f.column or "reloger" in f.column
     ]
     assert findings == [], "\n".join(map(str, findings))
+    # What people read: no code identifier, Python value or English column.
+    spec = importlib.util.spec_from_file_location(
+        "output_scan", Path(__file__).resolve().parents[1] / "output_scan.py"
+    )
+    assert spec is not None and spec.loader is not None
+    words = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("output_scan", words)
+    spec.loader.exec_module(words)
+    found = words.scan_folder(out.xlsx.parent, words.territory_codes(petite_store))
+    assert found == [], "\n".join(map(str, found[:20]))
