@@ -25,7 +25,6 @@ The run prints its count of inputs, of refusals, of uncaught exceptions and of s
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
 import random
 import shutil
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from benchmarks.readers import read_kind
 
 from mixite.errors import MixiteError
 
@@ -503,48 +503,14 @@ class Runner:
         return self._communes
 
     def _reader(self, kind: str, path: Path) -> Callable[[], object]:
-        from mixite.io import (
-            read_commitments,
-            read_qpv,
-            read_rpls,
-            read_table,
-            read_territory,
-            relogement,
-            strategy,
+        communes = self.communes_frame if kind == "contours" else None
+        return lambda: read_kind(
+            kind,
+            path,
+            known_communes=self.seeds.communes,
+            communes=communes,
+            local_applications=self.seeds.folder / "demandes_local.csv",
         )
-        from mixite.io.detect import with_contours
-        from mixite.io.sru import read_sru
-
-        known = self.seeds.communes
-        if kind == "sru":
-            return lambda: read_sru(path)
-        if kind == "programme_relogement":
-            return lambda: relogement.read_programme(path)
-        if kind == "enquete":
-            return lambda: relogement.read_survey(path, known_communes=known)
-        if kind == "suivi_relogement":
-            return lambda: relogement.read_followup(path)
-        if kind == "charte":
-            return lambda: relogement.read_charter(path, dt.date(2027, 1, 1))
-        if kind == "strategie":
-            return lambda: strategy.load_strategy(path)
-        if kind == "programmation":
-            return lambda: strategy.read_programme(path)
-        if kind == "rpls":
-            return lambda: read_rpls(path, known_communes=known)
-        if kind == "qpv":
-            return lambda: read_qpv(path)
-        if kind == "territoire":
-            return lambda: read_territory(path)
-        if kind == "engagements":
-            return lambda: read_commitments(path)
-        if kind == "contours":
-            communes = self.communes_frame
-            return lambda: with_contours(communes, path)
-        if kind == "correspondance":
-            local = self.seeds.folder / "demandes_local.csv"
-            return lambda: read_table(local, "demandes", path, known_communes=known)
-        return lambda: read_table(path, kind, known_communes=known)
 
     def _import(self, kind: str, path: Path) -> None:
         from mixite.jobs.importing import import_files, plan_import

@@ -447,15 +447,16 @@ def all_variants(folder: Path) -> list[Variant]:
 
 @dataclass(frozen=True)
 class ReaderCase:
-    """A file read by its own reader (not by ``mixite importer``): the sample to damage, the
-    call (a Python expression of ``path``) and the folder copied around it (``root``: the
-    sample's folder by default; the examples' folder for a strategy, which names scenarios in
-    a sibling folder)."""
+    """A file read by its own reader (not by ``mixite importer``): the sample to damage, its
+    kind (the reader of ``benchmarks/readers.py``), the territory's communes when the reader
+    checks them, and the folder copied around it (``root``: the sample's folder by default; the
+    examples' folder for a strategy, which names scenarios in a sibling folder)."""
 
     file: str
     sample: Path
-    call: str
+    kind: str
     root: Path | None = None
+    communes: tuple[str, ...] | None = None
 
     @property
     def folder(self) -> Path:
@@ -467,13 +468,15 @@ _READER_CHILD = """
 import hashlib, sys
 from pathlib import Path
 import pandas as pd
+from benchmarks.readers import read_kind
 from mixite.errors import MixiteError
 path = Path(sys.argv[1])
 try:
-    value = {call}
+    value = read_kind({kind!r}, path, known_communes={communes!r})
 except MixiteError as exc:
     print("Erreur : " + str(exc), file=sys.stderr)
     raise SystemExit(2)
+value = getattr(value, "strategy", value)  # a loaded strategy: its content, not its paths
 if isinstance(value, pd.DataFrame):
     text = value.to_csv(index=False)
 else:
@@ -505,38 +508,14 @@ def reader_cases(work: Path, reference: Path) -> list[ReaderCase]:
     strategies = ROOT / "exemples" / "strategies"
     sru = ROOT / "tests" / "data" / "sru" / "taux_logements_sociaux_95_2024.csv"
     return [
+        ReaderCase("programme.csv", relocation / "programme.csv", "programme_relogement"),
+        ReaderCase("enquete.csv", relocation / "enquete.csv", "enquete", communes=tuple(communes)),
+        ReaderCase("charte.yaml", relocation / "charte.yaml", "charte"),
         ReaderCase(
-            "programme.csv",
-            relocation / "programme.csv",
-            "__import__('mixite.io.relogement', fromlist=['x']).read_programme(path)",
+            "contrastee.yaml", strategies / "contrastee.yaml", "strategie", ROOT / "exemples"
         ),
-        ReaderCase(
-            "enquete.csv",
-            relocation / "enquete.csv",
-            "__import__('mixite.io.relogement', fromlist=['x'])"
-            f".read_survey(path, known_communes={communes!r})",
-        ),
-        ReaderCase(
-            "charte.yaml",
-            relocation / "charte.yaml",
-            "__import__('mixite.io.relogement', fromlist=['x']).read_charter(path, '2025-01-01')",
-        ),
-        ReaderCase(
-            "contrastee.yaml",
-            strategies / "contrastee.yaml",
-            "__import__('mixite.io.strategy', fromlist=['x']).load_strategy(path).strategy",
-            ROOT / "exemples",
-        ),
-        ReaderCase(
-            "programmation_plh.csv",
-            strategies / "programmation_plh.csv",
-            "__import__('mixite.io.strategy', fromlist=['x']).read_programme(path)",
-        ),
-        ReaderCase(
-            "taux_sru.csv",
-            sru,
-            "__import__('mixite.io.sru', fromlist=['x']).read_sru(path)",
-        ),
+        ReaderCase("programmation_plh.csv", strategies / "programmation_plh.csv", "programmation"),
+        ReaderCase("taux_sru.csv", sru, "sru"),
     ]
 
 
@@ -557,11 +536,16 @@ def reader_variants(case: ReaderCase) -> list[Variant]:
 
 def read_with(case: ReaderCase, path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", _READER_CHILD.format(call=case.call), str(path)],
+        [
+            sys.executable,
+            "-c",
+            _READER_CHILD.format(kind=case.kind, communes=case.communes),
+            str(path),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(SRC), str(ROOT))), "COLUMNS": "200"},
     )
 
 
