@@ -13,7 +13,8 @@ from pyproj import Transformer
 from shapely.geometry import shape
 
 from mixite.synth import GenerationResult
-from mixite.synth.geographie import build_geography
+from mixite.synth.france import france_territories
+from mixite.synth.geographie import _sector_of, build_geography
 from mixite.synth.modele import load_model
 
 
@@ -67,3 +68,36 @@ def test_contours_file_holds_every_residence_of_its_commune(petite: GenerationRe
         # 1e-5° (about 1 m): the contours are rounded to 1e-6° when written
         inside = shapely.contains_xy(polygon.buffer(1e-5), lon[mine], lat[mine])
         assert inside.all(), code
+
+
+def test_a_sliver_no_middle_ray_crosses_goes_to_the_sector_of_its_direction() -> None:
+    """Four sectors of a quarter turn each from angle 0 around (0, 0): middle rays at 45°, 135°,
+    225° and 315°. A 1 m square at (100, 5) lies at about 2.9° (atan(5.5/100.5)), crossed by no
+    middle ray: by hand, its direction is in [0°, 90°[, the first sector (0); the same square
+    at (5, -100) lies at about 273° (in [270°, 360°[): the last sector (3)."""
+    bounds = np.array([0.0, 0.5, 1.0, 1.5, 2.0]) * np.pi
+    east = shapely.box(100.0, 5.0, 101.0, 6.0)
+    south = shapely.box(5.0, -101.0, 6.0, -100.0)
+    assert _sector_of(east, 0.0, 0.0, 1_000.0, bounds) == 0
+    assert _sector_of(south, 0.0, 0.0, 1_000.0, bounds) == 3
+    # bounds starting past a full turn (an offset of 350°): the east square (2.9°, that is
+    # 362.9°) is in the first sector [350°, 440°[
+    shifted = bounds + np.deg2rad(350.0)
+    assert _sector_of(east, 0.0, 0.0, 1_000.0, shifted) == 0
+
+
+def test_strasbourg_outer_ring_tessellates() -> None:
+    """Eurométropole de Strasbourg (33 communes, 27 of the outer ring) in the synthetic France:
+    its tessellation left a 3 m² sliver that no sector's middle ray crossed, and the
+    generation of the whole of France stopped on it (found by ``mixite generer --france``)."""
+    territory = next(t for t in france_territories(2025, 2025) if t.siren == "246700488")
+    rng = np.random.default_rng(np.random.SeedSequence([2025, int(territory.siren)]))
+    r_geo = rng.spawn(4)[0]  # the generator's first child, as ``synth.generate`` draws it
+    geo = build_geography(
+        r_geo, territory.model(), territory.profile().dwellings, territory.siren, territory.name
+    )
+    shapes = geo.commune_shapes
+    assert len(shapes) == 33
+    union = shapely.union_all(shapes)
+    assert abs(sum(s.area for s in shapes) - union.area) < len(shapes)
+    assert union.geom_type == "Polygon" and len(union.interiors) == 0
