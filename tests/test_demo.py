@@ -68,13 +68,6 @@ def test_every_output_of_the_demo_reads_as_people_read_it(
     assert paths.made and all(path.exists() for _, path in paths.made)
 
 
-#: Outputs of the demo that do not go through the secrecy module yet (issue 21, left for a next
-#: session and said in ``docs/secret-statistique.md``): the projection. The test checks that
-#: the checker still finds something there, so that this list cannot outlive the work it stands
-#: for.
-NOT_YET_PROTECTED = ("sorties/projection/",)
-
-
 def test_no_published_table_of_the_demo_discloses_a_small_count(
     petite_demo: tuple[demo.DemoPaths, list[str]],
 ) -> None:
@@ -94,8 +87,7 @@ def test_no_published_table_of_the_demo_discloses_a_small_count(
     assert params.value("secret_statistique.logements", f"{paths.millesime}-01-01") is False
     data = [p for p in root.rglob("donnees") if p.is_dir()]
     scan = scan_secrecy(root, threshold, exclude=data)
-    findings = [f for f in scan.findings if not f.where.startswith(NOT_YET_PROTECTED)]
-    assert [str(f) for f in findings] == []
+    assert [str(f) for f in scan.findings] == []
     # the check read the tables of persons of every publication it covers
     read = {t.where.split(" [")[0] for t in scan.persons_tables()}
     for published in (
@@ -107,11 +99,11 @@ def test_no_published_table_of_the_demo_discloses_a_small_count(
         "sorties/simulation/comparaison.xlsx",
         "sorties/simulation/indicateurs_reference.csv",
         "sorties/optimisation/comparaison.xlsx",
+        "sorties/projection/projection.xlsx",
+        "sorties/projection/territoire.csv",
+        "sorties/projection/projection_reference.gpkg",
     ):
         assert published in read
     rules = {where.split(" [")[0]: rule for where, rule in scan.excluded}
     assert "document de travail" in rules["sorties/relogement/relogement.xlsx"]
     assert "document de travail" in rules["sorties/mutations/mutations.xlsx"]
-    # the outputs not protected yet are still found leaking (remove them from the list once not)
-    for prefix in NOT_YET_PROTECTED:
-        assert any(f.where.startswith(prefix) for f in scan.findings), prefix

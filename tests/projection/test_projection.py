@@ -229,6 +229,18 @@ def test_the_command_writes_page_workbook_geopackages_and_csv(
     spec.loader.exec_module(scan)
     findings = scan.scan_folder(out, scan.territory_codes(petite_store))
     assert findings == [], "\n".join(map(str, findings[:20]))
+    # Statistical secrecy read back from the files (issue 21): no count of persons from 1 to
+    # 10, no share implying one, no masked count given back by a total written beside it.
+    from secrecy_scan import scan_secrecy
+
+    checked = scan_secrecy(out, 11)
+    assert [str(f) for f in checked.findings] == []
+    assert {t.where.split(" [")[0] for t in checked.persons_tables()} >= {
+        "projection.xlsx",
+        "territoire.csv",
+        "projection_reference.gpkg",
+    }
+    assert "secret statistique" in page
 
 
 def test_an_unknown_residence_is_a_french_error(petite_store: Path, tmp_path: Path) -> None:

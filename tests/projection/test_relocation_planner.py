@@ -414,3 +414,33 @@ def test_the_report_shows_the_relocations(petite_store: Path, tmp_path: Path) ->
     spec.loader.exec_module(words)
     found = words.scan_folder(out.xlsx.parent, words.territory_codes(petite_store))
     assert found == [], "\n".join(map(str, found[:20]))
+
+
+def test_the_rehoused_are_masked_alike_in_the_relocation_table_and_the_ledger() -> None:
+    from mixite.jobs.projection import _same_relocations
+
+    # The ledger's relocations and the table's rehoused count the same households: 2026 masked
+    # in the table, 2027 in the ledger → both years masked in both, with the table's parts.
+    table = pd.DataFrame(
+        {
+            "year": [2026.0, 2027.0, 2028.0],
+            "rehoused": pd.array([None, 20.0, 30.0], dtype="Float64"),
+            "rehoused_outside_qpv": pd.array([None, 15.0, 20.0], dtype="Float64"),
+            "share_outside_qpv": [np.nan, 0.75, 2 / 3],
+            "left": [0.0, 0.0, 0.0],
+        }
+    )
+    ledger = pd.DataFrame(
+        {
+            "year": [2026.0, 2027.0, 2028.0],
+            "relocations": pd.array([25.0, None, 30.0], dtype="Float64"),
+            "attributions": [500.0, 510.0, 520.0],
+        }
+    )
+    relocation, published = _same_relocations(table, ledger)
+    assert relocation["rehoused"].isna().tolist() == [True, True, False]
+    assert relocation["rehoused_outside_qpv"].isna().tolist() == [True, True, False]
+    assert relocation["share_outside_qpv"].isna().tolist() == [True, True, False]
+    assert published["relocations"].isna().tolist() == [True, True, False]
+    assert published["attributions"].tolist() == [500.0, 510.0, 520.0]
+    assert relocation["left"].tolist() == [0.0, 0.0, 0.0]

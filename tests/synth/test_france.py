@@ -173,3 +173,23 @@ def test_a_one_commune_territory_is_generated(
     assert counts["communes"] == 1
     assert _read(folder / "communes.csv")["code_commune"].tolist() == ["75056"]
     assert set(_read(folder / "rpls.csv")["DEPCOM"]) == {"75056"}
+
+
+def test_a_name_with_quotes_is_written_quoted_and_read_back(
+    france: list[FranceTerritory], tmp_path: Path
+) -> None:
+    """The real name of the EPCI 200036473 holds double quotes, which an unquoted CSV cannot
+    hold (the generation of the whole of France stopped on it): its RPLS file quotes its text
+    values (RFC 4180), Python's csv module reads the name back exactly, and the readers of
+    mixite read every dwelling."""
+    from mixite.io import read_folder
+
+    saintes = selection(france, 0.05, {"200036473"})[0]
+    assert saintes.name == 'CA "Saintes - Grandes Rives - L\'Agglo"'
+    folder, counts, _ = generate_territory(saintes, tmp_path, 2025, 2025)
+    with (folder / "rpls.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert {r["LIBEPCI"] for r in rows} == {saintes.name}
+    assert len(rows) == counts["dwellings"]
+    tables = read_folder(folder)
+    assert len(tables["dwellings"]) == counts["dwellings"]

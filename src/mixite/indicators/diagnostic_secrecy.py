@@ -19,7 +19,7 @@ be protected too (then with the same rules).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -125,10 +125,21 @@ def _quota_measure(kind: str) -> Any:
     return measure
 
 
-def quota_shapes() -> tuple[Shape, ...]:
+def quota_shapes(
+    extra_dims: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None,
+) -> tuple[Shape, ...]:
     """The shapes of a quota table in the long format (``vocabulary.LONG_COLUMNS``, one block
     per level: the EPCI, the landlords, the reservataires and the landlords' own stock, the
-    communes), shared with the scenarios' tables (``outputs_secrecy.protect_scenario``)."""
+    communes), shared with the scenarios' tables (``outputs_secrecy.protect_scenario``) and the
+    projection's (``outputs_secrecy.protect_projection``: ``extra_dims`` adds the dimensions of
+    a row beyond its partner, the strategy and the year)."""
+
+    def row_dims(row: Mapping[str, Any]) -> dict[str, str]:
+        dims = _quota_dims(row)
+        if extra_dims is not None:
+            dims.update(extra_dims(row))
+        return dims
+
     follows: dict[str, tuple[str, ...]] = {
         c: ("numerator", "denominator")
         for c in ("shortfall", "ci_low", "ci_high", "p_value", "significant_shortfall")
@@ -144,7 +155,7 @@ def quota_shapes() -> tuple[Shape, ...]:
     ):
         blocks.append(
             Shape(
-                row_dims=_quota_dims,
+                row_dims=row_dims,
                 counts=(
                     Count("denominator", _quota_measure("den")),
                     Count("numerator", _quota_measure("num")),

@@ -12,18 +12,35 @@ rule as the diagnostic).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from mixite.indicators.diagnostic_secrecy import quota_shapes
 from mixite.indicators.diagnostic_secrecy import structure as diagnostic_structure
-from mixite.indicators.secrecy import Count, Part, Protection, Ratio, Shape, Structure, protect
+from mixite.indicators.secrecy import (
+    Count,
+    Finding,
+    Identity,
+    Part,
+    Protection,
+    Ratio,
+    Shape,
+    Structure,
+    audit,
+    protect,
+)
 
 __all__ = [
+    "OBSERVED",
+    "PROJECTION_TABLES",
+    "audit_projection",
+    "projection_shapes",
+    "projection_structure",
     "protect_cotation",
     "protect_marges",
+    "protect_projection",
     "protect_scenario",
 ]
 
@@ -204,3 +221,430 @@ def protect_scenario(indicators: pd.DataFrame, threshold: int) -> Protection:
         diagnostic_structure(None),
         threshold,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The projection
+# ---------------------------------------------------------------------------------------------
+
+#: The strategy of the base year's rows: the occupancy observed at 1 January of the millésime
+#: and the flows of the year before are the same in every strategy, one set of variables.
+OBSERVED = "observé"
+_OUTSIDE = "hors QPV"
+_IN_QPV = "QPV"
+#: The tables of a projection that publish persons (``protect_projection``).
+PROJECTION_TABLES = ("residences", "neighbourhoods", "territory", "quotas", "flux", "ledger")
+
+
+#: A function giving the dimensions of a row.
+RowDims = Callable[[Mapping[str, Any]], dict[str, str]]
+
+
+def _when(base_year: int) -> RowDims:
+    """The row's strategy and year as dimensions (``OBSERVED`` for the base year)."""
+
+    def dims(row: Mapping[str, Any]) -> dict[str, str]:
+        year = int(float(row["year"]))
+        strategy = OBSERVED if year == base_year else str(row["strategy"])
+        return {"strategy": strategy, "year": str(year)}
+
+    return dims
+
+
+def _with_place(when: RowDims, *columns: str) -> RowDims:
+    """The row's strategy and year, its unit (``columns``: residence, neighbourhood) and whether
+    it lies in a QPV."""
+
+    def dims(row: Mapping[str, Any]) -> dict[str, str]:
+        out = when(row)
+        for column in columns:
+            out[column] = str(row[column])
+        out["qpv_status"] = _IN_QPV if bool(row["in_qpv"]) else _OUTSIDE
+        return out
+
+    return dims
+
+
+def _bounds(*columns: str) -> dict[str, tuple[str, ...]]:
+    """The replicates' interval of each column follows the column."""
+    return {f"{c}{end}": (c,) for c in columns for end in ("_low", "_high")}
+
+
+def _both(shapes: tuple[Shape, ...], base_year: int) -> tuple[Shape, ...]:
+    """Each shape twice: the observed base year (whole counts) and the projected years (means
+    over replicates, masked when strictly between 0 and the threshold)."""
+    out = []
+    for shape in shapes:
+        where = dict(shape.where or {})
+        for observed in (True, False):
+            out.append(
+                dataclasses.replace(
+                    shape, where={**where, "_observed": (observed,)}, integral=observed
+                )
+            )
+    return tuple(out)
+
+
+def _occupants(
+    dims: RowDims, margins: tuple[str, ...], more: Mapping[str, tuple[str, ...]]
+) -> Shape:
+    """Occupant households of a unit and its Q1 households (the Q1 share beside them); the
+    intervals, the vacant dwellings (dwellings − households − dwellings not let), the fragility
+    and the other columns of ``more`` follow the households."""
+    follows: dict[str, tuple[str, ...]] = {
+        **_bounds("households", "q1_households", "q1_share"),
+        "vacant": ("households",),
+        **_bounds("vacant"),
+        "fragility_index": ("households", "q1_share"),
+        **_bounds("fragility_index"),
+        "fragility_class": ("fragility_index",),
+        **more,
+    }
+    return Shape(
+        row_dims=dims,
+        counts=(
+            Count("households", "households"),
+            Count("q1_households", "households:q1"),
+        ),
+        ratios=(Ratio("q1_share", "households:q1", "households"),),
+        follows=follows,
+        margins=margins,
+    )
+
+
+def projection_structure() -> Structure:
+    """The identities between the projection's measures (``protect_projection``)."""
+    return Structure(
+        hierarchies=(
+            ("qpv_status", "neighbourhood", "residence_id"),
+            ("landlord_id",),
+            ("reservataire",),
+            ("flux_type",),
+        ),
+        identities=(
+            Identity("attributions", ("attributions:q1_hors_qpv", "attributions:non_q1_en_qpv")),
+            Identity("attributions", ("attributions:mutation", "attributions:hors_mutation")),
+            Identity("bilan:présents", ("bilan:début", "bilan:entrées")),
+            Identity("bilan:présents", ("bilan:fin", "bilan:départs", "bilan:départs_vente")),
+        ),
+    )
+
+
+def projection_shapes(base_year: int, with_dwellings: bool = False) -> dict[str, tuple[Shape, ...]]:
+    """How the projection's tables publish persons (``protect_projection``)."""
+    when = _when(base_year)
+    residence = _with_place(when, "residence_id", "neighbourhood")
+    neighbourhood = _with_place(when, "neighbourhood")
+    roles_follow: dict[str, tuple[str, ...]] = {
+        "entry_rate": ("entrants", "households"),
+        "external_rate": ("entrants_external", "households"),
+        "mutation_out_rate": ("mutations_out", "households"),
+        "mean_stay_years": ("households",),
+        "stay_years_total": ("households",),
+        "entry_ratio": ("entry_rate",),
+        "external_ratio": ("external_rate",),
+        "mutation_out_ratio": ("mutation_out_rate",),
+        "stay_ratio": ("mean_stay_years",),
+        **_bounds(
+            "entrants",
+            "entrants_external",
+            "mutations_in",
+            "mutations_out",
+            "q1_entrants",
+            "exits",
+            "stay_years_total",
+        ),
+    }
+
+    def hoods(outside: bool) -> RowDims:
+        # The entrants of the neighbourhoods outside (in) QPV add up to the attributions outside
+        # (in) QPV, the denominators of the EPCI's Q1 (non-Q1) objective.
+        def dims(row: Mapping[str, Any]) -> dict[str, str]:
+            out = when(row)
+            out["hood_" + ("outside" if outside else "in")] = str(row["neighbourhood"])
+            return out
+
+        return dims
+
+    neighbourhood_shapes: tuple[Shape, ...] = (
+        _occupants(neighbourhood, ("neighbourhood", "qpv_status"), roles_follow),
+        Shape(
+            row_dims=neighbourhood,
+            # the entrants from outside the social stock and the entrants are published (as
+            # rates per household): their difference, the mutations in, is a count too
+            counts=(
+                Count("entrants", "attributions"),
+                Count("entrants_external", "attributions:hors_mutation"),
+                Count("mutations_out", "mutations:sortantes"),
+                Count("q1_entrants", "attributions:q1"),
+            ),
+            ratios=(Ratio("q1_entrants_share", "attributions:q1", "attributions"),),
+            follows={
+                "mutations_in": ("entrants", "entrants_external"),
+                "first_time_share": ("entrants", "entrants_external"),
+                **_bounds("q1_entrants_share", "first_time_share", "mutations_in"),
+            },
+            margins=("neighbourhood", "qpv_status"),
+        ),
+        Shape(
+            row_dims=hoods(True),
+            counts=(Count("entrants", "attributions:q1_hors_qpv"),),
+            margins=("hood_outside",),
+            where={"in_qpv": (False,)},
+        ),
+        Shape(
+            row_dims=hoods(False),
+            counts=(Count("entrants", "attributions:non_q1_en_qpv"),),
+            margins=("hood_in",),
+            where={"in_qpv": (True,)},
+        ),
+    )
+
+    def outside(row: Mapping[str, Any]) -> dict[str, str]:
+        return {**when(row), "qpv_status": _OUTSIDE}
+
+    def inside(row: Mapping[str, Any]) -> dict[str, str]:
+        return {**when(row), "qpv_status": _IN_QPV}
+
+    territory_shapes: tuple[Shape, ...] = (
+        Shape(
+            row_dims=when,
+            counts=(Count("households", "households"), Count("_q1", "households:q1")),
+            ratios=(Ratio("q1_share", "households:q1", "households"),),
+            follows={
+                **_bounds("households", "q1_share"),
+                "vacant": ("households",),
+                **_bounds("vacant"),
+            },
+        ),
+        Shape(
+            row_dims=outside,
+            counts=(
+                Count("_households_outside", "households"),
+                Count("_q1_outside", "households:q1"),
+            ),
+            ratios=(Ratio("q1_share_outside_qpv", "households:q1", "households"),),
+            follows=_bounds("q1_share_outside_qpv"),
+        ),
+        Shape(
+            row_dims=inside,
+            counts=(Count("_households_in", "households"), Count("_q1_in", "households:q1")),
+            ratios=(Ratio("q1_share_in_qpv", "households:q1", "households"),),
+            follows=_bounds("q1_share_in_qpv"),
+        ),
+    )
+    quota_follows = {
+        **_bounds("denominator", "numerator", "share"),
+        "share_low": ("numerator", "denominator"),
+        "share_high": ("numerator", "denominator"),
+    }
+    quotas = tuple(
+        dataclasses.replace(shape, follows={**shape.follows, **quota_follows}, integral=False)
+        for shape in quota_shapes(when)
+    )
+
+    def flux_dims(row: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            **when(row),
+            "landlord_id": str(row["landlord_id"]),
+            "flux_type": str(row["reservataire"]),
+        }
+
+    flux = (
+        Shape(
+            row_dims=flux_dims,
+            counts=(
+                # the reservataires' types of a landlord list all its attributions of the year
+                Count("delivered", "attributions"),
+                Count("_landlord_total", "attributions", over=("strategy", "year", "landlord_id")),
+            ),
+            follows={
+                "entitled": ("_landlord_total",),
+                "balance": ("delivered", "entitled"),
+                **_bounds("delivered", "entitled", "balance"),
+            },
+            margins=("flux_type",),
+            integral=False,
+        ),
+    )
+    ledger = (
+        Shape(
+            row_dims=when,
+            counts=(
+                Count("households_start", "bilan:début"),
+                Count("new_households", "bilan:entrées"),
+                Count("new_households", "attributions:hors_mutation"),
+                Count("exits", "bilan:départs"),
+                Count("exits_sale", "bilan:départs_vente"),
+                Count("households_end", "bilan:fin"),
+                Count("households_end", "households"),
+                Count("attributions", "attributions"),
+                Count("attributions_mutation", "attributions:mutation"),
+                Count("attributions_mutation", "mutations:sortantes"),
+                Count("relocations", "attributions:relogement"),
+            ),
+            parts=(Part("attributions:relogement", "attributions"),),
+            follows={
+                "occupied_end": ("households_end",),
+                **_bounds(
+                    "households_start",
+                    "new_households",
+                    "exits",
+                    "exits_sale",
+                    "households_end",
+                    "attributions",
+                    "attributions_mutation",
+                    "relocations",
+                    "occupied_end",
+                ),
+            },
+            integral=False,
+        ),
+    )
+    shapes: dict[str, tuple[Shape, ...]] = {
+        "residences": _both(
+            (_occupants(residence, ("residence_id", "neighbourhood", "qpv_status"), {}),),
+            base_year,
+        ),
+        "neighbourhoods": _both(neighbourhood_shapes, base_year),
+        "territory": _both(territory_shapes, base_year),
+        "quotas": quotas,
+        "flux": flux,
+        "ledger": ledger,
+    }
+    if with_dwellings:
+        for name, dims in (
+            ("residences", residence),
+            ("neighbourhoods", neighbourhood),
+            ("territory", when),
+        ):
+            stock = Shape(
+                row_dims=dims,
+                counts=(Count("dwellings", "dwellings"), Count("vacant", "dwellings:vacants")),
+                parts=(Part("dwellings:vacants", "dwellings"),),
+                follows={**_bounds("dwellings", "vacant"), "rent_m2": ("dwellings",)},
+                margins=(
+                    ("residence_id", "neighbourhood", "qpv_status")
+                    if name == "residences"
+                    else ("neighbourhood", "qpv_status")
+                    if name == "neighbourhoods"
+                    else ()
+                ),
+            )
+            shapes[name] = (*shapes[name], *_both((stock,), base_year))
+    return shapes
+
+
+def _helpers(
+    tables: Mapping[str, pd.DataFrame], base_year: int, known: bool = True
+) -> dict[str, pd.DataFrame]:
+    """The tables with the columns the shapes read beyond the published ones: whether a row is
+    the observed base year, the territory's households and Q1 households in and outside QPV
+    (sums of the neighbourhoods': the territory's shares are means over replicates of ratios,
+    their numerators the means of the counts) and each landlord's attributions in the flux
+    ledger."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        frame = frame.copy()
+        frame["_observed"] = [int(float(y)) == base_year for y in frame["year"]]
+        out[name] = frame
+    hoods = out.get("neighbourhoods")
+    territory = out.get("territory")
+    if not known:  # as a reader sees them: not written
+        if territory is not None:
+            for column in ("_q1", "_households_outside", "_q1_outside", "_households_in", "_q1_in"):
+                territory[column] = float("nan")
+        if "flux" in out:
+            out["flux"]["_landlord_total"] = float("nan")
+        return out
+    if hoods is not None and territory is not None:
+        keys = ["strategy", "year"]
+        sums = hoods.assign(year=hoods["year"].astype(float))
+        total = sums.groupby(keys)[["households", "q1_households"]].sum()
+        by_status = sums.groupby([*keys, "in_qpv"])[["households", "q1_households"]].sum()
+        index = pd.MultiIndex.from_arrays(
+            [territory["strategy"], territory["year"].astype(float)], names=keys
+        )
+        territory["_q1"] = total["q1_households"].reindex(index).to_numpy()
+        for flag, suffix in ((False, "outside"), (True, "in")):
+            part = (
+                by_status.xs(flag, level="in_qpv")
+                if flag in set(by_status.index.get_level_values("in_qpv"))
+                else pd.DataFrame(columns=["households", "q1_households"])
+            )
+            territory[f"_households_{suffix}"] = part["households"].reindex(index).to_numpy()
+            territory[f"_q1_{suffix}"] = part["q1_households"].reindex(index).to_numpy()
+    flux = out.get("flux")
+    if flux is not None and len(flux):
+        flux["_landlord_total"] = flux.groupby(["strategy", "year", "landlord_id"])[
+            "delivered"
+        ].transform("sum")
+    return out
+
+
+def protect_projection(
+    tables: Mapping[str, pd.DataFrame],
+    base_year: int,
+    threshold: int,
+    with_dwellings: bool = False,
+) -> Protection:
+    """The projection's published tables with primary and secondary suppression, all the
+    strategies at once (``PROJECTION_TABLES``, each with a ``strategy`` and a ``year`` column):
+
+    * ``residences`` (``residence_id``, ``neighbourhood``, ``in_qpv``) and ``neighbourhoods``
+      (``neighbourhood``, ``in_qpv``): occupant households and Q1 households per unit and year
+      (the Q1 share, its interval, the vacant dwellings and the fragility follow), the
+      neighbourhoods' entrants, mutations and Q1 entrants (their rates follow); residences add
+      up to neighbourhoods, neighbourhoods to the territory, their entrants to the attributions
+      in and outside QPV;
+    * ``territory``: households and the Q1 shares in and outside QPV;
+    * ``quotas``: the objectives of the projected attributions per partner (the diagnostic's
+      shapes, ``diagnostic_secrecy.quota_shapes``);
+    * ``flux``: attributions per landlord and reservataire type (they add up to the landlord's
+      attributions; the entitlement and the balance follow);
+    * ``ledger``: households at the start and the end, entrants, departures, attributions,
+      mutations and relocations of each year (their identities declared).
+
+    The base year (``base_year``, the observed year before the millésime) is the same in every
+    strategy: its rows are one set of whole counts (strategy ``OBSERVED``). The projected years
+    are means over replicates: a mean strictly between 0 and ``threshold`` is masked. The
+    replicates' intervals follow their column. Dwellings are published as they are unless
+    ``with_dwellings`` (parameter ``secret_statistique.logements``). The returned tables are the
+    given ones (same columns), masked."""
+    frames = _helpers({k: v for k, v in tables.items() if k in PROJECTION_TABLES}, base_year)
+    protected = protect(
+        frames,
+        {k: v for k, v in projection_shapes(base_year, with_dwellings).items() if k in frames},
+        projection_structure(),
+        threshold,
+    )
+    out = {
+        name: frame[[c for c in tables[name].columns]] for name, frame in protected.tables.items()
+    }
+    return dataclasses.replace(protected, tables=out)
+
+
+def audit_projection(
+    tables: Mapping[str, pd.DataFrame],
+    base_year: int,
+    threshold: int,
+    with_dwellings: bool = False,
+) -> list[Finding]:
+    """What a reader of the projection's published tables (masked cells missing) learns that
+    secrecy forbids (``indicators.secrecy.audit`` with the shapes of ``protect_projection``)."""
+    frames = _helpers(
+        {k: v for k, v in tables.items() if k in PROJECTION_TABLES}, base_year, known=False
+    )
+    found = audit(
+        frames,
+        {k: v for k, v in projection_shapes(base_year, with_dwellings).items() if k in frames},
+        projection_structure(),
+        threshold,
+    )
+    # The helper columns are not written: a reader recovering one learns a sum that is not
+    # secret unless it is small.
+    return [
+        f
+        for f in found
+        if not f.column.startswith("_") or (f.value == f.value and 0 < f.value < threshold)
+    ]

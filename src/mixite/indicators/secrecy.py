@@ -867,6 +867,24 @@ def _partner(
     return min(candidates, key=score)
 
 
+def _colocated(model: _Model) -> dict[int, tuple[int, ...]]:
+    """For each published variable, the variables shown in the same cells (a cell may count
+    two measures, e.g. a ledger's households at the end of the year and the territory's
+    households): masking one hides the cell, so all of them."""
+    by_cell: dict[Cell, list[int]] = defaultdict(list)
+    for i, cells in model.count_cells.items():
+        for cell in cells:
+            by_cell[cell].append(i)
+    return {
+        i: tuple(sorted({j for cell in cells for j in by_cell[cell]}))
+        for i, cells in model.count_cells.items()
+    }
+
+
+def _with_colocated(chosen: set[int], together: Mapping[int, tuple[int, ...]]) -> set[int]:
+    return {j for i in chosen for j in together.get(i, (i,))}
+
+
 def protect(
     frames: Mapping[str, pd.DataFrame],
     shapes: Mapping[str, Shape | Sequence[Shape]],
@@ -892,7 +910,10 @@ def protect(
     publishable = set(model.count_cells)
     for _, num, den, _ in model.ratio_cells:
         publishable.update((num, den))
-    masked = {i for i in publishable if sensitive[i] and model.maskable[i]}
+    together = _colocated(model)
+    masked = _with_colocated(
+        {i for i in publishable if sensitive[i] and model.maskable[i]}, together
+    )
     primary = len(masked)
     is_total = _is_total(model)
     value = model.value
@@ -928,7 +949,7 @@ def protect(
                     for w in solver.breakers(exprs[i], known)
                     if model.maskable[w] and w not in masked
                 ]
-                masked.update(wide)
+                masked.update(_with_colocated(set(wide), together))
                 widened = widened or bool(wide)
             elif persistent[i] > _MAX_TRIES:
                 unprotected.add(i)
@@ -962,7 +983,7 @@ def protect(
                 unprotected.add(v)
                 model.notes.append(f"case impossible à protéger : {model.describe(v)}")
                 continue
-            masked.add(w)
+            masked.update(together.get(w, (w,)))
             chosen.add(w)
         if _DEBUG:
             print(

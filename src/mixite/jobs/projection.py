@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mixite.errors import ConfigError
 from mixite.jobs._load import (
@@ -24,11 +24,13 @@ from mixite.jobs._load import (
 from mixite.jobs.results import ProjectionResult
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from mixite.projection.base import ProjectionBase
-    from mixite.projection.project import StrategyOutcome
+    from mixite.projection.project import StrategyOutcome as StrategyProjection
     from mixite.projection.strategy import StrategyPlan
 
-__all__ = ["DEFAULT_WORKERS", "check_plan", "projection"]
+__all__ = ["DEFAULT_WORKERS", "check_plan", "projection", "publish"]
 
 #: Processes the replicates are spread over by default: the machine's cores.
 DEFAULT_WORKERS = max(os.cpu_count() or 1, 1)
@@ -114,22 +116,6 @@ def check_plan(plan: StrategyPlan, base: ProjectionBase) -> None:
             )
 
 
-def _protected_relocation(outcome: StrategyOutcome, millesime: int) -> StrategyOutcome:
-    """The outcome with its relocation table under statistical secrecy
-    (``indicators.relocation_secrecy``: small counts of households masked, with partners)."""
-    import dataclasses
-    import datetime as dt
-
-    from mixite.indicators._common import small_cell_threshold
-    from mixite.indicators.relocation_secrecy import protect_relocation
-
-    if outcome.relocation.empty:
-        return outcome
-    threshold = small_cell_threshold(None, dt.date(millesime, 1, 1))
-    table = protect_relocation(outcome.relocation, threshold).tables["relocation"]
-    return dataclasses.replace(outcome, relocation=table)
-
-
 def projection(
     store: StoreLike,
     plans: Sequence[StrategyPlan],
@@ -205,7 +191,7 @@ def projection(
         workers=DEFAULT_WORKERS if workers is None else workers,
         progress=progress,
     )
-    strategies = tuple(_protected_relocation(o, snapshot.millesime) for o in outcomes)
+    strategies = tuple(outcomes)
     figures = {
         "horizon": float(horizon),
         "replicates": float(replicates),
@@ -221,11 +207,158 @@ def projection(
         "applications": float(base.n_applications),
         **{f"observed_{k}": float(v) for k, v in base.observed.items()},
     }
+    from mixite.indicators._common import small_cell_threshold
+    from mixite.indicators.diagnostic_secrecy import secret_dwellings
+
+    threshold = small_cell_threshold(base.params, f"{snapshot.millesime}-01-01")
+    published = publish(
+        strategies,
+        snapshot.millesime - 1,
+        threshold,
+        secret_dwellings(base.params, f"{snapshot.millesime}-01-01"),
+    )
     return ProjectionResult(
         snapshot.millesime,
         residence_names(frames["dwellings"], load_names(store)),
         strategies,
         figures,
+        published,
+        threshold,
         calibration,
         snapshot.get("qpv"),
     )
+
+
+def publish(
+    strategies: Sequence[StrategyProjection],
+    base_year: int,
+    threshold: int,
+    with_dwellings: bool = False,
+) -> tuple[StrategyProjection, ...]:
+    """The strategies as published: their tables of persons under statistical secrecy, all the
+    strategies protected at once (``indicators.outputs_secrecy.protect_projection``: the base
+    year is the same observed year in each), the objectives' last share masked where the
+    published share is; the other tables (rents, validation at the territory's level, units)
+    as they are; the relocation table of each strategy under its own secrecy
+    (``indicators.relocation_secrecy.protect_relocation``)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from mixite.indicators.outputs_secrecy import protect_projection
+    from mixite.indicators.relocation_secrecy import protect_relocation
+
+    def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        present = [f for f in frames if len(f.columns)]
+        return pd.concat(present, ignore_index=True) if present else pd.DataFrame()
+
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in _PUBLISHED}
+    for k, s in enumerate(strategies):
+        key = str(k)
+        places = s.residences.set_index("residence")[["residence_id", "neighbourhood", "in_qpv"]]
+        tables["residences"].append(
+            s.residence_years.join(places, on="residence").assign(strategy=key)
+        )
+        hoods = s.neighbourhoods.set_index("neighbourhood")
+        keys = hoods["key"].reindex(s.neighbourhood_years["neighbourhood"]).to_numpy()
+        kinds = hoods["kind"].reindex(s.neighbourhood_years["neighbourhood"]).to_numpy()
+        tables["neighbourhoods"].append(
+            s.neighbourhood_years.assign(neighbourhood=keys, in_qpv=kinds == "qpv", strategy=key)
+        )
+        for name in ("territory", "quotas", "flux", "ledger"):
+            tables[name].append(getattr(s, name).assign(strategy=key))
+    frames = {name: stacked(parts) for name, parts in tables.items()}
+    frames = {name: frame for name, frame in frames.items() if len(frame)}
+    protected = protect_projection(frames, base_year, threshold, with_dwellings).tables
+    out = []
+    for k, s in enumerate(strategies):
+        changes: dict[str, Any] = {}
+        for name, frame in protected.items():
+            original = getattr(s, _PUBLISHED[name])
+            rows = (frames[name]["strategy"] == str(k)).to_numpy()
+            part = frame.loc[rows, list(original.columns)].reset_index(drop=True)
+            if name == "neighbourhoods":  # the unit's number, not its key
+                part["neighbourhood"] = original["neighbourhood"].to_numpy()
+            part.index = original.index
+            changes[_PUBLISHED[name]] = part
+        quotas = changes.get("quotas", s.quotas)
+        changes["objectives"] = _published_objectives(s.objectives, quotas)
+        if not s.relocation.empty:
+            # The relocations of the demolished residences (``indicators.relocation_secrecy``),
+            # protected apart from the ledger, whose relocations are the same households: a year
+            # masked in either is masked in both (more masking never reveals more).
+            table = protect_relocation(s.relocation, threshold).tables["relocation"]
+            ledger = changes.get("ledger", s.ledger)
+            changes["relocation"], changes["ledger"] = _same_relocations(table, ledger)
+        out.append(dataclasses.replace(s, **changes))
+    return tuple(out)
+
+
+def _same_relocations(
+    relocation: pd.DataFrame, ledger: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The relocation table and the ledger with the rehoused of a year masked in both where
+    either masks it (the ledger's ``relocations`` and the table's ``rehoused`` count the same
+    households), with what follows them in the relocation table (outside QPV, in new or recent
+    dwellings and their shares, which would give the rehoused back)."""
+    import numpy as np
+    import pandas as pd
+
+    relocation, ledger = relocation.copy(), ledger.copy()
+    if "relocations" not in ledger or "rehoused" not in relocation:
+        return relocation, ledger
+    mine = relocation.set_index(relocation["year"].astype(float))["rehoused"].isna()
+    theirs = ledger.set_index(ledger["year"].astype(float))["relocations"].isna()
+    masked = {y for y, m in mine.items() if m} | {y for y, m in theirs.items() if m}
+    rows = relocation["year"].astype(float).isin(masked).to_numpy()
+    follow = [c for c in relocation.columns if c.startswith(("rehoused", "share_", "shortfall_"))]
+    for column in follow:
+        relocation[column] = relocation[column].astype(object).where(~rows, None)
+        if column.startswith(("share_", "shortfall_")):
+            relocation[column] = pd.to_numeric(relocation[column], errors="coerce")
+        else:
+            relocation[column] = relocation[column].astype("Float64")
+    rows = ledger["year"].astype(float).isin(masked).to_numpy()
+    for column in [c for c in ledger.columns if c.startswith("relocations")]:
+        ledger[column] = ledger[column].astype("Float64").where(~rows, np.nan)
+    return relocation, ledger
+
+
+#: The tables ``protect_projection`` reads → the ``StrategyProjection`` field they come from.
+_PUBLISHED = {
+    "residences": "residence_years",
+    "neighbourhoods": "neighbourhood_years",
+    "territory": "territory",
+    "quotas": "quotas",
+    "flux": "flux",
+    "ledger": "ledger",
+}
+
+
+def _published_objectives(objectives: pd.DataFrame, quotas: pd.DataFrame) -> pd.DataFrame:
+    """The objectives with the last year's share masked where the published quota table masks
+    it (the year an objective is met compares a mean share with its target: it shows no
+    count)."""
+    import pandas as pd
+
+    from mixite.vocabulary import Indicator
+
+    rows = quotas.loc[quotas["indicator"] == Indicator.Q1_OUTSIDE_QPV]
+    shares = {
+        (str(lv), str(g), float(y)): sh
+        for lv, g, y, sh in zip(
+            rows["level"], rows["group"], rows["year"], rows["share"], strict=True
+        )
+    }
+    out = objectives.copy()
+    masked = []
+    for lv, g, y in zip(out["level"], out["group"], out["last_year"], strict=True):
+        epci = str(lv) == "epci"
+        found = [
+            v
+            for (level, group, year), v in shares.items()
+            if level == str(lv) and (epci or group == str(g)) and year == float(y)
+        ]
+        masked.append(bool(found) and all(pd.isna(v) for v in found))
+    out.loc[masked, "last_share"] = float("nan")
+    return out

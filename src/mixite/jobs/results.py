@@ -633,12 +633,17 @@ class ProjectionResult:
     ``relet_delay_days``, ``filings_per_year``, ``lapse_probability``…) and the run's settings
     (``horizon``, ``replicates``, ``seed``, ``interval_level``); ``calibration``: the
     commissions' preferences calibrated on the observed attributions, when asked; ``qpv``: the
-    QPV perimeters (WKT, WGS84) for the maps, when the store holds them.
+    QPV perimeters (WKT, WGS84) for the maps, when the store holds them. ``published``: the
+    strategies under statistical secrecy (``indicators.outputs_secrecy.protect_projection``,
+    counts from 1 to ``secrecy_threshold`` − 1 masked with what reveals them), what the reports
+    write; ``strategies`` keeps every figure for the computations that follow.
     """
 
     millesime: int
     names: Names
     strategies: tuple[StrategyProjection, ...]
     figures: Mapping[str, float]
+    published: tuple[StrategyProjection, ...]
+    secrecy_threshold: int
     calibration: Mapping[str, float] | None = None
     qpv: pd.DataFrame | None = None

@@ -40,6 +40,7 @@ __all__ = [
     "RISE_BAND_LABELS",
     "ROLE_LABELS",
     "ROOM_CATEGORY_LABELS",
+    "SECRET",
     "SOURCE_LABELS",
     "TASK_LABELS",
     "UNIT_LABELS",
@@ -59,6 +60,7 @@ __all__ = [
     "points",
     "reservataire_label",
     "reservataire_name",
+    "secrecy_note",
     "size_class_label",
     "source",
     "value",
@@ -68,6 +70,20 @@ __all__ = [
 #: Display kinds of a table column.
 #: (``points``: cotation points, as many decimals as the value has: « 40 », « 0,5 », « −15 »).
 Format = Literal["int", "float", "pct", "eur", "text", "date", "points"]
+
+#: What a figure masked by statistical secrecy reads where a text shows it (a map's hover).
+SECRET = "secret statistique"
+
+
+def secrecy_note(threshold: int) -> str:
+    """The note under tables published under statistical secrecy (``secret_statistique.seuil``
+    is ``threshold``)."""
+    return (
+        f"Effectifs de 1 à {threshold - 1} masqués (secret statistique), ainsi que les cases qui "
+        "permettraient de les retrouver par différence avec un total, et les parts, intervalles "
+        "et indices qui en découlent (cases vides ou « — »)."
+    )
+
 
 #: What an empty cell reads.
 MISSING = "—"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,7 @@ def objectives_frame(result: ProjectionResult) -> pd.DataFrame:
     QPV is met to the horizon (replicates' mean share at least the target), else whether it is
     met some year only, or « jamais d'ici <last year> », with the share of the last year."""
     last = _last_year(result)
-    first = result.strategies[0].objectives
+    first = result.published[0].objectives
     out = pd.DataFrame(
         {
             "Partenaire": [
@@ -109,7 +110,7 @@ def objectives_frame(result: ProjectionResult) -> pd.DataFrame:
             "Objectif Q1 hors QPV": [fr.percent(t) for t in first["target"]],
         }
     )
-    for strategy in result.strategies:
+    for strategy in result.published:
         table = strategy.objectives.set_index(["level", "group"])
         cells = []
         for lv, g in zip(first["level"], first["group"], strict=True):
@@ -123,7 +124,11 @@ def objectives_frame(result: ProjectionResult) -> pd.DataFrame:
                 when = f"atteint en {int(row['first_year_met'])}, pas durablement d'ici {last}"
             else:
                 when = f"jamais d'ici {last}"
-            cells.append(f"{when} ({fr.percent(row['last_share'])} en {last})")
+            share = row["last_share"]
+            shown = (
+                f"part {last} : {fr.SECRET}" if pd.isna(share) else f"{fr.percent(share)} en {last}"
+            )
+            cells.append(f"{when} ({shown})")
         out[strategy.name] = cells
     return out
 
@@ -133,7 +138,7 @@ def summary_lines(result: ProjectionResult) -> list[str]:
     at the start and at the end, with the replicates' interval."""
     lines = []
     last = _last_year(result)
-    for strategy in result.strategies:
+    for strategy in result.published:
         t = strategy.territory.set_index("year")
         start, end = t.iloc[0], t.loc[float(last)] if float(last) in t.index else t.iloc[-1]
         lines.append(
@@ -156,7 +161,7 @@ def _band_chart(
 
     colours = ["#1f4e79", "#c0504d", "#4f8f3a", "#8064a2", "#f79646", "#4bacc6"]
     fig = go.Figure()
-    for k, strategy in enumerate(result.strategies):
+    for k, strategy in enumerate(result.published):
         data = frame_of(strategy)
         if data is None or data.empty or column not in data:
             continue
@@ -214,45 +219,17 @@ def _epci_q1(strategy: StrategyProjection) -> pd.DataFrame:
     return rows.sort_values("year")
 
 
-def _residence_map(result: ProjectionResult, strategy: StrategyProjection) -> str:
-    """Residences coloured by their share of Q1 occupants, one frame per year (slider)."""
+def _year_map(title: str, years: list[int], traces: Callable[[int], list[Any]]) -> str:
+    """A map of points (Lambert-93, axes hidden) with one frame of ``traces(year)`` per year and
+    a year slider: the residences' and the neighbourhoods' roles maps."""
     import plotly.graph_objects as go
 
-    places = strategy.residences.set_index("residence")[["residence_id", "x", "y"]].copy()
-    places["name"] = _residence_labels(result, strategy)
-    data = strategy.residence_years.join(places, on="residence")
-    data = data.dropna(subset=["x", "y"])
-    years = sorted(int(y) for y in data["year"].unique())
-    if not years or data.empty:
-        return "<p>Pas de coordonnées des résidences : carte non tracée.</p>"
-
-    def trace(year: int) -> Any:
-        part = data.loc[data["year"] == year]
-        return go.Scatter(
-            x=part["x"],
-            y=part["y"],
-            mode="markers",
-            marker={
-                "size": 4 + 10 * (part["households"].clip(upper=200) / 200) ** 0.5,
-                "color": part["q1_share"],
-                "cmin": 0,
-                "cmax": 0.8,
-                "colorscale": "RdYlBu_r",
-                "colorbar": {"title": "part Q1", "tickformat": ".0%"},
-            },
-            text=[
-                f"{n} : {fr.percent(q)} de ménages du premier quartile, {fr.integer(h)} ménages"
-                for n, q, h in zip(part["name"], part["q1_share"], part["households"], strict=True)
-            ],
-            hoverinfo="text",
-        )
-
     fig = go.Figure(
-        data=[trace(years[0])],
-        frames=[go.Frame(data=[trace(y)], name=str(y)) for y in years],
+        data=traces(years[0]),
+        frames=[go.Frame(data=traces(y), name=str(y)) for y in years],
     )
     fig.update_layout(
-        title=f"{strategy.name} : part des ménages du premier quartile par résidence",
+        title=title,
         height=560,
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
@@ -275,6 +252,62 @@ def _residence_map(result: ProjectionResult, strategy: StrategyProjection) -> st
     return plotly_div(fig)
 
 
+def _residence_map(result: ProjectionResult, strategy: StrategyProjection) -> str:
+    """Residences coloured by their share of Q1 occupants, one frame per year (slider); the
+    residences whose figures statistical secrecy masks are grey, without figures."""
+    import plotly.graph_objects as go
+
+    places = strategy.residences.set_index("residence")[["residence_id", "x", "y"]].copy()
+    places["name"] = _residence_labels(result, strategy)
+    data = strategy.residence_years.join(places, on="residence")
+    data = data.dropna(subset=["x", "y"])
+    years = sorted(int(y) for y in data["year"].unique())
+    if not years or data.empty:
+        return "<p>Pas de coordonnées des résidences : carte non tracée.</p>"
+
+    def traces(year: int) -> list[Any]:
+        part = data.loc[data["year"] == year]
+        secret = part["households"].isna() | part["q1_share"].isna()
+        shown, hidden = part.loc[~secret], part.loc[secret]
+        households = shown["households"].astype(float)
+        return [
+            go.Scatter(
+                x=shown["x"],
+                y=shown["y"],
+                mode="markers",
+                name="part Q1",
+                marker={
+                    "size": 4 + 10 * (households.clip(upper=200) / 200) ** 0.5,
+                    "color": shown["q1_share"].astype(float),
+                    "cmin": 0,
+                    "cmax": 0.8,
+                    "colorscale": "RdYlBu_r",
+                    "colorbar": {"title": "part Q1", "tickformat": ".0%"},
+                },
+                text=[
+                    f"{n} : {fr.percent(q)} de ménages du premier quartile, {fr.integer(h)} ménages"
+                    for n, q, h in zip(shown["name"], shown["q1_share"], households, strict=True)
+                ],
+                hoverinfo="text",
+                showlegend=False,
+            ),
+            go.Scatter(
+                x=hidden["x"],
+                y=hidden["y"],
+                mode="markers",
+                name=fr.SECRET,
+                marker={"size": 5, "color": "#bdbdbd"},
+                text=[f"{n} : {fr.SECRET}" for n in hidden["name"]],
+                hoverinfo="text",
+                showlegend=False,
+            ),
+        ]
+
+    return _year_map(
+        f"{strategy.name} : part des ménages du premier quartile par résidence", years, traces
+    )
+
+
 def _roles_map(result: ProjectionResult, strategy: StrategyProjection) -> str:
     """Neighbourhoods (at the mean position of their residences) coloured by role, per year."""
     import plotly.graph_objects as go
@@ -282,7 +315,6 @@ def _roles_map(result: ProjectionResult, strategy: StrategyProjection) -> str:
     centres = (
         strategy.residences.dropna(subset=["x", "y"]).groupby("neighbourhood")[["x", "y"]].mean()
     )
-    keys = strategy.neighbourhoods.set_index("key")
     data = strategy.neighbourhood_years.join(
         strategy.neighbourhoods.set_index("neighbourhood")[["key"]], on="neighbourhood"
     )
@@ -290,7 +322,6 @@ def _roles_map(result: ProjectionResult, strategy: StrategyProjection) -> str:
     years = sorted(int(y) for y in data["year"].unique())
     if not years or data.empty:
         return "<p>Pas de coordonnées : carte des rôles non tracée.</p>"
-    del keys
 
     def traces(year: int) -> list[Any]:
         part = data.loc[data["year"] == year]
@@ -312,32 +343,7 @@ def _roles_map(result: ProjectionResult, strategy: StrategyProjection) -> str:
             )
         return out
 
-    fig = go.Figure(
-        data=traces(years[0]),
-        frames=[go.Frame(data=traces(y), name=str(y)) for y in years],
-    )
-    fig.update_layout(
-        title=f"{strategy.name} : rôle des quartiers",
-        height=560,
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-        plot_bgcolor="white",
-        sliders=[
-            {
-                "active": 0,
-                "currentvalue": {"prefix": "Année : "},
-                "steps": [
-                    {
-                        "label": str(y),
-                        "method": "animate",
-                        "args": [[str(y)], {"mode": "immediate", "frame": {"duration": 0}}],
-                    }
-                    for y in years
-                ],
-            }
-        ],
-    )
-    return plotly_div(fig)
+    return _year_map(f"{strategy.name} : rôle des quartiers", years, traces)
 
 
 def roles_frame(result: ProjectionResult, strategy: StrategyProjection, year: int) -> pd.DataFrame:
@@ -469,7 +475,8 @@ def _relocation_caption(strategy: StrategyProjection) -> str:
 
 def relocation_frame(strategy: StrategyProjection) -> pd.DataFrame:
     """The relocations of the households of demolished residences per year (means over the
-    replicates, small counts masked by the job), in French; empty without relocation."""
+    replicates; a published strategy's small counts are masked by the job), in French; empty
+    without relocation."""
     table = strategy.relocation
     if table is None or table.empty:
         return pd.DataFrame()
@@ -481,7 +488,7 @@ def relocation_frame(strategy: StrategyProjection) -> pd.DataFrame:
 
 def _territory_frame(result: ProjectionResult) -> pd.DataFrame:
     rows = []
-    for strategy in result.strategies:
+    for strategy in result.published:
         t = strategy.territory
         q1 = _epci_q1(strategy).set_index("year")
         for _, row in t.iterrows():
@@ -537,7 +544,7 @@ def _quota_partner(level: str, group: str, result: ProjectionResult) -> str:
 
 def _quotas_frame(result: ProjectionResult) -> pd.DataFrame:
     rows = []
-    for strategy in result.strategies:
+    for strategy in result.published:
         q = strategy.quotas
         for _, row in q.iterrows():
             rows.append(
@@ -558,7 +565,7 @@ def _quotas_frame(result: ProjectionResult) -> pd.DataFrame:
 
 def _residences_frame(result: ProjectionResult) -> pd.DataFrame:
     frames = []
-    for strategy in result.strategies:
+    for strategy in result.published:
         places = strategy.residences.set_index("residence")[
             ["residence_id", "landlord_id", "commune", "in_qpv", "neighbourhood"]
         ].copy()
@@ -722,6 +729,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
     last = _last_year(result)
     base_year = result.millesime - 1
     territory = _territory_frame(result)
+    secret = fr.secrecy_note(result.secrecy_threshold)
 
     charts = (
         _band_chart(
@@ -752,6 +760,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                 "<p>Projection de l'occupation du parc social sur les années de la CIA, pour "
                 "chaque stratégie (la première sert de référence). Moyenne des réplications et, "
                 "entre crochets, leur intervalle.</p>",
+                f"<p class='note'>{html.escape(secret)}</p>",
                 "<ul>"
                 + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(result))
                 + "</ul>",
@@ -772,14 +781,15 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
         Section("Évolution sur les années", charts, "evolution"),
     ]
     maps = []
-    for strategy in result.strategies:
+    for strategy in result.published:
         maps.append(_residence_map(result, strategy))
     sections.append(
         Section(
             "Carte des résidences, année par année",
             (
                 "<p>Déplacez le curseur pour changer d'année (couleur : part des ménages du "
-                "premier quartile ; taille : ménages). Les couches par année sont dans les "
+                "premier quartile ; taille : ménages ; en gris : résidences sous secret "
+                "statistique). Les couches par année sont dans les "
                 "GeoPackage, pour QGIS.</p>",
                 *maps,
             ),
@@ -794,9 +804,9 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
         + "). L'année de départ est observée (les mutations sortantes n'y sont "
         "pas connues) ; les suivantes sont projetées.</p>"
     ]
-    for strategy in result.strategies:
+    for strategy in result.published:
         role_blocks.append(_roles_map(result, strategy))
-    first = result.strategies[0]
+    first = result.published[0]
     role_blocks.append(
         table_html(
             roles_frame(result, first, base_year),
@@ -805,7 +815,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             f"{result.millesime})",
         )
     )
-    for strategy in result.strategies:
+    for strategy in result.published:
         role_blocks.append(
             table_html(
                 roles_frame(result, strategy, last),
@@ -821,7 +831,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                 "<p>La première année de chaque stratégie est comparée à l'année observée "
                 "avant le millésime : une projection crédible reproduit la mobilité et le "
                 "profil des attributions observés.</p>",
-                *(table_html(validation_frame(s), caption=s.name) for s in result.strategies[:1]),
+                *(table_html(validation_frame(s), caption=s.name) for s in result.published[:1]),
             ),
             "validation",
         )
@@ -836,7 +846,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                         {v: "float" for k, v in _LEDGER_LABELS.items() if k != "year"},
                         caption=s.name,
                     )
-                    for s in result.strategies
+                    for s in result.published
                 ),
                 "<p class='note'>Chaque année, ménages au 1er janvier + entrées − départs = "
                 "ménages au 31 décembre, et logements au 1er janvier + livraisons − démolitions "
@@ -846,7 +856,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             "bilan",
         )
     )
-    relocations = [(s, relocation_frame(s)) for s in result.strategies]
+    relocations = [(s, relocation_frame(s)) for s in result.published]
     relocations = [(s, frame) for s, frame in relocations if len(frame)]
     if relocations:
         sections.append(
@@ -884,15 +894,18 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             territory,
             "Territoire par stratégie et par année (moyennes et intervalles des réplications)",
             "Part Q1 : ménages dont les ressources par UC sont sous le seuil du premier "
-            "quartile de l'année de départ ; dissimilarité et isolement entre résidences.",
+            "quartile de l'année de départ ; dissimilarité et isolement entre résidences. "
+            + secret,
             _TERRITORY_FORMATS,
         ),
-        Sheet("Objectifs", objectives, "Année où chaque partenaire atteint son objectif Q1"),
+        Sheet(
+            "Objectifs", objectives, "Année où chaque partenaire atteint son objectif Q1", secret
+        ),
         Sheet(
             "Attributions",
             _quotas_frame(result),
             "Objectifs légaux des attributions projetées, par partenaire et par année",
-            "",
+            secret,
             {
                 "Part réalisée": "pct",
                 "Intervalle (bas)": "pct",
@@ -905,7 +918,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             "Résidences",
             _residences_frame(result),
             "Résidences par stratégie et par année",
-            "",
+            secret,
             {
                 "Part Q1": "pct",
                 "Part Q1 (bas)": "pct",
@@ -917,7 +930,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             },
         ),
     ]
-    for strategy in result.strategies:
+    for strategy in result.published:
         roles = pd.concat(
             [
                 roles_frame(result, strategy, int(y)).assign(Année=int(y))
@@ -930,7 +943,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                 _sheet("Quartiers", strategy.name),
                 roles,
                 f"{strategy.name} : rôles des quartiers par année",
-                fr.source("Définitions et seuils : docs/quartiers.md."),
+                fr.source("Définitions et seuils : docs/quartiers.md.") + " " + secret,
                 _ROLE_FORMATS,
             )
         )
@@ -939,6 +952,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                 _sheet("Bilan", strategy.name),
                 ledger_frame(strategy),
                 f"{strategy.name} : bilan des ménages et des logements",
+                secret,
             )
         )
         flux = strategy.flux.copy()
@@ -959,6 +973,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                         }
                     ),
                     f"{strategy.name} : bilan de la gestion en flux",
+                    secret,
                 )
             )
         rents = strategy.rents
@@ -993,7 +1008,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
     sheets.append(
         Sheet(
             "Validation",
-            validation_frame(result.strategies[0]),
+            validation_frame(result.published[0]),
             "Première année projetée et année observée",
         )
     )
@@ -1003,7 +1018,7 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
         title=f"Stratégies sur les années de la CIA — {names.territory}",
     )
     gpkgs = tuple(
-        _gpkg(result, s, out_dir / f"projection_{_slug(s.name)}.gpkg") for s in result.strategies
+        _gpkg(result, s, out_dir / f"projection_{_slug(s.name)}.gpkg") for s in result.published
     )
     csv = write_csv_excel(territory, out_dir / "territoire.csv")
     return ProjectionOutputs(html_path, xlsx, gpkgs, csv)

@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from mixite.schema import Table
@@ -119,12 +120,29 @@ _TYPECONST = {
 _CUS = {"pre1977": "PLUS", "plai": "PLAI", "plus": "PLUS", "pls": "PLS", "autre": "PLI"}
 
 
+#: Characters that a CSV value cannot hold unquoted (RFC 4180): the separator, the quote, ends
+#: of line.
+_STRUCTURAL = r'[;"\r\n]'
+
+
+def _needs_quotes(table: pa.Table) -> bool:
+    """Whether a text value of ``table`` holds a structural character (a real EPCI name does:
+    « CA "Saintes - Grandes Rives - L'Agglo" »)."""
+    return any(
+        pc.any(pc.match_substring_regex(column, _STRUCTURAL)).as_py()
+        for column in table.columns
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    )
+
+
 def _write(table: pa.Table, out: BinaryIO, header: bool, eol: str) -> None:
+    """Write ``table`` unquoted, as the official files are, unless a value needs quotes: then
+    every text value of this part is quoted (RFC 4180, which every reader of mixite reads)."""
     opts = pacsv.WriteOptions(
         include_header=header,
         delimiter=";",
         eol=eol,
-        quoting_style="none",
+        quoting_style="needed" if _needs_quotes(table) else "none",
         quoting_header="none",
     )
     pacsv.write_csv(table, out, opts)
