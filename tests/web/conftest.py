@@ -3,6 +3,7 @@ it), the web application configured on it, partners and one account per role."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +98,12 @@ def attributions_csv(store: Path, landlord: str, folder: Path, drop: int = 0) ->
     path = folder / "attributions_bailleur.csv"
     out.to_csv(path, sep=";", index=False)
     return path
+
+
+def household(label: str) -> str:
+    """A test household's identifier shaped as the store's pseudonyms (32 hexadecimal
+    characters): the follow-up written to the store refuses any other identifier."""
+    return hashlib.sha256(label.encode()).hexdigest()[:32]
 
 
 def make_case(partner: Any, household: str, status: str = "enquete", **values: Any) -> Any:

@@ -165,9 +165,11 @@ def test_applicant_simulator_and_accessibility(
 def live_case(live_accounts: dict[str, Any]) -> Any:
     """A household of the landlord's in the relocation follow-up (written before Chromium
     starts)."""
-    from .conftest import make_case
+    from .conftest import household, make_case
 
-    return make_case(live_accounts["A"], "MENAGE-NAVIGATEUR", proposed_dwelling="L-PROPOSE")
+    return make_case(
+        live_accounts["A"], household("MENAGE-NAVIGATEUR"), proposed_dwelling="L-PROPOSE"
+    )
 
 
 def test_landlord_edits_the_relocation_follow_up(
@@ -195,10 +197,11 @@ def test_landlord_edits_the_relocation_follow_up(
     page.wait_for_url("**/partenaires/*/")
     page.get_by_role("link", name="Relogements", exact=True).click()
     page.wait_for_selector("#menages")
-    assert "MENAGE-NAVIGATEUR" in page.locator("#menages").inner_text()
+    menage = live_case.household_id
+    assert menage in page.locator("#menages").inner_text()
     results = axe.run(page)
     assert results.violations_count == 0, results.generate_report()
-    page.get_by_role("link", name="Modifier le suivi du ménage MENAGE-NAVIGATEUR").click()
+    page.get_by_role("link", name=f"Modifier le suivi du ménage {menage}").click()
     page.get_by_label("Étape du relogement").select_option("reloge")
     page.get_by_label("Propositions refusées").fill("1")
     page.get_by_label("Logement du bail signé (identifiant IDENT_INT du RPLS)").fill(dwelling)
@@ -212,10 +215,10 @@ def test_landlord_edits_the_relocation_follow_up(
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_selector("#menages")
     assert (
-        "Suivi du ménage MENAGE-NAVIGATEUR enregistré."
+        f"Suivi du ménage {menage} enregistré, pris en compte dans les objectifs."
         in page.locator(".fr-alert").first.inner_text()
     )
-    row = page.locator("#menages tbody tr", has_text="MENAGE-NAVIGATEUR").locator("td")
+    row = page.locator("#menages tbody tr", has_text=menage).locator("td")
     cells = row.all_inner_texts()
     assert cells[3:7] == ["relogé (bail signé)", "L-PROPOSE", "1", "14/03/2025"], cells
     assert refused == []

@@ -13,7 +13,10 @@ from django.urls import reverse
 
 from mixite.web.models import RelocationCase, Run, Upload
 
-from .conftest import PASSWORD, make_case
+from .conftest import PASSWORD, household, make_case
+
+MENAGE_A = household("MENAGE-A")
+MENAGE_B = household("MENAGE-B")
 
 ROLES = ("anonyme", "admin", "etat", "bailleur", "reservataire")
 ALL = set(ROLES) - {"anonyme"}
@@ -45,8 +48,8 @@ def objects(accounts: dict[str, Any]) -> dict[str, int]:
         report={"file_rows": 1},
     )
     run = Run.objects.create(kind=Run.Kind.DIAGNOSTIC)
-    case_a = make_case(accounts["A"], "MENAGE-A")
-    case_b = make_case(accounts["B"], "MENAGE-B")
+    case_a = make_case(accounts["A"], MENAGE_A)
+    case_b = make_case(accounts["B"], MENAGE_B)
     return {
         "A": accounts["A"].pk, "B": accounts["B"].pk, "R": accounts["R"].pk,
         "S": accounts["S"].pk, "upA": up_a.pk, "upB": up_b.pk, "run": run.pk,
@@ -101,7 +104,7 @@ def test_every_url_for_every_role(
     role: str, accounts: dict[str, Any], objects: dict[str, int]
 ) -> None:
     client = _client(accounts, role)
-    names = {accounts[k].name for k in ("B", "S")} | {"MENAGE-B"}
+    names = {accounts[k].name for k in ("B", "S")} | {MENAGE_B}
     for name, key, allowed in MATRIX:
         url = _url(name, key, objects)
         response = client.get(url)
@@ -276,12 +279,12 @@ def test_relocation_follow_up_isolation(accounts: dict[str, Any], objects: dict[
     nothing changed; the reservataire and the State have no follow-up."""
     client = _client(accounts, "bailleur")
     page = client.get(reverse("web:relogements")).content.decode()
-    assert "MENAGE-A" in page and "MENAGE-B" not in page
+    assert MENAGE_A in page and MENAGE_B not in page
     # Narrowing to another landlord shows nothing of it.
     narrowed = client.get(reverse("web:relogements"), {"bailleur": objects["B"]})
-    assert "MENAGE-B" not in narrowed.content.decode()
+    assert MENAGE_B not in narrowed.content.decode()
     csv = client.get(reverse("web:relogements_csv")).content.decode("utf-8")
-    assert "MENAGE-A" in csv and "MENAGE-B" not in csv
+    assert MENAGE_A in csv and MENAGE_B not in csv
     change = {"status": "proposition1", "refusals": 0, "dwelling_id": "", "lease_date": ""}
     for key in ("caseB", "none"):
         url = reverse("web:relogement", kwargs={"pk": objects[key]})
@@ -298,4 +301,4 @@ def test_relocation_follow_up_isolation(accounts: dict[str, Any], objects: dict[
     assert RelocationCase.objects.get(pk=objects["caseA"]).status == "proposition1"
     # The administrator sees both.
     admin = _client(accounts, "admin").get(reverse("web:relogements")).content.decode()
-    assert "MENAGE-A" in admin and "MENAGE-B" in admin
+    assert MENAGE_A in admin and MENAGE_B in admin

@@ -16,7 +16,7 @@ from django.urls import reverse
 from mixite.store import Store, pseudonymise_with_key
 from mixite.web.models import AuditEvent, RelocationCase, Run
 
-from .conftest import make_case
+from .conftest import household, make_case
 
 
 @pytest.fixture
@@ -89,7 +89,8 @@ def _form(**values: Any) -> dict[str, Any]:
 def test_edit_followup_in_french(accounts: dict[str, Any], web_store: Path) -> None:
     """Wrong combinations are refused with a French sentence and change nothing; a valid
     change is saved and written to the audit log with what changed."""
-    case = make_case(accounts["A"], "MENAGE-1")
+    menage = household("MENAGE-1")
+    case = make_case(accounts["A"], menage)
     with Store(web_store) as store:
         dwellings = store.read("dwellings", max(store.millesimes("dwellings")))
     lease = str(dwellings["dwelling_id"].iloc[3])
@@ -120,7 +121,7 @@ def test_edit_followup_in_french(accounts: dict[str, Any], web_store: Path) -> N
     case.refresh_from_db()
     assert (case.status, case.refusals, case.dwelling_id) == ("reloge", 1, lease)
     event = AuditEvent.objects.get(action=AuditEvent.Action.RELOCATION)
-    assert event.username == "bailleur" and "MENAGE-1" in event.target
+    assert event.username == "bailleur" and menage in event.target
     assert "enquete → reloge" in event.detail and "0 → 1" in event.detail
     # The list is an audited read; the export is the follow-up format, re-read by its reader.
     page = client.get(reverse("web:relogements")).content.decode()
@@ -134,7 +135,7 @@ def test_edit_followup_in_french(accounts: dict[str, Any], web_store: Path) -> N
     from mixite.io.relogement import read_followup
 
     back = read_followup(path)
-    row = back.set_index("household_id").loc["MENAGE-1"]
+    row = back.set_index("household_id").loc[menage]
     assert (row["status"], int(row["refusals"]), row["dwelling_id"]) == ("reloge", 1, lease)
     assert pd.Timestamp(row["lease_date"]).date().isoformat() == "2025-03-14"
 

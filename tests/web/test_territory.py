@@ -61,3 +61,61 @@ def test_cache_hits_do_not_wait_for_the_store(db: Any) -> None:
     finally:
         release.set()
         worker.join()
+
+
+def test_bounded_wait_for_the_store_lock(db: Any) -> None:
+    """``within(seconds)`` gives up with a French message when another thread holds the lock
+    longer, and takes it at once when it is free (and re-entrantly)."""
+    import pytest
+
+    from mixite.errors import StoreError
+
+    held = threading.Event()
+    release = threading.Event()
+
+    def background_run() -> None:
+        with territory.STORE_LOCK:
+            held.set()
+            release.wait(30)
+
+    worker = threading.Thread(target=background_run)
+    worker.start()
+    try:
+        assert held.wait(30)
+        start = time.monotonic()
+        busy = pytest.raises(StoreError, match="occupée depuis plus de 0,2 s")
+        with busy, territory.STORE_LOCK.within(0.2):
+            pass
+        assert 0.2 <= time.monotonic() - start < 5.0
+    finally:
+        release.set()
+        worker.join(30)
+    with territory.STORE_LOCK.within(0.2), territory.STORE_LOCK.within(0.0):
+        assert _probe() == "pris"
+    assert _probe() == "libre"
+
+
+def test_a_write_by_the_application_refreshes_every_cache(db: Any) -> None:
+    """After ``store_written`` (the application wrote the store), the cached values are computed
+    again, in this process and — by the token file — in the others, even when the store file's
+    modification time did not change (coarse file times)."""
+    import os
+
+    path = territory.base()
+    stat = path.stat()
+    names = territory.names()
+    key = territory.version_key()
+    assert territory.names() is names
+    territory.store_written()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same modification time
+    assert territory.version_key() != key
+    assert territory.names() is not names
+    # Another process's values (simulated: the entry kept under the old token) are not used.
+    again = territory.names()
+    with territory._CACHE_LOCK:
+        old = [k for k in territory._CACHE if k[0] == "names"]
+    territory.store_written()
+    with territory._CACHE_LOCK:
+        for k in old:
+            territory._CACHE[k] = names  # as if this process had kept its value
+    assert territory.names() is not names and territory.names() is not again

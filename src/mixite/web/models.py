@@ -172,6 +172,10 @@ class RelocationCase(models.Model):
     dwelling_id = models.CharField("logement du bail signé", max_length=80, blank=True)
     lease_date = models.DateField("date du bail signé", null=True, blank=True)
     comment = models.TextField("commentaire", blank=True)
+    #: Reste à charge (€/month) of the dwelling left and of the dwelling proposed or let, as the
+    #: plan or the partners recorded them in the follow-up table (not edited on the pages).
+    cost_before = models.FloatField("reste à charge avant (€/mois)", null=True, blank=True)
+    cost_after = models.FloatField("reste à charge après (€/mois)", null=True, blank=True)
     updated = models.DateTimeField("mis à jour le", auto_now=True)
 
     class Meta:

@@ -5,6 +5,10 @@ writes), imported into Django's database in one transaction, then kept up to dat
 « Relogements » pages by each household's landlord and the EPCI; exported back in the
 follow-up format for ``mixite reloger --suivi``.
 
+Django's database holds the follow-up; after each change (an edit, the import at launch) the
+whole follow-up is also written to the territory's store (``store_followup``), where the
+relocations count in the 25 % outside QPV and in the CIA's relocation section.
+
 A household belongs to the landlord of its current residence (the residence of the survey, its
 landlord read from the store's dwellings): that landlord carries its relocation.
 """
@@ -12,6 +16,7 @@ landlord read from the store's dwellings): that landlord carries its relocation.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +26,15 @@ from mixite.web import territory
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FollowupImport", "demo_files", "followup_frame", "import_followup"]
+__all__ = [
+    "FollowupImport",
+    "FollowupStored",
+    "demo_files",
+    "followup_frame",
+    "import_and_store",
+    "import_followup",
+    "store_followup",
+]
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,15 @@ class FollowupImport:
 
     created: int
     updated: int
+
+
+@dataclass(frozen=True)
+class FollowupStored:
+    """What ``store_followup`` wrote: the households of the follow-up, in which millésime
+    (None: nothing written, Django's database holds no household)."""
+
+    households: int
+    millesime: int | None
 
 
 def demo_files(base: Path) -> tuple[Path, Path | None] | None:
@@ -116,6 +138,8 @@ def import_followup(survey: Path, followup: Path | None = None) -> FollowupImpor
                 dwelling_id=_text(r.dwelling_id),
                 lease_date=_day(r.lease_date),
                 comment=_text(r.comment),
+                cost_before=_number(r.cost_before),
+                cost_after=_number(r.cost_after),
             )
     created = updated = 0
     with transaction.atomic():
@@ -149,6 +173,10 @@ def _text(value: Any) -> str:
     return "" if _missing(value) else str(value)
 
 
+def _number(value: Any) -> float | None:
+    return None if _missing(value) else float(value)
+
+
 def followup_frame(cases: Any) -> pd.DataFrame:
     """The follow-up table of ``cases`` (``RelocationCase`` rows) in the format of
     ``suivi-relogement.csv`` (French headers and codes, ``schema.RELOCATION_FOLLOWUP``), for
@@ -167,9 +195,79 @@ def followup_frame(cases: Any) -> pd.DataFrame:
             "dwelling_id": c.dwelling_id,
             "lease_date": c.lease_date.isoformat() if c.lease_date else "",
             "comment": c.comment,
+            "cost_before": c.cost_before,
+            "cost_after": c.cost_after,
         }
         for c in cases
     ]
     frame = pd.DataFrame(records, columns=list(RELOCATION_FOLLOWUP.names))
     frame.columns = [c.header for c in RELOCATION_FOLLOWUP.columns]
     return frame
+
+
+def store_followup() -> FollowupStored:
+    """Write the whole follow-up of Django's database (every household, as this transaction
+    sees it) to the territory's store as its relocation follow-up, through the job of
+    ``mixite importer --suivi-relogement`` (``jobs.importing.import_files``: the follow-up
+    table written in its format, then read back by its reader with the store's checks —
+    pseudonyms, a lease and a dwelling for each rehoused household — and imported in ONE DuckDB
+    transaction: a failure leaves the store as it was, ``MixiteError`` in French).
+
+    The millésime is the latest of the store's follow-ups and stocks, so that this follow-up is
+    the one that counts (« le dernier suivi importé fait foi »). Held under the store's lock
+    (the caller may hold it already: re-entrant); the caches are then refreshed
+    (``territory.store_written``)."""
+    from mixite.errors import StoreError
+    from mixite.jobs.importing import ImportPlan, import_files
+    from mixite.store import Store
+    from mixite.web.models import RelocationCase
+
+    frame = followup_frame(RelocationCase.objects.order_by("operation", "household_id"))
+    if frame.empty:
+        # No follow-up in the application: a follow-up imported by the command line is kept.
+        return FollowupStored(0, None)
+    base = territory.base()
+    with territory.STORE_LOCK:
+        with Store(base) as store:
+            years = store.millesimes("relocation_followup") + store.millesimes("dwellings")
+        if not years:
+            raise StoreError(
+                f"La base « {base} » ne contient pas de logements (RPLS) : le suivi des "
+                "relogements ne peut pas y être écrit. Importez d'abord le RPLS."
+            )
+        millesime = max(years)
+        # The table in the follow-up format, in a private folder of the application (the
+        # pseudonyms are personal data), removed once imported.
+        with tempfile.TemporaryDirectory(dir=territory.web_dir(), prefix=".suivi-") as folder:
+            path = Path(folder) / "suivi-relogement.csv"
+            frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+            result = import_files(base, millesime, ImportPlan({"relocation_followup": path}))
+        territory.store_written()
+    return FollowupStored(result.rows.get("relocation_followup", 0), millesime)
+
+
+def import_and_store(
+    survey: Path, followup: Path | None = None
+) -> tuple[FollowupImport, FollowupStored]:
+    """Import the survey and the follow-up table into Django's database (``import_followup``)
+    and write the resulting follow-up to the store (``store_followup``), both or neither: the
+    store's lock is taken first, then one Django transaction holds the import, the store's write
+    (last: a failure rolls the import back) and the audit entry (``mixite web --enquete
+    --suivi``, and the demo's files on the first launch)."""
+    from django.db import transaction
+
+    from mixite.web.models import AuditEvent
+
+    with territory.STORE_LOCK, transaction.atomic():
+        done = import_followup(survey, followup)
+        stored = store_followup()
+        files = survey.name + (f" et {followup.name}" if followup is not None else "")
+        AuditEvent.objects.create(
+            username="(lancement)",
+            action=AuditEvent.Action.IMPORT,
+            target="suivi des relogements",
+            detail=f"{files} : {done.created} ménages créés, {done.updated} mis à jour ; écrit "
+            f"dans la base du territoire (suivi de {stored.households} ménages, millésime "
+            f"{stored.millesime})",
+        )
+    return done, stored

@@ -37,12 +37,13 @@ def prepare(
 ) -> list[DemoAccount]:
     """Migrate the web database, create the store's partners, import the relocation follow-up
     (``survey`` and ``followup``; on the demo store, the files ``mixite demo`` wrote beside it)
+    into Django's database and the store, both or neither (``relocation.import_and_store``),
     and (``demo``) create one account per role with a new password each."""
     from django.core.management import call_command
 
     from mixite.web import territory
     from mixite.web.models import RelocationCase
-    from mixite.web.relocation import demo_files, import_followup
+    from mixite.web.relocation import demo_files, import_and_store
     from mixite.web.setup import demo_accounts, sync_partners
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -54,7 +55,7 @@ def prepare(
         if found is not None:
             survey, followup = found
     if survey is not None:
-        import_followup(survey, followup)
+        import_and_store(survey, followup)
     accounts = demo_accounts() if demo else []
     return accounts
 

@@ -180,6 +180,10 @@ MIXITE_RUN_LIMITS: dict[str, int] = {
     "seed": 42,
     "yaml_bytes": 200_000,
 }
+#: Seconds a page that writes the store (a relocation follow-up edit) waits for it while a
+#: background run or an import holds it; beyond, nothing is saved and the page says so in
+#: French (``MIXITE_WEB_ATTENTE_BASE``; below gunicorn's 120 s worker timeout).
+MIXITE_STORE_WAIT = max(0.0, float(os.environ.get("MIXITE_WEB_ATTENTE_BASE", "30")))
 #: Largest uploaded file (bytes).
 MIXITE_MAX_UPLOAD = 50 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,6 +35,7 @@ __all__ = [
     "names",
     "ppgdid_config",
     "quotas",
+    "store_written",
     "version_key",
     "waiting",
     "web_dir",
@@ -42,7 +46,14 @@ class _StoreLock:
     """One access to the store at a time, across the threads of a process and across the
     processes of the application (the server's workers and the task consumer): a re-entrant
     thread lock, and an exclusive ``flock`` on ``<web folder>/base.verrou`` held while the
-    outermost access lasts (DuckDB: one writer, and no reader while it writes)."""
+    outermost access lasts (DuckDB: one writer, and no reader while it writes).
+
+    ``with STORE_LOCK:`` waits as long as needed (background runs);
+    ``with STORE_LOCK.within(seconds):`` gives up after ``seconds`` with a French
+    ``StoreError`` (a page that writes while a long run holds the store)."""
+
+    #: Seconds between two attempts at the file lock when the wait is bounded.
+    POLL = 0.05
 
     def __init__(self) -> None:
         self._thread = threading.RLock()
@@ -50,13 +61,38 @@ class _StoreLock:
         self._file: Any = None
 
     def __enter__(self) -> _StoreLock:
-        self._thread.acquire()
+        self._acquire(None)
+        return self
+
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[_StoreLock]:
+        """Hold the lock, waiting ``seconds`` at most for it (``StoreError`` in French)."""
+        self._acquire(seconds)
+        try:
+            yield self
+        finally:
+            self.__exit__()
+
+    def _acquire(self, seconds: float | None) -> None:
+        deadline = None if seconds is None else time.monotonic() + max(0.0, seconds)
+        if not self._thread.acquire(timeout=-1 if seconds is None else max(0.0, seconds)):
+            raise _busy(seconds)
         if self._depth == 0 and os.name == "posix":
             import fcntl
 
             try:
                 self._file = (web_dir() / "base.verrou").open("a")
-                fcntl.flock(self._file, fcntl.LOCK_EX)
+                if deadline is None:
+                    fcntl.flock(self._file, fcntl.LOCK_EX)
+                else:
+                    while True:
+                        try:
+                            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                            break
+                        except BlockingIOError:
+                            if time.monotonic() >= deadline:
+                                raise _busy(seconds) from None
+                            time.sleep(self.POLL)
             except BaseException:
                 if self._file is not None:
                     self._file.close()
@@ -64,7 +100,6 @@ class _StoreLock:
                 self._thread.release()
                 raise
         self._depth += 1
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self._depth -= 1
@@ -77,11 +112,24 @@ class _StoreLock:
         self._thread.release()
 
 
+def _busy(seconds: float | None) -> Exception:
+    from mixite.errors import StoreError
+    from mixite.reports import fr
+
+    return StoreError(
+        f"La base du territoire est occupée depuis plus de {fr.number(seconds)} s par un autre "
+        "accès (un travail en arrière-plan comme une projection, ou un import) : réessayez "
+        "quand il sera terminé (page « Travaux »)."
+    )
+
+
 #: Every access to the store from the web application (pages, background runs) holds this lock.
 STORE_LOCK = _StoreLock()
 _CACHE: dict[tuple[Any, ...], Any] = {}
 #: Guards ``_CACHE`` (held briefly: never while the store is read).
 _CACHE_LOCK = threading.RLock()
+#: File of the web folder whose content changes at each write of the store by the application.
+_WRITTEN = "base.ecriture"
 T = TypeVar("T")
 
 
@@ -104,16 +152,36 @@ def web_dir() -> Path:
     return folder
 
 
-def _version() -> tuple[str, int]:
+def _version() -> tuple[str, int, str]:
+    """The state of the store: its path, its modification time, and the token that the
+    application's own writes change (``store_written``: a write seen by every process even
+    where file times are coarse)."""
     path = base()
     stat = path.stat()
-    return str(path), stat.st_mtime_ns
+    try:
+        token = (web_folder(path) / _WRITTEN).read_text("utf-8")
+    except FileNotFoundError:
+        token = ""
+    return str(path), stat.st_mtime_ns, token
 
 
 def version_key() -> str:
     """A key that changes with the store file (template fragments cached per state)."""
-    path, mtime = _version()
-    return f"{abs(hash(path))}-{mtime}"
+    path, mtime, token = _version()
+    return f"{abs(hash(path))}-{mtime}-{token}"
+
+
+def store_written() -> None:
+    """Record that the application wrote the store: a new token (the other processes compute
+    their values again on their next request) and this process's values of the store dropped
+    (the next page computes them on the new state). Called under the store's lock."""
+    folder = web_dir()
+    fresh = folder / f".{_WRITTEN}.{uuid.uuid4().hex}"
+    fresh.write_text(uuid.uuid4().hex, "utf-8")
+    os.replace(fresh, folder / _WRITTEN)
+    with _CACHE_LOCK:
+        for key in [k for k in _CACHE if k[0] != "grid"]:
+            del _CACHE[key]
 
 
 def cached(name: str, compute: Callable[[], T], *key: Any) -> T:

@@ -4,6 +4,7 @@ and renders a template; the numbers are put into words by ``mixite.reports.fr``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -506,6 +507,7 @@ def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             removed, imported = import_partner_file(
                 territory.base(), record.partner.code, Path(record.stored)
             )
+            territory.store_written()
     except MixiteError as error:
         record.status = Upload.Status.REJECTED
         record.report = {"errors": [{"problem": str(error)}]}
@@ -800,32 +802,74 @@ def _shown(value: Any) -> str:
 
 @require_http_methods(["GET", "POST"])
 def relocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Where one household's relocation stands: its landlord or the administrator edits it;
-    every change is written to the audit log."""
+    """Where one household's relocation stands: its landlord or the administrator edits it.
+
+    A valid change is saved in Django's database AND written to the territory's store (the
+    whole follow-up, ``relocation.store_followup``), both or neither: the store's lock is taken
+    first (waiting ``MIXITE_STORE_WAIT`` seconds at most), then, in one Django transaction, the
+    row and its audit entry are written and the store is written last; a store failure raises
+    inside the transaction, which rolls the row and its entry back, and the page shows the
+    French error (the refusal is itself written to the audit log). Should Django's commit fail
+    after the store's, the store is written again from Django's committed follow-up. The lock is
+    released after Django's commit: the next writer's follow-up (another thread or process)
+    includes this edit."""
+    from django.conf import settings
+    from django.db import DatabaseError, transaction
+
+    from mixite.errors import MixiteError
+    from mixite.web.relocation import store_followup
+
     case = RelocationCase.objects.filter(pk=pk).select_related("landlord").first()
     require(request, Action.EDIT_FOLLOWUP, case)
     assert case is not None
     fields = ("status", "refusals", "dwelling_id", "lease_date", "comment")
     before = {f: getattr(case, f) for f in fields}
+    target = f"ménage {case.household_id} ({case.landlord.name})"
     form = FollowupForm(request.POST or None, instance=case, dwellings=territory.dwelling_ids())
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        changes = [
-            f"{case._meta.get_field(f).verbose_name} : {_shown(before[f])} → "
-            f"{_shown(getattr(saved, f))}"
-            for f in fields
-            if before[f] != getattr(saved, f) and f != "comment"
-        ]
-        if before["comment"] != saved.comment:
-            changes.append("commentaire modifié")
-        audit(
-            request,
-            AuditEvent.Action.RELOCATION,
-            f"ménage {saved.household_id} ({saved.landlord.name})",
-            " ; ".join(changes) or "aucun changement",
-        )
-        messages.success(request, f"Suivi du ménage {saved.household_id} enregistré.")
-        return redirect("web:relogements")
+        try:
+            with (
+                territory.STORE_LOCK.within(float(settings.MIXITE_STORE_WAIT)),
+                transaction.atomic(),
+            ):
+                saved = form.save()
+                changes = [
+                    f"{case._meta.get_field(f).verbose_name} : {_shown(before[f])} → "
+                    f"{_shown(getattr(saved, f))}"
+                    for f in fields
+                    if before[f] != getattr(saved, f) and f != "comment"
+                ]
+                if before["comment"] != saved.comment:
+                    changes.append("commentaire modifié")
+                stored = store_followup()
+                audit(
+                    request,
+                    AuditEvent.Action.RELOCATION,
+                    target,
+                    (" ; ".join(changes) or "aucun changement")
+                    + f" ; écrit dans la base du territoire (suivi de {stored.households} "
+                    f"ménages, millésime {stored.millesime})",
+                )
+        except MixiteError as error:
+            audit(
+                request,
+                AuditEvent.Action.RELOCATION,
+                target,
+                f"non enregistré, refusé par la base du territoire : {error}",
+            )
+            form.add_error(None, f"Rien n'est enregistré. {error}")
+        except DatabaseError:
+            # Django's commit failed after the store's: the store follows Django again.
+            with territory.STORE_LOCK, contextlib.suppress(MixiteError, DatabaseError):
+                store_followup()
+            raise
+        else:
+            messages.success(
+                request,
+                f"Suivi du ménage {saved.household_id} enregistré, pris en compte dans les "
+                "objectifs.",
+            )
+            return redirect("web:relogements")
     return render(
         request,
         "web/relogement.html",
