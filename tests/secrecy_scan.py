@@ -78,6 +78,13 @@ PERSONS = frozenset(
         "Ménages du groupe",
         "Ménages entrés dans le parc",
         "Ménages occupants",
+        "Ménages à reloger au 1er janvier",
+        "Ménages à reloger de l'année (démolitions)",
+        "Ménages relogés",
+        "Ménages relogés hors QPV",
+        "Ménages relogés dans le neuf ou le récent",
+        "Ménages sortis du parc avant relogement",
+        "Ménages non relogés au 31 décembre",
         "Mutations entrantes",
         "attributions",
         "dont hors QPV",
@@ -143,6 +150,8 @@ SHARES = {
     "Part de ménages DALO": ("Demandes en attente",),
     "Part parmi toutes": (),
     "Part 1er quartile ou relogés (%)": ("Attributions hors QPV",),
+    "Part relogée hors QPV": ("Ménages relogés",),
+    "Part relogée dans le neuf ou le récent": ("Ménages relogés",),
 }
 #: Shares written in percent (0–100) rather than as fractions.
 PERCENT_SHARES = frozenset({"Part 1er quartile ou relogés (%)"})

@@ -25,6 +25,7 @@ from mixite.projection.strategy import (
     Offre,
     Reequilibrage,
     Rehabilitation,
+    Relogement,
     Renouvellement,
     Strategy,
     StrategyPlan,
@@ -91,6 +92,17 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, pd.DataFrame], StrategyPlan, int]:
                 Rehabilitation(residence=r, annee=draw(years), hausse_loyer=0.05)
                 for r in rehabilitated
             ],
+            # The priority rule or the relocation planner (with or without a rise of the reste
+            # à charge: some households may wait).
+            relogement=draw(
+                st.sampled_from(
+                    [
+                        Relogement(),
+                        Relogement(methode="planificateur"),
+                        Relogement(methode="planificateur", hausse_reste_a_charge_max=50),
+                    ]
+                )
+            ),
         ),
         loyers=[Reequilibrage(a_partir_de=2026, part_baisse_hors_qpv=0.5)]
         if draw(st.booleans())
@@ -127,6 +139,12 @@ def check_state(state: Any, record: Any) -> dict[str, float]:
         return {}
     counts = dict(record.counts)
     assert ledger_imbalance(pd.DataFrame([counts])).iloc[0] == 0
+    # The households to relocate: waiting at 1 January + new = rehoused + left + waiting.
+    reloc = record.relocation
+    assert (
+        reloc["waiting_start"] + reloc["to_relocate"]
+        == reloc["rehoused"] + reloc["left"] + reloc["waiting_end"]
+    )
     # Flows per neighbourhood add up to the year's attributions.
     assert record.flows["entrants"].sum() == counts["attributions"]
     assert (

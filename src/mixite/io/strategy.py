@@ -29,7 +29,13 @@ __all__ = ["load_strategy", "read_programme"]
 _DOC = "voir docs/projection.md"
 
 
-def _french(kind: str, value: object, allowed: list[str]) -> str:
+def _french(kind: str, value: object, allowed: list[str], error: Any = None) -> str:
+    context = (error or {}).get("ctx") or {}
+    if kind == "literal_error":
+        expected = str(context.get("expected", "")).replace("'", "").replace(" or ", " ou ")
+        return f"valeur « {value} » inconnue : écrivez {expected}."
+    if kind == "value_error" and "error" in context:
+        return f"{context['error']}."
     if kind == "extra_forbidden":
         guess = closest(str(value), allowed) if allowed else None
         hint = f" Vouliez-vous dire « {guess} » ?" if guess else ""
@@ -187,7 +193,7 @@ def load_strategy(path: Path | str) -> StrategyPlan:
         value = loc[-1] if first["type"] == "extra_forbidden" and loc else first.get("input")
         raise ConfigError(
             f"Stratégie « {path} », champ « {where} » : "
-            f"{_french(first['type'], value, allowed)} Corrigez ce champ ({_DOC})."
+            f"{_french(first['type'], value, allowed, first)} Corrigez ce champ ({_DOC})."
         ) from exc
     default = load_scenario(strategy.path(strategy.attributions.scenario))
     by_year = {

@@ -239,12 +239,14 @@ def publish(
     strategies protected at once (``indicators.outputs_secrecy.protect_projection``: the base
     year is the same observed year in each), the objectives' last share masked where the
     published share is; the other tables (rents, validation at the territory's level, units)
-    as they are."""
+    as they are; the relocation table of each strategy under its own secrecy
+    (``indicators.relocation_secrecy.protect_relocation``)."""
     import dataclasses
 
     import pandas as pd
 
     from mixite.indicators.outputs_secrecy import protect_projection
+    from mixite.indicators.relocation_secrecy import protect_relocation
 
     def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
         present = [f for f in frames if len(f.columns)]
@@ -281,8 +283,45 @@ def publish(
             changes[_PUBLISHED[name]] = part
         quotas = changes.get("quotas", s.quotas)
         changes["objectives"] = _published_objectives(s.objectives, quotas)
+        if not s.relocation.empty:
+            # The relocations of the demolished residences (``indicators.relocation_secrecy``),
+            # protected apart from the ledger, whose relocations are the same households: a year
+            # masked in either is masked in both (more masking never reveals more).
+            table = protect_relocation(s.relocation, threshold).tables["relocation"]
+            ledger = changes.get("ledger", s.ledger)
+            changes["relocation"], changes["ledger"] = _same_relocations(table, ledger)
         out.append(dataclasses.replace(s, **changes))
     return tuple(out)
+
+
+def _same_relocations(
+    relocation: pd.DataFrame, ledger: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The relocation table and the ledger with the rehoused of a year masked in both where
+    either masks it (the ledger's ``relocations`` and the table's ``rehoused`` count the same
+    households), with what follows them in the relocation table (outside QPV, in new or recent
+    dwellings and their shares, which would give the rehoused back)."""
+    import numpy as np
+    import pandas as pd
+
+    relocation, ledger = relocation.copy(), ledger.copy()
+    if "relocations" not in ledger or "rehoused" not in relocation:
+        return relocation, ledger
+    mine = relocation.set_index(relocation["year"].astype(float))["rehoused"].isna()
+    theirs = ledger.set_index(ledger["year"].astype(float))["relocations"].isna()
+    masked = {y for y, m in mine.items() if m} | {y for y, m in theirs.items() if m}
+    rows = relocation["year"].astype(float).isin(masked).to_numpy()
+    follow = [c for c in relocation.columns if c.startswith(("rehoused", "share_", "shortfall_"))]
+    for column in follow:
+        relocation[column] = relocation[column].astype(object).where(~rows, None)
+        if column.startswith(("share_", "shortfall_")):
+            relocation[column] = pd.to_numeric(relocation[column], errors="coerce")
+        else:
+            relocation[column] = relocation[column].astype("Float64")
+    rows = ledger["year"].astype(float).isin(masked).to_numpy()
+    for column in [c for c in ledger.columns if c.startswith("relocations")]:
+        ledger[column] = ledger[column].astype("Float64").where(~rows, np.nan)
+    return relocation, ledger
 
 
 #: The tables ``protect_projection`` reads → the ``StrategyProjection`` field they come from.

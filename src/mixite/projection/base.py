@@ -364,6 +364,9 @@ def build_base(
         .fillna(pd.to_numeric(dw["construction_year"], errors="coerce").astype("float64"))
         .to_numpy(dtype=float, na_value=np.nan)
     )
+    # The year each dwelling was first let (else built), NaN when unknown: the relocation
+    # planner's « new or recent » dwellings (``projection.relocation``).
+    dwellings["first_year"] = first_year
     new = dw["new_dwelling"].astype(bool).to_numpy() | (first_year >= millesime - 1)
     observed = _observed_profile(attributions, dw, new, territory, millesime, params)
     departures = departure_model(

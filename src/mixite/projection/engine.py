@@ -16,7 +16,9 @@ runs, in order (``docs/projection.md``, « Dynamique annuelle »):
    applications);
 5. **commissions**, by rounds: each round offers the dwellings vacant so far this year
    (rents rebalanced at relet where the strategy says so) in one call of the existing
-   simulation (``allocation.simulate.simulate_year``, the year's allocation scenario); a
+   simulation (``allocation.simulate.simulate_year``, the year's allocation scenario); with the
+   relocation planner (``relocation.PlannedRelocation``), households to relocate are first
+   offered the round's vacancies by the planner and the planned dwellings leave the round; a
    household housed by mutation or relocation frees its former dwelling, offered in the next
    round (or next year) after the same delay; a vacancy left unlet waits for next year;
 6. **the demand's year end**: pending applications lapse, the year's new applications still
@@ -34,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +44,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from mixite.affordability import one_thread
-from mixite.projection.relocation import PriorityRelocation, RelocationRule
+from mixite.projection.relocation import RelocationPlanner, RelocationRule, relocation_rule
 
 if TYPE_CHECKING:
     from mixite.allocation.scenario import Scenario
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IN_SERVICE",
+    "RELOCATION_COUNTS",
     "Settings",
     "YearRecord",
     "run_replicate",
@@ -130,6 +133,30 @@ class YearRecord:
     #: Flows per neighbourhood index: entrants, entrants_external, mutations_in, mutations_out,
     #: exits, q1_entrants.
     flows: dict[str, FloatArray]
+    #: The relocations of the year (``RELOCATION_COUNTS``).
+    relocation: dict[str, float] = field(default_factory=dict)
+
+
+#: What is counted of the relocations each year: households to relocate waiting at 1 January,
+#: newly to relocate (demolitions of the year), rehoused (by the planner, outside QPV, in a new
+#: or recent dwelling), leaving the social stock instead, still waiting at 31 December
+#: (``waiting_start + to_relocate = rehoused + left + waiting_end``), the shortfall of the
+#: planner's targets (households, summed over the rounds) and the targets (NaN for the
+#: priority rule).
+RELOCATION_COUNTS = (
+    "waiting_start",
+    "to_relocate",
+    "rehoused",
+    "rehoused_planned",
+    "rehoused_outside_qpv",
+    "rehoused_recent",
+    "left",
+    "waiting_end",
+    "shortfall_outside_qpv",
+    "shortfall_recent",
+    "target_outside_qpv",
+    "target_recent",
+)
 
 
 def _days(year: int) -> int:
@@ -158,6 +185,7 @@ class _State:
     ) -> None:
         from mixite.allocation.scenario import ConventionMenus
         from mixite.household import consumption_units
+        from mixite.params import resolve
 
         self.base = base
         self.plan = plan
@@ -166,6 +194,20 @@ class _State:
         self.persons = _single_persons(base.reservations)
         self.settings = settings
         self.rule = rule
+        #: The relocation planner, when the rule plans the relocations itself.
+        self.planner: RelocationPlanner | None = (
+            rule if isinstance(rule, RelocationPlanner) else None
+        )
+        #: A dwelling first let at most this many years before a year is « recent » that year.
+        own = getattr(rule, "recent_years", None)
+        self.recent_years = int(
+            resolve(base.params).value(
+                "relogement.anciennete_max_recent", dt.date(base.millesime, 1, 1)
+            )
+            if own is None
+            else own
+        )
+        self.relocation: dict[str, float] = {}
         self.millesime = base.millesime
         self.threshold = base.q1_threshold
         self.when = dt.date(base.millesime, 1, 1)
@@ -180,6 +222,8 @@ class _State:
         d["occupant"] = np.full(n_d, -1, np.int64)
         d["ready"] = np.full(n_d, _NEVER)
         d["rent_max"] = d["rent"] * (1.0 + settings.convention_margin)
+        if "first_year" not in d:
+            d["first_year"] = np.full(n_d, np.nan)
         self.d = d
         self._add_programme()
         self.d["apl_ceiling"] = self._apl_ceiling(self.d["apl_zone"], self.d["rooms"])
@@ -335,6 +379,7 @@ class _State:
                 "occupant": [-1] * n,
                 "ready": [_NEVER] * n,
                 "rent_max": rent.tolist(),
+                "first_year": [float(row["year"])] * n,
             }
             for key_, vals in values.items():
                 columns[key_].extend(vals)
@@ -523,6 +568,9 @@ class _State:
 
         if households.size == 0:
             return
+        self.relocation["to_relocate"] = self.relocation.get("to_relocate", 0.0) + float(
+            households.size
+        )
         h, p, d = self.h, self.p, self.d
         linked = h["application"][households]
         has = linked >= 0
@@ -656,6 +704,8 @@ class _State:
         time = (year - self.origin) + self.rng.random(leaving.size)
         np.add.at(flows["exits"], d["neighbourhood"][h["dwelling"][leaving]], 1.0)
         counts["exits"] = float(leaving.size)
+        left = float(d["to_demolish"][h["dwelling"][leaving]].sum())
+        self.relocation["left"] = self.relocation.get("left", 0.0) + left
         self.exit_households(leaving, time)
 
     def demand(self, year: int, counts: dict[str, float]) -> None:
@@ -785,6 +835,177 @@ class _State:
             out[rows] = np.asarray(keys, dtype=object)[pick]
         return out
 
+    def waiting(self) -> float:
+        """Households to relocate still in a dwelling to demolish."""
+        d, h = self.d, self.h
+        rows = np.flatnonzero(h["present"])
+        return float(d["to_demolish"][h["dwelling"][rows]].sum())
+
+    def recent(self, dwellings: IntArray, year: int) -> BoolArray:
+        """Whether each dwelling is new or recent in ``year`` (the relocation charter's
+        definition): delivered by the programme, or first let at most ``recent_years`` years
+        before (unknown first letting: not recent)."""
+        d = self.d
+        first = d["first_year"][dwellings]
+        out: BoolArray = d["programmed"][dwellings] | (
+            np.nan_to_num(first, nan=-np.inf) >= year - self.recent_years
+        )
+        return out
+
+    def round_vacancies(self, vac: IntArray, reservataire: Any, charges: float) -> Any:
+        """The ``allocation.problem.Vacancies`` of the dwellings ``vac`` in a round."""
+        from mixite.allocation.problem import Vacancies
+
+        d = self.d
+        return Vacancies.from_arrays(
+            ids=d["id"][vac],
+            landlord=d["landlord"][vac],
+            commune=d["commune"][vac],
+            in_qpv=d["in_qpv"][vac],
+            reservataire=reservataire,
+            apl_zone=d["apl_zone"][vac],
+            ceiling_zone=self.ceiling_zone_index[vac],
+            rooms=d["rooms"][vac],
+            housing_cost=d["rent"][vac] + charges * d["surface"][vac],
+            financing=d["financing"][vac],
+            qpv_code=d["qpv_code"][vac],
+            rent=d["rent"][vac],
+        )
+
+    def round_applications(
+        self, scenario: Scenario, rows: IntArray, year: int, q1: BoolArray
+    ) -> Any:
+        """The ``allocation.problem.Applications`` of the pending applications ``rows``."""
+        from mixite.allocation.problem import Applications
+
+        p = self.p
+        return Applications.from_arrays(
+            ids=p["id"][rows],
+            q1=q1,
+            npnru=p["npnru"][rows],
+            priority=p["priority"][rows],
+            dalo=p["dalo"][rows],
+            employed=p["employed"][rows],
+            score=self.scores(scenario, rows, year),
+            income=p["income"][rows],
+            ceilings=p["ceilings"][rows],
+            rooms_min=p["rooms_min"][rows],
+            rooms_max=p["rooms_max"][rows],
+            monthly_resources=p["monthly_resources"][rows],
+            consumption_units=p["consumption_units"][rows],
+            wished=p["wished"][rows],
+            household_size=p["household_size"][rows],
+            adults=p["adults"][rows],
+            persons_14plus=p["persons_14plus"][rows],
+            is_mutation=p["is_mutation"][rows] | (p["household"][rows] >= 0),
+        )
+
+    def plan_relocations(
+        self,
+        year: int,
+        scenario: Scenario,
+        vac: IntArray,
+        reservataire: npt.NDArray[np.object_],
+        day: IntArray,
+        waiting: IntArray,
+        charges: float,
+        flows: dict[str, FloatArray],
+        quota_frames: list[pd.DataFrame],
+        flux_rows: list[pd.DataFrame],
+    ) -> BoolArray:
+        """The planner's relocations before a round (``relocation.PlannedRelocation``): the
+        households of the applications ``waiting`` are offered the round's vacancies ``vac``;
+        each planned pair is an attribution (lease on the dwelling's first day of the round,
+        counted in the quotas and the flux like the commissions' ones), the household's former
+        dwelling is demolished. Returns which vacancies stay offered to the commissions."""
+        from mixite.allocation.simulate import quota_shares
+
+        assert self.planner is not None
+        d, p, h = self.d, self.p, self.h
+        keep = np.ones(vac.size, bool)
+        households = p["household"][waiting]
+        home = h["dwelling"][households]
+        ceilings = np.asarray(p["ceilings"][waiting], np.float64)
+        if ceilings.ndim == 3:
+            # The ceilings of the zone of the household's commune (as ``mixite reloger``).
+            ceilings = ceilings[np.arange(waiting.size), :, self.ceiling_zone_index[home]]
+        partner = np.array([self.persons.get(str(r), r) for r in reservataire.tolist()], object)
+        plan = self.planner.plan_round(
+            {
+                "ids": p["id"][waiting],
+                "operation": self.residences["residence_id"]
+                .astype(str)
+                .to_numpy(dtype=object)[d["residence"][home]],
+                "income": p["income"][waiting],
+                "ceilings": ceilings,
+                "rooms_min": p["rooms_min"][waiting],
+                "rooms_max": p["rooms_max"][waiting],
+                "wished": p["wished"][waiting],
+                "couple": h["adults"][households] >= 2,
+                "dependants": h["dependants"][households],
+                "annual_resources": h["annual_resources"][households],
+                "rent": d["rent"][home],
+                "charges": charges * d["surface"][home],
+                "apl_zone": d["apl_zone"][home],
+            },
+            {
+                "ids": d["id"][vac],
+                "landlord": d["landlord"][vac],
+                "partner": partner,
+                "commune": d["commune"][vac],
+                "in_qpv": d["in_qpv"][vac],
+                "rooms": d["rooms"][vac],
+                "rent": d["rent"][vac],
+                "charges": charges * d["surface"][vac],
+                "financing": d["financing"][vac],
+                "recent": self.recent(vac, year),
+                "apl_zone": d["apl_zone"][vac],
+            },
+            year,
+            self.when,
+            self.base.params,
+        )
+        from mixite.trajectoires.relogement import TARGET_OUTSIDE_QPV, TARGET_RECENT
+
+        reloc = self.relocation
+        for key, target in (
+            ("shortfall_outside_qpv", TARGET_OUTSIDE_QPV),
+            ("shortfall_recent", TARGET_RECENT),
+        ):
+            reloc[key] = reloc.get(key, 0.0) + float(plan.shortfall.get(target, 0.0))
+        if plan.offer.size == 0:
+            return keep
+        o, rows = plan.offer, waiting[plan.household]
+        dwellings = vac[o]
+        # The rent of the relocation (lowered in a new or recent dwelling under the charter).
+        d["rent"][dwellings] = plan.rent
+        q1 = self.q1_applications(rows)
+        index = np.arange(o.size)
+        quota_frames.append(
+            quota_shares(
+                self.round_vacancies(dwellings, reservataire[o], charges),
+                self.round_applications(scenario, rows, year, q1),
+                index,
+                index,
+                partner[o],
+                self.base.epci,
+            )
+        )
+        flux_rows.append(
+            pd.DataFrame(
+                {
+                    "landlord_id": d["landlord"][dwellings],
+                    "reservataire": partner[o],
+                    "delivered": 1.0,
+                }
+            )
+        )
+        t0 = float(year) - self.origin
+        self.house(year, dwellings, rows, t0 + day[o] / _days(year), q1, flows)
+        reloc["rehoused_planned"] = reloc.get("rehoused_planned", 0.0) + float(o.size)
+        keep[o] = False
+        return keep
+
     def commissions(
         self,
         year: int,
@@ -795,13 +1016,7 @@ class _State:
         rent_rows: list[dict[str, Any]],
     ) -> None:
         """The year's commissions, round by round (module docstring, step 5)."""
-        from mixite.allocation.problem import (
-            AllocationProblem,
-            Applications,
-            Pairs,
-            Vacancies,
-            WeightCoefficients,
-        )
+        from mixite.allocation.problem import AllocationProblem, Pairs, WeightCoefficients
         from mixite.allocation.scenario import housing_aid
         from mixite.allocation.simulate import quota_shares, simulate_year
 
@@ -834,7 +1049,12 @@ class _State:
             if vac.size == 0:
                 break
             rows = np.flatnonzero(p["alive"])
-            if rows.size == 0:
+            waiting = rows[:0]
+            if self.planner is not None:
+                # The planner rehouses the households to relocate; the commissions the others.
+                relocating = p["relocation"][rows]
+                waiting, rows = rows[relocating], rows[~relocating]
+            if rows.size == 0 and waiting.size == 0:
                 d["ready"][vac] = t1
                 break
             counts["rounds"] = counts.get("rounds", 0.0) + 1.0
@@ -844,41 +1064,29 @@ class _State:
             ).astype(np.int64)
             relet = ~(d["programmed"][vac] & (d["delivery"][vac] == year))
             self.rebalance(year, vac[relet], rent_rows)
-            vacancies = Vacancies.from_arrays(
-                ids=d["id"][vac],
-                landlord=d["landlord"][vac],
-                commune=d["commune"][vac],
-                in_qpv=d["in_qpv"][vac],
-                reservataire=self.reservataires(vac),
-                apl_zone=d["apl_zone"][vac],
-                ceiling_zone=self.ceiling_zone_index[vac],
-                rooms=d["rooms"][vac],
-                housing_cost=d["rent"][vac] + charges * d["surface"][vac],
-                financing=d["financing"][vac],
-                qpv_code=d["qpv_code"][vac],
-                rent=d["rent"][vac],
-            )
+            reservataire = self.reservataires(vac)
+            if waiting.size:
+                keep = self.plan_relocations(
+                    year,
+                    scenario,
+                    vac,
+                    reservataire,
+                    day,
+                    waiting,
+                    charges,
+                    flows,
+                    quota_frames,
+                    flux_rows,
+                )
+                vac, day, reservataire = vac[keep], day[keep], reservataire[keep]
+                if vac.size == 0:
+                    continue
+                if rows.size == 0:
+                    d["ready"][vac] = t1
+                    break
+            vacancies = self.round_vacancies(vac, reservataire, charges)
             q1 = self.q1_applications(rows)
-            apps = Applications.from_arrays(
-                ids=p["id"][rows],
-                q1=q1,
-                npnru=p["npnru"][rows],
-                priority=p["priority"][rows],
-                dalo=p["dalo"][rows],
-                employed=p["employed"][rows],
-                score=self.scores(scenario, rows, year),
-                income=p["income"][rows],
-                ceilings=p["ceilings"][rows],
-                rooms_min=p["rooms_min"][rows],
-                rooms_max=p["rooms_max"][rows],
-                monthly_resources=p["monthly_resources"][rows],
-                consumption_units=p["consumption_units"][rows],
-                wished=p["wished"][rows],
-                household_size=p["household_size"][rows],
-                adults=p["adults"][rows],
-                persons_14plus=p["persons_14plus"][rows],
-                is_mutation=p["is_mutation"][rows] | (p["household"][rows] >= 0),
-            )
+            apps = self.round_applications(scenario, rows, year, q1)
             shift = np.where(p["supported"][rows] & q1, self.settings.support_shift, 0.0)
             cfg = dataclasses.replace(
                 config, refusal_shift_outside_qpv=shift if shift.any() else None
@@ -964,6 +1172,15 @@ class _State:
         existing = ~d["programmed"][dwellings]
         outside = ~d["in_qpv"][dwellings]
         q1n = q1 | p["npnru"][rows]
+        relocated = p["relocation"][rows]
+        if relocated.any():
+            reloc = self.relocation
+            for key, value in (
+                ("rehoused", relocated.sum()),
+                ("rehoused_outside_qpv", (relocated & outside).sum()),
+                ("rehoused_recent", (relocated & self.recent(dwellings, year)).sum()),
+            ):
+                reloc[key] = reloc.get(key, 0.0) + float(value)
         for key, value in (
             ("attributions", rows.size),
             ("attributions_mutation", mutation.sum()),
@@ -1051,6 +1268,17 @@ class _State:
             "new_households": 0.0,
             "attributions": 0.0,
         }
+        self.relocation = dict.fromkeys(RELOCATION_COUNTS, 0.0)
+        self.relocation["waiting_start"] = self.waiting()
+        targets = (
+            (
+                getattr(self.rule, "share_outside_qpv", np.nan),
+                getattr(self.rule, "share_recent", np.nan),
+            )
+            if self.planner is not None
+            else (np.nan, np.nan)
+        )
+        self.relocation["target_outside_qpv"], self.relocation["target_recent"] = targets
         self.events(year, counts)
         self.households_year()
         self.departures(year, counts, flows)
@@ -1067,6 +1295,7 @@ class _State:
         counts["vacant_end"] = float(((d["status"] == LETTABLE) & (d["occupant"] < 0)).sum())
         counts["not_let_end"] = float((d["status"] == NOT_LET).sum())
         counts["to_demolish_end"] = float((in_service & d["to_demolish"]).sum())
+        self.relocation["waiting_end"] = self.waiting()
         return YearRecord(
             year,
             counts,
@@ -1084,6 +1313,7 @@ class _State:
                 ],
             ),
             flows,
+            dict(self.relocation),
         )
 
 
@@ -1176,13 +1406,15 @@ def run_replicate(
     from mixite.projection.outputs import year_tables
 
     observe = observe or year_tables
+    base_when = dt.date(base.millesime, 1, 1)
     with one_thread():
         state = _State(
             base,
             plan,
             np.random.default_rng(seed),
             settings or Settings.from_parameters(base.millesime, base.params),
-            rule or PriorityRelocation(),
+            rule
+            or relocation_rule(plan.strategy.renouvellement.relogement, base_when, base.params),
         )
         out = [observe(state, None)]
         for offset in range(horizon):

@@ -6,7 +6,8 @@ households, the share of first-quartile occupants, the rent per m² and the frag
 deviations of the base's residences); per neighbourhood its flows (``indicators.roles``); for
 the territory the segregation of Q1 households across residences (dissimilarity and isolation,
 ``indicators.segregation``); the quota results of the year's attributions per partner, the flux
-ledger, the rents lever and the ledger of households and dwellings.
+ledger, the rents lever, the relocations (``engine.RELOCATION_COUNTS``) and the ledger of
+households and dwellings.
 
 Over replicates (``summarise``): the mean and the empirical interval
 (``allocation.simulate.INTERVAL_LEVEL``) of every figure, roles from the mean flows, and the
@@ -243,6 +244,7 @@ def year_tables(state: _State, record: YearRecord | None) -> dict[str, pd.DataFr
             "quotas": record.quotas.assign(year=year),
             "flux": record.flux.assign(year=year),
             "rents": record.rents,
+            "relocation": pd.DataFrame([{"year": float(year), **record.relocation}]),
         }
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,6 +56,9 @@ class StrategyOutcome:
     rents: pd.DataFrame
     validation: pd.DataFrame
     replicates: int
+    #: The relocations of the households of demolished residences per year
+    #: (``engine.RELOCATION_COUNTS``, means and intervals; empty without relocation).
+    relocation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # The shared inputs of the worker processes (set once per process by ``_init``).
@@ -153,6 +156,25 @@ def _fragility_class(index: pd.Series, millesime: int, params: Any) -> np.ndarra
     return out
 
 
+def _relocation(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The relocations per year over replicates (``summarise``) with the shares of the rehoused
+    outside QPV and in new or recent dwellings, empty when no household had to be relocated in
+    any year of any replicate."""
+    counts = ("waiting_start", "to_relocate")
+    if not any(len(f) and float(f[list(counts)].to_numpy().sum()) > 0 for f in frames):
+        return pd.DataFrame()
+    out = summarise(frames, ["year"])
+    # Shares of the mean rehoused (a ratio of the published means, NaN without relocation).
+    for share, part in (
+        ("share_outside_qpv", "rehoused_outside_qpv"),
+        ("share_recent", "rehoused_recent"),
+    ):
+        out[share] = np.where(
+            out["rehoused"] > 0, out[part] / out["rehoused"].where(out["rehoused"] > 0), np.nan
+        )
+    return out
+
+
 def _outcome(
     base: ProjectionBase,
     plan: StrategyPlan,
@@ -232,6 +254,7 @@ def _outcome(
         rents=summarise(rents_frames, ["year", "landlord_id"]),
         validation=validation_table(dict(base.observed), ledgers, []),
         replicates=len(runs),
+        relocation=_relocation(stack("relocation")),
     )
 
 

@@ -12,6 +12,8 @@ A strategy file (YAML, French keys, read by ``mixite.io.strategy.load_strategy``
     renouvellement:
       demolitions: [{residence: P0000003, annee: 2026}]
       rehabilitations: [{residence: P0000004, annee: 2027, hausse_loyer: 0.05}]
+      relogement: planificateur           # or priorite (the default); or, with the charter:
+      # relogement: {methode: planificateur, part_hors_qpv: 0.6, hausse_reste_a_charge_max: 20}
     loyers: [{a_partir_de: 2026, part_baisse_hors_qpv: 0.3}]
     accompagnement: {2025: 100, 2026: 100}  # Q1 households newly supported each year
 
@@ -31,11 +33,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mixite.errors import InputError, Location
 from mixite.schema import COMMUNE_CODE_PATTERN, QPV_CODE_PATTERN, SIREN_PATTERN
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONVENTION_CEILING",
+    "PLANNER",
+    "PRIORITY_RULE",
     "PROGRAMME_COLUMNS",
     "PROGRAMME_ROOMS",
     "Attributions",
@@ -52,6 +56,7 @@ __all__ = [
     "Offre",
     "Reequilibrage",
     "Rehabilitation",
+    "Relogement",
     "Renouvellement",
     "Strategy",
     "StrategyPlan",
@@ -111,11 +116,79 @@ class Rehabilitation(_Strict):
     hausse_loyer: float = Field(default=0.0, ge=-0.5, le=1.0)
 
 
+#: How the households of a demolished residence are rehoused (``Relogement.methode``).
+PRIORITY_RULE: Literal["priorite"] = "priorite"
+PLANNER: Literal["planificateur"] = "planificateur"
+
+
+class Relogement(_Strict):
+    """How the households of a demolished residence are rehoused (``docs/projection.md``,
+    « Relogement »): ``priorite`` (the default), they outrank every applicant in the
+    commissions; ``planificateur``, before each round of commissions the relocation planner of
+    ``mixite.trajectoires.relogement`` assigns them the round's vacancies under the charter's
+    targets. The charter's rules, each optional (the parameter ``relogement.<key>`` in force at
+    1 January of the base otherwise), apply to the planner only; ``contributions`` maps a
+    reservataire (``bailleur:SIREN``, ``action_logement``…) to its minimum share of the
+    relocations. ``relogement: planificateur`` is short for ``{methode: planificateur}``."""
+
+    methode: Literal["priorite", "planificateur"] = PRIORITY_RULE
+    part_hors_qpv: float | None = Field(default=None, ge=0, le=1)
+    part_neuf_recent: float | None = Field(default=None, ge=0, le=1)
+    hausse_reste_a_charge_max: float | None = Field(default=None, ge=0, le=1000)
+    anciennete_max_recent: int | None = Field(default=None, ge=0, le=30)
+    minoration_loyer: bool | None = None
+    contributions: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"methode": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _charter_for_the_planner(self) -> Relogement:
+        charter = [
+            k
+            for k in (
+                "part_hors_qpv",
+                "part_neuf_recent",
+                "hausse_reste_a_charge_max",
+                "anciennete_max_recent",
+                "minoration_loyer",
+            )
+            if getattr(self, k) is not None
+        ]
+        if self.contributions:
+            charter.append("contributions")
+        if self.methode != PLANNER and charter:
+            raise ValueError(
+                f"« {charter[0]} » est une règle de la charte, que seul le planificateur "
+                "applique : écrivez « methode: planificateur » ou retirez cette clé"
+            )
+        if sum(self.contributions.values()) > 1.0 + 1e-9:
+            raise ValueError(
+                "les parts des contributions dépassent 100 % : leur somme doit rester au plus 1"
+            )
+        return self
+
+    @field_validator("contributions")
+    @classmethod
+    def _partners(cls, value: dict[str, float]) -> dict[str, float]:
+        for key in value:
+            if not key.strip():
+                raise ValueError(
+                    "partenaire vide dans « contributions » : écrivez « bailleur:SIREN », "
+                    "« commune:CODE », « action_logement »…"
+                )
+        return value
+
+
 class Renouvellement(_Strict):
-    """Urban renewal (NPNRU): demolitions and rehabilitations by residence and year."""
+    """Urban renewal (NPNRU): demolitions and rehabilitations by residence and year, and how the
+    households of the demolished residences are rehoused."""
 
     demolitions: list[Demolition] = Field(default_factory=list)
     rehabilitations: list[Rehabilitation] = Field(default_factory=list)
+    relogement: Relogement = Relogement()
 
 
 class Reequilibrage(_Strict):

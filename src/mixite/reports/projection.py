@@ -45,7 +45,13 @@ if TYPE_CHECKING:
     from mixite.projection.project import StrategyOutcome as StrategyProjection
     from mixite.reports.fr import Format
 
-__all__ = ["ProjectionOutputs", "objectives_frame", "summary_lines", "write_projection"]
+__all__ = [
+    "ProjectionOutputs",
+    "objectives_frame",
+    "relocation_frame",
+    "summary_lines",
+    "write_projection",
+]
 
 #: Colours of the neighbourhood roles on the maps.
 ROLE_COLOURS: dict[str, str] = {
@@ -437,6 +443,49 @@ def ledger_frame(strategy: StrategyProjection) -> pd.DataFrame:
     return out
 
 
+#: The relocation table's columns (``projection.engine.RELOCATION_COUNTS``) in French.
+_RELOCATION_LABELS = {
+    "year": "Année",
+    "waiting_start": "Ménages à reloger au 1er janvier",
+    "to_relocate": "Ménages à reloger de l'année (démolitions)",
+    "rehoused": "Ménages relogés",
+    "rehoused_outside_qpv": "Ménages relogés hors QPV",
+    "share_outside_qpv": "Part relogée hors QPV",
+    "target_outside_qpv": "Objectif hors QPV (charte)",
+    "rehoused_recent": "Ménages relogés dans le neuf ou le récent",
+    "share_recent": "Part relogée dans le neuf ou le récent",
+    "target_recent": "Objectif neuf ou récent (charte)",
+    "left": "Ménages sortis du parc avant relogement",
+    "waiting_end": "Ménages non relogés au 31 décembre",
+}
+_RELOCATION_FORMATS: dict[str, Format] = {
+    label: ("pct" if key.startswith(("share_", "target_")) else "float")
+    for key, label in _RELOCATION_LABELS.items()
+    if key != "year"
+}
+
+
+def _relocation_caption(strategy: StrategyProjection) -> str:
+    """The relocation table's caption: the strategy and its rule (the planner sets targets)."""
+    table = strategy.relocation
+    planner = "target_outside_qpv" in table and bool(table["target_outside_qpv"].notna().any())
+    rule = "par le planificateur de relogement" if planner else "par la règle de priorité"
+    return f"{strategy.name} : ménages des résidences démolies relogés {rule}"
+
+
+def relocation_frame(strategy: StrategyProjection) -> pd.DataFrame:
+    """The relocations of the households of demolished residences per year (means over the
+    replicates; a published strategy's small counts are masked by the job), in French; empty
+    without relocation."""
+    table = strategy.relocation
+    if table is None or table.empty:
+        return pd.DataFrame()
+    cols = [c for c in _RELOCATION_LABELS if c in table.columns]
+    out = table[cols].rename(columns=_RELOCATION_LABELS)
+    out["Année"] = out["Année"].astype(int)
+    return out
+
+
 def _territory_frame(result: ProjectionResult) -> pd.DataFrame:
     rows = []
     for strategy in result.published:
@@ -807,6 +856,28 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
             "bilan",
         )
     )
+    relocations = [(s, relocation_frame(s)) for s in result.published]
+    relocations = [(s, frame) for s, frame in relocations if len(frame)]
+    if relocations:
+        sections.append(
+            Section(
+                "Relogement des ménages des résidences démolies",
+                (
+                    *(
+                        table_html(frame, _RELOCATION_FORMATS, caption=_relocation_caption(s))
+                        for s, frame in relocations
+                    ),
+                    "<p class='note'>Chaque année, ménages à reloger au 1er janvier + ménages à "
+                    "reloger de l'année = ménages relogés + ménages sortis du parc avant "
+                    "relogement + ménages non relogés au 31 décembre. Le planificateur de "
+                    "relogement (stratégie « relogement: planificateur ») reloge avant chaque "
+                    "tour des commissions sous les règles de la charte ; la règle de priorité "
+                    "fait passer ces ménages avant les autres demandeurs. Les objectifs ne "
+                    "concernent que le planificateur.</p>",
+                ),
+                "relogement",
+            )
+        )
     sections.append(Section("Hypothèses", (_hypotheses(result),), "hypotheses"))
     page = render_page(
         f"Stratégies sur les années de la CIA — {names.territory}",
@@ -923,6 +994,17 @@ def write_projection(result: ProjectionResult, out_dir: Path) -> ProjectionOutpu
                     f"{strategy.name} : rééquilibrage des loyers à la relocation",
                 )
             )
+    for strategy, frame in relocations:
+        sheets.append(
+            Sheet(
+                _sheet("Relogement", strategy.name),
+                frame,
+                _relocation_caption(strategy),
+                "Moyennes des réplications ; effectifs inférieurs au seuil de secret statistique "
+                "masqués.",
+                _RELOCATION_FORMATS,
+            )
+        )
     sheets.append(
         Sheet(
             "Validation",
