@@ -38,7 +38,15 @@ from mixite.indicators.secrecy import (
 from mixite.params import Parameters, resolve
 from mixite.vocabulary import reservataire_key
 
+#: How every publication's attributions add up: Q1 outside QPV + the others; mutations + the
+#: others.
+ATTRIBUTION_IDENTITIES = (
+    Identity("attributions", ("attributions:q1_hors_qpv", "attributions:non_q1_en_qpv")),
+    Identity("attributions", ("attributions:mutation", "attributions:hors_mutation")),
+)
+
 __all__ = [
+    "ATTRIBUTION_IDENTITIES",
     "SHAPES",
     "protect_diagnostic",
     "quota_shapes",
@@ -541,8 +549,7 @@ def structure(
         ),
         identities=(
             Identity("pending", ("pending:mutation", "pending:hors_mutation")),
-            Identity("attributions", ("attributions:q1_hors_qpv", "attributions:non_q1_en_qpv")),
-            Identity("attributions", ("attributions:mutation", "attributions:hors_mutation")),
+            *ATTRIBUTION_IDENTITIES,
             Identity("attributions", ("attributions:nettes", "attributions:retirées")),
         ),
         implied=implied,

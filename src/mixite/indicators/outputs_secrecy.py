@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from mixite.indicators.diagnostic_secrecy import quota_shapes
+from mixite.indicators.diagnostic_secrecy import ATTRIBUTION_IDENTITIES, quota_shapes
 from mixite.indicators.diagnostic_secrecy import structure as diagnostic_structure
 from mixite.indicators.secrecy import (
     Count,
@@ -322,8 +322,7 @@ def projection_structure() -> Structure:
             ("flux_type",),
         ),
         identities=(
-            Identity("attributions", ("attributions:q1_hors_qpv", "attributions:non_q1_en_qpv")),
-            Identity("attributions", ("attributions:mutation", "attributions:hors_mutation")),
+            *ATTRIBUTION_IDENTITIES,
             Identity("bilan:présents", ("bilan:début", "bilan:entrées")),
             Identity("bilan:présents", ("bilan:fin", "bilan:départs", "bilan:départs_vente")),
         ),
