@@ -399,8 +399,12 @@ def _relocation_shapes(when: RowDims) -> tuple[Shape, ...]:
     households: its counts per strategy, the year in the measure (``RELOCATION_MEASURES``), the
     rehoused outside QPV and in new or recent dwellings parts of the rehoused (their shares
     beside them), intervals and shortfalls following their counts; and the rehoused, the same
-    households as the ledger's relocations of the year (one variable: masked in both tables or
-    in neither, and in one system of equations)."""
+    households as the ledger's relocations of the year: the cell also shows the ledger's variable
+    (``attributions:relogement`` of the strategy and year, one variable in both tables, masked in
+    both or in neither). The table's own variable of the rehoused (in the year's identity) and
+    the ledger's are two variables shown in one cell, masked together; the ledger only says
+    that its relocations are a part of its attributions (their complement unpublished), so
+    equating them would give a reader no more equations."""
 
     def strategy(row: Mapping[str, Any]) -> dict[str, str]:
         return {"strategy": str(row["strategy"])}
