@@ -91,27 +91,34 @@ def test_a_national_run_on_a_local_dask_cluster(france: Path, tmp_path: Path) ->
     assert gap[simulated["numerator"].isna()].isna().all()
 
     # the observed shares are those of the territory's own store (the quotas job), as
-    # published: under statistical secrecy (the small territories of the test mask most)
+    # published: the EPCI level alone under statistical secrecy (the partners are the
+    # territory's own business, in its own diagnostic)
     with Store(out / "bases" / f"{SUD_CORSE}.duckdb") as store:
         computed = quotas(store, 2024)
-    own = protect_quotas(computed.table, computed.secrecy_threshold).tables["quotas"]
-    mine = own.loc[own["level"] == "epci"].set_index("indicator")
+    alone = computed.table.loc[computed.table["level"] == "epci"].reset_index(drop=True)
+    own = protect_quotas(alone, computed.secrecy_threshold).tables["quotas"]
+    mine = own.set_index("indicator")
     epci = run.result.epci.set_index("epci").loc[SUD_CORSE]
     for ind in ("q1_hors_qpv", "non_q1_en_qpv", "prioritaires"):
         for column, theirs in (("attributions", "denominator"), ("share", "share"),
                                ("shortfall", "shortfall")):  # fmt: skip
             expected = pd.to_numeric(pd.Series([mine.loc[ind, theirs]]), errors="coerce")[0]
             assert epci[f"{ind}_{column}"] == pytest.approx(expected, nan_ok=True)
+    quota = rows.loc[rows["task"] == "quotas"]
+    assert set(quota["level"]) == {"epci"}
     # a count of the raw table from 1 to 10 is never in the national rows
     raw = computed.table.set_index(["level", "group", "indicator"])
-    quota = rows.loc[(rows["epci"] == SUD_CORSE) & (rows["task"] == "quotas")]
-    small = [
-        key for key in zip(quota["level"], quota["group"], quota["indicator"], strict=True)
-        if 1 <= raw.loc[key, "denominator"] <= 10
-    ]  # fmt: skip
-    assert small, "the test territory has small counts to mask"
-    published = quota.set_index(["level", "group", "indicator"])["denominator"]
-    assert published.loc[small].isna().all()
+    mine_rows = quota.loc[quota["epci"] == SUD_CORSE]
+    published = mine_rows.set_index(["level", "group", "indicator"])[["denominator", "numerator"]]
+    for key, line in published.iterrows():
+        for column in ("denominator", "numerator"):
+            if 1 <= raw.loc[key, column] <= 10:
+                assert pd.isna(line[column]), (key, column)
+    # the unprotected figures are beside the store, every level, and nowhere in the report
+    from mixite.national.runner import private_path
+
+    private = pd.read_parquet(private_path(out, "quotas", SUD_CORSE))
+    assert len(private) == len(computed.table) and "bailleur" in set(private["level"])
     assert epci["epci_name"] == "CC du Sud Corse" and epci["region_name"] == "Corse"
 
     # the diagnostic rows (secrecy applied over the tables the observatory shows only) are the

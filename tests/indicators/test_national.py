@@ -133,3 +133,103 @@ def test_a_masked_partner_leaves_the_priority_verdict_unknown(rows: pd.DataFrame
     obs = table.loc[table["source"] == "observe"].set_index(["epci", "indicator"])["met"]
     verdict = obs[("200000002", "prioritaires")]
     assert not pd.isna(verdict) and not bool(verdict)
+
+
+def _small_epci() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The three EPCIs and a fourth, D (same region as A and B, 1,500 dwellings), with 8
+    attributions outside QPV of which 3 to Q1 applicants (⌈0.25 × 8⌉ = 2 ≤ 3: met), 30 in QPV
+    of which 20 to the others (⌈15⌉ ≤ 20: met), 40 in all of which 12 priority: the unprotected
+    rows, and the published ones where secrecy masked D's small counts (8 and 3, and what
+    follows them: share, interval, shortfall) — as ``protect_quotas`` does."""
+    from .national_rows import B, quotas
+
+    d = {**B, "epci": "200000004", "epci_name": "CC Delta", "dwellings": 1500}
+    truth = pd.concat(
+        [national_rows(), pd.DataFrame(quotas(d, (8, 3), (30, 20), (40, 12), []))],
+        ignore_index=True,
+    )
+    published = truth.loc[~truth["level"].isin(["reservataire", "bailleur_non_reserve"])].copy()
+    hidden = (published["epci"] == d["epci"]) & (published["indicator"] == "q1_hors_qpv")
+    published.loc[hidden, ["denominator", "numerator", "share", "share_low", "share_high",
+                           "shortfall"]] = np.nan  # fmt: skip
+    return truth, published
+
+
+def test_protect_quotas_masks_the_small_epci() -> None:
+    from mixite.indicators.diagnostic_secrecy import protect_quotas
+
+    truth, published = _small_epci()
+    own = truth.loc[(truth["epci"] == "200000004") & (truth["level"] == "epci")]
+    table = protect_quotas(own[["level", "group", "indicator", "denominator", "numerator",
+                                "share", "target"]].reset_index(drop=True), 11)  # fmt: skip
+    masked = table.tables["quotas"].set_index("indicator")
+    assert pd.isna(masked.loc["q1_hors_qpv", "denominator"])
+    assert pd.isna(masked.loc["q1_hors_qpv", "numerator"])
+    got = published.loc[(published["epci"] == "200000004") & (published["task"] == "quotas")]
+    assert got.loc[got["indicator"] == "q1_hors_qpv", "denominator"].isna().all()
+
+
+def test_a_masked_epci_still_counts_in_the_share_meeting_the_objective() -> None:
+    from mixite.jobs.national import national_summary
+
+    truth, published = _small_epci()
+    failures = pd.DataFrame(columns=["epci", "epci_name", "task", "error"])
+    result = national_summary(
+        published, failures, ["diagnostic", "quotas", "simulation"], private=truth
+    )
+    # the per-EPCI table: D's Q1 counts masked, its verdict published — 8 and 3 masked read
+    # as 1 to 10 each: met leaves 1 ≤ d ≤ 10 and ⌈d/4⌉ ≤ n ≤ d, many values of d, n and d − n
+    epci = result.epci.set_index("epci")
+    assert np.isnan(epci.loc["200000004", "q1_hors_qpv_share"])
+    assert np.isnan(epci.loc["200000004", "q1_hors_qpv_attributions"])
+    assert bool(epci.loc["200000004", "q1_hors_qpv_secret"])
+    assert bool(epci.loc["200000004", "q1_hors_qpv_met"])
+    assert epci.loc["200000004", "non_q1_en_qpv_share"] == pytest.approx(20 / 30)
+    # « part des EPCI à l'objectif » Q1: A met, B not, C none, D met → 2 of 3 (on the
+    # published rows alone: 1 of 2)
+    a = result.attainment
+    q1 = a.loc[(a["source"] == "observe") & (a["indicator"] == "q1_hors_qpv")].iloc[0]
+    assert (q1["epcis"], q1["met"]) == (3, 2)
+    assert q1["share_met"] == pytest.approx(2 / 3)
+    # the national share (12 + 20 + 0 + 3) / (40 + 100 + 0 + 8) would give back D's 3 and 5
+    # by difference with the published EPCIs (X = 3, 8 − 3 = 5: both from 1 to 10): masked,
+    # and so are the totals; the median of 20 %, 30 %, 37.5 % is A's 30 %, published
+    assert np.isnan(q1["national_share"]) and np.isnan(q1["numerator"])
+    assert q1["median_share"] == pytest.approx(0.3)
+    # the other objectives: nothing masked, national shares as computed by hand
+    non_q1 = a.loc[(a["source"] == "observe") & (a["indicator"] == "non_q1_en_qpv")].iloc[0]
+    assert (non_q1["epcis"], non_q1["met"]) == (4, 3)
+    assert non_q1["national_share"] == pytest.approx((8 + 30 + 5 + 20) / (20 + 50 + 10 + 30))
+    # region 24 (A, B, D): 2 of 3 meet it
+    region = result.by_region.set_index(["region", "indicator"])
+    assert region.loc[("24", "q1_hors_qpv"), ["epcis", "met"]].tolist() == [3, 2]
+
+
+def test_a_verdict_that_would_pin_a_masked_count_is_withheld() -> None:
+    # 40 attributions published, their Q1 count masked (1 to 10): met means ≥ ⌈10⌉ → 10
+    assert summary.verdict_reveals(40, np.nan, True, 0.25, 11)
+    # not met: 1 to 9, several values
+    assert not summary.verdict_reveals(40, np.nan, False, 0.25, 11)
+    # 22 published, met: 6 to 10
+    assert not summary.verdict_reveals(22, np.nan, True, 0.25, 11)
+    # 6 published, 4 masked? never: counts from 1 to 10 are masked with their complement
+    assert not summary.verdict_reveals(np.nan, np.nan, True, 0.25, 11)
+    # a met priority objective says the EPCI's own count reaches it: 40 published → 10
+    assert summary.verdict_reveals(40, np.nan, True, 0.25, 11, priority=True)
+    assert not summary.verdict_reveals(40, np.nan, False, 0.25, 11, priority=True)
+    # withheld, it still counts; alone in its groups it would come back by difference
+    truth, published = _small_epci()
+    d = (truth["epci"] == "200000004") & (truth["indicator"] == "q1_hors_qpv")
+    truth.loc[d & (truth["task"] == "quotas"), ["denominator", "numerator", "share"]] = [
+        40,
+        10,
+        0.25,
+    ]
+    truth.loc[d & (truth["task"] == "quotas"), "shortfall"] = 0.0
+    shown = (published["epci"] == "200000004") & (published["indicator"] == "q1_hors_qpv")
+    published.loc[shown & (published["task"] == "quotas"), "denominator"] = 40.0
+    table = summary.epci_table(truth, BOUNDS, published).set_index("epci")
+    assert pd.isna(table.loc["200000004", "q1_hors_qpv_met"])
+    a = summary.attainment(truth, published)
+    q1 = a.loc[(a["source"] == "observe") & (a["indicator"] == "q1_hors_qpv")].iloc[0]
+    assert q1["epcis"] == 3 and pd.isna(q1["met"]) and np.isnan(q1["share_met"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,8 +37,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TASKS",
+    "NationalRows",
     "default_scenarios",
     "diagnostic_rows",
+    "national_diagnostic",
+    "national_quotas",
     "national_summary",
     "quota_rows",
     "simulation_rows",
@@ -50,6 +54,18 @@ NATIONAL_DIAGNOSTIC_TABLES = ("stock_qpv", "vacance_territoire", "demande_territ
 
 #: The tasks, in the order they run on a territory.
 TASKS: tuple[Task, ...] = (Task.DIAGNOSTIC, Task.QUOTAS, Task.SIMULATION)
+
+
+@dataclass(frozen=True)
+class NationalRows:
+    """What a task gives the national observatory for one territory: ``published``, the rows of
+    its result file (EPCI level, statistical secrecy applied), and ``private``, the same figures
+    unprotected (and, for the quotas, the partners the priority verdict needs), written beside
+    the territory's store (``bases/``, never in the report) so that the national aggregates
+    count every EPCI, masked or not (docs/secret-statistique.md, « Observatoire national »)."""
+
+    published: pd.DataFrame
+    private: pd.DataFrame
 
 
 def territory_identity(store: StoreLike, millesime: int | None = None) -> dict[str, Any]:
@@ -133,11 +149,23 @@ def _number(value: Any) -> float:
 def diagnostic_rows(
     store: StoreLike, millesime: int | None = None, params: Parameters | None = None
 ) -> pd.DataFrame:
-    """The national diagnostic of a territory (long format, statistical secrecy applied): share
-    of the stock in QPV, vacancy, turnover, applications per attribution at the EPCI level, and
-    the room for manoeuvre outside QPV (attainable Q1 share, binding reason in ``detail``) of the
-    EPCI and of each landlord (``jobs.diagnostic.diagnostic_tables`` and ``marges``: secrecy
-    applied over the tables this publication shows, not over the whole diagnostic)."""
+    """The published national diagnostic of a territory (``national_diagnostic``)."""
+    return national_diagnostic(store, millesime, params).published
+
+
+def national_diagnostic(
+    store: StoreLike, millesime: int | None = None, params: Parameters | None = None
+) -> NationalRows:
+    """The national diagnostic of a territory, EPCI level (long format): share of the stock in
+    QPV, vacancy, turnover, applications per attribution and the room for manoeuvre outside QPV
+    (attainable Q1 share, binding reason in ``detail``; ``jobs.diagnostic.diagnostic_tables``
+    and ``marges``, secrecy applied over the tables this publication shows).
+
+    The achieved Q1 share outside QPV of the same leases, beside the attainable one, is only in
+    the private rows: its attributions are published once, by the quotas task
+    (``national_quotas``), protected with the territory's other objectives — two files each
+    protecting the same count on its own would give it back (docs/secret-statistique.md). The
+    landlords' room for manoeuvre stays in the territory's own ``mixite diagnostic``."""
     from mixite.errors import MixiteError
     from mixite.jobs._load import load_names, load_snapshot
     from mixite.jobs.diagnostic import diagnostic_tables, marges
@@ -154,13 +182,14 @@ def diagnostic_rows(
     except MixiteError:  # no rents, no applications, no attributions: the other rows stay
         marges_result = None
     rows: list[dict[str, Any]] = []
+    private: list[dict[str, Any]] = []
 
-    def add(indicator: str, num: Any, den: Any, share: Any, level: str = Level.EPCI,
-            group: str = epci, **extra: Any) -> None:  # fmt: skip
-        rows.append(
+    def add(indicator: str, num: Any, den: Any, share: Any, into: list[dict[str, Any]] = rows,
+            **extra: Any) -> None:  # fmt: skip
+        into.append(
             {
-                "level": str(level),
-                "group": group,
+                "level": str(Level.EPCI),
+                "group": epci,
                 "indicator": str(indicator),
                 "numerator": _number(num),
                 "denominator": _number(den),
@@ -186,31 +215,28 @@ def diagnostic_rows(
         row = dem.iloc[0]
         add(NationalIndicator.PRESSURE, row["pending"], row["attributions"], row["pressure"])
     if marges_result is not None:
-        groups = marges_result.groups
-        shown = groups.loc[groups["level"].isin([Level.EPCI, Level.LANDLORD])]
-        for line in shown.itertuples():
-            level = str(line.level)
-            achieved = _number(line.achieved_attributions)
-            # the legal share of the same year, beside what was attainable
-            add(
-                Indicator.Q1_OUTSIDE_QPV,
-                np.round(_number(line.achieved_share) * achieved),
-                achieved,
-                line.achieved_share,
-                level=level,
-                group=epci if level == Level.EPCI else str(line.group),
-                target=_number(line.target),
-            )
-            add(
-                NationalIndicator.ATTAINABLE_Q1,
-                line.attainable_q1,
-                line.expected_vacancies,
-                line.attainable_share,
-                level=level,
-                group=epci if level == Level.EPCI else str(line.group),
-                target=_number(line.target),
-                detail=str(line.reason),
-            )
+        shown = marges_result.groups
+        raw = marges_result.marges.groups
+        for line, truth in zip(
+            shown.loc[shown["level"] == Level.EPCI].itertuples(),
+            raw.loc[raw["level"] == Level.EPCI].itertuples(),
+            strict=True,
+        ):
+            target = _number(line.target)
+            add(NationalIndicator.ATTAINABLE_Q1, line.attainable_q1, line.expected_vacancies,
+                line.attainable_share, target=target, detail=str(line.reason))  # fmt: skip
+            add(NationalIndicator.ATTAINABLE_Q1, truth.attainable_q1, truth.expected_vacancies,
+                truth.attainable_share, into=private, target=target,
+                detail=str(truth.reason))  # fmt: skip
+            achieved = _number(truth.achieved_attributions)
+            # the legal share of the same year, beside what was attainable (private only)
+            add(Indicator.Q1_OUTSIDE_QPV, np.round(_number(truth.achieved_share) * achieved),
+                achieved, truth.achieved_share, into=private, target=target)  # fmt: skip
+    secret = [r for r in rows if r["indicator"] != NationalIndicator.ATTAINABLE_Q1] + private
+    return NationalRows(_diagnostic_frame(rows, names), _diagnostic_frame(secret, names))
+
+
+def _diagnostic_frame(rows: list[dict[str, Any]], names: Names) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=[*LONG_COLUMNS, "group_name", "detail"])
@@ -232,26 +258,44 @@ def latest_attribution_year(store: StoreLike) -> int:
 def quota_rows(
     store: StoreLike, year: int | None = None, params: Parameters | None = None
 ) -> pd.DataFrame:
+    """The published legal quota indicators of a territory (``national_quotas``)."""
+    return national_quotas(store, year, params).published
+
+
+def national_quotas(
+    store: StoreLike, year: int | None = None, params: Parameters | None = None
+) -> NationalRows:
     """The legal quota indicators of the leases of ``year`` (the year before the latest
-    millésime when None) at every level, with the exact interval of each share and the
-    shortfall in attributions (``jobs.diagnostic.quotas``); statistical secrecy applied
+    millésime when None), with the exact interval of each share and the shortfall in
+    attributions (``jobs.diagnostic.quotas``).
+
+    Published: the EPCI level only, under statistical secrecy
     (``indicators.diagnostic_secrecy.protect_quotas``: small counts masked with their share,
-    interval and shortfall, and partners so that no masked count comes back by subtraction)."""
+    interval and shortfall, and what would give them back — the attributions outside and in
+    QPV add up to all of them). The partners (landlords, reservataires, communes) are the
+    territory's own business, in its ``mixite diagnostic``: protected with them, a small EPCI
+    would lose its own share for a small partner. Private: every level unprotected, the
+    national verdicts' input (the priority objective binds the partners)."""
     from mixite.indicators.diagnostic_secrecy import protect_quotas
     from mixite.jobs.diagnostic import quotas
 
     result = quotas(store, latest_attribution_year(store) if year is None else year, params)
-    table = protect_quotas(result.table, result.secrecy_threshold).tables["quotas"]
+    epci = result.table.loc[result.table["level"] == Level.EPCI].reset_index(drop=True)
+    table = protect_quotas(epci, result.secrecy_threshold).tables["quotas"]
+    return NationalRows(_quota_frame(table, result.names), _quota_frame(result.table, result.names))
+
+
+def _quota_frame(table: pd.DataFrame, names: Names) -> pd.DataFrame:
     table = table.rename(columns={"ci_low": "share_low", "ci_high": "share_high"})
     keep = [*LONG_COLUMNS, "share_low", "share_high", "shortfall"]
     out = table[keep].copy()
     for column in ("denominator", "numerator", "share", "share_low", "share_high", "shortfall"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
-    out["group_name"] = _group_names(out, result.names)
+    out["group_name"] = _group_names(out, names)
     # the priority objective binds reservataires and landlords' own stock, not the EPCI
     applies = table["target_applies"].astype(bool).to_numpy()
     out["detail"] = pd.Series("descriptif", index=out.index, dtype=object).mask(applies, None)
-    return out
+    return out.reset_index(drop=True)
 
 
 def default_scenarios(
@@ -319,29 +363,39 @@ def national_summary(
     skipped: int = 0,
     params: Parameters | None = None,
     when: dt.date | None = None,
+    private: pd.DataFrame | None = None,
 ) -> NationalResult:
     """The national result of every territory's rows (``NATIONAL_COLUMNS``): one row per EPCI,
     the share of EPCIs meeting each objective, the distributions by region and by size class,
     the room for manoeuvre and, with several scenarios, the change per EPCI against the
     baseline (``indicators.national``). ``failures``: the territories that failed (``epci``,
-    ``epci_name``, ``error``); ``skipped``: territories already done by an earlier run."""
+    ``epci_name``, ``error``); ``skipped``: territories already done by an earlier run.
+
+    ``rows`` are the published rows (statistical secrecy applied); ``private`` the territories'
+    unprotected figures (``NationalRows.private``): the verdicts and the aggregates count every
+    EPCI from them, and what is published gives back no masked count
+    (``indicators.national``, docs/secret-statistique.md)."""
     from mixite.indicators import national as summary
+    from mixite.indicators._common import small_cell_threshold
 
     when = when or dt.date.today()
     bounds = _size_bounds(params, when)
+    threshold = small_cell_threshold(params, when)
     scenarios = tuple(
         dict.fromkeys(rows.loc[rows["task"] == Task.SIMULATION, "scenario"].astype(str))
     )
-    epci = summary.epci_table(rows, bounds)
-    room = summary.room_for_manoeuvre(rows)
+    truth = summary.unprotected(rows, private)
+    epci = summary.epci_table(truth, bounds, rows, threshold)
+    room = summary.room_for_manoeuvre(truth)
+    shown_room = summary.publish_room(room, truth, rows, threshold)
     return NationalResult(
         rows=rows,
         epci=epci,
-        attainment=summary.attainment(rows),
-        by_region=summary.distribution(rows, epci, "region"),
-        by_size=summary.distribution(rows, epci, "size_class"),
-        room=room,
-        room_counts=summary.room_counts(room),
+        attainment=summary.attainment(truth, rows, threshold),
+        by_region=summary.distribution(truth, epci, "region", rows, threshold),
+        by_size=summary.distribution(truth, epci, "size_class", rows, threshold),
+        room=shown_room,
+        room_counts=summary.room_counts(room, shown_room),
         scenario_changes=summary.scenario_changes(rows) if len(scenarios) > 1 else None,
         failures=failures.reset_index(drop=True),
         tasks=tuple(str(t) for t in tasks),

@@ -4,6 +4,9 @@ one Dask task per territory; results written atomically, territories already don
 Layout of the output folder (``--sortie``)::
 
     bases/<SIREN>.duckdb            the territory's store (and its pseudonymisation key .cle)
+    bases/<SIREN>.<tâche>.parquet   the figures of diagnostic and quotas before statistical
+                                    secrecy (private, like the store: the national aggregates'
+                                    input, never published)
     resultats/<tâche>/<SIREN>.parquet   its rows in the national long format, one file per task
                                         (simulation: resultats/simulation-<empreinte>/, the
                                         fingerprint of the scenarios)
@@ -44,6 +47,7 @@ __all__ = [
     "NationalRun",
     "TerritoryReport",
     "parse_tasks",
+    "private_path",
     "process_territory",
     "result_path",
     "run_national",
@@ -120,6 +124,11 @@ def result_path(output: Path, task: str, siren: str, key: str = "") -> Path:
     return output / RESULTS / folder / f"{siren}.parquet"
 
 
+def private_path(output: Path, task: str, siren: str) -> Path:
+    """The private (unprotected) figures of a territory and a task, beside its store."""
+    return output / BASES / f"{siren}.{task}.parquet"
+
+
 def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.partiel")
@@ -177,13 +186,17 @@ def process_territory(
                         continue
                     step = str(task)
                     try:
-                        if task == Task.DIAGNOSTIC:
-                            rows = jobs.with_identity(
-                                jobs.diagnostic_rows(store, millesime), identity, task
+                        if task in (Task.DIAGNOSTIC, Task.QUOTAS):
+                            both = (
+                                jobs.national_diagnostic(store, millesime)
+                                if task == Task.DIAGNOSTIC
+                                else jobs.national_quotas(store, millesime - 1)
                             )
-                        elif task == Task.QUOTAS:
-                            rows = jobs.with_identity(
-                                jobs.quota_rows(store, millesime - 1), identity, task
+                            rows = jobs.with_identity(both.published, identity, task)
+                            # the private figures first: the published file marks the task done
+                            _write_atomic(
+                                jobs.with_identity(both.private, identity, task),
+                                private_path(output, task, territory.siren),
                             )
                         else:
                             chosen = jobs.default_scenarios(store, scenarios, seed, replicates)
@@ -225,12 +238,22 @@ def _unexpected(output: Path, territory: Territory, exc: BaseException) -> str:
 
 
 def _rows(
-    output: Path, territories: Sequence[Territory], tasks: Sequence[str], key: str
+    output: Path,
+    territories: Sequence[Territory],
+    tasks: Sequence[str],
+    key: str,
+    private: bool = False,
 ) -> pd.DataFrame:
     frames = []
     for territory in territories:
         for task in tasks:
-            path = result_path(output, task, territory.siren, key)
+            if private and task == Task.SIMULATION:
+                continue
+            path = (
+                private_path(output, task, territory.siren)
+                if private
+                else result_path(output, task, territory.siren, key)
+            )
             if path.exists():
                 frames.append(pd.read_parquet(path))
     if not frames:
@@ -336,9 +359,13 @@ def run_national(
         columns=["epci", "epci_name", "task", "error"],
     )
     failed_sirens = {r.siren for r in failed}
-    rows = _rows(output, [t for t in territories if t.siren not in failed_sirens], chosen, key)
+    sound = [t for t in territories if t.siren not in failed_sirens]
     result = national_summary(
-        rows, failures, [str(t) for t in chosen], skipped=len(territories) - len(todo)
+        _rows(output, sound, chosen, key),
+        failures,
+        [str(t) for t in chosen],
+        skipped=len(territories) - len(todo),
+        private=_rows(output, sound, chosen, key, private=True),
     )
     peaks: dict[str, float] = {}
     for r in reports:

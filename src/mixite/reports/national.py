@@ -84,10 +84,12 @@ def _interval(share: Any, low: Any, high: Any) -> str:
     return f"{fr.percent(share)} [{fr.percent(low)} ; {fr.percent(high)}]"
 
 
-def _verdict(met: Any) -> str:
+def _verdict(met: Any, secret: bool = False) -> str:
+    """The verdict in words; ``secret``: the EPCI's counts are masked (statistical secrecy)."""
     if met is None or met is pd.NA or (isinstance(met, float) and met != met):
-        return fr.MISSING
-    return "atteint" if bool(met) else "non atteint"
+        return fr.SECRET if secret else fr.MISSING
+    word = "atteint" if bool(met) else "non atteint"
+    return f"{word} ({fr.SECRET} sur les effectifs)" if secret else word
 
 
 def epci_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]:
@@ -114,7 +116,11 @@ def epci_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]
         out[f"{short} : haut"] = e[f"{ind}_high"]
         out[f"{short} : attributions concernées"] = e[f"{ind}_attributions"]
         out[f"{short} : manque"] = e[f"{ind}_shortfall"]
-        out[f"{short} : verdict"] = [_verdict(m) for m in e[f"{ind}_met"]]
+        secret = e[f"{ind}_secret"] if f"{ind}_secret" in e else pd.Series(False, index=e.index)
+        # a masked count: its cells empty, the verdict column says why
+        out[f"{short} : verdict"] = [
+            _verdict(m, bool(s)) for m, s in zip(e[f"{ind}_met"], secret, strict=True)
+        ]
         formats |= {
             f"{short} : part": "pct",
             f"{short} : bas": "pct",
@@ -622,11 +628,12 @@ def _epci_view(frame: pd.DataFrame) -> pd.DataFrame:
         if f"{short} : part" not in frame:
             continue
         out[short] = [
-            _interval(s, lo, hi)
-            for s, lo, hi in zip(
+            fr.SECRET if pd.isna(s) and fr.SECRET in str(v) else _interval(s, lo, hi)
+            for s, lo, hi, v in zip(
                 frame[f"{short} : part"],
                 frame[f"{short} : bas"],
                 frame[f"{short} : haut"],
+                frame[f"{short} : verdict"],
                 strict=True,
             )
         ]
