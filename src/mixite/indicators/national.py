@@ -468,7 +468,7 @@ def publish_room(
     out["attainable_share"] = out["epci"].map(diag["share"])
     verdict = out["epci"].map(q1["shown"]).fillna(True).astype(bool).to_numpy()
     attainable = out["attainable_share"].notna().to_numpy()
-    out["category"] = out["category"].where(visible | (verdict & attainable))
+    out["category"] = out["category"].where(attainable & (visible | verdict))
     return out
 
 
