@@ -23,6 +23,7 @@ difference with the published rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -67,6 +68,15 @@ def size_class(dwellings: Any, bounds: Sequence[int]) -> np.ndarray:
     b = np.asarray(bounds, dtype=float)
     idx = np.clip(np.searchsorted(b, d, side="right") - 1, 0, len(b) - 1)
     return np.asarray(b[idx], dtype=np.int64)
+
+
+def _threshold(threshold: int | None) -> int:
+    """The secrecy threshold given, else today's ``secret_statistique.seuil``."""
+    if threshold is not None:
+        return threshold
+    from mixite.indicators._common import small_cell_threshold
+
+    return small_cell_threshold(None, dt.date.today())
 
 
 def unprotected(rows: pd.DataFrame, private: pd.DataFrame | None) -> pd.DataFrame:
@@ -149,7 +159,7 @@ def _met(shortfall: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def objectives(
-    rows: pd.DataFrame, published: pd.DataFrame | None = None, threshold: int = 11
+    rows: pd.DataFrame, published: pd.DataFrame | None = None, threshold: int | None = None
 ) -> pd.DataFrame:
     """One row per source, scenario, EPCI and legal objective: the EPCI-scale counts, share,
     interval, target and shortfall, and whether the objective is met (``met``, NA without
@@ -207,10 +217,11 @@ def objectives(
         den = pub["denominator"].reindex(keys).to_numpy(dtype=float)
         num = pub["numerator"].reindex(keys).to_numpy(dtype=float)
         secret = np.isnan(den) | np.isnan(num)
+        limit = _threshold(threshold)
         shown = [
             not hidden
             or pd.isna(met)
-            or not verdict_reveals(d, n, bool(met), float(t), threshold, ind == Indicator.PRIORITY)
+            or not verdict_reveals(d, n, bool(met), float(t), limit, ind == Indicator.PRIORITY)
             for hidden, d, n, met, t, ind in zip(
                 secret, den, num, out.loc[obs, "met"], out.loc[obs, "target"],
                 out.loc[obs, "indicator"], strict=True,
@@ -251,7 +262,7 @@ def _guard(group: pd.DataFrame, threshold: int) -> dict[str, bool]:
     return {"totals": not hidden.any(), "share": share, "median": median, "met": met}
 
 
-def _summary(block: pd.DataFrame, keys: list[str], threshold: int = 11) -> pd.DataFrame:
+def _summary(block: pd.DataFrame, keys: list[str], threshold: int) -> pd.DataFrame:
     grouped = block.groupby(keys, sort=False, dropna=False)
     out = grouped.agg(
         epcis=("met", lambda s: int(s.notna().sum())),
@@ -290,7 +301,7 @@ def _summary(block: pd.DataFrame, keys: list[str], threshold: int = 11) -> pd.Da
 
 
 def attainment(
-    rows: pd.DataFrame, published: pd.DataFrame | None = None, threshold: int = 11
+    rows: pd.DataFrame, published: pd.DataFrame | None = None, threshold: int | None = None
 ) -> pd.DataFrame:
     """Per source (observed, simulated), scenario and legal objective: the EPCIs with a verdict
     (``epcis``), those meeting it (``met``) and their share, the national share (sum of the
@@ -301,11 +312,11 @@ def attainment(
                "median_share", "numerator", "denominator", "target"]  # fmt: skip
     if table.empty:
         return pd.DataFrame(columns=columns)
-    return _summary(table, ["source", "scenario", "indicator"], threshold)[columns]
+    return _summary(table, ["source", "scenario", "indicator"], _threshold(threshold))[columns]
 
 
 def _main_objectives(
-    rows: pd.DataFrame, published: pd.DataFrame | None, threshold: int
+    rows: pd.DataFrame, published: pd.DataFrame | None, threshold: int | None
 ) -> pd.DataFrame:
     """The objectives of the observed attributions, else of the simulated baseline."""
     table = objectives(rows, published, threshold)
@@ -322,7 +333,7 @@ def epci_table(
     rows: pd.DataFrame,
     bounds: Sequence[int],
     published: pd.DataFrame | None = None,
-    threshold: int = 11,
+    threshold: int | None = None,
 ) -> pd.DataFrame:
     """One row per EPCI: identity, size class (lower bound, ``size_class``), for each legal
     objective the observed share, interval (``_low``, ``_high``), attributions concerned,
@@ -379,7 +390,7 @@ def distribution(
     epci: pd.DataFrame,
     key: str,
     published: pd.DataFrame | None = None,
-    threshold: int = 11,
+    threshold: int | None = None,
 ) -> pd.DataFrame:
     """Per value of ``key`` (``region`` or ``size_class`` of ``epci_table``) and legal
     objective: EPCIs, dwellings, EPCIs meeting the objective and their share, national and
@@ -392,7 +403,7 @@ def distribution(
     if table.empty:
         return pd.DataFrame(columns=columns)
     merged = table.merge(epci[["epci", key, *extra, "dwellings"]], on="epci", how="left")
-    out = _summary(merged, [key, *extra, "indicator"], threshold)
+    out = _summary(merged, [key, *extra, "indicator"], _threshold(threshold))
     stock = epci.groupby(key)["dwellings"].sum()
     out["dwellings"] = out[key].map(stock).astype("int64")
     rank = {str(ind): k for k, ind in enumerate(Indicator)}
@@ -436,7 +447,7 @@ def room_for_manoeuvre(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def publish_room(
-    room: pd.DataFrame, rows: pd.DataFrame, published: pd.DataFrame, threshold: int = 11
+    room: pd.DataFrame, rows: pd.DataFrame, published: pd.DataFrame, threshold: int | None = None
 ) -> pd.DataFrame:
     """The room for manoeuvre per EPCI (``room_for_manoeuvre`` of the unprotected ``rows``) as
     published: the achieved share, the room and the shortfall only where the quotas task
