@@ -282,6 +282,10 @@ def _changes_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Form
     return out, formats
 
 
+def _figure(share: Any) -> str:
+    return fr.SECRET if pd.isna(share) else fr.percent(share)
+
+
 def _kpis(result: NationalResult) -> str:
     a = result.attainment
     items = [
@@ -292,8 +296,9 @@ def _kpis(result: NationalResult) -> str:
     if len(q1):
         row = q1.iloc[0]
         items += [
-            (fr.percent(row["national_share"]), "part nationale Q1 ou relogés hors QPV"),
-            (fr.percent(row["share_met"]), f"des EPCI atteignent {fr.percent(row['target'], 0)}"),
+            # masked by statistical secrecy where it would give back a small EPCI's count
+            (_figure(row["national_share"]), "part nationale Q1 ou relogés hors QPV"),
+            (_figure(row["share_met"]), f"des EPCI atteignent {fr.percent(row['target'], 0)}"),
         ]
     cells = "".join(
         f'<div class="kpi"><div class="v">{html.escape(v)}</div>'
