@@ -282,8 +282,11 @@ def _changes_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Form
     return out, formats
 
 
-def _figure(share: Any) -> str:
-    return fr.SECRET if pd.isna(share) else fr.percent(share)
+def _figure(share: Any, epcis: Any) -> str:
+    """A headline share; missing although EPCIs are concerned: masked by statistical secrecy."""
+    if pd.isna(share):
+        return fr.SECRET if not pd.isna(epcis) and int(epcis) > 0 else fr.MISSING
+    return fr.percent(share)
 
 
 def _kpis(result: NationalResult) -> str:
@@ -297,8 +300,11 @@ def _kpis(result: NationalResult) -> str:
         row = q1.iloc[0]
         items += [
             # masked by statistical secrecy where it would give back a small EPCI's count
-            (_figure(row["national_share"]), "part nationale Q1 ou relogés hors QPV"),
-            (_figure(row["share_met"]), f"des EPCI atteignent {fr.percent(row['target'], 0)}"),
+            (_figure(row["national_share"], row["epcis"]), "part nationale Q1 ou relogés hors QPV"),
+            (
+                _figure(row["share_met"], row["epcis"]),
+                f"des EPCI atteignent {fr.percent(row['target'], 0)}",
+            ),
         ]
     cells = "".join(
         f'<div class="kpi"><div class="v">{html.escape(v)}</div>'
