@@ -4,6 +4,8 @@ by hand in the comments: met = shortfall max(0, ⌈target × N⌉ − achieved) 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,8 +171,9 @@ def test_protect_quotas_masks_the_small_epci() -> None:
     assert got.loc[got["indicator"] == "q1_hors_qpv", "denominator"].isna().all()
 
 
-def test_a_masked_epci_still_counts_in_the_share_meeting_the_objective() -> None:
+def test_a_masked_epci_still_counts_in_the_share_meeting_the_objective(tmp_path: Path) -> None:
     from mixite.jobs.national import national_summary
+    from mixite.reports.national import write_national
 
     truth, published = _small_epci()
     failures = pd.DataFrame(columns=["epci", "epci_name", "task", "error"])
@@ -203,6 +206,14 @@ def test_a_masked_epci_still_counts_in_the_share_meeting_the_objective() -> None
     # region 24 (A, B, D): 2 of 3 meet it
     region = result.by_region.set_index(["region", "indicator"])
     assert region.loc[("24", "q1_hors_qpv"), ["epcis", "met"]].tolist() == [3, 2]
+    # the report: D named, its Q1 share « secret statistique », its verdict beside it; the
+    # masked national share too; the published rows only in national.parquet
+    outputs = write_national(result, tmp_path)
+    page = outputs.html.read_text(encoding="utf-8")
+    assert "CC Delta" in page and "secret statistique" in page
+    assert len(pd.read_parquet(outputs.parquet)) == len(published)
+    epcis = pd.read_parquet(outputs.epci_parquet).set_index("epci")
+    assert np.isnan(epcis.loc["200000004", "q1_hors_qpv_attributions"])
 
 
 def test_a_verdict_that_would_pin_a_masked_count_is_withheld() -> None:
