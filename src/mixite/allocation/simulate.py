@@ -416,12 +416,12 @@ def simulate_year(
                     lists[key] = (c_a[waiting], r_a[waiting])
         # The candidates that fit the dwelling (ceiling, size), kept per commune and fit key
         # and pruned of the housed households once per commission, as the commune's lists.
-        key = (commune, *fit_key(vac, v))
-        fit = fitting.get(key)
+        kind, zone, rooms = fit_key(vac, v)
+        fit = fitting.get((commune, kind, zone, rooms))
         if fit is None:
             c_a, r_a = lists[commune]
             keep = fits_vacancy(vac, apps, v, c_a)
-            fit = fitting[key] = [c_a[keep], r_a[keep], current_week]
+            fit = fitting[(commune, kind, zone, rooms)] = [c_a[keep], r_a[keep], current_week]
         elif fit[2] != current_week:
             waiting = ~housed[fit[0]]
             if not waiting.all():
