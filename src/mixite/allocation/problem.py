@@ -70,6 +70,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from numba import njit
 
 from mixite.affordability import Thresholds
 from mixite.errors import InputError, Location
@@ -530,6 +531,35 @@ def fits_vacancy(vac: Vacancies, apps: Applications, v: int, a_idx: IntArray) ->
     return ok
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _affordability(
+    cost: float,
+    amount: Any,
+    a_idx: Any,
+    monthly_resources: Any,
+    consumption_units: Any,
+    max_effort_rate: float,
+    min_reste_a_vivre: float,
+    days_per_month: float,
+    passed: Any,
+    effort_out: Any,
+) -> None:  # pragma: no cover - compiled by numba, exercised through affordable_for_vacancy
+    """The effort rate and reste à vivre rules of ``admissible_block`` for one vacancy of
+    monthly ``cost``, the aid ``amount`` of each application ``a_idx``: the same operations in
+    the same order as the array formula (``max(cost - aid, 0)``, then the divisions), so the
+    same results bit for bit; ``effort_out`` is 0 where the rules fail."""
+    for i in range(a_idx.size):
+        net = cost - amount[i]
+        if net < 0.0:
+            net = 0.0
+        resources = monthly_resources[a_idx[i]]
+        effort = net / resources if resources > 0 else np.inf
+        rav = (resources - net) / consumption_units[a_idx[i]] / days_per_month
+        ok = effort <= max_effort_rate and rav >= min_reste_a_vivre
+        passed[i] = ok
+        effort_out[i] = effort if ok else 0.0
+
+
 def affordable_for_vacancy(
     vac: Vacancies,
     apps: Applications,
@@ -549,15 +579,20 @@ def affordable_for_vacancy(
         amount = one(float(cost[0]), a_idx, v)
     else:
         amount = aid_fn(cost, a_idx, np.full(1, v, np.int64))
-    net = np.maximum(cost - amount, 0.0)
-    resources = apps.monthly_resources[a_idx]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        effort = np.where(resources > 0, net / resources, np.inf)
-        rav = (resources - net) / apps.consumption_units[a_idx] / thresholds.days_per_month
-    passed: BoolArray = (effort <= thresholds.max_effort_rate) & (
-        rav >= thresholds.min_reste_a_vivre
+    passed: BoolArray = np.empty(a_idx.size, dtype=np.bool_)
+    out: FloatArray = np.empty(a_idx.size)
+    _affordability(
+        float(cost[0]),
+        np.asarray(amount, dtype=np.float64).reshape(-1),
+        a_idx,
+        apps.monthly_resources,
+        apps.consumption_units,
+        float(thresholds.max_effort_rate),
+        float(thresholds.min_reste_a_vivre),
+        float(thresholds.days_per_month),
+        passed,
+        out,
     )
-    out: FloatArray = np.where(passed, effort, 0.0)
     return passed, out
 
 
