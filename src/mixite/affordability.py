@@ -719,6 +719,60 @@ def _run_kernel(
     return out, shape
 
 
+#: Read-only one-cell inputs of ``benefit_in_one_dwelling`` (an HLM landlord).
+_ONE_HLM = np.ones(1, dtype=bool)
+_ONE_HLM.setflags(write=False)
+#: The kernel's steps for a one-dwelling call: zone, rent and hlm one cell, the household
+#: inputs one per cell (``_run_kernel``'s steps for arrays of shapes (1,) and (n,)).
+_ONE_DWELLING_STEPS = (0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0)
+
+
+def benefit_in_one_dwelling(
+    zone: int,
+    couple: npt.NDArray[np.bool_],
+    dependants: npt.NDArray[np.int64],
+    rent: float,
+    annual_resources: FloatArray,
+    scale: AplScale,
+) -> FloatArray:
+    """APL paid + RLS granted (€ per month) of ``n`` households in one dwelling (APL ``zone``,
+    monthly ``rent``, HLM landlord): ``benefit + rls`` of ``housing_benefit`` with the same
+    inputs, bit for bit, without its checks and broadcasting (the simulation calls it once per
+    vacancy on a few hundred candidates). The caller has checked the amounts
+    (``_check_amounts``: finite, non-negative, at most ``MAX_DEPENDANTS`` dependants);
+    ``couple``, ``dependants`` and ``annual_resources`` are 1-D arrays of the same length, of
+    dtypes bool, int64 and float64. An invalid zone or a negative number of dependants raises
+    the ``InputError`` of ``housing_benefit``."""
+    size = int(couple.shape[0])
+    flats = [
+        np.full(1, zone, dtype=np.int64),
+        np.ascontiguousarray(couple).reshape(-1),
+        np.ascontiguousarray(dependants).reshape(-1),
+        np.full(1, rent, dtype=np.float64),
+        np.ascontiguousarray(annual_resources).reshape(-1),
+        _ONE_HLM,
+    ]
+    for flat in flats:
+        flat.setflags(write=False)  # new views: the caller's arrays keep their flags
+    out: FloatArray = np.empty((2, size), dtype="float64")
+    kernel: Any = _apl_kernel  # a numba dispatcher
+    status = kernel(
+        *flats,
+        _ONE_DWELLING_STEPS,
+        1,
+        size,
+        scale.packed_zone_class,
+        scale.packed_zone,
+        scale.packed_class,
+        scale.packed_scalars,
+        out,
+    )
+    if status >= 0:
+        _check_inputs(flats[0], flats[2])  # raises on the first invalid input
+    total: FloatArray = out[0] + out[1]
+    return total
+
+
 def housing_benefit_detail(
     *,
     zone: Any,

@@ -231,6 +231,57 @@ def test_one_vacancy_admissibility_is_the_block_admissibility(seed: int) -> None
         assert np.array_equal(one_effort[one_ok], effort[one_ok])
 
 
+@SETTINGS
+@given(st.integers(0, 2**31))
+def test_the_aid_of_one_dwelling_is_the_broadcast_aid(seed: int) -> None:
+    # ``HousingAid.one_dwelling`` (the scanner's path: one vacancy, no broadcasting) against the
+    # aid function's generic call on the same pairs, bit for bit, in each APL zone, for every
+    # application and for a few ones out of order.
+    from mixite.allocation.scenario import housing_aid
+
+    rng = np.random.default_rng(seed)
+    vac, apps = random_instance(9, 200, rng, n_communes=3)
+    vac = dataclasses.replace(vac, apl_zone=np.arange(len(vac)) % 3 + 1)
+    aid = housing_aid(apps, vac, 2025)
+    assert aid.checked
+    every = np.arange(len(apps), dtype=np.int64)
+    some = rng.permutation(every)[:7]
+    for v in range(len(vac)):
+        cost = float(vac.housing_cost[v])
+        for rows in (every, some, every[:1]):
+            broadcast = aid(vac.housing_cost[v : v + 1], rows, np.full(1, v))
+            assert np.array_equal(aid.one_dwelling(cost, rows, v), broadcast)
+
+
+def test_the_aid_of_one_dwelling_refuses_what_the_broadcast_aid_refuses() -> None:
+    # Amounts the APL formula cannot take: the checked path and its French error, as before.
+    from mixite.affordability import apl_scale, benefit_in_one_dwelling
+    from mixite.allocation.scenario import housing_aid
+    from mixite.errors import InputError
+
+    vac, apps = random_instance(2, 10, np.random.default_rng(0), n_communes=1)
+    resources = np.array(apps.monthly_resources, copy=True)
+    resources[3] = np.nan
+    aid = housing_aid(dataclasses.replace(apps, monthly_resources=resources), vac, 2025)
+    assert not aid.checked
+    with pytest.raises(InputError, match="Ressources annuelles non renseigné"):
+        aid.one_dwelling(500.0, np.arange(10), 0)
+    # The rows without the bad amount still go through (the check sees only the given rows).
+    assert aid.one_dwelling(500.0, np.arange(3), 0).shape == (3,)
+    clean = housing_aid(apps, vac, 2025)
+    with pytest.raises(InputError, match="Loyer négatif"):
+        clean.one_dwelling(-1.0, np.arange(10), 0)
+    with pytest.raises(InputError, match="Zone APL inconnue"):
+        benefit_in_one_dwelling(
+            7,
+            np.zeros(2, bool),
+            np.zeros(2, np.int64),
+            500.0,
+            np.full(2, 12000.0),
+            apl_scale("2025-01-01"),
+        )
+
+
 def test_wish_rank_by_hand() -> None:
     from mixite.allocation.problem import wish_rank
 

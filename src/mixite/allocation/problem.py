@@ -70,6 +70,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from numba import njit
 
 from mixite.affordability import Thresholds
 from mixite.errors import InputError, Location
@@ -94,8 +95,11 @@ __all__ = [
     "WeightCoefficients",
     "admissible_block",
     "admissible_for_vacancy",
+    "affordable_for_vacancy",
     "build_pairs",
     "build_problem",
+    "fit_key",
+    "fits_vacancy",
     "meets_quotas",
     "pool_mask",
     "unmet_quotas",
@@ -491,6 +495,107 @@ def admissible_block(
     return ok, weight, effort, ranks
 
 
+def _ceiling_column(vac: Vacancies, apps: Applications, v: int) -> FloatArray:
+    """Every application's income ceiling for the financing (and zone) of vacancy ``v``."""
+    fin = int(vac.financing[v])
+    kind = min(fin, FIN_PLUS + (fin == FIN_PLS))
+    if apps.ceilings.ndim == 3:
+        if vac.ceiling_zone is None:
+            raise InputError(
+                "Plafonds par zone sans zone des logements.",
+                Location("logements vacants", None, "ceiling_zone", None),
+                "Donnez la zone des plafonds de ressources de la commune de chaque logement.",
+            )
+        out: FloatArray = apps.ceilings[:, kind, int(vac.ceiling_zone[v])]
+        return out
+    out = apps.ceilings[:, kind]
+    return out
+
+
+def fit_key(vac: Vacancies, v: int) -> tuple[int, int, int]:
+    """What ``fits_vacancy`` reads of vacancy ``v`` besides its commune: the ceiling column
+    (financing family), the income-ceiling zone (-1 without) and the rooms. Vacancies of one
+    commune with the same key admit the same applications by these rules."""
+    fin = int(vac.financing[v])
+    zone = -1 if vac.ceiling_zone is None else int(vac.ceiling_zone[v])
+    return min(fin, FIN_PLUS + (fin == FIN_PLS)), zone, int(vac.rooms[v])
+
+
+def fits_vacancy(vac: Vacancies, apps: Applications, v: int, a_idx: IntArray) -> BoolArray:
+    """The rules of ``admissible_for_vacancy`` that need no housing aid, but the wishes: the
+    income ceiling of the dwelling's financing and the size of the dwelling."""
+    a_idx = np.asarray(a_idx, dtype=np.int64)
+    rooms = vac.rooms[v]
+    ok: BoolArray = apps.income[a_idx] <= _ceiling_column(vac, apps, v)[a_idx]
+    ok &= (apps.rooms_min[a_idx] <= rooms) & (rooms <= apps.rooms_max[a_idx])
+    return ok
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _affordability(
+    cost: float,
+    amount: Any,
+    a_idx: Any,
+    monthly_resources: Any,
+    consumption_units: Any,
+    max_effort_rate: float,
+    min_reste_a_vivre: float,
+    days_per_month: float,
+    passed: Any,
+    effort_out: Any,
+) -> None:  # pragma: no cover - compiled by numba, exercised through affordable_for_vacancy
+    """The effort rate and reste à vivre rules of ``admissible_block`` for one vacancy of
+    monthly ``cost``, the aid ``amount`` of each application ``a_idx``: the same operations in
+    the same order as the array formula (``max(cost - aid, 0)``, then the divisions), so the
+    same results bit for bit; ``effort_out`` is 0 where the rules fail."""
+    for i in range(a_idx.size):
+        net = cost - amount[i]
+        if net < 0.0:
+            net = 0.0
+        resources = monthly_resources[a_idx[i]]
+        effort = net / resources if resources > 0 else np.inf
+        rav = (resources - net) / consumption_units[a_idx[i]] / days_per_month
+        ok = effort <= max_effort_rate and rav >= min_reste_a_vivre
+        passed[i] = ok
+        effort_out[i] = effort if ok else 0.0
+
+
+def affordable_for_vacancy(
+    vac: Vacancies,
+    apps: Applications,
+    v: int,
+    a_idx: IntArray,
+    thresholds: Thresholds,
+    aid: AidFunction | None = None,
+) -> tuple[BoolArray, FloatArray]:
+    """The affordability rules of ``admissible_for_vacancy`` (effort rate and reste à vivre,
+    with the housing aid) for the applications ``a_idx`` (1-D) in vacancy ``v``: which pass, and
+    the effort rate (0 where they fail). The aid function's ``one_dwelling`` method, when it has
+    one (``allocation.scenario.HousingAid``), computes the same aid for one vacancy."""
+    aid_fn = aid or _zero_aid
+    cost = vac.housing_cost[v : v + 1]
+    one = getattr(aid_fn, "one_dwelling", None)
+    if one is not None:
+        amount = one(float(cost[0]), a_idx, v)
+    else:
+        amount = aid_fn(cost, a_idx, np.full(1, v, np.int64))
+    passed: BoolArray = np.empty(a_idx.size, dtype=np.bool_)
+    out: FloatArray = np.empty(a_idx.size)
+    _affordability(
+        float(cost[0]),
+        np.asarray(amount, dtype=np.float64).reshape(-1),
+        a_idx,
+        apps.monthly_resources,
+        apps.consumption_units,
+        float(thresholds.max_effort_rate),
+        float(thresholds.min_reste_a_vivre),
+        float(thresholds.days_per_month),
+        passed,
+        out,
+    )
+    return passed, out
+
+
 def admissible_for_vacancy(
     vac: Vacancies,
     apps: Applications,
@@ -506,28 +611,14 @@ def admissible_for_vacancy(
     for the pairs that pass the other rules (ceilings, rooms, wishes, ``candidates`` when
     given): the effort rate is the same as ``admissible_block``'s where admissible, 0 elsewhere.
 
-    The simulation examines each vacancy's candidates in order with it (``allocation.simulate``):
-    most candidates fail the ceiling or the size of the dwelling, and the housing aid, the
-    costliest rule, is skipped for them.
+    The simulation examines each vacancy's candidates in order with its two parts
+    (``fits_vacancy``, then ``affordable_for_vacancy``; ``allocation.simulate``): most
+    candidates fail the ceiling or the size of the dwelling, and the housing aid, the costliest
+    rule, is skipped for them.
     """
-    aid_fn = aid or _zero_aid
     n_ranks = max(apps.wished.shape[1], 1)
     a_idx = np.asarray(a_idx, dtype=np.int64)
-    fin = int(vac.financing[v])
-    kind = min(fin, FIN_PLUS + (fin == FIN_PLS))
-    if apps.ceilings.ndim == 3:
-        if vac.ceiling_zone is None:
-            raise InputError(
-                "Plafonds par zone sans zone des logements.",
-                Location("logements vacants", None, "ceiling_zone", None),
-                "Donnez la zone des plafonds de ressources de la commune de chaque logement.",
-            )
-        ceiling = apps.ceilings[:, kind, int(vac.ceiling_zone[v])][a_idx]
-    else:
-        ceiling = apps.ceilings[:, kind][a_idx]
-    rooms = vac.rooms[v]
-    ok = apps.income[a_idx] <= ceiling
-    ok &= (apps.rooms_min[a_idx] <= rooms) & (rooms <= apps.rooms_max[a_idx])
+    ok = fits_vacancy(vac, apps, v, a_idx)
     if ranks is None:
         ranks = wish_rank(apps, str(vac.commune[v]))[a_idx]
     ok &= ranks < n_ranks
@@ -537,17 +628,9 @@ def admissible_for_vacancy(
     keep = np.flatnonzero(ok)
     if keep.size == 0:
         return ok, effort_all
-    sub = a_idx[keep]
-    v_idx = np.full(1, v, np.int64)
-    cost = vac.housing_cost[v_idx]
-    net = np.maximum(cost - aid_fn(cost, sub, v_idx), 0.0)
-    resources = apps.monthly_resources[sub]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        effort = np.where(resources > 0, net / resources, np.inf)
-        rav = (resources - net) / apps.consumption_units[sub] / thresholds.days_per_month
-    passed = (effort <= thresholds.max_effort_rate) & (rav >= thresholds.min_reste_a_vivre)
+    passed, effort = affordable_for_vacancy(vac, apps, v, a_idx[keep], thresholds, aid)
     ok[keep] = passed
-    effort_all[keep] = np.where(passed, effort, 0.0)
+    effort_all[keep] = effort
     return ok, effort_all
 
 

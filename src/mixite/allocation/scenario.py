@@ -34,6 +34,7 @@ given by type and resolved per vacancy by the simulation.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,6 +61,7 @@ from mixite.vocabulary import Indicator, Level, reservataire_key
 
 __all__ = [
     "ConventionMenus",
+    "HousingAid",
     "Scenario",
     "applications_from_store",
     "draw_reservataires",
@@ -68,6 +70,8 @@ __all__ = [
     "vacancies_from_store",
 ]
 
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 EMPLOYED = ("cdi", "cdd_interim", "apprenti")
 FINANCING = {"plai": FIN_PLAI, "plus": FIN_PLUS, "pls": FIN_PLS}
 
@@ -522,39 +526,74 @@ def _scores(
     return scored["score"].fillna(-1.0).to_numpy(np.float64)
 
 
-def housing_aid(apps: Applications, vacancies: Vacancies, year: int) -> Any:
+class HousingAid:
+    """The vectorised housing-aid function of a problem (``housing_aid``): APL + RLS of each
+    applicant for a vacancy of monthly cost ``cost``, in the housing-benefit zone of the
+    vacancy's commune; ``one_dwelling`` computes the same for one vacancy and a list of
+    applicants without the generic broadcasting (the simulation's scanner)."""
+
+    def __init__(self, apps: Applications, vacancies: Vacancies, year: int) -> None:
+        from mixite.affordability import MAX_DEPENDANTS, apl_scale
+
+        self.zones = (
+            np.asarray(vacancies.apl_zone)
+            if vacancies.apl_zone is not None
+            else np.full(len(vacancies), 2, dtype=np.int64)
+        )
+        size = np.asarray(
+            apps.household_size if apps.household_size is not None else np.ones(len(apps.ids))
+        )
+        adults = np.asarray(apps.adults if apps.adults is not None else np.ones(len(apps.ids)))
+        self.dependants = np.clip(size - adults, 0, None).astype(np.int64)
+        self.couple = adults >= 2
+        self.annual = 12.0 * np.asarray(apps.monthly_resources, dtype=np.float64)
+        self.scale = apl_scale(dt.date(year, 1, 1))
+        #: Whether every applicant's amounts pass ``housing_benefit``'s checks (finite,
+        #: non-negative resources, at most ``MAX_DEPENDANTS`` dependants): ``one_dwelling``
+        #: skips them then, else it takes the checked path (and its French error).
+        self.checked = bool(
+            np.isfinite(self.annual).all()
+            and (self.annual.size == 0 or self.annual.min() >= 0)
+            and (self.dependants.size == 0 or self.dependants.max() <= MAX_DEPENDANTS)
+        )
+
+    def __call__(self, cost: Any, app_index: Any, vacancy_index: Any) -> Any:
+        from mixite.affordability import housing_benefit
+
+        idx = np.asarray(app_index)
+        # The arguments broadcast together in ``housing_benefit`` (no copy per pair).
+        benefit, rls = housing_benefit(
+            zone=self.zones[np.asarray(vacancy_index)],
+            couple=self.couple[idx],
+            dependants=self.dependants[idx],
+            rent=np.asarray(cost, dtype=np.float64),
+            annual_resources=self.annual[idx],
+            scale=self.scale,
+        )
+        return np.asarray(benefit, dtype=np.float64) + np.asarray(rls, dtype=np.float64)
+
+    def one_dwelling(self, cost: float, app_index: IntArray, vacancy: int) -> FloatArray:
+        """The aid of the applicants ``app_index`` (1-D) for the vacancy ``vacancy`` of monthly
+        cost ``cost``: ``self(cost, app_index, [vacancy])``, bit for bit."""
+        from mixite.affordability import benefit_in_one_dwelling
+
+        if not (self.checked and math.isfinite(cost) and cost >= 0):
+            out: FloatArray = self(np.full(1, cost), app_index, np.full(1, vacancy))
+            return out
+        return benefit_in_one_dwelling(
+            int(self.zones[vacancy]),
+            self.couple[app_index],
+            self.dependants[app_index],
+            cost,
+            self.annual[app_index],
+            self.scale,
+        )
+
+
+def housing_aid(apps: Applications, vacancies: Vacancies, year: int) -> HousingAid:
     """The vectorised housing-aid function of the problem: APL + RLS of each applicant for a
     vacancy of monthly cost ``cost`` (``mixite.affordability``, in force on 1 January of the
     year), in the housing-benefit zone of the vacancy's commune (``Vacancies.apl_zone``; zone 2
     when the vacancies carry no zone). Approximation (docs/allocation.md): the housing cost (rent
     + charges) is taken as the rent, which the APL rent ceiling caps."""
-    from mixite.affordability import apl_scale, housing_benefit
-
-    zones = (
-        np.asarray(vacancies.apl_zone)
-        if vacancies.apl_zone is not None
-        else np.full(len(vacancies), 2, dtype=np.int64)
-    )
-    size = np.asarray(
-        apps.household_size if apps.household_size is not None else np.ones(len(apps.ids))
-    )
-    adults = np.asarray(apps.adults if apps.adults is not None else np.ones(len(apps.ids)))
-    dependants = np.clip(size - adults, 0, None).astype(np.int64)
-    couple = adults >= 2
-    annual = 12.0 * np.asarray(apps.monthly_resources, dtype=np.float64)
-    scale = apl_scale(dt.date(year, 1, 1))
-
-    def aid(cost: Any, app_index: Any, vacancy_index: Any) -> Any:
-        idx = np.asarray(app_index)
-        # The arguments broadcast together in ``housing_benefit`` (no copy per pair).
-        benefit, rls = housing_benefit(
-            zone=zones[np.asarray(vacancy_index)],
-            couple=couple[idx],
-            dependants=dependants[idx],
-            rent=np.asarray(cost, dtype=np.float64),
-            annual_resources=annual[idx],
-            scale=scale,
-        )
-        return np.asarray(benefit, dtype=np.float64) + np.asarray(rls, dtype=np.float64)
-
-    return aid
+    return HousingAid(apps, vacancies, year)

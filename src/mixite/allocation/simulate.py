@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,7 +49,9 @@ from mixite.allocation.problem import (
     AllocationProblem,
     Applications,
     Vacancies,
-    admissible_for_vacancy,
+    affordable_for_vacancy,
+    fit_key,
+    fits_vacancy,
     wish_rank,
 )
 from mixite.errors import ConfigError
@@ -256,7 +259,11 @@ def _attributions_frame(
 
 class _Scanner:
     """Admissible, still waiting candidates of one vacancy, evaluated block by block (the first
-    blocks small, most vacancies find their candidates among the first few hundred)."""
+    blocks small, most vacancies find their candidates among the first few hundred).
+
+    ``candidates`` already fit the dwelling (``problem.fits_vacancy``) and wish its commune; a
+    block checks that they still wait and the affordability rules (``affordable_for_vacancy``,
+    the housing aid computed for them only)."""
 
     def __init__(
         self,
@@ -285,25 +292,20 @@ class _Scanner:
         pb = self.problem
         size = min(FIRST_BLOCK << (2 * self.blocks), BLOCK)
         self.blocks += 1
-        sl = slice(self.scanned, self.scanned + size)
-        a_blk = self.candidates[sl]
-        end = self.scanned + a_blk.size
+        start = self.scanned
+        a_blk = self.candidates[start : start + size]
+        end = start + a_blk.size
         if end > self.ok.size:
             grown = min(max(end, 2 * self.ok.size), self.candidates.size)
             self.ok = np.concatenate([self.ok, np.zeros(grown - self.ok.size, bool)])
             self.effort = np.concatenate([self.effort, np.zeros(grown - self.effort.size)])
-        o, e = admissible_for_vacancy(
-            pb.vacancies,
-            pb.applications,
-            self.v,
-            a_blk,
-            pb.thresholds,
-            pb.aid,
-            self.ranks[sl],
-            ~self.housed[a_blk],
-        )
-        self.ok[sl] = o
-        self.effort[sl] = e
+        waiting = np.flatnonzero(~self.housed[a_blk])
+        if waiting.size:
+            passed, effort = affordable_for_vacancy(
+                pb.vacancies, pb.applications, self.v, a_blk[waiting], pb.thresholds, pb.aid
+            )
+            self.ok[start + waiting] = passed
+            self.effort[start + waiting] = effort
         self.scanned = end
         return True
 
@@ -385,6 +387,7 @@ def simulate_year(
     by_score = np.argsort(-designation_key(apps, config.solvency_preference), kind="stable")
     n_ranks = max(apps.wished.shape[1], 1)
     lists: dict[str, tuple[IntArray, npt.NDArray[np.int8]]] = {}
+    fitting: dict[tuple[str, int, int, int], list[Any]] = {}
     housed = np.zeros(n_a, bool)
     refusals_of = np.zeros(n_a, np.int64)
     flows = dict(config.flows) if config.flows else None
@@ -411,7 +414,20 @@ def simulate_year(
                 waiting = ~housed[c_a]
                 if not waiting.all():
                     lists[key] = (c_a[waiting], r_a[waiting])
-        cand_all, rank_all = lists[commune]
+        # The candidates that fit the dwelling (ceiling, size), kept per commune and fit key
+        # and pruned of the housed households once per commission, as the commune's lists.
+        kind, zone, rooms = fit_key(vac, v)
+        fit = fitting.get((commune, kind, zone, rooms))
+        if fit is None:
+            c_a, r_a = lists[commune]
+            keep = fits_vacancy(vac, apps, v, c_a)
+            fit = fitting[(commune, kind, zone, rooms)] = [c_a[keep], r_a[keep], current_week]
+        elif fit[2] != current_week:
+            waiting = ~housed[fit[0]]
+            if not waiting.all():
+                fit[0], fit[1] = fit[0][waiting], fit[1][waiting]
+            fit[2] = current_week
+        cand_all, rank_all = fit[0], fit[1]
         # Admissible, still waiting candidates in score order, evaluated lazily by blocks.
         scanner = _Scanner(problem, v, cand_all, rank_all, housed)
         scan_next = scanner.scan_next
