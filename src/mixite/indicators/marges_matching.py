@@ -254,6 +254,7 @@ class _Match:
 @njit(cache=True, nogil=True)
 def _match_window(
     members: Any,
+    offset: int,
     cols: Any,
     under: Any,
     wishes: Any,
@@ -261,6 +262,7 @@ def _match_window(
     c_combo: Any,
     c_commune: Any,
     table: Any,
+    c_ctx: Any,
     c_low: Any,
     c_rest: Any,
     c_weight: Any,
@@ -276,7 +278,8 @@ def _match_window(
     sized_counts: Any,
 ) -> None:  # pragma: no cover - compiled by Numba (tested through _match)
     """Match the applicants ``members`` of one room window with the types ``cols`` of that
-    window (``c_*``: the types' values in the order of ``cols``), in place.
+    window (``c_*``: the types' values in the order of ``cols``), in place; ``table`` holds the
+    net rents of applicants ``offset``, ``offset + 1``…
 
     A pair is eligible when the applicant is under the type's ceiling (and, with
     ``use_wishes``, wished its commune); it is accessible when, moreover, the net rent
@@ -295,12 +298,11 @@ def _match_window(
         a = members[i]
         c = a_class[a]
         limit = budget[a]
-        row = table[a]
         eligible = under[a]
         # branch-free pass over the window's types, then the bookkeeping of the accessible ones
         for j in range(n_cols):
-            low = row[c_low[j]] * c_rest[j]
-            high = row[c_low[j] + 1] * c_weight[j]
+            low = table[c_ctx[j], a - offset, c_low[j]] * c_rest[j]
+            high = table[c_ctx[j], a - offset, c_low[j] + 1] * c_weight[j]
             net = low + high
             net = net + c_charges[j]
             ok[j] = (net <= limit) & eligible[c_combo[j]]
@@ -391,18 +393,9 @@ def _match(
         ],
         dtype=np.int64,
     )
-    table = np.empty((n_a, len(contexts) * n_grid), dtype="float64")
-    for i, (zone, rls) in enumerate(contexts):
-        rows = max(1, chunk_pairs // n_grid)
-        for start in range(0, n_a, rows):
-            part = applicants.iloc[start : start + rows]
-            table[start : start + rows, i * n_grid : (i + 1) * n_grid] = net_rent(
-                part, grid[None, :], zone, rls, when_benefit, params
-            )
     position = t_rent / step
     i0 = np.minimum(np.floor(position).astype(np.int64), n_grid - 2)
     weight = position - i0
-    col0 = t_ctx * n_grid + i0
     t_charges = types["charges"].to_numpy(dtype="float64")
     t_rooms = types["rooms_cap"].to_numpy(dtype=np.int64)
 
@@ -427,41 +420,19 @@ def _match(
     wish = np.ascontiguousarray(wishes if wishes is not None else np.zeros((n_a, 1), dtype=bool))
     under = np.ascontiguousarray(under)
     windows = sorted(set(zip(a_lo.tolist(), a_hi.tolist(), strict=True)))
-    for lo, hi in windows:
+    a_window = np.zeros(n_a, dtype=np.int64)
+    window_types = []
+    for w, (lo, hi) in enumerate(windows):
         members = np.flatnonzero((a_lo == lo) & (a_hi == hi))
+        a_window[members] = w
         cols = np.flatnonzero((t_rooms >= lo) & (t_rooms <= hi))
-        if not len(cols):
-            continue
-        c_combo = t_combo[cols]
-        c_groups = np.ascontiguousarray(t_groups[:, cols])
-        _match_window(
-            members,
-            cols,
-            under,
-            wish,
-            use_wishes,
-            c_combo,
-            t_commune[cols],
-            table,
-            col0[cols],
-            rest[cols],
-            weight[cols],
-            t_charges[cols],
-            budget,
-            a_class,
-            c_groups,
-            type_sized,
-            type_ok,
-            type_ok_class,
-            applicant_any_ok,
-            ok_counts,
-            sized_counts,
-        )
-        if use_wishes:
+        window_types.append(cols)
+        if not len(cols) or use_wishes:
             continue
         # without wishes, eligibility is the ceiling's: a type is sized when one applicant of
         # the window is under its ceiling, and an applicant has a sized type in a group when it
         # is under the ceiling of one of the group's types of the window
+        c_combo, c_groups = t_combo[cols], t_groups[:, cols]
         member_under = under[members]
         type_sized[cols] |= np.asarray(member_under.any(axis=0), dtype=bool)[c_combo]
         # applicants counted by (ceilings they are under, size class): few distinct patterns
@@ -473,6 +444,47 @@ def _match(
             combo_in[c_combo, c_groups[k]] = 1
             has_sized = (patterns.astype(np.int64) @ combo_in) > 0  # pattern × group
             sized_counts[k] += per_pattern.T @ has_sized.astype(np.int64)
+    # Net rent of a block of applicants on the rent grid, per APL context (zone × RLS flag):
+    # context × applicant × grid, one buffer reused from block to block; then the block's
+    # applicants matched with the types of their room window.
+    rows = max(1, chunk_pairs // n_grid)
+    table = np.empty((len(contexts), min(rows, n_a), n_grid), dtype="float64")
+    for start in range(0, n_a, rows):
+        stop = min(start + rows, n_a)
+        part = applicants.iloc[start:stop]
+        for i, (zone, rls) in enumerate(contexts):
+            table[i, : stop - start] = net_rent(
+                part, grid[None, :], zone, rls, when_benefit, params
+            )
+        for w, cols in enumerate(window_types):
+            members = start + np.flatnonzero(a_window[start:stop] == w)
+            if not len(cols) or not len(members):
+                continue
+            _match_window(
+                members,
+                start,
+                cols,
+                under,
+                wish,
+                use_wishes,
+                t_combo[cols],
+                t_commune[cols],
+                table,
+                t_ctx[cols],
+                i0[cols],
+                rest[cols],
+                weight[cols],
+                t_charges[cols],
+                budget,
+                a_class,
+                np.ascontiguousarray(t_groups[:, cols]),
+                type_sized,
+                type_ok,
+                type_ok_class,
+                applicant_any_ok,
+                ok_counts,
+                sized_counts,
+            )
     applicant_ok = {
         lv: ok_counts[k, :, : n_groups[lv]].astype("float64") for k, lv in enumerate(levels)
     }
