@@ -26,6 +26,10 @@ SAFE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
+    # DuckDB's default, stated because mixite relies on it: a table keeps the order of the file
+    # it was read from, also when a large file is read on several threads (the simulation draws
+    # in table order; tests/io/test_row_order.py)
+    "preserve_insertion_order": True,
 }
 
 _LOCK = threading.Lock()

@@ -57,7 +57,9 @@ def open_client(cluster: str | None = None, workers: int | None = None) -> Itera
             threads_per_worker=1,
             processes=True,
             dashboard_address=dashboard,
-            silence_logs=logging.ERROR,
+            # CRITICAL: at shutdown a worker may log a heartbeat to the closing scheduler as an
+            # ERROR with its traceback; the tasks report their own errors in French
+            silence_logs=logging.CRITICAL,
         ) as local,
         Client(local) as client,
     ):
