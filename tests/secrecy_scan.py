@@ -1,8 +1,8 @@
 """Statistical secrecy read back from the written files (issue 21, « Done when »).
 
-``scan_secrecy`` opens every XLSX (openpyxl), CSV and GeoPackage table under a folder, as a reader
-would, without the jobs' tables: it rebuilds each published table (its header, its rows and the
-totals written in it) and reports
+``scan_secrecy`` opens every XLSX (openpyxl), CSV, GeoPackage and Parquet table under a folder, as
+a reader would, without the jobs' tables: it rebuilds each published table (its header, its rows
+and the totals written in it) and reports
 
 (a) every count of persons between 1 and ``threshold − 1`` that is shown, or implied by a share
     published beside its denominator (the share's numerator or its complement);
@@ -16,7 +16,10 @@ households) and which count dwellings is declared here by their French headers (
 ``DWELLINGS``): counts of dwellings are published unmasked unless ``secret_statistique.logements``
 is true (``docs/secret-statistique.md``), so they are checked only with ``dwellings=True``. A
 header that reads like a count of persons but is in neither list is reported, so that a new
-output cannot escape the check unnoticed.
+output cannot escape the check unnoticed. The Parquet files for analysts have code headers: the
+national long format (``vocabulary.NATIONAL_COLUMNS``) and the national table of the EPCIs are
+read into tables with the headers of the workbooks (``national_tables``); any other Parquet file
+is reported as unread (« non lu »), so that it cannot escape the check unnoticed either.
 
 Outside the check, by explicit rules (each named in ``Scan.excluded``):
 
@@ -94,6 +97,9 @@ PERSONS = frozenset(
 )
 #: Prefixes of headers of counts of persons.
 PERSON_PREFIXES = ("Effectif : ",)
+#: Suffixes of headers of counts of persons (the national workbook's « <objectif> : attributions
+#: concernées »).
+PERSON_SUFFIXES = (" : attributions concernées",)
 #: Headers of counts of dwellings (and of residences, relettings of dwellings), exact.
 DWELLINGS = frozenset(
     {
@@ -102,6 +108,7 @@ DWELLINGS = frozenset(
         "Logements au 1er janvier",
         "Logements au 31 décembre",
         "Logements démolis",
+        "Logements en QPV",
         "Logements en QPV (loyer connu)",
         "Logements hors QPV",
         "Logements hors QPV (loyer connu)",
@@ -136,6 +143,7 @@ PERSON_WORDS = ("Ménages", "Demandes", "Demandeurs", "Attributions", "Relogemen
 NOT_COUNTS = frozenset(
     {
         "Attributions manquantes",  # objective minus achieved, derived from published cells
+        "Attributions Q1 atteignables",  # a model's expectation over dwellings (national)
         "Demandes similaires",  # only in the per-application lists (excluded)
     }
 )
@@ -153,11 +161,21 @@ SHARES = {
     "Part relogée hors QPV": ("Ménages relogés",),
     "Part relogée dans le neuf ou le récent": ("Ménages relogés",),
 }
+#: Shares named by a suffix, beside the denominator of the same prefix (« <objectif> : part »
+#: beside « <objectif> : attributions concernées »).
+SHARE_SUFFIXES = {" : part": (" : attributions concernées",)}
 #: Shares written in percent (0–100) rather than as fractions.
 PERCENT_SHARES = frozenset({"Part 1er quartile ou relogés (%)"})
 #: Label of a total row: a cell equal to one of these, or an « Échelle » cell equal to « EPCI ».
 TOTAL_LABELS = frozenset({"Ensemble", "Total", "EPCI"})
 LEVEL_HEADER = "Échelle"
+#: Levels whose rows add up to the total together with those of another level: the landlords'
+#: non-reserved dwellings are one more reservataire (with the reservataires, they list every
+#: attribution of the priority objective once; alone, only a part of them).
+JOINED_LEVELS = {
+    "Bailleur – logements non réservés": "Réservataire",
+    "bailleur_non_reserve": "reservataire",
+}
 #: Cells that mean « nothing published here ».
 EMPTY = frozenset({"", "—", "-"})
 
@@ -276,6 +294,97 @@ def gpkg_tables(path: Path, where: str) -> list[Table]:
     return out
 
 
+#: The legal objectives of the national long format (``vocabulary.Indicator``): counts of
+#: attributions.
+NATIONAL_OBJECTIVES = ("q1_hors_qpv", "non_q1_en_qpv", "prioritaires")
+#: Indicators of the national long format whose numerator and denominator count persons
+#: (pending applications, attributions of the year) without being a share.
+NATIONAL_PERSON_RATIOS = {"demandes_par_attribution": ("Demandes en attente", "Attributions")}
+#: Indicators whose numerator and denominator count dwellings (stock in QPV, vacancy, turnover:
+#: dwellings re-let) or a model's expectation over dwellings (the attainable Q1 attributions over
+#: the expected vacancies: not a count of persons).
+NATIONAL_DWELLING_RATIOS = {
+    "parc_en_qpv": ("Logements en QPV", "Logements sociaux"),
+    "vacance": ("Logements vacants", "Logements proposés à la location"),
+    "rotation": ("Relocations", "Parc en service l'année précédente"),
+    "q1_hors_qpv_atteignable": ("Attributions Q1 atteignables", "Libérations attendues"),
+}
+#: Headers of the national long format's label columns (the level keeps its code but « EPCI »,
+#: the total row of ``_blocks``).
+_NATIONAL_LABELS = {
+    "epci": "SIREN",
+    "task": "Tâche",
+    "scenario": "Scénario",
+    "indicator": "Indicateur",
+    "level": LEVEL_HEADER,
+    "group": "Groupe",
+}
+
+
+def national_tables(frame: Any, where: str) -> list[Table] | None:
+    """The tables a reader makes of a national Parquet file (None when it is not one): the
+    long format (``vocabulary.NATIONAL_COLUMNS``) as one table of the legal objectives (the
+    EPCI rows are the totals of the other levels, per task, scenario and objective), one of the
+    applications per attribution and one of the dwellings' ratios; the table of the EPCIs
+    (``<objectif>_attributions`` and ``<objectif>_share``) with the national workbook's
+    headers."""
+    columns = set(map(str, frame.columns))
+    if {"indicator", "numerator", "denominator", "level"} <= columns:
+        labels = [c for c in _NATIONAL_LABELS if c in columns]
+
+        def table(kind: str, codes: Sequence[str], head: Sequence[str], share: bool) -> Table:
+            rows = frame.loc[frame["indicator"].astype(str).isin(list(codes))]
+            cells = []
+            for row in rows.itertuples(index=False):
+                record = row._asdict()
+                out = [
+                    ("EPCI" if record[c] == "epci" else record[c]) if c == "level" else record[c]
+                    for c in labels
+                ]
+                out += [record["numerator"], record["denominator"]]
+                if share:
+                    out.append(record["share"])
+                cells.append(tuple(out))
+            header = (*(_NATIONAL_LABELS[c] for c in labels), *head)
+            return Table(f"{where} [{kind}]", header, tuple(cells))
+
+        tables = [
+            table(
+                "objectifs",
+                NATIONAL_OBJECTIVES,
+                ("Attributions au public cible", "Attributions concernées", "Part réalisée"),
+                True,
+            )
+        ]
+        for code, head in {**NATIONAL_PERSON_RATIOS, **NATIONAL_DWELLING_RATIOS}.items():
+            tables.append(table(code, (code,), head, False))
+        return [t for t in tables if t.rows]
+    if "epci" in columns and any(f"{c}_attributions" in columns for c in NATIONAL_OBJECTIVES):
+        keep = ["epci"]
+        header = ["SIREN"]
+        for code in NATIONAL_OBJECTIVES:
+            for suffix, label in (
+                ("_attributions", " : attributions concernées"),
+                ("_share", " : part"),
+            ):
+                if f"{code}{suffix}" in columns:
+                    keep.append(f"{code}{suffix}")
+                    header.append(f"{code}{label}")
+        rows = tuple(tuple(r) for r in frame[keep].itertuples(index=False))
+        return [Table(where, tuple(header), rows)]
+    return None
+
+
+def parquet_tables(path: Path, where: str) -> tuple[list[Table], str | None]:
+    """The tables of a Parquet file (``national_tables``), or the rule that leaves it out."""
+    import pandas as pd
+
+    found = national_tables(pd.read_parquet(path), where)
+    if found is None:
+        return [], "non lu (Parquet d'un format inconnu du contrôle)"
+    return found, None
+
+
 def read_tables(
     root: Path, exclude: Iterable[Path] = ()
 ) -> tuple[list[Table], list[tuple[str, str]]]:
@@ -284,7 +393,7 @@ def read_tables(
     tables: list[Table] = []
     excluded: list[tuple[str, str]] = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in (".xlsx", ".csv", ".gpkg"):
+        if not path.is_file() or path.suffix.lower() not in (".xlsx", ".csv", ".gpkg", ".parquet"):
             continue
         where = str(path.relative_to(root))
         if any(s in path.resolve().parents for s in skipped):
@@ -298,6 +407,11 @@ def read_tables(
             tables += found
         elif suffix == ".csv":
             tables += csv_tables(path, where)
+        elif suffix == ".parquet":
+            found, rule = parquet_tables(path, where)
+            if rule is not None:
+                excluded.append((where, rule))
+            tables += found
         else:
             tables += gpkg_tables(path, where)
     kept = []
@@ -319,7 +433,12 @@ def kind(table: Table, header: str) -> str | None:
     beside = DWELLINGS_BESIDE.get(header)
     if beside is not None and beside in table.header:
         return "logements"
-    if header in PERSONS or header in PERSONS_UNLESS or header.startswith(PERSON_PREFIXES):
+    if (
+        header in PERSONS
+        or header in PERSONS_UNLESS
+        or header.startswith(PERSON_PREFIXES)
+        or header.endswith(PERSON_SUFFIXES)
+    ):
         return "personnes"
     if header in DWELLINGS:
         return "logements"
@@ -363,7 +482,13 @@ def _shares(table: Table, threshold: int) -> list[Finding]:
     """Numerators and complements of the shares published beside their denominator."""
     out = []
     index = {h: j for j, h in enumerate(table.header)}
-    for share, denominators in SHARES.items():
+    shares = dict(SHARES)
+    for header in table.header:
+        for suffix, dens in SHARE_SUFFIXES.items():
+            if header.endswith(suffix):
+                stem = header.removesuffix(suffix)
+                shares[header] = tuple(stem + d for d in dens)
+    for share, denominators in shares.items():
         js = index.get(share)
         jd = next((index[d] for d in denominators if d in index), None)
         if js is None or jd is None:
@@ -428,7 +553,8 @@ def _blocks(table: Table, counts: set[int]) -> list[tuple[int, list[int]]]:
             continue
         by_level: dict[str, list[int]] = {}
         for i in others:
-            by_level.setdefault(str(table.rows[i][level]), []).append(i)
+            label = str(table.rows[i][level])
+            by_level.setdefault(JOINED_LEVELS.get(label, label), []).append(i)
         out += [(t, rows) for rows in by_level.values()]
     return out
 

@@ -123,3 +123,72 @@ def test_a_geopackage_layer_is_read(tmp_path: Path) -> None:
     assert [(f.where, f.kind, f.value) for f in scan.findings] == [
         ("t.gpkg [communes]", "publiée", 2.0)
     ]
+
+
+def _national_rows(
+    numerators: list[float | None], denominators: list[float | None]
+) -> pd.DataFrame:
+    """Rows of the national long format (``vocabulary.NATIONAL_COLUMNS``) of one EPCI's
+    priority objective: the EPCI, two reservataires and a landlord's non-reserved dwellings."""
+    return pd.DataFrame(
+        {
+            "epci": "200000172",
+            "task": "quotas",
+            "scenario": None,
+            "level": ["epci", "reservataire", "reservataire", "bailleur_non_reserve"],
+            "group": ["200000172", "etat_prioritaire", "commune:74024", "999801721"],
+            "indicator": "prioritaires",
+            "denominator": denominators,
+            "numerator": numerators,
+            "share": [
+                None if n is None or d is None else n / d
+                for n, d in zip(numerators, denominators, strict=True)
+            ],
+        }
+    )
+
+
+def test_the_national_parquet_files_are_read(tmp_path: Path) -> None:
+    # The national long format: 4 priority attributions of the 30 of a reservataire (primary),
+    # and the EPCI's table: 9 attributions outside QPV (primary) with 3 of them to Q1 (a share
+    # whose numerator is 3).
+    _national_rows([12.0, 4.0, 5.0, 3.0], [60.0, 30.0, 20.0, 10.0]).to_parquet(
+        tmp_path / "national.parquet"
+    )
+    pd.DataFrame(
+        {
+            "epci": ["200000172"],
+            "q1_hors_qpv_attributions": [9.0],
+            "q1_hors_qpv_share": [3 / 9],
+        }
+    ).to_parquet(tmp_path / "epci.parquet")
+    pd.DataFrame({"x": [1]}).to_parquet(tmp_path / "autre.parquet")
+    scan = scan_secrecy(tmp_path, THRESHOLD)
+    found = sorted((f.where, f.kind, f.column, f.row, f.value) for f in scan.findings)
+    # Each small numerator is found as published and as implied by its share (4 / 30…).
+    objectives = "national.parquet [objectifs]"
+    assert found == [
+        ("epci.parquet", "part", "q1_hors_qpv : part", 1, 3.0),
+        ("epci.parquet", "publiée", "q1_hors_qpv : attributions concernées", 1, 9.0),
+        (objectives, "part", "Part réalisée", 2, 4.0),
+        (objectives, "part", "Part réalisée", 3, 5.0),
+        (objectives, "part", "Part réalisée", 4, 3.0),
+        (objectives, "publiée", "Attributions au public cible", 2, 4.0),
+        (objectives, "publiée", "Attributions au public cible", 3, 5.0),
+        (objectives, "publiée", "Attributions au public cible", 4, 3.0),
+        (objectives, "publiée", "Attributions concernées", 4, 10.0),
+    ]
+    # A Parquet file of another format is not read, and says so.
+    assert ("autre.parquet", "non lu (Parquet d'un format inconnu du contrôle)") in scan.excluded
+
+
+def test_the_non_reserved_dwellings_add_up_with_the_reservataires(tmp_path: Path) -> None:
+    # The reservataires (30, 15) and the landlords' non-reserved dwellings (15) list the 60
+    # priority attributions of the EPCI together: one masked cell among them comes back
+    # (60 − 30 − 15 = 15).
+    _national_rows([None] * 4, [60.0, 30.0, None, 15.0]).to_parquet(tmp_path / "national.parquet")
+    assert _kinds(tmp_path) == [("recalculable", "Attributions concernées", 3, 15.0)]
+    # The EPCI and the non-reserved dwellings masked: nothing comes back (the reservataires
+    # alone are not a partition of the EPCI: they once gave it back as 30 + 15 = 45).
+    _national_rows([None] * 4, [None, 30.0, 15.0, None]).to_parquet(tmp_path / "national.parquet")
+    assert _kinds(tmp_path) == []

@@ -121,6 +121,18 @@ def test_one_thread_sets_duckdb_to_one_thread_inside_the_block_only(tmp_path: Pa
     assert (threads(), threads(str(tmp_path / "c.duckdb"))) == before
 
 
+def test_duckdb_prints_no_progress_bar_of_its_own(tmp_path: Path) -> None:
+    # DuckDB's default is a bar printed on standard output for queries over two seconds (seen in
+    # the national run's log: « 100% ▕████▏ »): off on the readers' cursors and on the stores
+    for database in (":memory:", str(tmp_path / "a.duckdb")):
+        con = connect(database)
+        try:
+            row = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+        finally:
+            con.close()
+        assert row == (False,)
+
+
 def test_duckdb_never_installs_or_loads_an_extension() -> None:
     assert SAFE_CONFIG["autoinstall_known_extensions"] is False
     with connect() as con:

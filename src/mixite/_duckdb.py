@@ -38,6 +38,15 @@ _SHARED: dict[int, duckdb.DuckDBPyConnection] = {}
 _THREADS: list[int | None] = [None]
 
 
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """No DuckDB progress bar: DuckDB prints its own bar on standard output for queries longer
+    than two seconds (a large file read, a large store written), in the middle of mixite's own
+    progress display and in the logs of the national run. A connection setting, not a database
+    one (DuckDB refuses it in ``config``); the cursors of a connection inherit it."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _shared_memory() -> duckdb.DuckDBPyConnection:
     """The in-memory database of this process (a new one after a fork)."""
     pid = os.getpid()
@@ -45,7 +54,7 @@ def _shared_memory() -> duckdb.DuckDBPyConnection:
         database = _SHARED.get(pid)
         if database is None:
             _SHARED.clear()
-            database = duckdb.connect(":memory:", config=dict(SAFE_CONFIG))
+            database = _quiet(duckdb.connect(":memory:", config=dict(SAFE_CONFIG)))
             _SHARED[pid] = database
         return database
 
@@ -59,7 +68,7 @@ def connect(database: str = ":memory:", *, read_only: bool = False) -> duckdb.Du
     config = dict(SAFE_CONFIG)
     if _THREADS[0] is not None:
         config["threads"] = _THREADS[0]
-    return duckdb.connect(database, read_only=read_only, config=config)
+    return _quiet(duckdb.connect(database, read_only=read_only, config=config))
 
 
 @contextmanager

@@ -112,3 +112,24 @@ def test_empty_rows_give_empty_tables() -> None:
     assert summary.attainment(empty).empty
     assert summary.room_for_manoeuvre(empty).empty
     assert summary.scenario_changes(empty).empty
+
+
+def test_a_masked_partner_leaves_the_priority_verdict_unknown(rows: pd.DataFrame) -> None:
+    # Statistical secrecy masked A's Action Logement (3/10, met) and B's commune (2/12, not
+    # met): A's other partner meets it (2/8) but Action Logement may not → unknown; B's only
+    # bound partner is masked → unknown. Masking B's commune beside a known failure would
+    # leave B not met: add a second partner of B, 1/12 (⌈3⌉ − 1 = 2: not met).
+    masked = rows.copy()
+    hidden = (masked["task"] == "quotas") & masked["group"].isin(["action_logement", "commune"])
+    masked.loc[hidden, ["denominator", "numerator", "share", "shortfall"]] = np.nan
+    table = summary.objectives(masked)
+    obs = table.loc[table["source"] == "observe"].set_index(["epci", "indicator"])["met"]
+    assert pd.isna(obs[("200000001", "prioritaires")])
+    assert pd.isna(obs[("200000002", "prioritaires")])
+    failing = masked.loc[hidden & (masked["epci"] == "200000002")].assign(
+        group="commune:2", denominator=12.0, numerator=1.0, share=1 / 12, shortfall=2.0
+    )
+    table = summary.objectives(pd.concat([masked, failing], ignore_index=True))
+    obs = table.loc[table["source"] == "observe"].set_index(["epci", "indicator"])["met"]
+    verdict = obs[("200000002", "prioritaires")]
+    assert not pd.isna(verdict) and not bool(verdict)

@@ -236,3 +236,115 @@ def test_dwellings_are_protected_only_when_the_parameter_asks() -> None:
     assert _masked(_cell(strict["residences"], "vacant", **where))
     assert _cell(strict["residences"], "dwellings", **where) == 31.0
     assert audit_projection(strict, BASE, THRESHOLD, with_dwellings=True) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The relocation table, protected in the same pass as the ledger
+# ---------------------------------------------------------------------------------------------
+
+
+def _relocation(rows: list[dict[str, float]]) -> pd.DataFrame:
+    table = pd.DataFrame(rows)
+    for share, part in (
+        ("share_outside_qpv", "rehoused_outside_qpv"),
+        ("share_recent", "rehoused_recent"),
+    ):
+        if part in table:
+            table[share] = table[part] / table["rehoused"].where(table["rehoused"] > 0)
+    return table.assign(strategy="0")
+
+
+def test_small_counts_of_the_relocation_table_are_masked_with_partners() -> None:
+    table = _relocation(
+        [
+            {"year": 2025.0, "waiting_start": 0.0, "to_relocate": 0.0, "rehoused": 0.0,
+             "rehoused_planned": 0.0, "rehoused_outside_qpv": 0.0, "left": 0.0,
+             "waiting_end": 0.0},
+            {"year": 2026.0, "waiting_start": 0.0, "to_relocate": 45.0, "rehoused": 19.0,
+             "rehoused_planned": 19.0, "rehoused_outside_qpv": 12.0, "left": 5.0,
+             "waiting_end": 21.0},
+            {"year": 2027.0, "waiting_start": 21.0, "to_relocate": 0.0, "rehoused": 8.0,
+             "rehoused_planned": 8.0, "rehoused_outside_qpv": 8.0, "left": 0.0,
+             "waiting_end": 13.0},
+        ]
+    )  # fmt: skip
+    published = protect_projection({"relocation": table}, BASE, THRESHOLD).tables
+    out = published["relocation"].set_index("year")
+    # The rehoused by the planner (all of them here) would give the masked rehoused back: not
+    # published.
+    assert "rehoused_planned" not in out.columns
+    masked = out.isna()
+    # 2026: 5 households left the stock (< 11): masked; 0 + 45 = 19 + 5 + 21 would give it back
+    # from the households still waiting, masked too. 12 of the 19 rehoused outside QPV leaves
+    # 7 (< 11) inside: the count outside QPV and its share are masked.
+    assert masked.loc[2026.0, "left"] and masked.loc[2026.0, "waiting_end"]
+    assert masked.loc[2026.0, "rehoused_outside_qpv"] and masked.loc[2026.0, "share_outside_qpv"]
+    assert not masked.loc[2026.0, "to_relocate"] and not masked.loc[2026.0, "rehoused"]
+    # 2027: 8 rehoused (< 11) masked; the 21 waiting at 1 January are the 21 waiting at
+    # 31 December 2026: masked in both rows.
+    assert masked.loc[2027.0, "rehoused"] and masked.loc[2027.0, "waiting_start"]
+    # Zeros are published (the share of no relocation is undefined).
+    assert not masked.loc[2025.0].drop("share_outside_qpv").any()
+    assert audit_projection(published, BASE, THRESHOLD) == []
+
+
+#: One projected year (2025) of a strategy that relocates: 40 households newly to relocate, 30
+#: rehoused (18 outside QPV, 15 in new or recent dwellings), 3 left the stock, 7 still waiting
+#: at 31 December (0 + 40 = 30 + 3 + 7); the ledger's 36 attributions of the year include the
+#: same 30 relocations.
+RELOCATION_2025 = {
+    "year": float(YEAR),
+    "waiting_start": 0.0,
+    "to_relocate": 40.0,
+    "rehoused": 30.0,
+    "rehoused_planned": 30.0,
+    "rehoused_outside_qpv": 18.0,
+    "rehoused_recent": 15.0,
+    "left": 3.0,
+    "waiting_end": 7.0,
+}
+
+
+def test_the_relocation_table_and_the_ledger_are_protected_in_one_pass() -> None:
+    tables = {
+        "relocation": _relocation([RELOCATION_2025]),
+        "ledger": pd.DataFrame(
+            [{"year": float(YEAR), "attributions": 36.0, "relocations": 30.0, "strategy": "0"}]
+        ),
+    }
+    published = protect_projection(tables, BASE, THRESHOLD).tables
+    relocation = published["relocation"].iloc[0]
+    ledger = published["ledger"].iloc[0]
+    # By hand. Primary: 3 left and 7 waiting (< 11), masked; 0 + 40 = 30 + 3 + 7 gives only
+    # their sum (10), not either. In the ledger, 36 attributions of which 30 relocations leave
+    # 6 (< 11) other attributions: one of the two is masked, the relocations (30, cheaper than
+    # the 36 attributions, a total and a denominator). They are the table's rehoused: masked
+    # there too, in the same pass, with the two shares (their denominator).
+    assert _masked(ledger["relocations"]) and ledger["attributions"] == 36.0
+    for column in ("rehoused", "share_outside_qpv", "share_recent", "left", "waiting_end"):
+        assert _masked(relocation[column]), column
+    # The parts of the rehoused stay published: 18 and 15 give neither the 30 rehoused (their
+    # complements, 12 and 15, are not published) nor the 6 other attributions. The previous
+    # two passes masked them too (every column of the rehoused where the other table masked
+    # the rehoused): one pass masks 2 counts fewer here.
+    assert relocation["rehoused_outside_qpv"] == 18.0 and relocation["rehoused_recent"] == 15.0
+    assert relocation["waiting_start"] == 0.0 and relocation["to_relocate"] == 40.0
+    assert "rehoused_planned" not in published["relocation"].columns
+    assert audit_projection(published, BASE, THRESHOLD) == []
+    # The audit reads both tables together: the ledger's relocations masked but the table's
+    # rehoused shown give the 6 other attributions back (36 − 30).
+    leaky = {name: frame.copy() for name, frame in published.items()}
+    leaky["relocation"]["rehoused"] = 30.0
+    found = audit_projection(leaky, BASE, THRESHOLD)
+    assert any(f.value == 6 for f in found), found
+
+
+def test_the_relocation_table_alone_keeps_its_rehoused() -> None:
+    # Without the ledger's 6 other attributions, the same table masks only the 3 households
+    # that left and the 7 still waiting (their sum, 10, is all the year's identity gives).
+    published = protect_projection({"relocation": _relocation([RELOCATION_2025])}, BASE, THRESHOLD)
+    row = published.tables["relocation"].iloc[0]
+    assert _masked(row["left"]) and _masked(row["waiting_end"])
+    shown = ("waiting_start", "to_relocate", "rehoused", "rehoused_outside_qpv", "rehoused_recent")
+    assert [row[c] for c in shown] == [0.0, 40.0, 30.0, 18.0, 15.0]
+    assert row["share_outside_qpv"] == 18 / 30 and row["share_recent"] == 15 / 30

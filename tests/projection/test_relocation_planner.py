@@ -333,42 +333,6 @@ def test_without_households_to_relocate_the_planner_changes_nothing() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_small_counts_of_the_relocation_table_are_masked_with_partners() -> None:
-    from mixite.indicators.relocation_secrecy import protect_relocation
-
-    table = pd.DataFrame(
-        {
-            "year": [2025.0, 2026.0, 2027.0],
-            "waiting_start": [0.0, 0.0, 21.0],
-            "to_relocate": [0.0, 45.0, 0.0],
-            "rehoused": [0.0, 19.0, 8.0],
-            "rehoused_planned": [0.0, 19.0, 8.0],
-            "rehoused_outside_qpv": [0.0, 12.0, 8.0],
-            "left": [0.0, 5.0, 0.0],
-            "waiting_end": [0.0, 21.0, 13.0],
-        }
-    )
-    table["share_outside_qpv"] = table["rehoused_outside_qpv"] / table["rehoused"].where(
-        table["rehoused"] > 0
-    )
-    out = protect_relocation(table, 11).tables["relocation"].set_index("year")
-    # The rehoused by the planner (all of them here) would give the masked rehoused back: not
-    # published.
-    assert "rehoused_planned" not in out.columns
-    masked = out.isna()
-    # 2026: 5 households left the stock (< 11): masked; 0 + 45 = 19 + 5 + 21 would give it back
-    # from the households still waiting, masked too. 12 of the 19 rehoused outside QPV leaves
-    # 7 (< 11) inside: the count outside QPV and its share are masked.
-    assert masked.loc[2026.0, "left"] and masked.loc[2026.0, "waiting_end"]
-    assert masked.loc[2026.0, "rehoused_outside_qpv"] and masked.loc[2026.0, "share_outside_qpv"]
-    assert not masked.loc[2026.0, "to_relocate"] and not masked.loc[2026.0, "rehoused"]
-    # 2027: 8 rehoused (< 11) masked; the 21 waiting at 1 January are the 21 waiting at
-    # 31 December 2026: masked in both rows.
-    assert masked.loc[2027.0, "rehoused"] and masked.loc[2027.0, "waiting_start"]
-    # Zeros are published (the share of no relocation is undefined).
-    assert not masked.loc[2025.0].drop("share_outside_qpv").any()
-
-
 def test_the_report_shows_the_relocations(petite_store: Path, tmp_path: Path) -> None:
     import importlib.util
     import sys
@@ -414,33 +378,3 @@ def test_the_report_shows_the_relocations(petite_store: Path, tmp_path: Path) ->
     spec.loader.exec_module(words)
     found = words.scan_folder(out.xlsx.parent, words.territory_codes(petite_store))
     assert found == [], "\n".join(map(str, found[:20]))
-
-
-def test_the_rehoused_are_masked_alike_in_the_relocation_table_and_the_ledger() -> None:
-    from mixite.jobs.projection import _same_relocations
-
-    # The ledger's relocations and the table's rehoused count the same households: 2026 masked
-    # in the table, 2027 in the ledger → both years masked in both, with the table's parts.
-    table = pd.DataFrame(
-        {
-            "year": [2026.0, 2027.0, 2028.0],
-            "rehoused": pd.array([None, 20.0, 30.0], dtype="Float64"),
-            "rehoused_outside_qpv": pd.array([None, 15.0, 20.0], dtype="Float64"),
-            "share_outside_qpv": [np.nan, 0.75, 2 / 3],
-            "left": [0.0, 0.0, 0.0],
-        }
-    )
-    ledger = pd.DataFrame(
-        {
-            "year": [2026.0, 2027.0, 2028.0],
-            "relocations": pd.array([25.0, None, 30.0], dtype="Float64"),
-            "attributions": [500.0, 510.0, 520.0],
-        }
-    )
-    relocation, published = _same_relocations(table, ledger)
-    assert relocation["rehoused"].isna().tolist() == [True, True, False]
-    assert relocation["rehoused_outside_qpv"].isna().tolist() == [True, True, False]
-    assert relocation["share_outside_qpv"].isna().tolist() == [True, True, False]
-    assert published["relocations"].isna().tolist() == [True, True, False]
-    assert published["attributions"].tolist() == [500.0, 510.0, 520.0]
-    assert relocation["left"].tolist() == [0.0, 0.0, 0.0]

@@ -1,11 +1,14 @@
 """Fixtures of the web tests: a copy of the small synthetic store per module (uploads change
-it), the web application configured on it, partners and one account per role."""
+it), the web application configured on it, partners and one account per role, the social
+survey of an NPNRU operation written for that store, and the store's lock held by a background
+run of another thread."""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +121,63 @@ def make_case(partner: Any, household: str, status: str = "enquete", **values: A
         status=status,
         **values,
     )
+
+
+#: Households of the synthetic NPNRU operation written by ``survey``.
+SURVEY_HOUSEHOLDS = 12
+
+
+@pytest.fixture
+def survey(web_store: Path, tmp_path: Path) -> Path:
+    """The synthetic NPNRU operation of the demo (its social survey), written for the module's
+    store: ``SURVEY_HOUSEHOLDS`` households of a residence to demolish."""
+    from mixite.synth.relogement import write_relocation_files
+
+    with Store(web_store) as store:
+        year = max(store.millesimes("dwellings"))
+        files = write_relocation_files(
+            tmp_path / "releve", store.read("dwellings", year), store.read("households", year),
+            year, 7, max_households=SURVEY_HOUSEHOLDS,
+        )  # fmt: skip
+    return files.survey
+
+
+class HeldLock:
+    """The store's lock held by another thread (a background run) until ``release``."""
+
+    def __init__(self) -> None:
+        from mixite.web import territory
+
+        self._held = threading.Event()
+        self._release = threading.Event()
+
+        def background_run() -> None:
+            with territory.STORE_LOCK:
+                self._held.set()
+                self._release.wait(30)
+
+        self._worker = threading.Thread(target=background_run)
+        self._worker.start()
+        assert self._held.wait(30), "the background run did not take the store's lock"
+
+    def release(self) -> None:
+        """Let the background run end, and wait for it (the lock is free afterwards)."""
+        self._release.set()
+        self._worker.join(30)
+
+
+@pytest.fixture
+def hold_store_lock(db: Any) -> Iterator[Callable[[], HeldLock]]:
+    """Starts a background run of another thread that takes the store's lock and holds it
+    (until its ``release``, at the end of the test at the latest)."""
+    runs: list[HeldLock] = []
+
+    def start() -> HeldLock:
+        runs.append(HeldLock())
+        return runs[-1]
+
+    try:
+        yield start
+    finally:
+        for run in runs:
+            run.release()

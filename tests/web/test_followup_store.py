@@ -21,7 +21,7 @@ from django.urls import reverse
 from mixite.store import Store
 from mixite.web.models import AuditEvent, RelocationCase
 
-from .conftest import household, make_case
+from .conftest import SURVEY_HOUSEHOLDS, household, make_case
 
 #: The constructed attribution (see ``constructed``).
 ATTRIBUTION = "ATT-RELOGEMENT-WEB"
@@ -278,20 +278,6 @@ def test_store_failure_leaves_django_unchanged(
     assert stored.set_index("household_id").loc[case.household_id, "status"] == "reloge"
 
 
-@pytest.fixture
-def survey(web_store: Path, tmp_path: Path) -> Path:
-    """The synthetic NPNRU operation of the demo, written for the small store."""
-    from mixite.synth.relogement import write_relocation_files
-
-    with Store(web_store) as store:
-        year = max(store.millesimes("dwellings"))
-        files = write_relocation_files(
-            tmp_path / "releve", store.read("dwellings", year), store.read("households", year),
-            year, 7, max_households=12,
-        )  # fmt: skip
-    return files.survey
-
-
 def test_import_at_launch_writes_django_and_the_store(
     accounts: dict[str, Any], survey: Path, tmp_path: Path
 ) -> None:
@@ -305,7 +291,7 @@ def test_import_at_launch_writes_django_and_the_store(
 
     done, stored = import_and_store(survey)
     cases = RelocationCase.objects.count()
-    assert done.created == len(pd.read_csv(survey, sep=";", dtype=str)) == 12
+    assert done.created == len(pd.read_csv(survey, sep=";", dtype=str)) == SURVEY_HOUSEHOLDS
     assert stored.households == cases
     followup = _stored_followup()
     assert followup is not None
@@ -313,7 +299,7 @@ def test_import_at_launch_writes_django_and_the_store(
         RelocationCase.objects.values_list("household_id", flat=True)
     )
     event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
-    assert event.username == "(lancement)" and "12 ménages créés" in event.detail
+    assert event.username == "(lancement)" and f"{SURVEY_HOUSEHOLDS} ménages créés" in event.detail
     # The follow-up table gives one household's reste à charge: Django and the store keep it.
     first = RelocationCase.objects.exclude(operation="NPNRU-TEST").order_by("pk").first()
     assert first is not None

@@ -19,20 +19,6 @@ from mixite.web.models import AuditEvent, RelocationCase, Run
 from .conftest import household, make_case
 
 
-@pytest.fixture
-def survey(web_store: Path, tmp_path: Path) -> Path:
-    """The synthetic NPNRU operation of the demo, written for the small store."""
-    from mixite.synth.relogement import write_relocation_files
-
-    with Store(web_store) as store:
-        year = max(store.millesimes("dwellings"))
-        files = write_relocation_files(
-            tmp_path / "releve", store.read("dwellings", year), store.read("households", year),
-            year, 7, max_households=30,
-        )  # fmt: skip
-    return files.survey
-
-
 def test_import_followup(
     accounts: dict[str, Any], web_store: Path, survey: Path, tmp_path: Path
 ) -> None:

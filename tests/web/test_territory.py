@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from mixite.web import territory
+
+from .conftest import HeldLock
 
 #: Tries a non-blocking exclusive lock on the file; prints « libre » or « pris ».
 PROBE = """
@@ -41,55 +45,26 @@ def test_the_store_lock_excludes_other_processes(db: Any) -> None:
     assert _probe() == "libre"
 
 
-def test_cache_hits_do_not_wait_for_the_store(db: Any) -> None:
-    names = territory.names()  # computed once
-    held = threading.Event()
-    release = threading.Event()
-
-    def background_run() -> None:
-        with territory.STORE_LOCK:
-            held.set()
-            release.wait(30)
-
-    worker = threading.Thread(target=background_run)
-    worker.start()
-    try:
-        assert held.wait(30)
-        start = time.monotonic()
-        assert territory.names() is names
-        assert time.monotonic() - start < 1.0
-    finally:
-        release.set()
-        worker.join()
+def test_cache_hits_do_not_wait_for_the_store(hold_store_lock: Callable[[], HeldLock]) -> None:
+    names = territory.names()  # computed once, before a background run takes the lock
+    hold_store_lock()
+    start = time.monotonic()
+    assert territory.names() is names
+    assert time.monotonic() - start < 1.0
 
 
-def test_bounded_wait_for_the_store_lock(db: Any) -> None:
+def test_bounded_wait_for_the_store_lock(hold_store_lock: Callable[[], HeldLock]) -> None:
     """``within(seconds)`` gives up with a French message when another thread holds the lock
     longer, and takes it at once when it is free (and re-entrantly)."""
-    import pytest
-
     from mixite.errors import StoreError
 
-    held = threading.Event()
-    release = threading.Event()
-
-    def background_run() -> None:
-        with territory.STORE_LOCK:
-            held.set()
-            release.wait(30)
-
-    worker = threading.Thread(target=background_run)
-    worker.start()
-    try:
-        assert held.wait(30)
-        start = time.monotonic()
-        busy = pytest.raises(StoreError, match="occupée depuis plus de 0,2 s")
-        with busy, territory.STORE_LOCK.within(0.2):
-            pass
-        assert 0.2 <= time.monotonic() - start < 5.0
-    finally:
-        release.set()
-        worker.join(30)
+    run = hold_store_lock()
+    start = time.monotonic()
+    busy = pytest.raises(StoreError, match="occupée depuis plus de 0,2 s")
+    with busy, territory.STORE_LOCK.within(0.2):
+        pass
+    assert 0.2 <= time.monotonic() - start < 5.0
+    run.release()
     with territory.STORE_LOCK.within(0.2), territory.STORE_LOCK.within(0.0):
         assert _probe() == "pris"
     assert _probe() == "libre"

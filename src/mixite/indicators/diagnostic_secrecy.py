@@ -49,6 +49,7 @@ __all__ = [
     "ATTRIBUTION_IDENTITIES",
     "SHAPES",
     "protect_diagnostic",
+    "protect_quotas",
     "quota_shapes",
     "secret_dwellings",
     "shapes",
@@ -565,3 +566,12 @@ def protect_diagnostic(
     """The diagnostic's tables with statistical secrecy applied (primary and secondary
     suppression over all tables at once, ``indicators.secrecy.protect``)."""
     return protect(tables, shapes(with_dwellings), structure(dwellings, tables), threshold)
+
+
+def protect_quotas(table: pd.DataFrame, threshold: int) -> Protection:
+    """A quota table published alone (long format, every level, ``jobs.diagnostic.quotas``:
+    the national observatory's observed objectives) with primary and secondary suppression, as
+    the diagnostic protects it beside its other tables (``quota_shapes``: the landlords, the
+    reservataires with the landlords' own stock, and the communes each list the EPCI's
+    attributions; the shortfall and the interval follow their counts)."""
+    return protect({"quotas": table}, {"quotas": quota_shapes()}, structure(None), threshold)

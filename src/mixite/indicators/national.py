@@ -80,19 +80,23 @@ def objectives(rows: pd.DataFrame) -> pd.DataFrame:
         epci["source"] = source
         epci["met"] = _met(epci["shortfall"], epci["denominator"])
         # priority: every reservataire it binds and every landlord's non-reserved stock
+        # a partner whose counts statistical secrecy masked (NaN) is bound, its verdict unknown
         bound = block.loc[
             (block["indicator"] == Indicator.PRIORITY)
             & block["level"].isin([Level.RESERVATAIRE, Level.LANDLORD_NON_RESERVED])
-            & (block["denominator"].fillna(0) > 0)
+            & ~(block["denominator"].to_numpy() == 0)
         ]
         bound = bound.loc[
             bound["detail"].isna() if task == Task.QUOTAS else bound["target"].notna()
         ]
         if not bound.empty:
+            ok = pd.array(bound["shortfall"].to_numpy() == 0, dtype="boolean")
+            ok[bound["shortfall"].isna().to_numpy()] = pd.NA
+            # every partner meets it; unknown when one is masked and none is known to fail
             verdict = (
-                bound.assign(ok=bound["shortfall"].to_numpy() == 0)
+                bound.assign(ok=ok)
                 .groupby(["scenario", "epci"])["ok"]
-                .all()
+                .agg(lambda s: s.array.all(skipna=False))
             )
             prio = epci["indicator"] == Indicator.PRIORITY
             keys = pd.MultiIndex.from_frame(epci.loc[prio, ["scenario", "epci"]])

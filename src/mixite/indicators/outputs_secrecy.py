@@ -1,5 +1,7 @@
 """Statistical secrecy of the publications other than the diagnostic: the room for manoeuvre,
-the cotation audit and the scenarios' objectives (simulated or optimised attributions).
+the cotation audit, the scenarios' objectives (simulated or optimised attributions) and the
+projection over six years (occupancy, flows, objectives, flux ledger, ledger and relocations,
+all in one pass).
 
 Each publication declares, like ``diagnostic_secrecy``, how its tables publish persons (the
 population each count column counts, the shares beside their denominator, the columns that
@@ -12,7 +14,7 @@ rule as the diagnostic).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -35,6 +37,7 @@ from mixite.indicators.secrecy import (
 __all__ = [
     "OBSERVED",
     "PROJECTION_TABLES",
+    "RELOCATION_MEASURES",
     "audit_projection",
     "projection_shapes",
     "projection_structure",
@@ -233,7 +236,44 @@ OBSERVED = "observé"
 _OUTSIDE = "hors QPV"
 _IN_QPV = "QPV"
 #: The tables of a projection that publish persons (``protect_projection``).
-PROJECTION_TABLES = ("residences", "neighbourhoods", "territory", "quotas", "flux", "ledger")
+PROJECTION_TABLES = (
+    "residences",
+    "neighbourhoods",
+    "territory",
+    "quotas",
+    "flux",
+    "ledger",
+    "relocation",
+)
+
+#: The population each count column of the relocation table counts, the year it is counted in
+#: being part of the measure (``_year``: the row's year; ``_year_before``: the year before). The
+#: households waiting at 1 January of a year are those waiting at 31 December of the year before:
+#: one population, published twice, one variable. The year is in the measure, not a dimension,
+#: so that the year's identity (``relocation_identities``) can reach the year before.
+RELOCATION_MEASURES = {
+    "waiting_start": "relogement:restants:{_year_before}",
+    "to_relocate": "relogement:nouveaux:{_year}",
+    "rehoused": "relogement:reloges:{_year}",
+    "rehoused_outside_qpv": "relogement:reloges:hors_qpv:{_year}",
+    "rehoused_recent": "relogement:reloges:neuf_recent:{_year}",
+    "left": "relogement:sortis:{_year}",
+    "waiting_end": "relogement:restants:{_year}",
+}
+#: Columns of the relocation table never published (their prefix): the rehoused by the planner,
+#: all the rehoused under the planner and none under the priority rule, would give a masked
+#: count of the rehoused back (the table's caption names the rule instead).
+RELOCATION_UNPUBLISHED = "rehoused_planned"
+#: Share columns of the relocation table: (numerator, denominator) columns.
+_RELOCATION_SHARES = {
+    "share_outside_qpv": ("rehoused_outside_qpv", "rehoused"),
+    "share_recent": ("rehoused_recent", "rehoused"),
+}
+#: Shortfalls of the planner's targets, which reveal the counts they fall short of.
+_RELOCATION_SHORTFALLS = {
+    "shortfall_outside_qpv": ("rehoused_outside_qpv", "rehoused"),
+    "shortfall_recent": ("rehoused_recent", "rehoused"),
+}
 
 
 #: A function giving the dimensions of a row.
@@ -312,8 +352,32 @@ def _occupants(
     )
 
 
-def projection_structure() -> Structure:
-    """The identities between the projection's measures (``protect_projection``)."""
+def relocation_identities(years: Iterable[int]) -> tuple[Identity, ...]:
+    """The identities of each year of the relocation table: waiting at 1 January (at
+    31 December of the year before) + newly to relocate = rehoused + left the stock + waiting at
+    31 December, both sides equal to the year's households to relocate (an unpublished total)."""
+    out = []
+    for year in sorted(set(years)):
+        total = f"relogement:total:{year}"
+        out.append(
+            Identity(total, (f"relogement:restants:{year - 1}", f"relogement:nouveaux:{year}"))
+        )
+        out.append(
+            Identity(
+                total,
+                (
+                    f"relogement:reloges:{year}",
+                    f"relogement:sortis:{year}",
+                    f"relogement:restants:{year}",
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def projection_structure(relocation_years: Iterable[int] = ()) -> Structure:
+    """The identities between the projection's measures (``protect_projection``), with those of
+    the relocation table for ``relocation_years``."""
     return Structure(
         hierarchies=(
             ("qpv_status", "neighbourhood", "residence_id"),
@@ -325,8 +389,61 @@ def projection_structure() -> Structure:
             *ATTRIBUTION_IDENTITIES,
             Identity("bilan:présents", ("bilan:début", "bilan:entrées")),
             Identity("bilan:présents", ("bilan:fin", "bilan:départs", "bilan:départs_vente")),
+            *relocation_identities(relocation_years),
         ),
     )
+
+
+def _relocation_shapes(when: RowDims) -> tuple[Shape, ...]:
+    """How the relocation table (one row per strategy and year, means over replicates) publishes
+    households: its counts per strategy, the year in the measure (``RELOCATION_MEASURES``), the
+    rehoused outside QPV and in new or recent dwellings parts of the rehoused (their shares
+    beside them), intervals and shortfalls following their counts; and the rehoused, the same
+    households as the ledger's relocations of the year: the cell also shows the ledger's variable
+    (``attributions:relogement`` of the strategy and year, one variable in both tables, masked in
+    both or in neither). The table's own variable of the rehoused (in the year's identity) and
+    the ledger's are two variables shown in one cell, masked together; the ledger only says
+    that its relocations are a part of its attributions (their complement unpublished), so
+    equating them would give a reader no more equations."""
+
+    def strategy(row: Mapping[str, Any]) -> dict[str, str]:
+        return {"strategy": str(row["strategy"])}
+
+    follows: dict[str, tuple[str, ...]] = {
+        **_bounds(*RELOCATION_MEASURES),
+        **{
+            f"{c}{end}": sources
+            for c, sources in _RELOCATION_SHARES.items()
+            for end in ("_low", "_high")
+        },
+        **{
+            f"{c}{end}": sources
+            for c, sources in _RELOCATION_SHORTFALLS.items()
+            for end in ("", "_low", "_high")
+        },
+    }
+    own = Shape(
+        row_dims=strategy,
+        counts=tuple(Count(c, measure) for c, measure in RELOCATION_MEASURES.items()),
+        ratios=tuple(
+            Ratio(c, RELOCATION_MEASURES[num], RELOCATION_MEASURES[den])
+            for c, (num, den) in _RELOCATION_SHARES.items()
+        ),
+        parts=tuple(
+            Part(RELOCATION_MEASURES[c], RELOCATION_MEASURES["rehoused"])
+            for c in ("rehoused_outside_qpv", "rehoused_recent")
+        ),
+        follows=follows,
+        margins=(),
+        integral=False,
+    )
+    ledger = Shape(
+        row_dims=when,
+        counts=(Count("rehoused", "attributions:relogement"),),
+        margins=(),
+        integral=False,
+    )
+    return (own, ledger)
 
 
 def projection_shapes(base_year: int, with_dwellings: bool = False) -> dict[str, tuple[Shape, ...]]:
@@ -510,6 +627,7 @@ def projection_shapes(base_year: int, with_dwellings: bool = False) -> dict[str,
         "quotas": quotas,
         "flux": flux,
         "ledger": ledger,
+        "relocation": _relocation_shapes(when),
     }
     if with_dwellings:
         for name, dims in (
@@ -546,6 +664,9 @@ def _helpers(
     for name, frame in tables.items():
         frame = frame.copy()
         frame["_observed"] = [int(float(y)) == base_year for y in frame["year"]]
+        if name == "relocation":  # the years of its measures (``RELOCATION_MEASURES``)
+            frame["_year"] = [int(float(y)) for y in frame["year"]]
+            frame["_year_before"] = frame["_year"] - 1
         out[name] = frame
     hoods = out.get("neighbourhoods")
     territory = out.get("territory")
@@ -602,25 +723,47 @@ def protect_projection(
     * ``flux``: attributions per landlord and reservataire type (they add up to the landlord's
       attributions; the entitlement and the balance follow);
     * ``ledger``: households at the start and the end, entrants, departures, attributions,
-      mutations and relocations of each year (their identities declared).
+      mutations and relocations of each year (their identities declared);
+    * ``relocation``: the households of the demolished residences per year (waiting at
+      1 January, newly to relocate, rehoused — outside QPV, in new or recent dwellings —, left
+      the stock, waiting at 31 December; the year's identity, the same households waiting at
+      31 December and at 1 January of the next year, the rehoused being the ledger's
+      relocations); the rehoused by the planner are not published (``RELOCATION_UNPUBLISHED``:
+      the returned table lacks these columns).
 
     The base year (``base_year``, the observed year before the millésime) is the same in every
     strategy: its rows are one set of whole counts (strategy ``OBSERVED``). The projected years
     are means over replicates: a mean strictly between 0 and ``threshold`` is masked. The
     replicates' intervals follow their column. Dwellings are published as they are unless
     ``with_dwellings`` (parameter ``secret_statistique.logements``). The returned tables are the
-    given ones (same columns), masked."""
-    frames = _helpers({k: v for k, v in tables.items() if k in PROJECTION_TABLES}, base_year)
+    given ones (same columns but the unpublished ones), masked."""
+    published = _published(tables)
+    frames = _helpers(published, base_year)
     protected = protect(
         frames,
         {k: v for k, v in projection_shapes(base_year, with_dwellings).items() if k in frames},
-        projection_structure(),
+        projection_structure(_relocation_years(frames)),
         threshold,
     )
-    out = {
-        name: frame[[c for c in tables[name].columns]] for name, frame in protected.tables.items()
-    }
+    out = {name: frame[list(published[name].columns)] for name, frame in protected.tables.items()}
     return dataclasses.replace(protected, tables=out)
+
+
+def _published(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables of ``PROJECTION_TABLES`` among ``tables``, without the columns never published
+    (``RELOCATION_UNPUBLISHED``)."""
+    out = {k: v for k, v in tables.items() if k in PROJECTION_TABLES}
+    relocation = out.get("relocation")
+    if relocation is not None:
+        out["relocation"] = relocation.drop(
+            columns=[c for c in relocation.columns if c.startswith(RELOCATION_UNPUBLISHED)]
+        )
+    return out
+
+
+def _relocation_years(frames: Mapping[str, pd.DataFrame]) -> list[int]:
+    relocation = frames.get("relocation")
+    return [] if relocation is None else sorted(set(relocation["_year"]))
 
 
 def audit_projection(
@@ -631,13 +774,11 @@ def audit_projection(
 ) -> list[Finding]:
     """What a reader of the projection's published tables (masked cells missing) learns that
     secrecy forbids (``indicators.secrecy.audit`` with the shapes of ``protect_projection``)."""
-    frames = _helpers(
-        {k: v for k, v in tables.items() if k in PROJECTION_TABLES}, base_year, known=False
-    )
+    frames = _helpers(_published(tables), base_year, known=False)
     found = audit(
         frames,
         {k: v for k, v in projection_shapes(base_year, with_dwellings).items() if k in frames},
-        projection_structure(),
+        projection_structure(_relocation_years(frames)),
         threshold,
     )
     # The helper columns are not written: a reader recovering one learns a sum that is not

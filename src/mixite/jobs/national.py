@@ -234,13 +234,19 @@ def quota_rows(
 ) -> pd.DataFrame:
     """The legal quota indicators of the leases of ``year`` (the year before the latest
     millésime when None) at every level, with the exact interval of each share and the
-    shortfall in attributions (``jobs.diagnostic.quotas``)."""
+    shortfall in attributions (``jobs.diagnostic.quotas``); statistical secrecy applied
+    (``indicators.diagnostic_secrecy.protect_quotas``: small counts masked with their share,
+    interval and shortfall, and partners so that no masked count comes back by subtraction)."""
+    from mixite.indicators.diagnostic_secrecy import protect_quotas
     from mixite.jobs.diagnostic import quotas
 
     result = quotas(store, latest_attribution_year(store) if year is None else year, params)
-    table = result.table.rename(columns={"ci_low": "share_low", "ci_high": "share_high"})
+    table = protect_quotas(result.table, result.secrecy_threshold).tables["quotas"]
+    table = table.rename(columns={"ci_low": "share_low", "ci_high": "share_high"})
     keep = [*LONG_COLUMNS, "share_low", "share_high", "shortfall"]
     out = table[keep].copy()
+    for column in ("denominator", "numerator", "share", "share_low", "share_high", "shortfall"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
     out["group_name"] = _group_names(out, result.names)
     # the priority objective binds reservataires and landlords' own stock, not the EPCI
     applies = table["target_applies"].astype(bool).to_numpy()

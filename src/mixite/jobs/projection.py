@@ -236,17 +236,17 @@ def publish(
     with_dwellings: bool = False,
 ) -> tuple[StrategyProjection, ...]:
     """The strategies as published: their tables of persons under statistical secrecy, all the
-    strategies protected at once (``indicators.outputs_secrecy.protect_projection``: the base
-    year is the same observed year in each), the objectives' last share masked where the
-    published share is; the other tables (rents, validation at the territory's level, units)
-    as they are; the relocation table of each strategy under its own secrecy
-    (``indicators.relocation_secrecy.protect_relocation``)."""
+    tables of all the strategies protected in one pass
+    (``indicators.outputs_secrecy.protect_projection``: the base year is the same observed year
+    in each; the relocation table's rehoused are the ledger's relocations), the objectives' last
+    share masked where the published share is; the other tables (rents, validation at the
+    territory's level, units) as they are. The relocation table loses its unpublished columns
+    (the rehoused by the planner)."""
     import dataclasses
 
     import pandas as pd
 
     from mixite.indicators.outputs_secrecy import protect_projection
-    from mixite.indicators.relocation_secrecy import protect_relocation
 
     def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
         present = [f for f in frames if len(f.columns)]
@@ -267,6 +267,8 @@ def publish(
         )
         for name in ("territory", "quotas", "flux", "ledger"):
             tables[name].append(getattr(s, name).assign(strategy=key))
+        if not s.relocation.empty:
+            tables["relocation"].append(s.relocation.assign(strategy=key))
     frames = {name: stacked(parts) for name, parts in tables.items()}
     frames = {name: frame for name, frame in frames.items() if len(frame)}
     protected = protect_projection(frames, base_year, threshold, with_dwellings).tables
@@ -275,53 +277,19 @@ def publish(
         changes: dict[str, Any] = {}
         for name, frame in protected.items():
             original = getattr(s, _PUBLISHED[name])
+            if name == "relocation" and original.empty:
+                continue
             rows = (frames[name]["strategy"] == str(k)).to_numpy()
-            part = frame.loc[rows, list(original.columns)].reset_index(drop=True)
+            kept = [c for c in original.columns if c in frame.columns]
+            part = frame.loc[rows, kept].reset_index(drop=True)
             if name == "neighbourhoods":  # the unit's number, not its key
                 part["neighbourhood"] = original["neighbourhood"].to_numpy()
             part.index = original.index
             changes[_PUBLISHED[name]] = part
         quotas = changes.get("quotas", s.quotas)
         changes["objectives"] = _published_objectives(s.objectives, quotas)
-        if not s.relocation.empty:
-            # The relocations of the demolished residences (``indicators.relocation_secrecy``),
-            # protected apart from the ledger, whose relocations are the same households: a year
-            # masked in either is masked in both (more masking never reveals more).
-            table = protect_relocation(s.relocation, threshold).tables["relocation"]
-            ledger = changes.get("ledger", s.ledger)
-            changes["relocation"], changes["ledger"] = _same_relocations(table, ledger)
         out.append(dataclasses.replace(s, **changes))
     return tuple(out)
-
-
-def _same_relocations(
-    relocation: pd.DataFrame, ledger: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The relocation table and the ledger with the rehoused of a year masked in both where
-    either masks it (the ledger's ``relocations`` and the table's ``rehoused`` count the same
-    households), with what follows them in the relocation table (outside QPV, in new or recent
-    dwellings and their shares, which would give the rehoused back)."""
-    import numpy as np
-    import pandas as pd
-
-    relocation, ledger = relocation.copy(), ledger.copy()
-    if "relocations" not in ledger or "rehoused" not in relocation:
-        return relocation, ledger
-    mine = relocation.set_index(relocation["year"].astype(float))["rehoused"].isna()
-    theirs = ledger.set_index(ledger["year"].astype(float))["relocations"].isna()
-    masked = {y for y, m in mine.items() if m} | {y for y, m in theirs.items() if m}
-    rows = relocation["year"].astype(float).isin(masked).to_numpy()
-    follow = [c for c in relocation.columns if c.startswith(("rehoused", "share_", "shortfall_"))]
-    for column in follow:
-        relocation[column] = relocation[column].astype(object).where(~rows, None)
-        if column.startswith(("share_", "shortfall_")):
-            relocation[column] = pd.to_numeric(relocation[column], errors="coerce")
-        else:
-            relocation[column] = relocation[column].astype("Float64")
-    rows = ledger["year"].astype(float).isin(masked).to_numpy()
-    for column in [c for c in ledger.columns if c.startswith("relocations")]:
-        ledger[column] = ledger[column].astype("Float64").where(~rows, np.nan)
-    return relocation, ledger
 
 
 #: The tables ``protect_projection`` reads → the ``StrategyProjection`` field they come from.
@@ -332,6 +300,7 @@ _PUBLISHED = {
     "quotas": "quotas",
     "flux": "flux",
     "ledger": "ledger",
+    "relocation": "relocation",
 }
 
 
