@@ -300,10 +300,8 @@ def test_room_window_parameters() -> None:
     assert hi.tolist() == [2, 3, 5, 6, 6, 6]
 
 
-def test_matching_agrees_with_brute_force() -> None:
-    """Random applicants and dwellings (rents on the 5 € grid, so the interpolation is exact):
-    the accessible dwellings equal a brute force with ``affordable_pairs``, the ceilings and the
-    size rule applied pair by pair."""
+def _random_frames() -> dict[str, pd.DataFrame]:
+    """12 residences and 40 applicants drawn at random (rents on the 5 € grid)."""
     rng = np.random.default_rng(5)
     n_res = 12
     pieces = []
@@ -339,6 +337,15 @@ def test_matching_agrees_with_brute_force() -> None:
         }
     )
     frames["applications"] = apps
+    return frames
+
+
+def test_matching_agrees_with_brute_force() -> None:
+    """Random applicants and dwellings (rents on the 5 € grid, so the interpolation is exact):
+    the accessible dwellings equal a brute force with ``affordable_pairs``, the ceilings and the
+    size rule applied pair by pair."""
+    frames = _random_frames()
+    apps = frames["applications"]
     marges = room_for_manoeuvre(frames, YEAR, MILLESIME)
     got = marges.groups.set_index(["level", "group"])["dwellings_ok"]
 
@@ -391,6 +398,29 @@ def test_matching_agrees_with_brute_force() -> None:
     for landlord, count in expected.items():
         assert got.loc[("bailleur", landlord)] == count
     assert got.loc[("epci", "epci")] == 20 * sum(ok_res)
+
+
+@pytest.mark.parametrize("wished", [False, True])
+def test_matching_does_not_depend_on_blocks(wished: bool) -> None:
+    """The applicants are matched block by block (``chunk_pairs``): one applicant per block
+    gives the same tables as a single block, with and without the wished communes (the
+    random applicants wish one commune, another, both or none)."""
+    frames = _random_frames()
+    # every other residence in a second commune, of another APL zone
+    frames["dwellings"] = frames["dwellings"].assign(
+        commune=np.where(np.arange(len(frames["dwellings"])) % 40 < 20, "96001", "96002")
+    )
+    second = frames["communes"].assign(commune="96002", commune_name="Valbrune", apl_zone="3")
+    frames["communes"] = pd.concat([frames["communes"], second], ignore_index=True)
+    wishes = [["96001"], ["96002"], ["96001", "96002"], []]
+    frames["applications"] = frames["applications"].assign(
+        wished_communes=[wishes[i % 4] for i in range(len(frames["applications"]))]
+    )
+    whole = room_for_manoeuvre(frames, YEAR, MILLESIME, wished_communes=wished)
+    one_by_one = room_for_manoeuvre(frames, YEAR, MILLESIME, wished_communes=wished, chunk_pairs=1)
+    assert whole.groups["q1_applicants_ok"].sum() > 0
+    pd.testing.assert_frame_equal(whole.groups, one_by_one.groups)
+    pd.testing.assert_frame_equal(whole.by_size, one_by_one.by_size)
 
 
 runner = CliRunner()

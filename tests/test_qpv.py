@@ -57,6 +57,18 @@ def test_generation_per_lease_date() -> None:
     assert got.tolist() == [2015, 2024, 2015, 0]
 
 
+def test_one_date_for_every_commune() -> None:
+    """One date for every commune (the stock of a millésime) gives what the same date repeated
+    per commune gives (docs/droit.md §10: 1 July 2024 is under the 2024 list in mainland France,
+    the 2015 list overseas); no date, no generation."""
+    communes = ["69123", "97101", "2A004"]
+    day = dt.date(2024, 7, 1)
+    assert generation_in_force(communes, day).tolist() == [2024, 2015, 2024]
+    assert generation_in_force(communes, pd.Series([day] * 3)).tolist() == [2024, 2015, 2024]
+    assert generation_in_force(communes, None).tolist() == [0, 0, 0]
+    assert generation_in_force([], day).tolist() == []
+
+
 def test_lambert93_origin_and_wgs84_points() -> None:
     # x = 700 000, y = 6 600 000 is 3° E, 46.5° N by definition of Lambert-93.
     lon, lat = to_wgs84(

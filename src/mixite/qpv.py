@@ -89,8 +89,15 @@ def generation_in_force(
     p = resolve(params)
     codes = pd.Series(list(communes), dtype=object)
     overseas = is_overseas(codes)
-    dates = pd.to_datetime(pd.Series(when if np.ndim(when) else [when] * len(codes)))
     out = np.zeros(len(codes), dtype=np.int64)
+    if not np.ndim(when):  # one date for every commune: read the parameters once
+        stamp = pd.to_datetime(when)
+        if len(codes) and not pd.isna(stamp):
+            day = stamp.date()
+            out[~overseas] = int(p.value("qpv.geographie_en_vigueur.metropole", day))
+            out[overseas] = int(p.value("qpv.geographie_en_vigueur.outre_mer", day))
+        return out
+    dates = pd.to_datetime(pd.Series(when))
     days = dates.dt.date.to_numpy(dtype=object)
     for day in pd.unique(days):
         at = days == day

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import sparse
+from numba import njit
 
 from mixite.affordability import Thresholds
 from mixite.ceilings import category_ceiling
@@ -251,6 +251,89 @@ class _Match:
     applicant_any_ok: BoolArray  # (A,) applicant has an accessible type anywhere
 
 
+@njit(cache=True, nogil=True)
+def _match_window(
+    members: Any,
+    offset: int,
+    cols: Any,
+    under: Any,
+    wishes: Any,
+    use_wishes: bool,
+    c_combo: Any,
+    c_commune: Any,
+    table: Any,
+    c_ctx: Any,
+    c_low: Any,
+    c_rest: Any,
+    c_weight: Any,
+    c_charges: Any,
+    budget: Any,
+    a_class: Any,
+    c_groups: Any,
+    type_sized: Any,
+    type_ok: Any,
+    type_ok_class: Any,
+    applicant_any_ok: Any,
+    ok_counts: Any,
+    sized_counts: Any,
+) -> None:  # pragma: no cover - compiled by Numba (tested through _match)
+    """Match the applicants ``members`` of one room window with the types ``cols`` of that
+    window (``c_*``: the types' values in the order of ``cols``), in place; ``table`` holds the
+    net rents of applicants ``offset``, ``offset + 1``…
+
+    A pair is eligible when the applicant is under the type's ceiling (and, with
+    ``use_wishes``, wished its commune); it is accessible when, moreover, the net rent
+    interpolated on the applicant's grid plus charges is within its budget, computed as
+    « low × (1 − w) + high × w + charges » in that order: the same float64 operations as the
+    array version it replaces, so the same verdicts. Counts each applicant once per group of
+    each level where it has an accessible type (and, with ``use_wishes``, an eligible one; the
+    caller counts those through the ceilings otherwise)."""
+    n_cols = cols.shape[0]
+    n_levels = c_groups.shape[0]
+    max_groups = ok_counts.shape[2]
+    seen_ok = np.full((n_levels, max_groups), -1, dtype=np.int64)
+    seen_sized = np.full((n_levels, max_groups), -1, dtype=np.int64)
+    ok = np.empty(n_cols, dtype=np.bool_)
+    for i in range(members.shape[0]):
+        a = members[i]
+        c = a_class[a]
+        limit = budget[a]
+        eligible = under[a]
+        # branch-free pass over the window's types, then the bookkeeping of the accessible ones
+        for j in range(n_cols):
+            low = table[c_ctx[j], a - offset, c_low[j]] * c_rest[j]
+            high = table[c_ctx[j], a - offset, c_low[j] + 1] * c_weight[j]
+            net = low + high
+            net = net + c_charges[j]
+            ok[j] = (net <= limit) & eligible[c_combo[j]]
+        if use_wishes:
+            wished = wishes[a]
+            for j in range(n_cols):
+                if eligible[c_combo[j]] and wished[c_commune[j]]:
+                    type_sized[cols[j]] = True
+                    for k in range(n_levels):
+                        g = c_groups[k, j]
+                        if seen_sized[k, g] != i:
+                            seen_sized[k, g] = i
+                            sized_counts[k, c, g] += 1
+                else:
+                    ok[j] = False
+        any_ok = False
+        for j in range(n_cols):
+            if ok[j]:
+                any_ok = True
+                t = cols[j]
+                type_ok[t] = True
+                type_ok_class[t, c] = True
+                for k in range(n_levels):
+                    g = c_groups[k, j]
+                    if seen_ok[k, g] != i:
+                        seen_ok[k, g] = i
+                        ok_counts[k, c, g] += 1
+        if any_ok:
+            applicant_any_ok[a] = True
+
+
 def _match(
     applicants: pd.DataFrame,
     types: pd.DataFrame,
@@ -310,97 +393,104 @@ def _match(
         ],
         dtype=np.int64,
     )
-    table = np.empty((n_a, len(contexts) * n_grid), dtype="float64")
-    for i, (zone, rls) in enumerate(contexts):
-        rows = max(1, chunk_pairs // n_grid)
-        for start in range(0, n_a, rows):
-            part = applicants.iloc[start : start + rows]
-            table[start : start + rows, i * n_grid : (i + 1) * n_grid] = net_rent(
-                part, grid[None, :], zone, rls, when_benefit, params
-            )
     position = t_rent / step
     i0 = np.minimum(np.floor(position).astype(np.int64), n_grid - 2)
     weight = position - i0
-    col0 = t_ctx * n_grid + i0
     t_charges = types["charges"].to_numpy(dtype="float64")
     t_rooms = types["rooms_cap"].to_numpy(dtype=np.int64)
 
     type_sized = np.zeros(n_t, dtype=bool)
     type_ok = np.zeros(n_t, dtype=bool)
     type_ok_class = np.zeros((n_t, n_classes), dtype=bool)
-    onehot = {
-        level: sparse.csr_matrix(
-            (np.ones(n_t, dtype=np.float32), (np.arange(n_t), g)), shape=(n_t, n_groups[level])
-        )
-        for level, g in groups.items()
-    }
-    applicant_ok = {lv: np.zeros((n_classes, n_groups[lv])) for lv in groups}
-    applicant_sized = {lv: np.zeros((n_classes, n_groups[lv])) for lv in groups}
+    levels = list(groups)
+    n_levels, max_groups = len(levels), max([n_groups[lv] for lv in levels], default=1)
+    t_groups = np.zeros((n_levels, n_t), dtype=np.int64)
+    for k, lv in enumerate(levels):
+        t_groups[k] = groups[lv]
+    ok_counts = np.zeros((n_levels, n_classes, max_groups), dtype=np.int64)
+    sized_counts = np.zeros((n_levels, n_classes, max_groups), dtype=np.int64)
     applicant_any_ok = np.zeros(n_a, dtype=bool)
 
     a_lo = applicants["rooms_lo"].to_numpy(dtype=np.int64)
     a_hi = applicants["rooms_hi"].to_numpy(dtype=np.int64)
     a_class = applicants["size_class"].to_numpy(dtype=np.int64) - 1
     budget = applicants["budget"].to_numpy(dtype="float64")
+    rest = 1.0 - weight
+    use_wishes = wishes is not None
+    wish = np.ascontiguousarray(wishes if wishes is not None else np.zeros((n_a, 1), dtype=bool))
+    under = np.ascontiguousarray(under)
     windows = sorted(set(zip(a_lo.tolist(), a_hi.tolist(), strict=True)))
-    for lo, hi in windows:
+    a_window = np.zeros(n_a, dtype=np.int64)
+    window_types = []
+    for w, (lo, hi) in enumerate(windows):
         members = np.flatnonzero((a_lo == lo) & (a_hi == hi))
+        a_window[members] = w
         cols = np.flatnonzero((t_rooms >= lo) & (t_rooms <= hi))
-        if not len(cols):
+        window_types.append(cols)
+        if not len(cols) or use_wishes:
             continue
-        sel = {lv: onehot[lv][cols] for lv in groups}
-        # combo × group: a type of the window with this combo is in the group (without wishes,
-        # an applicant has a sized type in a group iff it is under the ceiling of one of them)
-        combo_in = {
-            lv: sparse.csr_matrix(
-                (np.ones(len(cols), dtype=np.float32), (t_combo[cols], groups[lv][cols])),
-                shape=(len(combos), n_groups[lv]),
+        # without wishes, eligibility is the ceiling's: a type is sized when one applicant of
+        # the window is under its ceiling, and an applicant has a sized type in a group when it
+        # is under the ceiling of one of the group's types of the window
+        c_combo, c_groups = t_combo[cols], t_groups[:, cols]
+        member_under = under[members]
+        type_sized[cols] |= np.asarray(member_under.any(axis=0), dtype=bool)[c_combo]
+        # applicants counted by (ceilings they are under, size class): few distinct patterns
+        patterns, pattern_of = np.unique(member_under, axis=0, return_inverse=True)
+        per_pattern = np.zeros((len(patterns), n_classes), dtype=np.int64)
+        np.add.at(per_pattern, (pattern_of.reshape(-1), a_class[members]), 1)
+        for k in range(n_levels):
+            combo_in = np.zeros((len(combos), max_groups), dtype=np.int64)
+            combo_in[c_combo, c_groups[k]] = 1
+            has_sized = (patterns.astype(np.int64) @ combo_in) > 0  # pattern × group
+            sized_counts[k] += per_pattern.T @ has_sized.astype(np.int64)
+    # Net rent of a block of applicants on the rent grid, per APL context (zone × RLS flag):
+    # context × applicant × grid, one buffer reused from block to block; then the block's
+    # applicants matched with the types of their room window.
+    rows = max(1, chunk_pairs // n_grid)
+    table = np.empty((len(contexts), min(rows, n_a), n_grid), dtype="float64")
+    for start in range(0, n_a, rows):
+        stop = min(start + rows, n_a)
+        part = applicants.iloc[start:stop]
+        for i, (zone, rls) in enumerate(contexts):
+            table[i, : stop - start] = net_rent(
+                part, grid[None, :], zone, rls, when_benefit, params
             )
-            for lv in groups
-        }
-        rows = max(1, chunk_pairs // len(cols))
-        c_combo, c_low, c_high = t_combo[cols], col0[cols], col0[cols] + 1
-        c_weight, c_rest, c_charges = weight[cols], 1.0 - weight[cols], t_charges[cols]
-        for start in range(0, len(members), rows):
-            block = members[start : start + rows]
-            elig = under[np.ix_(block, c_combo)]
-            if wishes is not None:
-                elig &= wishes[np.ix_(block, t_commune[cols])]
-            sub = table[block]
-            # net rent interpolated on the grid, plus charges, within the budget: the same
-            # operations in the same order as « low × (1 − w) + high × w + charges », in place
-            net = sub[:, c_low]
-            net *= c_rest
-            high = sub[:, c_high]
-            high *= c_weight
-            net += high
-            net += c_charges
-            ok = np.less_equal(net, budget[block, None])
-            ok &= elig
-            del net, high, sub
-            type_sized[cols] |= elig.any(axis=0)
-            ok_any_rows = ok.any(axis=0)
-            type_ok[cols] |= ok_any_rows
-            classes = a_class[block]
-            in_class = [(c, classes == c) for c in np.unique(classes)]
-            for c, rows_c in in_class:
-                type_ok_class[cols, c] |= ok[rows_c].any(axis=0)
-            any_ok = ok.any(axis=1)
-            applicant_any_ok[block] |= any_ok
-            ok_float = ok.astype(np.float32)
-            for lv in groups:
-                if n_groups[lv] == 1:  # every type in the one group
-                    has_ok = any_ok[:, None]
-                else:
-                    has_ok = np.asarray(ok_float @ sel[lv]) > 0
-                if wishes is None:
-                    has_sized = np.asarray(under[block].astype(np.float32) @ combo_in[lv]) > 0
-                else:
-                    has_sized = np.asarray(elig.astype(np.float32) @ sel[lv]) > 0
-                # integer counts per class and group, exact in any order (``np.add.at`` was slow)
-                for c, rows_c in in_class:
-                    applicant_ok[lv][c] += has_ok[rows_c].sum(axis=0)
-                    applicant_sized[lv][c] += has_sized[rows_c].sum(axis=0)
+        for w, cols in enumerate(window_types):
+            members = start + np.flatnonzero(a_window[start:stop] == w)
+            if not len(cols) or not len(members):
+                continue
+            _match_window(
+                members,
+                start,
+                cols,
+                under,
+                wish,
+                use_wishes,
+                t_combo[cols],
+                t_commune[cols],
+                table,
+                t_ctx[cols],
+                i0[cols],
+                rest[cols],
+                weight[cols],
+                t_charges[cols],
+                budget,
+                a_class,
+                np.ascontiguousarray(t_groups[:, cols]),
+                type_sized,
+                type_ok,
+                type_ok_class,
+                applicant_any_ok,
+                ok_counts,
+                sized_counts,
+            )
+    applicant_ok = {
+        lv: ok_counts[k, :, : n_groups[lv]].astype("float64") for k, lv in enumerate(levels)
+    }
+    applicant_sized = {
+        lv: sized_counts[k, :, : n_groups[lv]].astype("float64") for k, lv in enumerate(levels)
+    }
     return _Match(
         type_eligible=type_eligible,
         type_sized=type_sized,

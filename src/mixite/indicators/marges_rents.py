@@ -101,14 +101,21 @@ def rent_reductions(
         part = known.loc[fits]
         if part.empty:
             continue
-        typical = part.groupby("residence_id", sort=True).agg(
-            landlord_id=("landlord_id", "first"),
-            commune=("commune", "first"),
-            typical_rent=("rent", "median"),
-            surface=("surface", "median"),
-            apl_zone=("apl_zone", "first"),
-            rls=("rls", lambda s: bool(s.mean() >= 0.5)),
+        # the RLS applies to the typical dwelling when it applies to half the residence's
+        # dwellings or more (a mean of 0/1 flags: the same value as a mean per group in Python)
+        typical = (
+            part.assign(rls=part["rls"].astype("float64"))
+            .groupby("residence_id", sort=True)
+            .agg(
+                landlord_id=("landlord_id", "first"),
+                commune=("commune", "first"),
+                typical_rent=("rent", "median"),
+                surface=("surface", "median"),
+                apl_zone=("apl_zone", "first"),
+                rls=("rls", "mean"),
+            )
         )
+        typical["rls"] = typical["rls"] >= 0.5
         typical["size_class"] = int(household["size_class"])
         typical["median_resources"] = float(household["monthly_resources"])
         typical["budget"] = float(household["budget"])
