@@ -38,6 +38,13 @@ class Phase:
     failures: int = 0
 
 
+def _shown(value: object, spec: str = ".1%") -> str:
+    """A national figure, or « secret statistique » where the report masks it."""
+    import pandas as pd
+
+    return "secret statistique" if pd.isna(value) else format(value, spec)
+
+
 def _sample(every: int) -> tuple[set[str], int, int]:
     from mixite.synth.france import france_territories
 
@@ -105,9 +112,9 @@ def main(argv: list[str] | None = None) -> None:
                     q1 = a.loc[(a["source"] == "observe") & (a["indicator"] == "q1_hors_qpv")]
                     if len(q1):
                         row = q1.iloc[0]
-                        print(f"  échantillon : part nationale Q1 hors QPV {row['national_share']:.1%}, "
-                              f"EPCI à l'objectif {row['share_met']:.1%} ({int(row['met'])}/"
-                              f"{int(row['epcis'])})")  # fmt: skip
+                        print(f"  échantillon : part nationale Q1 hors QPV {_shown(row['national_share'])}, "
+                              f"EPCI à l'objectif {_shown(row['share_met'])} "
+                              f"({_shown(row['met'], '.0f')}/{_shown(row['epcis'], '.0f')})")  # fmt: skip
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
