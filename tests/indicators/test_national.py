@@ -244,3 +244,16 @@ def test_a_verdict_that_would_pin_a_masked_count_is_withheld() -> None:
     a = summary.attainment(truth, published)
     q1 = a.loc[(a["source"] == "observe") & (a["indicator"] == "q1_hors_qpv")].iloc[0]
     assert q1["epcis"] == 3 and pd.isna(q1["met"]) and np.isnan(q1["share_met"])
+
+
+def test_a_run_of_the_simulation_alone_has_no_observed_verdict_to_protect() -> None:
+    # `mixite national --taches simulation` (and the benchmark's simulation phase): no quotas
+    # rows, so no observed objective to check against the published rows — it stopped on
+    # assigning an empty list of verdicts to a boolean column
+    truth, published = _small_epci()
+    simulated = (truth["task"] == "simulation").to_numpy()
+    assert simulated.any() and not simulated.all()
+    alone = published.loc[published["task"] == "simulation"]
+    table = summary.objectives(truth.loc[simulated], alone)
+    assert len(table) and set(table["source"]) == {"simule"}
+    assert not table["secret"].any() and table["shown"].all()

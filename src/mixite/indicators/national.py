@@ -228,7 +228,7 @@ def objectives(
             )
         ]  # fmt: skip
         out.loc[obs, "secret"] = secret
-        out.loc[obs, "shown"] = shown
+        out.loc[obs, "shown"] = np.asarray(shown, dtype=bool)
     out["secret"] = out["secret"].astype(bool)
     out["shown"] = out["shown"].astype(bool)
     return out[_OBJECTIVE_COLUMNS].reset_index(drop=True)
