@@ -456,15 +456,9 @@ def admissible_block(
     aid_fn = aid or _zero_aid
     n_ranks = max(apps.wished.shape[1], 1)
     fin = vac.financing[v_idx]
-    kind = np.minimum(fin, FIN_PLUS + (fin == FIN_PLS))
+    kind = _ceiling_kind(fin)
     if apps.ceilings.ndim == 3:
-        if vac.ceiling_zone is None:
-            raise InputError(
-                "Plafonds par zone sans zone des logements.",
-                Location("logements vacants", None, "ceiling_zone", None),
-                "Donnez la zone des plafonds de ressources de la commune de chaque logement.",
-            )
-        ceiling = apps.ceilings[a_idx, kind, vac.ceiling_zone[v_idx]]
+        ceiling = apps.ceilings[a_idx, kind, _ceiling_zones(vac)[v_idx]]
     else:
         ceiling = apps.ceilings[a_idx, kind]
     ok = apps.income[a_idx] <= ceiling
@@ -495,18 +489,28 @@ def admissible_block(
     return ok, weight, effort, ranks
 
 
+def _ceiling_kind(financing: Any) -> Any:
+    """The column of the applications' income ceilings for a financing code (or array of
+    codes): PLAI and PLUS their own, PLS and above the PLS column."""
+    return np.minimum(financing, FIN_PLUS + (financing == FIN_PLS))
+
+
+def _ceiling_zones(vac: Vacancies) -> IntArray:
+    """The income-ceiling zone of every vacancy, which ceilings given per zone need."""
+    if vac.ceiling_zone is None:
+        raise InputError(
+            "Plafonds par zone sans zone des logements.",
+            Location("logements vacants", None, "ceiling_zone", None),
+            "Donnez la zone des plafonds de ressources de la commune de chaque logement.",
+        )
+    return vac.ceiling_zone
+
+
 def _ceiling_column(vac: Vacancies, apps: Applications, v: int) -> FloatArray:
     """Every application's income ceiling for the financing (and zone) of vacancy ``v``."""
-    fin = int(vac.financing[v])
-    kind = min(fin, FIN_PLUS + (fin == FIN_PLS))
+    kind = int(_ceiling_kind(vac.financing[v]))
     if apps.ceilings.ndim == 3:
-        if vac.ceiling_zone is None:
-            raise InputError(
-                "Plafonds par zone sans zone des logements.",
-                Location("logements vacants", None, "ceiling_zone", None),
-                "Donnez la zone des plafonds de ressources de la commune de chaque logement.",
-            )
-        out: FloatArray = apps.ceilings[:, kind, int(vac.ceiling_zone[v])]
+        out: FloatArray = apps.ceilings[:, kind, int(_ceiling_zones(vac)[v])]
         return out
     out = apps.ceilings[:, kind]
     return out
@@ -518,7 +522,7 @@ def fit_key(vac: Vacancies, v: int) -> tuple[int, int, int]:
     commune with the same key admit the same applications by these rules."""
     fin = int(vac.financing[v])
     zone = -1 if vac.ceiling_zone is None else int(vac.ceiling_zone[v])
-    return min(fin, FIN_PLUS + (fin == FIN_PLS)), zone, int(vac.rooms[v])
+    return int(_ceiling_kind(fin)), zone, int(vac.rooms[v])
 
 
 def fits_vacancy(vac: Vacancies, apps: Applications, v: int, a_idx: IntArray) -> BoolArray:
