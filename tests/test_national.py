@@ -110,15 +110,20 @@ def test_a_national_run_on_a_local_dask_cluster(france: Path, tmp_path: Path) ->
     raw = computed.table.set_index(["level", "group", "indicator"])
     mine_rows = quota.loc[quota["epci"] == SUD_CORSE]
     published = mine_rows.set_index(["level", "group", "indicator"])[["denominator", "numerator"]]
-    for key, line in published.iterrows():
+    for cell, line in published.iterrows():
         for column in ("denominator", "numerator"):
-            if 1 <= raw.loc[key, column] <= 10:
-                assert pd.isna(line[column]), (key, column)
+            if 1 <= raw.loc[cell, column] <= 10:
+                assert pd.isna(line[column]), (cell, column)
     # the unprotected figures are beside the store, every level, and nowhere in the report
     from mixite.national.runner import private_path
 
     private = pd.read_parquet(private_path(out, "quotas", SUD_CORSE))
     assert len(private) == len(computed.table) and "bailleur" in set(private["level"])
+    # the simulation's too (same rows as published, none masked), beside the store
+    own_sim = simulated.loc[simulated["epci"] == SUD_CORSE]
+    private_sim = pd.read_parquet(private_path(out, "simulation", SUD_CORSE, key))
+    assert len(private_sim) == len(own_sim) and private_sim["numerator"].notna().all()
+    assert private_sim["scenario"].tolist() == own_sim["scenario"].tolist()
     assert epci["epci_name"] == "CC du Sud Corse" and epci["region_name"] == "Corse"
 
     # the diagnostic rows (secrecy applied over the tables the observatory shows only) are the

@@ -22,6 +22,9 @@ def rows() -> pd.DataFrame:
 
 
 BOUNDS = [0, 2000, 5000, 15000, 50000]
+#: The secrecy threshold of the hand-built published rows: counts from 1 to 10 are masked (the
+#: parameter ``secret_statistique.seuil``, docs/secret-statistique.md).
+THRESHOLD = 11
 
 
 def test_size_classes_are_lower_bounds() -> None:
@@ -239,9 +242,9 @@ def test_a_verdict_that_would_pin_a_masked_count_is_withheld() -> None:
     truth.loc[d & (truth["task"] == "quotas"), "shortfall"] = 0.0
     shown = (published["epci"] == "200000004") & (published["indicator"] == "q1_hors_qpv")
     published.loc[shown & (published["task"] == "quotas"), "denominator"] = 40.0
-    table = summary.epci_table(truth, BOUNDS, published).set_index("epci")
+    table = summary.epci_table(truth, BOUNDS, published, THRESHOLD).set_index("epci")
     assert pd.isna(table.loc["200000004", "q1_hors_qpv_met"])
-    a = summary.attainment(truth, published)
+    a = summary.attainment(truth, published, THRESHOLD)
     q1 = a.loc[(a["source"] == "observe") & (a["indicator"] == "q1_hors_qpv")].iloc[0]
     assert q1["epcis"] == 3 and pd.isna(q1["met"]) and np.isnan(q1["share_met"])
 
@@ -254,6 +257,51 @@ def test_a_run_of_the_simulation_alone_has_no_observed_verdict_to_protect() -> N
     simulated = (truth["task"] == "simulation").to_numpy()
     assert simulated.any() and not simulated.all()
     alone = published.loc[published["task"] == "simulation"]
-    table = summary.objectives(truth.loc[simulated], alone)
+    table = summary.objectives(truth.loc[simulated], alone, THRESHOLD)
     assert len(table) and set(table["source"]) == {"simule"}
     assert not table["secret"].any() and table["shown"].all()
+
+
+def test_a_masked_simulated_epci_still_counts() -> None:
+    # D, simulated under the baseline: 9 attributions outside QPV of which 3 to Q1 applicants
+    # (⌈0.25 × 9⌉ = 3 ≤ 3: met); both counts masked in its published rows (1 to 10), its
+    # unprotected rows in the private file beside its store
+    from .national_rows import B, row
+
+    d = {**B, "epci": "200000004", "epci_name": "CC Delta", "dwellings": 1500}
+    line = row(d, "simulation", "epci", d["epci"], "q1_hors_qpv", 9, 3, target=0.25,
+               scenario="Référence")  # fmt: skip
+    truth = pd.concat([national_rows(), pd.DataFrame([line])], ignore_index=True)
+    published = truth.copy()
+    published.loc[published["epci"] == d["epci"], ["denominator", "numerator", "share",
+                  "share_low", "share_high", "shortfall"]] = np.nan  # fmt: skip
+
+    def baseline(a: pd.DataFrame) -> pd.Series:
+        chosen = (a["source"] == "simule") & (a["scenario"] == "Référence")
+        return a.loc[chosen & (a["indicator"] == "q1_hors_qpv")].iloc[0]
+
+    # A 25/100 met, B 18/100 not met, D 3/9 met: 2 EPCIs of 3 (on the published rows alone,
+    # D has no verdict: 1 of 2)
+    ref = baseline(summary.attainment(truth, published, THRESHOLD))
+    assert (ref["epcis"], ref["met"]) == (3, 2)
+    assert ref["share_met"] == pytest.approx(2 / 3)
+    alone = baseline(summary.attainment(published, published, THRESHOLD))
+    assert (alone["epcis"], alone["met"]) == (2, 1)
+    # (25 + 18 + 3) / (100 + 100 + 9) would give back D's 3 and 9 − 3 = 6 by difference with
+    # the published EPCIs: masked, with the totals; the median of 18 %, 25 %, 33 % is A's 25 %
+    assert np.isnan(ref["national_share"]) and np.isnan(ref["denominator"])
+    assert ref["median_share"] == pytest.approx(0.25)
+    # D's verdict is published (9 and 3 read as 1 to 10: met leaves many values), its
+    # simulated share stays masked in the per-EPCI table
+    table = summary.objectives(truth, published, THRESHOLD)
+    own = table.loc[(table["epci"] == d["epci"]) & (table["source"] == "simule")].iloc[0]
+    assert bool(own["secret"]) and bool(own["shown"]) and bool(own["met"])
+    epci = summary.epci_table(truth, BOUNDS, published, THRESHOLD).set_index("epci")
+    assert np.isnan(epci.loc[d["epci"], "q1_hors_qpv_simulated"])
+    assert epci.loc["200000001", "q1_hors_qpv_simulated"] == pytest.approx(0.25)
+
+
+def test_published_rows_need_their_secrecy_threshold(rows: pd.DataFrame) -> None:
+    # the threshold of the rows' own dates, never today's guessed in the summary
+    with pytest.raises(ValueError, match="threshold"):
+        summary.attainment(rows, rows)

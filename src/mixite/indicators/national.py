@@ -23,7 +23,6 @@ difference with the published rows.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -71,12 +70,11 @@ def size_class(dwellings: Any, bounds: Sequence[int]) -> np.ndarray:
 
 
 def _threshold(threshold: int | None) -> int:
-    """The secrecy threshold given, else today's ``secret_statistique.seuil``."""
-    if threshold is not None:
-        return threshold
-    from mixite.indicators._common import small_cell_threshold
-
-    return small_cell_threshold(None, dt.date.today())
+    """The secrecy threshold of the published rows: required where they are checked (the
+    threshold of the rows' own dates, ``secret_statistique.seuil``, never guessed here)."""
+    if threshold is None:
+        raise ValueError("published rows need the secrecy threshold they were protected with")
+    return threshold
 
 
 def unprotected(rows: pd.DataFrame, private: pd.DataFrame | None) -> pd.DataFrame:
@@ -93,12 +91,23 @@ def unprotected(rows: pd.DataFrame, private: pd.DataFrame | None) -> pd.DataFram
     return pd.concat([f for f in (kept, private) if not f.empty], ignore_index=True)
 
 
-def _published_epci(published: pd.DataFrame) -> pd.DataFrame:
+def _published_epci(published: pd.DataFrame, task: str = Task.QUOTAS) -> pd.DataFrame:
+    """The EPCI-level counts of ``task`` as published, indexed by scenario (empty for the
+    observed quotas), EPCI and objective."""
+    block = published.loc[(published["task"] == task) & (published["level"] == Level.EPCI)]
+    block = block.assign(scenario=_scenario(block["scenario"]))
+    return block.drop_duplicates(["scenario", "epci", "indicator"]).set_index(
+        ["scenario", "epci", "indicator"]
+    )
+
+
+def _published_quotas(published: pd.DataFrame) -> pd.DataFrame:
     """The observed EPCI-level counts as published, indexed by EPCI and objective."""
-    block = published.loc[
-        (published["task"] == Task.QUOTAS) & (published["level"] == Level.EPCI)
-    ].drop_duplicates(["epci", "indicator"])
-    return block.set_index(["epci", "indicator"])
+    return _published_epci(published).droplevel("scenario")
+
+
+def _scenario(column: pd.Series) -> pd.Series:
+    return column.astype(object).where(column.notna(), "").astype(str)
 
 
 def verdict_reveals(
@@ -211,24 +220,29 @@ def objectives(
     out["secret"] = False
     out["shown"] = True
     if published is not None:
-        pub = _published_epci(published)
-        obs = (out["source"] == "observe").to_numpy()
-        keys = pd.MultiIndex.from_frame(out.loc[obs, ["epci", "indicator"]])
-        den = pub["denominator"].reindex(keys).to_numpy(dtype=float)
-        num = pub["numerator"].reindex(keys).to_numpy(dtype=float)
-        secret = np.isnan(den) | np.isnan(num)
         limit = _threshold(threshold)
-        shown = [
-            not hidden
-            or pd.isna(met)
-            or not verdict_reveals(d, n, bool(met), float(t), limit, ind == Indicator.PRIORITY)
-            for hidden, d, n, met, t, ind in zip(
-                secret, den, num, out.loc[obs, "met"], out.loc[obs, "target"],
-                out.loc[obs, "indicator"], strict=True,
+        for task, source in ((Task.QUOTAS, "observe"), (Task.SIMULATION, "simule")):
+            mine = (out["source"] == source).to_numpy()
+            if not mine.any():
+                continue
+            pub = _published_epci(published, task)
+            part = out.loc[mine]
+            keys = pd.MultiIndex.from_arrays(
+                [_scenario(part["scenario"]), part["epci"], part["indicator"]]
             )
-        ]  # fmt: skip
-        out.loc[obs, "secret"] = secret
-        out.loc[obs, "shown"] = np.asarray(shown, dtype=bool)
+            den = pub["denominator"].reindex(keys).to_numpy(dtype=float)
+            num = pub["numerator"].reindex(keys).to_numpy(dtype=float)
+            secret = np.isnan(den) | np.isnan(num)
+            shown = [
+                not hidden
+                or pd.isna(met)
+                or not verdict_reveals(d, n, bool(met), float(t), limit, ind == Indicator.PRIORITY)
+                for hidden, d, n, met, t, ind in zip(
+                    secret, den, num, part["met"], part["target"], part["indicator"], strict=True
+                )
+            ]  # fmt: skip
+            out.loc[mine, "secret"] = secret
+            out.loc[mine, "shown"] = np.asarray(shown, dtype=bool)
     out["secret"] = out["secret"].astype(bool)
     out["shown"] = out["shown"].astype(bool)
     return out[_OBJECTIVE_COLUMNS].reset_index(drop=True)
@@ -262,7 +276,7 @@ def _guard(group: pd.DataFrame, threshold: int) -> dict[str, bool]:
     return {"totals": not hidden.any(), "share": share, "median": median, "met": met}
 
 
-def _summary(block: pd.DataFrame, keys: list[str], threshold: int) -> pd.DataFrame:
+def _summary(block: pd.DataFrame, keys: list[str], threshold: int | None) -> pd.DataFrame:
     grouped = block.groupby(keys, sort=False, dropna=False)
     out = grouped.agg(
         epcis=("met", lambda s: int(s.notna().sum())),
@@ -285,7 +299,8 @@ def _summary(block: pd.DataFrame, keys: list[str], threshold: int) -> pd.DataFra
         block["secret"].to_numpy(dtype=bool).any() or (~block["shown"].to_numpy(dtype=bool)).any()
     ):
         return out
-    guards = [_guard(group, threshold) for _, group in grouped]
+    limit = _threshold(threshold)
+    guards = [_guard(group, limit) for _, group in grouped]
     ok = {k: np.array([g[k] for g in guards], dtype=bool) for k in guards[0]}
     out[["numerator", "denominator"]] = out[["numerator", "denominator"]].where(
         pd.Series(ok["totals"], index=out.index), np.nan, axis=0
@@ -312,7 +327,7 @@ def attainment(
                "median_share", "numerator", "denominator", "target"]  # fmt: skip
     if table.empty:
         return pd.DataFrame(columns=columns)
-    return _summary(table, ["source", "scenario", "indicator"], _threshold(threshold))[columns]
+    return _summary(table, ["source", "scenario", "indicator"], threshold)[columns]
 
 
 def _main_objectives(
@@ -348,7 +363,7 @@ def epci_table(
     out = ident
     obs = table.loc[table["source"] == "observe"]
     shown = published if published is not None else rows
-    pub = _published_epci(shown) if "task" in shown else pd.DataFrame()
+    pub = _published_quotas(shown) if "task" in shown else pd.DataFrame()
     for ind in Indicator:
         part = obs.loc[obs["indicator"] == ind].set_index("epci")
         figures = (
@@ -370,7 +385,9 @@ def epci_table(
         out[f"{ind}_secret"] = out["epci"].map(part["secret"]).fillna(False).astype(bool)
     sim = table.loc[table["source"] == "simule"]
     if not sim.empty:
-        baseline = sim.loc[sim["scenario"] == sim["scenario"].iloc[0]]
+        # the baseline's share as published (a masked one stays masked)
+        simulated = _published_epci(shown, Task.SIMULATION).reset_index()
+        baseline = simulated.loc[simulated["scenario"] == str(sim["scenario"].iloc[0])]
         for ind in Indicator:
             part = baseline.loc[baseline["indicator"] == ind].set_index("epci")
             out[f"{ind}_simulated"] = out["epci"].map(part["share"])
@@ -403,7 +420,7 @@ def distribution(
     if table.empty:
         return pd.DataFrame(columns=columns)
     merged = table.merge(epci[["epci", key, *extra, "dwellings"]], on="epci", how="left")
-    out = _summary(merged, [key, *extra, "indicator"], _threshold(threshold))
+    out = _summary(merged, [key, *extra, "indicator"], threshold)
     stock = epci.groupby(key)["dwellings"].sum()
     out["dwellings"] = out[key].map(stock).astype("int64")
     rank = {str(ind): k for k, ind in enumerate(Indicator)}
@@ -459,7 +476,7 @@ def publish_room(
     q1 = table.loc[
         (table["source"] == "observe") & (table["indicator"] == Indicator.Q1_OUTSIDE_QPV)
     ].set_index("epci")
-    pub = _published_epci(published)
+    pub = _published_quotas(published)
     counted = (
         pub.xs(str(Indicator.Q1_OUTSIDE_QPV), level="indicator")
         if len(pub) and str(Indicator.Q1_OUTSIDE_QPV) in pub.index.get_level_values("indicator")

@@ -42,6 +42,7 @@ __all__ = [
     "diagnostic_rows",
     "national_diagnostic",
     "national_quotas",
+    "national_simulation",
     "national_summary",
     "quota_rows",
     "simulation_rows",
@@ -322,34 +323,48 @@ def default_scenarios(
 
 
 def simulation_rows(store: StoreLike, scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """The published simulated year of a territory (``national_simulation``)."""
+    return national_simulation(store, scenarios).published
+
+
+def national_simulation(store: StoreLike, scenarios: Sequence[Scenario]) -> NationalRows:
     """A simulated year of attributions under each scenario (``jobs.allocation.run_scenarios``,
     commission process): the quota shares per level, the mean over the replicates with their
     range (``share_low``, ``share_high``) and the shortfall of the mean, one ``scenario`` per
-    scenario name; statistical secrecy applied (``ScenarioRun.published``: a mean count
-    strictly between 0 and the threshold is masked, with its share and shortfall)."""
-    from mixite.indicators.quotas import shortfall
+    scenario name. Published: statistical secrecy applied (``ScenarioRun.published``: a mean
+    count strictly between 0 and the threshold is masked, with its share and shortfall).
+    Private: the same rows unprotected, so that an EPCI whose simulated counts are masked keeps
+    its verdict in the national aggregates."""
     from mixite.jobs.allocation import run_scenarios
 
     runs = run_scenarios(store, scenarios, "simuler")
-    pieces = []
+    published, private = [], []
     for run in runs.runs:
-        table = run.published
-        out = table[[c for c in [*LONG_COLUMNS, "share_low", "share_high"] if c in table]].copy()
-        # no shortfall without a target, nor where secrecy masked the counts
-        known = out[["target", "denominator", "numerator"]].notna().all(axis=1)
-        out["shortfall"] = np.where(
-            known,
-            shortfall(
-                out["target"].fillna(0.0),
-                out["denominator"].fillna(0.0),
-                out["numerator"].fillna(0.0),
-            ),
-            np.nan,
-        )
-        out["scenario"] = run.scenario.nom
-        out["group_name"] = _group_names(out, runs.names)
-        pieces.append(out)
-    return pd.concat(pieces, ignore_index=True)
+        published.append(_simulated_frame(run.published, run.scenario.nom, runs.names))
+        private.append(_simulated_frame(run.indicators, run.scenario.nom, runs.names))
+    return NationalRows(
+        pd.concat(published, ignore_index=True), pd.concat(private, ignore_index=True)
+    )
+
+
+def _simulated_frame(table: pd.DataFrame, scenario: str, names: Names) -> pd.DataFrame:
+    from mixite.indicators.quotas import shortfall
+
+    out = table[[c for c in [*LONG_COLUMNS, "share_low", "share_high"] if c in table]].copy()
+    for column in ("denominator", "numerator", "share", "target"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    # no shortfall without a target, nor where secrecy masked the counts
+    known = out[["target", "denominator", "numerator"]].notna().all(axis=1)
+    out["shortfall"] = np.where(
+        known,
+        shortfall(
+            out["target"].fillna(0.0), out["denominator"].fillna(0.0), out["numerator"].fillna(0.0)
+        ),
+        np.nan,
+    )
+    out["scenario"] = scenario
+    out["group_name"] = _group_names(out, names)
+    return out.reset_index(drop=True)
 
 
 def _size_bounds(params: Parameters | None, when: dt.date) -> list[int]:

@@ -4,9 +4,9 @@ one Dask task per territory; results written atomically, territories already don
 Layout of the output folder (``--sortie``)::
 
     bases/<SIREN>.duckdb            the territory's store (and its pseudonymisation key .cle)
-    bases/<SIREN>.<tâche>.parquet   the figures of diagnostic and quotas before statistical
-                                    secrecy (private, like the store: the national aggregates'
-                                    input, never published)
+    bases/<SIREN>.<tâche>.parquet   the figures of each task before statistical secrecy
+                                    (private, like the store: the national aggregates' input,
+                                    never published; simulation: <SIREN>.simulation-<empreinte>)
     resultats/<tâche>/<SIREN>.parquet   its rows in the national long format, one file per task
                                         (simulation: resultats/simulation-<empreinte>/, the
                                         fingerprint of the scenarios)
@@ -124,9 +124,10 @@ def result_path(output: Path, task: str, siren: str, key: str = "") -> Path:
     return output / RESULTS / folder / f"{siren}.parquet"
 
 
-def private_path(output: Path, task: str, siren: str) -> Path:
+def private_path(output: Path, task: str, siren: str, key: str = "") -> Path:
     """The private (unprotected) figures of a territory and a task, beside its store."""
-    return output / BASES / f"{siren}.{task}.parquet"
+    name = f"{task}-{key}" if task == Task.SIMULATION and key else str(task)
+    return output / BASES / f"{siren}.{name}.parquet"
 
 
 def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
@@ -186,23 +187,19 @@ def process_territory(
                         continue
                     step = str(task)
                     try:
-                        if task in (Task.DIAGNOSTIC, Task.QUOTAS):
-                            both = (
-                                jobs.national_diagnostic(store, millesime)
-                                if task == Task.DIAGNOSTIC
-                                else jobs.national_quotas(store, millesime - 1)
-                            )
-                            rows = jobs.with_identity(both.published, identity, task)
-                            # the private figures first: the published file marks the task done
-                            _write_atomic(
-                                jobs.with_identity(both.private, identity, task),
-                                private_path(output, task, territory.siren),
-                            )
+                        if task == Task.DIAGNOSTIC:
+                            both = jobs.national_diagnostic(store, millesime)
+                        elif task == Task.QUOTAS:
+                            both = jobs.national_quotas(store, millesime - 1)
                         else:
                             chosen = jobs.default_scenarios(store, scenarios, seed, replicates)
-                            rows = jobs.with_identity(
-                                jobs.simulation_rows(store, chosen), identity, task
-                            )
+                            both = jobs.national_simulation(store, chosen)
+                        rows = jobs.with_identity(both.published, identity, task)
+                        # the private figures first: the published file marks the task done
+                        _write_atomic(
+                            jobs.with_identity(both.private, identity, task),
+                            private_path(output, task, territory.siren, key),
+                        )
                         _write_atomic(rows, path)
                         done.append(str(task))
                     except MixiteError as exc:
@@ -247,10 +244,8 @@ def _rows(
     frames = []
     for territory in territories:
         for task in tasks:
-            if private and task == Task.SIMULATION:
-                continue
             path = (
-                private_path(output, task, territory.siren)
+                private_path(output, task, territory.siren, key)
                 if private
                 else result_path(output, task, territory.siren, key)
             )
