@@ -54,6 +54,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mixite._gc import without_gc
+
 __all__ = [
     "Count",
     "Finding",
@@ -365,10 +367,11 @@ class _Model:
         follow_plan = list(follows.items())
         shape_margins = None if shape.margins is None else set(shape.margins)
 
-        def count_var(name_: str, dims_: Dims, margins: set[str]) -> int:
+        def count_var(name_: str, dims_: Dims, margins: set[str], key_dims: Dims) -> int:
             i = var((name_, dims_))
             if margins:
-                complete[i] |= {d for d, _ in dims_} & margins
+                # most columns count in the row's own dimensions, whose margins are ``margins``
+                complete[i] |= margins if dims_ is key_dims else {d for d, _ in dims_} & margins
             if is_secret:
                 maskable[i] = True
                 secret[i] = True
@@ -400,6 +403,7 @@ class _Model:
                     measure(pattern, row) if fixed is None else fixed,
                     dims_for(rename, over, dims, key_dims),
                     margins,
+                    key_dims,
                 )
                 cell = (name, label, column)
                 self.count_cells[i].append(cell)
@@ -409,11 +413,13 @@ class _Model:
                     measure(numerator, row) if fixed_n is None else fixed_n,
                     dims_for(rename, None, dims, key_dims),
                     margins,
+                    key_dims,
                 )
                 den = count_var(
                     measure(denominator, row) if fixed_d is None else fixed_d,
                     dims_for(rename, over, dims, key_dims),
                     margins,
+                    key_dims,
                 )
                 cell = (name, label, column)
                 self.ratio_cells.append((cell, num, den, _number(row[column])))
@@ -422,10 +428,16 @@ class _Model:
             for part_, fixed_p, whole, fixed_w in part_plan:
                 self._rest(
                     count_var(
-                        measure(part_, row) if fixed_p is None else fixed_p, key_dims, margins
+                        measure(part_, row) if fixed_p is None else fixed_p,
+                        key_dims,
+                        margins,
+                        key_dims,
                     ),
                     count_var(
-                        measure(whole, row) if fixed_w is None else fixed_w, key_dims, margins
+                        measure(whole, row) if fixed_w is None else fixed_w,
+                        key_dims,
+                        margins,
+                        key_dims,
                     ),
                 )
             for column, sources in follow_plan:
@@ -958,6 +970,7 @@ def _with_colocated(chosen: set[int], together: Mapping[int, tuple[int, ...]]) -
     return {j for i in chosen for j in together.get(i, (i,))}
 
 
+@without_gc
 def protect(
     frames: Mapping[str, pd.DataFrame],
     shapes: Mapping[str, Shape | Sequence[Shape]],
@@ -1135,6 +1148,7 @@ def _count_columns(model: _Model, table: str) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+@without_gc
 def audit(
     frames: Mapping[str, pd.DataFrame],
     shapes: Mapping[str, Shape | Sequence[Shape]],
