@@ -251,9 +251,9 @@ def current_housing_cost(
 
 def offer_cost(
     offers: Offers,
-    apl_zone: IntArray,
+    apl_zone: npt.NDArray[np.integer[Any]],
     couple: BoolArray,
-    dependants: IntArray,
+    dependants: npt.NDArray[np.integer[Any]],
     annual_resources: FloatArray,
     when: dt.date,
     params: Parameters | None,
@@ -281,7 +281,9 @@ def offer_cost(
         reduced = rent.copy()
         new = offers.recent[o]
         if rent_reduction and new.any():
-            part = {k: (v[new] if isinstance(v, np.ndarray) else v) for k, v in args.items()}
+            part: dict[str, Any] = {
+                k: (v[new] if isinstance(v, np.ndarray) else v) for k, v in args.items()
+            }
             ceiling = housing_benefit_detail(rent=rent[new], **part).rent_ceiling
             reduced[new] = np.minimum(rent[new], ceiling)
         aid, rls = housing_benefit(rent=reduced, **args)
