@@ -219,6 +219,40 @@ def test_a_masked_epci_still_counts_in_the_share_meeting_the_objective(tmp_path:
     assert np.isnan(epcis.loc["200000004", "q1_hors_qpv_attributions"])
 
 
+def test_masked_figures_read_secret_statistique_in_the_report(tmp_path: Path) -> None:
+    # the EPCI D of _small_epci: its Q1 counts masked (8 and 3, both below 11), its verdict
+    # published; the national Q1 share masked (it would give them back by difference)
+    from openpyxl import load_workbook
+
+    from mixite.jobs.national import national_summary
+    from mixite.reports.national import write_national
+
+    truth, published = _small_epci()
+    failures = pd.DataFrame(columns=["epci", "epci_name", "task", "error"])
+    result = national_summary(
+        published, failures, ["diagnostic", "quotas", "simulation"], private=truth
+    )
+    outputs = write_national(result, tmp_path)
+    book = load_workbook(outputs.xlsx)
+    sheet = book["EPCI"]
+    header = [c.value for c in sheet[4]]
+    rows = {r[header.index("SIREN")]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
+    d = rows["200000004"]
+    for column in ("part", "bas", "haut", "attributions concernées", "manque"):
+        assert d[header.index(f"Q1 ou relogés hors QPV : {column}")] == "secret statistique"
+    assert d[header.index("Q1 ou relogés hors QPV : verdict")].startswith("atteint")
+    # A's published figures stay numbers
+    a = rows["200000001"]
+    assert a[header.index("Q1 ou relogés hors QPV : part")] == pytest.approx(12 / 40)
+    synthesis = book["Synthèse"]
+    header = [c.value for c in synthesis[4]]
+    q1 = next(r for r in synthesis.iter_rows(min_row=5, values_only=True) if "premier" in r[0])
+    assert q1[header.index("Part nationale")] == "secret statistique"
+    assert q1[header.index("Part médiane des EPCI")] == pytest.approx(0.3)
+    page = outputs.html.read_text(encoding="utf-8")
+    assert ">secret statistique<" in page and "seuil de secret statistique" in page
+
+
 def test_a_verdict_that_would_pin_a_masked_count_is_withheld() -> None:
     # 40 attributions published, their Q1 count masked (1 to 10): met means ≥ ⌈10⌉ → 10
     assert summary.verdict_reveals(40, np.nan, True, 0.25, 11)

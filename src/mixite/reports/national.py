@@ -85,10 +85,20 @@ def _interval(share: Any, low: Any, high: Any) -> str:
     return f"{fr.percent(share)} [{fr.percent(low)} ; {fr.percent(high)}]"
 
 
-def _verdict(met: Any, secret: bool = False) -> str:
-    """The verdict in words; ``secret``: the EPCI's counts are masked (statistical secrecy)."""
+#: The verdict of an EPCI without any attribution the objective concerns.
+NOT_APPLICABLE = "sans objet (aucune attribution concernée)"
+
+
+def _verdict(met: Any, secret: bool = False, attributions: Any = None) -> str:
+    """The verdict in words; ``secret``: the EPCI's counts are masked (statistical secrecy);
+    ``attributions``: the attributions the objective concerns (none: the objective has no
+    object)."""
     if met is None or met is pd.NA or (isinstance(met, float) and met != met):
-        return fr.SECRET if secret else fr.MISSING
+        if secret:
+            return fr.SECRET
+        if attributions is not None and not pd.isna(attributions) and float(attributions) == 0:
+            return NOT_APPLICABLE
+        return fr.MISSING
     word = "atteint" if bool(met) else "non atteint"
     return f"{word} ({fr.SECRET} sur les effectifs)" if secret else word
 
@@ -152,7 +162,10 @@ def epci_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]
         secret = e[f"{ind}_secret"] if f"{ind}_secret" in e else pd.Series(False, index=e.index)
         # a masked count: its cells empty, the verdict column says why
         out[f"{short} : verdict"] = [
-            _verdict(m, bool(s)) for m, s in zip(e[f"{ind}_met"], secret, strict=True)
+            _verdict(m, bool(s), n)
+            for m, s, n in zip(
+                e[f"{ind}_met"], secret.fillna(False), e[f"{ind}_attributions"], strict=True
+            )
         ]
         _said_secret(
             out,
