@@ -396,22 +396,44 @@ def _kpis(result: NationalResult) -> str:
 
 
 def _bar(table: pd.DataFrame, labels: list[str], title: str) -> str:
+    """Per group (region or size class), the share of attributions outside QPV to the first
+    quartile or to relocated households, one horizontal bar each, against the objective: red
+    below it, green at or above it; a masked share is said « secret statistique » instead of a
+    bar that a reader would take for 0 %."""
     import plotly.graph_objects as go
 
-    fig = go.Figure()
-    for ind in _OBJECTIVES:
-        part = table.loc[table["indicator"] == ind]
-        if part.empty:
-            continue
-        fig.add_trace(
-            go.Bar(
-                name=fr.INDICATOR_SHORT_LABELS[ind],
-                x=[labels[i] for i in part.index],
-                y=part["share_met"].to_numpy(dtype=float),
-            )
+    part = table.loc[table["indicator"] == Indicator.Q1_OUTSIDE_QPV]
+    if part.empty:
+        return ""
+    names = [labels[i] for i in part.index]
+    share = part["national_share"].to_numpy(dtype=float)
+    target = part["target"].to_numpy(dtype=float)
+    below = share < target
+    fig = go.Figure(
+        go.Bar(
+            x=np.nan_to_num(share),
+            y=names,
+            orientation="h",
+            marker_color=["#c0392b" if b else "#1e8449" for b in below],
+            text=[fr.SECRET if np.isnan(v) else fr.percent(v) for v in share],
+            textposition="outside",
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
+    goal = target[~np.isnan(target)]
+    if len(goal):
+        fig.add_vline(
+            x=float(goal[0]),
+            line_dash="dash",
+            annotation_text=f"objectif {fr.percent(float(goal[0]), 0)}",
         )
     fig.update_layout(
-        barmode="group", yaxis_tickformat=".0%", yaxis_title=title, legend_title="objectif"
+        xaxis_tickformat=".0%",
+        xaxis_title=title,
+        yaxis_autorange="reversed",
+        height=max(300, 28 * len(names) + 120),
+        showlegend=False,
+        margin={"l": 220},
     )
     return plotly_div(fig)
 
@@ -586,7 +608,11 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
             Section(
                 "Par région",
                 (
-                    _bar(result.by_region, labels, "part des EPCI qui atteignent l'objectif"),
+                    _bar(
+                        result.by_region,
+                        labels,
+                        "part des attributions hors QPV au premier quartile ou aux relogés",
+                    ),
                     table_html(regions, region_formats),
                 ),
                 "regions",
@@ -598,7 +624,11 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
             Section(
                 "Par taille d'EPCI",
                 (
-                    _bar(result.by_size, labels, "part des EPCI qui atteignent l'objectif"),
+                    _bar(
+                        result.by_size,
+                        labels,
+                        "part des attributions hors QPV au premier quartile ou aux relogés",
+                    ),
                     table_html(sizes, size_formats),
                 ),
                 "tailles",
