@@ -154,6 +154,9 @@ def test_the_epcis_that_miss_the_objective_come_first_with_their_verdicts(tmp_pa
     share = table.head.index("Q1 ou relogés hors QPV : part [intervalle]")
     assert table.rows[0][share][0].startswith("20,0\xa0%")
     assert float(table.rows[0][share][2] or "nan") == 0.2
+    # who misses the objective, at first glance: Bêta alone, in the alert figure
+    assert '<div class="kpi alerte"><div class="v">1</div>' in page
+    assert "EPCI sous l&#x27;objectif hors QPV (non atteint)" in page
     # sortable and searchable in the browser, without any network
     assert 'id="filtre-epci"' in page and "localeCompare" in page
     assert "<script src=" not in page and '<link rel="stylesheet"' not in page

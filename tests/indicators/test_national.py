@@ -240,6 +240,11 @@ def test_masked_figures_read_secret_statistique_in_the_report(tmp_path: Path) ->
     d = rows["200000004"]
     for column in ("part", "bas", "haut", "attributions concernées", "manque"):
         assert d[header.index(f"Q1 ou relogés hors QPV : {column}")] == "secret statistique"
+    # aligned right like the numbers of its column
+    row = next(
+        r for r in sheet.iter_rows(min_row=5) if r[header.index("SIREN")].value == "200000004"
+    )
+    assert row[header.index("Q1 ou relogés hors QPV : part")].alignment.horizontal == "right"
     assert d[header.index("Q1 ou relogés hors QPV : verdict")].startswith("atteint")
     # A's published figures stay numbers
     a = rows["200000001"]

@@ -387,10 +387,17 @@ def _kpis(result: NationalResult) -> str:
                 f"des EPCI atteignent {fr.percent(row['target'], 0)}",
             ),
         ]
+    missed = f"{Indicator.Q1_OUTSIDE_QPV}_met"
+    alert = -1
+    if missed in result.epci:
+        # the published verdicts of the per-EPCI table, counted: nothing more is revealed
+        n = int((result.epci[missed].astype("boolean") == False).sum())  # noqa: E712
+        alert = len(items)
+        items.append((fr.integer(n), "EPCI sous l'objectif hors QPV (non atteint)"))
     cells = "".join(
-        f'<div class="kpi"><div class="v">{html.escape(v)}</div>'
+        f'<div class="kpi{" alerte" if k == alert else ""}"><div class="v">{html.escape(v)}</div>'
         f'<div class="l">{html.escape(label)}</div></div>'
-        for v, label in items
+        for k, (v, label) in enumerate(items)
     )
     return f'<div class="kpis">{cells}</div>'
 
