@@ -865,7 +865,7 @@ def _epci_table(frame: pd.DataFrame) -> str:
             cells += [
                 _cell(shown, "num", _number(share)),
                 _cell(gap if isinstance(gap, str) else fr.integer(gap), "num", _number(gap)),
-                _cell(verdict, _verdict_class(verdict)),
+                _cell(verdict, f"verdict {_verdict_class(verdict)}".strip()),
             ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
@@ -876,7 +876,9 @@ def _epci_table(frame: pd.DataFrame) -> str:
     )
     style = (
         "<style>#table-epci { font-size: .8rem; } #table-epci td { white-space: nowrap; } "
-        "#table-epci td:nth-child(-n+2) { white-space: normal; min-width: 8em; }</style>"
+        "#table-epci td:nth-child(-n+2) { white-space: normal; min-width: 9em; } "
+        "#table-epci td:nth-child(2) { min-width: 15em; } "
+        "#table-epci td.verdict { white-space: normal; min-width: 6em; }</style>"
     )
     return (
         style
