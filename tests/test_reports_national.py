@@ -11,6 +11,7 @@ import pandas as pd
 
 from indicators.national_rows import national_rows
 from mixite.jobs.national import national_summary
+from mixite.jobs.results import NationalResult
 from mixite.reports import fr
 from mixite.reports.national import epci_frame, write_national
 
@@ -85,7 +86,7 @@ def test_a_run_where_every_territory_failed_still_reports(tmp_path: Path) -> Non
     assert "CC Delta" in page and "Dossier introuvable" in page
 
 
-def _result() -> object:
+def _result() -> NationalResult:
     failures = pd.DataFrame(columns=["epci", "epci_name", "task", "error"])
     return national_summary(national_rows(), failures, ["diagnostic", "quotas", "simulation"],
                             when=dt.date(2025, 6, 1))  # fmt: skip
@@ -136,11 +137,11 @@ def test_the_epcis_that_miss_the_objective_come_first_with_their_verdicts(tmp_pa
     # national_rows: Bêta misses the Q1 objective (20 % of its attributions outside QPV, a
     # shortfall of 5), Alpha meets it (30 %), Gamma has no attribution outside QPV (no verdict)
     result = _result()
-    frame, _ = epci_frame(result)  # type: ignore[arg-type]
+    frame, _ = epci_frame(result)
     assert list(frame["EPCI"]) == ["CA Bêta", "CA Alpha", "CU Gamma"]
     verdicts = list(frame["Q1 ou relogés hors QPV : verdict"])
     assert verdicts == ["non atteint", "atteint", "sans objet (aucune attribution concernée)"]
-    outputs = write_national(result, tmp_path)  # type: ignore[arg-type]
+    outputs = write_national(result, tmp_path)
     page = outputs.html.read_text(encoding="utf-8")
     table = _EpciTable()
     table.feed(page)
@@ -171,7 +172,7 @@ def test_the_epcis_that_miss_the_objective_come_first_with_their_verdicts(tmp_pa
 def test_the_workbook_formats_counts_as_counts_and_names_as_text(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    outputs = write_national(_result(), tmp_path)  # type: ignore[arg-type]
+    outputs = write_national(_result(), tmp_path)
     book = load_workbook(outputs.xlsx)
     room = book["Marges"]
     header = [c.value for c in room[4]]
@@ -188,3 +189,35 @@ def test_the_workbook_formats_counts_as_counts_and_names_as_text(tmp_path: Path)
     assert "secret statistique" in str(sheet["A2"].value)
     # no failure: the sheet says so instead of showing an empty table
     assert book["Échecs"]["A2"].value == "Aucun territoire en échec : tous ont été analysés."
+
+
+def test_a_masked_room_reads_secret_statistique(tmp_path: Path) -> None:
+    # Alpha's attributions outside QPV masked, as jobs.national masks them: its achieved share,
+    # room and shortfall empty in the room table, and the shortfall of its situation too
+    import dataclasses
+
+    import numpy as np
+
+    from mixite.reports.national import _room_frames
+
+    result = _result()
+    epci = result.epci.copy()
+    epci["q1_hors_qpv_secret"] = epci["epci"] == "200000001"
+    room = result.room.copy()
+    alpha = room["epci"] == "200000001"
+    room.loc[alpha, ["achieved_share", "room", "shortfall"]] = np.nan
+    counts = result.room_counts.copy()
+    counts.loc[counts["category"] == "atteint", "shortfall"] = np.nan
+    masked = dataclasses.replace(result, epci=epci, room=room, room_counts=counts)
+    per_epci, situations, _ = _room_frames(masked)
+    row = per_epci.set_index("SIREN").loc["200000001"]
+    for column in ("Part réalisée", "Marge (points)", "Manque (attributions)"):
+        assert row[column] == "secret statistique", column
+    assert per_epci.set_index("SIREN").loc["200000002", "Manque (attributions)"] == 5
+    met = situations.loc[situations["Situation"] == "objectif atteint"].iloc[0]
+    assert met["Manque (attributions)"] == "secret statistique"
+    # the page still sorts the room table by shortfall (text and numbers mixed)
+    page = write_national(masked, tmp_path).html.read_text(encoding="utf-8")
+    assert page.index("CA Bêta", page.index('id="marges"')) < page.index(
+        "CA Alpha", page.index("EPCI (tous dans le classeur)")
+    )

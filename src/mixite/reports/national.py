@@ -308,6 +308,16 @@ def _room_frames(
             "Manque (attributions)": r["shortfall"],
         }
     )
+    secret_column = f"{Indicator.Q1_OUTSIDE_QPV}_secret"
+    quotas = "quotas" in result.tasks
+    if quotas and secret_column in result.epci:
+        # the EPCI's attributions outside QPV masked: so are its achieved share, room, shortfall
+        masked = r["epci"].map(result.epci.set_index("epci")[secret_column])
+        _said_secret(
+            per_epci,
+            ["Part réalisée", "Marge (points)", "Manque (attributions)"],
+            masked.astype("boolean").fillna(False).to_numpy(dtype=bool),
+        )
     c = result.room_counts
     counts = pd.DataFrame(
         {
@@ -317,6 +327,12 @@ def _room_frames(
             "Part des EPCI": c["share"],
             "Manque (attributions)": c["shortfall"],
         }
+    )
+    # a situation with an EPCI whose shortfall is masked has its total masked
+    _said_secret(
+        counts,
+        ["Manque (attributions)"],
+        (c["epcis"].fillna(0).to_numpy(dtype=float) > 0) & quotas,
     )
     formats: dict[str, Format] = {
         "Logements sociaux": "int",
@@ -656,9 +672,13 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
                     ),
                     _room_chart(result),
                     table_html(
-                        room.sort_values(
-                            ["Manque (attributions)", "EPCI"], ascending=[False, True]
-                        ),
+                        room.loc[
+                            room.assign(
+                                gap=-pd.to_numeric(room["Manque (attributions)"], errors="coerce")
+                            )
+                            .sort_values(["gap", "EPCI"], na_position="last", kind="stable")
+                            .index
+                        ],
                         room_formats,
                         caption="EPCI (tous dans le classeur)",
                     ),
