@@ -221,3 +221,23 @@ def test_a_masked_room_reads_secret_statistique(tmp_path: Path) -> None:
     assert page.index("CA Bêta", page.index('id="marges"')) < page.index(
         "CA Alpha", page.index("EPCI (tous dans le classeur)")
     )
+
+
+def test_the_alert_counts_every_epci_under_the_objective_or_says_at_least(tmp_path: Path) -> None:
+    import dataclasses
+
+    # national_rows: 2 EPCIs with a Q1 verdict, 1 meeting it → 2 − 1 = 1 under it; where
+    # secrecy withholds verdicts, the published count of EPCIs meeting it gives the exact
+    # number: say 2 with a verdict and none meeting it → 2, though the per-EPCI table
+    # publishes only Bêta's « non atteint »
+    result = _result()
+    a = result.attainment.copy()
+    q1 = (a["source"] == "observe") & (a["indicator"] == "q1_hors_qpv")
+    assert a.loc[q1, ["epcis", "met"]].iloc[0].tolist() == [2, 1]
+    a.loc[q1, "met"] = 0
+    page = write_national(dataclasses.replace(result, attainment=a), tmp_path / "exact").html
+    assert '<div class="kpi alerte"><div class="v">2</div>' in page.read_text(encoding="utf-8")
+    # the count meeting it masked: the published « non atteint » verdicts, a lower bound
+    a.loc[q1, "met"] = pd.NA
+    page = write_national(dataclasses.replace(result, attainment=a), tmp_path / "masked").html
+    assert '<div class="v">au moins 1</div>' in page.read_text(encoding="utf-8")

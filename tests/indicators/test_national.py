@@ -344,3 +344,21 @@ def test_published_rows_need_their_secrecy_threshold(rows: pd.DataFrame) -> None
     # the threshold of the rows' own dates, never today's guessed in the summary
     with pytest.raises(ValueError, match="threshold"):
         summary.attainment(rows, rows)
+
+
+def test_the_shortfall_of_the_epcis_meeting_the_objective_is_zero_even_masked() -> None:
+    # two EPCIs meet the objective (no shortfall by definition: achieved ≥ target), one misses
+    # it by 4; the first one's achieved count is masked in the published room for manoeuvre
+    room = pd.DataFrame({
+        "epci": ["1", "2", "3"], "category": ["atteint", "atteint", "atteignable"],
+        "reason": ["atteignable"] * 3, "shortfall": [0.0, 0.0, 4.0],
+    })  # fmt: skip
+    shown = room.assign(shortfall=[np.nan, 0.0, 4.0])
+    counts = summary.room_counts(room, shown).set_index("category")
+    assert counts.loc["atteint", "shortfall"] == 0
+    assert counts.loc["atteignable", "shortfall"] == 4
+    # the masked shortfall of an EPCI that misses it masks its situation's sum
+    shown = room.assign(shortfall=[0.0, 0.0, np.nan])
+    assert np.isnan(
+        summary.room_counts(room, shown).set_index("category").loc["atteignable", "shortfall"]
+    )

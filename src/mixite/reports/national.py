@@ -405,11 +405,17 @@ def _kpis(result: NationalResult) -> str:
         ]
     missed = f"{Indicator.Q1_OUTSIDE_QPV}_met"
     alert = -1
-    if missed in result.epci:
-        # the published verdicts of the per-EPCI table, counted: nothing more is revealed
-        n = int((result.epci[missed].astype("boolean") == False).sum())  # noqa: E712
+    if len(q1) and not (pd.isna(q1.iloc[0]["met"]) or pd.isna(q1.iloc[0]["epcis"])):
+        # the EPCIs with a verdict minus those meeting it, both published
+        n = int(q1.iloc[0]["epcis"]) - int(q1.iloc[0]["met"])
         alert = len(items)
         items.append((fr.integer(n), "EPCI sous l'objectif hors QPV (non atteint)"))
+    elif missed in result.epci:
+        # the published verdicts of the per-EPCI table, counted (withheld ones are not):
+        # nothing more is revealed, and it is a lower bound
+        n = int((result.epci[missed].astype("boolean") == False).sum())  # noqa: E712
+        alert = len(items)
+        items.append((f"au moins {fr.integer(n)}", "EPCI sous l'objectif hors QPV (non atteint)"))
     cells = "".join(
         f'<div class="kpi{" alerte" if k == alert else ""}"><div class="v">{html.escape(v)}</div>'
         f'<div class="l">{html.escape(label)}</div></div>'
