@@ -33,3 +33,33 @@ def test_decorated_function_runs_paused_and_keeps_its_name() -> None:
     assert state(1) == (2, False)
     assert state.__name__ == "state"
     assert gc.isenabled()
+
+
+def test_two_threads_overlapping_leave_it_as_it_was() -> None:
+    # A enters, B enters, A leaves: B is still inside, the collector stays off; B leaves: on
+    # again (a naive save-and-restore per block would leave it off for good: B saw it off)
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def a() -> None:
+        with gc_paused():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait(5)
+        with gc_paused():
+            b_in.set()
+            a_out.wait(5)
+            seen["inside after A left"] = gc.isenabled()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"inside after A left": False}
+    assert gc.isenabled()
