@@ -11,6 +11,10 @@ workers: unlike the wall-clock time it does not grow when other jobs share the m
 scaling ratio (wall-clock time with 1 worker / with 2, target ≥ 1.8) and the peak resident
 memory of each worker (MiB, since it started).
 
+``--phases simulation --dossier D`` measures the simulated year alone, on the territories and
+stores a previous run kept in ``D`` (``D/france_<n>``, ``D/national_<n>/bases``): only the
+simulation's results are removed before each run, so the time is the simulation's alone.
+
 ``--un-sur K`` keeps one EPCI in K (every K-th SIREN, a quasi-random sample of sizes and
 regions) and extrapolates the times × (dwellings of France / dwellings of the sample); K = 1
 runs all of France (about 5 GB of files and several hours on a shared 2-core machine). The
@@ -24,6 +28,10 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mixite.national import NationalRun
 
 TARGETS = {"generation": 15 * 60, "diagnostic+quotas": 10 * 60, "simulation": 30 * 60}
 
@@ -57,13 +65,36 @@ def _sample(every: int) -> tuple[set[str], int, int]:
     )
 
 
+def _record(phases: list[Phase], name: str, run: NationalRun) -> None:
+    failed = sum(1 for r in run.reports if r.status == "echec")
+    cpu = sum(r.cpu_seconds for r in run.reports)
+    phases.append(Phase(name, run.workers, run.seconds, run.peak_memory_mb, cpu, failed))
+    print(f"{name}, {run.workers} travailleur(s) : {run.seconds:.0f} s, {failed} échec(s)",
+          flush=True)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--un-sur", type=int, default=10, dest="every")
     parser.add_argument("--travailleurs", default="1,2")
     parser.add_argument("--dossier", type=Path, default=None, help="dossier de travail (gardé)")
+    parser.add_argument(
+        "--phases",
+        default="toutes",
+        choices=["toutes", "simulation"],
+        help="toutes, ou simulation seule sur les bases gardées par une mesure précédente",
+    )
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.travailleurs.split(",")]
+    if args.phases == "simulation":
+        if args.dossier is None:
+            parser.error("--phases simulation demande le --dossier d'une mesure précédente")
+        missing = [n for n in workers if not (args.dossier / f"national_{n}" / "bases").is_dir()]
+        if missing:
+            parser.error(
+                f"pas de bases gardées pour {missing} travailleur(s) dans {args.dossier} : "
+                "lancez d'abord une mesure complète avec ce --dossier"
+            )
 
     from mixite.national import generate_france, run_national
 
@@ -82,6 +113,15 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for n in workers:
             root = work / f"france_{n}"
+            if args.phases == "simulation":
+                out = work / f"national_{n}"
+                for old in (out / "resultats").glob("simulation-*"):
+                    shutil.rmtree(old)
+                for old in (out / "bases").glob("*.simulation-*.parquet"):
+                    old.unlink()
+                run = run_national(root, ["simulation"], out, workers=n, sirens=sirens)
+                _record(phases, "simulation", run)
+                continue
             shutil.rmtree(root, ignore_errors=True)
             # through Dask even with one worker: the same code path for every count
             gen = generate_france(root, 2025, 2025, 1.0, sirens, workers=n, dask=True)
@@ -100,13 +140,7 @@ def main(argv: list[str] | None = None) -> None:
                 ("simulation", ["simulation"]),
             ):
                 run = run_national(root, tasks, out, workers=n)
-                failed = sum(1 for r in run.reports if r.status == "echec")
-                cpu = sum(r.cpu_seconds for r in run.reports)
-                phases.append(
-                    Phase(name, run.workers, run.seconds, run.peak_memory_mb, cpu, failed)
-                )
-                print(f"{name}, {n} travailleur(s) : {run.seconds:.0f} s, {failed} échec(s)",
-                      flush=True)  # fmt: skip
+                _record(phases, name, run)
                 if name == "diagnostic+quotas":
                     a = run.result.attainment
                     q1 = a.loc[(a["source"] == "observe") & (a["indicator"] == "q1_hors_qpv")]
