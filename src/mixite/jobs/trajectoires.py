@@ -201,6 +201,8 @@ def relocation(
         Offers,
         RelocationHouseholds,
         build_relocation,
+        current_housing_cost,
+        offer_cost,
         plan_relocation,
     )
 
@@ -268,22 +270,15 @@ def relocation(
     couple = todo["adults"].to_numpy(np.int64) >= 2
     dependants = todo["dependants"].to_numpy(np.int64)
     home_apl = home.map(apl_zone).fillna(default_apl).astype(int).to_numpy()
-    from mixite.affordability import housing_benefit, housing_benefit_detail, net_housing_cost
-
-    benefit, rls = housing_benefit(
+    current_cost = current_housing_cost(
         zone=home_apl,
         couple=couple,
         dependants=dependants,
-        rent=todo["current_rent"].to_numpy(np.float64),
         annual_resources=annual,
+        rent=todo["current_rent"].to_numpy(np.float64),
+        charges=todo["current_charges"].to_numpy(np.float64),
         when=when,
         params=p,
-    )
-    current_cost = net_housing_cost(
-        todo["current_rent"].to_numpy(np.float64),
-        todo["current_charges"].to_numpy(np.float64),
-        benefit,
-        rls,
     )
     households = RelocationHouseholds.from_arrays(
         ids=todo["household_id"].astype(str).to_numpy(dtype=object),
@@ -365,32 +360,16 @@ def relocation(
     minoration = bool(values["minoration_loyer"])
     refusing = np.flatnonzero(np.isin(households.ids, [a for a, _ in refused]))
 
+    net_cost = offer_cost(offers, offer_apl, couple, dependants, annual, when, p, minoration)
+
     def cost(h: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rent = offers.rent[o]
-        args = {
-            "zone": offer_apl[o],
-            "couple": couple[h],
-            "dependants": dependants[h],
-            "annual_resources": annual[h],
-            "when": when,
-            "params": p,
-        }
-        reduced = rent.copy()
-        new = offers.recent[o]
-        if minoration and new.any():
-            # the rent ceiling of the APL for this household, in new or recent dwellings only
-            part = {k: (v[new] if isinstance(v, np.ndarray) else v) for k, v in args.items()}
-            ceiling = housing_benefit_detail(rent=rent[new], **part).rent_ceiling
-            reduced[new] = np.minimum(rent[new], ceiling)
-        aid, rls_new = housing_benefit(rent=reduced, **args) if h.size else (rent, rent)
-        out = net_housing_cost(reduced, offers.charges[o], aid, rls_new)
-        out = np.asarray(out, np.float64)
+        out, reduction = net_cost(h, o)
         if refused:
             # a refused proposal costs infinitely: never admissible again (``check`` agrees)
             for k in np.flatnonzero(np.isin(h, refusing)).tolist():
                 if (str(households.ids[h[k]]), str(offers.ids[o[k]])) in refused:
                     out[k] = np.inf
-        return out, np.asarray(rent - reduced, np.float64)
+        return out, reduction
 
     charter = Charter(
         share_recent=float(values["part_neuf_recent"]),

@@ -177,12 +177,13 @@ class PlannedRelocation:
         reste à charge is rent + charges − APL − RLS (``mixite.affordability``), the rent of a
         new or recent dwelling lowered to the household's APL rent ceiling when
         ``rent_reduction`` (as ``mixite reloger``)."""
-        from mixite.affordability import housing_benefit, housing_benefit_detail, net_housing_cost
         from mixite.trajectoires.relogement import (
             Charter,
             Offers,
             RelocationHouseholds,
             build_relocation,
+            current_housing_cost,
+            offer_cost,
             plan_relocation,
         )
 
@@ -190,17 +191,16 @@ class PlannedRelocation:
         couple = np.asarray(households["couple"], bool)
         dependants = np.asarray(households["dependants"], np.int64)
         annual = np.asarray(households["annual_resources"], np.float64)
-        current_rent = np.asarray(households["rent"], np.float64)
-        benefit, rls = housing_benefit(
+        current_cost = current_housing_cost(
             zone=np.asarray(households["apl_zone"], np.int64),
             couple=couple,
             dependants=dependants,
-            rent=current_rent,
             annual_resources=annual,
+            rent=np.asarray(households["rent"], np.float64),
+            charges=households["charges"],
             when=when,
             params=params,
         )
-        current_cost = net_housing_cost(current_rent, households["charges"], benefit, rls)
         hh = RelocationHouseholds.from_arrays(
             ids=households["ids"],
             operation=households["operation"],
@@ -229,30 +229,16 @@ class PlannedRelocation:
             financing=offers["financing"],
             recent=offers["recent"],
         )
-        offer_zone = np.asarray(offers["apl_zone"], np.int64)
-        reduce = self.rent_reduction
-
-        def cost(h: IntArray, o: IntArray) -> tuple[FloatArray, FloatArray]:
-            rent = of.rent[o]
-            args: dict[str, Any] = {
-                "zone": offer_zone[o],
-                "couple": couple[h],
-                "dependants": dependants[h],
-                "annual_resources": annual[h],
-                "when": when,
-                "params": params,
-            }
-            reduced = rent.copy()
-            new = of.recent[o]
-            if reduce and new.any():
-                part: dict[str, Any] = {
-                    k: (v[new] if isinstance(v, np.ndarray) else v) for k, v in args.items()
-                }
-                ceiling = housing_benefit_detail(rent=rent[new], **part).rent_ceiling
-                reduced[new] = np.minimum(rent[new], ceiling)
-            aid, rls_new = housing_benefit(rent=reduced, **args)
-            out = np.asarray(net_housing_cost(reduced, of.charges[o], aid, rls_new), np.float64)
-            return out, np.asarray(rent - reduced, np.float64)
+        cost = offer_cost(
+            of,
+            np.asarray(offers["apl_zone"], np.int64),
+            couple,
+            dependants,
+            annual,
+            when,
+            params,
+            self.rent_reduction,
+        )
 
         charter = Charter(
             share_recent=self.share_recent,

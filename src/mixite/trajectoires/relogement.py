@@ -50,7 +50,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +58,11 @@ import pandas as pd
 
 from mixite.allocation.problem import FIN_OTHER, FIN_PLUS
 from mixite.errors import MixiteError
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from mixite.params import Parameters
 
 __all__ = [
     "NEEDS",
@@ -71,6 +76,8 @@ __all__ = [
     "RelocationPlan",
     "RelocationProblem",
     "build_relocation",
+    "current_housing_cost",
+    "offer_cost",
     "plan_relocation",
     "rent_reduction_indemnity",
     "required",
@@ -213,6 +220,77 @@ class Offers:
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
+
+
+def current_housing_cost(
+    *,
+    zone: Any,
+    couple: Any,
+    dependants: Any,
+    annual_resources: Any,
+    rent: Any,
+    charges: Any,
+    when: dt.date,
+    params: Parameters | None,
+) -> FloatArray:
+    """Each household's reste à charge today: rent − RLS + charges − APL (€/month,
+    ``mixite.affordability``), the yardstick of the charter's maximum rise."""
+    from mixite.affordability import housing_benefit, net_housing_cost
+
+    benefit, rls = housing_benefit(
+        zone=zone,
+        couple=couple,
+        dependants=dependants,
+        rent=rent,
+        annual_resources=annual_resources,
+        when=when,
+        params=params,
+    )
+    return np.asarray(net_housing_cost(rent, charges, benefit, rls), np.float64)
+
+
+def offer_cost(
+    offers: Offers,
+    apl_zone: npt.NDArray[np.integer[Any]],
+    couple: BoolArray,
+    dependants: npt.NDArray[np.integer[Any]],
+    annual_resources: FloatArray,
+    when: dt.date,
+    params: Parameters | None,
+    rent_reduction: bool,
+) -> CostFunction:
+    """``cost(h, o)`` of ``build_relocation``: household h's reste à charge in offer o (rent −
+    RLS + charges − APL, ``mixite.affordability``; ``apl_zone`` per offer, the household arrays
+    per household) and the rent reduction — with ``rent_reduction``, the rent of a new or
+    recent offer is lowered to the household's APL rent ceiling (the « minoration de loyer »
+    of the relocation charter)."""
+    from mixite.affordability import housing_benefit, housing_benefit_detail, net_housing_cost
+
+    def cost(h: IntArray, o: IntArray) -> tuple[FloatArray, FloatArray]:
+        rent = offers.rent[o]
+        if h.size == 0:
+            return np.zeros(0), np.zeros(0)
+        args: dict[str, Any] = {
+            "zone": apl_zone[o],
+            "couple": couple[h],
+            "dependants": dependants[h],
+            "annual_resources": annual_resources[h],
+            "when": when,
+            "params": params,
+        }
+        reduced = rent.copy()
+        new = offers.recent[o]
+        if rent_reduction and new.any():
+            part: dict[str, Any] = {
+                k: (v[new] if isinstance(v, np.ndarray) else v) for k, v in args.items()
+            }
+            ceiling = housing_benefit_detail(rent=rent[new], **part).rent_ceiling
+            reduced[new] = np.minimum(rent[new], ceiling)
+        aid, rls = housing_benefit(rent=reduced, **args)
+        out = np.asarray(net_housing_cost(reduced, offers.charges[o], aid, rls), np.float64)
+        return out, np.asarray(rent - reduced, np.float64)
+
+    return cost
 
 
 @dataclass(frozen=True)
