@@ -219,6 +219,45 @@ def test_a_masked_epci_still_counts_in_the_share_meeting_the_objective(tmp_path:
     assert np.isnan(epcis.loc["200000004", "q1_hors_qpv_attributions"])
 
 
+def test_masked_figures_read_secret_statistique_in_the_report(tmp_path: Path) -> None:
+    # the EPCI D of _small_epci: its Q1 counts masked (8 and 3, both below 11), its verdict
+    # published; the national Q1 share masked (it would give them back by difference)
+    from openpyxl import load_workbook
+
+    from mixite.jobs.national import national_summary
+    from mixite.reports.national import write_national
+
+    truth, published = _small_epci()
+    failures = pd.DataFrame(columns=["epci", "epci_name", "task", "error"])
+    result = national_summary(
+        published, failures, ["diagnostic", "quotas", "simulation"], private=truth
+    )
+    outputs = write_national(result, tmp_path)
+    book = load_workbook(outputs.xlsx)
+    sheet = book["EPCI"]
+    header = [c.value for c in sheet[4]]
+    rows = {r[header.index("SIREN")]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
+    d = rows["200000004"]
+    for column in ("part", "bas", "haut", "attributions concernées", "manque"):
+        assert d[header.index(f"Q1 ou relogés hors QPV : {column}")] == "secret statistique"
+    # aligned right like the numbers of its column
+    row = next(
+        r for r in sheet.iter_rows(min_row=5) if r[header.index("SIREN")].value == "200000004"
+    )
+    assert row[header.index("Q1 ou relogés hors QPV : part")].alignment.horizontal == "right"
+    assert d[header.index("Q1 ou relogés hors QPV : verdict")].startswith("atteint")
+    # A's published figures stay numbers
+    a = rows["200000001"]
+    assert a[header.index("Q1 ou relogés hors QPV : part")] == pytest.approx(12 / 40)
+    synthesis = book["Synthèse"]
+    header = [c.value for c in synthesis[4]]
+    q1 = next(r for r in synthesis.iter_rows(min_row=5, values_only=True) if "premier" in r[0])
+    assert q1[header.index("Part nationale")] == "secret statistique"
+    assert q1[header.index("Part médiane des EPCI")] == pytest.approx(0.3)
+    page = outputs.html.read_text(encoding="utf-8")
+    assert ">secret statistique<" in page and "seuil de secret statistique" in page
+
+
 def test_a_verdict_that_would_pin_a_masked_count_is_withheld() -> None:
     # 40 attributions published, their Q1 count masked (1 to 10): met means ≥ ⌈10⌉ → 10
     assert summary.verdict_reveals(40, np.nan, True, 0.25, 11)
@@ -305,3 +344,21 @@ def test_published_rows_need_their_secrecy_threshold(rows: pd.DataFrame) -> None
     # the threshold of the rows' own dates, never today's guessed in the summary
     with pytest.raises(ValueError, match="threshold"):
         summary.attainment(rows, rows)
+
+
+def test_the_shortfall_of_the_epcis_meeting_the_objective_is_zero_even_masked() -> None:
+    # two EPCIs meet the objective (no shortfall by definition: achieved ≥ target), one misses
+    # it by 4; the first one's achieved count is masked in the published room for manoeuvre
+    room = pd.DataFrame({
+        "epci": ["1", "2", "3"], "category": ["atteint", "atteint", "atteignable"],
+        "reason": ["atteignable"] * 3, "shortfall": [0.0, 0.0, 4.0],
+    })  # fmt: skip
+    shown = room.assign(shortfall=[np.nan, 0.0, 4.0])
+    counts = summary.room_counts(room, shown).set_index("category")
+    assert counts.loc["atteint", "shortfall"] == 0
+    assert counts.loc["atteignable", "shortfall"] == 4
+    # the masked shortfall of an EPCI that misses it masks its situation's sum
+    shown = room.assign(shortfall=[0.0, 0.0, np.nan])
+    assert np.isnan(
+        summary.room_counts(room, shown).set_index("category").loc["atteignable", "shortfall"]
+    )

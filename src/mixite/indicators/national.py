@@ -523,8 +523,11 @@ def room_counts(room: pd.DataFrame, published: pd.DataFrame | None = None) -> pd
     if published is not None:
         shown = published.set_index("epci")
         cells = list(zip(known["category"], known["reason"].fillna(""), strict=True))
-        hidden_gap = known["epci"].map(shown["shortfall"]).isna().to_numpy() & (
-            known["shortfall"].notna().to_numpy()
+        # an EPCI meeting the objective has no shortfall: its cell's sum is 0, whatever is masked
+        hidden_gap = (
+            known["epci"].map(shown["shortfall"]).isna().to_numpy()
+            & known["shortfall"].notna().to_numpy()
+            & (known["category"] != "atteint").to_numpy()
         )
         withheld = known["epci"].map(shown["category"]).isna().to_numpy()
         masked_cells = {c for c, h in zip(cells, hidden_gap, strict=True) if h}

@@ -54,6 +54,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mixite._gc import without_gc
+
 __all__ = [
     "Count",
     "Finding",
@@ -323,54 +325,122 @@ class _Model:
         records: list[dict[str, Any]] = [
             {str(k): v for k, v in r.items()} for r in rows.to_dict("records")
         ]
+        # Per row in Python (the order in which variables are created is part of the result:
+        # it breaks ties between partners), but without closures or dictionaries rebuilt for
+        # each row and column: the large tables (room for manoeuvre: 160 000 rows) spend most of
+        # the model's time here.
+        var, complete = self.var, self.complete
+        maskable, secret, integral = self.maskable, self.secret, self.integral
+        is_secret, is_integral = shape.secret, shape.integral
+
+        def fixed_measure(
+            pattern: str | Callable[[Mapping[str, Any]], str],
+        ) -> str | None:
+            return None if callable(pattern) or "{" in pattern else pattern
+
+        def measure(
+            pattern: str | Callable[[Mapping[str, Any]], str], row: Mapping[str, Any]
+        ) -> str:
+            if callable(pattern):
+                return pattern(row)
+            return pattern.format(**row)
+
+        count_plan = [
+            (c.measure, fixed_measure(c.measure), c.rename, c.over, c.column) for c in counts
+        ]
+        ratio_plan = [
+            (
+                r.numerator,
+                fixed_measure(r.numerator),
+                r.denominator,
+                fixed_measure(r.denominator),
+                r.rename,
+                r.over,
+                r.column,
+                r.part,
+            )
+            for r in ratios
+        ]
+        part_plan = [
+            (p.part, fixed_measure(p.part), p.whole, fixed_measure(p.whole)) for p in shape.parts
+        ]
+        follow_plan = list(follows.items())
+        shape_margins = None if shape.margins is None else set(shape.margins)
+
+        def count_var(name_: str, dims_: Dims, margins: set[str], key_dims: Dims) -> int:
+            i = var((name_, dims_))
+            if margins:
+                # most columns count in the row's own dimensions, whose margins are ``margins``
+                complete[i] |= margins if dims_ is key_dims else {d for d, _ in dims_} & margins
+            if is_secret:
+                maskable[i] = True
+                secret[i] = True
+            if not is_integral:
+                integral[i] = False
+            return i
+
+        def dims_for(
+            rename: Mapping[str, str],
+            over: tuple[str, ...] | None,
+            dims: dict[str, str],
+            key_dims: Dims,
+        ) -> Dims:
+            if not rename:
+                if over is None:
+                    return key_dims
+                return tuple((d, v) for d, v in key_dims if d in over)
+            renamed = {rename.get(d, d): v for d, v in dims.items()}
+            if over is not None:
+                renamed = {d: v for d, v in renamed.items() if d in over}
+            return tuple(sorted(renamed.items()))
+
         for label, row in zip(rows.index, records, strict=True):
             dims = self._dims(row, shape)
             key_dims: Dims = tuple(sorted(dims.items()))
-            margins = set(dims) if shape.margins is None else set(shape.margins) & set(dims)
-
-            def measure(
-                pattern: str | Callable[[Mapping[str, Any]], str],
-                row: Mapping[str, Any] = row,
-            ) -> str:
-                if callable(pattern):
-                    return pattern(row)
-                return pattern.format(**row) if "{" in pattern else pattern
-
-            def dims_for(
-                rename: Mapping[str, str], over: tuple[str, ...] | None, dims: dict[str, str] = dims
-            ) -> Dims:
-                renamed = {rename.get(d, d): v for d, v in dims.items()}
-                if over is not None:
-                    renamed = {d: v for d, v in renamed.items() if d in over}
-                return tuple(sorted(renamed.items()))
-
-            def count_var(
-                pattern: str | Callable[[Mapping[str, Any]], str],
-                dims_: Dims,
-                margins: set[str] = margins,
-            ) -> int:
-                i = self.var((measure(pattern), dims_))
-                self.complete[i] |= {d for d, _ in dims_} & margins
-                self.maskable[i] = self.maskable[i] or shape.secret
-                self.secret[i] = self.secret[i] or shape.secret
-                self.integral[i] = self.integral[i] and shape.integral
-                return i
-
-            for count in counts:
-                i = count_var(count.measure, dims_for(count.rename, count.over))
-                cell = (name, label, count.column)
+            margins = set(dims) if shape_margins is None else shape_margins & set(dims)
+            for pattern, fixed, rename, over, column in count_plan:
+                i = count_var(
+                    measure(pattern, row) if fixed is None else fixed,
+                    dims_for(rename, over, dims, key_dims),
+                    margins,
+                    key_dims,
+                )
+                cell = (name, label, column)
                 self.count_cells[i].append(cell)
-                self._observe(i, _number(row[count.column]), cell)
-            for ratio in ratios:
-                num = count_var(ratio.numerator, dims_for(ratio.rename, None))
-                den = count_var(ratio.denominator, dims_for(ratio.rename, ratio.over))
-                cell = (name, label, ratio.column)
-                self.ratio_cells.append((cell, num, den, _number(row[ratio.column])))
-                if ratio.part:
+                self._observe(i, _number(row[column]), cell)
+            for numerator, fixed_n, denominator, fixed_d, rename, over, column, part in ratio_plan:
+                num = count_var(
+                    measure(numerator, row) if fixed_n is None else fixed_n,
+                    dims_for(rename, None, dims, key_dims),
+                    margins,
+                    key_dims,
+                )
+                den = count_var(
+                    measure(denominator, row) if fixed_d is None else fixed_d,
+                    dims_for(rename, over, dims, key_dims),
+                    margins,
+                    key_dims,
+                )
+                cell = (name, label, column)
+                self.ratio_cells.append((cell, num, den, _number(row[column])))
+                if part:
                     self._rest(num, den)
-            for part in shape.parts:
-                self._rest(count_var(part.part, key_dims), count_var(part.whole, key_dims))
-            for column, sources in follows.items():
+            for part_, fixed_p, whole, fixed_w in part_plan:
+                self._rest(
+                    count_var(
+                        measure(part_, row) if fixed_p is None else fixed_p,
+                        key_dims,
+                        margins,
+                        key_dims,
+                    ),
+                    count_var(
+                        measure(whole, row) if fixed_w is None else fixed_w,
+                        key_dims,
+                        margins,
+                        key_dims,
+                    ),
+                )
+            for column, sources in follow_plan:
                 self.follow_cells.append(
                     ((name, label, column), [(name, label, s) for s in sources])
                 )
@@ -446,29 +516,44 @@ class _Model:
     def derive_values(self) -> None:
         """Fill the values of variables known only through relations and shares (peeling), and
         drop the relations that the data contradict (a declared sum that does not hold)."""
+        value = self.value
+        # A value once known stays known: each pass visits only the shares and relations with an
+        # unknown member left (the same updates, in the same order, as visiting them all).
+        ratios = [(num, den, s) for _, num, den, s in self.ratio_cells if not math.isnan(s)]
+        pending = list(self.relations)
         changed = True
         while changed:
             changed = False
-            for _, num, den, s in self.ratio_cells:
-                if math.isnan(s):
-                    continue
-                if math.isnan(self.value[num]) and not math.isnan(self.value[den]):
-                    self.value[num] = s * self.value[den]
-                    changed = True
-                elif math.isnan(self.value[den]) and not math.isnan(self.value[num]) and s > 0:
-                    self.value[den] = self.value[num] / s
-                    changed = True
-            for total, parts in self.relations:
+            left: list[tuple[int, int, float]] = []
+            for num, den, s in ratios:
+                if math.isnan(value[num]):
+                    if not math.isnan(value[den]):
+                        value[num] = s * value[den]
+                        changed = True
+                    else:
+                        left.append((num, den, s))
+                elif math.isnan(value[den]):
+                    if s > 0:
+                        value[den] = value[num] / s
+                        changed = True
+                    else:
+                        left.append((num, den, s))
+            ratios = left
+            still: list[tuple[int, list[int]]] = []
+            for total, parts in pending:
                 members = [total, *parts]
-                unknown = [m for m in members if math.isnan(self.value[m])]
+                unknown = [m for m in members if math.isnan(value[m])]
                 if len(unknown) != 1:
+                    if unknown:
+                        still.append((total, parts))
                     continue
                 u = unknown[0]
                 if u == total:
-                    self.value[u] = sum(self.value[p] for p in parts)
+                    value[u] = sum(value[p] for p in parts)
                 else:
-                    self.value[u] = self.value[total] - sum(self.value[p] for p in parts if p != u)
+                    value[u] = value[total] - sum(value[p] for p in parts if p != u)
                 changed = True
+            pending = still
         kept_relations = []
         kept_kinds = []
         for (total, parts), kind in zip(self.relations, self.relation_kind, strict=True):
@@ -885,6 +970,7 @@ def _with_colocated(chosen: set[int], together: Mapping[int, tuple[int, ...]]) -
     return {j for i in chosen for j in together.get(i, (i,))}
 
 
+@without_gc
 def protect(
     frames: Mapping[str, pd.DataFrame],
     shapes: Mapping[str, Shape | Sequence[Shape]],
@@ -1039,9 +1125,9 @@ def _apply(
                 continue
             numbers = pd.Series(pd.to_numeric(series, errors="coerce"), index=series.index)
             present = numbers.dropna()
-            whole = column_ in counts_of.setdefault(name, _count_columns(model, name)) and bool(
-                (present == present.round()).all()
-            )
+            if name not in counts_of:
+                counts_of[name] = _count_columns(model, name)
+            whole = column_ in counts_of[name] and bool((present == present.round()).all())
             if whole:
                 numbers = numbers.round().astype("Int64")
                 numbers.loc[labels] = None
@@ -1062,6 +1148,7 @@ def _count_columns(model: _Model, table: str) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+@without_gc
 def audit(
     frames: Mapping[str, pd.DataFrame],
     shapes: Mapping[str, Shape | Sequence[Shape]],

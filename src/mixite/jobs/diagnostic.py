@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mixite._gc import gc_paused
 from mixite.errors import MixiteError, StoreError
 from mixite.jobs._load import (
     Snapshot,
@@ -534,9 +535,11 @@ def _marges_of(
         )
     from mixite.indicators.outputs_secrecy import protect_marges
 
-    result = room_for_manoeuvre(
-        frames, year, snapshot.millesime, params, wished_communes=wished_communes
-    )
+    # the matching builds many small objects (cyclic collector paused, mixite._gc)
+    with gc_paused():
+        result = room_for_manoeuvre(
+            frames, year, snapshot.millesime, params, wished_communes=wished_communes
+        )
     threshold = _secrecy(params, snapshot.millesime)
     protected = protect_marges(
         result.groups[list(MARGES_GROUP_COLUMNS)], result.by_size, threshold, dwellings

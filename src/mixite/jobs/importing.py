@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mixite._gc import without_gc
 from mixite.errors import InputError, Location
 from mixite.jobs.results import ImportResult, PartnerUpload, StoreInfo
 
@@ -460,6 +461,7 @@ def cross_file_checks(frames: dict[str, pd.DataFrame], files: dict[str, Path]) -
     return warnings
 
 
+@without_gc
 def import_files(
     base: Path,
     millesime: int,

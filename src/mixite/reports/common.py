@@ -256,6 +256,10 @@ def write_xlsx(
                 cell = put(ws, i, j, value)
                 if fmt in _XLSX_FORMATS:
                     cell.number_format = _XLSX_FORMATS[fmt]
+                    if isinstance(value, str):
+                        # a word in a column of numbers (« secret statistique ») aligned
+                        # with them, not read as the label of the number beside it
+                        cell.alignment = Alignment(horizontal="right")
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         if len(sheet.frame.columns):
             last = get_column_letter(len(sheet.frame.columns))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from mixite.reports import fr
@@ -84,12 +85,54 @@ def _interval(share: Any, low: Any, high: Any) -> str:
     return f"{fr.percent(share)} [{fr.percent(low)} ; {fr.percent(high)}]"
 
 
-def _verdict(met: Any, secret: bool = False) -> str:
-    """The verdict in words; ``secret``: the EPCI's counts are masked (statistical secrecy)."""
+#: The verdict of an EPCI without any attribution the objective concerns.
+NOT_APPLICABLE = "sans objet (aucune attribution concernée)"
+
+
+def _verdict(met: Any, secret: bool = False, attributions: Any = None) -> str:
+    """The verdict in words; ``secret``: the EPCI's counts are masked (statistical secrecy);
+    ``attributions``: the attributions the objective concerns (none: the objective has no
+    object)."""
     if met is None or met is pd.NA or (isinstance(met, float) and met != met):
-        return fr.SECRET if secret else fr.MISSING
+        if secret:
+            return fr.SECRET
+        if attributions is not None and not pd.isna(attributions) and float(attributions) == 0:
+            return NOT_APPLICABLE
+        return fr.MISSING
     word = "atteint" if bool(met) else "non atteint"
     return f"{word} ({fr.SECRET} sur les effectifs)" if secret else word
+
+
+def _said_secret(frame: pd.DataFrame, columns: list[str], masked: Any) -> None:
+    """Write « secret statistique » in the empty cells of ``columns`` where ``masked`` (a
+    boolean per row): a reader sees why a figure is missing, never a blank."""
+    mask = pd.Series(masked, index=frame.index).fillna(False).astype(bool)
+    for column in columns:
+        if column not in frame:
+            continue
+        cells = frame[column].astype(object)
+        frame[column] = cells.where(~(mask & cells.isna()), fr.SECRET)
+
+
+def _miss_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """The EPCIs that miss the objective outside QPV first (largest shortfall first), then
+    those whose counts are masked, then those that meet it; by name within each group."""
+    short = _SHORT[Indicator.Q1_OUTSIDE_QPV]
+    if f"{short} : verdict" not in frame:
+        return frame.sort_values("EPCI", kind="stable")
+    verdict = frame[f"{short} : verdict"].astype(str)
+    rank = np.select(
+        [
+            verdict.str.startswith("non atteint"),
+            verdict == fr.SECRET,
+            verdict.str.startswith("atteint"),
+        ],
+        [0, 1, 2],
+        3,
+    )
+    gap = pd.to_numeric(frame[f"{short} : manque"], errors="coerce").fillna(-1)
+    order = pd.DataFrame({"rank": rank, "gap": -gap, "name": frame["EPCI"]}, index=frame.index)
+    return frame.loc[order.sort_values(["rank", "gap", "name"], kind="stable").index]
 
 
 def epci_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]:
@@ -119,8 +162,19 @@ def epci_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]
         secret = e[f"{ind}_secret"] if f"{ind}_secret" in e else pd.Series(False, index=e.index)
         # a masked count: its cells empty, the verdict column says why
         out[f"{short} : verdict"] = [
-            _verdict(m, bool(s)) for m, s in zip(e[f"{ind}_met"], secret, strict=True)
+            _verdict(m, bool(s), n)
+            for m, s, n in zip(
+                e[f"{ind}_met"], secret.fillna(False), e[f"{ind}_attributions"], strict=True
+            )
         ]
+        _said_secret(
+            out,
+            [
+                f"{short} : {c}"
+                for c in ("part", "bas", "haut", "attributions concernées", "manque")
+            ],
+            secret.fillna(False).to_numpy(dtype=bool),
+        )
         formats |= {
             f"{short} : part": "pct",
             f"{short} : bas": "pct",
@@ -139,7 +193,7 @@ def epci_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]
             formats[label] = "float" if code == "demandes_par_attribution" else "pct"
     if "reason" in e:
         out["Raison de la marge"] = [fr.REASON_LABELS.get(str(r), fr.MISSING) for r in e["reason"]]
-    return out, formats
+    return _miss_first(out).reset_index(drop=True), formats
 
 
 def failures_frame(result: NationalResult) -> pd.DataFrame:
@@ -180,6 +234,17 @@ def _attainment_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, F
         "Part médiane des EPCI": "pct",
         "Objectif (part)": "pct",
     }
+    # a figure missing although EPCIs are concerned was masked by statistical secrecy
+    _said_secret(
+        out,
+        [
+            "EPCI qui l'atteignent",
+            "Part des EPCI qui l'atteignent",
+            "Part nationale",
+            "Part médiane des EPCI",
+        ],
+        a["epcis"].fillna(0).to_numpy(dtype=float) > 0,
+    )
     return out, formats
 
 
@@ -211,6 +276,16 @@ def _distribution_frame(
         "Part médiane": "pct",
         "Logements sociaux": "int",
     }
+    _said_secret(
+        out,
+        [
+            "EPCI qui l'atteignent",
+            "Part des EPCI qui l'atteignent",
+            "Part nationale",
+            "Part médiane",
+        ],
+        table["epcis"].fillna(0).to_numpy(dtype=float) > 0,
+    )
     return out, formats
 
 
@@ -233,6 +308,16 @@ def _room_frames(
             "Manque (attributions)": r["shortfall"],
         }
     )
+    secret_column = f"{Indicator.Q1_OUTSIDE_QPV}_secret"
+    quotas = "quotas" in result.tasks
+    if quotas and secret_column in result.epci:
+        # the EPCI's attributions outside QPV masked: so are its achieved share, room, shortfall
+        masked = r["epci"].map(result.epci.set_index("epci")[secret_column])
+        _said_secret(
+            per_epci,
+            ["Part réalisée", "Marge (points)", "Manque (attributions)"],
+            masked.astype("boolean").fillna(False).to_numpy(dtype=bool),
+        )
     c = result.room_counts
     counts = pd.DataFrame(
         {
@@ -243,6 +328,12 @@ def _room_frames(
             "Manque (attributions)": c["shortfall"],
         }
     )
+    # a situation with an EPCI whose shortfall is masked has its total masked
+    _said_secret(
+        counts,
+        ["Manque (attributions)"],
+        (c["epcis"].fillna(0).to_numpy(dtype=float) > 0) & quotas,
+    )
     formats: dict[str, Format] = {
         "Logements sociaux": "int",
         "Part réalisée": "pct",
@@ -250,10 +341,16 @@ def _room_frames(
         "Objectif (part)": "pct",
         "Marge (points)": "pct",
         "Manque (attributions)": "int",
-        "EPCI": "int",
-        "Part des EPCI": "pct",
     }
     return per_epci, counts, formats
+
+
+#: The formats of the room counts (« EPCI » is a count there, a name in the per-EPCI table).
+_ROOM_COUNT_FORMATS: dict[str, Format] = {
+    "EPCI": "int",
+    "Part des EPCI": "pct",
+    "Manque (attributions)": "int",
+}
 
 
 def _changes_frame(result: NationalResult) -> tuple[pd.DataFrame, dict[str, Format]]:
@@ -306,31 +403,66 @@ def _kpis(result: NationalResult) -> str:
                 f"des EPCI atteignent {fr.percent(row['target'], 0)}",
             ),
         ]
+    missed = f"{Indicator.Q1_OUTSIDE_QPV}_met"
+    alert = -1
+    if len(q1) and not (pd.isna(q1.iloc[0]["met"]) or pd.isna(q1.iloc[0]["epcis"])):
+        # the EPCIs with a verdict minus those meeting it, both published
+        n = int(q1.iloc[0]["epcis"]) - int(q1.iloc[0]["met"])
+        alert = len(items)
+        items.append((fr.integer(n), "EPCI sous l'objectif hors QPV (non atteint)"))
+    elif missed in result.epci:
+        # the published verdicts of the per-EPCI table, counted (withheld ones are not):
+        # nothing more is revealed, and it is a lower bound
+        n = int((result.epci[missed].astype("boolean") == False).sum())  # noqa: E712
+        alert = len(items)
+        items.append((f"au moins {fr.integer(n)}", "EPCI sous l'objectif hors QPV (non atteint)"))
     cells = "".join(
-        f'<div class="kpi"><div class="v">{html.escape(v)}</div>'
+        f'<div class="kpi{" alerte" if k == alert else ""}"><div class="v">{html.escape(v)}</div>'
         f'<div class="l">{html.escape(label)}</div></div>'
-        for v, label in items
+        for k, (v, label) in enumerate(items)
     )
     return f'<div class="kpis">{cells}</div>'
 
 
 def _bar(table: pd.DataFrame, labels: list[str], title: str) -> str:
+    """Per group (region or size class), the share of attributions outside QPV to the first
+    quartile or to relocated households, one horizontal bar each, against the objective: red
+    below it, green at or above it; a masked share is said « secret statistique » instead of a
+    bar that a reader would take for 0 %."""
     import plotly.graph_objects as go
 
-    fig = go.Figure()
-    for ind in _OBJECTIVES:
-        part = table.loc[table["indicator"] == ind]
-        if part.empty:
-            continue
-        fig.add_trace(
-            go.Bar(
-                name=fr.INDICATOR_SHORT_LABELS[ind],
-                x=[labels[i] for i in part.index],
-                y=part["share_met"].to_numpy(dtype=float),
-            )
+    part = table.loc[table["indicator"] == Indicator.Q1_OUTSIDE_QPV]
+    if part.empty:
+        return ""
+    names = [labels[i] for i in part.index]
+    share = part["national_share"].to_numpy(dtype=float)
+    target = part["target"].to_numpy(dtype=float)
+    below = share < target
+    fig = go.Figure(
+        go.Bar(
+            x=np.nan_to_num(share),
+            y=names,
+            orientation="h",
+            marker_color=["#c0392b" if b else "#1e8449" for b in below],
+            text=[fr.SECRET if np.isnan(v) else fr.percent(v) for v in share],
+            textposition="outside",
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
+    goal = target[~np.isnan(target)]
+    if len(goal):
+        fig.add_vline(
+            x=float(goal[0]),
+            line_dash="dash",
+            annotation_text=f"objectif {fr.percent(float(goal[0]), 0)}",
         )
     fig.update_layout(
-        barmode="group", yaxis_tickformat=".0%", yaxis_title=title, legend_title="objectif"
+        xaxis_tickformat=".0%",
+        xaxis_title=title,
+        yaxis_autorange="reversed",
+        height=max(300, 28 * len(names) + 120),
+        showlegend=False,
+        margin={"l": 220},
     )
     return plotly_div(fig)
 
@@ -480,27 +612,21 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
     ]
     sections = [Section("Synthèse", tuple(intro), "synthese")]
     if len(result.epci):
-        order = epci.sort_values(
-            [f"{_SHORT[Indicator.Q1_OUTSIDE_QPV]} : manque", "EPCI"]
-            if f"{_SHORT[Indicator.Q1_OUTSIDE_QPV]} : manque" in epci
-            else ["EPCI"],
-            ascending=[False, True]
-            if f"{_SHORT[Indicator.Q1_OUTSIDE_QPV]} : manque" in epci
-            else [True],
-        )
         sections.append(
             Section(
                 "Les objectifs par EPCI",
                 (
                     "<p>Part observée de chaque objectif avec, entre crochets, son intervalle "
-                    "de confiance exact (Clopper-Pearson), et manque (attributions au public visé qui auraient permis "
-                    "d'atteindre l'objectif). Les EPCI sont classés par manque décroissant sur "
-                    "l'objectif hors QPV.</p>",
+                    "de confiance exact (Clopper-Pearson), manque (attributions au public visé "
+                    "qui auraient permis d'atteindre l'objectif) et verdict. Les EPCI qui "
+                    "n'atteignent pas l'objectif hors QPV viennent en premier, par manque "
+                    "décroissant, puis ceux dont les effectifs sont couverts par le secret "
+                    "statistique, puis ceux qui l'atteignent. L'objectif des publics "
+                    "prioritaires s'apprécie pour chaque réservataire (hors État) et chaque "
+                    "bailleur : un EPCI peut ne pas l'atteindre avec un manque nul au total.</p>",
+                    _SECRECY_NOTE_HTML,
                     _q1_charts(result),
-                    table_html(
-                        _epci_view(order),
-                        caption="EPCI (tous dans le classeur national.xlsx)",
-                    ),
+                    _epci_table(epci),
                 ),
                 "epci",
             )
@@ -511,7 +637,11 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
             Section(
                 "Par région",
                 (
-                    _bar(result.by_region, labels, "part des EPCI qui atteignent l'objectif"),
+                    _bar(
+                        result.by_region,
+                        labels,
+                        "part des attributions hors QPV au premier quartile ou aux relogés",
+                    ),
                     table_html(regions, region_formats),
                 ),
                 "regions",
@@ -523,7 +653,11 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
             Section(
                 "Par taille d'EPCI",
                 (
-                    _bar(result.by_size, labels, "part des EPCI qui atteignent l'objectif"),
+                    _bar(
+                        result.by_size,
+                        labels,
+                        "part des attributions hors QPV au premier quartile ou aux relogés",
+                    ),
                     table_html(sizes, size_formats),
                 ),
                 "tailles",
@@ -539,12 +673,18 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
                     "quartile) face à la part réalisée : un EPCI sous "
                     "l'objectif dont la part atteignable le dépasse a une marge dans ses "
                     "commissions ; sinon la raison dit ce qui la ferme (loyers, typologies…).</p>",
-                    table_html(room_counts, room_formats, caption="EPCI par situation et raison"),
+                    table_html(
+                        room_counts, _ROOM_COUNT_FORMATS, caption="EPCI par situation et raison"
+                    ),
                     _room_chart(result),
                     table_html(
-                        room.sort_values(
-                            ["Manque (attributions)", "EPCI"], ascending=[False, True]
-                        ),
+                        room.loc[
+                            room.assign(
+                                gap=-pd.to_numeric(room["Manque (attributions)"], errors="coerce")
+                            )
+                            .sort_values(["gap", "EPCI"], na_position="last", kind="stable")
+                            .index
+                        ],
                         room_formats,
                         caption="EPCI (tous dans le classeur)",
                     ),
@@ -591,27 +731,39 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
             "Synthèse",
             attainment,
             "Objectifs légaux : EPCI qui les atteignent",
-            formats=attainment_formats,
+            _SECRECY_NOTE,
+            attainment_formats,
         ),
         Sheet(
             "EPCI",
             epci,
             "Les objectifs par EPCI",
-            "Parts observées, intervalles exacts, manques.",
+            "Parts observées, intervalles exacts, manques et verdicts ; les EPCI qui "
+            "n'atteignent pas l'objectif hors QPV d'abord. " + _SECRECY_NOTE,
             epci_formats,
         ),
-        Sheet("Régions", regions, "Par région", formats=region_formats),
-        Sheet("Tailles", sizes, "Par taille d'EPCI", formats=size_formats),
+        Sheet("Régions", regions, "Par région", _SECRECY_NOTE, region_formats),
+        Sheet("Tailles", sizes, "Par taille d'EPCI", _SECRECY_NOTE, size_formats),
         Sheet("Marges", room, "Marges de manœuvre hors QPV par EPCI", formats=room_formats),
         Sheet(
-            "Marges (synthèse)", room_counts, "EPCI par situation et raison", formats=room_formats
+            "Marges (synthèse)",
+            room_counts,
+            "EPCI par situation et raison",
+            formats=_ROOM_COUNT_FORMATS,
         ),
     ]
     if len(changes):
         sheets.append(
             Sheet("Scénario", changes, "Scénario contre référence", formats=change_formats)
         )
-    sheets.append(Sheet("Échecs", failures, "Territoires en échec"))
+    sheets.append(
+        Sheet(
+            "Échecs",
+            failures,
+            "Territoires en échec",
+            "" if len(failures) else "Aucun territoire en échec : tous ont été analysés.",
+        )
+    )
     xlsx_path = write_xlsx(
         output / "national.xlsx",
         sheets,
@@ -631,22 +783,134 @@ def write_national(result: NationalResult, output: Path) -> NationalOutputs:
     return NationalOutputs(html_path, xlsx_path, parquet, epci_parquet)
 
 
-def _epci_view(frame: pd.DataFrame) -> pd.DataFrame:
-    """The EPCI table of the page: one column per objective with its interval."""
-    out = frame[["Région", "EPCI", "Logements sociaux"]].copy()
-    for ind in _OBJECTIVES:
+#: Sorting and filtering of the EPCI table in the browser, without any library (the page
+#: works offline): a click on a header sorts by that column (numbers by their value), the
+#: search box keeps the rows that contain its text.
+_TABLE_SCRIPT = """<script>
+(function () {
+  var table = document.getElementById("table-epci");
+  var box = document.getElementById("filtre-epci");
+  var count = document.getElementById("compte-epci");
+  if (!table) { return; }
+  var body = table.tBodies[0];
+  function key(cell) {
+    var v = cell.getAttribute("data-v");
+    return v === null ? cell.textContent.toLowerCase() : parseFloat(v);
+  }
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
+    th.style.cursor = "pointer";
+    th.title = "Cliquer pour trier";
+    th.addEventListener("click", function () {
+      var up = th.getAttribute("data-tri") !== "asc";
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (h) {
+        h.removeAttribute("data-tri");
+      });
+      th.setAttribute("data-tri", up ? "asc" : "desc");
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = key(a.cells[col]), y = key(b.cells[col]);
+        var nx = typeof x === "number" && !isNaN(x), ny = typeof y === "number" && !isNaN(y);
+        if (nx !== ny) { return nx ? -1 : 1; }
+        var c = nx ? x - y : String(x).localeCompare(String(y), "fr");
+        return up ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+  if (box) {
+    box.addEventListener("input", function () {
+      var text = box.value.toLowerCase(), shown = 0;
+      Array.prototype.forEach.call(body.rows, function (r) {
+        var keep = r.textContent.toLowerCase().indexOf(text) >= 0;
+        r.style.display = keep ? "" : "none";
+        shown += keep ? 1 : 0;
+      });
+      count.textContent = shown + " EPCI affiché(s)";
+    });
+  }
+})();
+</script>"""
+
+
+#: What « secret statistique » means, said where masked figures appear.
+_SECRECY_NOTE = (
+    "« secret statistique » : effectif inférieur au seuil de secret statistique (ou qui "
+    "permettrait de le retrouver), masqué avec les parts, intervalles et manques qui le "
+    "redonneraient ; le verdict reste publié quand il ne révèle pas l'effectif."
+)
+_SECRECY_NOTE_HTML = f'<p class="note">{html.escape(_SECRECY_NOTE)}</p>'
+
+
+def _verdict_class(verdict: str) -> str:
+    if verdict.startswith("non atteint"):
+        return "statut-ko"
+    if verdict.startswith("atteint"):
+        return "statut-ok"
+    return ""
+
+
+def _cell(text: str, klass: str = "", sort: float | None = None) -> str:
+    attributes = f' class="{klass}"' if klass else ""
+    if sort is not None and sort == sort:
+        attributes += f' data-v="{sort!r}"'
+    return f"<td{attributes}>{html.escape(text)}</td>"
+
+
+def _number(x: Any) -> float | None:
+    return None if isinstance(x, str) or pd.isna(x) else float(x)
+
+
+def _epci_table(frame: pd.DataFrame) -> str:
+    """The EPCI table of the page, every EPCI in the order of ``frame`` (those that miss the
+    objective outside QPV first): per objective the share with its interval, the shortfall and
+    the verdict (coloured); sortable by a click on a header and filtered by a search box."""
+    heads = ["Région", "EPCI", "Logements sociaux"]
+    present = [ind for ind in _OBJECTIVES if f"{_SHORT[ind]} : part" in frame]
+    for ind in present:
         short = _SHORT[ind]
-        if f"{short} : part" not in frame:
-            continue
-        out[short] = [
-            fr.SECRET if pd.isna(s) and fr.SECRET in str(v) else _interval(s, lo, hi)
-            for s, lo, hi, v in zip(
-                frame[f"{short} : part"],
-                frame[f"{short} : bas"],
-                frame[f"{short} : haut"],
-                frame[f"{short} : verdict"],
-                strict=True,
-            )
+        heads += [f"{short} : part [intervalle]", f"{short} : manque", f"{short} : verdict"]
+    rows = []
+    for _, row in frame.iterrows():
+        cells = [
+            _cell(str(row["Région"])),
+            _cell(str(row["EPCI"])),
+            _cell(fr.integer(row["Logements sociaux"]), "num", _number(row["Logements sociaux"])),
         ]
-        out[f"{short} : manque"] = [fr.integer(x) for x in frame[f"{short} : manque"]]
-    return out
+        for ind in present:
+            short = _SHORT[ind]
+            share = row[f"{short} : part"]
+            verdict = str(row[f"{short} : verdict"])
+            shown = (
+                share
+                if isinstance(share, str)
+                else _interval(share, row[f"{short} : bas"], row[f"{short} : haut"]).replace(
+                    " ", "\u00a0"
+                )
+            )
+            gap = row[f"{short} : manque"]
+            cells += [
+                _cell(shown, "num", _number(share)),
+                _cell(gap if isinstance(gap, str) else fr.integer(gap), "num", _number(gap)),
+                _cell(verdict, f"verdict {_verdict_class(verdict)}".strip()),
+            ]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
+    search = (
+        '<p><label for="filtre-epci">Rechercher un EPCI, une région ou un verdict : </label>'
+        '<input id="filtre-epci" type="search" size="40"> '
+        f'<span id="compte-epci" class="note">{fr.integer(len(frame))} EPCI affiché(s)</span></p>'
+    )
+    style = (
+        "<style>#table-epci { font-size: .8rem; } #table-epci td { white-space: nowrap; } "
+        "#table-epci td:nth-child(-n+2) { white-space: normal; min-width: 9em; } "
+        "#table-epci td:nth-child(2) { min-width: 15em; } "
+        "#table-epci td.verdict { white-space: normal; min-width: 6em; }</style>"
+    )
+    return (
+        style
+        + search
+        + '<div class="table-wrap"><table id="table-epci"><caption>Les objectifs par EPCI '
+        "(cliquer sur un en-tête pour trier)</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        + _TABLE_SCRIPT
+    )
