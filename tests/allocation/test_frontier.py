@@ -70,5 +70,5 @@ def test_frontier_target_replaces_the_scenario_targets() -> None:
         effort=sub.pairs.effort[keep],
         rank=sub.pairs.rank[keep],
     )
-    expected = solve_mip(replace(sub, pairs=sub_pairs)).objective
+    expected = solve_mip(replace(sub, built_pairs=sub_pairs)).objective
     assert curve_landlord.loc[0, "objective"] == pytest.approx(expected, abs=1e-9)

@@ -36,7 +36,7 @@ def _with_alpha(
     quotas = problem.quotas
     if landlord is None:
         quotas = replace(quotas, q1_outside_qpv=alpha, q1_outside_qpv_landlord=None)
-        return replace(problem, quotas=quotas)
+        return replace(problem, quotas=quotas, built_pairs=problem.pairs)
     quotas = replace(quotas, q1_outside_qpv=None, q1_outside_qpv_landlord=alpha)
     keep = (problem.vacancies.landlord == landlord)[problem.pairs.vacancy]
     pairs = Pairs(
@@ -46,7 +46,7 @@ def _with_alpha(
         effort=problem.pairs.effort[keep],
         rank=problem.pairs.rank[keep],
     )
-    return replace(problem, quotas=quotas, pairs=pairs)
+    return replace(problem, quotas=quotas, built_pairs=pairs)
 
 
 def frontier(

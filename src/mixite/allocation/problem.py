@@ -733,16 +733,34 @@ def _mark_top(keep: BoolArray, values: FloatArray, k_v: IntArray, rows: IntArray
 
 @dataclass(frozen=True, eq=False)
 class AllocationProblem:
-    """Immutable allocation problem: who may get which dwelling, at what value, under which quotas."""
+    """Immutable allocation problem: who may get which dwelling, at what value, under which quotas.
+
+    ``built_pairs`` are the admissible pairs when known; None: ``pairs`` builds them on first use
+    (``build_pairs``). The simulated commissions never read them (``simulate.simulate_year``
+    checks each candidate it examines), so a simulated year does not pay for them: on the
+    simulated year of Paris (one commune, every vacancy against every applicant) they were
+    nearly all of its time."""
 
     vacancies: Vacancies
     applications: Applications
-    pairs: Pairs
+    built_pairs: Pairs | None
     quotas: Quotas
     thresholds: Thresholds
     coefficients: WeightCoefficients = WeightCoefficients()
     k: int | None = DEFAULT_K
     aid: AidFunction | None = field(default=None, repr=False)
+
+    @cached_property
+    def pairs(self) -> Pairs:
+        """The admissible pairs (``built_pairs``, else built now by ``build_pairs``)."""
+        if self.built_pairs is not None:
+            return self.built_pairs
+        pairs = build_pairs(
+            self.vacancies, self.applications, self.thresholds, self.coefficients, self.k, self.aid
+        )
+        # kept as the field too, so that ``dataclasses.replace`` (other quotas) reuses them
+        object.__setattr__(self, "built_pairs", pairs)
+        return pairs
 
     @cached_property
     def constraints(self) -> tuple[QuotaConstraint, ...]:
@@ -857,8 +875,8 @@ def build_problem(
     k: int | None = DEFAULT_K,
     aid: AidFunction | None = None,
 ) -> AllocationProblem:
-    """Build the pairs and wrap everything in an immutable ``AllocationProblem``."""
-    pairs = build_pairs(vacancies, applications, thresholds, coefficients, k, aid)
+    """Wrap everything in an immutable ``AllocationProblem``; its pairs are built on first use
+    (``AllocationProblem.pairs``: the optimiser's, never the simulation's)."""
     return AllocationProblem(
-        vacancies, applications, pairs, quotas, thresholds, coefficients, k, aid
+        vacancies, applications, None, quotas, thresholds, coefficients, k, aid
     )
