@@ -8,60 +8,19 @@ import dataclasses
 
 import numpy as np
 import pytest
+from test_optimise import CHARTER, COEFFICIENTS
+from test_optimise import hand_applications as applications
+from test_optimise import hand_problem as _hand_problem
 
 from mixite.allocation import problem as problem_module
-from mixite.allocation.problem import (
-    FIN_PLUS,
-    AllocationProblem,
-    Applications,
-    Quotas,
-    Thresholds,
-    Vacancies,
-    WeightCoefficients,
-    build_pairs,
-    build_problem,
-)
+from mixite.allocation.problem import Quotas, build_pairs
 from mixite.allocation.simulate import SimulationConfig, simulate_year
 
-#: The default CAL charter of params/solvabilite.yaml, written here (as in test_optimise).
-CHARTER = Thresholds(max_effort_rate=0.35, min_reste_a_vivre=12.0, days_per_month=30.0)
-COEFFICIENTS = WeightCoefficients(score=1.0, commune=0.0, effort=0.0)
 
-
-def applications(income_a0: float) -> Applications:
-    return Applications.from_arrays(
-        ids=["A0", "A1", "A2"],
-        q1=[False, True, False],
-        npnru=[False, False, False],
-        priority=[False, False, False],
-        dalo=[False, False, False],
-        employed=[True, True, True],
-        score=[10.0, 0.0, 5.0],
-        income=[income_a0, 9_000.0, 18_000.0],
-        ceilings=[[15_000.0, 30_000.0, 39_000.0]] * 3,
-        rooms_min=[1, 1, 1],
-        rooms_max=[3, 3, 3],
-        monthly_resources=[2_500.0, 1_500.0, 2_000.0],
-        consumption_units=[1.0, 1.0, 1.0],
-        wished=[["69001"], ["69001"], ["69001"]],
-    )
-
-
-def hand_problem(income_a0: float = 20_000.0) -> AllocationProblem:
-    """Two PLUS dwellings at 400 € (one commune), three applicants (test_optimise's example)."""
-    vac = Vacancies.from_arrays(
-        ids=["V0", "V1"],
-        landlord=["B", "B"],
-        commune=["69001", "69001"],
-        in_qpv=[False, False],
-        reservataire=["bailleur", "bailleur"],
-        rooms=[2, 2],
-        housing_cost=[400.0, 400.0],
-        financing=[FIN_PLUS, FIN_PLUS],
-    )
-    return build_problem(
-        vac, applications(income_a0), Quotas(), CHARTER, coefficients=COEFFICIENTS, k=None
-    )
+def hand_problem() -> problem_module.AllocationProblem:
+    """test_optimise's example without quota: two PLUS dwellings at 400 € (one commune), three
+    applicants."""
+    return _hand_problem(None)
 
 
 # By hand: every applicant is under the PLUS ceiling (30,000 €) and pays 400 € out of at least

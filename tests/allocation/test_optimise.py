@@ -59,8 +59,33 @@ def brute_force(problem: AllocationProblem) -> float:
     return best
 
 
+#: Weights of the hand example: 1 + normalised score.
+COEFFICIENTS = WeightCoefficients(score=1.0, commune=0.0, effort=0.0)
+
+
+def hand_applications(income_a0: float = 20_000.0) -> Applications:
+    """The hand example's three applicants (A0's income: its ceiling test)."""
+    return Applications.from_arrays(
+        ids=["A0", "A1", "A2"],
+        q1=[False, True, False],
+        npnru=[False, False, False],
+        priority=[False, False, False],
+        dalo=[False, False, False],
+        employed=[True, True, True],
+        score=[10.0, 0.0, 5.0],
+        income=[income_a0, 9_000.0, 18_000.0],
+        ceilings=[[15_000.0, 30_000.0, 39_000.0]] * 3,
+        rooms_min=[1, 1, 1],
+        rooms_max=[3, 3, 3],
+        monthly_resources=[2_500.0, 1_500.0, 2_000.0],
+        consumption_units=[1.0, 1.0, 1.0],
+        wished=[["69001"], ["69001"], ["69001"]],
+    )
+
+
 def hand_problem(alpha: float | None) -> AllocationProblem:
-    """Two non-QPV dwellings, three applicants; weights 1 + normalised score (by hand below)."""
+    """Two non-QPV PLUS dwellings at 400 € (one commune), three applicants; weights 1 +
+    normalised score (by hand below)."""
     vac = Vacancies.from_arrays(
         ids=["V0", "V1"],
         landlord=["B", "B"],
@@ -71,26 +96,10 @@ def hand_problem(alpha: float | None) -> AllocationProblem:
         housing_cost=[400.0, 400.0],
         financing=[FIN_PLUS, FIN_PLUS],
     )
-    apps = Applications.from_arrays(
-        ids=["A0", "A1", "A2"],
-        q1=[False, True, False],
-        npnru=[False, False, False],
-        priority=[False, False, False],
-        dalo=[False, False, False],
-        employed=[True, True, True],
-        score=[10.0, 0.0, 5.0],
-        income=[20_000.0, 9_000.0, 18_000.0],
-        ceilings=[[15_000.0, 30_000.0, 39_000.0]] * 3,
-        rooms_min=[1, 1, 1],
-        rooms_max=[3, 3, 3],
-        monthly_resources=[2_500.0, 1_500.0, 2_000.0],
-        consumption_units=[1.0, 1.0, 1.0],
-        wished=[["69001"], ["69001"], ["69001"]],
-    )
-    coefficients = WeightCoefficients(score=1.0, commune=0.0, effort=0.0)
     return build_problem(
-        vac, apps, Quotas(q1_outside_qpv=alpha), CHARTER, coefficients=coefficients, k=None
-    )
+        vac, hand_applications(), Quotas(q1_outside_qpv=alpha), CHARTER,
+        coefficients=COEFFICIENTS, k=None,
+    )  # fmt: skip
 
 
 # By hand: normalised scores A0 = 1, A1 = 0, A2 = 0.5, so weights are 2, 1 and 1.5 on each dwelling.
